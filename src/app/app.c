@@ -1,0 +1,173 @@
+#include "app/app.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#include "app/rules_file.h"
+#include "util/clock.h"
+#include "util/durable.h"
+#include "util/error.h"
+
+static gboolean load_rules(ChApp *app, GError **error)
+{
+	app->rules = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	                                   (GDestroyNotify)ch_rules_free);
+	GError *local = NULL;
+	g_autoptr(GDir) dir = g_dir_open(app->cfg->rules_dir, 0, &local);
+	if (!dir) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "rules folder: %s", local->message);
+		g_error_free(local);
+		return FALSE;
+	}
+	const char *f;
+	while ((f = g_dir_read_name(dir))) {
+		if (!g_str_has_suffix(f, ".rules"))
+			continue;
+		g_autofree char *name = g_strndup(f, strlen(f) - strlen(".rules"));
+		g_autofree char *path = g_build_filename(app->cfg->rules_dir, f, NULL);
+		ChRules *r = ch_rules_file_load(path, name, app->cfg->templates_dir, error);
+		if (!r)
+			return FALSE;
+		g_hash_table_insert(app->rules, g_strdup(name), r);
+	}
+	if (!g_hash_table_contains(app->rules, app->cfg->procedure)) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "%s: procedure '%s' has no rules file %s/%s.rules", app->cfg->path,
+		            app->cfg->procedure, app->cfg->rules_dir, app->cfg->procedure);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+ChApp *ch_app_open(const char *config_path, GError **error)
+{
+	g_autoptr(ChApp) app = g_new0(ChApp, 1);
+	app->cfg = ch_config_load(config_path, error);
+	if (!app->cfg)
+		return NULL;
+	const char *at = strchr(app->cfg->address, '@');
+	app->local_part = g_strndup(app->cfg->address, at - app->cfg->address);
+	app->domain = g_strdup(at + 1);
+	ch_parse_options_init(&app->parse);
+	app->parse.own_address = app->cfg->address;
+	app->parse.max_size = app->cfg->max_message_size;
+	app->parse.max_attachment = app->cfg->max_attachment_size;
+	if (!g_file_test(app->cfg->database, G_FILE_TEST_EXISTS)) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "no database at %s: run chaser init first", app->cfg->database);
+		return NULL;
+	}
+	if (!(app->store = ch_store_open(app->cfg->database, error)))
+		return NULL;
+	if (!(app->keys = ch_keys_load(app->cfg->key_file, error)))
+		return NULL;
+	if (!(app->cal = ch_calendar_load(app->cfg->holidays_file, app->cfg->nation, error)))
+		return NULL;
+	for (char **d = app->cfg->closures; *d; d++) {
+		GDate day;
+		if (!ch_clock_parse_date(*d, &day)) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+			            "%s: [hours] closures: '%s' is not a date (YYYY-MM-DD)", config_path, *d);
+			return NULL;
+		}
+		ch_calendar_add_closure(app->cal, &day);
+	}
+	if (!load_rules(app, error))
+		return NULL;
+	return g_steal_pointer(&app);
+}
+
+void ch_app_close(ChApp *app)
+{
+	if (!app)
+		return;
+	if (app->rules)
+		g_hash_table_destroy(app->rules);
+	ch_calendar_free(app->cal);
+	ch_keys_free(app->keys);
+	ch_store_close(app->store);
+	ch_config_free(app->cfg);
+	g_free(app->domain);
+	g_free(app->local_part);
+	g_free(app);
+}
+
+const ChRules *ch_app_rules(ChApp *app, const char *name, GError **error)
+{
+	const ChRules *r = g_hash_table_lookup(app->rules, name ? name : app->cfg->procedure);
+	if (!r)
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "no procedure '%s' in %s", name,
+		            app->cfg->rules_dir);
+	return r;
+}
+
+void ch_app_engine_ctx(ChApp *app, const ChRules *rules, GDateTime *now, const char *event_id,
+                       ChEngineCtx *ctx)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->rules = rules;
+	ctx->cal = app->cal;
+	ctx->now = now;
+	ctx->event_id = event_id;
+	ctx->admin = app->cfg->admin;
+	ctx->cp_coordinator = app->cfg->cp_coordinator;
+	ctx->lead_safeguarding_manager = app->cfg->lead_safeguarding_manager;
+	ctx->cp_managers = (const char *const *)app->cfg->cp_managers;
+	ctx->hours_start = app->cfg->hours_start;
+	ctx->hours_end = app->cfg->hours_end;
+}
+
+gboolean ch_app_init_files(const char *config_path, GString *report, GError **error)
+{
+	if (!g_file_test(config_path, G_FILE_TEST_EXISTS)) {
+		const char *text = ch_config_default_text();
+		if (!ch_durable_write(config_path, text, strlen(text), 0600, error))
+			return FALSE;
+		g_string_append_printf(report, "wrote %s (edit it: addresses, people, mail)\n",
+		                       config_path);
+	}
+	g_autoptr(ChConfig) cfg = ch_config_load(config_path, error);
+	if (!cfg)
+		return FALSE;
+	const char *dirs[] = { cfg->spool, cfg->outgoing_dir, NULL };
+	for (int i = 0; dirs[i]; i++) {
+		if (!g_file_test(dirs[i], G_FILE_TEST_IS_DIR)) {
+			if (!ch_durable_mkdir(dirs[i], 0700, error))
+				return FALSE;
+			g_string_append_printf(report, "made %s\n", dirs[i]);
+		}
+	}
+	g_autofree char *messages = g_build_filename(cfg->spool, "messages", NULL);
+	g_autofree char *reports = g_build_filename(cfg->spool, "reports", NULL);
+	const char *sub[] = { messages, reports, NULL };
+	for (int i = 0; sub[i]; i++)
+		if (!g_file_test(sub[i], G_FILE_TEST_IS_DIR)) {
+			if (!ch_durable_mkdir(sub[i], 0700, error))
+				return FALSE;
+			g_string_append_printf(report, "made %s\n", sub[i]);
+		}
+	if (!strcmp(cfg->inbound, "maildir")) {
+		const char *parts[] = { "new", "cur", "tmp", NULL };
+		for (int i = 0; parts[i]; i++) {
+			g_autofree char *p = g_build_filename(cfg->maildir, parts[i], NULL);
+			if (!g_file_test(p, G_FILE_TEST_IS_DIR)) {
+				if (!ch_durable_mkdir(p, 0700, error))
+					return FALSE;
+				g_string_append_printf(report, "made %s\n", p);
+			}
+		}
+	}
+	if (!g_file_test(cfg->key_file, G_FILE_TEST_EXISTS)) {
+		if (!ch_keys_create(cfg->key_file, error))
+			return FALSE;
+		g_string_append_printf(report, "made key %s (mode 0600)\n", cfg->key_file);
+	}
+	gboolean fresh = !g_file_test(cfg->database, G_FILE_TEST_EXISTS);
+	g_autoptr(ChStore) store = ch_store_open(cfg->database, error);
+	if (!store)
+		return FALSE;
+	if (fresh)
+		g_string_append_printf(report, "made database %s (schema %d)\n", cfg->database,
+		                       ch_store_schema_version(store));
+	return TRUE;
+}

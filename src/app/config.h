@@ -1,0 +1,88 @@
+/* config: the INI file (GKeyFile) that says where everything is and how to reach the mail.
+ *
+ * Relative paths in the file are taken from the file's own folder, so a config can move with
+ * its data. ch_config_load() fails with CH_ERROR_CONFIG naming the key that is wrong.
+ * Secrets are never in the file itself: only paths to files holding them, or a command
+ * that prints a token.
+ */
+#pragma once
+#include <glib.h>
+
+typedef struct {
+	char *url;              /* imaps://host:993 or imap://host:143 (STARTTLS) */
+	char *user;
+	char *password_file;    /* a file holding the password (first line) */
+	char *oauth2_token_file;    /* a file holding an OAuth2 access token */
+	char *oauth2_token_command; /* a command printing an access token on stdout */
+	char *ca_file;          /* extra trusted CA (PEM); NULL = system CAs only */
+	gboolean starttls;      /* imap://: STARTTLS required (default true) */
+	char *mailbox;          /* INBOX */
+	char *processed;        /* Processed */
+	char *quarantine;       /* Quarantine */
+	gboolean idle;          /* use IDLE where offered (default true) */
+	guint poll_interval;    /* seconds between sweeps without IDLE, and the IDLE re-sweep (60) */
+	guint timeout;          /* network timeout, seconds (60) */
+} ChImapConfig;
+
+typedef struct {
+	char *url;              /* smtps://host:465 or smtp://host:587 */
+	char *user;
+	char *password_file;
+	char *oauth2_token_file;
+	char *oauth2_token_command;
+	char *ca_file;
+	gboolean require_tls;   /* smtp://: STARTTLS required (default true) */
+	char *helo;             /* EHLO name, default the mailbox domain */
+	guint timeout;          /* seconds (60) */
+} ChSmtpConfig;
+
+typedef struct {
+	char *path;             /* the config file itself */
+	char *dir;              /* its folder: relative paths start here */
+
+	char *database;         /* chaser.db */
+	char *key_file;         /* secret.key, mode 0600 */
+	char *spool;            /* runtime data: messages, reports */
+	char *rules_dir;
+	char *templates_dir;
+	char *holidays_file;
+	char *nation;           /* england-and-wales | scotland | northern-ireland */
+	char *procedure;        /* default rules file name */
+	char *authserv_id;      /* receiving server's authserv-id, or NULL */
+	guint token_days;       /* reply tokens expire after this many days (120) */
+	guint reply_limit;      /* replies to one address per hour (10) */
+
+	char *address;          /* the shared mailbox */
+	char *display_name;
+	gboolean plus_addressing;
+
+	char *admin;            /* the team's admin address */
+	char *cp_coordinator;
+	char *lead_safeguarding_manager;
+	char **cp_managers;     /* copied on missing-report escalations */
+
+	int hours_start;        /* minutes after midnight, working hours for chasers */
+	int hours_end;
+	char **closures;        /* local closure dates YYYY-MM-DD */
+	char **safety_words;    /* immediate-safety phrases, lower case */
+
+	char *inbound;          /* maildir | imap */
+	char *maildir;
+	ChImapConfig imap;
+	char *outbound;         /* spool | smtp */
+	char *outgoing_dir;
+	ChSmtpConfig smtp;
+
+	gsize max_message_size;
+	gsize max_attachment_size;
+} ChConfig;
+
+ChConfig *ch_config_load(const char *path, GError **error);
+void ch_config_free(ChConfig *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChConfig, ch_config_free)
+
+/* The commented file `chaser init` writes. */
+const char *ch_config_default_text(void);
+
+/* Reads a secret from a file (first line, trimmed) or runs a command for it. */
+char *ch_config_read_secret(const char *file, const char *command, GError **error);

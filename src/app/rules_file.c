@@ -1,0 +1,190 @@
+#include "app/rules_file.h"
+
+#include <string.h>
+
+#include "util/error.h"
+
+static gboolean parse_duration(const char *v, ChUnit *unit, guint *amount)
+{
+	g_auto(GStrv) w = g_strsplit_set(v, " \t", -1);
+	GPtrArray *words = g_ptr_array_new();
+	for (char **p = w; *p; p++)
+		if (**p)
+			g_ptr_array_add(words, *p);
+	gboolean ok = FALSE;
+	guint64 n;
+	if (words->len >= 2 &&
+	    g_ascii_string_to_unsigned(words->pdata[0], 10, 0, 10000, &n, NULL)) {
+		g_autofree char *rest = NULL;
+		GString *r = g_string_new(NULL);
+		for (guint i = 1; i < words->len; i++)
+			g_string_append_printf(r, "%s%s", i > 1 ? " " : "", (char *)words->pdata[i]);
+		rest = g_string_free(r, FALSE);
+		*amount = (guint)n;
+		if (!strcmp(rest, "working days") || !strcmp(rest, "working day"))
+			*unit = CH_UNIT_WORKING_DAYS, ok = TRUE;
+		else if (!strcmp(rest, "hours") || !strcmp(rest, "hour"))
+			*unit = CH_UNIT_HOURS, ok = TRUE;
+		else if (!strcmp(rest, "weeks") || !strcmp(rest, "week"))
+			*unit = CH_UNIT_WEEKS, ok = TRUE;
+	}
+	g_ptr_array_free(words, TRUE);
+	return ok;
+}
+
+static const char *const roles[] = { "slo", "agency_lead", "professional", "cp_coordinator",
+	                                 "lead_safeguarding_manager", "chair", "admin", NULL };
+
+/* The working-day figure of a top-level key, which must be in working days or hours. */
+static gboolean set_days(guint *field, ChUnit want, const char *v)
+{
+	ChUnit u;
+	guint n;
+	if (!parse_duration(v, &u, &n) || u != want)
+		return FALSE;
+	*field = n;
+	return TRUE;
+}
+
+ChRules *ch_rules_file_load(const char *path, const char *name, const char *templates_dir,
+                            GError **error)
+{
+	g_autofree char *text = NULL;
+	GError *local = NULL;
+	if (!g_file_get_contents(path, &text, NULL, &local)) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "rules %s: %s", path, local->message);
+		g_error_free(local);
+		return NULL;
+	}
+	g_autoptr(ChRules) r = ch_rules_new(name);
+	r->file = g_strdup(path);
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	ChStage *stage = NULL;
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (guint i = 0; lines[i]; i++) {
+		guint lineno = i + 1;
+		char *l = g_strstrip(lines[i]);
+		if (!*l || *l == '#')
+			continue;
+		g_autofree char *problem = NULL;
+		if (*l == '[') {
+			size_t n = strlen(l);
+			if (l[n - 1] != ']' || strncmp(l, "[stage ", 7)) {
+				problem = g_strdup_printf("'%s' is not a section: write [stage NAME]", l);
+			} else {
+				g_autofree char *sname = g_strstrip(g_strndup(l + 7, n - 8));
+				if (!*sname)
+					problem = g_strdup("a stage needs a name");
+				else {
+					stage = ch_rules_add_stage(r, sname);
+					g_free(stage->ask);
+					stage->ask = NULL;
+					g_hash_table_remove_all(seen);
+				}
+			}
+		} else {
+			char *eq = strchr(l, '=');
+			if (!eq) {
+				problem = g_strdup_printf("'%s' is not 'key = value'", l);
+			} else {
+				*eq = 0;
+				char *key = g_strstrip(l), *v = g_strstrip(eq + 1);
+				if (g_hash_table_contains(seen, key))
+					problem = g_strdup_printf("'%s' is given twice", key);
+				g_hash_table_add(seen, g_strdup(key));
+				if (problem) {
+				} else if (!*v) {
+					problem = g_strdup_printf("'%s' has no value", key);
+				} else if (!stage) {
+					if (!strcmp(key, "title"))
+						r->title = g_strdup(v);
+					else if (!strcmp(key, "list_within")) {
+						if (!set_days(&r->list_within_hours, CH_UNIT_HOURS, v))
+							problem = g_strdup_printf("list_within = '%s': write e.g. '24 hours'", v);
+					} else if (!strcmp(key, "report_due")) {
+						if (!set_days(&r->report_days, CH_UNIT_WORKING_DAYS, v))
+							problem = g_strdup_printf("report_due = '%s': write e.g. '5 working days'", v);
+					} else if (!strcmp(key, "report_request_within")) {
+						if (!set_days(&r->request_within_hours, CH_UNIT_HOURS, v))
+							problem = g_strdup_printf("report_request_within = '%s': write e.g. '24 hours'", v);
+					} else if (!strcmp(key, "report_review_within")) {
+						if (!set_days(&r->review_hours, CH_UNIT_HOURS, v))
+							problem = g_strdup_printf("report_review_within = '%s': write e.g. '24 hours'", v);
+					} else if (!strcmp(key, "report_reminder_before")) {
+						if (!set_days(&r->report_chase_before_days, CH_UNIT_WORKING_DAYS, v))
+							problem = g_strdup_printf("report_reminder_before = '%s': write e.g. '1 working day'", v);
+					} else if (!strcmp(key, "minutes_due_initial")) {
+						if (!set_days(&r->minutes_initial_days, CH_UNIT_WORKING_DAYS, v))
+							problem = g_strdup_printf("minutes_due_initial = '%s': write e.g. '20 working days'", v);
+					} else if (!strcmp(key, "minutes_due_review")) {
+						if (!set_days(&r->minutes_review_days, CH_UNIT_WORKING_DAYS, v))
+							problem = g_strdup_printf("minutes_due_review = '%s': write e.g. '25 working days'", v);
+					} else if (!strcmp(key, "minutes_not_before")) {
+						if (!set_days(&r->minutes_not_before_days, CH_UNIT_WORKING_DAYS, v))
+							problem = g_strdup_printf("minutes_not_before = '%s': write e.g. '5 working days'", v);
+					} else if (!strcmp(key, "last_stage_can_set_aside")) {
+						if (!strcmp(v, "yes"))
+							r->can_set_aside = TRUE;
+						else if (strcmp(v, "no"))
+							problem = g_strdup("last_stage_can_set_aside must be yes or no");
+					} else
+						problem = g_strdup_printf("unknown setting '%s'", key);
+				} else {
+					if (!strcmp(key, "title"))
+						stage->title = g_strdup(v);
+					else if (!strcmp(key, "ask")) {
+						if (!g_strv_contains(roles, v))
+							problem = g_strdup_printf("ask = '%s' is not a role (one of slo, "
+							                          "agency_lead, professional, "
+							                          "cp_coordinator, "
+							                          "lead_safeguarding_manager, chair, admin)",
+							                          v);
+						else
+							stage->ask = g_strdup(v);
+					} else if (!strcmp(key, "answer_within")) {
+						if (!parse_duration(v, &stage->unit, &stage->amount) || !stage->amount)
+							problem = g_strdup_printf("answer_within = '%s': write e.g. '5 working "
+							                          "days', '24 hours' or '2 weeks'",
+							                          v);
+					} else if (!strcmp(key, "template")) {
+						g_autofree char *f = g_strdup_printf("%s.txt", v);
+						g_autofree char *tp = g_build_filename(templates_dir, f, NULL);
+						if (!g_file_test(tp, G_FILE_TEST_EXISTS))
+							problem = g_strdup_printf("template '%s' does not exist (%s)", v, tp);
+						else {
+							g_free(stage->template);
+							stage->template = g_strdup(v);
+						}
+					} else if (!strcmp(key, "chasers")) {
+						guint64 n;
+						if (!g_ascii_string_to_unsigned(v, 10, 0, 5, &n, NULL))
+							problem = g_strdup_printf("chasers = '%s': a number from 0 to 5", v);
+						else
+							stage->chasers = (guint)n;
+					} else
+						problem = g_strdup_printf("unknown stage setting '%s'", key);
+				}
+			}
+		}
+		if (problem) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: %s", path, lineno, problem);
+			return NULL;
+		}
+		if (stage && !stage->ask && g_hash_table_size(seen) == 0)
+			continue;
+	}
+	if (r->stages->len == 0) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "%s: no [stage NAME] section: the escalation ladder needs at least one", path);
+		return NULL;
+	}
+	for (guint i = 0; i < r->stages->len; i++) {
+		ChStage *s = r->stages->pdata[i];
+		if (!s->ask) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s: stage '%s' does not say who to ask "
+			            "(ask = ...)", path, s->name);
+			return NULL;
+		}
+	}
+	return g_steal_pointer(&r);
+}

@@ -1,0 +1,446 @@
+/* Commands that show: a conference, the escalations, the outbox, triage. Text for people,
+ * --json for programs. Nothing here changes state except triage release and drop. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "engine/commands.h"
+#include "inbound/intake.h"
+#include "store/cases.h"
+#include "util/clock.h"
+#include "util/error.h"
+
+static char *reasons_words(char **reasons)
+{
+	GString *s = g_string_new(NULL);
+	for (char **r = reasons; r && *r; r++)
+		g_string_append_printf(s, "%s%s", s->len ? "; " : "", ch_reason_describe(*r));
+	return g_string_free(s, FALSE);
+}
+
+static void json_str(JsonBuilder *b, const char *key, const char *v)
+{
+	json_builder_set_member_name(b, key);
+	if (v)
+		json_builder_add_string_value(b, v);
+	else
+		json_builder_add_null_value(b);
+}
+
+static void json_int(JsonBuilder *b, const char *key, gint64 v)
+{
+	json_builder_set_member_name(b, key);
+	json_builder_add_int_value(b, v);
+}
+
+static void escalation_json(JsonBuilder *b, const ChCase *c, const ChEscalation *e)
+{
+	json_builder_begin_object(b);
+	json_int(b, "id", e->id);
+	json_str(b, "ref", c->ref);
+	json_int(b, "n", e->attendee->n);
+	json_str(b, "professional", e->attendee->name);
+	json_str(b, "agency", e->attendee->agency);
+	json_builder_set_member_name(b, "reasons");
+	json_builder_begin_array(b);
+	for (char **r = e->reasons; r && *r; r++)
+		json_builder_add_string_value(b, *r);
+	json_builder_end_array(b);
+	json_str(b, "comment", e->comment);
+	json_int(b, "stage", e->stage);
+	json_str(b, "state", e->state);
+	json_str(b, "asked", e->asked);
+	json_str(b, "raised", e->raised_at);
+	json_str(b, "due", e->due);
+	json_str(b, "calendar", e->calendar);
+	json_int(b, "chasers", e->chasers);
+	json_str(b, "responded", e->responded_at);
+	json_str(b, "response", e->response);
+	json_str(b, "outcome", e->outcome);
+	json_str(b, "closed", e->closed_at);
+	json_builder_end_object(b);
+}
+
+static void escalation_text(const ChCase *c, const ChEscalation *e, gboolean with_ref)
+{
+	g_autofree char *why = reasons_words(e->reasons);
+	g_autofree char *due = cli_long_date(e->due);
+	printf("  %s#%" G_GINT64_FORMAT " line %d, %s (%s): %s\n", with_ref ? c->ref : "",
+	       e->id, e->attendee->n, e->attendee->name, e->attendee->agency, why);
+	if (e->comment)
+		printf("      chair's comment: %s\n", e->comment);
+	if (!strcmp(e->state, "resolved")) {
+		g_autofree char *when = cli_when(e->closed_at);
+		printf("      RESOLVED %s: %s\n", when, e->outcome ? e->outcome : "");
+	} else if (!strcmp(e->state, "unresolved")) {
+		printf("      UNRESOLVED after stage %d: the CP coordinator has it\n", e->stage);
+	} else {
+		printf("      %s at stage %d: %s asked, due %s%s\n",
+		       !strcmp(e->state, "responded") ? "ANSWERED, chair to confirm" : "OPEN",
+		       e->stage, e->asked && *e->asked ? e->asked : "nobody", due,
+		       e->chasers ? " (chased)" : "");
+		if (e->response)
+			printf("      answer so far: %s\n", e->response);
+	}
+}
+
+static void show_text(ChApp *app, const ChCase *c)
+{
+	g_autofree char *held = cli_when(c->held);
+	printf("Conference %s (%s conference, procedure %s)\n", c->ref, c->type, c->procedure);
+	printf("  held:   %s\n", held);
+	printf("  chair:  %s%s%s%s\n", c->chair_name ? c->chair_name : "", c->chair_name ? " <" : "",
+	       c->chair_email, c->chair_name ? ">" : "");
+	const char *state = !strcmp(c->state, "held")        ? "held; list not sent yet"
+	                    : !strcmp(c->state, "list_sent") ? "list sent to the chair, awaiting "
+	                                                       "authorisation"
+	                    : !strcmp(c->state, "authorised") ? "list authorised by the chair"
+	                                                      : "closed";
+	printf("  state:  %s\n", state);
+	if (c->list_sent_at) {
+		g_autofree char *w = cli_when(c->list_sent_at);
+		printf("  list sent:  %s\n", w);
+	}
+	if (c->authorised_at) {
+		g_autofree char *w = cli_when(c->authorised_at);
+		printf("  authorised: %s\n", w);
+	}
+	printf("\nDistribution list\n");
+	for (guint i = 0; i < c->attendees->len; i++) {
+		ChAttendee *a = c->attendees->pdata[i];
+		printf("  %2d. %s, %s (%s): %s; report %s\n", a->n, a->name, a->agency, a->email,
+		       a->attendance, !strcmp(a->report, "none_expected") ? "not expected" : a->report);
+	}
+	printf("\nEscalations\n");
+	if (!c->escalations->len)
+		printf("  none\n");
+	for (guint i = 0; i < c->escalations->len; i++)
+		escalation_text(c, c->escalations->pdata[i], FALSE);
+	GError *e = NULL;
+	sqlite3_stmt *st = ch_store_query(app->store, &e,
+	                                  "SELECT detail, created_at FROM task WHERE conference_id = ?"
+	                                  " AND done_at IS NULL ORDER BY id",
+	                                  "i", c->id);
+	gboolean header = FALSE;
+	while (st && ch_store_step(app->store, st, &e)) {
+		if (!header)
+			printf("\nTasks for admin\n");
+		header = TRUE;
+		g_autofree char *w = cli_when((const char *)sqlite3_column_text(st, 1));
+		printf("  %s: %s\n", w, sqlite3_column_text(st, 0));
+	}
+	g_clear_error(&e);
+}
+
+static JsonNode *case_json(ChApp *app, const ChCase *c)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	json_builder_begin_object(b);
+	json_str(b, "ref", c->ref);
+	json_str(b, "state", c->state);
+	json_str(b, "type", c->type);
+	json_str(b, "procedure", c->procedure);
+	json_str(b, "held", c->held);
+	json_str(b, "chair", c->chair_email);
+	json_str(b, "chair_name", c->chair_name);
+	json_str(b, "social_worker", c->social_worker);
+	json_str(b, "list_sent", c->list_sent_at);
+	json_str(b, "authorised", c->authorised_at);
+	json_builder_set_member_name(b, "attendees");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < c->attendees->len; i++) {
+		ChAttendee *a = c->attendees->pdata[i];
+		json_builder_begin_object(b);
+		json_int(b, "n", a->n);
+		json_str(b, "name", a->name);
+		json_str(b, "email", a->email);
+		json_str(b, "agency", a->agency);
+		json_str(b, "attendance", a->attendance);
+		json_str(b, "report", a->report);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "reports");
+	json_builder_begin_array(b);
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "escalations");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < c->escalations->len; i++)
+		escalation_json(b, c, c->escalations->pdata[i]);
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "tasks");
+	json_builder_begin_array(b);
+	sqlite3_stmt *st = ch_store_query(app->store, NULL,
+	                                  "SELECT kind, detail, created_at FROM task"
+	                                  " WHERE conference_id = ? AND done_at IS NULL ORDER BY id",
+	                                  "i", c->id);
+	while (st && ch_store_step(app->store, st, NULL)) {
+		json_builder_begin_object(b);
+		json_str(b, "kind", (const char *)sqlite3_column_text(st, 0));
+		json_str(b, "detail", (const char *)sqlite3_column_text(st, 1));
+		json_str(b, "created", (const char *)sqlite3_column_text(st, 2));
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	return json_builder_get_root(b);
+}
+
+int cmd_show(int argc, char **argv)
+{
+	gboolean json = FALSE;
+	GOptionEntry entries[] = {
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+		{ NULL },
+	};
+	if (!cli_parse(&argc, &argv, "REF", "Show one conference: its list, escalations and tasks.",
+	               entries))
+		return CLI_USAGE;
+	if (argc != 2)
+		return cli_usage("show needs the conference REF");
+	g_autoptr(ChApp) app = cli_open();
+	if (!app)
+		return CLI_FAIL;
+	GError *e = NULL;
+	g_autoptr(ChCase) c = ch_store_case_load(app->store, argv[1], &e);
+	if (!c) {
+		int rc = cli_error(e);
+		g_error_free(e);
+		return rc;
+	}
+	if (json) {
+		JsonNode *n = case_json(app, c);
+		cli_print_json(n);
+		json_node_unref(n);
+	} else {
+		show_text(app, c);
+	}
+	return CLI_OK;
+}
+
+int cmd_escalations(int argc, char **argv)
+{
+	gboolean json = FALSE, open_only = FALSE;
+	GOptionEntry entries[] = {
+		{ "open", 0, 0, G_OPTION_ARG_NONE, &open_only, "Only those still open", NULL },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+		{ NULL },
+	};
+	if (!cli_parse(&argc, &argv, "", "List escalations, oldest first.", entries))
+		return CLI_USAGE;
+	if (argc != 1)
+		return cli_usage("escalations takes no arguments");
+	g_autoptr(ChApp) app = cli_open();
+	if (!app)
+		return CLI_FAIL;
+	GError *e = NULL;
+	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+	sqlite3_stmt *st = ch_store_query(app->store, &e,
+	                                  open_only ? "SELECT DISTINCT conference_id FROM escalation"
+	                                              " WHERE state IN ('open','responded')"
+	                                              " ORDER BY conference_id"
+	                                            : "SELECT DISTINCT conference_id FROM escalation"
+	                                              " ORDER BY conference_id",
+	                                  "");
+	while (st && ch_store_step(app->store, st, &e)) {
+		gint64 id = sqlite3_column_int64(st, 0);
+		g_array_append_val(ids, id);
+	}
+	if (e) {
+		int rc = cli_error(e);
+		g_error_free(e);
+		return rc;
+	}
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	json_builder_begin_array(b);
+	guint shown = 0;
+	for (guint i = 0; i < ids->len; i++) {
+		g_autoptr(ChCase) c = ch_store_case_load_id(app->store, g_array_index(ids, gint64, i), &e);
+		if (!c) {
+			int rc = cli_error(e);
+			g_error_free(e);
+			return rc;
+		}
+		for (guint k = 0; k < c->escalations->len; k++) {
+			ChEscalation *x = c->escalations->pdata[k];
+			if (open_only && strcmp(x->state, "open") && strcmp(x->state, "responded"))
+				continue;
+			shown++;
+			if (json)
+				escalation_json(b, c, x);
+			else
+				escalation_text(c, x, TRUE);
+		}
+	}
+	json_builder_end_array(b);
+	if (json) {
+		g_autoptr(JsonNode) root = json_builder_get_root(b);
+		cli_print_json(root);
+	} else if (!shown) {
+		printf("no escalations%s\n", open_only ? " open" : "");
+	}
+	return CLI_OK;
+}
+
+int cmd_outbox(int argc, char **argv)
+{
+	gboolean json = FALSE;
+	GOptionEntry entries[] = {
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+		{ NULL },
+	};
+	if (!cli_parse(&argc, &argv, "", "List the mail chaser has queued and sent.", entries))
+		return CLI_USAGE;
+	g_autoptr(ChApp) app = cli_open();
+	if (!app)
+		return CLI_FAIL;
+	GError *e = NULL;
+	sqlite3_stmt *st = ch_store_query(
+		app->store, &e,
+		"SELECT o.id, c.ref, o.kind, o.rcpt, o.subject, o.state, o.attempts, o.created_at,"
+		" o.sent_at, o.last_error, o.message_id, o.event_key FROM outbox o"
+		" LEFT JOIN conference c ON c.id = o.conference_id ORDER BY o.id",
+		"");
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	json_builder_begin_array(b);
+	guint n = 0;
+	while (st && ch_store_step(app->store, st, &e)) {
+		n++;
+		const char *col[12];
+		for (int i = 0; i < 12; i++)
+			col[i] = (const char *)sqlite3_column_text(st, i);
+		if (json) {
+			json_builder_begin_object(b);
+			json_int(b, "id", sqlite3_column_int64(st, 0));
+			json_str(b, "ref", col[1]);
+			json_str(b, "kind", col[2]);
+			json_str(b, "to", col[3]);
+			json_str(b, "subject", col[4]);
+			json_str(b, "state", col[5]);
+			json_int(b, "attempts", sqlite3_column_int64(st, 6));
+			json_str(b, "queued", col[7]);
+			json_str(b, "sent", col[8]);
+			json_str(b, "error", col[9]);
+			json_str(b, "message_id", col[10]);
+			json_str(b, "event", col[11]);
+			json_builder_end_object(b);
+		} else {
+			g_autofree char *w = cli_when(col[7]);
+			printf("%4s  %-8s %-22s %-34s %s\n", col[0], col[5], col[2], col[3], w);
+		}
+	}
+	json_builder_end_array(b);
+	if (e) {
+		int rc = cli_error(e);
+		g_error_free(e);
+		return rc;
+	}
+	if (json) {
+		g_autoptr(JsonNode) root = json_builder_get_root(b);
+		cli_print_json(root);
+	} else if (!n) {
+		printf("the outbox is empty\n");
+	}
+	return CLI_OK;
+}
+
+int cmd_triage(int argc, char **argv)
+{
+	gboolean json = FALSE, all = FALSE;
+	GOptionEntry entries[] = {
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+		{ "all", 0, 0, G_OPTION_ARG_NONE, &all, "Also those already released or dropped", NULL },
+		{ NULL },
+	};
+	if (!cli_parse(&argc, &argv, "",
+	               "List messages waiting for a person: not matched to a conference, not "
+	               "trusted, or failing. Release one with 'chaser triage release ID', discard "
+	               "with 'chaser triage drop ID'.",
+	               entries))
+		return CLI_USAGE;
+	g_autoptr(ChApp) app = cli_open();
+	if (!app)
+		return CLI_FAIL;
+	GError *e = NULL;
+	sqlite3_stmt *st = ch_store_query(
+		app->store, &e,
+		"SELECT t.id, c.ref, t.reason, t.state, t.created_at, m.from_addr, m.state,"
+		" m.fingerprint, m.location FROM triage t JOIN message m ON m.id = t.message"
+		" LEFT JOIN conference c ON c.id = t.conference_id"
+		" WHERE ? OR t.state = 'open' ORDER BY t.id",
+		"i", (gint64)all);
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	json_builder_begin_array(b);
+	guint n = 0;
+	while (st && ch_store_step(app->store, st, &e)) {
+		n++;
+		const char *col[9];
+		for (int i = 0; i < 9; i++)
+			col[i] = (const char *)sqlite3_column_text(st, i);
+		if (json) {
+			json_builder_begin_object(b);
+			json_int(b, "id", sqlite3_column_int64(st, 0));
+			json_str(b, "ref", col[1]);
+			json_str(b, "reason", col[2]);
+			json_str(b, "state", col[3]);
+			json_str(b, "created", col[4]);
+			json_str(b, "from", col[5]);
+			json_str(b, "message_state", col[6]);
+			json_str(b, "sha256", col[7]);
+			json_str(b, "location", col[8]);
+			json_builder_end_object(b);
+		} else {
+			g_autofree char *w = cli_when(col[4]);
+			printf("%4s  %s  %-8s %s  from %s\n      %s\n", col[0], w, col[6],
+			       col[1] ? col[1] : "-", col[5] ? col[5] : "(unknown)", col[2]);
+		}
+	}
+	json_builder_end_array(b);
+	if (e) {
+		int rc = cli_error(e);
+		g_error_free(e);
+		return rc;
+	}
+	if (json) {
+		g_autoptr(JsonNode) root = json_builder_get_root(b);
+		cli_print_json(root);
+	} else if (!n) {
+		printf("nothing waits in triage\n");
+	}
+	return CLI_OK;
+}
+
+static int triage_decide(int argc, char **argv, gboolean release)
+{
+	if (!cli_parse(&argc, &argv, "ID",
+	               release ? "Apply a held message as if its sender had been verified. Check "
+	                         "with the sender first."
+	                       : "Discard a message in triage: it stays recorded, and nothing acts on "
+	                         "it.",
+	               NULL))
+		return CLI_USAGE;
+	guint64 id;
+	if (argc != 2 || !g_ascii_string_to_unsigned(argv[1], 10, 1, G_MAXINT64, &id, NULL))
+		return cli_usage("triage %s needs the triage ID", release ? "release" : "drop");
+	g_autoptr(ChApp) app = cli_open();
+	if (!app)
+		return CLI_FAIL;
+	GError *e = NULL;
+	if (!ch_intake_decide(app, (gint64)id, release, &e)) {
+		int rc = cli_error(e);
+		g_error_free(e);
+		return rc;
+	}
+	printf("triage %" G_GUINT64_FORMAT " %s\n", id, release ? "released and applied" : "dropped");
+	return CLI_OK;
+}
+
+int cmd_triage_release(int argc, char **argv)
+{
+	return triage_decide(argc, argv, TRUE);
+}
+
+int cmd_triage_drop(int argc, char **argv)
+{
+	return triage_decide(argc, argv, FALSE);
+}

@@ -1,0 +1,119 @@
+#include "engine/case.h"
+
+#include <string.h>
+
+ChCase *ch_case_new(void)
+{
+	ChCase *c = g_new0(ChCase, 1);
+	c->attendees = g_ptr_array_new_with_free_func((GDestroyNotify)ch_attendee_free);
+	c->escalations = g_ptr_array_new_with_free_func((GDestroyNotify)ch_escalation_free);
+	return c;
+}
+
+void ch_attendee_free(ChAttendee *a)
+{
+	if (!a)
+		return;
+	g_free(a->name), g_free(a->email), g_free(a->agency), g_free(a->slo_email);
+	g_free(a->slo_name), g_free(a->lead_email), g_free(a->attendance), g_free(a->report);
+	g_free(a);
+}
+
+void ch_escalation_free(ChEscalation *e)
+{
+	if (!e)
+		return;
+	g_strfreev(e->reasons);
+	g_free(e->comment), g_free(e->state), g_free(e->raised_at), g_free(e->stage_at);
+	g_free(e->due), g_free(e->calendar), g_free(e->asked), g_free(e->chased_at);
+	g_free(e->responded_at), g_free(e->response), g_free(e->outcome), g_free(e->closed_at);
+	g_free(e->next_at);
+	g_free(e);
+}
+
+void ch_case_free(ChCase *c)
+{
+	if (!c)
+		return;
+	g_free(c->ref), g_free(c->held), g_free(c->type), g_free(c->procedure);
+	g_free(c->chair_email), g_free(c->chair_name), g_free(c->social_worker);
+	g_free(c->practice_manager), g_free(c->minute_taker), g_free(c->state);
+	g_free(c->list_sent_at), g_free(c->authorised_at), g_free(c->closed_at);
+	g_ptr_array_unref(c->escalations);
+	g_ptr_array_unref(c->attendees);
+	g_free(c);
+}
+
+ChAttendee *ch_case_attendee(const ChCase *c, int n)
+{
+	for (guint i = 0; i < c->attendees->len; i++) {
+		ChAttendee *a = c->attendees->pdata[i];
+		if (a->n == n)
+			return a;
+	}
+	return NULL;
+}
+
+ChAttendee *ch_case_attendee_by_id(const ChCase *c, gint64 id)
+{
+	for (guint i = 0; i < c->attendees->len; i++) {
+		ChAttendee *a = c->attendees->pdata[i];
+		if (a->id == id)
+			return a;
+	}
+	return NULL;
+}
+
+ChEscalation *ch_case_escalation(const ChCase *c, gint64 id)
+{
+	for (guint i = 0; i < c->escalations->len; i++) {
+		ChEscalation *e = c->escalations->pdata[i];
+		if (e->id == id)
+			return e;
+	}
+	return NULL;
+}
+
+ChEscalation *ch_case_escalation_for(const ChCase *c, int n)
+{
+	for (guint i = 0; i < c->escalations->len; i++) {
+		ChEscalation *e = c->escalations->pdata[i];
+		if (e->attendee && e->attendee->n == n)
+			return e;
+	}
+	return NULL;
+}
+
+static gboolean same(const char *a, const char *b)
+{
+	return a && b && !g_ascii_strcasecmp(a, b);
+}
+
+gboolean ch_case_on_roster(const ChCase *c, const char *addr)
+{
+	if (!addr)
+		return FALSE;
+	if (same(addr, c->chair_email) || same(addr, c->social_worker) ||
+	    same(addr, c->practice_manager) || same(addr, c->minute_taker))
+		return TRUE;
+	for (guint i = 0; i < c->attendees->len; i++) {
+		ChAttendee *a = c->attendees->pdata[i];
+		if (same(addr, a->email) || same(addr, a->slo_email) || same(addr, a->lead_email))
+			return TRUE;
+	}
+	for (guint i = 0; i < c->escalations->len; i++) {
+		ChEscalation *e = c->escalations->pdata[i];
+		if (same(addr, e->asked))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+gboolean ch_set_str(char **field, const char *value)
+{
+	if (g_strcmp0(*field, value) == 0)
+		return FALSE;
+	g_free(*field);
+	*field = g_strdup(value);
+	return TRUE;
+}

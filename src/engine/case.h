@@ -1,0 +1,86 @@
+/* case: one conference and everything hanging off it, as the rules engine sees it.
+ *
+ * The store loads a ChCase, the engine changes it in memory (marking what changed), and the
+ * store writes the changes back in the same transaction. A ChCase owns all its strings and
+ * children; free it with ch_case_free(). Times are ISO 8601 with offset, due dates
+ * YYYY-MM-DD (London civil dates).
+ */
+#pragma once
+#include <glib.h>
+
+typedef struct {
+	gint64 id;
+	int n;                 /* line number on the distribution list, from 1 */
+	char *name;
+	char *email;
+	gint64 agency_id;
+	char *agency;
+	char *slo_email;
+	char *slo_name;
+	char *lead_email;
+	char *attendance;      /* attended | apologies | absent */
+	char *report;          /* submitted | awaited | late | missing | none_expected */
+	gboolean dirty;
+} ChAttendee;
+
+typedef struct {
+	gint64 id;             /* 0 until saved */
+	gint64 attendee_id;
+	ChAttendee *attendee;  /* borrowed from the case */
+	char **reasons;        /* reason codes */
+	char *comment;
+	int stage;             /* from 1 */
+	char *state;           /* open | responded | resolved | unresolved | closed */
+	char *raised_at;
+	char *stage_at;        /* when the current stage began */
+	char *due;             /* YYYY-MM-DD */
+	char *calendar;        /* version of the calendar `due` was computed with */
+	char *asked;           /* address asked at this stage */
+	char *chased_at;       /* last chaser at this stage */
+	int chasers;           /* chasers sent at this stage */
+	char *responded_at;
+	char *response;
+	char *outcome;
+	char *closed_at;
+	char *next_at;         /* when the timer next looks at it, or NULL */
+	gboolean dirty;
+} ChEscalation;
+
+typedef struct {
+	gint64 id;
+	char *ref;
+	char *held;
+	char *type;            /* initial | review */
+	char *procedure;
+	char *chair_email;
+	char *chair_name;
+	char *social_worker;
+	char *practice_manager;
+	char *minute_taker;
+	char *state;           /* held | list_sent | authorised | closed */
+	char *list_sent_at;
+	char *authorised_at;
+	char *closed_at;
+	gboolean high_risk;
+	gboolean dirty;
+	GPtrArray *attendees;    /* ChAttendee*, by n */
+	GPtrArray *escalations;  /* ChEscalation* */
+} ChCase;
+
+ChCase *ch_case_new(void);
+void ch_case_free(ChCase *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChCase, ch_case_free)
+
+ChAttendee *ch_case_attendee(const ChCase *c, int n);
+ChAttendee *ch_case_attendee_by_id(const ChCase *c, gint64 id);
+ChEscalation *ch_case_escalation(const ChCase *c, gint64 id);
+ChEscalation *ch_case_escalation_for(const ChCase *c, int n);
+/* TRUE when addr (any case) is on the conference's roster: chair, social worker, practice
+ * manager, minute taker, an attendee, or the SLO or lead of an attendee's agency. */
+gboolean ch_case_on_roster(const ChCase *c, const char *addr);
+
+void ch_escalation_free(ChEscalation *e);
+void ch_attendee_free(ChAttendee *a);
+
+/* Replaces *field with a copy of value, returning TRUE if it changed. */
+gboolean ch_set_str(char **field, const char *value);

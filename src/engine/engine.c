@@ -1,0 +1,664 @@
+#include "engine/engine.h"
+
+#include <string.h>
+
+#include "engine/commands.h"
+#include "util/clock.h"
+#include "util/error.h"
+
+/* ---- effects ---------------------------------------------------------------------------- */
+
+static void intent_free(ChIntent *i)
+{
+	g_free(i->template), g_free(i->to), g_free(i->to_name), g_free(i->purpose);
+	g_free(i->event_key);
+	g_hash_table_unref(i->vars);
+	g_free(i);
+}
+
+static void audit_free(ChAuditEvent *a)
+{
+	g_free(a->what), g_free(a->object), g_free(a->old_value), g_free(a->new_value);
+	g_free(a->detail);
+	g_free(a);
+}
+
+ChEffects *ch_effects_new(void)
+{
+	ChEffects *fx = g_new0(ChEffects, 1);
+	fx->intents = g_ptr_array_new_with_free_func((GDestroyNotify)intent_free);
+	fx->audit = g_ptr_array_new_with_free_func((GDestroyNotify)audit_free);
+	return fx;
+}
+
+void ch_effects_free(ChEffects *fx)
+{
+	if (!fx)
+		return;
+	g_ptr_array_unref(fx->intents);
+	g_ptr_array_unref(fx->audit);
+	g_free(fx);
+}
+
+ChIntent *ch_effects_intent(ChEffects *fx, const char *template, const char *to,
+                            const char *to_name, const char *event_key)
+{
+	ChIntent *i = g_new0(ChIntent, 1);
+	i->template = g_strdup(template);
+	i->to = g_ascii_strdown(to, -1);
+	i->to_name = g_strdup(to_name);
+	i->event_key = g_strdup(event_key);
+	i->vars = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_ptr_array_add(fx->intents, i);
+	return i;
+}
+
+void ch_intent_set(ChIntent *i, const char *key, const char *value)
+{
+	g_hash_table_replace(i->vars, g_strdup(key), g_strdup(value ? value : ""));
+}
+
+void ch_effects_audit(ChEffects *fx, const char *what, const char *object, const char *old_value,
+                      const char *new_value, const char *detail)
+{
+	ChAuditEvent *a = g_new0(ChAuditEvent, 1);
+	a->what = g_strdup(what);
+	a->object = g_strdup(object);
+	a->old_value = g_strdup(old_value);
+	a->new_value = g_strdup(new_value);
+	a->detail = g_strdup(detail);
+	g_ptr_array_add(fx->audit, a);
+}
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static char *now_str(const ChEngineCtx *ctx)
+{
+	return ch_clock_format(ctx->now);
+}
+
+static char *long_date_of(const char *iso)
+{
+	GDate d;
+	if (ch_clock_parse_date(iso, &d))
+		return ch_date_format_long(&d);
+	g_autoptr(GDateTime) t = ch_clock_parse(iso);
+	if (!t)
+		return g_strdup(iso ? iso : "");
+	ch_clock_local_date(t, &d);
+	return ch_date_format_long(&d);
+}
+
+static void set_state(ChCase *c, ChEffects *fx, const char *state)
+{
+	ch_effects_audit(fx, "conference.state", c->ref, c->state, state, NULL);
+	ch_set_str(&c->state, state);
+	c->dirty = TRUE;
+	fx->changed = TRUE;
+}
+
+static void set_esc_state(ChEscalation *e, ChEffects *fx, const char *state, const char *detail)
+{
+	g_autofree char *obj = g_strdup_printf("escalation of line %d", e->attendee->n);
+	ch_effects_audit(fx, "escalation.state", obj, e->state, state, detail);
+	ch_set_str(&e->state, state);
+	e->dirty = TRUE;
+	fx->changed = TRUE;
+}
+
+const char *ch_engine_role_address(const ChCase *c, const ChAttendee *a, const ChEngineCtx *ctx,
+                                   const char *role)
+{
+	if (!strcmp(role, "slo"))
+		return a ? a->slo_email : NULL;
+	if (!strcmp(role, "agency_lead"))
+		return a ? (a->lead_email ? a->lead_email : a->slo_email) : NULL;
+	if (!strcmp(role, "professional"))
+		return a ? a->email : NULL;
+	if (!strcmp(role, "cp_coordinator"))
+		return ctx->cp_coordinator;
+	if (!strcmp(role, "lead_safeguarding_manager"))
+		return ctx->lead_safeguarding_manager;
+	if (!strcmp(role, "chair"))
+		return c->chair_email;
+	if (!strcmp(role, "admin"))
+		return ctx->admin;
+	return NULL;
+}
+
+static const char *role_name(const ChCase *c, const ChAttendee *a, const char *role)
+{
+	if (!strcmp(role, "slo"))
+		return a && a->slo_name ? a->slo_name : "Senior Liaison Officer";
+	if (!strcmp(role, "chair"))
+		return c->chair_name;
+	return NULL;
+}
+
+char *ch_engine_after_due(const ChEngineCtx *ctx, const GDate *due)
+{
+	GDate next;
+	ch_calendar_add_working_days(ctx->cal, due, 1, &next);
+	g_autoptr(GDateTime) t = g_date_time_new(ch_clock_zone(), g_date_get_year(&next),
+	                                         g_date_get_month(&next), g_date_get_day(&next),
+	                                         ctx->hours_start / 60, ctx->hours_start % 60, 0);
+	return ch_clock_key(t);
+}
+
+static char *reasons_text(char **reasons)
+{
+	GString *s = g_string_new(NULL);
+	for (char **r = reasons; r && *r; r++)
+		g_string_append_printf(s, "%s  - %s", s->len ? "\n" : "", ch_reason_describe(*r));
+	return g_string_free(s, FALSE);
+}
+
+static void base_vars(ChIntent *i, const ChCase *c)
+{
+	g_autofree char *held = long_date_of(c->held);
+	ch_intent_set(i, "ref", c->ref);
+	ch_intent_set(i, "held", held);
+	ch_intent_set(i, "chair_name", c->chair_name ? c->chair_name : "the chair");
+}
+
+/* What every message about an escalation can say: an intent asking for an answer. */
+static void escalation_vars(ChIntent *i, const ChCase *c, ChEscalation *e, const ChStage *st)
+{
+	i->purpose = g_strdup("escalation");
+	i->esc = e;
+	base_vars(i, c);
+	GDate due;
+	g_autofree char *due_long = ch_clock_parse_date(e->due, &due) ? ch_date_format_long(&due)
+	                                                               : g_strdup(e->due);
+	g_autofree char *reasons = reasons_text(e->reasons);
+	g_autofree char *amount = g_strdup_printf("%u %s", st->amount, ch_unit_name(st->unit));
+	g_autofree char *stage_s = g_strdup_printf("%d", e->stage);
+	g_autofree char *n = g_strdup_printf("%d", e->attendee->n);
+	const char *who = role_name(c, e->attendee, st->ask);
+	ch_intent_set(i, "agency", e->attendee->agency);
+	ch_intent_set(i, "professional", e->attendee->name);
+	ch_intent_set(i, "n", n);
+	ch_intent_set(i, "reasons", reasons);
+	ch_intent_set(i, "comment", e->comment ? e->comment : "(none given)");
+	ch_intent_set(i, "due", due_long);
+	ch_intent_set(i, "time_allowed", amount);
+	ch_intent_set(i, "stage", stage_s);
+	ch_intent_set(i, "stage_title", st->title ? st->title : st->name);
+	ch_intent_set(i, "response", e->response ? e->response : "(no answer yet)");
+	ch_intent_set(i, "greeting_name", who ? who : "colleague");
+}
+
+/* Puts escalation e at `stage`: who is asked, by when, and the message asking them. */
+static gboolean enter_stage(ChCase *c, ChEscalation *e, int stage, const ChEngineCtx *ctx,
+                            ChEffects *fx)
+{
+	const ChStage *st = ch_rules_stage(ctx->rules, stage);
+	if (!st)
+		return FALSE;
+	const char *to = ch_engine_role_address(c, e->attendee, ctx, st->ask);
+	GDate due;
+	g_autoptr(GDateTime) due_at = ch_calendar_deadline(ctx->cal, ctx->now, st->unit, st->amount,
+	                                                   &due);
+	g_autofree char *due_s = ch_date_format(&due);
+	g_autofree char *due_long = ch_date_format_long(&due);
+	g_autofree char *now = now_str(ctx);
+	g_autofree char *obj = g_strdup_printf("escalation of line %d", e->attendee->n);
+	g_autofree char *old_stage = e->stage ? g_strdup_printf("%d", e->stage) : NULL;
+	g_autofree char *new_stage = g_strdup_printf("%d (%s)", stage, st->name);
+	e->stage = stage;
+	ch_set_str(&e->stage_at, now);
+	ch_set_str(&e->due, due_s);
+	ch_set_str(&e->calendar, ch_calendar_version(ctx->cal));
+	ch_set_str(&e->asked, to ? to : "");
+	g_clear_pointer(&e->chased_at, g_free);
+	e->chasers = 0;
+	g_free(e->next_at);
+	e->next_at = st->unit == CH_UNIT_HOURS ? ch_clock_key(due_at)
+	                                       : ch_engine_after_due(ctx, &due);
+	e->dirty = TRUE;
+	fx->changed = TRUE;
+	g_autofree char *detail = g_strdup_printf("%s asked; due %s (%u %s, calendar %s)",
+	                                          st->title ? st->title : st->name, due_s,
+	                                          st->amount, ch_unit_name(st->unit),
+	                                          ch_calendar_version(ctx->cal));
+	ch_effects_audit(fx, "escalation.stage", obj, old_stage, new_stage, detail);
+	if (!to) {
+		ch_effects_audit(fx, "escalation.nobody", obj, NULL, NULL,
+		                 "nobody is configured for this stage; admin told");
+		return TRUE;
+	}
+	g_autofree char *key = g_strdup_printf("esc:%s:%d:stage%d", c->ref, e->attendee->n, stage);
+	ChIntent *i = ch_effects_intent(fx, st->template, to, role_name(c, e->attendee, st->ask),
+	                                key);
+	escalation_vars(i, c, e, st);
+	return TRUE;
+}
+
+/* ---- list send -------------------------------------------------------------------------- */
+
+static char *list_text(const ChCase *c)
+{
+	GString *s = g_string_new(NULL);
+	for (guint k = 0; k < c->attendees->len; k++) {
+		ChAttendee *a = c->attendees->pdata[k];
+		g_string_append_printf(s, "%3d. %s, %s: %s; report %s\n", a->n, a->name, a->agency,
+		                       a->attendance,
+		                       !strcmp(a->report, "none_expected") ? "not expected" : a->report);
+	}
+	return g_string_free(s, FALSE);
+}
+
+gboolean ch_engine_list_send(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx, GError **error)
+{
+	if (strcmp(c->state, "held")) {
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE,
+		            "the distribution list of %s was already sent (conference is %s)", c->ref,
+		            c->state);
+		return FALSE;
+	}
+	if (c->attendees->len == 0) {
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE,
+		            "%s has no one on its distribution list yet", c->ref);
+		return FALSE;
+	}
+	g_autofree char *now = now_str(ctx);
+	ch_set_str(&c->list_sent_at, now);
+	set_state(c, fx, "list_sent");
+	g_autofree char *key = g_strdup_printf("list:%s", c->ref);
+	ChIntent *i = ch_effects_intent(fx, "distribution_list", c->chair_email, c->chair_name, key);
+	i->purpose = g_strdup("authorise");
+	base_vars(i, c);
+	g_autofree char *list = list_text(c);
+	ch_intent_set(i, "list", list);
+	ch_effects_audit(fx, "list.sent", c->ref, NULL, c->chair_email,
+	                 "distribution list sent to the chair for authorisation");
+	return TRUE;
+}
+
+/* ---- replies ---------------------------------------------------------------------------- */
+
+static void not_understood(ChCase *c, const ChEngineCtx *ctx, const char *sender,
+                           const char *about, GPtrArray *understood, GPtrArray *problems,
+                           const char *example, ChEffects *fx)
+{
+	GString *u = g_string_new(NULL), *p = g_string_new(NULL);
+	for (guint k = 0; understood && k < understood->len; k++)
+		g_string_append_printf(u, "  %s\n", (char *)understood->pdata[k]);
+	if (!u->len)
+		g_string_append(u, "  nothing\n");
+	for (guint k = 0; k < problems->len; k++)
+		g_string_append_printf(p, "  %s\n", (char *)problems->pdata[k]);
+	g_autofree char *key = g_strdup_printf("nu:%s:%s:%s", c->ref, sender, ctx->event_id);
+	ChIntent *i = ch_effects_intent(fx, "not_understood", sender, NULL, key);
+	i->in_reply = TRUE;
+	base_vars(i, c);
+	ch_intent_set(i, "about", about);
+	g_autofree char *us = g_string_free(u, FALSE);
+	g_autofree char *ps = g_string_free(p, FALSE);
+	ch_intent_set(i, "understood", us);
+	ch_intent_set(i, "problems", ps);
+	ch_intent_set(i, "example", example);
+	ch_effects_audit(fx, "reply.not_understood", about, NULL, NULL, ps);
+}
+
+static void transcript(ChCase *c, const ChEngineCtx *ctx, const char *sender, const char *about,
+                       GString *done, ChEffects *fx)
+{
+	g_autofree char *key = g_strdup_printf("tr:%s:%s:%s", c->ref, sender, ctx->event_id);
+	ChIntent *i = ch_effects_intent(fx, "transcript", sender, NULL, key);
+	i->in_reply = TRUE;
+	base_vars(i, c);
+	ch_intent_set(i, "about", about);
+	ch_intent_set(i, "done", done->str);
+}
+
+static const char chair_example[] =
+	"  AUTHORISED\n"
+	"  ESCALATE 3 no_report, report_late: nothing arrived before the conference\n"
+	"or, when nobody needs escalating:\n"
+	"  AUTHORISED\n"
+	"  NO ESCALATION";
+
+ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const char *sender,
+                                    const char *text, ChEffects *fx)
+{
+	g_autoptr(ChCommands) cmds = ch_commands_parse_chair(text);
+	g_autoptr(GPtrArray) understood = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	for (guint k = 0; k < cmds->problems->len; k++)
+		g_ptr_array_add(problems, g_strdup(cmds->problems->pdata[k]));
+	gboolean authorise = FALSE, none = FALSE;
+	GPtrArray *esc = g_ptr_array_new(); /* ChCommand*, borrowed */
+	for (guint k = 0; k < cmds->commands->len; k++) {
+		ChCommand *cmd = cmds->commands->pdata[k];
+		switch (cmd->kind) {
+		case CH_CMD_AUTHORISE:
+			authorise = TRUE;
+			g_ptr_array_add(understood, g_strdup("the list is authorised"));
+			break;
+		case CH_CMD_NO_ESCALATION:
+			none = TRUE;
+			g_ptr_array_add(understood, g_strdup("no escalation is needed"));
+			break;
+		case CH_CMD_ESCALATE: {
+			ChAttendee *a = ch_case_attendee(c, cmd->n);
+			if (!a) {
+				g_ptr_array_add(problems,
+				                g_strdup_printf("'%s': there is no line %d on the list (it has "
+				                                "%u lines)",
+				                                cmd->line, cmd->n, c->attendees->len));
+				break;
+			}
+			g_autofree char *codes = g_strjoinv(", ", cmd->reasons);
+			g_ptr_array_add(understood, g_strdup_printf("escalate line %d (%s, %s): %s",
+			                                            cmd->n, a->name, a->agency, codes));
+			g_ptr_array_add(esc, cmd);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	if (cmds->commands->len == 0 && problems->len == 0)
+		g_ptr_array_add(problems, g_strdup("no command found: the reply needs AUTHORISED on a "
+		                                   "line of its own"));
+	else if (!authorise && !none && problems->len == 0)
+		g_ptr_array_add(problems, g_strdup("escalations were marked but the list was not "
+		                                   "authorised: add AUTHORISED on a line of its own"));
+	if (none && esc->len)
+		g_ptr_array_add(problems, g_strdup("NO ESCALATION and ESCALATE lines are both there: "
+		                                   "send one or the other"));
+	if (!problems->len && strcmp(c->state, "list_sent")) {
+		g_autofree char *when = long_date_of(c->authorised_at);
+		g_ptr_array_add(problems,
+		                !strcmp(c->state, "held")
+		                    ? g_strdup("the list has not been sent for authorisation yet")
+		                    : g_strdup_printf("the list was already authorised on %s; "
+		                                      "nothing was changed (ask admin for a change)",
+		                                      when));
+	}
+	if (problems->len) {
+		not_understood(c, ctx, sender, "the distribution list", understood, problems,
+		               chair_example, fx);
+		g_ptr_array_unref(esc);
+		return CH_REPLY_NOT_UNDERSTOOD;
+	}
+
+	g_autofree char *now = now_str(ctx);
+	ch_set_str(&c->authorised_at, now);
+	set_state(c, fx, "authorised");
+	GString *done = g_string_new("  The distribution list is authorised.\n");
+	for (guint k = 0; k < esc->len; k++) {
+		ChCommand *cmd = esc->pdata[k];
+		ChAttendee *a = ch_case_attendee(c, cmd->n);
+		ChEscalation *e = ch_case_escalation_for(c, cmd->n);
+		if (!e) {
+			e = g_new0(ChEscalation, 1);
+			e->attendee = a;
+			e->attendee_id = a->id;
+			e->state = g_strdup("open");
+			e->raised_at = g_strdup(now);
+			g_ptr_array_add(c->escalations, e);
+		}
+		/* Two ESCALATE lines for one professional add up. */
+		GPtrArray *all = g_ptr_array_new();
+		for (char **r = e->reasons; r && *r; r++)
+			g_ptr_array_add(all, g_strdup(*r));
+		for (char **r = cmd->reasons; *r; r++) {
+			gboolean have = FALSE;
+			for (guint q = 0; q < all->len; q++)
+				have |= !strcmp(all->pdata[q], *r);
+			if (!have)
+				g_ptr_array_add(all, g_strdup(*r));
+		}
+		g_ptr_array_add(all, NULL);
+		g_strfreev(e->reasons);
+		e->reasons = (char **)g_ptr_array_free(all, FALSE);
+		if (cmd->text) {
+			char *joined = e->comment ? g_strdup_printf("%s; %s", e->comment, cmd->text)
+			                          : g_strdup(cmd->text);
+			g_free(e->comment);
+			e->comment = joined;
+		}
+		e->dirty = TRUE;
+	}
+	for (guint k = 0; k < c->escalations->len; k++) {
+		ChEscalation *e = c->escalations->pdata[k];
+		if (e->stage)
+			continue;
+		g_autofree char *codes = g_strjoinv(", ", e->reasons);
+		g_autofree char *obj = g_strdup_printf("escalation of line %d", e->attendee->n);
+		ch_effects_audit(fx, "escalation.raised", obj, NULL, codes, e->comment);
+		enter_stage(c, e, 1, ctx, fx);
+		g_autofree char *due = long_date_of(e->due);
+		g_string_append_printf(done,
+		                       "  Line %d (%s, %s) is escalated for: %s.\n"
+		                       "    %s has been asked to respond by %s.\n",
+		                       e->attendee->n, e->attendee->name, e->attendee->agency, codes,
+		                       *e->asked ? e->asked : "nobody (admin told)", due);
+	}
+	if (!esc->len)
+		g_string_append(done, "  No one is escalated.\n");
+	transcript(c, ctx, sender, "the distribution list", done, fx);
+	g_string_free(done, TRUE);
+	g_ptr_array_unref(esc);
+	return CH_REPLY_APPLIED;
+}
+
+static const char slo_example[] =
+	"  RESOLVED: the manager has met the professional and reports will be on time\n"
+	"or, if it is not resolved:\n"
+	"  NOT RESOLVED: why it is not";
+
+ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
+                                         const char *sender, gboolean from_chair,
+                                         const char *text, ChEffects *fx)
+{
+	g_autoptr(ChCommands) cmds = ch_commands_parse_slo(text);
+	g_autofree char *about = g_strdup_printf("the escalation of line %d (%s, %s)",
+	                                         e->attendee->n, e->attendee->name,
+	                                         e->attendee->agency);
+	g_autofree char *obj = g_strdup_printf("escalation of line %d", e->attendee->n);
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	ChCommand *resolved = NULL, *unresolved = NULL;
+	for (guint k = 0; k < cmds->commands->len; k++) {
+		ChCommand *cmd = cmds->commands->pdata[k];
+		if (cmd->kind == CH_CMD_RESOLVED && !resolved)
+			resolved = cmd;
+		if (cmd->kind == CH_CMD_NOT_RESOLVED && !unresolved)
+			unresolved = cmd;
+	}
+	if (resolved && unresolved)
+		g_ptr_array_add(problems, g_strdup("both RESOLVED and NOT RESOLVED were written: "
+		                                   "send one"));
+	if (!strcmp(e->state, "resolved") || !strcmp(e->state, "closed")) {
+		g_autofree char *when = long_date_of(e->closed_at);
+		g_ptr_array_add(problems, g_strdup_printf("this escalation was already closed on %s",
+		                                          when));
+	}
+	g_autofree char *body = g_strstrip(g_strdup(text ? text : ""));
+	if (!resolved && !unresolved && !*body)
+		g_ptr_array_add(problems, g_strdup("the reply was empty"));
+	if (problems->len) {
+		not_understood(c, ctx, sender, about, NULL, problems, slo_example, fx);
+		return CH_REPLY_NOT_UNDERSTOOD;
+	}
+	g_autofree char *now = now_str(ctx);
+	GString *done = g_string_new(NULL);
+	ChReplyResult result = CH_REPLY_APPLIED;
+	if (!e->responded_at)
+		ch_set_str(&e->responded_at, now);
+	if (resolved) {
+		ch_set_str(&e->outcome, resolved->text ? resolved->text : "resolved");
+		ch_set_str(&e->closed_at, now);
+		g_clear_pointer(&e->next_at, g_free);
+		set_esc_state(e, fx, "resolved", e->outcome);
+		g_string_append_printf(done, "  The escalation is closed as resolved.\n  Outcome: %s\n",
+		                       e->outcome);
+		g_autofree char *key = g_strdup_printf("esc:%s:%d:closed", c->ref, e->attendee->n);
+		if (!from_chair) {
+			ChIntent *i = ch_effects_intent(fx, "escalation_closed", c->chair_email,
+			                                c->chair_name, key);
+			base_vars(i, c);
+			ch_intent_set(i, "agency", e->attendee->agency);
+			ch_intent_set(i, "professional", e->attendee->name);
+			ch_intent_set(i, "outcome", e->outcome);
+		}
+	} else if (unresolved) {
+		g_autofree char *why = g_strdup(unresolved->text ? unresolved->text : "no reason given");
+		ch_effects_audit(fx, "escalation.not_resolved", obj, NULL, NULL, why);
+		ch_set_str(&e->response, why);
+		int next = e->stage + 1;
+		if (ch_rules_stage(ctx->rules, next)) {
+			set_esc_state(e, fx, "open", "climbs after NOT RESOLVED");
+			enter_stage(c, e, next, ctx, fx);
+			g_autofree char *due = long_date_of(e->due);
+			g_string_append_printf(done,
+			                       "  Recorded as not resolved: %s\n"
+			                       "  It moves to stage %d (%s); %s is asked to respond by %s.\n",
+			                       why, next, ch_rules_stage(ctx->rules, next)->name,
+			                       *e->asked ? e->asked : "nobody (admin told)", due);
+		} else {
+			set_esc_state(e, fx, "unresolved", "past the last stage of the procedure");
+			g_clear_pointer(&e->next_at, g_free);
+			g_string_append_printf(done,
+			                       "  Recorded as not resolved: %s\n"
+			                       "  This was the last stage; the CP coordinator is told.\n",
+			                       why);
+			g_autofree char *key = g_strdup_printf("esc:%s:%d:exhausted", c->ref,
+			                                       e->attendee->n);
+			const char *to = ctx->cp_coordinator ? ctx->cp_coordinator : ctx->admin;
+			if (to) {
+				ChIntent *i = ch_effects_intent(fx, "escalation_unresolved", to, NULL, key);
+				base_vars(i, c);
+				ch_intent_set(i, "agency", e->attendee->agency);
+				ch_intent_set(i, "professional", e->attendee->name);
+				ch_intent_set(i, "why", why);
+			}
+		}
+	} else {
+		/* Free text: an answer, but not a decision. Keep it and let the chair decide. */
+		g_autofree char *answer = g_utf8_substring(body, 0, MIN(g_utf8_strlen(body, -1), 2000));
+		ch_set_str(&e->response, answer);
+		g_clear_pointer(&e->next_at, g_free);
+		set_esc_state(e, fx, "responded", NULL);
+		g_string_append(done, "  Your answer is recorded and the chair is asked to confirm "
+		                      "whether it resolves the concern.\n");
+		result = CH_REPLY_RECORDED;
+		if (!from_chair) {
+			g_autofree char *key = g_strdup_printf("esc:%s:%d:confirm:%s", c->ref,
+			                                       e->attendee->n, ctx->event_id);
+			ChIntent *i = ch_effects_intent(fx, "escalation_response", c->chair_email,
+			                                c->chair_name, key);
+			i->purpose = g_strdup("confirm");
+			i->esc = e;
+			base_vars(i, c);
+			ch_intent_set(i, "agency", e->attendee->agency);
+			ch_intent_set(i, "professional", e->attendee->name);
+			ch_intent_set(i, "response", answer);
+		}
+	}
+	transcript(c, ctx, sender, about, done, fx);
+	g_string_free(done, TRUE);
+	return result;
+}
+
+gboolean ch_engine_safety_check(ChCase *c, const ChEngineCtx *ctx, const char *const *words,
+                                const char *text, const char *what, const char *event_id,
+                                ChEffects *fx)
+{
+	if (!text || !words)
+		return FALSE;
+	g_autofree char *lower = g_utf8_strdown(text, -1);
+	const char *hit = NULL;
+	for (const char *const *w = words; *w && !hit; w++)
+		if (**w && strstr(lower, *w))
+			hit = *w;
+	if (!hit)
+		return FALSE;
+	const char *to = ctx->cp_coordinator ? ctx->cp_coordinator : ctx->admin;
+	ch_effects_audit(fx, "safety.alert", c ? c->ref : NULL, NULL, to,
+	                 "words of an immediate-safety concern were found");
+	if (!to)
+		return TRUE;
+	g_autofree char *key = g_strdup_printf("safety:%s", event_id);
+	ChIntent *i = ch_effects_intent(fx, "safety_alert", to, NULL, key);
+	i->urgent = TRUE;
+	if (c)
+		base_vars(i, c);
+	else {
+		ch_intent_set(i, "ref", "no conference");
+		ch_intent_set(i, "held", "");
+		ch_intent_set(i, "chair_name", "");
+	}
+	ch_intent_set(i, "what", what);
+	ch_intent_set(i, "message", event_id);
+	return TRUE;
+}
+
+gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
+                                  ChEffects *fx)
+{
+	g_autofree char *obj = g_strdup_printf("escalation of line %d", e->attendee->n);
+	const ChStage *st = ch_rules_stage(ctx->rules, e->stage);
+	if (strcmp(e->state, "open") || !st) {
+		g_clear_pointer(&e->next_at, g_free);
+		e->dirty = TRUE;
+		return FALSE;
+	}
+	g_autofree char *now = now_str(ctx);
+	GDate today;
+	ch_clock_local_date(ctx->now, &today);
+	if ((guint)e->chasers < st->chasers) {
+		e->chasers++;
+		ch_set_str(&e->chased_at, now);
+		g_free(e->next_at);
+		/* One chaser, then a working day's grace before the next step: however long the
+		 * timer was off, each obligation moves one step per run. */
+		e->next_at = ch_engine_after_due(ctx, &today);
+		e->dirty = TRUE;
+		fx->changed = TRUE;
+		g_autofree char *n = g_strdup_printf("%d", e->chasers);
+		ch_effects_audit(fx, "escalation.chased", obj, NULL, n, "no answer by the due date");
+		const char *to = e->asked && *e->asked ? e->asked : NULL;
+		if (to) {
+			g_autofree char *key = g_strdup_printf("esc:%s:%d:stage%d:chaser%d", c->ref,
+			                                       e->attendee->n, e->stage, e->chasers);
+			ChIntent *i = ch_effects_intent(fx, "escalation_chaser", to,
+			                                role_name(c, e->attendee, st->ask), key);
+			escalation_vars(i, c, e, st);
+		}
+		return TRUE;
+	}
+	int next = e->stage + 1;
+	if (ch_rules_stage(ctx->rules, next)) {
+		ch_effects_audit(fx, "escalation.climbs", obj, NULL, NULL,
+		                 "no answer after the chaser: the next stage is asked");
+		int from = e->stage;
+		enter_stage(c, e, next, ctx, fx);
+		g_autofree char *key = g_strdup_printf("esc:%s:%d:climbed%d", c->ref, e->attendee->n,
+		                                       next);
+		ChIntent *i = ch_effects_intent(fx, "escalation_climbed", c->chair_email, c->chair_name,
+		                                key);
+		escalation_vars(i, c, e, ch_rules_stage(ctx->rules, next));
+		g_free(i->purpose);
+		i->purpose = NULL;
+		i->esc = NULL;
+		g_autofree char *from_s = g_strdup_printf("%d", from);
+		ch_intent_set(i, "from_stage", from_s);
+		ch_intent_set(i, "asked", *e->asked ? e->asked : "nobody (admin told)");
+		return TRUE;
+	}
+	set_esc_state(e, fx, "unresolved", "no answer by the due date of the last stage");
+	g_clear_pointer(&e->next_at, g_free);
+	const char *to = ctx->cp_coordinator ? ctx->cp_coordinator : ctx->admin;
+	if (to) {
+		g_autofree char *key = g_strdup_printf("esc:%s:%d:exhausted", c->ref, e->attendee->n);
+		ChIntent *i = ch_effects_intent(fx, "escalation_unresolved", to, NULL, key);
+		base_vars(i, c);
+		ch_intent_set(i, "agency", e->attendee->agency);
+		ch_intent_set(i, "professional", e->attendee->name);
+		ch_intent_set(i, "why", "no answer by the due date of the last stage");
+	}
+	return TRUE;
+}

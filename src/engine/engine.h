@@ -1,0 +1,102 @@
+/* engine: the rules engine. Pure functions: (case, event, rules, now) -> (changed case,
+ * outbound intents, audit events). No I/O: no files, no database, no network, no clock
+ * reads (the time is ctx->now). Every message kind and every timer goes through here.
+ *
+ * The engine changes the ChCase in place and marks what it changed (dirty); the caller saves
+ * those changes, queues the intents and appends the audit events in one transaction. An
+ * intent is a message to one person: a template name, a recipient and the template's
+ * variables; its event_key is unique per event and recipient so queuing it twice is
+ * harmless.
+ */
+#pragma once
+#include <glib.h>
+#include "engine/case.h"
+#include "engine/rules.h"
+#include "timers/calendar.h"
+
+typedef struct {
+	const ChRules *rules;
+	const ChCalendar *cal;
+	GDateTime *now;
+	const char *event_id;  /* what caused this run (a message's SHA-256, a timer key): keys
+	                          the answers it sends so a re-run sends nothing twice */
+	const char *admin;
+	const char *cp_coordinator;
+	const char *lead_safeguarding_manager;
+	const char *const *cp_managers;
+	int hours_start;   /* minutes after midnight */
+	int hours_end;
+} ChEngineCtx;
+
+typedef struct {
+	char *template;
+	char *to;
+	char *to_name;
+	char *purpose;        /* reply token purpose, or NULL for mail that needs no answer */
+	ChEscalation *esc;    /* what the token is about (borrowed), or NULL for the conference */
+	char *event_key;
+	GHashTable *vars;     /* char* -> char* */
+	gboolean urgent;      /* an alert: never held to working hours */
+	gboolean in_reply;    /* thread it under the message being handled */
+} ChIntent;
+
+typedef struct {
+	char *what;           /* e.g. "conference.state", "escalation.raised", "reply.not_understood" */
+	char *object;         /* e.g. "escalation 2 (line 4)" */
+	char *old_value;
+	char *new_value;
+	char *detail;
+} ChAuditEvent;
+
+typedef struct {
+	GPtrArray *intents;   /* ChIntent* */
+	GPtrArray *audit;     /* ChAuditEvent* */
+	gboolean changed;     /* the case's state changed */
+} ChEffects;
+
+ChEffects *ch_effects_new(void);
+void ch_effects_free(ChEffects *fx);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChEffects, ch_effects_free)
+ChIntent *ch_effects_intent(ChEffects *fx, const char *template, const char *to,
+                            const char *to_name, const char *event_key);
+void ch_intent_set(ChIntent *i, const char *key, const char *value);
+void ch_effects_audit(ChEffects *fx, const char *what, const char *object, const char *old_value,
+                      const char *new_value, const char *detail);
+
+typedef enum {
+	CH_REPLY_APPLIED,         /* commands understood and applied */
+	CH_REPLY_RECORDED,        /* recorded (a free-text answer); a person is asked to confirm */
+	CH_REPLY_NOT_UNDERSTOOD,  /* nothing changed; the sender is told why */
+} ChReplyResult;
+
+/* Admin sends the distribution list to the chair: held -> list_sent. */
+gboolean ch_engine_list_send(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx, GError **error);
+
+/* The chair's reply to the distribution list. */
+ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const char *sender,
+                                    const char *text, ChEffects *fx);
+
+/* An answer about one escalation, from the person asked at its stage or (confirming) from
+ * the chair. */
+ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
+                                         const char *sender, gboolean from_chair,
+                                         const char *text, ChEffects *fx);
+
+/* The timer for an escalation whose next_at has come: a chaser while the stage allows one,
+ * then the next stage (or, past the last, unresolved and the CP coordinator told). */
+gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
+                                  ChEffects *fx);
+
+/* Immediate-safety words: TRUE (and alert intents) when text holds one of `words`. `what`
+ * says where the words were seen (e.g. "a reply from the chair"), never the text itself. */
+gboolean ch_engine_safety_check(ChCase *c, const ChEngineCtx *ctx, const char *const *words,
+                                const char *text, const char *what, const char *event_id,
+                                ChEffects *fx);
+
+/* Who a role is for this attendee and case (NULL when nobody is configured). */
+const char *ch_engine_role_address(const ChCase *c, const ChAttendee *a, const ChEngineCtx *ctx,
+                                   const char *role);
+
+/* When the timer should look at an obligation due on `due` (a date): the start of working
+ * hours on the next working day after it. */
+char *ch_engine_after_due(const ChEngineCtx *ctx, const GDate *due);

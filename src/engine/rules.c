@@ -1,0 +1,65 @@
+#include "engine/rules.h"
+
+static void stage_free(ChStage *s)
+{
+	g_free(s->name), g_free(s->title), g_free(s->ask), g_free(s->template);
+	g_free(s);
+}
+
+ChRules *ch_rules_new(const char *name)
+{
+	ChRules *r = g_new0(ChRules, 1);
+	r->name = g_strdup(name);
+	r->stages = g_ptr_array_new_with_free_func((GDestroyNotify)stage_free);
+	r->list_within_hours = 24;
+	r->report_days = 5;
+	r->request_within_hours = 24;
+	r->review_hours = 24;
+	r->minutes_initial_days = 20;
+	r->minutes_review_days = 25;
+	r->minutes_not_before_days = 5;
+	r->report_chase_before_days = 1;
+	return r;
+}
+
+void ch_rules_free(ChRules *r)
+{
+	if (!r)
+		return;
+	g_free(r->name), g_free(r->file), g_free(r->title);
+	g_ptr_array_unref(r->stages);
+	g_free(r);
+}
+
+ChStage *ch_rules_add_stage(ChRules *r, const char *name)
+{
+	ChStage *s = g_new0(ChStage, 1);
+	s->name = g_strdup(name);
+	s->unit = CH_UNIT_WORKING_DAYS;
+	s->amount = 5;
+	s->template = g_strdup("escalation");
+	s->ask = g_strdup("slo");
+	s->chasers = 1;
+	g_ptr_array_add(r->stages, s);
+	return s;
+}
+
+const ChStage *ch_rules_stage(const ChRules *r, int stage)
+{
+	if (stage < 1 || (guint)stage > r->stages->len)
+		return NULL;
+	return r->stages->pdata[stage - 1];
+}
+
+const char *ch_unit_name(ChUnit u)
+{
+	switch (u) {
+	case CH_UNIT_WORKING_DAYS:
+		return "working days";
+	case CH_UNIT_HOURS:
+		return "hours";
+	case CH_UNIT_WEEKS:
+		return "weeks";
+	}
+	return "?";
+}

@@ -1,0 +1,46 @@
+/* rules: what one procedure asks for, as data. The engine reads a ChRules; it never reads a
+ * file. rules/NAME.rules files are turned into a ChRules by app/rules_file.c.
+ *
+ * An escalation climbs the ladder of stages: at each stage someone (`ask`, a role) is
+ * emailed with `template` and has `amount` `unit`s to answer; silence past the due date gets
+ * `chasers` chasers (each a working day apart), then the escalation climbs to the next stage.
+ * "NOT RESOLVED" climbs at once. Past the last stage the escalation is left open for a
+ * person, and admin is told.
+ */
+#pragma once
+#include <glib.h>
+#include "timers/calendar.h"
+
+typedef struct {
+	char *name;        /* short name, e.g. "slo" */
+	char *title;       /* for people: "Senior Liaison Officer of the agency" */
+	char *ask;         /* role: slo | agency_lead | professional | cp_coordinator |
+	                      lead_safeguarding_manager | chair | admin */
+	ChUnit unit;
+	guint amount;
+	char *template;    /* templates/NAME.txt */
+	guint chasers;
+} ChStage;
+
+typedef struct {
+	char *name;
+	char *file;        /* where it came from, for messages */
+	char *title;
+	GPtrArray *stages;          /* ChStage*, from stage 1 */
+	guint list_within_hours;    /* distribution list to the chair within (24) */
+	guint report_days;          /* post-conference report due, working days (5) */
+	guint request_within_hours; /* report request out within (24) */
+	guint review_hours;         /* chair reviews a received report within (24) */
+	guint minutes_initial_days; /* minutes due after an initial conference (20) */
+	guint minutes_review_days;  /* ... after a review conference (25) */
+	guint minutes_not_before_days; /* not signed before this while reports are awaited (5) */
+	guint report_chase_before_days; /* a reminder this many working days before due (1) */
+	gboolean can_set_aside;     /* the last stage may set aside the conference decision */
+} ChRules;
+
+ChRules *ch_rules_new(const char *name);
+void ch_rules_free(ChRules *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChRules, ch_rules_free)
+ChStage *ch_rules_add_stage(ChRules *r, const char *name);
+const ChStage *ch_rules_stage(const ChRules *r, int stage); /* from 1; NULL past the last */
+const char *ch_unit_name(ChUnit u);

@@ -1,0 +1,793 @@
+/* imap: the shared mailbox over IMAP (libetpan 1.9.4, GnuTLS build). See imap.h.
+ *
+ * One ChImap is one connection, opened lazily by a sweep and dropped on any stream or parse
+ * error: after either, libetpan's reader may be out of step with the server, and the only
+ * safe state is a new connection (next sweep). Answers the server refuses (NO/BAD) keep it.
+ *
+ * Order of a connection, and why:
+ *   connect (TLS, or plain then STARTTLS)  -> verify chain and name   libetpan does neither
+ *   -> CAPABILITY again                      cached ones from before TLS must not be trusted
+ *   -> LOGIN / AUTHENTICATE XOAUTH2          only now may a secret cross the wire
+ *   -> CAPABILITY again                      servers add MOVE, UIDPLUS, IDLE after login
+ */
+#include "inbound/imap.h"
+
+#include <errno.h>
+#include <libetpan/libetpan.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "util/error.h"
+#include "util/tls.h"
+
+/* RFC 2177: servers may drop an IDLE after 30 minutes; start a new one well before. */
+#define IDLE_MAX_S (25 * 60)
+#define SLICE_MS 250
+
+struct ChImap {
+	/* From the configuration, copied: the caller's ChConfig may go first. */
+	char *host;
+	guint16 port;
+	gboolean implicit_tls;
+	char *url_error; /* a URL we cannot use: every sweep says so */
+	char *user;
+	char *password_file;
+	char *token_file;
+	char *token_command;
+	char *ca_file;
+	gboolean starttls;
+	gboolean idle;
+	char *mailbox;
+	char *processed;
+	char *quarantine;
+	guint timeout;
+	gsize max_size;
+	ChImapState state;
+
+	/* The connection. */
+	mailimap *imap; /* NULL while disconnected */
+	gboolean selected;
+	guint32 uidvalidity;
+	gboolean can_move;
+	gboolean can_uidplus;
+	gboolean can_idle;
+	gboolean have_processed; /* the folder is known to exist */
+	gboolean have_quarantine;
+	gboolean warned_no_uidplus;
+
+	char *token; /* the last token the command printed, reused until refused */
+};
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+/* Results that mean the stream can no longer be trusted to be in step with the server. */
+static gboolean broken(int r)
+{
+	switch (r) {
+	case MAILIMAP_ERROR_STREAM:
+	case MAILIMAP_ERROR_PARSE:
+	case MAILIMAP_ERROR_FATAL:
+	case MAILIMAP_ERROR_MEMORY:
+	case MAILIMAP_ERROR_PROTOCOL:
+	case MAILIMAP_ERROR_BAD_STATE:
+	case MAILIMAP_ERROR_SSL:
+	case MAILIMAP_ERROR_CONNECTION_REFUSED:
+	case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
+static const char *describe(mailimap *imap, int r)
+{
+	switch (r) {
+	case MAILIMAP_ERROR_STREAM:
+		return "connection lost or timed out";
+	case MAILIMAP_ERROR_PARSE:
+		return "unreadable reply from the server";
+	case MAILIMAP_ERROR_FATAL:
+		return "the server ended the session";
+	case MAILIMAP_ERROR_MEMORY:
+		return "out of memory";
+	case MAILIMAP_ERROR_PROTOCOL:
+		return "protocol error";
+	case MAILIMAP_ERROR_BAD_STATE:
+		return "command not allowed in this state";
+	case MAILIMAP_ERROR_SSL:
+		return "TLS handshake failed";
+	case MAILIMAP_ERROR_CONNECTION_REFUSED:
+		return "cannot connect";
+	case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
+		return "the server refused the connection";
+	default:
+		if (imap != NULL && imap->imap_response != NULL && *imap->imap_response != '\0')
+			return imap->imap_response;
+		return "refused by the server";
+	}
+}
+
+static void disconnect(ChImap *m)
+{
+	if (m->imap == NULL)
+		return;
+	mailimap_free(m->imap); /* closes the stream; no LOGOUT on a connection we distrust */
+	m->imap = NULL;
+	m->selected = FALSE;
+	m->have_processed = m->have_quarantine = FALSE;
+}
+
+/* Sets *error for libetpan result r. A broken connection is dropped and the error is
+ * TEMPORARY; a refusal keeps the connection and gets `code`. Returns FALSE. */
+G_GNUC_PRINTF(5, 6)
+static gboolean fail(ChImap *m, int r, int code, GError **error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *what = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	gboolean lost = broken(r);
+	g_set_error(error, CH_ERROR, lost ? CH_ERROR_TEMPORARY : code, "%s: %s", what,
+	            describe(m->imap, r));
+	if (lost)
+		disconnect(m);
+	return FALSE;
+}
+
+/* ---- connecting ------------------------------------------------------------------------ */
+
+static void tls_setup(struct mailstream_ssl_context *ctx, void *data)
+{
+	ChImap *m = data;
+	/* SNI carries host names only (RFC 6066); servers with several certificates need it. */
+	if (!g_hostname_is_ip_address(m->host))
+		mailstream_ssl_set_server_name(ctx, m->host);
+}
+
+/* libetpan 1.9.4 sets no keepalive: without it a half-open connection sits in IDLE until
+ * the 25-minute renewal. With it the kernel notices a dead peer in about two minutes. */
+static void set_keepalive(mailimap *imap)
+{
+	int fd = mailstream_low_get_fd(mailstream_get_low(imap->imap_stream));
+	if (fd < 0)
+		return;
+	int on = 1, idle = 60, intvl = 10, cnt = 6;
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+}
+
+/* CAPABILITY, so that libetpan's cached list is the server's current one. */
+static gboolean refresh_capabilities(ChImap *m, GError **error)
+{
+	struct mailimap_capability_data *caps = NULL;
+	int r = mailimap_capability(m->imap, &caps);
+	if (caps != NULL)
+		mailimap_capability_data_free(caps);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(m, r, CH_ERROR_TEMPORARY, error, "CAPABILITY on %s", m->host);
+	return TRUE;
+}
+
+static gboolean verify_peer(ChImap *m, GError **error)
+{
+	if (ch_tls_verify_mailstream(m->imap->imap_stream, m->host, m->ca_file, error))
+		return TRUE;
+	disconnect(m);
+	return FALSE;
+}
+
+static gboolean use_oauth2(const ChImap *m)
+{
+	return m->token_command != NULL || m->token_file != NULL;
+}
+
+/* The token: the command's cached one unless `fresh`; a token file is read every time, as
+ * whatever renews it writes it in place. */
+static char *get_token(ChImap *m, gboolean fresh, GError **error)
+{
+	if (m->token_command == NULL)
+		return ch_config_read_secret(m->token_file, NULL, error);
+	if (fresh || m->token == NULL) {
+		char *t = ch_config_read_secret(NULL, m->token_command, error);
+		if (t == NULL)
+			return NULL;
+		if (m->token != NULL)
+			explicit_bzero(m->token, strlen(m->token));
+		g_free(m->token);
+		m->token = t;
+	}
+	return g_strdup(m->token);
+}
+
+static void forget_secret(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		g_free(s);
+	}
+}
+
+/* A refused login: RFC 5530's UNAVAILABLE says the server's back end is down (try later);
+ * anything else is the credentials, which a person must fix. */
+static gboolean login_refused(ChImap *m, int r, GError **error, const char *how)
+{
+	if (r == MAILIMAP_ERROR_LOGIN && m->imap->imap_response_info != NULL &&
+	    m->imap->imap_response_info->rsp_atom != NULL &&
+	    g_ascii_strcasecmp(m->imap->imap_response_info->rsp_atom, "UNAVAILABLE") == 0)
+		return fail(m, r, CH_ERROR_TEMPORARY, error, "%s as %s on %s", how, m->user,
+		            m->host);
+	return fail(m, r, CH_ERROR_CONFIG, error, "%s as %s on %s refused", how, m->user,
+	            m->host);
+}
+
+static gboolean login(ChImap *m, GError **error)
+{
+	int r;
+	if (m->user == NULL) {
+		disconnect(m);
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "imap: no user configured");
+		return FALSE;
+	}
+	if (!use_oauth2(m)) {
+		char *password = ch_config_read_secret(m->password_file, NULL, error);
+		if (password == NULL) {
+			disconnect(m);
+			return FALSE;
+		}
+		r = mailimap_login(m->imap, m->user, password);
+		forget_secret(password);
+		if (r != MAILIMAP_NO_ERROR)
+			return login_refused(m, r, error, "login");
+		return TRUE;
+	}
+
+	if (!mailimap_has_xoauth2(m->imap)) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "%s does not offer AUTH=XOAUTH2; configure a password_file instead",
+		            m->host);
+		disconnect(m);
+		return FALSE;
+	}
+	char *token = get_token(m, FALSE, error);
+	if (token == NULL) {
+		disconnect(m);
+		return FALSE;
+	}
+	r = mailimap_oauth2_authenticate(m->imap, m->user, token);
+	forget_secret(token);
+	/* Access tokens expire within the hour: one refusal earns one fresh token. */
+	if (r == MAILIMAP_ERROR_LOGIN && m->token_command != NULL) {
+		g_message("imap: XOAUTH2 login as %s on %s refused; asking the token command for "
+		          "a new token", m->user, m->host);
+		token = get_token(m, TRUE, error);
+		if (token == NULL) {
+			disconnect(m);
+			return FALSE;
+		}
+		r = mailimap_oauth2_authenticate(m->imap, m->user, token);
+		forget_secret(token);
+	}
+	if (r != MAILIMAP_NO_ERROR) {
+		if (r == MAILIMAP_ERROR_LOGIN)
+			forget_secret(g_steal_pointer(&m->token));
+		return login_refused(m, r, error, "XOAUTH2 login");
+	}
+	return TRUE;
+}
+
+static gboolean imap_connect(ChImap *m, GError **error)
+{
+	if (m->url_error != NULL) {
+		g_set_error_literal(error, CH_ERROR, CH_ERROR_CONFIG, m->url_error);
+		return FALSE;
+	}
+	m->imap = mailimap_new(0, NULL);
+	if (m->imap == NULL) {
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "imap: out of memory");
+		return FALSE;
+	}
+	/* Before connect: libetpan copies it into the stream it makes there. */
+	mailimap_set_timeout(m->imap, m->timeout);
+
+	int r;
+	if (m->implicit_tls)
+		r = mailimap_ssl_connect_with_callback(m->imap, m->host, m->port, tls_setup, m);
+	else
+		r = mailimap_socket_connect(m->imap, m->host, m->port);
+	/* Success is 1 (PREAUTH greeting) or 2 (OK greeting), never 0. */
+	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED && r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "imap: %s:%u: %s", m->host,
+		            m->port, describe(NULL, r));
+		disconnect(m);
+		return FALSE;
+	}
+	set_keepalive(m->imap);
+
+	if (m->implicit_tls) {
+		if (!verify_peer(m, error))
+			return FALSE;
+	} else if (m->starttls) {
+		if (!mailimap_has_extension(m->imap, "STARTTLS") && !refresh_capabilities(m, error))
+			return FALSE;
+		if (!mailimap_has_extension(m->imap, "STARTTLS")) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+			            "%s:%u does not offer STARTTLS; not logging in without TLS",
+			            m->host, m->port);
+			disconnect(m);
+			return FALSE;
+		}
+		r = mailimap_socket_starttls_with_callback(m->imap, tls_setup, m);
+		if (r != MAILIMAP_NO_ERROR)
+			return fail(m, r, CH_ERROR_CONFIG, error, "STARTTLS with %s:%u", m->host,
+			            m->port);
+		if (!verify_peer(m, error))
+			return FALSE;
+	}
+	if (!refresh_capabilities(m, error))
+		return FALSE;
+	if (!login(m, error))
+		return FALSE;
+	if (!refresh_capabilities(m, error))
+		return FALSE;
+	m->can_move = mailimap_has_extension(m->imap, "MOVE");
+	m->can_uidplus = mailimap_has_extension(m->imap, "UIDPLUS");
+	m->can_idle = mailimap_has_idle(m->imap);
+	g_info("imap: logged in to %s:%u as %s%s%s%s", m->host, m->port, m->user,
+	       m->can_move ? ", MOVE" : "", m->can_uidplus ? ", UIDPLUS" : "",
+	       m->can_idle ? ", IDLE" : "");
+	return TRUE;
+}
+
+/* ---- the public part ------------------------------------------------------------------- */
+
+ChImap *ch_imap_new(const ChImapConfig *cfg, gsize max_message_size, const ChImapState *state)
+{
+	ChImap *m = g_new0(ChImap, 1);
+	m->user = g_strdup(cfg->user);
+	m->password_file = g_strdup(cfg->password_file);
+	m->token_file = cfg->oauth2_token_file && *cfg->oauth2_token_file
+	                        ? g_strdup(cfg->oauth2_token_file) : NULL;
+	m->token_command = cfg->oauth2_token_command && *cfg->oauth2_token_command
+	                           ? g_strdup(cfg->oauth2_token_command) : NULL;
+	m->ca_file = cfg->ca_file && *cfg->ca_file ? g_strdup(cfg->ca_file) : NULL;
+	m->starttls = cfg->starttls;
+	m->idle = cfg->idle;
+	m->mailbox = g_strdup(cfg->mailbox ? cfg->mailbox : "INBOX");
+	m->processed = g_strdup(cfg->processed ? cfg->processed : "Processed");
+	m->quarantine = g_strdup(cfg->quarantine ? cfg->quarantine : "Quarantine");
+	m->timeout = cfg->timeout ? cfg->timeout : 60;
+	m->max_size = max_message_size;
+	if (state != NULL)
+		m->state = *state;
+
+	GError *e = NULL;
+	GUri *uri = cfg->url ? g_uri_parse(cfg->url, G_URI_FLAGS_NONE, &e) : NULL;
+	const char *scheme = uri ? g_uri_get_scheme(uri) : NULL;
+	if (uri == NULL) {
+		m->url_error = g_strdup_printf("imap: url '%s' is not a URL%s%s",
+		                               cfg->url ? cfg->url : "", e ? ": " : "",
+		                               e ? e->message : "");
+	} else if (g_ascii_strcasecmp(scheme, "imaps") != 0 &&
+	           g_ascii_strcasecmp(scheme, "imap") != 0) {
+		m->url_error = g_strdup_printf("imap: url '%s' must start imaps:// or imap://",
+		                               cfg->url);
+	} else if (g_uri_get_host(uri) == NULL || *g_uri_get_host(uri) == '\0') {
+		m->url_error = g_strdup_printf("imap: url '%s' names no host", cfg->url);
+	} else {
+		m->implicit_tls = g_ascii_strcasecmp(scheme, "imaps") == 0;
+		m->host = g_strdup(g_uri_get_host(uri));
+		int port = g_uri_get_port(uri);
+		m->port = port > 0 ? (guint16)port : m->implicit_tls ? 993 : 143;
+	}
+	g_clear_error(&e);
+	if (uri != NULL)
+		g_uri_unref(uri);
+	if (m->host == NULL)
+		m->host = g_strdup("(none)");
+	return m;
+}
+
+void ch_imap_free(ChImap *m)
+{
+	if (m == NULL)
+		return;
+	if (m->imap != NULL)
+		(void)mailimap_logout(m->imap); /* polite, and harmless if it fails */
+	disconnect(m);
+	forget_secret(m->token);
+	g_free(m->host), g_free(m->url_error), g_free(m->user), g_free(m->password_file);
+	g_free(m->token_file), g_free(m->token_command), g_free(m->ca_file);
+	g_free(m->mailbox), g_free(m->processed), g_free(m->quarantine);
+	g_free(m);
+}
+
+/* ---- the sweep ------------------------------------------------------------------------- */
+
+/* Creates `name` unless LIST shows it; once per connection. */
+static gboolean ensure_folder(ChImap *m, const char *name, gboolean *known, GError **error)
+{
+	if (*known)
+		return TRUE;
+	clist *list = NULL;
+	int r = mailimap_list(m->imap, "", name, &list);
+	gboolean found = r == MAILIMAP_NO_ERROR && list != NULL && clist_count(list) > 0;
+	if (list != NULL)
+		mailimap_list_result_free(list);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(m, r, CH_ERROR_TEMPORARY, error, "LIST %s", name);
+	if (!found) {
+		r = mailimap_create(m->imap, name);
+		if (r != MAILIMAP_NO_ERROR) {
+			/* Someone else may have made it meanwhile: look once more. */
+			if (broken(r))
+				return fail(m, r, CH_ERROR_TEMPORARY, error, "CREATE %s", name);
+			list = NULL;
+			int r2 = mailimap_list(m->imap, "", name, &list);
+			found = r2 == MAILIMAP_NO_ERROR && list != NULL && clist_count(list) > 0;
+			if (list != NULL)
+				mailimap_list_result_free(list);
+			if (!found)
+				return fail(m, r, CH_ERROR_CONFIG, error, "cannot create folder %s on %s",
+				            name, m->host);
+		} else {
+			g_message("imap: created folder %s on %s", name, m->host);
+		}
+	}
+	*known = TRUE;
+	return TRUE;
+}
+
+/* Moves one UID out of the mailbox. Without MOVE: COPY, flag \Deleted, then UID EXPUNGE of
+ * that UID alone. A plain EXPUNGE would also remove what another client flagged \Deleted;
+ * without UIDPLUS the message stays flagged, and the sweep's UNDELETED search skips it. */
+static gboolean move_uid(ChImap *m, guint32 uid, const char *folder, gboolean *known,
+                         GError **error)
+{
+	if (!ensure_folder(m, folder, known, error))
+		return FALSE;
+	struct mailimap_set *set = mailimap_set_new_single(uid);
+	int r;
+	gboolean ok = FALSE;
+	if (m->can_move) {
+		r = mailimap_uid_move(m->imap, set, folder);
+		if (r != MAILIMAP_NO_ERROR) {
+			*known = FALSE; /* a vanished folder is made again next time */
+			fail(m, r, CH_ERROR_TEMPORARY, error, "UID MOVE %u from %s to %s", uid,
+			     m->mailbox, folder);
+			goto out;
+		}
+	} else {
+		r = mailimap_uid_copy(m->imap, set, folder);
+		if (r != MAILIMAP_NO_ERROR) {
+			*known = FALSE;
+			fail(m, r, CH_ERROR_TEMPORARY, error, "UID COPY %u from %s to %s", uid,
+			     m->mailbox, folder);
+			goto out;
+		}
+		struct mailimap_flag_list *flags = mailimap_flag_list_new_empty();
+		mailimap_flag_list_add(flags, mailimap_flag_new_deleted());
+		struct mailimap_store_att_flags *att =
+			mailimap_store_att_flags_new_add_flags_silent(flags);
+		r = mailimap_uid_store(m->imap, set, att);
+		mailimap_store_att_flags_free(att);
+		if (r != MAILIMAP_NO_ERROR) {
+			fail(m, r, CH_ERROR_TEMPORARY, error, "UID STORE %u +FLAGS (\\Deleted) in %s",
+			     uid, m->mailbox);
+			goto out;
+		}
+		if (m->can_uidplus) {
+			r = mailimap_uid_expunge(m->imap, set);
+			if (r != MAILIMAP_NO_ERROR) {
+				fail(m, r, CH_ERROR_TEMPORARY, error, "UID EXPUNGE %u in %s", uid,
+				     m->mailbox);
+				goto out;
+			}
+		} else if (!m->warned_no_uidplus) {
+			m->warned_no_uidplus = TRUE;
+			g_warning("imap: %s offers neither MOVE nor UIDPLUS: handled mail stays in %s "
+			          "flagged \\Deleted until another client expunges it", m->host,
+			          m->mailbox);
+		}
+	}
+	ok = TRUE;
+out:
+	mailimap_set_free(set);
+	return ok;
+}
+
+/* UID SEARCH UNDELETED: the mailbox holds only what is not yet handled. Ascending. */
+static gboolean search_uids(ChImap *m, GArray *uids, GError **error)
+{
+	struct mailimap_search_key *key = mailimap_search_key_new(
+		MAILIMAP_SEARCH_KEY_UNDELETED, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+		NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL,
+		NULL);
+	clist *result = NULL;
+	int r = mailimap_uid_search(m->imap, NULL, key, &result);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR) {
+		if (result != NULL)
+			mailimap_search_result_free(result);
+		return fail(m, r, CH_ERROR_TEMPORARY, error, "UID SEARCH in %s", m->mailbox);
+	}
+	for (clistiter *c = clist_begin(result); c != NULL; c = clist_next(c)) {
+		guint32 uid = *(uint32_t *)clist_content(c);
+		g_array_append_val(uids, uid);
+	}
+	mailimap_search_result_free(result);
+	return TRUE;
+}
+
+typedef struct {
+	gboolean found;
+	guint32 size;
+	gboolean has_size;
+	const char *body; /* points into the libetpan result */
+	gsize body_len;
+	gboolean has_body;
+} Fetched;
+
+/* Reads the items of the FETCH response for `uid`; unsolicited FETCH responses about other
+ * messages (flag changes by other clients) are skipped. */
+static void read_fetch(clist *result, guint32 uid, Fetched *f)
+{
+	memset(f, 0, sizeof *f);
+	for (clistiter *c = clist_begin(result); c != NULL; c = clist_next(c)) {
+		struct mailimap_msg_att *att = clist_content(c);
+		Fetched one = { 0 };
+		guint32 got_uid = 0;
+		for (clistiter *i = clist_begin(att->att_list); i != NULL; i = clist_next(i)) {
+			struct mailimap_msg_att_item *item = clist_content(i);
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			struct mailimap_msg_att_static *s = item->att_data.att_static;
+			switch (s->att_type) {
+			case MAILIMAP_MSG_ATT_UID:
+				got_uid = s->att_data.att_uid;
+				break;
+			case MAILIMAP_MSG_ATT_RFC822_SIZE:
+				one.size = s->att_data.att_rfc822_size;
+				one.has_size = TRUE;
+				break;
+			case MAILIMAP_MSG_ATT_BODY_SECTION:
+				if (s->att_data.att_body_section != NULL) {
+					one.body = s->att_data.att_body_section->sec_body_part;
+					one.body_len = s->att_data.att_body_section->sec_length;
+					one.has_body = TRUE;
+				}
+				break;
+			default:
+				break;
+			}
+		}
+		if (got_uid == uid) {
+			one.found = TRUE;
+			*f = one;
+		}
+	}
+}
+
+static gboolean fetch(ChImap *m, guint32 uid, gboolean body, clist **result, GError **error)
+{
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	if (body)
+		/* BODY.PEEK[]: the whole message, and \Seen stays as it was for the humans. */
+		mailimap_fetch_type_new_fetch_att_list_add(
+			ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+	else
+		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	struct mailimap_set *set = mailimap_set_new_single(uid);
+	*result = NULL;
+	int r = mailimap_uid_fetch(m->imap, set, ft, result);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR) {
+		if (*result != NULL)
+			mailimap_fetch_list_free(*result);
+		*result = NULL;
+		return fail(m, r, CH_ERROR_TEMPORARY, error, "UID FETCH %u in %s", uid, m->mailbox);
+	}
+	return TRUE;
+}
+
+/* One message: size, maybe body, intake, then its move. FALSE stops the sweep. */
+static gboolean handle_uid(ChImap *m, guint32 uid, ChIntakeFunc fn, gpointer data,
+                           guint *count, GError **error)
+{
+	clist *result = NULL;
+	Fetched f;
+	if (!fetch(m, uid, FALSE, &result, error))
+		return FALSE;
+	read_fetch(result, uid, &f);
+	mailimap_fetch_list_free(result);
+	result = NULL;
+	if (!f.found || !f.has_size) {
+		g_info("imap: %s UID %u is gone (another client moved it)", m->mailbox, uid);
+		return TRUE;
+	}
+
+	g_autofree char *where = g_strdup_printf("imap:%s/%u/%u", m->mailbox, m->uidvalidity, uid);
+	ChIntakeResult res;
+	GError *ferr = NULL;
+	if (m->max_size > 0 && f.size > m->max_size) {
+		/* libetpan 1.9.4 holds a whole literal in memory with no cap: never ask for it. */
+		g_message("imap: %s is %u bytes, over the %" G_GSIZE_FORMAT "-byte limit: not fetched",
+		          where, f.size, m->max_size);
+		res = fn(data, where, NULL, 0, f.size, &ferr);
+	} else {
+		if (!fetch(m, uid, TRUE, &result, error))
+			return FALSE;
+		read_fetch(result, uid, &f);
+		if (!f.found) {
+			mailimap_fetch_list_free(result);
+			g_info("imap: %s is gone before its body was read", where);
+			return TRUE;
+		}
+		if (!f.has_body) {
+			mailimap_fetch_list_free(result);
+			g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY,
+			            "UID FETCH %u in %s: the server sent no body", uid, m->mailbox);
+			disconnect(m);
+			return FALSE;
+		}
+		static const guint8 empty[1] = { 0 };
+		res = fn(data, where, f.body != NULL ? (const guint8 *)f.body : empty, f.body_len, 0,
+		         &ferr);
+		mailimap_fetch_list_free(result);
+	}
+	(*count)++;
+
+	switch (res) {
+	case CH_INTAKE_DONE:
+		g_clear_error(&ferr);
+		if (!move_uid(m, uid, m->processed, &m->have_processed, error))
+			return FALSE;
+		g_info("imap: %s moved to %s", where, m->processed);
+		break;
+	case CH_INTAKE_QUARANTINE:
+		g_clear_error(&ferr);
+		if (!move_uid(m, uid, m->quarantine, &m->have_quarantine, error))
+			return FALSE;
+		g_message("imap: %s moved to %s", where, m->quarantine);
+		break;
+	case CH_INTAKE_RETRY:
+	default:
+		g_message("imap: %s left in %s for a later sweep%s%s", where, m->mailbox,
+		          ferr ? ": " : "", ferr ? ferr->message : "");
+		g_clear_error(&ferr);
+		break;
+	}
+	return TRUE;
+}
+
+static gint compare_uid(gconstpointer a, gconstpointer b)
+{
+	guint32 x = *(const guint32 *)a, y = *(const guint32 *)b;
+	return x < y ? -1 : x > y;
+}
+
+gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r,
+                       GError **error)
+{
+	guint count = 0;
+	if (count_r != NULL)
+		*count_r = 0;
+	if (m->imap == NULL && !imap_connect(m, error))
+		return FALSE;
+
+	/* SELECT every sweep: it is what tells us UIDVALIDITY, and it resynchronises. */
+	m->selected = FALSE;
+	int r = mailimap_select(m->imap, m->mailbox);
+	if (r != MAILIMAP_NO_ERROR || m->imap->imap_selection_info == NULL)
+		return fail(m, r, CH_ERROR_CONFIG, error, "SELECT %s on %s", m->mailbox, m->host);
+	m->selected = TRUE;
+	guint32 validity = m->imap->imap_selection_info->sel_uidvalidity;
+
+	guint32 known_validity = 0, last_uid = 0;
+	gboolean known = m->state.get != NULL &&
+	                 m->state.get(m->state.data, m->mailbox, &known_validity, &last_uid) &&
+	                 known_validity != 0;
+	if (known && known_validity != validity) {
+		/* Every UID we knew now names another message, or none: reading on could hand
+		 * over old mail as new. A person must look (and reset the stored value). */
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "UIDVALIDITY of %s changed from %u to %u: stopped", m->mailbox,
+		            known_validity, validity);
+		return FALSE;
+	}
+	if (!known && m->state.set != NULL) {
+		if (!m->state.set(m->state.data, m->mailbox, validity, 0, error))
+			return FALSE;
+		last_uid = 0;
+	}
+	m->uidvalidity = validity;
+
+	GArray *uids = g_array_new(FALSE, FALSE, sizeof(guint32));
+	gboolean ok = search_uids(m, uids, error);
+	g_array_sort(uids, compare_uid);
+	guint32 highest = last_uid;
+	for (guint i = 0; ok && i < uids->len; i++) {
+		guint32 uid = g_array_index(uids, guint32, i);
+		ok = handle_uid(m, uid, fn, data, &count, error);
+		if (ok && uid > highest)
+			highest = uid;
+	}
+	g_array_free(uids, TRUE);
+
+	/* last_uid is for reference (reports, a person's eye): failing to store it loses
+	 * nothing, since the mailbox itself says what is left to handle. */
+	if (highest > last_uid && m->state.set != NULL) {
+		GError *e = NULL;
+		if (!m->state.set(m->state.data, m->mailbox, validity, highest, &e)) {
+			g_warning("imap: cannot record last UID %u of %s: %s", highest, m->mailbox,
+			          e->message);
+			g_error_free(e);
+		}
+	}
+	if (count_r != NULL)
+		*count_r = count;
+	return ok;
+}
+
+/* ---- waiting --------------------------------------------------------------------------- */
+
+static gboolean stopped(volatile gint *stop)
+{
+	return stop != NULL && g_atomic_int_get(stop) != 0;
+}
+
+static void sleep_until(gint64 deadline, volatile gint *stop)
+{
+	while (!stopped(stop)) {
+		gint64 left = deadline - g_get_monotonic_time();
+		if (left <= 0)
+			break;
+		g_usleep(MIN(left, SLICE_MS * 1000));
+	}
+}
+
+gboolean ch_imap_wait(ChImap *m, guint seconds, volatile gint *stop, GError **error)
+{
+	gint64 start = g_get_monotonic_time();
+	gint64 deadline = start + (gint64)seconds * G_USEC_PER_SEC;
+
+	/* IDLE only on a live, selected connection: after a failed sweep the caller is backing
+	 * off, and waiting must not reconnect behind its back. */
+	if (m->imap == NULL || !m->selected || !m->idle || !m->can_idle) {
+		sleep_until(deadline, stop);
+		return TRUE;
+	}
+	deadline = MIN(deadline, start + (gint64)IDLE_MAX_S * G_USEC_PER_SEC);
+
+	int r = mailimap_idle(m->imap);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(m, r, CH_ERROR_TEMPORARY, error, "IDLE in %s", m->mailbox);
+
+	/* libetpan may already hold the server's news in its buffer, read together with
+	 * "+ idling": poll() on the socket would never see it (libraries.md B1.8). */
+	gboolean woken = m->imap->imap_stream != NULL && m->imap->imap_stream->read_buffer_len > 0;
+	int fd = mailimap_idle_get_fd(m->imap);
+	while (!woken && fd >= 0 && !stopped(stop)) {
+		gint64 left = deadline - g_get_monotonic_time();
+		if (left <= 0)
+			break;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int n = poll(&p, 1, (int)MIN(left / 1000 + 1, SLICE_MS));
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0)
+			woken = TRUE; /* data, or the peer hung up: DONE below tells which */
+	}
+
+	r = mailimap_idle_done(m->imap);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(m, r, CH_ERROR_TEMPORARY, error, "IDLE in %s ended badly", m->mailbox);
+	return TRUE;
+}

@@ -1,0 +1,39 @@
+/* imap: the shared mailbox over IMAP with libetpan.
+ *
+ * A ChImap holds one connection to one mailbox. ch_imap_sweep() connects if needed (TLS
+ * verified against the system CAs or the configured CA file, and the host name, before any
+ * credential is sent; SNI set), SELECTs the mailbox, checks UIDVALIDITY against the store,
+ * finds every message still in the mailbox, fetches each with BODY.PEEK[] (or, over the size
+ * limit, only its size), hands it to the intake function, and moves it to the Processed or
+ * Quarantine folder (creating them) only after intake answered. A RETRY answer leaves the
+ * message where it is.
+ *
+ * Errors: CH_ERROR_TEMPORARY for anything network (the caller reconnects with backoff),
+ * CH_ERROR_CONFIG for a refused login, an untrusted certificate, or a changed UIDVALIDITY
+ * (the mailbox is stopped; a person must look).
+ */
+#pragma once
+#include <glib.h>
+#include "app/config.h"
+#include "inbound/intake.h"
+
+typedef struct ChImap ChImap;
+
+typedef ChIntakeResult (*ChIntakeFunc)(gpointer data, const char *where, const guint8 *raw,
+                                       gsize len, gsize size_if_not_fetched, GError **error);
+
+/* state: a callback pair to remember (uidvalidity, last_uid) per mailbox in the store. */
+typedef struct {
+	gboolean (*get)(gpointer data, const char *mailbox, guint32 *uidvalidity, guint32 *last_uid);
+	gboolean (*set)(gpointer data, const char *mailbox, guint32 uidvalidity, guint32 last_uid,
+	                GError **error);
+	gpointer data;
+} ChImapState;
+
+ChImap *ch_imap_new(const ChImapConfig *cfg, gsize max_message_size, const ChImapState *state);
+void ch_imap_free(ChImap *m);
+/* One sweep. *count_r: messages handed to intake. */
+gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r, GError **error);
+/* Waits for new mail with IDLE (or sleeps without it) for at most `seconds`, returning early
+ * when *stop becomes non-zero (checked at least every 250 ms) or the server says something. */
+gboolean ch_imap_wait(ChImap *m, guint seconds, volatile gint *stop, GError **error);

@@ -1,0 +1,427 @@
+#include "inbound/intake.h"
+
+#include <string.h>
+
+#include "app/app.h"
+#include "classify/classify.h"
+#include "engine/engine.h"
+#include "outbound/outbox.h"
+#include "store/cases.h"
+#include "util/clock.h"
+#include "util/durable.h"
+#include "util/error.h"
+
+/* A message that makes the handler fail this many times goes to quarantine. */
+#define MAX_ATTEMPTS 3
+
+typedef struct {
+	ChApp *app;
+	const char *fp;
+	const char *where;
+	GDateTime *now;
+	char *now_s;
+	char *source;      /* "message:<sha256>" for the audit log */
+	gint64 row;        /* message table id */
+	gboolean release;  /* a person vouched for the sender (triage release) */
+} Ctx;
+
+static gboolean set_message(Ctx *x, const char *state, const char *kind, gint64 conference_id,
+                            const char *reason, GError **error)
+{
+	return ch_store_run(x->app->store, error,
+	                    "UPDATE message SET state = ?, kind = ?, conference_id = NULLIF(?,0),"
+	                    " reason = ? WHERE id = ?",
+	                    "ssisi", state, kind, conference_id, reason, x->row);
+}
+
+/* Triage: recorded, visible to admin, acted on by nobody until a person decides. */
+static gboolean to_triage(Ctx *x, const char *state, gint64 conference_id, const char *reason,
+                          GError **error)
+{
+	ChApp *app = x->app;
+	if (!set_message(x, state, "triage", conference_id, reason, error) ||
+	    !ch_store_run(app->store, error,
+	                  "INSERT INTO triage(message, conference_id, reason, state, created_at)"
+	                  " VALUES(?,NULLIF(?,0),?,'open',?)",
+	                  "iiss", x->row, conference_id, reason, x->now_s))
+		return FALSE;
+	gint64 triage_id = ch_store_last_id(app->store);
+	g_autofree char *obj = g_strdup_printf("triage %" G_GINT64_FORMAT, triage_id);
+	if (!ch_store_audit(app->store, x->now_s, conference_id, x->source,
+	                    !strcmp(state, "held") ? "message.held" : "message.triage", obj, NULL,
+	                    state, reason, error))
+		return FALSE;
+	if (!app->cfg->admin)
+		return TRUE;
+	g_autoptr(ChEffects) fx = ch_effects_new();
+	g_autofree char *key = g_strdup_printf("triage:%s", x->fp);
+	ChIntent *i = ch_effects_intent(fx, "triage_alert", app->cfg->admin, NULL, key);
+	g_autoptr(ChCase) c = conference_id ? ch_store_case_load_id(app->store, conference_id, NULL)
+	                                    : NULL;
+	g_autofree char *id_s = g_strdup_printf("%" G_GINT64_FORMAT, triage_id);
+	ch_intent_set(i, "ref", c ? c->ref : "triage");
+	ch_intent_set(i, "triage_id", id_s);
+	ch_intent_set(i, "reason", reason);
+	ch_intent_set(i, "state", !strcmp(state, "held") ? "held until you release it"
+	                                                 : "waiting in triage");
+	return ch_outbox_queue(app, c, fx, NULL, x->now, x->source, error);
+}
+
+static gboolean apply_effects(Ctx *x, ChCase *c, ChEffects *fx, const char *in_reply_to,
+                              GError **error)
+{
+	ChStore *s = x->app->store;
+	if (c && !ch_store_case_save(s, c, error))
+		return FALSE;
+	for (guint i = 0; i < fx->audit->len; i++) {
+		ChAuditEvent *a = fx->audit->pdata[i];
+		if (!ch_store_audit(s, x->now_s, c ? c->id : 0, x->source, a->what, a->object,
+		                    a->old_value, a->new_value, a->detail, error))
+			return FALSE;
+	}
+	return ch_outbox_queue(x->app, c, fx, in_reply_to, x->now, x->source, error);
+}
+
+static gboolean handle_bounce(Ctx *x, const ChMessage *m, GError **error)
+{
+	gint64 conf = 0;
+	if (!m->bounced_message_id ||
+	    !ch_store_int(x->app->store, 0, "SELECT 1 FROM outbox WHERE message_id = ?", "s",
+	                  m->bounced_message_id))
+		return to_triage(x, "triage", 0, "a bounce for no message we sent", error);
+	g_autofree char *why = g_strdup_printf("%s%s%s", m->bounce_status ? m->bounce_status : "",
+	                                       m->bounce_status && m->bounced_rcpt ? " " : "",
+	                                       m->bounced_rcpt ? m->bounced_rcpt : "");
+	return ch_outbox_mark_bounced(x->app, m->bounced_message_id, *why ? why : NULL, x->now_s,
+	                              x->source, &conf, error) &&
+	       set_message(x, "handled", "bounce", conf, NULL, error);
+}
+
+/* Automatic mail is recorded on its case when it can be linked, and never answered: no
+ * out-of-office is ever read as a reply, and no robot ever talks to ours. */
+static gboolean handle_auto(Ctx *x, const ChMessage *m, GError **error)
+{
+	ChMatch match;
+	if (!ch_classify(x->app, m, x->now, &match, error))
+		return FALSE;
+	gint64 conf = match.conference_id;
+	g_autofree char *detail = g_strdup_printf("%s%s%s", m->class_reason ? m->class_reason : "",
+	                                          m->auto_return_date ? "; back " : "",
+	                                          m->auto_return_date ? m->auto_return_date : "");
+	g_autofree char *obj = match.object_id ? g_strdup_printf("escalation %" G_GINT64_FORMAT,
+	                                                         match.object_id)
+	                                       : NULL;
+	gboolean ok = ch_store_audit(x->app->store, x->now_s, conf, x->source, "message.automatic",
+	                             obj, NULL, m->from_addr, detail, error) &&
+	              set_message(x, "handled", "automatic", conf, detail, error);
+	ch_match_clear(&match);
+	return ok;
+}
+
+static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
+{
+	ChApp *app = x->app;
+	ChMatch match;
+	if (!ch_classify(app, m, x->now, &match, error))
+		return FALSE;
+	gboolean ok = FALSE;
+	g_autoptr(ChCase) c = NULL;
+	g_autoptr(ChEffects) fx = ch_effects_new();
+	g_autofree char *what = g_strdup_printf("a message from %s", m->from_addr ? m->from_addr
+	                                                                         : "an unknown sender");
+	ChEngineCtx ctx;
+	if (match.conference_id && !(c = ch_store_case_load_id(app->store, match.conference_id, error)))
+		goto out;
+	const ChRules *rules = ch_app_rules(app, c ? c->procedure : NULL, NULL);
+	if (!rules)
+		rules = ch_app_rules(app, NULL, NULL);
+	ch_app_engine_ctx(app, rules, x->now, x->fp, &ctx);
+	/* Immediate safety first, whatever else the message does or fails to do. */
+	const char *text = m->body_text ? m->body_text : "";
+	ch_engine_safety_check(c, &ctx, (const char *const *)app->cfg->safety_words, text, what,
+	                       x->fp, fx);
+	if (x->release && match.result == CH_MATCH_HELD)
+		match.result = CH_MATCH_OK;
+	if (match.result != CH_MATCH_OK) {
+		ok = apply_effects(x, c, fx, NULL, error) &&
+		     to_triage(x, match.result == CH_MATCH_HELD ? "held" : "triage",
+		               match.conference_id, match.reason, error);
+		goto out;
+	}
+	const char *reply = m->reply_text ? m->reply_text : "";
+	if (!strcmp(match.purpose, "authorise")) {
+		ch_engine_chair_reply(c, &ctx, m->from_addr, reply, fx);
+	} else if (!strcmp(match.purpose, "escalation") || !strcmp(match.purpose, "confirm")) {
+		ChEscalation *e = ch_case_escalation(c, match.object_id);
+		if (!e) {
+			ok = apply_effects(x, c, fx, NULL, error) &&
+			     to_triage(x, "triage", c->id, "reply names an escalation that is not there",
+			               error);
+			goto out;
+		}
+		ch_engine_escalation_reply(c, e, &ctx, m->from_addr, !strcmp(match.purpose, "confirm"),
+		                           reply, fx);
+	} else {
+		ok = apply_effects(x, c, fx, NULL, error) &&
+		     to_triage(x, "triage", c->id, "reply to a message that expects no answer", error);
+		goto out;
+	}
+	ok = apply_effects(x, c, fx, m->message_id, error) &&
+	     set_message(x, "handled", match.purpose, c->id, NULL, error);
+out:
+	ch_match_clear(&match);
+	return ok;
+}
+
+static gboolean handle(Ctx *x, const guint8 *data, gsize len, GError **error)
+{
+	ChApp *app = x->app;
+	GError *perr = NULL;
+	g_autoptr(ChMessage) m = ch_message_parse(data, len, &app->parse, &perr);
+	if (!ch_store_run(app->store, error,
+	                  "INSERT INTO message(fingerprint, location, received_at, size, message_id,"
+	                  " from_addr, class, state, raw_path) VALUES(?,?,?,?,?,?,?,'handled',?)",
+	                  "sssissss", x->fp, x->where, x->now_s, (gint64)len,
+	                  m ? m->message_id : NULL, m ? m->from_addr : NULL,
+	                  m ? ch_message_class_name(m->cls) : "unreadable", NULL))
+		goto fail;
+	x->row = ch_store_last_id(app->store);
+	if (!m) {
+		g_autofree char *reason = g_strdup_printf("cannot be read: %s", perr->message);
+		g_clear_error(&perr);
+		return to_triage(x, "triage", 0, reason, error);
+	}
+	switch (m->cls) {
+	case CH_CLASS_OWN:
+		return ch_store_audit(app->store, x->now_s, 0, x->source, "message.own", NULL, NULL,
+		                      NULL, "our own mail came back; ignored", error) &&
+		       set_message(x, "handled", "own", 0, NULL, error);
+	case CH_CLASS_BOUNCE:
+		return handle_bounce(x, m, error);
+	case CH_CLASS_AUTO:
+		return handle_auto(x, m, error);
+	case CH_CLASS_PERSON:
+		return handle_person(x, m, error);
+	}
+fail:
+	g_clear_error(&perr);
+	return FALSE;
+}
+
+static void fingerprint(const guint8 *data, gsize len, char out[65])
+{
+	g_autofree char *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+	memcpy(out, hex, 65);
+}
+
+/* Counts a failed attempt in a transaction of its own; the third sends it to quarantine. */
+static ChIntakeResult failed_attempt(Ctx *x, gsize len, const GError *why)
+{
+	ChStore *s = x->app->store;
+	GError *e = NULL;
+	ChIntakeResult r = CH_INTAKE_RETRY;
+	if (!ch_store_begin(s, &e))
+		goto out;
+	gint64 row = ch_store_int(s, 0, "SELECT id FROM message WHERE fingerprint = ?", "s", x->fp);
+	if (!row) {
+		if (!ch_store_run(s, &e,
+		                  "INSERT INTO message(fingerprint, location, received_at, size, state,"
+		                  " attempts) VALUES(?,?,?,?,'failing',0)",
+		                  "sssi", x->fp, x->where, x->now_s, (gint64)len))
+			goto out;
+		row = ch_store_last_id(s);
+	}
+	gint64 attempts = ch_store_int(s, 0, "SELECT attempts FROM message WHERE id = ?", "i", row) + 1;
+	if (!ch_store_run(s, &e, "UPDATE message SET attempts = ?, reason = ? WHERE id = ?", "isi",
+	                  attempts, why ? why->message : NULL, row))
+		goto out;
+	if (attempts >= MAX_ATTEMPTS) {
+		g_autofree char *reason = g_strdup_printf("failed %d times: %s", MAX_ATTEMPTS,
+		                                          why ? why->message : "unknown error");
+		if (!ch_store_run(s, &e, "UPDATE message SET state = 'quarantine' WHERE id = ?", "i", row) ||
+		    !ch_store_run(s, &e,
+		                  "INSERT INTO triage(message, reason, state, created_at)"
+		                  " VALUES(?,?,'open',?)",
+		                  "iss", row, reason, x->now_s) ||
+		    !ch_store_audit(s, x->now_s, 0, x->source, "message.quarantine", NULL, NULL,
+		                    "quarantine", reason, &e))
+			goto out;
+		r = CH_INTAKE_QUARANTINE;
+	}
+	if (!ch_store_commit(s, &e))
+		r = CH_INTAKE_RETRY;
+out:
+	if (e) {
+		ch_store_rollback(s);
+		g_warning("message %.12s: cannot record failed attempt: %s", x->fp, e->message);
+		g_error_free(e);
+		r = CH_INTAKE_RETRY;
+	}
+	return r;
+}
+
+ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *data, gsize len,
+                                 GError **error)
+{
+	char fp[65];
+	fingerprint(data, len, fp);
+	ChStore *s = app->store;
+	g_autoptr(GDateTime) now = ch_clock_now();
+	gint64 known = ch_store_int(s, 0, "SELECT id FROM message WHERE fingerprint = ?"
+	                                  " AND state <> 'failing'", "s", fp);
+	if (known) {
+		/* Handled before (a crash came between our commit and the move, or the same bytes
+		 * were delivered twice): nothing to do but let the driver move it. */
+		gint64 q = ch_store_int(s, 0, "SELECT state = 'quarantine' FROM message WHERE id = ?",
+		                        "i", known);
+		return q ? CH_INTAKE_QUARANTINE : CH_INTAKE_DONE;
+	}
+	/* The raw bytes go to disk before anything else happens: whatever follows, the message
+	 * itself is never lost. */
+	g_autofree char *dir = g_build_filename(app->cfg->spool, "messages", NULL);
+	g_autofree char *name = g_strdup_printf("%s.eml", fp);
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	if (!g_file_test(path, G_FILE_TEST_EXISTS) &&
+	    (!ch_durable_mkdir(dir, 0700, error) || !ch_durable_write(path, data, len, 0600, error)))
+		return CH_INTAKE_RETRY;
+	Ctx x = {
+		.app = app,
+		.fp = fp,
+		.where = where,
+		.now = now,
+		.now_s = ch_clock_format(now),
+		.source = g_strdup_printf("message:%s", fp),
+	};
+	GError *e = NULL;
+	ChIntakeResult r = CH_INTAKE_DONE;
+	if (!ch_store_begin(s, &e)) {
+		r = CH_INTAKE_RETRY;
+	} else {
+		/* A message that failed before has a 'failing' row; its effect replaces it. */
+		gboolean ok = ch_store_run(s, &e,
+		                           "DELETE FROM message WHERE fingerprint = ? AND state = 'failing'",
+		                           "s", fp) &&
+		              handle(&x, data, len, &e) &&
+		              ch_store_run(s, &e, "UPDATE message SET raw_path = ? WHERE id = ?", "si",
+		                           name, x.row) &&
+		              ch_store_commit(s, &e);
+		if (!ok) {
+			ch_store_rollback(s);
+			if (e && e->code == CH_ERROR_TEMPORARY)
+				r = CH_INTAKE_RETRY;
+			else
+				r = failed_attempt(&x, len, e);
+			g_warning("message %.12s: %s", fp, e ? e->message : "failed");
+			g_propagate_error(error, e);
+			e = NULL;
+		}
+	}
+	if (e)
+		g_propagate_error(error, e);
+	g_free(x.now_s);
+	g_free(x.source);
+	return r;
+}
+
+ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, GError **error)
+{
+	g_autofree char *fp = g_compute_checksum_for_string(G_CHECKSUM_SHA256, where, -1);
+	g_autofree char *key = g_strdup_printf("oversized:%s", fp);
+	ChStore *s = app->store;
+	if (ch_store_int(s, 0, "SELECT 1 FROM message WHERE fingerprint = ?", "s", key))
+		return CH_INTAKE_QUARANTINE;
+	g_autoptr(GDateTime) now = ch_clock_now();
+	Ctx x = { .app = app, .fp = key, .where = where, .now = now,
+	          .now_s = ch_clock_format(now), .source = g_strdup_printf("message:%s", key) };
+	g_autofree char *reason = g_strdup_printf("message of %" G_GSIZE_FORMAT " bytes is over the "
+	                                          "limit of %" G_GSIZE_FORMAT "; not fetched",
+	                                          size, app->cfg->max_message_size);
+	gboolean ok = ch_store_begin(s, error) &&
+	              ch_store_run(s, error,
+	                           "INSERT INTO message(fingerprint, location, received_at, size,"
+	                           " class, state) VALUES(?,?,?,?,'oversized','triage')",
+	                           "sssi", key, where, x.now_s, (gint64)size);
+	if (ok) {
+		x.row = ch_store_last_id(s);
+		ok = to_triage(&x, "quarantine", 0, reason, error) && ch_store_commit(s, error);
+	}
+	if (!ok)
+		ch_store_rollback(s);
+	g_free(x.now_s);
+	g_free(x.source);
+	return ok ? CH_INTAKE_QUARANTINE : CH_INTAKE_RETRY;
+}
+
+gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, GError **error)
+{
+	ChStore *s = app->store;
+	g_autoptr(GDateTime) now = ch_clock_now();
+	g_autofree char *now_s = ch_clock_format(now);
+	if (!ch_store_begin(s, error))
+		return FALSE;
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT t.state, m.id, m.state, m.raw_path, m.fingerprint,"
+	                                  " coalesce(t.conference_id,0) FROM triage t"
+	                                  " JOIN message m ON m.id = t.message WHERE t.id = ?",
+	                                  "i", triage_id);
+	g_autofree char *tstate = NULL, *mstate = NULL, *raw = NULL, *fp = NULL;
+	gint64 row = 0, conf = 0;
+	if (st && ch_store_step(s, st, NULL)) {
+		tstate = ch_store_col_str(st, 0);
+		row = sqlite3_column_int64(st, 1);
+		mstate = ch_store_col_str(st, 2);
+		raw = ch_store_col_str(st, 3);
+		fp = ch_store_col_str(st, 4);
+		conf = sqlite3_column_int64(st, 5);
+		sqlite3_reset(st);
+	}
+	gboolean ok = FALSE;
+	if (!tstate)
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "no triage item %" G_GINT64_FORMAT,
+		            triage_id);
+	else if (strcmp(tstate, "open"))
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "triage %" G_GINT64_FORMAT " was already %s",
+		            triage_id, tstate);
+	else if (release && strcmp(mstate, "held"))
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE,
+		            "triage %" G_GINT64_FORMAT " was not held for a sender check: it matched "
+		            "nothing to apply it to (drop it, and act by hand if needed)",
+		            triage_id);
+	else
+		ok = TRUE;
+	g_autofree char *obj = g_strdup_printf("triage %" G_GINT64_FORMAT, triage_id);
+	if (ok && !release) {
+		ok = ch_store_run(s, error, "UPDATE triage SET state = 'dropped', decided_at = ?"
+		                            " WHERE id = ?", "si", now_s, triage_id) &&
+		     ch_store_audit(s, now_s, conf, "cli", "triage.dropped", obj, "open", "dropped",
+		                    NULL, error);
+	} else if (ok) {
+		g_autofree char *path = g_build_filename(app->cfg->spool, "messages", raw, NULL);
+		g_autofree char *data = NULL;
+		gsize len = 0;
+		GError *e = NULL;
+		if (!raw || !g_file_get_contents(path, &data, &len, &e)) {
+			g_set_error(error, CH_ERROR, CH_ERROR_FINAL, "the stored message is missing: %s",
+			            e ? e->message : "no file recorded");
+			g_clear_error(&e);
+			ok = FALSE;
+		} else {
+			Ctx x = { .app = app, .fp = fp, .where = "triage", .now = now, .now_s = now_s,
+			          .source = g_strdup_printf("message:%s", fp), .row = row,
+			          .release = TRUE };
+			g_autoptr(ChMessage) m = ch_message_parse((const guint8 *)data, len, &app->parse,
+			                                          error);
+			ok = m && ch_store_run(s, error, "UPDATE triage SET state = 'released', decided_at = ?"
+			                                 " WHERE id = ?", "si", now_s, triage_id) &&
+			     ch_store_audit(s, now_s, conf, "cli", "triage.released", obj, "open",
+			                    "released", "a person vouched for the sender", error) &&
+			     handle_person(&x, m, error);
+			g_free(x.source);
+		}
+	}
+	if (!ok || !ch_store_commit(s, error)) {
+		ch_store_rollback(s);
+		return FALSE;
+	}
+	return TRUE;
+}

@@ -1,0 +1,33 @@
+/* intake: the one door every inbound message comes through, whatever found it.
+ *
+ * A driver (Maildir, IMAP) hands over the raw bytes and says where it found them. intake
+ * writes the bytes durably to the spool, recognises a message already handled by its SHA-256,
+ * and otherwise parses, classifies and applies it in one store transaction. Only after that
+ * commit does it answer, and only then may the driver move the message out of the inbox.
+ *
+ *   CH_INTAKE_DONE        handled, or put in triage: move it to Processed
+ *   CH_INTAKE_QUARANTINE  failed three times, or refused whole: move it to Quarantine
+ *   CH_INTAKE_RETRY       a temporary failure (store busy, disk full): leave it, try later
+ */
+#pragma once
+#include <glib.h>
+
+typedef struct ChApp ChApp;
+
+typedef enum {
+	CH_INTAKE_DONE,
+	CH_INTAKE_QUARANTINE,
+	CH_INTAKE_RETRY,
+} ChIntakeResult;
+
+/* where: e.g. "maildir:1700000000.123.host" or "imap:INBOX/42/7" (mailbox/uidvalidity/uid). */
+ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *data, gsize len,
+                                 GError **error);
+
+/* A person's decision on a triage item: drop it (recorded, never acted on), or release a
+ * held one (its sender check failed) and apply it as if the check had passed. Audited. */
+gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, GError **error);
+
+/* A message the driver will not fetch whole (over the size limit): recorded in triage with
+ * its size; the driver then moves it to Quarantine. */
+ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, GError **error);

@@ -1,0 +1,704 @@
+/* message: raw bytes -> ChMessage, with GMime doing the MIME and this file doing the bounds.
+ *
+ * The steps, each of which may refuse the message with CH_ERROR_INPUT:
+ *   1. cheap checks on the raw bytes (size, longest line, fields in the top header block),
+ *      before GMime allocates anything for them;
+ *   2. GMime parses; we survey the tree (depth, leaves, fields per header block);
+ *   3. headers -> fields, the body -> body_text and reply_text, leaves -> attachments;
+ *   4. message-class.c decides the class.
+ * GMime itself stops nesting at 1024 multipart levels and 512 embedded messages (verified),
+ * so the recursive walks here are bounded before the depth limit is even checked.
+ */
+#include <string.h>
+
+#include "message/message-private.h"
+#include "message/reply.h"
+#include "util/error.h"
+
+/* Filenames are capped at this many bytes (on a UTF-8 character boundary). */
+#define FILENAME_MAX_BYTES 200
+
+void ch_parse_options_init(ChParseOptions *o)
+{
+	*o = (ChParseOptions){
+		.max_size = 40 * 1024 * 1024,
+		.max_headers = 1000,
+		/* RFC 5322 says 998, but HTML from some senders arrives as one long 8-bit line. */
+		.max_line = 1024 * 1024,
+		.max_depth = 20,
+		.max_parts = 500,
+		.max_attachment = 25 * 1024 * 1024,
+		.max_attachments = 100,
+		.own_address = NULL,
+	};
+}
+
+static void attachment_free(gpointer p)
+{
+	ChAttachment *a = p;
+	if (!a)
+		return;
+	g_free(a->filename);
+	g_free(a->content_type);
+	if (a->data)
+		g_bytes_unref(a->data);
+	g_free(a);
+}
+
+void ch_message_free(ChMessage *m)
+{
+	if (!m)
+		return;
+	g_free(m->from_addr);
+	g_free(m->from_name);
+	g_free(m->reply_to_addr);
+	g_free(m->return_path);
+	g_ptr_array_unref(m->rcpt_addrs);
+	g_free(m->subject);
+	g_free(m->message_id);
+	g_free(m->in_reply_to);
+	g_ptr_array_unref(m->references);
+	if (m->date)
+		g_date_time_unref(m->date);
+	g_ptr_array_unref(m->auth_results);
+	g_free(m->body_text);
+	g_free(m->reply_text);
+	g_ptr_array_unref(m->attachments);
+	g_free(m->class_reason);
+	g_free(m->bounced_message_id);
+	g_free(m->bounced_rcpt);
+	g_free(m->bounce_status);
+	g_free(m->auto_return_date);
+	g_free(m);
+}
+
+static gboolean refuse(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static gboolean refuse(GError **error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *reason = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error_literal(error, CH_ERROR, CH_ERROR_INPUT, reason);
+	g_free(reason);
+	return FALSE;
+}
+
+/* ---- 1. raw checks ---- */
+
+static gboolean check_raw(const guint8 *data, gsize len, const ChParseOptions *o,
+                          GError **error)
+{
+	if (len > o->max_size)
+		return refuse(error, "message is %" G_GSIZE_FORMAT " bytes, limit %" G_GSIZE_FORMAT,
+		              len, o->max_size);
+
+	gsize longest = 0;
+	guint fields = 0;
+	gboolean in_header = TRUE;
+	for (gsize start = 0; start < len;) {
+		const guint8 *nl = memchr(data + start, '\n', len - start);
+		gsize end = nl ? (gsize)(nl - data) : len;
+		gsize line = end - start;
+		if (line > longest)
+			longest = line;
+		if (in_header) {
+			gboolean blank = line == 0 || (line == 1 && data[start] == '\r');
+			if (blank)
+				in_header = FALSE;
+			else if (data[start] != ' ' && data[start] != '\t')
+				fields++;
+		}
+		start = end + 1;
+	}
+	if (longest > o->max_line)
+		return refuse(error, "message has a line of %" G_GSIZE_FORMAT " bytes, limit %"
+		              G_GSIZE_FORMAT, longest, o->max_line);
+	if (fields > o->max_headers)
+		return refuse(error, "message has %u header fields, limit %u", fields, o->max_headers);
+	return TRUE;
+}
+
+/* ---- 2. parse and survey ---- */
+
+static GMimeParserOptions *parser_options(void)
+{
+	GMimeParserOptions *po = g_mime_parser_options_new();
+	g_mime_parser_options_set_rfc2047_compliance_mode(po, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_address_compliance_mode(po, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_parameter_compliance_mode(po, GMIME_RFC_COMPLIANCE_LOOSE);
+	/* Headers only: the body's charset is handled in text.c. */
+	const char *fallback[] = { "utf-8", "windows-1252", NULL };
+	g_mime_parser_options_set_fallback_charsets(po, fallback);
+	return po;
+}
+
+static GMimeMessage *parse_mime(const guint8 *data, gsize len, GMimeParserOptions *po)
+{
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer((const char *)data, len);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	g_object_unref(stream);
+	GMimeMessage *msg = g_mime_parser_construct_message(parser, po);
+	g_object_unref(parser);
+	return msg;
+}
+
+typedef struct {
+	guint depth;   /* deepest level seen; the message's own body is level 1 */
+	guint leaves;
+	guint fields;  /* most fields in one header block */
+} Survey;
+
+static void count_fields(GMimeObject *o, Survey *s)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(o);
+	int n = list ? g_mime_header_list_get_count(list) : 0;
+	if (n > 0 && (guint)n > s->fields)
+		s->fields = (guint)n;
+}
+
+static void survey(GMimeObject *o, guint depth, Survey *s)
+{
+	if (depth > s->depth)
+		s->depth = depth;
+	count_fields(o, s);
+	if (GMIME_IS_MULTIPART(o)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(o);
+		int count = g_mime_multipart_get_count(mp);
+		for (int i = 0; i < count; i++)
+			survey(g_mime_multipart_get_part(mp, i), depth + 1, s);
+	} else if (GMIME_IS_MESSAGE_PART(o)) {
+		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
+		GMimeObject *body = inner ? g_mime_message_get_mime_part(inner) : NULL;
+		if (inner)
+			count_fields(GMIME_OBJECT(inner), s);
+		if (body)
+			survey(body, depth + 1, s);
+		else
+			s->leaves++;
+	} else {
+		s->leaves++;
+	}
+}
+
+static gboolean check_structure(GMimeMessage *msg, const ChParseOptions *o, GError **error)
+{
+	Survey s = { 0 };
+	count_fields(GMIME_OBJECT(msg), &s);
+	GMimeObject *top = g_mime_message_get_mime_part(msg);
+	if (top)
+		survey(top, 1, &s);
+	if (s.depth > o->max_depth)
+		return refuse(error, "message has %u MIME levels, limit %u", s.depth, o->max_depth);
+	if (s.leaves > o->max_parts)
+		return refuse(error, "message has %u MIME parts, limit %u", s.leaves, o->max_parts);
+	if (s.fields > o->max_headers)
+		return refuse(error, "message has %u header fields in one part, limit %u", s.fields,
+		              o->max_headers);
+	return TRUE;
+}
+
+/* ---- 3a. header fields ---- */
+
+static char *lower_valid(const char *s)
+{
+	if (!s || !*s)
+		return NULL;
+	char *valid = ch_text_dup_valid(s);
+	char *low = g_utf8_strdown(valid, -1);
+	g_free(valid);
+	return low;
+}
+
+/* The first mailbox of a list, looking inside a group ("Team: a@x, b@x;") if need be. */
+static InternetAddressMailbox *first_mailbox(InternetAddressList *list)
+{
+	int n = list ? internet_address_list_length(list) : 0;
+	for (int i = 0; i < n; i++) {
+		InternetAddress *a = internet_address_list_get_address(list, i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a))
+			return INTERNET_ADDRESS_MAILBOX(a);
+		if (INTERNET_ADDRESS_IS_GROUP(a)) {
+			InternetAddressList *members =
+				internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a));
+			int m = members ? internet_address_list_length(members) : 0;
+			for (int j = 0; j < m; j++) {
+				InternetAddress *b = internet_address_list_get_address(members, j);
+				if (INTERNET_ADDRESS_IS_MAILBOX(b))
+					return INTERNET_ADDRESS_MAILBOX(b);
+			}
+		}
+	}
+	return NULL;
+}
+
+static void add_address(GPtrArray *out, const char *addr)
+{
+	char *low = lower_valid(addr);
+	if (!low)
+		return;
+	for (guint i = 0; i < out->len; i++) {
+		if (strcmp(g_ptr_array_index(out, i), low) == 0) {
+			g_free(low);
+			return;
+		}
+	}
+	g_ptr_array_add(out, low);
+}
+
+static void add_addresses(GPtrArray *out, InternetAddressList *list)
+{
+	int n = list ? internet_address_list_length(list) : 0;
+	for (int i = 0; i < n; i++) {
+		InternetAddress *a = internet_address_list_get_address(list, i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+			add_address(out, internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)));
+		} else if (INTERNET_ADDRESS_IS_GROUP(a)) {
+			InternetAddressList *members =
+				internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a));
+			int m = members ? internet_address_list_length(members) : 0;
+			for (int j = 0; j < m; j++) {
+				InternetAddress *b = internet_address_list_get_address(members, j);
+				if (INTERNET_ADDRESS_IS_MAILBOX(b))
+					add_address(out, internet_address_mailbox_get_addr(
+						INTERNET_ADDRESS_MAILBOX(b)));
+			}
+		}
+	}
+}
+
+/* Each field called name, in order, topmost first. fn gets its unfolded raw value. */
+static void each_header(GMimeObject *o, const char *name,
+                        void (*fn)(const char *value, gpointer data), gpointer data)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(o);
+	int n = list ? g_mime_header_list_get_count(list) : 0;
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
+		if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) != 0)
+			continue;
+		const char *raw = g_mime_header_get_raw_value(h);
+		char *value = g_mime_utils_header_unfold(raw ? raw : "");
+		fn(g_strstrip(value), data);
+		g_free(value);
+	}
+}
+
+typedef struct {
+	GPtrArray *out;
+	GMimeParserOptions *po;
+} AddrCtx;
+
+static void on_envelope_rcpt(const char *value, gpointer data)
+{
+	AddrCtx *c = data;
+	InternetAddressList *list = internet_address_list_parse(c->po, value);
+	if (list) {
+		add_addresses(c->out, list);
+		g_object_unref(list);
+	}
+}
+
+static void on_auth_results(const char *value, gpointer data)
+{
+	g_ptr_array_add(data, ch_text_dup_valid(value));
+}
+
+/* Message ids without <>, in order. GMime's parser first; if it finds nothing (an id
+ * without '@', such as a test's "<{{MSGID}}>"), whatever stands between < and >. */
+static void add_ids(GPtrArray *out, const char *value, GMimeParserOptions *po)
+{
+	if (!value)
+		return;
+	GMimeReferences *refs = g_mime_references_parse(po, value);
+	int n = refs ? g_mime_references_length(refs) : 0;
+	for (int i = 0; i < n; i++)
+		g_ptr_array_add(out, ch_text_dup_valid(g_mime_references_get_message_id(refs, i)));
+	if (refs)
+		g_mime_references_free(refs);
+	if (n > 0)
+		return;
+	for (const char *p = strchr(value, '<'); p; p = strchr(p, '<')) {
+		const char *gt = strchr(p, '>');
+		if (!gt)
+			break;
+		char *id = g_strstrip(g_strndup(p + 1, (gsize)(gt - p - 1)));
+		if (*id)
+			g_ptr_array_add(out, ch_text_dup_valid(id));
+		g_free(id);
+		p = gt;
+	}
+}
+
+/* "<bounce@example.org>" -> "bounce@example.org", "<>" -> "". */
+static char *return_path_of(const char *value)
+{
+	if (!value)
+		return NULL;
+	char *v = g_strstrip(ch_text_dup_valid(value));
+	if (v[0] == '<') {
+		char *gt = strchr(v, '>');
+		char *inner = g_strndup(v + 1, gt ? (gsize)(gt - v - 1) : strlen(v + 1));
+		g_free(v);
+		v = g_strstrip(inner);
+	}
+	return v;
+}
+
+static void fill_headers(ChMessage *m, GMimeMessage *msg, GMimeParserOptions *po)
+{
+	GMimeObject *o = GMIME_OBJECT(msg);
+
+	InternetAddressMailbox *from = first_mailbox(g_mime_message_get_from(msg));
+	if (from) {
+		m->from_addr = lower_valid(internet_address_mailbox_get_addr(from));
+		const char *name = internet_address_get_name(INTERNET_ADDRESS(from));
+		m->from_name = name && *name ? ch_text_dup_valid(name) : NULL;
+	}
+	InternetAddressMailbox *reply_to = first_mailbox(g_mime_message_get_reply_to(msg));
+	if (reply_to)
+		m->reply_to_addr = lower_valid(internet_address_mailbox_get_addr(reply_to));
+	m->return_path = return_path_of(g_mime_object_get_header(o, "Return-Path"));
+
+	add_addresses(m->rcpt_addrs, g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO));
+	add_addresses(m->rcpt_addrs, g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_CC));
+	AddrCtx ctx = { m->rcpt_addrs, po };
+	each_header(o, "Delivered-To", on_envelope_rcpt, &ctx);
+	each_header(o, "X-Original-To", on_envelope_rcpt, &ctx);
+
+	const char *subject = g_mime_message_get_subject(msg);
+	m->subject = ch_text_dup_valid(subject ? subject : "");
+	const char *mid = g_mime_message_get_message_id(msg);
+	m->message_id = mid && *mid ? ch_text_dup_valid(mid) : NULL;
+
+	GPtrArray *irt = g_ptr_array_new_with_free_func(g_free);
+	add_ids(irt, g_mime_object_get_header(o, "In-Reply-To"), po);
+	if (irt->len > 0)
+		m->in_reply_to = g_strdup(g_ptr_array_index(irt, 0));
+	g_ptr_array_unref(irt);
+	add_ids(m->references, g_mime_object_get_header(o, "References"), po);
+
+	GDateTime *date = g_mime_message_get_date(msg);
+	m->date = date ? g_date_time_ref(date) : NULL;
+
+	each_header(o, "Authentication-Results", on_auth_results, m->auth_results);
+}
+
+/* ---- 3b. body ---- */
+
+static GByteArray *part_bytes(GMimePart *part)
+{
+	GByteArray *ba = g_byte_array_new();
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	if (!content)
+		return ba;
+	GMimeStream *out = g_mime_stream_mem_new_with_byte_array(ba);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(out), FALSE);
+	g_mime_data_wrapper_write_to_stream(content, out); /* undoes base64 / QP */
+	g_object_unref(out);
+	return ba;
+}
+
+char *ch_part_text(GMimePart *part)
+{
+	GByteArray *ba = part_bytes(part);
+	const char *charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
+	char *text = ch_text_from_bytes(ba->data, ba->len, charset);
+	g_byte_array_unref(ba);
+	return text;
+}
+
+static gboolean is_text(GMimeObject *o, const char *subtype)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(o);
+	return ct && g_mime_content_type_is_type(ct, "text", subtype);
+}
+
+/* A text part meant to be read in the message, not a file attached to it. */
+static gboolean is_body_candidate(GMimeObject *o)
+{
+	if (!GMIME_IS_PART(o) || (!is_text(o, "plain") && !is_text(o, "html")))
+		return FALSE;
+	GMimePart *part = GMIME_PART(o);
+	return !g_mime_part_is_attachment(part) && !g_mime_part_get_filename(part);
+}
+
+typedef struct {
+	GMimeObject *plain;
+	GMimeObject *html;
+} Body;
+
+/* The first readable text in the tree: in multipart/alternative both the plain and the HTML
+ * version (plain is preferred later), elsewhere the first part that has either. Attached
+ * messages are attachments, never the body. */
+static void find_body(GMimeObject *o, Body *b)
+{
+	if (GMIME_IS_MULTIPART_ENCRYPTED(o))
+		return;
+	if (GMIME_IS_MULTIPART(o)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(o);
+		GMimeContentType *ct = g_mime_object_get_content_type(o);
+		gboolean alternative = ct && g_mime_content_type_is_type(ct, "multipart", "alternative");
+		int count = g_mime_multipart_get_count(mp);
+		for (int i = 0; i < count; i++) {
+			find_body(g_mime_multipart_get_part(mp, i), b);
+			if (!alternative && (b->plain || b->html))
+				return;
+		}
+		return;
+	}
+	if (!is_body_candidate(o))
+		return;
+	if (is_text(o, "plain") && !b->plain)
+		b->plain = o;
+	else if (is_text(o, "html") && !b->html)
+		b->html = o;
+}
+
+static char *plain_text(GMimeObject *o)
+{
+	char *text = ch_part_text(GMIME_PART(o));
+	const char *format = g_mime_object_get_content_type_parameter(o, "format");
+	if (format && g_ascii_strcasecmp(format, "flowed") == 0) {
+		const char *delsp = g_mime_object_get_content_type_parameter(o, "delsp");
+		char *unflowed = ch_text_unflow(text, delsp && g_ascii_strcasecmp(delsp, "yes") == 0);
+		g_free(text);
+		text = unflowed;
+	}
+	return text;
+}
+
+static gboolean is_blank_text(const char *s)
+{
+	for (; *s; s++)
+		if (!g_ascii_isspace(*s))
+			return FALSE;
+	return TRUE;
+}
+
+static void fill_body(ChMessage *m, GMimeMessage *msg, Body *b)
+{
+	GMimeObject *top = g_mime_message_get_mime_part(msg);
+	if (top)
+		find_body(top, b);
+
+	if (b->plain) {
+		char *text = plain_text(b->plain);
+		/* Some clients send an empty plain alternative next to the real HTML one. */
+		if (!is_blank_text(text) || !b->html) {
+			m->body_text = text;
+			m->reply_text = ch_reply_extract(text);
+			return;
+		}
+		g_free(text);
+	}
+	if (b->html) {
+		char *html = ch_part_text(GMIME_PART(b->html));
+		m->body_text = ch_html_to_text(html, FALSE);
+		/* Quotes marked in the markup go first; then the plain-text rules catch what the
+		 * markup did not mark (an Outlook header block written as ordinary paragraphs). */
+		char *unquoted = ch_html_to_text(html, TRUE);
+		m->reply_text = ch_reply_extract(unquoted);
+		g_free(unquoted);
+		g_free(html);
+		return;
+	}
+	m->body_text = g_strdup("");
+	m->reply_text = g_strdup("");
+}
+
+/* ---- 3c. attachments ---- */
+
+/* Attacker-controlled: no path separators, no control characters, no leading dots (hidden
+ * files, "..") and at most FILENAME_MAX_BYTES, so that it is safe to show and to store. */
+static char *sanitise_filename(const char *name)
+{
+	if (!name)
+		return NULL;
+	char *valid = ch_text_dup_valid(name);
+	GString *s = g_string_new(NULL);
+	for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (c == '/' || c == '\\' || g_unichar_iscntrl(c))
+			continue;
+		if (s->len == 0 && (c == '.' || g_unichar_isspace(c)))
+			continue;
+		gsize n = (gsize)(g_utf8_next_char(p) - p);
+		if (s->len + n > FILENAME_MAX_BYTES)
+			break;
+		g_string_append_len(s, p, (gssize)n);
+	}
+	g_free(valid);
+	g_strchomp(s->str);
+	s->len = strlen(s->str);
+	if (s->len == 0) {
+		g_string_free(s, TRUE);
+		return NULL;
+	}
+	return g_string_free(s, FALSE);
+}
+
+typedef struct {
+	const ChParseOptions *o;
+	const Body *body;
+	GPtrArray *out;
+	guint count;
+	GError **error;
+	gboolean failed;
+} Attach;
+
+static char *content_type_of(GMimeObject *o)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(o);
+	char *type = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
+	char *low = g_ascii_strdown(type ? type : "application/octet-stream", -1);
+	g_free(type);
+	char *valid = ch_text_dup_valid(low);
+	g_free(low);
+	return valid;
+}
+
+static void keep_attachment(Attach *a, GMimeObject *o, const char *filename, GByteArray *ba)
+{
+	if (ba->len > a->o->max_attachment) {
+		a->failed = !refuse(a->error, "message has an attachment of %u bytes, limit %"
+		                    G_GSIZE_FORMAT, ba->len, a->o->max_attachment);
+		g_byte_array_unref(ba);
+		return;
+	}
+	ChAttachment *att = g_new0(ChAttachment, 1);
+	att->filename = sanitise_filename(filename);
+	att->content_type = content_type_of(o);
+	att->data = g_byte_array_free_to_bytes(ba);
+	g_ptr_array_add(a->out, att);
+}
+
+static GByteArray *message_bytes(GMimeMessage *inner)
+{
+	GByteArray *ba = g_byte_array_new();
+	if (!inner)
+		return ba;
+	GMimeStream *out = g_mime_stream_mem_new_with_byte_array(ba);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(out), FALSE);
+	g_mime_object_write_to_stream(GMIME_OBJECT(inner), NULL, out);
+	g_object_unref(out);
+	return ba;
+}
+
+static void collect_attachments(GMimeObject *o, Attach *a)
+{
+	if (a->failed)
+		return;
+	if (GMIME_IS_MULTIPART(o)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(o);
+		int count = g_mime_multipart_get_count(mp);
+		for (int i = 0; i < count && !a->failed; i++)
+			collect_attachments(g_mime_multipart_get_part(mp, i), a);
+		return;
+	}
+	if (o == a->body->plain || o == a->body->html)
+		return;
+
+	const char *filename = NULL;
+	gboolean attached;
+	if (GMIME_IS_MESSAGE_PART(o)) {
+		/* A forwarded or returned message is kept whole, as one attachment. */
+		filename = g_mime_object_get_content_disposition_parameter(o, "filename");
+		if (!filename)
+			filename = g_mime_object_get_content_type_parameter(o, "name");
+		attached = TRUE;
+	} else if (GMIME_IS_PART(o)) {
+		GMimePart *part = GMIME_PART(o);
+		filename = g_mime_part_get_filename(part);
+		GMimeContentType *ct = g_mime_object_get_content_type(o);
+		gboolean text = ct && g_mime_content_type_is_type(ct, "text", "*");
+		attached = g_mime_part_is_attachment(part) || filename || !text;
+	} else {
+		return;
+	}
+	if (!attached)
+		return;
+	/* Count them all, so that the refusal can say how many there were. */
+	if (++a->count > a->o->max_attachments)
+		return;
+	GByteArray *ba = GMIME_IS_MESSAGE_PART(o)
+		? message_bytes(g_mime_message_part_get_message(GMIME_MESSAGE_PART(o)))
+		: part_bytes(GMIME_PART(o));
+	keep_attachment(a, o, filename, ba);
+}
+
+static gboolean fill_attachments(ChMessage *m, GMimeMessage *msg, const Body *b,
+                                 const ChParseOptions *o, GError **error)
+{
+	Attach a = { o, b, m->attachments, 0, error, FALSE };
+	GMimeObject *top = g_mime_message_get_mime_part(msg);
+	if (top)
+		collect_attachments(top, &a);
+	if (a.failed)
+		return FALSE;
+	if (a.count > o->max_attachments)
+		return refuse(error, "message has %u attachments, limit %u", a.count,
+		              o->max_attachments);
+	return TRUE;
+}
+
+/* ---- the whole ---- */
+
+static ChMessage *message_new(const guint8 *data, gsize len)
+{
+	ChMessage *m = g_new0(ChMessage, 1);
+	char *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+	g_strlcpy(m->fingerprint, hex, sizeof m->fingerprint);
+	g_free(hex);
+	m->size = len;
+	m->rcpt_addrs = g_ptr_array_new_with_free_func(g_free);
+	m->references = g_ptr_array_new_with_free_func(g_free);
+	m->auth_results = g_ptr_array_new_with_free_func(g_free);
+	m->attachments = g_ptr_array_new_with_free_func(attachment_free);
+	return m;
+}
+
+ChMessage *ch_message_parse(const guint8 *data, gsize len, const ChParseOptions *opts,
+                            GError **error)
+{
+	ChParseOptions defaults;
+	if (!opts) {
+		ch_parse_options_init(&defaults);
+		opts = &defaults;
+	}
+	static const guint8 empty[1];
+	if (!data)
+		data = empty, len = 0;
+	if (!check_raw(data, len, opts, error))
+		return NULL;
+
+	GMimeParserOptions *po = parser_options();
+	GMimeMessage *msg = parse_mime(data, len, po);
+	if (!msg) {
+		g_mime_parser_options_free(po);
+		/* GMime gives up only on input that does not start with a header block at all
+		 * (plain prose, an empty file). */
+		if (len == 0)
+			refuse(error, "message is empty");
+		else
+			refuse(error, "message has no readable header block");
+		return NULL;
+	}
+
+	ChMessage *m = NULL;
+	if (check_structure(msg, opts, error)) {
+		m = message_new(data, len);
+		Body body = { 0 };
+		fill_headers(m, msg, po);
+		fill_body(m, msg, &body);
+		if (fill_attachments(m, msg, &body, opts, error)) {
+			ch_message_classify(m, msg, opts);
+		} else {
+			ch_message_free(m);
+			m = NULL;
+		}
+	}
+	g_object_unref(msg);
+	g_mime_parser_options_free(po);
+	return m;
+}

@@ -1,0 +1,80 @@
+/* message: raw RFC 5322 bytes in, one plain struct out.
+ *
+ * ch_message_parse() reads a whole message with GMime and fills a ChMessage that owns every
+ * string in it (all UTF-8, all valid); free it with ch_message_free(). It never aborts on
+ * input: what breaks a limit or cannot be read at all fails with CH_ERROR_INPUT and a short
+ * reason fit for the triage list (it names the limit, never the content).
+ *
+ * The class is decided in this order: our own mail coming back, a bounce, automatic mail, a
+ * person. Only a person's message may ever be acted on.
+ */
+#pragma once
+#include <glib.h>
+
+typedef enum {
+	CH_CLASS_PERSON,
+	CH_CLASS_OWN,    /* sent by chaser itself and seen again (loop guard) */
+	CH_CLASS_BOUNCE, /* a delivery status notification or NDR */
+	CH_CLASS_AUTO,   /* out-of-office, vacation, list or bulk mail */
+} ChMessageClass;
+
+const char *ch_message_class_name(ChMessageClass c);
+
+typedef struct {
+	gsize max_size;         /* whole message, bytes */
+	guint max_headers;      /* header fields in any one header block */
+	gsize max_line;         /* longest line, bytes */
+	guint max_depth;        /* MIME nesting */
+	guint max_parts;        /* MIME leaves in all */
+	gsize max_attachment;   /* one decoded attachment, bytes */
+	guint max_attachments;  /* attachments kept */
+	const char *own_address; /* the shared mailbox, to recognise our own mail; may be NULL */
+} ChParseOptions;
+
+/* Sensible limits for a council mailbox: 40 MB message, 1000 headers, ... */
+void ch_parse_options_init(ChParseOptions *o);
+
+typedef struct {
+	char *filename;     /* sanitised: no path separators, no control chars; may be NULL */
+	char *content_type; /* "type/subtype", lower case */
+	GBytes *data;       /* decoded content */
+} ChAttachment;
+
+typedef struct {
+	char fingerprint[65];  /* lower-case hex SHA-256 of the raw bytes */
+	gsize size;
+
+	char *from_addr;       /* lower-case addr-spec of the first From mailbox, or NULL */
+	char *from_name;       /* display name, or NULL */
+	char *reply_to_addr;   /* lower-case, or NULL */
+	char *return_path;     /* as found without <>, "" for the null sender <>, NULL if absent */
+	GPtrArray *rcpt_addrs; /* lower-case addr-specs from To, Cc, Delivered-To, X-Original-To */
+	char *subject;         /* decoded, "" when absent */
+	char *message_id;      /* without <>, or NULL */
+	char *in_reply_to;     /* first id, without <>, or NULL */
+	GPtrArray *references; /* ids without <>, oldest first */
+	GDateTime *date;       /* or NULL */
+	GPtrArray *auth_results; /* raw Authentication-Results values, topmost first */
+
+	char *body_text;       /* the text of the message: text/plain, or HTML turned to text */
+	char *reply_text;      /* the new text only: quotes, quote headers, signatures removed */
+	GPtrArray *attachments; /* of ChAttachment* */
+
+	ChMessageClass cls;
+	char *class_reason;    /* why it got that class, e.g. "Auto-Submitted: auto-replied" */
+	char *bounced_message_id; /* for a bounce: the Message-ID of what bounced, if found */
+	char *bounced_rcpt;       /* for a bounce: the recipient that failed, if found */
+	char *bounce_status;      /* for a bounce: e.g. "5.1.1", if found */
+	char *auto_return_date;   /* for an out-of-office: a return date if one is stated (as
+	                             written, e.g. "Monday 7 December"), or NULL */
+} ChMessage;
+
+ChMessage *ch_message_parse(const guint8 *data, gsize len, const ChParseOptions *opts,
+                            GError **error);
+void ch_message_free(ChMessage *m);
+
+/* The first return date stated in an out-of-office text ("back on Monday 7 December",
+ * "returning 7th December", "until 07/12/2026"), as written, newly allocated; or NULL.
+ * Best effort: ch_message_parse() uses it to fill auto_return_date. */
+char *ch_message_find_return_date(const char *text);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChMessage, ch_message_free)

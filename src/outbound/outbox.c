@@ -1,0 +1,307 @@
+#include "outbound/outbox.h"
+
+#include <string.h>
+#include <sys/random.h>
+
+#include "outbound/render.h"
+#include "outbound/smtp.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/durable.h"
+#include "util/error.h"
+
+/* Answers to people (transcripts, "not understood") are the only mail a stranger can make
+ * chaser send; these kinds count against the per-address hourly limit. */
+static gboolean rate_limited_kind(const char *kind)
+{
+	return !strcmp(kind, "transcript") || !strcmp(kind, "not_understood");
+}
+
+static char *nonce(void)
+{
+	guint8 b[8];
+	if (getrandom(b, sizeof b, 0) != sizeof b)
+		memset(b, 0, sizeof b);
+	return g_strdup_printf("%02x%02x%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4],
+	                       b[5], b[6], b[7]);
+}
+
+static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char *in_reply_to,
+                          GDateTime *now, const char *source, GError **error)
+{
+	ChStore *s = app->store;
+	g_autofree char *now_s = ch_clock_format(now);
+	if (ch_store_int(s, 0, "SELECT 1 FROM outbox WHERE event_key = ?", "s", in->event_key))
+		return TRUE; /* this event already has its message */
+	if (rate_limited_kind(in->template)) {
+		g_autoptr(GDateTime) hour_ago = g_date_time_add_hours(now, -1);
+		g_autofree char *since = ch_clock_format(hour_ago);
+		gint64 n = ch_store_int(s, 0,
+		                        "SELECT count(*) FROM outbox WHERE rcpt = ?"
+		                        " AND julianday(created_at) > julianday(?)"
+		                        " AND kind IN ('transcript','not_understood')",
+		                        "ss", in->to, since);
+		if (n >= app->cfg->reply_limit)
+			return ch_store_audit(s, now_s, c ? c->id : 0, source, "mail.rate_limited",
+			                      in->template, NULL, NULL,
+			                      "answer not sent: too many to one address this hour", error);
+	}
+	g_autofree char *token = NULL;
+	if (in->purpose) {
+		g_autoptr(GDateTime) exp = g_date_time_add_days(now, app->cfg->token_days);
+		g_autofree char *exp_s = ch_clock_format(exp);
+		if (in->esc)
+			g_return_val_if_fail(in->esc->id > 0, FALSE);
+		if (!ch_store_run(s, error,
+		                  "INSERT INTO token(purpose, conference_id, object_id, recipient, expires)"
+		                  " VALUES(?,?,?,?,?)",
+		                  "siiss", in->purpose, c->id, in->esc ? in->esc->id : (gint64)0, in->to,
+		                  exp_s))
+			return FALSE;
+		GDate exp_d;
+		ch_clock_local_date(exp, &exp_d);
+		token = ch_token_make(app->keys, (guint32)ch_store_last_id(s), &exp_d);
+	}
+	g_autofree char *subject = NULL, *body = NULL;
+	if (!ch_render(app->cfg->templates_dir, in->template, in->vars, &subject, &body, error))
+		return FALSE;
+	g_autofree char *n = nonce();
+	g_autofree char *msgid = token ? g_strdup_printf("c.%s.%s@%s", token, n, app->domain)
+	                               : g_strdup_printf("c.%s@%s", n, app->domain);
+	g_autofree char *reply_to = token && app->cfg->plus_addressing
+	                                ? g_strdup_printf("%s+%s@%s", app->local_part, token,
+	                                                  app->domain)
+	                                : NULL;
+	ChMail m = {
+		.from_name = app->cfg->display_name,
+		.from_addr = app->cfg->address,
+		.to_name = in->to_name,
+		.to_addr = in->to,
+		.reply_to = reply_to,
+		.subject = subject,
+		.message_id = msgid,
+		.in_reply_to = in->in_reply ? in_reply_to : NULL,
+		.kind = in->template,
+		.date = now,
+		.body = body,
+	};
+	g_autoptr(GBytes) wire = ch_mail_build(&m);
+	g_autofree char *due_key = ch_clock_key(now);
+	if (!ch_store_run(s, error,
+	                  "INSERT INTO outbox(conference_id, kind, event_key, rcpt, message_id, subject,"
+	                  " wire, state, next_attempt, created_at) VALUES(?,?,?,?,?,?,?,'queued',?,?)",
+	                  "isssssbss", c ? c->id : (gint64)0, in->template, in->event_key, in->to,
+	                  msgid, subject, wire, due_key, now_s))
+		return FALSE;
+	g_autofree char *outbox_id = g_strdup_printf("outbox %" G_GINT64_FORMAT, ch_store_last_id(s));
+	return ch_store_audit(s, now_s, c ? c->id : 0, source, "mail.queued", outbox_id, NULL,
+	                      in->to, in->template, error);
+}
+
+gboolean ch_outbox_queue(ChApp *app, const ChCase *c, ChEffects *fx, const char *in_reply_to,
+                         GDateTime *now, const char *source, GError **error)
+{
+	for (guint i = 0; i < fx->intents->len; i++)
+		if (!queue_one(app, c, fx->intents->pdata[i], in_reply_to, now, source, error))
+			return FALSE;
+	return TRUE;
+}
+
+/* ---- flush ------------------------------------------------------------------------------ */
+
+typedef struct {
+	gint64 id;
+	gint64 conference_id;
+	char *kind;
+	char *rcpt;
+	GBytes *wire;
+	int attempts;
+	char *created_at;
+} Row;
+
+static void row_free(Row *r)
+{
+	g_free(r->kind), g_free(r->rcpt), g_free(r->created_at);
+	g_bytes_unref(r->wire);
+	g_free(r);
+}
+
+static ChSendResult spool_send(ChApp *app, const Row *r, char **reply_r)
+{
+	g_autofree char *name = g_strdup_printf("%06" G_GINT64_FORMAT "-%s.eml", r->id, r->kind);
+	g_autofree char *path = g_build_filename(app->cfg->outgoing_dir, name, NULL);
+	gsize len;
+	const void *data = g_bytes_get_data(r->wire, &len);
+	GError *e = NULL;
+	/* The file's name is the outbox id: written again after a crash, it replaces itself. */
+	if (!ch_durable_write(path, data, len, 0600, &e)) {
+		*reply_r = g_strdup(e->message);
+		g_error_free(e);
+		return CH_SEND_TEMPORARY;
+	}
+	*reply_r = g_strdup_printf("written to %s", name);
+	return CH_SEND_OK;
+}
+
+static gboolean record(ChApp *app, const Row *r, ChSendResult res, const char *reply,
+                       GDateTime *now, ChFlushCounts *counts, GError **error)
+{
+	ChStore *s = app->store;
+	g_autofree char *now_s = ch_clock_format(now);
+	g_autofree char *obj = g_strdup_printf("outbox %" G_GINT64_FORMAT, r->id);
+	int attempts = r->attempts + 1;
+	if (!ch_store_begin(s, error))
+		return FALSE;
+	gboolean ok = TRUE;
+	if (res == CH_SEND_TEMPORARY) {
+		g_autoptr(GDateTime) created = ch_clock_parse(r->created_at);
+		gboolean too_long = created && g_date_time_difference(now, created) > 2 * G_TIME_SPAN_DAY;
+		if (too_long)
+			res = CH_SEND_PERMANENT;
+	}
+	switch (res) {
+	case CH_SEND_OK:
+		ok = ch_store_run(s, error,
+		                  "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = ?,"
+		                  " last_error = NULL WHERE id = ?",
+		                  "sii", now_s, (gint64)attempts, r->id) &&
+		     ch_store_audit(s, now_s, r->conference_id, "flush", "mail.sent", obj, "queued",
+		                    "sent", r->rcpt, error);
+		counts->sent++;
+		break;
+	case CH_SEND_TEMPORARY:
+	case CH_SEND_CONFIG: {
+		/* Capped exponential backoff: 1, 2, 4 ... minutes, never more than an hour. */
+		gint64 wait = MIN(60 << MIN(attempts - 1, 10), 3600);
+		g_autoptr(GDateTime) next = g_date_time_add_seconds(now, wait);
+		g_autofree char *next_s = ch_clock_key(next);
+		ok = ch_store_run(s, error,
+		                  "UPDATE outbox SET state = 'retrying', attempts = ?, next_attempt = ?,"
+		                  " last_error = ? WHERE id = ?",
+		                  "issi", (gint64)attempts, next_s, reply, r->id);
+		counts->retrying++;
+		break;
+	}
+	case CH_SEND_PERMANENT: {
+		g_autofree char *task = g_strdup_printf("%s to %s was not delivered: %s", r->kind,
+		                                        r->rcpt, reply ? reply : "refused");
+		ok = ch_store_run(s, error,
+		                  "UPDATE outbox SET state = 'failed', attempts = ?, last_error = ?"
+		                  " WHERE id = ?",
+		                  "isi", (gint64)attempts, reply, r->id) &&
+		     ch_store_run(s, error,
+		                  "INSERT INTO task(conference_id, kind, detail, created_at)"
+		                  " VALUES(NULLIF(?,0),'delivery_failed',?,?)",
+		                  "iss", r->conference_id, task, now_s) &&
+		     ch_store_audit(s, now_s, r->conference_id, "flush", "mail.failed", obj, "queued",
+		                    "failed", reply, error);
+		counts->failed++;
+		break;
+	}
+	}
+	if (!ok || !ch_store_commit(s, error)) {
+		ch_store_rollback(s);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GError **error)
+{
+	ChStore *s = app->store;
+	g_autofree char *now_s = ch_clock_key(now);
+	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)row_free);
+	GError *local = NULL;
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT id, coalesce(conference_id,0), kind, rcpt, wire,"
+	                                  " attempts, created_at FROM outbox WHERE state IN"
+	                                  " ('queued','retrying') AND next_attempt <= ? ORDER BY id",
+	                                  "s", now_s);
+	if (!st)
+		return FALSE;
+	while (ch_store_step(s, st, &local)) {
+		Row *r = g_new0(Row, 1);
+		r->id = sqlite3_column_int64(st, 0);
+		r->conference_id = sqlite3_column_int64(st, 1);
+		r->kind = ch_store_col_str(st, 2);
+		r->rcpt = ch_store_col_str(st, 3);
+		r->wire = g_bytes_new(sqlite3_column_blob(st, 4), sqlite3_column_bytes(st, 4));
+		r->attempts = sqlite3_column_int(st, 5);
+		r->created_at = ch_store_col_str(st, 6);
+		g_ptr_array_add(rows, r);
+	}
+	if (local) {
+		g_propagate_error(error, local);
+		return FALSE;
+	}
+	ChSmtp *smtp = NULL;
+	gboolean use_smtp = !strcmp(app->cfg->outbound, "smtp");
+	if (use_smtp && rows->len && !(smtp = ch_smtp_new(&app->cfg->smtp, error)))
+		return FALSE;
+	gboolean ok = TRUE;
+	for (guint i = 0; i < rows->len && ok && !g_atomic_int_get(&app->stop); i++) {
+		Row *r = rows->pdata[i];
+		g_autofree char *reply = NULL;
+		ChSendResult res;
+		if (use_smtp) {
+			gsize len;
+			const guint8 *data = g_bytes_get_data(r->wire, &len);
+			res = ch_smtp_send(smtp, app->cfg->address, r->rcpt, data, len, &reply);
+		} else {
+			res = spool_send(app, r, &reply);
+		}
+		if (res != CH_SEND_OK)
+			g_warning("outbox %" G_GINT64_FORMAT ": not sent (%s)", r->id,
+			          res == CH_SEND_TEMPORARY   ? "temporary, will retry"
+			          : res == CH_SEND_PERMANENT ? "refused for good"
+			                                     : "configuration");
+		ok = record(app, r, res, reply, now, counts, error);
+		if (ok && res == CH_SEND_CONFIG) {
+			/* Authentication or TLS trouble will not fix itself between two messages:
+			 * stop sending and say what to fix. */
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "sending stopped: %s",
+			            reply ? reply : "the mail server refused our login");
+			ok = FALSE;
+		}
+	}
+	if (smtp)
+		ch_smtp_free(smtp);
+	return ok;
+}
+
+gboolean ch_outbox_mark_bounced(ChApp *app, const char *message_id, const char *why,
+                                const char *at, const char *source, gint64 *conference_r,
+                                GError **error)
+{
+	ChStore *s = app->store;
+	gint64 id = ch_store_int(s, 0, "SELECT id FROM outbox WHERE message_id = ?", "s", message_id);
+	if (!id)
+		return TRUE;
+	gint64 conf = ch_store_int(s, 0, "SELECT coalesce(conference_id,0) FROM outbox WHERE id = ?",
+	                           "i", id);
+	g_autofree char *kind = NULL, *rcpt = NULL;
+	sqlite3_stmt *st = ch_store_query(s, error, "SELECT kind, rcpt FROM outbox WHERE id = ?", "i",
+	                                  id);
+	if (!st)
+		return FALSE;
+	if (ch_store_step(s, st, NULL)) {
+		kind = ch_store_col_str(st, 0);
+		rcpt = ch_store_col_str(st, 1);
+		sqlite3_reset(st);
+	}
+	g_autofree char *obj = g_strdup_printf("outbox %" G_GINT64_FORMAT, id);
+	g_autofree char *detail = g_strdup_printf("%s to %s bounced: %s", kind, rcpt,
+	                                          why ? why : "no reason given");
+	if (conference_r)
+		*conference_r = conf;
+	/* A chaser that never arrived must not look sent. */
+	return ch_store_run(s, error,
+	                    "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?", "si",
+	                    detail, id) &&
+	       ch_store_run(s, error,
+	                    "INSERT INTO task(conference_id, kind, detail, created_at)"
+	                    " VALUES(NULLIF(?,0),'delivery_failed',?,?)",
+	                    "iss", conf, detail, at) &&
+	       ch_store_audit(s, at, conf, source, "mail.bounced", obj, "sent", "failed", detail,
+	                      error);
+}

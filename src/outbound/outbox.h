@@ -1,0 +1,35 @@
+/* outbox: mail chaser has decided to send, kept in the store until it is sent.
+ *
+ * ch_outbox_queue() turns the engine's intents into rows inside the caller's transaction:
+ * one row per recipient and event (the event key is unique, so the same event queued twice
+ * yields one message), each rendered and built into its final bytes with a Message-ID fixed
+ * now and reused on every retry. Nothing leaves before the transaction commits.
+ *
+ * ch_outbox_flush() sends what is due, one message at a time, by the configured transport
+ * (the spool folder, or SMTP), and records each result in its own small transaction:
+ * sent; retrying with capped exponential backoff (temporary failures); or failed with a task
+ * for admin (permanent failures, or still failing after two days). A crash between a send
+ * and its record re-sends that one message with the same Message-ID (the spool writes the
+ * same file again; an SMTP receiver may see it twice, never a different one).
+ */
+#pragma once
+#include <glib.h>
+#include "app/app.h"
+#include "engine/case.h"
+#include "engine/engine.h"
+
+gboolean ch_outbox_queue(ChApp *app, const ChCase *c, ChEffects *fx, const char *in_reply_to,
+                         GDateTime *now, const char *source, GError **error);
+
+typedef struct {
+	guint sent;
+	guint retrying;
+	guint failed;
+} ChFlushCounts;
+
+gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GError **error);
+
+/* Marks an outbox message failed (a bounce came back) and opens a task for admin. */
+gboolean ch_outbox_mark_bounced(ChApp *app, const char *message_id, const char *why,
+                                const char *at, const char *source, gint64 *conference_r,
+                                GError **error);

@@ -1,0 +1,112 @@
+#include "outbound/render.h"
+
+#include <gmime/gmime.h>
+#include <string.h>
+
+#include "util/error.h"
+
+static gboolean substitute(const char *tpl, GHashTable *vars, const char *name,
+                           gboolean subject, GString *out, GError **error)
+{
+	const char *p = tpl;
+	while (*p) {
+		const char *open = strstr(p, "{{");
+		if (!open) {
+			g_string_append(out, p);
+			break;
+		}
+		g_string_append_len(out, p, open - p);
+		const char *close = strstr(open + 2, "}}");
+		if (!close) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "template %s: '{{' without '}}'", name);
+			return FALSE;
+		}
+		g_autofree char *var = g_strstrip(g_strndup(open + 2, close - open - 2));
+		if (subject && strcmp(var, "ref")) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+			            "template %s: a subject may only use {{ref}}, not {{%s}}", name, var);
+			return FALSE;
+		}
+		const char *v = g_hash_table_lookup(vars, var);
+		if (!v) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+			            "template %s uses {{%s}}, which this message does not have", name, var);
+			return FALSE;
+		}
+		g_string_append(out, v);
+		p = close + 2;
+	}
+	return TRUE;
+}
+
+gboolean ch_render(const char *templates_dir, const char *name, GHashTable *vars,
+                   char **subject_r, char **body_r, GError **error)
+{
+	g_autofree char *file = g_strdup_printf("%s.txt", name);
+	g_autofree char *path = g_build_filename(templates_dir, file, NULL);
+	g_autofree char *text = NULL;
+	GError *local = NULL;
+	if (!g_file_get_contents(path, &text, NULL, &local)) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "template %s: %s", path, local->message);
+		g_error_free(local);
+		return FALSE;
+	}
+	/* Lines starting with '#' before the subject are notes for whoever edits the file. */
+	const char *p = text;
+	while (*p == '#') {
+		const char *nl = strchr(p, '\n');
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	const char *nl = strchr(p, '\n');
+	if (strncmp(p, "Subject:", 8) || !nl) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "template %s must start with a Subject: line", path);
+		return FALSE;
+	}
+	g_autofree char *subject_tpl = g_strstrip(g_strndup(p + 8, nl - p - 8));
+	const char *body_tpl = nl + 1;
+	if (*body_tpl == '\n')
+		body_tpl++;
+	g_autoptr(GString) subject = g_string_new(NULL);
+	g_autoptr(GString) body = g_string_new(NULL);
+	if (!substitute(subject_tpl, vars, path, TRUE, subject, error) ||
+	    !substitute(body_tpl, vars, path, FALSE, body, error))
+		return FALSE;
+	*subject_r = g_strdup(subject->str);
+	*body_r = g_strdup(body->str);
+	return TRUE;
+}
+
+GBytes *ch_mail_build(const ChMail *m)
+{
+	GMimeMessage *msg = g_mime_message_new(TRUE);
+	GMimeObject *obj = GMIME_OBJECT(msg);
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, m->from_name, m->from_addr);
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, m->to_name, m->to_addr);
+	if (m->reply_to)
+		g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, m->from_name, m->reply_to);
+	g_mime_message_set_subject(msg, m->subject, "utf-8");
+	g_mime_message_set_date(msg, m->date);
+	g_mime_message_set_message_id(msg, m->message_id);
+	if (m->in_reply_to) {
+		g_autofree char *irt = g_strdup_printf("<%s>", m->in_reply_to);
+		g_mime_object_set_header(obj, "In-Reply-To", irt, NULL);
+		g_mime_object_set_header(obj, "References", irt, NULL);
+	}
+	/* We are a machine: say so (RFC 3834), and ask Exchange not to answer with its own
+	 * automatic replies, so two robots can never talk to each other. */
+	g_mime_object_set_header(obj, "Auto-Submitted", "auto-generated", NULL);
+	g_mime_object_set_header(obj, "X-Auto-Response-Suppress", "All", NULL);
+	g_mime_object_set_header(obj, "X-Chaser-Outbox", m->kind, NULL);
+	GMimeTextPart *tp = g_mime_text_part_new_with_subtype("plain");
+	g_mime_text_part_set_text(tp, m->body);
+	g_mime_message_set_mime_part(msg, GMIME_OBJECT(tp));
+	g_object_unref(tp);
+	g_mime_object_encode(obj, GMIME_ENCODING_CONSTRAINT_7BIT);
+	GMimeFormatOptions *fo = g_mime_format_options_new();
+	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+	char *wire = g_mime_object_to_string(obj, fo);
+	g_mime_format_options_free(fo);
+	g_object_unref(msg);
+	return g_bytes_new_take(wire, strlen(wire));
+}

@@ -1,0 +1,255 @@
+#include "store/cases.h"
+
+#include <string.h>
+
+#include "util/error.h"
+
+gboolean ch_store_agency_add(ChStore *s, const char *name, const char *slo_email,
+                             const char *slo_name, const char *lead_email,
+                             const char *const *domains, GError **error)
+{
+	if (ch_store_agency_id(s, name)) {
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "agency '%s' already exists", name);
+		return FALSE;
+	}
+	if (!ch_store_run(s, error,
+	                  "INSERT INTO agency(name, slo_email, slo_name, lead_email) VALUES(?,?,?,?)",
+	                  "ssss", name, slo_email, slo_name, lead_email))
+		return FALSE;
+	gint64 id = ch_store_last_id(s);
+	for (const char *const *d = domains; d && *d; d++)
+		if (!ch_store_run(s, error,
+		                  "INSERT OR IGNORE INTO agency_domain(agency_id, domain) VALUES(?,?)",
+		                  "is", id, *d))
+			return FALSE;
+	return TRUE;
+}
+
+gint64 ch_store_agency_id(ChStore *s, const char *name)
+{
+	return ch_store_int(s, 0, "SELECT id FROM agency WHERE name = ?", "s", name);
+}
+
+gint64 ch_store_conference_by_ref(ChStore *s, const char *ref)
+{
+	return ch_store_int(s, 0, "SELECT id FROM conference WHERE ref = ?", "s", ref);
+}
+
+gboolean ch_store_conference_add(ChStore *s, ChCase *c, const char *now, GError **error)
+{
+	if (ch_store_conference_by_ref(s, c->ref)) {
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "conference %s already exists", c->ref);
+		return FALSE;
+	}
+	if (!ch_store_run(s, error,
+	                  "INSERT INTO conference(ref, held, type, procedure, chair_email, chair_name,"
+	                  " social_worker, practice_manager, minute_taker, state, created_at)"
+	                  " VALUES(?,?,?,?,?,?,?,?,?,'held',?)",
+	                  "ssssssssss", c->ref, c->held, c->type, c->procedure, c->chair_email,
+	                  c->chair_name, c->social_worker, c->practice_manager, c->minute_taker, now))
+		return FALSE;
+	c->id = ch_store_last_id(s);
+	return TRUE;
+}
+
+gboolean ch_store_attendee_add(ChStore *s, gint64 conference_id, const char *name,
+                               const char *email, const char *agency, const char *attendance,
+                               const char *report, int *n_r, GError **error)
+{
+	gint64 agency_id = ch_store_agency_id(s, agency);
+	if (!agency_id) {
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE,
+		            "unknown agency '%s' (add it first with: chaser agency add)", agency);
+		return FALSE;
+	}
+	gint64 n = ch_store_int(s, 0, "SELECT max(n) FROM attendee WHERE conference_id = ?", "i",
+	                        conference_id) +
+	           1;
+	if (!ch_store_run(s, error,
+	                  "INSERT INTO attendee(conference_id, n, name, email, agency_id, attendance,"
+	                  " report) VALUES(?,?,?,?,?,?,?)",
+	                  "iississ", conference_id, n, name, email, agency_id, attendance, report))
+		return FALSE;
+	if (n_r)
+		*n_r = (int)n;
+	return TRUE;
+}
+
+static char **split_reasons(const char *s)
+{
+	return s && *s ? g_strsplit(s, ",", -1) : g_new0(char *, 1);
+}
+
+static gboolean load_children(ChStore *s, ChCase *c, GError **error)
+{
+	GError *local = NULL;
+	sqlite3_stmt *st = ch_store_query(
+		s, error,
+		"SELECT a.id, a.n, a.name, a.email, a.agency_id, g.name, g.slo_email, g.slo_name,"
+		" g.lead_email, a.attendance, a.report FROM attendee a JOIN agency g"
+		" ON g.id = a.agency_id WHERE a.conference_id = ? ORDER BY a.n",
+		"i", c->id);
+	if (!st)
+		return FALSE;
+	while (ch_store_step(s, st, &local)) {
+		ChAttendee *a = g_new0(ChAttendee, 1);
+		a->id = sqlite3_column_int64(st, 0);
+		a->n = sqlite3_column_int(st, 1);
+		a->name = ch_store_col_str(st, 2);
+		a->email = ch_store_col_str(st, 3);
+		a->agency_id = sqlite3_column_int64(st, 4);
+		a->agency = ch_store_col_str(st, 5);
+		a->slo_email = ch_store_col_str(st, 6);
+		a->slo_name = ch_store_col_str(st, 7);
+		a->lead_email = ch_store_col_str(st, 8);
+		a->attendance = ch_store_col_str(st, 9);
+		a->report = ch_store_col_str(st, 10);
+		g_ptr_array_add(c->attendees, a);
+	}
+	if (local) {
+		g_propagate_error(error, local);
+		return FALSE;
+	}
+	st = ch_store_query(s, error,
+	                    "SELECT id, attendee_id, reasons, comment, stage, state, raised_at,"
+	                    " stage_at, due, calendar, asked, chased_at, responded_at, response,"
+	                    " outcome, closed_at, next_at, chasers FROM escalation WHERE conference_id = ?"
+	                    " ORDER BY id",
+	                    "i", c->id);
+	if (!st)
+		return FALSE;
+	while (ch_store_step(s, st, &local)) {
+		ChEscalation *e = g_new0(ChEscalation, 1);
+		e->id = sqlite3_column_int64(st, 0);
+		e->attendee_id = sqlite3_column_int64(st, 1);
+		e->attendee = ch_case_attendee_by_id(c, e->attendee_id);
+		e->reasons = split_reasons((const char *)sqlite3_column_text(st, 2));
+		e->comment = ch_store_col_str(st, 3);
+		e->stage = sqlite3_column_int(st, 4);
+		e->state = ch_store_col_str(st, 5);
+		e->raised_at = ch_store_col_str(st, 6);
+		e->stage_at = ch_store_col_str(st, 7);
+		e->due = ch_store_col_str(st, 8);
+		e->calendar = ch_store_col_str(st, 9);
+		e->asked = ch_store_col_str(st, 10);
+		e->chased_at = ch_store_col_str(st, 11);
+		e->responded_at = ch_store_col_str(st, 12);
+		e->response = ch_store_col_str(st, 13);
+		e->outcome = ch_store_col_str(st, 14);
+		e->closed_at = ch_store_col_str(st, 15);
+		e->next_at = ch_store_col_str(st, 16);
+		e->chasers = sqlite3_column_int(st, 17);
+		g_ptr_array_add(c->escalations, e);
+	}
+	if (local) {
+		g_propagate_error(error, local);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static ChCase *load_where(ChStore *s, const char *sql, const char *types, const char *ref,
+                          gint64 id, GError **error)
+{
+	GError *local = NULL;
+	sqlite3_stmt *st = ref ? ch_store_query(s, error, sql, types, ref)
+	                       : ch_store_query(s, error, sql, types, id);
+	if (!st)
+		return NULL;
+	if (!ch_store_step(s, st, &local)) {
+		if (local)
+			g_propagate_error(error, local);
+		else if (ref)
+			g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "no conference %s", ref);
+		else
+			g_set_error(error, CH_ERROR, CH_ERROR_FINAL, "no conference with id %" G_GINT64_FORMAT,
+			            id);
+		return NULL;
+	}
+	ChCase *c = ch_case_new();
+	c->id = sqlite3_column_int64(st, 0);
+	c->ref = ch_store_col_str(st, 1);
+	c->held = ch_store_col_str(st, 2);
+	c->type = ch_store_col_str(st, 3);
+	c->procedure = ch_store_col_str(st, 4);
+	c->chair_email = ch_store_col_str(st, 5);
+	c->chair_name = ch_store_col_str(st, 6);
+	c->social_worker = ch_store_col_str(st, 7);
+	c->practice_manager = ch_store_col_str(st, 8);
+	c->minute_taker = ch_store_col_str(st, 9);
+	c->state = ch_store_col_str(st, 10);
+	c->list_sent_at = ch_store_col_str(st, 11);
+	c->authorised_at = ch_store_col_str(st, 12);
+	c->closed_at = ch_store_col_str(st, 13);
+	c->high_risk = sqlite3_column_int(st, 14) != 0;
+	sqlite3_reset(st);
+	if (!load_children(s, c, error)) {
+		ch_case_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+#define CONFERENCE_COLUMNS                                                                    \
+	"SELECT id, ref, held, type, procedure, chair_email, chair_name, social_worker,"         \
+	" practice_manager, minute_taker, state, list_sent_at, authorised_at, closed_at,"        \
+	" high_risk FROM conference "
+
+ChCase *ch_store_case_load(ChStore *s, const char *ref, GError **error)
+{
+	return load_where(s, CONFERENCE_COLUMNS "WHERE ref = ?", "s", ref, 0, error);
+}
+
+ChCase *ch_store_case_load_id(ChStore *s, gint64 id, GError **error)
+{
+	return load_where(s, CONFERENCE_COLUMNS "WHERE id = ?", "i", NULL, id, error);
+}
+
+gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
+{
+	if (c->dirty &&
+	    !ch_store_run(s, error,
+	                  "UPDATE conference SET state = ?, list_sent_at = ?, authorised_at = ?,"
+	                  " closed_at = ?, high_risk = ? WHERE id = ?",
+	                  "ssssii", c->state, c->list_sent_at, c->authorised_at, c->closed_at,
+	                  (gint64)c->high_risk, c->id))
+		return FALSE;
+	c->dirty = FALSE;
+	for (guint i = 0; i < c->attendees->len; i++) {
+		ChAttendee *a = c->attendees->pdata[i];
+		if (a->dirty && !ch_store_run(s, error,
+		                              "UPDATE attendee SET attendance = ?, report = ? WHERE id = ?",
+		                              "ssi", a->attendance, a->report, a->id))
+			return FALSE;
+		a->dirty = FALSE;
+	}
+	for (guint i = 0; i < c->escalations->len; i++) {
+		ChEscalation *e = c->escalations->pdata[i];
+		if (!e->dirty)
+			continue;
+		g_autofree char *reasons = g_strjoinv(",", e->reasons);
+		if (!e->id) {
+			if (!ch_store_run(s, error,
+			                  "INSERT INTO escalation(conference_id, attendee_id, reasons, comment,"
+			                  " stage, state, raised_at, stage_at, due, calendar, asked)"
+			                  " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+			                  "iississssss", c->id, e->attendee_id, reasons, e->comment,
+			                  (gint64)e->stage, e->state, e->raised_at, e->stage_at, e->due,
+			                  e->calendar, e->asked))
+				return FALSE;
+			e->id = ch_store_last_id(s);
+		}
+		if (!ch_store_run(s, error,
+		                  "UPDATE escalation SET reasons = ?, comment = ?, stage = ?, state = ?,"
+		                  " stage_at = ?, due = ?, calendar = ?, asked = ?, chased_at = ?,"
+		                  " responded_at = ?, response = ?, outcome = ?, closed_at = ?,"
+		                  " next_at = ?, chasers = ? WHERE id = ?",
+		                  "ssisssssssssssii", reasons, e->comment, (gint64)e->stage, e->state,
+		                  e->stage_at, e->due, e->calendar, e->asked, e->chased_at,
+		                  e->responded_at, e->response, e->outcome, e->closed_at, e->next_at,
+		                  (gint64)e->chasers, e->id))
+			return FALSE;
+		e->dirty = FALSE;
+	}
+	return TRUE;
+}

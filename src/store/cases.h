@@ -1,0 +1,29 @@
+/* cases: conferences, agencies and their people in the store, as ChCase values.
+ *
+ * ch_store_case_load() returns a whole case (attendees with their agency's SLO and lead, and
+ * every escalation) owned by the caller; ch_store_case_save() writes back what the engine
+ * marked dirty and gives new escalations their ids. Both run inside the caller's
+ * transaction. A missing conference or agency is CH_ERROR_USAGE naming it.
+ */
+#pragma once
+#include <glib.h>
+#include "engine/case.h"
+#include "store/store.h"
+
+gboolean ch_store_agency_add(ChStore *s, const char *name, const char *slo_email,
+                             const char *slo_name, const char *lead_email,
+                             const char *const *domains, GError **error);
+gint64 ch_store_agency_id(ChStore *s, const char *name);
+
+/* c->ref, held, type, procedure, chair_*, social_worker, practice_manager, minute_taker
+ * are read; c->id is set. */
+gboolean ch_store_conference_add(ChStore *s, ChCase *c, const char *now, GError **error);
+gboolean ch_store_attendee_add(ChStore *s, gint64 conference_id, const char *name,
+                               const char *email, const char *agency, const char *attendance,
+                               const char *report, int *n_r, GError **error);
+
+ChCase *ch_store_case_load(ChStore *s, const char *ref, GError **error);
+ChCase *ch_store_case_load_id(ChStore *s, gint64 id, GError **error);
+gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error);
+/* The conference whose reference appears in a subject tag, or 0. */
+gint64 ch_store_conference_by_ref(ChStore *s, const char *ref);

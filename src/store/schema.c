@@ -1,0 +1,186 @@
+#include "store/schema.h"
+
+#include "util/error.h"
+
+/* Times are ISO 8601 text with an offset; dates (deadlines counted in days) are YYYY-MM-DD,
+ * the civil date in Europe/London on which the obligation falls due. */
+static const char *const migrations[] = {
+	/* 1: the core loop */
+	"CREATE TABLE agency("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  slo_email TEXT NOT NULL,"
+	"  slo_name TEXT,"
+	"  lead_email TEXT) STRICT;"
+	"CREATE TABLE agency_domain("
+	"  agency_id INTEGER NOT NULL REFERENCES agency(id),"
+	"  domain TEXT NOT NULL COLLATE NOCASE,"
+	"  PRIMARY KEY(agency_id, domain)) STRICT;"
+	"CREATE TABLE conference("
+	"  id INTEGER PRIMARY KEY,"
+	"  ref TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  held TEXT NOT NULL,"
+	"  type TEXT NOT NULL CHECK(type IN ('initial','review')),"
+	"  procedure TEXT NOT NULL,"
+	"  chair_email TEXT NOT NULL,"
+	"  chair_name TEXT,"
+	"  social_worker TEXT NOT NULL,"
+	"  practice_manager TEXT,"
+	"  minute_taker TEXT,"
+	"  state TEXT NOT NULL CHECK(state IN ('held','list_sent','authorised','closed')),"
+	"  list_sent_at TEXT,"
+	"  authorised_at TEXT,"
+	"  closed_at TEXT,"
+	"  high_risk INTEGER NOT NULL DEFAULT 0,"
+	"  created_at TEXT NOT NULL) STRICT;"
+	"CREATE TABLE attendee("
+	"  id INTEGER PRIMARY KEY,"
+	"  conference_id INTEGER NOT NULL REFERENCES conference(id),"
+	"  n INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  email TEXT NOT NULL COLLATE NOCASE,"
+	"  agency_id INTEGER NOT NULL REFERENCES agency(id),"
+	"  attendance TEXT NOT NULL CHECK(attendance IN ('attended','apologies','absent')),"
+	"  report TEXT NOT NULL CHECK(report IN"
+	"    ('submitted','awaited','late','missing','none_expected')),"
+	"  UNIQUE(conference_id, n)) STRICT;"
+	"CREATE TABLE escalation("
+	"  id INTEGER PRIMARY KEY,"
+	"  conference_id INTEGER NOT NULL REFERENCES conference(id),"
+	"  attendee_id INTEGER NOT NULL REFERENCES attendee(id),"
+	"  reasons TEXT NOT NULL,"
+	"  comment TEXT,"
+	"  stage INTEGER NOT NULL,"
+	"  state TEXT NOT NULL CHECK(state IN"
+	"    ('open','responded','resolved','unresolved','closed')),"
+	"  raised_at TEXT NOT NULL,"
+	"  stage_at TEXT NOT NULL,"
+	"  due TEXT NOT NULL,"
+	"  calendar TEXT NOT NULL,"
+	"  asked TEXT NOT NULL,"
+	"  chased_at TEXT,"
+	"  chasers INTEGER NOT NULL DEFAULT 0,"
+	"  responded_at TEXT,"
+	"  response TEXT,"
+	"  outcome TEXT,"
+	"  closed_at TEXT,"
+	"  next_at TEXT,"
+	"  UNIQUE(conference_id, attendee_id)) STRICT;"
+	"CREATE INDEX escalation_next ON escalation(next_at) WHERE next_at IS NOT NULL;"
+	"CREATE TABLE message("
+	"  id INTEGER PRIMARY KEY,"
+	"  fingerprint TEXT NOT NULL UNIQUE,"
+	"  location TEXT NOT NULL,"
+	"  received_at TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  message_id TEXT,"
+	"  from_addr TEXT,"
+	"  class TEXT,"
+	"  kind TEXT,"
+	"  state TEXT NOT NULL CHECK(state IN ('handled','triage','held','quarantine','failing')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  conference_id INTEGER REFERENCES conference(id),"
+	"  reason TEXT,"
+	"  raw_path TEXT) STRICT;"
+	"CREATE INDEX message_conference ON message(conference_id);"
+	"CREATE TABLE triage("
+	"  id INTEGER PRIMARY KEY,"
+	"  message INTEGER NOT NULL REFERENCES message(id),"
+	"  conference_id INTEGER REFERENCES conference(id),"
+	"  reason TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK(state IN ('open','released','dropped')),"
+	"  created_at TEXT NOT NULL,"
+	"  decided_at TEXT) STRICT;"
+	"CREATE TABLE token("
+	"  id INTEGER PRIMARY KEY,"
+	"  purpose TEXT NOT NULL,"
+	"  conference_id INTEGER NOT NULL REFERENCES conference(id),"
+	"  object_id INTEGER,"
+	"  recipient TEXT NOT NULL COLLATE NOCASE,"
+	"  expires TEXT NOT NULL) STRICT;"
+	"CREATE TABLE outbox("
+	"  id INTEGER PRIMARY KEY,"
+	"  conference_id INTEGER REFERENCES conference(id),"
+	"  kind TEXT NOT NULL,"
+	"  event_key TEXT NOT NULL UNIQUE,"
+	"  rcpt TEXT NOT NULL,"
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  subject TEXT NOT NULL,"
+	"  wire BLOB NOT NULL,"
+	"  state TEXT NOT NULL CHECK(state IN ('queued','retrying','sent','failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL,"
+	"  sent_at TEXT,"
+	"  last_error TEXT) STRICT;"
+	"CREATE INDEX outbox_due ON outbox(state, next_attempt);"
+	"CREATE INDEX outbox_rcpt ON outbox(rcpt, created_at);"
+	"CREATE TABLE task("
+	"  id INTEGER PRIMARY KEY,"
+	"  conference_id INTEGER REFERENCES conference(id),"
+	"  kind TEXT NOT NULL,"
+	"  detail TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL,"
+	"  done_at TEXT) STRICT;"
+	"CREATE TABLE mailbox("
+	"  name TEXT PRIMARY KEY,"
+	"  uidvalidity INTEGER NOT NULL,"
+	"  last_uid INTEGER NOT NULL) STRICT;"
+	/* The audit log is the record that goes on the child's file: it only grows. */
+	"CREATE TABLE audit("
+	"  id INTEGER PRIMARY KEY,"
+	"  at TEXT NOT NULL,"
+	"  conference_id INTEGER,"
+	"  source TEXT NOT NULL,"
+	"  what TEXT NOT NULL,"
+	"  object TEXT,"
+	"  old TEXT,"
+	"  new TEXT,"
+	"  detail TEXT) STRICT;"
+	"CREATE INDEX audit_conference ON audit(conference_id, id);"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+};
+
+int ch_schema_latest(void)
+{
+	return G_N_ELEMENTS(migrations);
+}
+
+static int user_version(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+gboolean ch_schema_migrate(sqlite3 *db, GError **error)
+{
+	int have = user_version(db);
+	int want = ch_schema_latest();
+	if (have < 0 || have > want) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "database schema version %d is newer than this chaser knows (%d)", have,
+		            want);
+		return FALSE;
+	}
+	for (int v = have; v < want; v++) {
+		g_autofree char *sql = g_strdup_printf(
+			"BEGIN IMMEDIATE; %s; PRAGMA user_version=%d; COMMIT;", migrations[v], v + 1);
+		char *msg = NULL;
+		if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "database migration %d failed: %s",
+			            v + 1, msg ? msg : "unknown error");
+			sqlite3_free(msg);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}

@@ -1,0 +1,256 @@
+#include "store/store.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/schema.h"
+#include "util/error.h"
+
+struct ChStore {
+	sqlite3 *db;
+	GHashTable *stmts; /* SQL text -> sqlite3_stmt* */
+	gboolean in_tx;
+};
+
+static void set_sql_error(ChStore *s, GError **error, const char *what)
+{
+	int code = sqlite3_extended_errcode(s->db);
+	int primary = code & 0xff;
+	ChErrorCode c = (primary == SQLITE_BUSY || primary == SQLITE_LOCKED ||
+	                 primary == SQLITE_IOERR || primary == SQLITE_FULL)
+	                    ? CH_ERROR_TEMPORARY
+	                    : CH_ERROR_FINAL;
+	g_set_error(error, CH_ERROR, c, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static void finalize_stmt(gpointer p)
+{
+	sqlite3_finalize(p);
+}
+
+ChStore *ch_store_open(const char *path, GError **error)
+{
+	ChStore *s = g_new0(ChStore, 1);
+	s->stmts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, finalize_stmt);
+	/* Create the file readable by the service alone before SQLite opens it; the -wal and
+	 * -shm files SQLite makes take the same mode. */
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "cannot open database %s: %s", path,
+		            g_strerror(errno));
+		ch_store_close(s);
+		return NULL;
+	}
+	close(fd);
+	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "cannot open database %s: %s", path,
+		            s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		ch_store_close(s);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_stmt *st = NULL;
+	gboolean wal = FALSE;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		wal = !g_ascii_strcasecmp((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	/* FULL, not NORMAL: a commit here guards an outside effect (a message moved, a mail
+	 * sent), so it must survive a power cut, not only a crash. */
+	if (!wal || sqlite3_exec(s->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL,
+	                         NULL, NULL) != SQLITE_OK) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "database %s: cannot set WAL mode and synchronous=FULL (%s)", path,
+		            sqlite3_errmsg(s->db));
+		ch_store_close(s);
+		return NULL;
+	}
+	if (!ch_schema_migrate(s->db, error)) {
+		ch_store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void ch_store_close(ChStore *s)
+{
+	if (!s)
+		return;
+	g_hash_table_destroy(s->stmts);
+	if (s->db)
+		sqlite3_close(s->db);
+	g_free(s);
+}
+
+int ch_store_schema_version(ChStore *s)
+{
+	return (int)ch_store_int(s, 0, "PRAGMA user_version", "");
+}
+
+gboolean ch_store_begin(ChStore *s, GError **error)
+{
+	g_return_val_if_fail(!s->in_tx, FALSE);
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		set_sql_error(s, error, "begin");
+		return FALSE;
+	}
+	s->in_tx = TRUE;
+	return TRUE;
+}
+
+gboolean ch_store_commit(ChStore *s, GError **error)
+{
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		set_sql_error(s, error, "commit");
+		ch_store_rollback(s);
+		return FALSE;
+	}
+	s->in_tx = FALSE;
+	return TRUE;
+}
+
+void ch_store_rollback(ChStore *s)
+{
+	if (s->in_tx || !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_tx = FALSE;
+}
+
+static sqlite3_stmt *prepare(ChStore *s, const char *sql, GError **error)
+{
+	sqlite3_stmt *st = g_hash_table_lookup(s->stmts, sql);
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return st;
+	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		set_sql_error(s, error, "prepare");
+		return NULL;
+	}
+	g_hash_table_insert(s->stmts, g_strdup(sql), st);
+	return st;
+}
+
+static sqlite3_stmt *vquery(ChStore *s, GError **error, const char *sql, const char *types,
+                            va_list ap)
+{
+	sqlite3_stmt *st = prepare(s, sql, error);
+	if (!st)
+		return NULL;
+	for (int i = 0; types[i]; i++) {
+		int rc = SQLITE_OK;
+		switch (types[i]) {
+		case 's': {
+			const char *v = va_arg(ap, const char *);
+			rc = v ? sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT)
+			       : sqlite3_bind_null(st, i + 1);
+			break;
+		}
+		case 'i':
+			rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, gint64));
+			break;
+		case 'b': {
+			GBytes *b = va_arg(ap, GBytes *);
+			gsize n = 0;
+			const void *p = b ? g_bytes_get_data(b, &n) : NULL;
+			rc = b ? sqlite3_bind_blob64(st, i + 1, p ? p : "", n, SQLITE_TRANSIENT)
+			       : sqlite3_bind_null(st, i + 1);
+			break;
+		}
+		default:
+			g_error("store: bad bind type '%c' for %s", types[i], sql);
+		}
+		if (rc != SQLITE_OK) {
+			set_sql_error(s, error, "bind");
+			return NULL;
+		}
+	}
+	return st;
+}
+
+sqlite3_stmt *ch_store_query(ChStore *s, GError **error, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	sqlite3_stmt *st = vquery(s, error, sql, types, ap);
+	va_end(ap);
+	return st;
+}
+
+gboolean ch_store_step(ChStore *s, sqlite3_stmt *st, GError **error)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return TRUE;
+	if (rc != SQLITE_DONE)
+		set_sql_error(s, error, "step");
+	/* Reset at once so the statement holds no read snapshot open (that would stop WAL
+	 * checkpoints and let the -wal file grow). */
+	sqlite3_reset(st);
+	return FALSE;
+}
+
+gboolean ch_store_run(ChStore *s, GError **error, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	sqlite3_stmt *st = vquery(s, error, sql, types, ap);
+	va_end(ap);
+	if (!st)
+		return FALSE;
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		set_sql_error(s, error, "write");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gint64 ch_store_last_id(ChStore *s)
+{
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+gint64 ch_store_int(ChStore *s, gint64 def, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	sqlite3_stmt *st = vquery(s, NULL, sql, types, ap);
+	va_end(ap);
+	if (!st)
+		return def;
+	gint64 v = def;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+char *ch_store_col_str(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	return t ? g_strdup((const char *)t) : NULL;
+}
+
+gboolean ch_store_audit(ChStore *s, const char *at, gint64 conference_id, const char *source,
+                        const char *what, const char *object, const char *old_value,
+                        const char *new_value, const char *detail, GError **error)
+{
+	if (conference_id > 0)
+		return ch_store_run(s, error,
+		                    "INSERT INTO audit(at, conference_id, source, what, object, old, new, "
+		                    "detail) VALUES(?,?,?,?,?,?,?,?)",
+		                    "sissssss", at, conference_id, source, what, object, old_value,
+		                    new_value, detail);
+	return ch_store_run(s, error,
+	                    "INSERT INTO audit(at, conference_id, source, what, object, old, new, "
+	                    "detail) VALUES(?,NULL,?,?,?,?,?,?)",
+	                    "sssssss", at, source, what, object, old_value, new_value, detail);
+}

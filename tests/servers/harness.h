@@ -1,0 +1,284 @@
+/* harness: real mail servers for a GTest fixture, through tests/servers/start and stop.
+ *
+ *   ChServers s = { 0 };
+ *   if (!ch_servers_start(&s, "dovecot smtpd")) return;   // skipped, or failed: said why
+ *   ch_servers_env(&s, "IMAPS_PORT") ...
+ *   ch_servers_finish(&s);                                 // teardown: always
+ *
+ * Tests run from the top of the tree (tests/run-all does). Without root, dovecot or smtpd the
+ * test is skipped, not failed. A failed test keeps its folder (logs, maildirs) and says where;
+ * its processes are stopped in every case.
+ */
+#pragma once
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+	char *dir;
+	GHashTable *env;
+	gboolean up;
+} ChServers;
+
+static G_GNUC_UNUSED gboolean ch_servers_have(const char *prog)
+{
+	g_autofree char *p = g_find_program_in_path(prog);
+	if (p != NULL)
+		return TRUE;
+	g_autofree char *sbin = g_build_filename("/usr/sbin", prog, NULL);
+	return g_file_test(sbin, G_FILE_TEST_IS_EXECUTABLE);
+}
+
+/* Runs argv; TRUE on exit status 0. Output goes to *out (may be NULL), stderr is shown on
+ * failure. */
+static G_GNUC_UNUSED gboolean ch_servers_run(const char *const *argv, char **out)
+{
+	g_autofree char *o = NULL, *e = NULL;
+	int status = 0;
+	GError *err = NULL;
+	if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &o, &e,
+	                  &status, &err)) {
+		g_printerr("cannot run %s: %s\n", argv[0], err->message);
+		g_error_free(err);
+		return FALSE;
+	}
+	if (!g_spawn_check_wait_status(status, NULL)) {
+		g_printerr("%s failed:\n%s%s", argv[0], o ? o : "", e ? e : "");
+		return FALSE;
+	}
+	if (out != NULL)
+		*out = g_steal_pointer(&o);
+	return TRUE;
+}
+
+static G_GNUC_UNUSED void ch_servers_read_env(ChServers *s)
+{
+	g_autofree char *path = g_build_filename(s->dir, "env", NULL);
+	g_autofree char *text = NULL;
+	if (s->env == NULL)
+		s->env = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return;
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		char *eq = strchr(*l, '=');
+		if (eq == NULL)
+			continue;
+		char *v = eq + 1;
+		gsize n = strlen(v);
+		if (n >= 2 && v[0] == '"' && v[n - 1] == '"')
+			v = g_strndup(v + 1, n - 2);
+		else
+			v = g_strdup(v);
+		g_hash_table_replace(s->env, g_strndup(*l, (gsize)(eq - *l)), v);
+	}
+}
+
+/* names: "dovecot", "smtpd" or both, space-separated. The first call makes the folder. */
+static G_GNUC_UNUSED gboolean ch_servers_start(ChServers *s, const char *names)
+{
+	if (geteuid() != 0) {
+		g_test_skip("needs root: Dovecot and OpenSMTPD drop privileges to their users");
+		return FALSE;
+	}
+	if (!ch_servers_have("dovecot") || !ch_servers_have("smtpd") || !ch_servers_have("swaks")) {
+		g_test_skip("dovecot, smtpd or swaks is not installed (scripts/install-deps test)");
+		return FALSE;
+	}
+	if (!g_file_test("tests/servers/start", G_FILE_TEST_IS_EXECUTABLE)) {
+		g_test_skip("run from the top of the source tree (tests/servers/start not found)");
+		return FALSE;
+	}
+	if (s->dir == NULL) {
+		GError *e = NULL;
+		s->dir = g_dir_make_tmp("chaser-servers-XXXXXX", &e);
+		g_assert_no_error(e);
+	}
+	g_auto(GStrv) list = g_strsplit(names, " ", -1);
+	GPtrArray *argv = g_ptr_array_new();
+	g_ptr_array_add(argv, "tests/servers/start");
+	g_ptr_array_add(argv, s->dir);
+	for (char **n = list; *n; n++)
+		if (**n)
+			g_ptr_array_add(argv, *n);
+	g_ptr_array_add(argv, NULL);
+	gboolean ok = ch_servers_run((const char *const *)argv->pdata, NULL);
+	g_ptr_array_free(argv, TRUE);
+	s->up = TRUE; /* even half-started: finish must stop it */
+	ch_servers_read_env(s);
+	if (!ok)
+		g_test_fail_printf("tests/servers/start %s %s failed", s->dir, names);
+	return ok;
+}
+
+static G_GNUC_UNUSED gboolean ch_servers_stop(ChServers *s, const char *names)
+{
+	if (s->dir == NULL)
+		return TRUE;
+	g_auto(GStrv) list = g_strsplit(names ? names : "", " ", -1);
+	GPtrArray *argv = g_ptr_array_new();
+	g_ptr_array_add(argv, "tests/servers/stop");
+	g_ptr_array_add(argv, s->dir);
+	for (char **n = list; *n; n++)
+		if (**n)
+			g_ptr_array_add(argv, *n);
+	g_ptr_array_add(argv, NULL);
+	gboolean ok = ch_servers_run((const char *const *)argv->pdata, NULL);
+	g_ptr_array_free(argv, TRUE);
+	return ok;
+}
+
+static G_GNUC_UNUSED const char *ch_servers_env(ChServers *s, const char *key)
+{
+	const char *v = s->env ? g_hash_table_lookup(s->env, key) : NULL;
+	if (v == NULL)
+		g_error("tests/servers: %s not in %s/env", key, s->dir);
+	return v;
+}
+
+/* Stops everything; removes the folder unless the test failed. */
+static G_GNUC_UNUSED void ch_servers_finish(ChServers *s)
+{
+	if (s->dir != NULL) {
+		ch_servers_stop(s, NULL);
+		if (g_test_failed()) {
+			g_printerr("# servers' logs and mail kept in %s\n", s->dir);
+		} else {
+			const char *argv[] = { "rm", "-rf", "--one-file-system", s->dir, NULL };
+			ch_servers_run(argv, NULL);
+		}
+	}
+	g_clear_pointer(&s->dir, g_free);
+	g_clear_pointer(&s->env, g_hash_table_unref);
+	s->up = FALSE;
+}
+
+/* Hands `msg` (CRLF lines, ending in CRLF) to Dovecot over LMTP with swaks, as OpenSMTPD
+ * would; the message is in the mailbox when this returns. swaks ends DATA with its own CRLF,
+ * so the last one of `msg` is left out of what it is given: the delivered bytes are `msg`. */
+static G_GNUC_UNUSED gboolean ch_servers_deliver(ChServers *s, const char *port_key,
+                                                 const char *proto, const char *from,
+                                                 const char *to, const char *msg)
+{
+	static int n;
+	g_autofree char *file = g_strdup_printf("%s/msg-%d.eml", s->dir, ++n);
+	gsize len = strlen(msg);
+	if (len >= 2 && msg[len - 2] == '\r' && msg[len - 1] == '\n')
+		len -= 2;
+	g_assert_true(g_file_set_contents(file, msg, (gssize)len, NULL));
+	g_autofree char *server = g_strdup_printf("127.0.0.1:%s", ch_servers_env(s, port_key));
+	g_autofree char *data = g_strdup_printf("@%s", file);
+	const char *argv[] = { "swaks", "--server", server, "--protocol", proto, "--from", from,
+		               "--to", to, "--data", data, "--silent", "2", NULL };
+	return ch_servers_run(argv, NULL);
+}
+
+/* The messages of a user's Maildir folder ("" = INBOX), oldest name first. */
+static G_GNUC_UNUSED GPtrArray *ch_servers_maildir(ChServers *s, const char *user,
+                                                   const char *folder)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *base = g_strdup_printf("%s/%s%s%s", ch_servers_env(s, "MAIL_DIR"), user,
+	                                        folder && *folder ? "/." : "",
+	                                        folder && *folder ? folder : "");
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	const char *subs[] = { "new", "cur" };
+	for (guint i = 0; i < G_N_ELEMENTS(subs); i++) {
+		g_autofree char *d = g_build_filename(base, subs[i], NULL);
+		GDir *dir = g_dir_open(d, 0, NULL);
+		if (dir == NULL)
+			continue;
+		const char *name;
+		while ((name = g_dir_read_name(dir)) != NULL)
+			g_ptr_array_add(names, g_build_filename(d, name, NULL));
+		g_dir_close(dir);
+	}
+	for (guint i = 0; i < names->len; i++) {
+		char *text = NULL;
+		if (g_file_get_contents(names->pdata[i], &text, NULL, NULL))
+			g_ptr_array_add(out, text);
+	}
+	g_ptr_array_free(names, TRUE);
+	return out;
+}
+
+/* Waits up to `seconds` for a user's folder to hold `n` messages (OpenSMTPD delivers from
+ * its queue a moment after it accepted). */
+static G_GNUC_UNUSED GPtrArray *ch_servers_wait_maildir(ChServers *s, const char *user,
+                                                        const char *folder, guint n,
+                                                        guint seconds)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)seconds * G_USEC_PER_SEC;
+	for (;;) {
+		GPtrArray *msgs = ch_servers_maildir(s, user, folder);
+		if (msgs->len >= n || g_get_monotonic_time() > end)
+			return msgs;
+		g_ptr_array_free(msgs, TRUE);
+		g_usleep(50 * 1000);
+	}
+}
+
+/* How many messages of a user's folder carry the Maildir flag `flag` ('S' seen, 'T'
+ * deleted), and how many there are in all (*total). */
+static G_GNUC_UNUSED guint ch_servers_maildir_flagged(ChServers *s, const char *user,
+                                                     const char *folder, char flag,
+                                                     guint *total)
+{
+	guint n = 0, all = 0;
+	g_autofree char *base = g_strdup_printf("%s/%s%s%s", ch_servers_env(s, "MAIL_DIR"), user,
+	                                        folder && *folder ? "/." : "",
+	                                        folder && *folder ? folder : "");
+	const char *subs[] = { "new", "cur" };
+	for (guint i = 0; i < G_N_ELEMENTS(subs); i++) {
+		g_autofree char *d = g_build_filename(base, subs[i], NULL);
+		GDir *dir = g_dir_open(d, 0, NULL);
+		if (dir == NULL)
+			continue;
+		const char *name;
+		while ((name = g_dir_read_name(dir)) != NULL) {
+			const char *info = strstr(name, ":2,");
+			all++;
+			if (info != NULL && strchr(info + 3, flag) != NULL)
+				n++;
+		}
+		g_dir_close(dir);
+	}
+	if (total != NULL)
+		*total = all;
+	return n;
+}
+
+/* The file's text with CRLF turned into LF, as Dovecot's Maildir stores it. */
+static G_GNUC_UNUSED char *ch_servers_lf(const char *crlf, gsize len)
+{
+	GString *s = g_string_sized_new(len);
+	for (gsize i = 0; i < len; i++)
+		if (!(crlf[i] == '\r' && i + 1 < len && crlf[i + 1] == '\n'))
+			g_string_append_c(s, crlf[i]);
+	return g_string_free(s, FALSE);
+}
+
+/* TRUE if the named log holds a line containing every one of the given strings. */
+static G_GNUC_UNUSED gboolean ch_servers_log_has(ChServers *s, const char *log_key, ...)
+{
+	g_autofree char *text = NULL;
+	if (!g_file_get_contents(ch_servers_env(s, log_key), &text, NULL, NULL))
+		return FALSE;
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		va_list ap;
+		va_start(ap, log_key);
+		gboolean all = TRUE;
+		const char *want;
+		while ((want = va_arg(ap, const char *)) != NULL)
+			if (strstr(*l, want) == NULL)
+				all = FALSE;
+		va_end(ap);
+		if (all)
+			return TRUE;
+	}
+	return FALSE;
+}
