@@ -17,7 +17,7 @@ endif
 # pkg-config --libs libetpan leaks Debian's no-PIE specs file: name the library directly.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -letpan
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Isrc -DG_LOG_DOMAIN=\"chaser\"
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Isrc -Itests -DG_LOG_DOMAIN=\"chaser\"
 
 LIB_SRC := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)

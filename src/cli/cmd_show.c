@@ -10,14 +10,6 @@
 #include "util/clock.h"
 #include "util/error.h"
 
-static char *reasons_words(char **reasons)
-{
-	GString *s = g_string_new(NULL);
-	for (char **r = reasons; r && *r; r++)
-		g_string_append_printf(s, "%s%s", s->len ? "; " : "", ch_reason_describe(*r));
-	return g_string_free(s, FALSE);
-}
-
 static void json_str(JsonBuilder *b, const char *key, const char *v)
 {
 	json_builder_set_member_name(b, key);
@@ -63,7 +55,7 @@ static void escalation_json(JsonBuilder *b, const ChCase *c, const ChEscalation 
 
 static void escalation_text(const ChCase *c, const ChEscalation *e, gboolean with_ref)
 {
-	g_autofree char *why = reasons_words(e->reasons);
+	g_autofree char *why = ch_reasons_describe(e->reasons);
 	g_autofree char *due = cli_long_date(e->due);
 	printf("  %s#%" G_GINT64_FORMAT " line %d, %s (%s): %s\n", with_ref ? c->ref : "",
 	       e->id, e->attendee->n, e->attendee->name, e->attendee->agency, why);

@@ -41,6 +41,14 @@ const char *ch_reason_describe(const char *code)
 	return code;
 }
 
+char *ch_reasons_describe(char **codes)
+{
+	GString *s = g_string_new(NULL);
+	for (char **r = codes; r && *r; r++)
+		g_string_append_printf(s, "%s%s", s->len ? "; " : "", ch_reason_describe(*r));
+	return g_string_free(s, FALSE);
+}
+
 /* Lower case, '_' and '-' as spaces, runs of white space as one, trimmed: so "Not_Redacted",
  * "not-redacted" and "not  redacted" read the same. */
 static char *normalise(const char *s)
@@ -273,16 +281,14 @@ ChCommands *ch_commands_parse_chair(const char *text)
 	return parse_lines(text, chair_line);
 }
 
-/* The outcome after "RESOLVED:" on the same line, or else the next lines of the reply up to
- * a blank line: people often write the word, then the outcome below it. */
+/* The outcome: what follows "RESOLVED:" on its line and the lines after it, up to a blank
+ * line. People wrap a long outcome, or write the word alone and the outcome below it. */
 static char *outcome_text(const char *line, size_t skip, char **const lines, guint i)
 {
 	const char *p = line + skip;
 	while (*p == ':' || *p == ' ' || *p == '-' || *p == '.' || *p == '\t')
 		p++;
-	if (*p)
-		return g_strdup(p);
-	GString *s = g_string_new(NULL);
+	GString *s = g_string_new(p);
 	for (guint k = i + 1; lines[k] && k < i + 20; k++) {
 		g_autofree char *next = g_strstrip(g_strdup(lines[k]));
 		if (!*next)

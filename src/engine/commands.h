@@ -40,6 +40,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChCommands, ch_commands_free)
 /* Reason codes and their plain descriptions. */
 extern const char *const ch_reason_codes[];
 const char *ch_reason_describe(const char *code);
+/* "did not send apologies; did not provide a report" for a list of codes. */
+char *ch_reasons_describe(char **codes);
 /* A reason as a person writes it ("late report", "Not-Redacted") to its code, or NULL. */
 const char *ch_reason_from_words(const char *words);
 

@@ -427,14 +427,15 @@ ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const cha
 		if (e->stage)
 			continue;
 		g_autofree char *codes = g_strjoinv(", ", e->reasons);
+		g_autofree char *words = ch_reasons_describe(e->reasons);
 		g_autofree char *obj = g_strdup_printf("escalation of line %d", e->attendee->n);
 		ch_effects_audit(fx, "escalation.raised", obj, NULL, codes, e->comment);
 		enter_stage(c, e, 1, ctx, fx);
 		g_autofree char *due = long_date_of(e->due);
 		g_string_append_printf(done,
-		                       "  Line %d (%s, %s) is escalated for: %s.\n"
+		                       "  Line %d (%s, %s) is escalated: %s.\n"
 		                       "    %s has been asked to respond by %s.\n",
-		                       e->attendee->n, e->attendee->name, e->attendee->agency, codes,
+		                       e->attendee->n, e->attendee->name, e->attendee->agency, words,
 		                       *e->asked ? e->asked : "nobody (admin told)", due);
 	}
 	if (!esc->len)

@@ -390,13 +390,14 @@ static const char *const fillers[] = {
 	"will", "be", "i", "am", "and", "of", NULL,
 };
 
-/* Length of the word from list at s (whole word, lower-case input), with a trailing '.'. */
+/* Length of the word from list at s (whole word, lower-case input); an abbreviation takes
+ * its '.' ("Dec."), a full word leaves it to end the sentence. */
 static gsize match_word(const char *s, const char *const *list)
 {
 	for (const char *const *w = list; *w; w++) {
 		gsize n = strlen(*w);
 		if (strncmp(s, *w, n) == 0 && !g_ascii_isalpha(s[n]))
-			return s[n] == '.' ? n + 1 : n;
+			return s[n] == '.' && n <= 4 ? n + 1 : n;
 	}
 	return 0;
 }

@@ -509,8 +509,8 @@ static void fill_body(ChMessage *m, GMimeMessage *msg, Body *b)
 
 /* ---- 3c. attachments ---- */
 
-/* Attacker-controlled: no path separators, no control characters, no leading dots (hidden
- * files, "..") and at most FILENAME_MAX_BYTES, so that it is safe to show and to store. */
+/* Attacker-controlled: no path separators, no control or format characters, no leading dots
+ * (hidden files, "..") and at most FILENAME_MAX_BYTES, so that it is safe to show and store. */
 static char *sanitise_filename(const char *name)
 {
 	if (!name)
@@ -519,7 +519,9 @@ static char *sanitise_filename(const char *name)
 	GString *s = g_string_new(NULL);
 	for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
 		gunichar c = g_utf8_get_char(p);
-		if (c == '/' || c == '\\' || g_unichar_iscntrl(c))
+		/* Format characters too: U+202E turns "cod.exe" into what reads as "exe.doc". */
+		if (c == '/' || c == '\\' || g_unichar_iscntrl(c) ||
+		    g_unichar_type(c) == G_UNICODE_FORMAT)
 			continue;
 		if (s->len == 0 && (c == '.' || g_unichar_isspace(c)))
 			continue;

@@ -89,7 +89,8 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 	g_autofree char *due_key = ch_clock_key(now);
 	if (!ch_store_run(s, error,
 	                  "INSERT INTO outbox(conference_id, kind, event_key, rcpt, message_id, subject,"
-	                  " wire, state, next_attempt, created_at) VALUES(?,?,?,?,?,?,?,'queued',?,?)",
+	                  " wire, state, next_attempt, created_at)"
+	                  " VALUES(NULLIF(?,0),?,?,?,?,?,?,'queued',?,?)",
 	                  "isssssbss", c ? c->id : (gint64)0, in->template, in->event_key, in->to,
 	                  msgid, subject, wire, due_key, now_s))
 		return FALSE;

@@ -11,10 +11,13 @@
  */
 #pragma once
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 typedef struct {
@@ -22,6 +25,59 @@ typedef struct {
 	GHashTable *env;
 	gboolean up;
 } ChServers;
+
+/* A failed g_assert aborts the test program before any teardown runs. So that no server
+ * outlives it, the folders of running servers are noted here, and a handler for the fatal
+ * signals runs tests/servers/stop on each (fork, exec and waitpid are safe in a handler). */
+#define CH_SERVERS_SLOTS 4
+static char ch_servers_running[CH_SERVERS_SLOTS][512];
+
+static G_GNUC_UNUSED void ch_servers_crash(int sig)
+{
+	for (int i = 0; i < CH_SERVERS_SLOTS; i++) {
+		if (ch_servers_running[i][0] == '\0')
+			continue;
+		pid_t p = fork();
+		if (p == 0) {
+			int devnull = open("/dev/null", O_WRONLY);
+			if (devnull >= 0)
+				dup2(devnull, 1);
+			execl("/bin/bash", "bash", "tests/servers/stop", ch_servers_running[i],
+			      (char *)NULL);
+			_exit(127);
+		}
+		if (p > 0)
+			waitpid(p, NULL, 0);
+		static const char msg[] = "# servers stopped after the failure; files kept in ";
+		(void)!write(2, msg, sizeof msg - 1);
+		(void)!write(2, ch_servers_running[i], strlen(ch_servers_running[i]));
+		(void)!write(2, "\n", 1);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static G_GNUC_UNUSED void ch_servers_note(const char *dir, gboolean running)
+{
+	static gboolean handlers;
+	if (!handlers) {
+		/* SIGTRAP: GLib's fatal log messages end in G_BREAKPOINT(). */
+		int sigs[] = { SIGABRT, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTERM, SIGINT };
+		for (guint i = 0; i < G_N_ELEMENTS(sigs); i++)
+			signal(sigs[i], ch_servers_crash);
+		handlers = TRUE;
+	}
+	for (int i = 0; i < CH_SERVERS_SLOTS; i++) {
+		if (running && ch_servers_running[i][0] == '\0') {
+			g_strlcpy(ch_servers_running[i], dir, sizeof ch_servers_running[i]);
+			return;
+		}
+		if (!running && strcmp(ch_servers_running[i], dir) == 0) {
+			ch_servers_running[i][0] = '\0';
+			return;
+		}
+	}
+}
 
 static G_GNUC_UNUSED gboolean ch_servers_have(const char *prog)
 {
@@ -105,9 +161,11 @@ static G_GNUC_UNUSED gboolean ch_servers_start(ChServers *s, const char *names)
 		if (**n)
 			g_ptr_array_add(argv, *n);
 	g_ptr_array_add(argv, NULL);
+	if (!s->up)
+		ch_servers_note(s->dir, TRUE);
+	s->up = TRUE; /* even half-started: finish must stop it */
 	gboolean ok = ch_servers_run((const char *const *)argv->pdata, NULL);
 	g_ptr_array_free(argv, TRUE);
-	s->up = TRUE; /* even half-started: finish must stop it */
 	ch_servers_read_env(s);
 	if (!ok)
 		g_test_fail_printf("tests/servers/start %s %s failed", s->dir, names);
@@ -144,6 +202,8 @@ static G_GNUC_UNUSED void ch_servers_finish(ChServers *s)
 {
 	if (s->dir != NULL) {
 		ch_servers_stop(s, NULL);
+		if (s->up)
+			ch_servers_note(s->dir, FALSE);
 		if (g_test_failed()) {
 			g_printerr("# servers' logs and mail kept in %s\n", s->dir);
 		} else {

@@ -54,19 +54,29 @@ children() {
 	return 0
 }
 
-# stop_pid PID: TERM, wait up to 5 s, then KILL; also its direct children, whose ids are
-# noted before the parent goes (they are re-parented once it has).
+# stop_pid PID: TERM to the process and its children together (Dovecot's master alone takes
+# seconds to wind its children down), up to 3 s for all of them to go, then KILL. Children
+# are noted while the parent lives: once it has gone they belong to init.
 stop_pid() {
-	local pid=$1 kids i
+	local pid=$1 all k i=0 left
 	alive "$pid" || return 0
-	kids=$(children "$pid")
-	kill -TERM "$pid" 2>/dev/null || true
-	i=0
-	while alive "$pid" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	alive "$pid" && kill -KILL "$pid" 2>/dev/null
-	for k in $kids; do
-		i=0
-		while alive "$k" && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
+	all=$pid
+	while [ $i -lt 60 ]; do
+		if alive "$pid"; then
+			for k in $(children "$pid"); do
+				case " $all " in *" $k "*) ;; *) all="$all $k" ;; esac
+			done
+		fi
+		left=""
+		for k in $all; do
+			alive "$k" && left="$left $k"
+		done
+		[ -z "$left" ] && return 0
+		kill -TERM $left 2>/dev/null
+		sleep 0.05
+		i=$((i + 1))
+	done
+	for k in $all; do
 		alive "$k" && kill -KILL "$k" 2>/dev/null
 	done
 	return 0

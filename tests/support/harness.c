@@ -1,0 +1,287 @@
+#include "support/harness.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+Harness *h_new(const char *extra)
+{
+	Harness *h = g_new0(Harness, 1);
+	GError *e = NULL;
+	h->dir = g_dir_make_tmp("chaser-test-XXXXXX", &e);
+	g_assert_no_error(e);
+	const char *bin = g_getenv("CHASER_BIN");
+	g_autofree char *cwd = g_get_current_dir();
+	h->bin = bin ? g_strdup(bin) : g_build_filename(cwd, "build", "chaser", NULL);
+	if (!g_path_is_absolute(h->bin)) {
+		char *abs = g_build_filename(cwd, h->bin, NULL);
+		g_free(h->bin);
+		h->bin = abs;
+	}
+	h->conf = g_build_filename(h->dir, "chaser.conf", NULL);
+	g_autofree char *text = g_strdup_printf(
+		"[chaser]\n"
+		"database = spool/chaser.db\n"
+		"key = spool/secret.key\n"
+		"spool = spool\n"
+		"rules = %s/rules\n"
+		"templates = %s/templates\n"
+		"holidays = %s/rules/bank-holidays.txt\n"
+		"nation = england-and-wales\n"
+		"[mailbox]\n"
+		"address = safeguarding@council.example\n"
+		"name = Child Protection Conference Team\n"
+		"[people]\n"
+		"admin = cp.admin@council.example\n"
+		"cp_coordinator = cp.coordinator@council.example\n"
+		"lead_safeguarding_manager = lead.safeguarding@council.example\n"
+		"[inbound]\n"
+		"type = maildir\n"
+		"maildir = spool/inbox\n"
+		"[outbound]\n"
+		"type = spool\n"
+		"dir = spool/outgoing\n"
+		"%s",
+		cwd, cwd, cwd, extra ? extra : "");
+	g_assert_true(g_file_set_contents(h->conf, text, -1, NULL));
+	g_assert_cmpint(h_run(h, NULL, "init", NULL), ==, 0);
+	return h;
+}
+
+void h_free(Harness *h)
+{
+	if (!h)
+		return;
+	if (!g_getenv("CHASER_KEEP")) {
+		g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", h->dir);
+		g_assert_cmpint(system(cmd), ==, 0);
+	} else {
+		g_test_message("kept %s", h->dir);
+	}
+	g_free(h->dir), g_free(h->conf), g_free(h->bin), g_free(h->out), g_free(h->err);
+	g_free(h);
+}
+
+static int vrun(Harness *h, const char *now, gboolean json, va_list ap)
+{
+	GPtrArray *argv = g_ptr_array_new();
+	g_ptr_array_add(argv, h->bin);
+	g_ptr_array_add(argv, "-c");
+	g_ptr_array_add(argv, h->conf);
+	if (now) {
+		g_ptr_array_add(argv, "--now");
+		g_ptr_array_add(argv, (char *)now);
+	}
+	const char *a;
+	while ((a = va_arg(ap, const char *)))
+		g_ptr_array_add(argv, (char *)a);
+	if (json)
+		g_ptr_array_add(argv, "--json");
+	g_ptr_array_add(argv, NULL);
+	g_clear_pointer(&h->out, g_free);
+	g_clear_pointer(&h->err, g_free);
+	GError *e = NULL;
+	int wait = 0;
+	gboolean ok = g_spawn_sync(h->dir, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+	                           &h->out, &h->err, &wait, &e);
+	g_assert_no_error(e);
+	g_assert_true(ok);
+	g_ptr_array_free(argv, TRUE);
+	/* A crash is never an answer: fail loudly with what it printed. */
+	if (!WIFEXITED(wait))
+		g_error("chaser died by signal %d; stderr:\n%s", WTERMSIG(wait), h->err);
+	h->status = WEXITSTATUS(wait);
+	if (strstr(h->err, "ERROR: AddressSanitizer") || strstr(h->err, "runtime error:") ||
+	    strstr(h->err, "LeakSanitizer"))
+		g_error("sanitizer report from chaser:\n%s", h->err);
+	return h->status;
+}
+
+int h_run(Harness *h, const char *now, ...)
+{
+	va_list ap;
+	va_start(ap, now);
+	int rc = vrun(h, now, FALSE, ap);
+	va_end(ap);
+	return rc;
+}
+
+JsonNode *h_json(Harness *h, const char *now, ...)
+{
+	va_list ap;
+	va_start(ap, now);
+	int rc = vrun(h, now, TRUE, ap);
+	va_end(ap);
+	if (rc != 0)
+		g_error("chaser --json failed (%d): %s", rc, h->err);
+	GError *e = NULL;
+	JsonNode *n = json_from_string(h->out, &e);
+	g_assert_no_error(e);
+	g_assert_nonnull(n);
+	return n;
+}
+
+static gint by_name(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+GPtrArray *h_outgoing(Harness *h)
+{
+	g_autofree char *dir = g_build_filename(h->dir, "spool", "outgoing", NULL);
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *n;
+	while (d && (n = g_dir_read_name(d)))
+		if (g_str_has_suffix(n, ".eml"))
+			g_ptr_array_add(out, g_build_filename(dir, n, NULL));
+	if (d)
+		g_dir_close(d);
+	g_ptr_array_sort(out, by_name);
+	return out;
+}
+
+static gboolean mail_matches(const char *path, const char *kind, const char *to)
+{
+	g_autofree char *k = g_strdup_printf("-%s.eml", kind);
+	if (!g_str_has_suffix(path, k))
+		return FALSE;
+	if (!to)
+		return TRUE;
+	g_autofree char *t = h_header(path, "To");
+	return t && strstr(t, to);
+}
+
+char *h_mail(Harness *h, const char *kind, const char *to)
+{
+	g_autoptr(GPtrArray) all = h_outgoing(h);
+	for (guint i = all->len; i > 0; i--)
+		if (mail_matches(all->pdata[i - 1], kind, to))
+			return g_strdup(all->pdata[i - 1]);
+	return NULL;
+}
+
+guint h_count_mail(Harness *h, const char *kind, const char *to)
+{
+	g_autoptr(GPtrArray) all = h_outgoing(h);
+	guint n = 0;
+	for (guint i = 0; i < all->len; i++)
+		n += mail_matches(all->pdata[i], kind, to);
+	return n;
+}
+
+char *h_header(const char *path, const char *name)
+{
+	g_autofree char *text = NULL;
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return NULL;
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	size_t n = strlen(name);
+	for (guint i = 0; lines[i] && *g_strchomp(lines[i]); i++) {
+		if (g_ascii_strncasecmp(lines[i], name, n) || lines[i][n] != ':')
+			continue;
+		GString *v = g_string_new(g_strstrip(lines[i] + n + 1));
+		for (guint k = i + 1; lines[k] && (lines[k][0] == ' ' || lines[k][0] == '\t'); k++)
+			g_string_append_printf(v, " %s", g_strstrip(g_strchomp(lines[k])));
+		return g_string_free(v, FALSE);
+	}
+	return NULL;
+}
+
+char *h_body(const char *path)
+{
+	g_autofree char *text = NULL;
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	const char *b = strstr(text, "\r\n\r\n");
+	g_assert_nonnull(b);
+	g_autofree char *body = g_strdup(b + 4);
+	/* Un-CRLF for easy matching. */
+	GString *s = g_string_new(NULL);
+	for (const char *p = body; *p; p++)
+		if (*p != '\r')
+			g_string_append_c(s, *p);
+	return g_string_free(s, FALSE);
+}
+
+char *h_token(const char *path)
+{
+	g_autofree char *rt = h_header(path, "Reply-To");
+	g_assert_nonnull(rt);
+	const char *plus = strchr(rt, '+');
+	g_assert_nonnull(plus);
+	const char *at = strchr(plus, '@');
+	return g_strndup(plus + 1, at - plus - 1);
+}
+
+char *h_msgid(const char *path)
+{
+	g_autofree char *id = h_header(path, "Message-Id");
+	g_assert_nonnull(id);
+	char *lt = strchr(id, '<'), *gt = strchr(id, '>');
+	return g_strndup(lt + 1, gt - lt - 1);
+}
+
+void h_deliver(Harness *h, const char *name, const char *content)
+{
+	g_autofree char *tmp = g_build_filename(h->dir, "spool", "inbox", "tmp", name, NULL);
+	g_autofree char *dst = g_build_filename(h->dir, "spool", "inbox", "new", name, NULL);
+	g_assert_true(g_file_set_contents(tmp, content, -1, NULL));
+	g_assert_cmpint(rename(tmp, dst), ==, 0);
+}
+
+char *h_fixture(const char *path, const char *token, const char *msgid)
+{
+	g_autofree char *text = NULL;
+	GError *e = NULL;
+	g_assert_true(g_file_get_contents(path, &text, NULL, &e));
+	g_assert_no_error(e);
+	GString *s = g_string_new(text);
+	g_string_replace(s, "{{TOKEN}}", token, 0);
+	g_string_replace(s, "{{MSGID}}", msgid, 0);
+	return g_string_free(s, FALSE);
+}
+
+void h_story_setup(Harness *h)
+{
+	const char *t = "2026-11-23T09:30";
+	g_assert_cmpint(h_run(h, t, "agency", "add", "Northshire Police", "--slo", H_POLICE_SLO,
+	                      "--slo-name", "DI Ruth Calloway", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, t, "agency", "add", "Brookfield Primary School", "--slo",
+	                      H_SCHOOL_SLO, "--slo-name", "Mr Owen Pike", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, t, "agency", "add", "Northshire Health", "--slo",
+	                      "safeguarding.lead@health.example.org", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, t, "conference", "add", H_REF, "--held", "2026-11-20T10:00",
+	                      "--chair", H_CHAIR, "--chair-name", "Dr Ffion Testwood",
+	                      "--social-worker", "amara.sowande@council.example", NULL), ==, 0);
+	g_autofree char *csv = g_build_filename(h->dir, "list.csv", NULL);
+	g_assert_true(g_file_set_contents(
+		csv,
+		"name,email,agency,attendance,report\n"
+		"Sam Okafor,sam.okafor@police.example.org,Northshire Police,absent,none\n"
+		"Lena Marsh,lena.marsh@brookfield.example.net,Brookfield Primary School,apologies,none\n"
+		"Priya Nair,priya.nair@health.example.org,Northshire Health,attended,submitted\n"
+		"Tom Rees,tom.rees@police.example.org,Northshire Police,attended,submitted\n",
+		-1, NULL));
+	g_assert_cmpint(h_run(h, t, "list", "import", H_REF, "list.csv", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, t, "list", "send", H_REF, NULL), ==, 0);
+	g_assert_cmpint(h_run(h, t, "flush", NULL), ==, 0);
+}
+
+JsonObject *h_escalation(JsonNode *show, int n)
+{
+	JsonArray *a = json_object_get_array_member(json_node_get_object(show), "escalations");
+	for (guint i = 0; i < json_array_get_length(a); i++) {
+		JsonObject *o = json_array_get_object_element(a, i);
+		if (json_object_get_int_member(o, "n") == n)
+			return o;
+	}
+	return NULL;
+}
+
+const char *h_str(JsonObject *o, const char *member)
+{
+	return json_object_get_string_member_with_default(o, member, NULL);
+}

@@ -1,0 +1,60 @@
+/* harness: runs the real chaser binary in a temporary folder, as a user would: a config, a
+ * Maildir to drop replies into, a spool folder where sent mail lands as .eml files.
+ *
+ * The binary is $CHASER_BIN (tests/run-all sets it to the build being tested), else
+ * build/chaser. Tests run from the repository root. */
+#pragma once
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+typedef struct {
+	char *dir;
+	char *conf;
+	char *bin;
+	char *out;      /* stdout of the last run */
+	char *err;      /* stderr of the last run */
+	int status;     /* exit status of the last run */
+} Harness;
+
+/* extra: more INI text appended to the generated config (may be NULL). Runs chaser init. */
+Harness *h_new(const char *extra);
+void h_free(Harness *h);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Harness, h_free)
+
+/* Runs chaser --now NOW ARGS... (NULL-terminated); returns the exit status. now may be NULL. */
+int h_run(Harness *h, const char *now, ...) G_GNUC_NULL_TERMINATED;
+/* As h_run with --json; returns the parsed output (asserting it parsed). */
+JsonNode *h_json(Harness *h, const char *now, ...) G_GNUC_NULL_TERMINATED;
+
+/* The sent mail (the .eml files in spool/outgoing), in order. */
+GPtrArray *h_outgoing(Harness *h);
+/* The newest sent mail of a kind (template name), optionally to one address; NULL if none. */
+char *h_mail(Harness *h, const char *kind, const char *to);
+guint h_count_mail(Harness *h, const char *kind, const char *to);
+/* A header of a mail file, unfolded, or NULL. */
+char *h_header(const char *path, const char *name);
+char *h_body(const char *path);
+/* The reply token in a mail's Reply-To, and its Message-ID without <>. */
+char *h_token(const char *path);
+char *h_msgid(const char *path);
+
+/* Delivers a message into the Maildir (through tmp/, as an MDA does). */
+void h_deliver(Harness *h, const char *name, const char *content);
+/* A fixture file with {{TOKEN}} and {{MSGID}} filled in. */
+char *h_fixture(const char *path, const char *token, const char *msgid);
+
+/* Agencies, conference CP-2026-0042 (held Fri 20 Nov 2026) with four lines, list sent and
+ * flushed at Mon 23 Nov 2026 09:30:
+ *   1 Sam Okafor, Northshire Police        (SLO ruth.calloway@police.example.org)
+ *   2 Lena Marsh, Brookfield Primary School (SLO owen.pike@brookfield.example.net)
+ *   3 Priya Nair, Northshire Health        (SLO safeguarding.lead@health.example.org)
+ *   4 Tom Rees, Northshire Police */
+void h_story_setup(Harness *h);
+#define H_REF "CP-2026-0042"
+#define H_CHAIR "ffion.testwood@chairs.example.org"
+#define H_POLICE_SLO "ruth.calloway@police.example.org"
+#define H_SCHOOL_SLO "owen.pike@brookfield.example.net"
+
+/* JSON helpers */
+JsonObject *h_escalation(JsonNode *show, int n);  /* the escalation of line n, or NULL */
+const char *h_str(JsonObject *o, const char *member);
