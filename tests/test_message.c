@@ -432,14 +432,17 @@ static void test_html(gconstpointer data)
 	g_free(text);
 }
 
+/* Nesting is the sender's to choose: no recursion, no crash, and the reply at the top (where
+ * a person writes) survives even where libxml2 gives up on the depth further down. */
 static void test_html_deep_nesting(void)
 {
-	GString *html = g_string_new(NULL);
+	GString *html = g_string_new("<p>AUTHORISED</p>");
 	for (int i = 0; i < 100000; i++)
-		g_string_append(html, "<div>");
+		g_string_append(html, "<div style=\"border-top:1px\">");
 	g_string_append(html, "deep");
 	char *text = ch_html_to_text(html->str, TRUE);
 	g_assert_true(g_utf8_validate(text, -1, NULL));
+	g_assert_true(g_str_has_prefix(text, "AUTHORISED"));
 	g_free(text);
 	g_string_free(html, TRUE);
 }

@@ -140,6 +140,48 @@ static gboolean fail(ChImap *m, int r, int code, GError **error, const char *fmt
 
 /* ---- connecting ------------------------------------------------------------------------ */
 
+/* libetpan 1.9.4 reads a literal in a loop that ends only when all its bytes have come: if
+ * the server closes the connection halfway through a message, read() returns 0 for ever and
+ * the loop spins at full CPU (seen here with a scripted server). The stream's driver table
+ * is public (mailstream_types.h), so each connection's driver is wrapped in one whose read
+ * turns end-of-file into an error, which every caller of it already handles. In IMAP an end
+ * of stream in the middle of a response is always an error. */
+typedef struct {
+	mailstream_low_driver driver; /* first: the stream sees only this */
+	mailstream_low_driver *orig;
+} EofDriver;
+
+static ssize_t eof_read(mailstream_low *low, void *buf, size_t count)
+{
+	const EofDriver *d = (const EofDriver *)low->driver;
+	ssize_t n = d->orig->mailstream_read(low, buf, count);
+	return n == 0 && count > 0 ? -1 : n;
+}
+
+/* One wrapper per libetpan driver (socket, TLS), made once and kept for the process. */
+static void wrap_eof(mailimap *imap)
+{
+	static GMutex lock;
+	static GSList *wrappers;
+	mailstream_low *low = imap->imap_stream ? mailstream_get_low(imap->imap_stream) : NULL;
+	if (low == NULL || low->driver == NULL || low->driver->mailstream_read == eof_read)
+		return;
+	g_mutex_lock(&lock);
+	EofDriver *w = NULL;
+	for (GSList *l = wrappers; l != NULL; l = l->next)
+		if (((EofDriver *)l->data)->orig == low->driver)
+			w = l->data;
+	if (w == NULL) {
+		w = g_new0(EofDriver, 1);
+		w->driver = *low->driver;
+		w->driver.mailstream_read = eof_read;
+		w->orig = low->driver;
+		wrappers = g_slist_prepend(wrappers, w);
+	}
+	g_mutex_unlock(&lock);
+	low->driver = &w->driver;
+}
+
 static void tls_setup(struct mailstream_ssl_context *ctx, void *data)
 {
 	ChImap *m = data;
@@ -308,6 +350,7 @@ static gboolean imap_connect(ChImap *m, GError **error)
 		return FALSE;
 	}
 	set_keepalive(m->imap);
+	wrap_eof(m->imap);
 
 	if (m->implicit_tls) {
 		if (!verify_peer(m, error))
@@ -326,10 +369,16 @@ static gboolean imap_connect(ChImap *m, GError **error)
 		if (r != MAILIMAP_NO_ERROR)
 			return fail(m, r, CH_ERROR_CONFIG, error, "STARTTLS with %s:%u", m->host,
 			            m->port);
+		wrap_eof(m->imap); /* a new stream, with the TLS driver */
 		if (!verify_peer(m, error))
 			return FALSE;
+		/* What was said before TLS may have been forged: ask again (RFC 3501 6.2.1). */
+		if (!refresh_capabilities(m, error))
+			return FALSE;
 	}
-	if (!refresh_capabilities(m, error))
+	if ((m->imap->imap_connection_info == NULL ||
+	     m->imap->imap_connection_info->imap_capability == NULL) &&
+	    !refresh_capabilities(m, error))
 		return FALSE;
 	if (!login(m, error))
 		return FALSE;

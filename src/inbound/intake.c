@@ -9,6 +9,7 @@
 #include "store/cases.h"
 #include "util/clock.h"
 #include "util/durable.h"
+#include "util/crashpoint.h"
 #include "util/error.h"
 
 /* A message that makes the handler fail this many times goes to quarantine. */
@@ -281,9 +282,11 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 	g_autofree char *dir = g_build_filename(app->cfg->spool, "messages", NULL);
 	g_autofree char *name = g_strdup_printf("%s.eml", fp);
 	g_autofree char *path = g_build_filename(dir, name, NULL);
+	ch_crashpoint("intake.before-raw");
 	if (!g_file_test(path, G_FILE_TEST_EXISTS) &&
 	    (!ch_durable_mkdir(dir, 0700, error) || !ch_durable_write(path, data, len, 0600, error)))
 		return CH_INTAKE_RETRY;
+	ch_crashpoint("intake.after-raw");
 	Ctx x = {
 		.app = app,
 		.fp = fp,
@@ -303,8 +306,10 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 		                           "s", fp) &&
 		              handle(&x, data, len, &e) &&
 		              ch_store_run(s, &e, "UPDATE message SET raw_path = ? WHERE id = ?", "si",
-		                           name, x.row) &&
-		              ch_store_commit(s, &e);
+		                           name, x.row);
+		ch_crashpoint("intake.before-commit");
+		ok = ok && ch_store_commit(s, &e);
+		ch_crashpoint("intake.after-commit");
 		if (!ok) {
 			ch_store_rollback(s);
 			if (e && e->code == CH_ERROR_TEMPORARY)

@@ -10,6 +10,7 @@
 
 #include "inbound/intake.h"
 #include "util/durable.h"
+#include "util/crashpoint.h"
 #include "util/error.h"
 
 static gboolean move_to(const char *from, const char *dir, const char *name, const char *flags,
@@ -102,6 +103,7 @@ gboolean ch_maildir_poll(ChApp *app, ChPollCounts *counts, GError **error)
 		switch (r) {
 		case CH_INTAKE_DONE:
 			ok = move_to(path, cur_dir, name, ":2,S", error);
+			ch_crashpoint("maildir.after-move");
 			counts->handled++;
 			break;
 		case CH_INTAKE_QUARANTINE:

@@ -13,7 +13,9 @@
  *     (Thunderbird, Apple Mail), Yahoo's yahoo_quoted.
  *
  * Every walk over the tree is iterative: the depth of a parsed document is the sender's to
- * choose.
+ * choose. libxml2 itself stops reading at 256 nested elements (we do not ask for
+ * XML_PARSE_HUGE): the text before that point is kept, which is where a reply stands; only
+ * the far end of a very deep quoted thread is lost.
  */
 #include <string.h>
 
@@ -25,6 +27,7 @@
 
 /* How much text of a border-top div we read to see whether it starts "From:". */
 #define HEADER_PEEK 160
+#define HEADER_NODES 64
 
 /* ---- walking ---- */
 
@@ -75,11 +78,14 @@ static gboolean has_class(const xmlNode *n, const char *token)
 	return found;
 }
 
-/* The first HEADER_PEEK bytes of text under n, without reading a whole large subtree. */
+/* The first HEADER_PEEK bytes of text under n, without reading a whole large subtree: at
+ * most HEADER_NODES nodes, or nested bordered divs would make the search quadratic. */
 static char *leading_text(xmlNode *n)
 {
 	GString *s = g_string_new(NULL);
-	for (xmlNode *c = n->children; c && s->len < HEADER_PEEK; c = next_node(n, c, TRUE)) {
+	guint visited = 0;
+	for (xmlNode *c = n->children; c && s->len < HEADER_PEEK && visited++ < HEADER_NODES;
+	     c = next_node(n, c, TRUE)) {
 		if (c->type == XML_TEXT_NODE && c->content)
 			g_string_append(s, (const char *)c->content);
 	}

@@ -31,7 +31,9 @@ typedef struct {
 	const char *own_address; /* the shared mailbox, to recognise our own mail; may be NULL */
 } ChParseOptions;
 
-/* Sensible limits for a council mailbox: 40 MB message, 1000 headers, ... */
+/* Sensible limits for a council mailbox: 40 MB message, 1000 header fields per block, 1 MiB
+ * line, 20 MIME levels, 500 parts, 100 attachments of at most 25 MB; own_address NULL.
+ * ch_message_parse() takes NULL options to mean these. */
 void ch_parse_options_init(ChParseOptions *o);
 
 typedef struct {
@@ -72,9 +74,9 @@ typedef struct {
 ChMessage *ch_message_parse(const guint8 *data, gsize len, const ChParseOptions *opts,
                             GError **error);
 void ch_message_free(ChMessage *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChMessage, ch_message_free)
 
 /* The first return date stated in an out-of-office text ("back on Monday 7 December",
  * "returning 7th December", "until 07/12/2026"), as written, newly allocated; or NULL.
  * Best effort: ch_message_parse() uses it to fill auto_return_date. */
 char *ch_message_find_return_date(const char *text);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChMessage, ch_message_free)

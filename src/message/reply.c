@@ -332,7 +332,7 @@ static gboolean is_signature_separator(const char *line)
 
 static const char *const device_prefixes[] = {
 	"Sent from my ", "Sent from Outlook", "Get Outlook for ", "Sent from Mail for ",
-	"Sent from Yahoo Mail", "Sent from Samsung", "Sent via ", "Envoyé de mon ",
+	"Sent from Yahoo Mail", "Sent from Samsung", "Envoyé de mon ",
 	"Envoyé depuis mon ", "Von meinem ", "Enviado desde mi ", "Verzonden vanaf mijn ",
 	"Verstuurd vanaf mijn ", "Verzonden met mijn ", "Anfonwyd o fy ", "Inviato da ", NULL,
 };

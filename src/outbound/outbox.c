@@ -8,6 +8,7 @@
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/durable.h"
+#include "util/crashpoint.h"
 #include "util/error.h"
 
 /* Answers to people (transcripts, "not understood") are the only mail a stranger can make
@@ -105,6 +106,8 @@ gboolean ch_outbox_queue(ChApp *app, const ChCase *c, ChEffects *fx, const char 
 	for (guint i = 0; i < fx->intents->len; i++)
 		if (!queue_one(app, c, fx->intents->pdata[i], in_reply_to, now, source, error))
 			return FALSE;
+		else
+			ch_crashpoint("outbox.queued-one");
 	return TRUE;
 }
 
@@ -200,10 +203,12 @@ static gboolean record(ChApp *app, const Row *r, ChSendResult res, const char *r
 		break;
 	}
 	}
+	ch_crashpoint("flush.before-record");
 	if (!ok || !ch_store_commit(s, error)) {
 		ch_store_rollback(s);
 		return FALSE;
 	}
+	ch_crashpoint("flush.after-record");
 	return TRUE;
 }
 
@@ -251,6 +256,7 @@ gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GErr
 		} else {
 			res = spool_send(app, r, &reply);
 		}
+		ch_crashpoint("flush.after-send");
 		if (res != CH_SEND_OK)
 			g_warning("outbox %" G_GINT64_FORMAT ": not sent (%s)", r->id,
 			          res == CH_SEND_TEMPORARY   ? "temporary, will retry"

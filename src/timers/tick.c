@@ -4,6 +4,7 @@
 #include "outbound/outbox.h"
 #include "store/cases.h"
 #include "util/clock.h"
+#include "util/crashpoint.h"
 #include "util/error.h"
 
 gboolean ch_tick_working_time(ChApp *app, GDateTime *now)
@@ -46,10 +47,12 @@ static gboolean escalation_step(ChApp *app, gint64 conference_id, gint64 esc_id,
 			ok = ok && ch_outbox_queue(app, c, fx, NULL, now, "timer", error);
 		}
 	}
+	ch_crashpoint("tick.before-commit");
 	if (!ok || !ch_store_commit(s, error)) {
 		ch_store_rollback(s);
 		return FALSE;
 	}
+	ch_crashpoint("tick.after-commit");
 	return TRUE;
 }
 
