@@ -143,7 +143,9 @@ static void test_subjects_carry_only_the_reference(void)
 		"Distribution list for authorisation", "Escalation: your response is needed",
 		"Your reply has been recorded", "Escalation: response received, please confirm",
 		"Reminder: escalation response overdue", "Escalation moved to the next stage",
-		"A message needs a person", NULL,
+		"A message needs a person", "Post-conference report requested",
+		"Reminder: post-conference report due soon", "Post-conference report missing",
+		"Post-conference report not received", NULL,
 	};
 	static const char *const names[] = { "Okafor", "Marsh", "Nair", "Rees", "Ffion", "Lena",
 		                                     "Calloway", "Pike", "foster", NULL };

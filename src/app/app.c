@@ -112,6 +112,7 @@ void ch_app_engine_ctx(ChApp *app, const ChRules *rules, GDateTime *now, const c
 	ctx->admin = app->cfg->admin;
 	ctx->cp_coordinator = app->cfg->cp_coordinator;
 	ctx->lead_safeguarding_manager = app->cfg->lead_safeguarding_manager;
+	ctx->qasg = app->cfg->qasg;
 	ctx->cp_managers = (const char *const *)app->cfg->cp_managers;
 	ctx->hours_start = app->cfg->hours_start;
 	ctx->hours_end = app->cfg->hours_end;

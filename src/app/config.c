@@ -38,6 +38,8 @@ static const char default_text[] =
 	"admin = cp.admin@council.example\n"
 	"cp_coordinator = cp.coordinator@council.example\n"
 	"lead_safeguarding_manager = lead.safeguarding@council.example\n"
+	"# chair of the quality assurance group, for procedures whose ladder ends there\n"
+	"qasg = qasg.chair@council.example\n"
 	"cp_managers = cp.managers@council.example\n"
 	"\n"
 	"[hours]\n"
@@ -231,6 +233,7 @@ ChConfig *ch_config_load(const char *path, GError **error)
 	c->admin = get_str(&r, "people", "admin", NULL);
 	c->cp_coordinator = get_str(&r, "people", "cp_coordinator", NULL);
 	c->lead_safeguarding_manager = get_str(&r, "people", "lead_safeguarding_manager", NULL);
+	c->qasg = get_str(&r, "people", "qasg", NULL);
 	c->cp_managers = get_list(&r, "people", "cp_managers");
 
 	c->hours_start = get_hhmm(&r, "hours", "start", "09:00");
@@ -318,6 +321,7 @@ void ch_config_free(ChConfig *c)
 	g_free(c->holidays_file), g_free(c->nation), g_free(c->procedure);
 	g_free(c->authserv_id), g_free(c->address), g_free(c->display_name);
 	g_free(c->admin), g_free(c->cp_coordinator), g_free(c->lead_safeguarding_manager);
+	g_free(c->qasg);
 	g_strfreev(c->cp_managers), g_strfreev(c->closures), g_strfreev(c->safety_words);
 	g_free(c->inbound), g_free(c->maildir), g_free(c->outbound), g_free(c->outgoing_dir);
 	ChImapConfig *im = &c->imap;

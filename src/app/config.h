@@ -59,6 +59,7 @@ typedef struct {
 	char *admin;            /* the team's admin address */
 	char *cp_coordinator;
 	char *lead_safeguarding_manager;
+	char *qasg;             /* chair of the quality assurance group (Cwm Taf) */
 	char **cp_managers;     /* copied on missing-report escalations */
 
 	int hours_start;        /* minutes after midnight, working hours for chasers */

@@ -33,7 +33,7 @@ static gboolean parse_duration(const char *v, ChUnit *unit, guint *amount)
 }
 
 static const char *const roles[] = { "slo", "agency_lead", "professional", "cp_coordinator",
-	                                 "lead_safeguarding_manager", "chair", "admin", NULL };
+	                                 "lead_safeguarding_manager", "qasg", "chair", "admin", NULL };
 
 /* The working-day figure of a top-level key, which must be in working days or hours. */
 static gboolean set_days(guint *field, ChUnit want, const char *v)
@@ -137,7 +137,7 @@ ChRules *ch_rules_file_load(const char *path, const char *name, const char *temp
 							problem = g_strdup_printf("ask = '%s' is not a role (one of slo, "
 							                          "agency_lead, professional, "
 							                          "cp_coordinator, "
-							                          "lead_safeguarding_manager, chair, admin)",
+							                          "lead_safeguarding_manager, qasg, chair, admin)",
 							                          v);
 						else
 							stage->ask = g_strdup(v);

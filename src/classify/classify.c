@@ -221,6 +221,21 @@ static gboolean by_token(ChApp *app, const ChMessage *m, const char *token, GDat
 	return TRUE;
 }
 
+/* TRUE when addr's domain belongs to an agency that owes this conference a report. */
+static gboolean agency_domain_owes(ChApp *app, const ChCase *c, const char *addr)
+{
+	const char *d = domain_of(addr);
+	for (guint i = 0; d && i < c->reports->len; i++) {
+		ChReport *r = c->reports->pdata[i];
+		if (!strcmp(r->state, "awaited") || !strcmp(r->state, "missing"))
+			if (ch_store_int(app->store, 0,
+			                 "SELECT 1 FROM agency_domain WHERE agency_id = ? AND domain = ?",
+			                 "is", r->agency_id, d))
+				return TRUE;
+	}
+	return FALSE;
+}
+
 /* No token: the subject's conference, and a sender that conference is waiting on. */
 static gboolean by_subject(ChApp *app, const ChMessage *m, ChMatch *out, GError **error)
 {
@@ -238,8 +253,12 @@ static gboolean by_subject(ChApp *app, const ChMessage *m, ChMatch *out, GError 
 	g_autoptr(ChCase) c = ch_store_case_load_id(app->store, id, error);
 	if (!c)
 		return FALSE;
+	if (!m->from_addr) {
+		set(out, CH_MATCH_NONE, "message has no sender address");
+		return TRUE;
+	}
 	const char *from = m->from_addr;
-	if (!ch_case_on_roster(c, from)) {
+	if (!ch_case_on_roster(c, from) && !agency_domain_owes(app, c, from)) {
 		set(out, CH_MATCH_NONE, "sender %s is not on the roster of %s", from ? from : "(none)",
 		    c->ref);
 		return TRUE;
@@ -248,6 +267,34 @@ static gboolean by_subject(ChApp *app, const ChMessage *m, ChMatch *out, GError 
 		out->purpose = g_strdup("authorise");
 		out->result = CH_MATCH_OK;
 		return TRUE;
+	}
+	/* A report from an agency that owes one: its people on the list, its SLO or lead, or an
+	 * address in its own mail domain. */
+	const char *from_domain = domain_of(from);
+	for (guint i = 0; i < c->reports->len; i++) {
+		ChReport *r = c->reports->pdata[i];
+		if (strcmp(r->state, "awaited") && strcmp(r->state, "missing"))
+			continue;
+		gboolean theirs = FALSE;
+		for (guint k = 0; k < c->attendees->len; k++) {
+			ChAttendee *a = c->attendees->pdata[k];
+			if (a->agency_id == r->agency_id &&
+			    (!g_ascii_strcasecmp(from, a->email) ||
+			     (a->slo_email && !g_ascii_strcasecmp(from, a->slo_email)) ||
+			     (a->lead_email && !g_ascii_strcasecmp(from, a->lead_email))))
+				theirs = TRUE;
+		}
+		if (!theirs && from_domain &&
+		    ch_store_int(app->store, 0,
+		                 "SELECT 1 FROM agency_domain WHERE agency_id = ? AND domain = ?", "is",
+		                 r->agency_id, from_domain))
+			theirs = TRUE;
+		if (theirs) {
+			out->purpose = g_strdup("report");
+			out->object_id = r->id;
+			out->result = CH_MATCH_OK;
+			return TRUE;
+		}
 	}
 	ChEscalation *only = NULL;
 	guint n = 0;

@@ -134,13 +134,14 @@ int cmd_conference_add(int argc, char **argv)
 		return CLI_FAIL;
 	}
 	GError *e = NULL;
-	if (!ch_app_rules(app, procedure, &e)) {
+	const ChRules *rules = ch_app_rules(app, procedure, &e);
+	if (!rules)
 		return finish(app, e);
-	}
 	g_autoptr(ChCase) c = ch_case_new();
 	c->ref = g_strdup(argv[1]);
 	c->held = ch_clock_format(held_t);
 	c->type = g_strdup(type ? type : "initial");
+	c->state = g_strdup("held");
 	c->procedure = g_strdup(procedure ? procedure : app->cfg->procedure);
 	c->chair_email = ch_addr_normalise(chair);
 	c->chair_name = g_strdup(chair_name);
@@ -149,7 +150,12 @@ int cmd_conference_add(int argc, char **argv)
 	c->minute_taker = mt ? ch_addr_normalise(mt) : NULL;
 	g_autoptr(GDateTime) now = ch_clock_now();
 	g_autofree char *now_s = ch_clock_format(now);
+	ChEngineCtx ctx;
+	ch_app_engine_ctx(app, rules, now, "cli:conference-add", &ctx);
+	ch_engine_conference_added(c, &ctx);
+	c->dirty = TRUE;
 	if (ch_store_begin(app->store, &e) && ch_store_conference_add(app->store, c, now_s, &e) &&
+	    ch_store_case_save(app->store, c, &e) &&
 	    ch_store_audit(app->store, now_s, c->id, "cli", "conference.added", c->ref, NULL, "held",
 	                   c->procedure, &e) &&
 	    ch_store_commit(app->store, &e)) {

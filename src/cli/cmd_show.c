@@ -103,6 +103,34 @@ static void show_text(ChApp *app, const ChCase *c)
 		printf("  %2d. %s, %s (%s): %s; report %s\n", a->n, a->name, a->agency, a->email,
 		       a->attendance, !strcmp(a->report, "none_expected") ? "not expected" : a->report);
 	}
+	if (c->minutes_due) {
+		g_autofree char *md = cli_long_date(c->minutes_due);
+		printf("  minutes due: %s", md);
+		if (c->minutes_not_before) {
+			g_autofree char *nb = cli_long_date(c->minutes_not_before);
+			printf(" (not signed before %s while reports are awaited)", nb);
+		}
+		printf("\n");
+	}
+	if (c->high_risk)
+		printf("  HIGH RISK: a post-conference report was marked as showing high risk\n");
+	if (c->reports->len)
+		printf("\nPost-conference reports\n");
+	for (guint i = 0; i < c->reports->len; i++) {
+		ChReport *r = c->reports->pdata[i];
+		g_autofree char *due = cli_long_date(r->due);
+		if (!strcmp(r->state, "received")) {
+			g_autofree char *when = cli_when(r->received_at);
+			printf("  %s: received %s (%s)%s\n", r->agency, when, r->on_time ? "on time" : "late",
+			       r->reviewed_at ? ", reviewed by the chair" : ", not yet reviewed");
+		} else if (!strcmp(r->state, "missing")) {
+			printf("  %s: MISSING (was due %s); the minutes may note missing information\n",
+			       r->agency, due);
+		} else {
+			printf("  %s: awaited from %s, due %s%s\n", r->agency, r->asked, due,
+			       r->reminded_at ? " (reminded)" : "");
+		}
+	}
 	printf("\nEscalations\n");
 	if (!c->escalations->len)
 		printf("  none\n");
@@ -152,8 +180,35 @@ static JsonNode *case_json(ChApp *app, const ChCase *c)
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
+	json_str(b, "minutes_due", c->minutes_due);
+	json_str(b, "minutes_not_before", c->minutes_not_before);
+	json_int(b, "minutes_missing_info", c->minutes_missing_info);
+	json_builder_set_member_name(b, "high_risk");
+	json_builder_add_boolean_value(b, c->high_risk);
 	json_builder_set_member_name(b, "reports");
 	json_builder_begin_array(b);
+	for (guint i = 0; i < c->reports->len; i++) {
+		ChReport *r = c->reports->pdata[i];
+		json_builder_begin_object(b);
+		json_int(b, "id", r->id);
+		json_str(b, "agency", r->agency);
+		json_str(b, "asked", r->asked);
+		json_str(b, "state", r->state);
+		json_str(b, "requested", r->requested_at);
+		json_str(b, "due", r->due);
+		json_str(b, "calendar", r->calendar);
+		json_str(b, "reminded", r->reminded_at);
+		json_str(b, "received", r->received_at);
+		json_builder_set_member_name(b, "on_time");
+		if (r->on_time < 0)
+			json_builder_add_null_value(b);
+		else
+			json_builder_add_boolean_value(b, r->on_time);
+		json_str(b, "sha256", r->sha256);
+		json_str(b, "reviewed", r->reviewed_at);
+		json_str(b, "missing", r->missing_at);
+		json_builder_end_object(b);
+	}
 	json_builder_end_array(b);
 	json_builder_set_member_name(b, "escalations");
 	json_builder_begin_array(b);

@@ -7,6 +7,7 @@ ChCase *ch_case_new(void)
 	ChCase *c = g_new0(ChCase, 1);
 	c->attendees = g_ptr_array_new_with_free_func((GDestroyNotify)ch_attendee_free);
 	c->escalations = g_ptr_array_new_with_free_func((GDestroyNotify)ch_escalation_free);
+	c->reports = g_ptr_array_new_with_free_func((GDestroyNotify)ch_report_free);
 	return c;
 }
 
@@ -31,6 +32,18 @@ void ch_escalation_free(ChEscalation *e)
 	g_free(e);
 }
 
+void ch_report_free(ChReport *r)
+{
+	if (!r)
+		return;
+	g_free(r->agency), g_free(r->asked), g_free(r->state), g_free(r->request_by);
+	g_free(r->requested_at), g_free(r->due), g_free(r->calendar), g_free(r->reminded_at);
+	g_free(r->received_at), g_free(r->sha256), g_free(r->file), g_free(r->review_due);
+	g_free(r->reviewed_at), g_free(r->review_reminded_at), g_free(r->missing_at);
+	g_free(r->next_at);
+	g_free(r);
+}
+
 void ch_case_free(ChCase *c)
 {
 	if (!c)
@@ -39,6 +52,9 @@ void ch_case_free(ChCase *c)
 	g_free(c->chair_email), g_free(c->chair_name), g_free(c->social_worker);
 	g_free(c->practice_manager), g_free(c->minute_taker), g_free(c->state);
 	g_free(c->list_sent_at), g_free(c->authorised_at), g_free(c->closed_at);
+	g_free(c->minutes_due), g_free(c->minutes_not_before), g_free(c->list_reminded_at);
+	g_free(c->next_at);
+	g_ptr_array_unref(c->reports);
 	g_ptr_array_unref(c->escalations);
 	g_ptr_array_unref(c->attendees);
 	g_free(c);
@@ -80,6 +96,26 @@ ChEscalation *ch_case_escalation_for(const ChCase *c, int n)
 		ChEscalation *e = c->escalations->pdata[i];
 		if (e->attendee && e->attendee->n == n)
 			return e;
+	}
+	return NULL;
+}
+
+ChReport *ch_case_report(const ChCase *c, gint64 id)
+{
+	for (guint i = 0; i < c->reports->len; i++) {
+		ChReport *r = c->reports->pdata[i];
+		if (r->id == id)
+			return r;
+	}
+	return NULL;
+}
+
+ChReport *ch_case_report_for_agency(const ChCase *c, gint64 agency_id)
+{
+	for (guint i = 0; i < c->reports->len; i++) {
+		ChReport *r = c->reports->pdata[i];
+		if (r->agency_id == agency_id)
+			return r;
 	}
 	return NULL;
 }

@@ -46,6 +46,32 @@ typedef struct {
 	gboolean dirty;
 } ChEscalation;
 
+/* A post-conference report owed by an agency that missed the conference. */
+typedef struct {
+	gint64 id;             /* 0 until saved */
+	gint64 agency_id;
+	char *agency;
+	ChAttendee *attendee;  /* the professional asked (borrowed), or NULL */
+	char *asked;           /* address the request went to */
+	char *state;           /* awaited | received | missing */
+	char *request_by;      /* when the request had to go out (ISO) */
+	char *requested_at;
+	char *due;             /* YYYY-MM-DD */
+	char *calendar;
+	char *reminded_at;
+	char *received_at;
+	int on_time;           /* -1 unknown, 0 late, 1 on time */
+	char *sha256;          /* of the report as received */
+	char *file;            /* under spool/reports/ */
+	gint64 message;        /* the message row it came in */
+	char *review_due;
+	char *reviewed_at;
+	char *review_reminded_at;
+	char *missing_at;
+	char *next_at;
+	gboolean dirty;
+} ChReport;
+
 typedef struct {
 	gint64 id;
 	char *ref;
@@ -62,9 +88,15 @@ typedef struct {
 	char *authorised_at;
 	char *closed_at;
 	gboolean high_risk;
+	char *minutes_due;       /* YYYY-MM-DD */
+	char *minutes_not_before;
+	int minutes_missing_info; /* reports missing when the minutes were due to be signed */
+	char *list_reminded_at;
+	char *next_at;           /* the conference's own timer (list not sent) */
 	gboolean dirty;
 	GPtrArray *attendees;    /* ChAttendee*, by n */
 	GPtrArray *escalations;  /* ChEscalation* */
+	GPtrArray *reports;      /* ChReport* */
 } ChCase;
 
 ChCase *ch_case_new(void);
@@ -75,11 +107,14 @@ ChAttendee *ch_case_attendee(const ChCase *c, int n);
 ChAttendee *ch_case_attendee_by_id(const ChCase *c, gint64 id);
 ChEscalation *ch_case_escalation(const ChCase *c, gint64 id);
 ChEscalation *ch_case_escalation_for(const ChCase *c, int n);
+ChReport *ch_case_report(const ChCase *c, gint64 id);
+ChReport *ch_case_report_for_agency(const ChCase *c, gint64 agency_id);
 /* TRUE when addr (any case) is on the conference's roster: chair, social worker, practice
  * manager, minute taker, an attendee, or the SLO or lead of an attendee's agency. */
 gboolean ch_case_on_roster(const ChCase *c, const char *addr);
 
 void ch_escalation_free(ChEscalation *e);
+void ch_report_free(ChReport *r);
 void ch_attendee_free(ChAttendee *a);
 
 /* Replaces *field with a copy of value, returning TRUE if it changed. */

@@ -77,7 +77,7 @@ static char *now_str(const ChEngineCtx *ctx)
 	return ch_clock_format(ctx->now);
 }
 
-static char *long_date_of(const char *iso)
+char *ch_engine_long_date(const char *iso)
 {
 	GDate d;
 	if (ch_clock_parse_date(iso, &d))
@@ -119,6 +119,8 @@ const char *ch_engine_role_address(const ChCase *c, const ChAttendee *a, const C
 		return ctx->cp_coordinator;
 	if (!strcmp(role, "lead_safeguarding_manager"))
 		return ctx->lead_safeguarding_manager;
+	if (!strcmp(role, "qasg"))
+		return ctx->qasg;
 	if (!strcmp(role, "chair"))
 		return c->chair_email;
 	if (!strcmp(role, "admin"))
@@ -153,9 +155,9 @@ static char *reasons_text(char **reasons)
 	return g_string_free(s, FALSE);
 }
 
-static void base_vars(ChIntent *i, const ChCase *c)
+void ch_engine_base_vars(ChIntent *i, const ChCase *c)
 {
-	g_autofree char *held = long_date_of(c->held);
+	g_autofree char *held = ch_engine_long_date(c->held);
 	ch_intent_set(i, "ref", c->ref);
 	ch_intent_set(i, "held", held);
 	ch_intent_set(i, "chair_name", c->chair_name ? c->chair_name : "the chair");
@@ -166,7 +168,7 @@ static void escalation_vars(ChIntent *i, const ChCase *c, ChEscalation *e, const
 {
 	i->purpose = g_strdup("escalation");
 	i->esc = e;
-	base_vars(i, c);
+	ch_engine_base_vars(i, c);
 	GDate due;
 	g_autofree char *due_long = ch_clock_parse_date(e->due, &due) ? ch_date_format_long(&due)
 	                                                               : g_strdup(e->due);
@@ -267,9 +269,11 @@ gboolean ch_engine_list_send(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx, G
 	g_autofree char *key = g_strdup_printf("list:%s", c->ref);
 	ChIntent *i = ch_effects_intent(fx, "distribution_list", c->chair_email, c->chair_name, key);
 	i->purpose = g_strdup("authorise");
-	base_vars(i, c);
+	ch_engine_base_vars(i, c);
 	g_autofree char *list = list_text(c);
 	ch_intent_set(i, "list", list);
+	g_autofree char *minutes = ch_engine_plan_reports(c, ctx, fx);
+	ch_intent_set(i, "minutes", minutes);
 	ch_effects_audit(fx, "list.sent", c->ref, NULL, c->chair_email,
 	                 "distribution list sent to the chair for authorisation");
 	return TRUE;
@@ -291,7 +295,7 @@ static void not_understood(ChCase *c, const ChEngineCtx *ctx, const char *sender
 	g_autofree char *key = g_strdup_printf("nu:%s:%s:%s", c->ref, sender, ctx->event_id);
 	ChIntent *i = ch_effects_intent(fx, "not_understood", sender, NULL, key);
 	i->in_reply = TRUE;
-	base_vars(i, c);
+	ch_engine_base_vars(i, c);
 	ch_intent_set(i, "about", about);
 	g_autofree char *us = g_string_free(u, FALSE);
 	g_autofree char *ps = g_string_free(p, FALSE);
@@ -307,7 +311,7 @@ static void transcript(ChCase *c, const ChEngineCtx *ctx, const char *sender, co
 	g_autofree char *key = g_strdup_printf("tr:%s:%s:%s", c->ref, sender, ctx->event_id);
 	ChIntent *i = ch_effects_intent(fx, "transcript", sender, NULL, key);
 	i->in_reply = TRUE;
-	base_vars(i, c);
+	ch_engine_base_vars(i, c);
 	ch_intent_set(i, "about", about);
 	ch_intent_set(i, "done", done->str);
 }
@@ -369,7 +373,7 @@ ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const cha
 		g_ptr_array_add(problems, g_strdup("NO ESCALATION and ESCALATE lines are both there: "
 		                                   "send one or the other"));
 	if (!problems->len && strcmp(c->state, "list_sent")) {
-		g_autofree char *when = long_date_of(c->authorised_at);
+		g_autofree char *when = ch_engine_long_date(c->authorised_at);
 		g_ptr_array_add(problems,
 		                !strcmp(c->state, "held")
 		                    ? g_strdup("the list has not been sent for authorisation yet")
@@ -431,7 +435,7 @@ ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const cha
 		g_autofree char *obj = g_strdup_printf("escalation of line %d", e->attendee->n);
 		ch_effects_audit(fx, "escalation.raised", obj, NULL, codes, e->comment);
 		enter_stage(c, e, 1, ctx, fx);
-		g_autofree char *due = long_date_of(e->due);
+		g_autofree char *due = ch_engine_long_date(e->due);
 		g_string_append_printf(done,
 		                       "  Line %d (%s, %s) is escalated: %s.\n"
 		                       "    %s has been asked to respond by %s.\n",
@@ -473,7 +477,7 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 		g_ptr_array_add(problems, g_strdup("both RESOLVED and NOT RESOLVED were written: "
 		                                   "send one"));
 	if (!strcmp(e->state, "resolved") || !strcmp(e->state, "closed")) {
-		g_autofree char *when = long_date_of(e->closed_at);
+		g_autofree char *when = ch_engine_long_date(e->closed_at);
 		g_ptr_array_add(problems, g_strdup_printf("this escalation was already closed on %s",
 		                                          when));
 	}
@@ -500,7 +504,7 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 		if (!from_chair) {
 			ChIntent *i = ch_effects_intent(fx, "escalation_closed", c->chair_email,
 			                                c->chair_name, key);
-			base_vars(i, c);
+			ch_engine_base_vars(i, c);
 			ch_intent_set(i, "agency", e->attendee->agency);
 			ch_intent_set(i, "professional", e->attendee->name);
 			ch_intent_set(i, "outcome", e->outcome);
@@ -513,7 +517,7 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 		if (ch_rules_stage(ctx->rules, next)) {
 			set_esc_state(e, fx, "open", "climbs after NOT RESOLVED");
 			enter_stage(c, e, next, ctx, fx);
-			g_autofree char *due = long_date_of(e->due);
+			g_autofree char *due = ch_engine_long_date(e->due);
 			g_string_append_printf(done,
 			                       "  Recorded as not resolved: %s\n"
 			                       "  It moves to stage %d (%s); %s is asked to respond by %s.\n",
@@ -531,7 +535,7 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 			const char *to = ctx->cp_coordinator ? ctx->cp_coordinator : ctx->admin;
 			if (to) {
 				ChIntent *i = ch_effects_intent(fx, "escalation_unresolved", to, NULL, key);
-				base_vars(i, c);
+				ch_engine_base_vars(i, c);
 				ch_intent_set(i, "agency", e->attendee->agency);
 				ch_intent_set(i, "professional", e->attendee->name);
 				ch_intent_set(i, "why", why);
@@ -553,7 +557,7 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 			                                c->chair_name, key);
 			i->purpose = g_strdup("confirm");
 			i->esc = e;
-			base_vars(i, c);
+			ch_engine_base_vars(i, c);
 			ch_intent_set(i, "agency", e->attendee->agency);
 			ch_intent_set(i, "professional", e->attendee->name);
 			ch_intent_set(i, "response", answer);
@@ -586,7 +590,7 @@ gboolean ch_engine_safety_check(ChCase *c, const ChEngineCtx *ctx, const char *c
 	ChIntent *i = ch_effects_intent(fx, "safety_alert", to, NULL, key);
 	i->urgent = TRUE;
 	if (c)
-		base_vars(i, c);
+		ch_engine_base_vars(i, c);
 	else {
 		ch_intent_set(i, "ref", "no conference");
 		ch_intent_set(i, "held", "");
@@ -656,7 +660,7 @@ gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx 
 	if (to) {
 		g_autofree char *key = g_strdup_printf("esc:%s:%d:exhausted", c->ref, e->attendee->n);
 		ChIntent *i = ch_effects_intent(fx, "escalation_unresolved", to, NULL, key);
-		base_vars(i, c);
+		ch_engine_base_vars(i, c);
 		ch_intent_set(i, "agency", e->attendee->agency);
 		ch_intent_set(i, "professional", e->attendee->name);
 		ch_intent_set(i, "why", "no answer by the due date of the last stage");

@@ -23,6 +23,7 @@ typedef struct {
 	const char *admin;
 	const char *cp_coordinator;
 	const char *lead_safeguarding_manager;
+	const char *qasg;
 	const char *const *cp_managers;
 	int hours_start;   /* minutes after midnight */
 	int hours_end;
@@ -34,6 +35,7 @@ typedef struct {
 	char *to_name;
 	char *purpose;        /* reply token purpose, or NULL for mail that needs no answer */
 	ChEscalation *esc;    /* what the token is about (borrowed), or NULL for the conference */
+	ChReport *report;     /* ... or this report (borrowed) */
 	char *event_key;
 	GHashTable *vars;     /* char* -> char* */
 	gboolean urgent;      /* an alert: never held to working hours */
@@ -92,6 +94,33 @@ gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx 
 gboolean ch_engine_safety_check(ChCase *c, const ChEngineCtx *ctx, const char *const *words,
                                 const char *text, const char *what, const char *event_id,
                                 ChEffects *fx);
+
+/* ---- post-conference reports (engine/reports.c) ---- */
+
+/* At list send: which agencies owe a report (none of their people attended and none sent
+ * one), the requests to them with the due date, and the minutes deadlines. Returns the
+ * text for the chair about the minutes (caller frees). */
+char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx);
+
+/* A report arrived (its content already stored durably as `file` with `sha256`). */
+ChReplyResult ch_engine_report_received(ChCase *c, ChReport *r, const ChEngineCtx *ctx,
+                                        const char *sender, const char *sha256,
+                                        const char *file, gint64 message_row, ChEffects *fx);
+
+/* The chair's or social worker's answer to the notice of a report: REVIEWED, HIGH RISK. */
+ChReplyResult ch_engine_report_reply(ChCase *c, ChReport *r, const ChEngineCtx *ctx,
+                                     const char *sender, const char *text, ChEffects *fx);
+
+/* Timers: a report's next step (reminder, missing, review reminder); the conference's own
+ * (the list not sent in time). Each moves next_at on, so a second run does nothing. */
+gboolean ch_engine_report_due(ChCase *c, ChReport *r, const ChEngineCtx *ctx, ChEffects *fx);
+gboolean ch_engine_conference_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx);
+/* At conference add: when the list must have gone to the chair. */
+void ch_engine_conference_added(ChCase *c, const ChEngineCtx *ctx);
+
+/* Shared by the engine's files. */
+void ch_engine_base_vars(ChIntent *i, const ChCase *c);
+char *ch_engine_long_date(const char *iso);
 
 /* Who a role is for this attendee and case (NULL when nobody is configured). */
 const char *ch_engine_role_address(const ChCase *c, const ChAttendee *a, const ChEngineCtx *ctx,

@@ -119,6 +119,38 @@ static gboolean handle_auto(Ctx *x, const ChMessage *m, GError **error)
 	return ok;
 }
 
+/* The report itself, kept apart from the message: the first attachment, or else the body
+ * when someone pasted the report into the email. Written durably before the commit that
+ * records it; its SHA-256 goes on the record. FALSE with *empty_r when there is nothing. */
+static gboolean store_report(Ctx *x, const ChMessage *m, char **sha_r, char **file_r,
+                             gboolean *empty_r, GError **error)
+{
+	const guint8 *data = NULL;
+	gsize len = 0;
+	const char *name = "report.txt";
+	if (m->attachments && m->attachments->len) {
+		ChAttachment *a = m->attachments->pdata[0];
+		data = g_bytes_get_data(a->data, &len);
+		if (a->filename && *a->filename)
+			name = a->filename;
+	} else if (m->reply_text && g_utf8_strlen(m->reply_text, -1) >= 20) {
+		data = (const guint8 *)m->body_text;
+		len = strlen(m->body_text);
+	}
+	*empty_r = data == NULL || len == 0;
+	if (*empty_r)
+		return TRUE;
+	g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+	g_autofree char *file = g_strdup_printf("%s-%s", sha, name);
+	g_autofree char *dir = g_build_filename(x->app->cfg->spool, "reports", NULL);
+	g_autofree char *path = g_build_filename(dir, file, NULL);
+	if (!ch_durable_mkdir(dir, 0700, error) || !ch_durable_write(path, data, len, 0600, error))
+		return FALSE;
+	*sha_r = g_steal_pointer(&sha);
+	*file_r = g_steal_pointer(&file);
+	return TRUE;
+}
+
 static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 {
 	ChApp *app = x->app;
@@ -162,6 +194,29 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 		}
 		ch_engine_escalation_reply(c, e, &ctx, m->from_addr, !strcmp(match.purpose, "confirm"),
 		                           reply, fx);
+	} else if (!strcmp(match.purpose, "report") || !strcmp(match.purpose, "review")) {
+		ChReport *r = ch_case_report(c, match.object_id);
+		if (!r) {
+			ok = apply_effects(x, c, fx, NULL, error) &&
+			     to_triage(x, "triage", c->id, "reply names a report that is not there", error);
+			goto out;
+		}
+		if (!strcmp(match.purpose, "review")) {
+			ch_engine_report_reply(c, r, &ctx, m->from_addr, reply, fx);
+		} else {
+			g_autofree char *sha = NULL, *file = NULL;
+			gboolean empty = FALSE;
+			if (!store_report(x, m, &sha, &file, &empty, error))
+				goto out;
+			if (empty) {
+				ok = apply_effects(x, c, fx, NULL, error) &&
+				     to_triage(x, "triage", c->id,
+				               "a message about a report, but with no attachment and no text",
+				               error);
+				goto out;
+			}
+			ch_engine_report_received(c, r, &ctx, m->from_addr, sha, file, x->row, fx);
+		}
 	} else {
 		ok = apply_effects(x, c, fx, NULL, error) &&
 		     to_triage(x, "triage", c->id, "reply to a message that expects no answer", error);

@@ -51,13 +51,13 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 	if (in->purpose) {
 		g_autoptr(GDateTime) exp = g_date_time_add_days(now, app->cfg->token_days);
 		g_autofree char *exp_s = ch_clock_format(exp);
-		if (in->esc)
-			g_return_val_if_fail(in->esc->id > 0, FALSE);
+		gint64 object = in->esc ? in->esc->id : in->report ? in->report->id : 0;
+		if (in->esc || in->report)
+			g_return_val_if_fail(object > 0, FALSE);
 		if (!ch_store_run(s, error,
 		                  "INSERT INTO token(purpose, conference_id, object_id, recipient, expires)"
 		                  " VALUES(?,?,?,?,?)",
-		                  "siiss", in->purpose, c->id, in->esc ? in->esc->id : (gint64)0, in->to,
-		                  exp_s))
+		                  "siiss", in->purpose, c->id, object, in->to, exp_s))
 			return FALSE;
 		GDate exp_d;
 		ch_clock_local_date(exp, &exp_d);

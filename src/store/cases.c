@@ -145,6 +145,45 @@ static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 		g_propagate_error(error, local);
 		return FALSE;
 	}
+	st = ch_store_query(s, error,
+	                    "SELECT r.id, r.agency_id, g.name, coalesce(r.attendee_id,0), r.asked,"
+	                    " r.state, r.request_by, r.requested_at, r.due, r.calendar, r.reminded_at,"
+	                    " r.received_at, coalesce(r.on_time,-1), r.sha256, r.file,"
+	                    " coalesce(r.message,0), r.review_due, r.reviewed_at,"
+	                    " r.review_reminded_at, r.missing_at, r.next_at FROM report r"
+	                    " JOIN agency g ON g.id = r.agency_id WHERE r.conference_id = ? ORDER BY r.id",
+	                    "i", c->id);
+	if (!st)
+		return FALSE;
+	while (ch_store_step(s, st, &local)) {
+		ChReport *r = g_new0(ChReport, 1);
+		r->id = sqlite3_column_int64(st, 0);
+		r->agency_id = sqlite3_column_int64(st, 1);
+		r->agency = ch_store_col_str(st, 2);
+		r->attendee = ch_case_attendee_by_id(c, sqlite3_column_int64(st, 3));
+		r->asked = ch_store_col_str(st, 4);
+		r->state = ch_store_col_str(st, 5);
+		r->request_by = ch_store_col_str(st, 6);
+		r->requested_at = ch_store_col_str(st, 7);
+		r->due = ch_store_col_str(st, 8);
+		r->calendar = ch_store_col_str(st, 9);
+		r->reminded_at = ch_store_col_str(st, 10);
+		r->received_at = ch_store_col_str(st, 11);
+		r->on_time = sqlite3_column_int(st, 12);
+		r->sha256 = ch_store_col_str(st, 13);
+		r->file = ch_store_col_str(st, 14);
+		r->message = sqlite3_column_int64(st, 15);
+		r->review_due = ch_store_col_str(st, 16);
+		r->reviewed_at = ch_store_col_str(st, 17);
+		r->review_reminded_at = ch_store_col_str(st, 18);
+		r->missing_at = ch_store_col_str(st, 19);
+		r->next_at = ch_store_col_str(st, 20);
+		g_ptr_array_add(c->reports, r);
+	}
+	if (local) {
+		g_propagate_error(error, local);
+		return FALSE;
+	}
 	return TRUE;
 }
 
@@ -182,6 +221,11 @@ static ChCase *load_where(ChStore *s, const char *sql, const char *types, const 
 	c->authorised_at = ch_store_col_str(st, 12);
 	c->closed_at = ch_store_col_str(st, 13);
 	c->high_risk = sqlite3_column_int(st, 14) != 0;
+	c->minutes_due = ch_store_col_str(st, 15);
+	c->minutes_not_before = ch_store_col_str(st, 16);
+	c->minutes_missing_info = sqlite3_column_int(st, 17);
+	c->list_reminded_at = ch_store_col_str(st, 18);
+	c->next_at = ch_store_col_str(st, 19);
 	sqlite3_reset(st);
 	if (!load_children(s, c, error)) {
 		ch_case_free(c);
@@ -193,7 +237,8 @@ static ChCase *load_where(ChStore *s, const char *sql, const char *types, const 
 #define CONFERENCE_COLUMNS                                                                    \
 	"SELECT id, ref, held, type, procedure, chair_email, chair_name, social_worker,"         \
 	" practice_manager, minute_taker, state, list_sent_at, authorised_at, closed_at,"        \
-	" high_risk FROM conference "
+	" high_risk, minutes_due, minutes_not_before, minutes_missing_info,"                     \
+	" list_reminded_at, next_at FROM conference "
 
 ChCase *ch_store_case_load(ChStore *s, const char *ref, GError **error)
 {
@@ -210,9 +255,11 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 	if (c->dirty &&
 	    !ch_store_run(s, error,
 	                  "UPDATE conference SET state = ?, list_sent_at = ?, authorised_at = ?,"
-	                  " closed_at = ?, high_risk = ? WHERE id = ?",
-	                  "ssssii", c->state, c->list_sent_at, c->authorised_at, c->closed_at,
-	                  (gint64)c->high_risk, c->id))
+	                  " closed_at = ?, high_risk = ?, minutes_due = ?, minutes_not_before = ?,"
+	                  " minutes_missing_info = ?, list_reminded_at = ?, next_at = ? WHERE id = ?",
+	                  "ssssississi", c->state, c->list_sent_at, c->authorised_at, c->closed_at,
+	                  (gint64)c->high_risk, c->minutes_due, c->minutes_not_before,
+	                  (gint64)c->minutes_missing_info, c->list_reminded_at, c->next_at, c->id))
 		return FALSE;
 	c->dirty = FALSE;
 	for (guint i = 0; i < c->attendees->len; i++) {
@@ -250,6 +297,33 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 		                  (gint64)e->chasers, e->id))
 			return FALSE;
 		e->dirty = FALSE;
+	}
+	for (guint i = 0; i < c->reports->len; i++) {
+		ChReport *r = c->reports->pdata[i];
+		if (!r->dirty)
+			continue;
+		if (!r->id) {
+			if (!ch_store_run(s, error,
+			                  "INSERT INTO report(conference_id, agency_id, attendee_id, asked, state,"
+			                  " request_by, due, calendar) VALUES(?,?,NULLIF(?,0),?,?,?,?,?)",
+			                  "iiisssss", c->id, r->agency_id,
+			                  r->attendee ? r->attendee->id : (gint64)0, r->asked, r->state,
+			                  r->request_by, r->due, r->calendar))
+				return FALSE;
+			r->id = ch_store_last_id(s);
+		}
+		if (!ch_store_run(s, error,
+		                  "UPDATE report SET state = ?, requested_at = ?, reminded_at = ?,"
+		                  " received_at = ?, on_time = NULLIF(?,-1), sha256 = ?, file = ?,"
+		                  " message = NULLIF(?,0), review_due = ?, reviewed_at = ?,"
+		                  " review_reminded_at = ?, missing_at = ?, next_at = ?, asked = ?"
+		                  " WHERE id = ?",
+		                  "ssssississssssi", r->state, r->requested_at, r->reminded_at,
+		                  r->received_at, (gint64)r->on_time, r->sha256, r->file, r->message,
+		                  r->review_due, r->reviewed_at, r->review_reminded_at, r->missing_at,
+		                  r->next_at, r->asked, r->id))
+			return FALSE;
+		r->dirty = FALSE;
 	}
 	return TRUE;
 }

@@ -18,25 +18,38 @@ gboolean ch_tick_working_time(ChApp *app, GDateTime *now)
 	return minutes >= app->cfg->hours_start && minutes < app->cfg->hours_end;
 }
 
-static gboolean escalation_step(ChApp *app, gint64 conference_id, gint64 esc_id, GDateTime *now,
-                                gboolean *acted, GError **error)
+typedef enum { DUE_CONFERENCE, DUE_ESCALATION, DUE_REPORT } DueKind;
+
+typedef struct {
+	DueKind kind;
+	gint64 conference_id;
+	gint64 id;
+} Due;
+
+/* One obligation's step, in its own transaction. */
+static gboolean step(ChApp *app, const Due *d, GDateTime *now, gboolean *acted, GError **error)
 {
 	ChStore *s = app->store;
 	if (!ch_store_begin(s, error))
 		return FALSE;
-	g_autoptr(ChCase) c = ch_store_case_load_id(s, conference_id, error);
+	g_autoptr(ChCase) c = ch_store_case_load_id(s, d->conference_id, error);
 	gboolean ok = c != NULL;
 	if (ok) {
-		ChEscalation *e = ch_case_escalation(c, esc_id);
+		ChEscalation *e = d->kind == DUE_ESCALATION ? ch_case_escalation(c, d->id) : NULL;
+		ChReport *r = d->kind == DUE_REPORT ? ch_case_report(c, d->id) : NULL;
 		const ChRules *rules = ch_app_rules(app, c->procedure, error);
-		ok = e && rules;
+		ok = rules && (d->kind == DUE_CONFERENCE || e || r);
 		if (ok) {
-			g_autofree char *event = g_strdup_printf("timer:escalation:%" G_GINT64_FORMAT ":%s",
-			                                         esc_id, e->next_at);
+			static const char *const names[] = { "conference", "escalation", "report" };
+			const char *next = e ? e->next_at : r ? r->next_at : c->next_at;
+			g_autofree char *event = g_strdup_printf("timer:%s:%" G_GINT64_FORMAT ":%s",
+			                                         names[d->kind], d->id, next);
 			ChEngineCtx ctx;
 			ch_app_engine_ctx(app, rules, now, event, &ctx);
 			g_autoptr(ChEffects) fx = ch_effects_new();
-			*acted = ch_engine_escalation_due(c, e, &ctx, fx);
+			*acted = e   ? ch_engine_escalation_due(c, e, &ctx, fx)
+			         : r ? ch_engine_report_due(c, r, &ctx, fx)
+			             : ch_engine_conference_due(c, &ctx, fx);
 			g_autofree char *now_s = ch_clock_format(now);
 			ok = ch_store_case_save(s, c, error);
 			for (guint i = 0; ok && i < fx->audit->len; i++) {
@@ -64,28 +77,40 @@ gboolean ch_tick(ChApp *app, GDateTime *now, ChTickCounts *counts, GError **erro
 	}
 	ChStore *s = app->store;
 	g_autofree char *key = ch_clock_key(now);
-	GArray *due = g_array_new(FALSE, FALSE, sizeof(gint64) * 2);
-	GError *local = NULL;
-	sqlite3_stmt *st = ch_store_query(s, error,
-	                                  "SELECT conference_id, id FROM escalation"
-	                                  " WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY next_at",
-	                                  "s", key);
-	if (!st) {
-		g_array_unref(due);
-		return FALSE;
+	GArray *due = g_array_new(FALSE, FALSE, sizeof(Due));
+	/* Each table's next_at is indexed: the cost is what is due, not what is open. */
+	static const struct {
+		DueKind kind;
+		const char *sql;
+	} queries[] = {
+		{ DUE_CONFERENCE, "SELECT id, id FROM conference WHERE next_at IS NOT NULL"
+		                  " AND next_at <= ? ORDER BY next_at" },
+		{ DUE_ESCALATION, "SELECT conference_id, id FROM escalation WHERE next_at IS NOT NULL"
+		                  " AND next_at <= ? ORDER BY next_at" },
+		{ DUE_REPORT, "SELECT conference_id, id FROM report WHERE next_at IS NOT NULL"
+		              " AND next_at <= ? ORDER BY next_at" },
+	};
+	gboolean ok = TRUE;
+	for (guint q = 0; q < G_N_ELEMENTS(queries) && ok; q++) {
+		GError *local = NULL;
+		sqlite3_stmt *st = ch_store_query(s, error, queries[q].sql, "s", key);
+		if (!st) {
+			ok = FALSE;
+			break;
+		}
+		while (ch_store_step(s, st, &local)) {
+			Due d = { queries[q].kind, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1) };
+			g_array_append_val(due, d);
+		}
+		if (local) {
+			g_propagate_error(error, local);
+			ok = FALSE;
+		}
 	}
-	while (ch_store_step(s, st, &local)) {
-		gint64 pair[2] = { sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1) };
-		g_array_append_val(due, pair);
-	}
-	gboolean ok = local == NULL;
-	if (local)
-		g_propagate_error(error, local);
 	for (guint i = 0; ok && i < due->len && !g_atomic_int_get(&app->stop); i++) {
-		gint64 *pair = &g_array_index(due, gint64, 2 * i);
 		gboolean acted = FALSE;
 		counts->due++;
-		ok = escalation_step(app, pair[0], pair[1], now, &acted, error);
+		ok = step(app, &g_array_index(due, Due, i), now, &acted, error);
 		counts->acted += acted;
 	}
 	g_array_unref(due);

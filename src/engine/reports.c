@@ -1,0 +1,358 @@
+/* Post-conference reports: who owes one, the request, the reminder, receipt and review,
+ * and what happens when one never comes. Pure, like the rest of the engine. */
+#include <string.h>
+
+#include "engine/commands.h"
+#include "engine/engine.h"
+#include "util/clock.h"
+
+static char *date_after(const ChEngineCtx *ctx, const char *held, guint days, GDate *out)
+{
+	g_autoptr(GDateTime) t = ch_clock_parse(held);
+	g_autoptr(GDateTime) due = ch_calendar_deadline(ctx->cal, t, CH_UNIT_WORKING_DAYS, days, out);
+	return ch_date_format(out);
+}
+
+/* The start of working hours on a date. */
+static char *working_start(const ChEngineCtx *ctx, const GDate *d)
+{
+	g_autoptr(GDateTime) t = g_date_time_new(ch_clock_zone(), g_date_get_year(d),
+	                                         g_date_get_month(d), g_date_get_day(d),
+	                                         ctx->hours_start / 60, ctx->hours_start % 60, 0);
+	return ch_clock_key(t);
+}
+
+/* When the reminder before the due date goes: report_chase_before_days working days before
+ * it, at the start of working hours; if that has passed, straight to the due date's check. */
+static char *reminder_at(const ChEngineCtx *ctx, const GDate *due)
+{
+	guint before = ctx->rules->report_chase_before_days;
+	GDate d = *due, today;
+	ch_clock_local_date(ctx->now, &today);
+	for (guint k = 0; k < before;) {
+		g_date_subtract_days(&d, 1);
+		if (ch_calendar_is_working_day(ctx->cal, &d))
+			k++;
+	}
+	if (before && g_date_compare(&d, &today) > 0)
+		return working_start(ctx, &d);
+	return ch_engine_after_due(ctx, due);
+}
+
+static gboolean attended(const ChAttendee *a)
+{
+	return !strcmp(a->attendance, "attended");
+}
+
+static void report_vars(ChIntent *i, const ChCase *c, const ChReport *r)
+{
+	ch_engine_base_vars(i, c);
+	GDate due;
+	g_autofree char *due_long = ch_clock_parse_date(r->due, &due) ? ch_date_format_long(&due)
+	                                                              : g_strdup(r->due);
+	ch_intent_set(i, "agency", r->agency);
+	ch_intent_set(i, "due", due_long);
+	ch_intent_set(i, "professional", r->attendee ? r->attendee->name : r->agency);
+}
+
+char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
+{
+	const ChRules *rules = ctx->rules;
+	g_autofree char *now = ch_clock_format(ctx->now);
+	g_autoptr(GDateTime) held = ch_clock_parse(c->held);
+	g_autoptr(GDateTime) request_by = g_date_time_add_hours(held, rules->request_within_hours);
+	g_autofree char *request_by_s = ch_clock_format(request_by);
+	GDate due, minutes, not_before;
+	g_autofree char *due_s = date_after(ctx, c->held, rules->report_days, &due);
+	g_autofree char *minutes_s = date_after(ctx, c->held,
+	                                        !strcmp(c->type, "review") ? rules->minutes_review_days
+	                                                                   : rules->minutes_initial_days,
+	                                        &minutes);
+	ch_set_str(&c->minutes_due, minutes_s);
+	c->dirty = TRUE;
+	GString *owed = g_string_new(NULL);
+	for (guint k = 0; k < c->attendees->len; k++) {
+		ChAttendee *a = c->attendees->pdata[k];
+		if (ch_case_report_for_agency(c, a->agency_id))
+			continue;
+		/* An agency owes a report when none of its people attended and none sent one. */
+		gboolean owes = TRUE;
+		for (guint q = 0; q < c->attendees->len; q++) {
+			ChAttendee *b = c->attendees->pdata[q];
+			if (b->agency_id == a->agency_id &&
+			    (attended(b) || !strcmp(b->report, "submitted")))
+				owes = FALSE;
+		}
+		if (!owes)
+			continue;
+		ChReport *r = g_new0(ChReport, 1);
+		r->agency_id = a->agency_id;
+		r->agency = g_strdup(a->agency);
+		r->attendee = a;
+		r->asked = g_strdup(a->email);
+		r->state = g_strdup("awaited");
+		r->request_by = g_strdup(request_by_s);
+		r->requested_at = g_strdup(now);
+		r->due = g_strdup(due_s);
+		r->calendar = g_strdup(ch_calendar_version(ctx->cal));
+		r->on_time = -1;
+		r->next_at = reminder_at(ctx, &due);
+		r->dirty = TRUE;
+		g_ptr_array_add(c->reports, r);
+		g_autofree char *detail = g_strdup_printf("due %s (%u working days after the conference, "
+		                                          "calendar %s)", due_s, rules->report_days,
+		                                          r->calendar);
+		ch_effects_audit(fx, "report.requested", a->agency, NULL, "awaited", detail);
+		if (g_date_time_compare(ctx->now, request_by) > 0)
+			ch_effects_audit(fx, "report.request_late", a->agency, NULL, NULL,
+			                 "the request went out later than the procedure asks");
+		/* Everyone the agency sent to the list is asked; one message each. */
+		for (guint q = 0; q < c->attendees->len; q++) {
+			ChAttendee *b = c->attendees->pdata[q];
+			if (b->agency_id != a->agency_id)
+				continue;
+			g_autofree char *key = g_strdup_printf("report:%s:%" G_GINT64_FORMAT ":request:%s",
+			                                       c->ref, a->agency_id, b->email);
+			ChIntent *i = ch_effects_intent(fx, "report_request", b->email, b->name, key);
+			i->purpose = g_strdup("report");
+			i->report = r;
+			report_vars(i, c, r);
+			ch_intent_set(i, "professional", b->name);
+		}
+		g_autofree char *due_long = ch_date_format_long(&due);
+		g_string_append_printf(owed, "  - %s, due %s\n", a->agency, due_long);
+	}
+	g_autofree char *minutes_long = ch_date_format_long(&minutes);
+	GString *text = g_string_new(NULL);
+	g_string_append_printf(text, "The minutes of this %s conference are due by %s.\n", c->type,
+	                       minutes_long);
+	if (owed->len) {
+		g_autofree char *nb = date_after(ctx, c->held, rules->minutes_not_before_days,
+		                                 &not_before);
+		ch_set_str(&c->minutes_not_before, nb);
+		g_autofree char *nb_long = ch_date_format_long(&not_before);
+		g_string_append_printf(text,
+		                       "Post-conference reports have been requested from:\n%s"
+		                       "While they are awaited, please do not sign the minutes before "
+		                       "%s.\n",
+		                       owed->str, nb_long);
+	}
+	g_string_free(owed, TRUE);
+	return g_string_free(text, FALSE);
+}
+
+static void tell(ChEffects *fx, const char *kind, const ChCase *c, const ChReport *r,
+                 const char *to, const char *purpose, const char *suffix)
+{
+	if (!to || !*to)
+		return;
+	g_autofree char *key = g_strdup_printf("report:%s:%" G_GINT64_FORMAT ":%s:%s", c->ref,
+	                                       r->agency_id, suffix, to);
+	ChIntent *i = ch_effects_intent(fx, kind, to, NULL, key);
+	if (purpose) {
+		i->purpose = g_strdup(purpose);
+		i->report = (ChReport *)r;
+	}
+	report_vars(i, c, r);
+}
+
+ChReplyResult ch_engine_report_received(ChCase *c, ChReport *r, const ChEngineCtx *ctx,
+                                        const char *sender, const char *sha256,
+                                        const char *file, gint64 message_row, ChEffects *fx)
+{
+	g_autofree char *now = ch_clock_format(ctx->now);
+	if (strcmp(r->state, "awaited") && strcmp(r->state, "missing")) {
+		/* A second copy, or a corrected one: kept on the record, no new notices. */
+		ch_effects_audit(fx, "report.received_again", r->agency, NULL, sha256,
+		                 "another report from the agency after the first");
+		tell(fx, "report_receipt", c, r, sender, NULL, sha256);
+		return CH_REPLY_RECORDED;
+	}
+	GDate today, due;
+	ch_clock_local_date(ctx->now, &today);
+	ch_clock_parse_date(r->due, &due);
+	r->on_time = g_date_compare(&today, &due) <= 0;
+	const char *old = r->state;
+	g_autofree char *old_s = g_strdup(old);
+	ch_set_str(&r->state, "received");
+	ch_set_str(&r->received_at, now);
+	ch_set_str(&r->sha256, sha256);
+	ch_set_str(&r->file, file);
+	r->message = message_row;
+	g_autoptr(GDateTime) review = g_date_time_add_hours(ctx->now, ctx->rules->review_hours);
+	g_free(r->review_due);
+	r->review_due = ch_clock_format(review);
+	g_free(r->next_at);
+	r->next_at = ch_clock_key(review);
+	r->dirty = TRUE;
+	fx->changed = TRUE;
+	if (r->attendee) {
+		ch_set_str(&r->attendee->report, r->on_time ? "submitted" : "late");
+		r->attendee->dirty = TRUE;
+	}
+	g_autofree char *detail = g_strdup_printf("%s; SHA-256 %s", r->on_time ? "on time" : "late",
+	                                          sha256);
+	ch_effects_audit(fx, "report.received", r->agency, old_s, "received", detail);
+	tell(fx, "report_receipt", c, r, sender, NULL, "receipt");
+	/* The chair and the social worker may answer the notice (REVIEWED, HIGH RISK). */
+	tell(fx, "report_received", c, r, c->chair_email, "review", "notice");
+	tell(fx, "report_received", c, r, c->social_worker, "review", "notice");
+	tell(fx, "report_received", c, r, c->practice_manager, NULL, "notice");
+	tell(fx, "report_received", c, r, c->minute_taker, NULL, "notice");
+	return CH_REPLY_APPLIED;
+}
+
+ChReplyResult ch_engine_report_reply(ChCase *c, ChReport *r, const ChEngineCtx *ctx,
+                                     const char *sender, const char *text, ChEffects *fx)
+{
+	g_autofree char *now = ch_clock_format(ctx->now);
+	gboolean reviewed = FALSE, high = FALSE;
+	g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", CH_COMMANDS_MAX_LINES);
+	for (guint k = 0; lines[k]; k++) {
+		g_autofree char *l = g_ascii_strdown(g_strstrip(lines[k]), -1);
+		if (g_str_has_prefix(l, "reviewed"))
+			reviewed = TRUE;
+		else if (g_str_has_prefix(l, "high risk"))
+			high = TRUE;
+	}
+	gboolean is_chair = sender && !g_ascii_strcasecmp(sender, c->chair_email);
+	if (!reviewed && !high) {
+		g_autofree char *key = g_strdup_printf("nu:%s:%s:%s", c->ref, sender, ctx->event_id);
+		ChIntent *i = ch_effects_intent(fx, "not_understood", sender, NULL, key);
+		i->in_reply = TRUE;
+		ch_engine_base_vars(i, c);
+		g_autofree char *about = g_strdup_printf("the report from %s", r->agency);
+		ch_intent_set(i, "about", about);
+		ch_intent_set(i, "understood", "  nothing\n");
+		ch_intent_set(i, "problems", "  neither REVIEWED nor HIGH RISK was found\n");
+		ch_intent_set(i, "example", "  REVIEWED\nor, when the report shows the child may be at "
+		                            "high risk:\n  HIGH RISK");
+		ch_effects_audit(fx, "reply.not_understood", about, NULL, NULL, "no REVIEWED or HIGH RISK");
+		return CH_REPLY_NOT_UNDERSTOOD;
+	}
+	GString *done = g_string_new(NULL);
+	if (reviewed && is_chair && !r->reviewed_at) {
+		ch_set_str(&r->reviewed_at, now);
+		g_clear_pointer(&r->next_at, g_free);
+		r->dirty = TRUE;
+		fx->changed = TRUE;
+		ch_effects_audit(fx, "report.reviewed", r->agency, NULL, "reviewed", NULL);
+		g_string_append(done, "  The report is marked as reviewed.\n");
+	} else if (reviewed && !is_chair) {
+		g_string_append(done, "  Only the chair's review counts for the record; noted.\n");
+	}
+	if (high && !c->high_risk) {
+		c->high_risk = TRUE;
+		c->dirty = TRUE;
+		fx->changed = TRUE;
+		g_autofree char *who = g_strdup_printf("raised by %s", sender);
+		ch_effects_audit(fx, "conference.high_risk", c->ref, "no", "yes", who);
+		const char *to = c->practice_manager ? c->practice_manager : ctx->cp_coordinator;
+		if (to) {
+			g_autofree char *key = g_strdup_printf("highrisk:%s:%" G_GINT64_FORMAT, c->ref, r->id);
+			ChIntent *i = ch_effects_intent(fx, "high_risk_alert", to, NULL, key);
+			i->urgent = TRUE;
+			report_vars(i, c, r);
+			ch_intent_set(i, "raised_by", sender);
+		}
+		g_string_append(done, "  The conference is flagged as high risk and the practice "
+		                      "manager has been alerted.\n");
+	} else if (high) {
+		g_string_append(done, "  The conference was already flagged as high risk.\n");
+	}
+	g_autofree char *key = g_strdup_printf("tr:%s:%s:%s", c->ref, sender, ctx->event_id);
+	ChIntent *i = ch_effects_intent(fx, "transcript", sender, NULL, key);
+	i->in_reply = TRUE;
+	ch_engine_base_vars(i, c);
+	g_autofree char *about = g_strdup_printf("the report from %s", r->agency);
+	ch_intent_set(i, "about", about);
+	ch_intent_set(i, "done", done->str);
+	g_string_free(done, TRUE);
+	return CH_REPLY_APPLIED;
+}
+
+gboolean ch_engine_report_due(ChCase *c, ChReport *r, const ChEngineCtx *ctx, ChEffects *fx)
+{
+	g_autofree char *now = ch_clock_format(ctx->now);
+	GDate today, due;
+	ch_clock_local_date(ctx->now, &today);
+	ch_clock_parse_date(r->due, &due);
+	r->dirty = TRUE;
+	g_clear_pointer(&r->next_at, g_free);
+	if (!strcmp(r->state, "awaited") && g_date_compare(&today, &due) <= 0) {
+		if (r->reminded_at) {
+			r->next_at = ch_engine_after_due(ctx, &due);
+			return FALSE;
+		}
+		ch_set_str(&r->reminded_at, now);
+		r->next_at = ch_engine_after_due(ctx, &due);
+		ch_effects_audit(fx, "report.reminded", r->agency, NULL, NULL, NULL);
+		for (guint q = 0; q < c->attendees->len; q++) {
+			ChAttendee *b = c->attendees->pdata[q];
+			if (b->agency_id == r->agency_id)
+				tell(fx, "report_reminder", c, r, b->email, "report", "reminder");
+		}
+		fx->changed = TRUE;
+		return TRUE;
+	}
+	if (!strcmp(r->state, "awaited")) {
+		ch_set_str(&r->state, "missing");
+		ch_set_str(&r->missing_at, now);
+		if (r->attendee) {
+			ch_set_str(&r->attendee->report, "missing");
+			r->attendee->dirty = TRUE;
+		}
+		c->minutes_missing_info++;
+		c->dirty = TRUE;
+		fx->changed = TRUE;
+		ch_effects_audit(fx, "report.missing", r->agency, "awaited", "missing",
+		                 "not received by the due date; the minutes may note missing information");
+		tell(fx, "report_missing_chair", c, r, c->chair_email, NULL, "missing");
+		const char *lead = r->attendee ? (r->attendee->lead_email ? r->attendee->lead_email
+		                                                         : r->attendee->slo_email)
+		                               : NULL;
+		tell(fx, "report_missing_agency", c, r, lead, "report", "missing");
+		for (const char *const *m = ctx->cp_managers; m && *m; m++)
+			tell(fx, "report_missing_agency", c, r, *m, NULL, "missing");
+		return TRUE;
+	}
+	if (!strcmp(r->state, "received") && !r->reviewed_at && !r->review_reminded_at) {
+		ch_set_str(&r->review_reminded_at, now);
+		fx->changed = TRUE;
+		ch_effects_audit(fx, "report.review_reminded", r->agency, NULL, NULL,
+		                 "not marked reviewed within the time allowed");
+		tell(fx, "report_review_reminder", c, r, c->chair_email, "review", "review-reminder");
+		return TRUE;
+	}
+	return FALSE;
+}
+
+void ch_engine_conference_added(ChCase *c, const ChEngineCtx *ctx)
+{
+	g_autoptr(GDateTime) held = ch_clock_parse(c->held);
+	g_autoptr(GDateTime) by = g_date_time_add_hours(held, ctx->rules->list_within_hours);
+	g_free(c->next_at);
+	c->next_at = ch_clock_key(by);
+}
+
+gboolean ch_engine_conference_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
+{
+	c->dirty = TRUE;
+	g_clear_pointer(&c->next_at, g_free);
+	if (strcmp(c->state, "held") || !ctx->admin)
+		return FALSE;
+	g_autofree char *now = ch_clock_format(ctx->now);
+	GDate today;
+	ch_clock_local_date(ctx->now, &today);
+	/* Again the next working day, until the list goes. */
+	c->next_at = ch_engine_after_due(ctx, &today);
+	ch_set_str(&c->list_reminded_at, now);
+	fx->changed = TRUE;
+	g_autofree char *day = ch_date_format(&today);
+	ch_effects_audit(fx, "list.overdue", c->ref, NULL, NULL,
+	                 "the distribution list has not been sent to the chair");
+	g_autofree char *key = g_strdup_printf("list-overdue:%s:%s", c->ref, day);
+	ChIntent *i = ch_effects_intent(fx, "list_overdue", ctx->admin, NULL, key);
+	ch_engine_base_vars(i, c);
+	return TRUE;
+}
