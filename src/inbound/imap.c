@@ -58,6 +58,7 @@ struct ChImap {
 	gboolean have_processed; /* the folder is known to exist */
 	gboolean have_quarantine;
 	gboolean warned_no_uidplus;
+	guint idle_failures; /* IDLE refused to start this many times in a row */
 
 	char *token; /* the last token the command printed, reused until refused */
 };
@@ -274,6 +275,13 @@ static gboolean login(ChImap *m, GError **error)
 	if (m->user == NULL) {
 		disconnect(m);
 		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "imap: no user configured");
+		return FALSE;
+	}
+	if (!use_oauth2(m) && m->password_file == NULL) {
+		disconnect(m);
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "imap: user %s has no password_file, oauth2_token_file or "
+		            "oauth2_token_command", m->user);
 		return FALSE;
 	}
 	if (!use_oauth2(m)) {
@@ -680,11 +688,10 @@ static gboolean handle_uid(ChImap *m, guint32 uid, ChIntakeFunc fn, gpointer dat
 			return TRUE;
 		}
 		if (!f.has_body) {
+			/* Stopping here would stop the whole mailbox behind one odd message. */
 			mailimap_fetch_list_free(result);
-			g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY,
-			            "UID FETCH %u in %s: the server sent no body", uid, m->mailbox);
-			disconnect(m);
-			return FALSE;
+			g_warning("imap: %s: the server sent no body; left in %s", where, m->mailbox);
+			return TRUE;
 		}
 		static const guint8 empty[1] = { 0 };
 		res = fn(data, where, f.body != NULL ? (const guint8 *)f.body : empty, f.body_len, 0,
@@ -728,8 +735,11 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 	guint count = 0;
 	if (count_r != NULL)
 		*count_r = 0;
-	if (m->imap == NULL && !imap_connect(m, error))
+	/* A connection that did not get as far as logged in is no use to the next sweep. */
+	if (m->imap == NULL && !imap_connect(m, error)) {
+		disconnect(m);
 		return FALSE;
+	}
 
 	/* SELECT every sweep: it is what tells us UIDVALIDITY, and it resynchronises. */
 	m->selected = FALSE;
@@ -749,6 +759,7 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
 		            "UIDVALIDITY of %s changed from %u to %u: stopped", m->mailbox,
 		            known_validity, validity);
+		m->selected = FALSE; /* and no IDLE on it either */
 		return FALSE;
 	}
 	if (!known && m->state.set != NULL) {
@@ -787,6 +798,11 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 
 /* ---- waiting --------------------------------------------------------------------------- */
 
+/* libetpan 1.9.4 waits out the whole stream timeout, then fails, when a server sends any
+ * untagged data before "+ idling" (upstream issue #393). After this many failed starts in a
+ * row the driver stops asking and sleeps instead: the sweeps still find every message. */
+#define IDLE_MAX_FAILURES 3
+
 static gboolean stopped(volatile gint *stop)
 {
 	return stop != NULL && g_atomic_int_get(stop) != 0;
@@ -809,15 +825,21 @@ gboolean ch_imap_wait(ChImap *m, guint seconds, volatile gint *stop, GError **er
 
 	/* IDLE only on a live, selected connection: after a failed sweep the caller is backing
 	 * off, and waiting must not reconnect behind its back. */
-	if (m->imap == NULL || !m->selected || !m->idle || !m->can_idle) {
+	if (m->imap == NULL || !m->selected || !m->idle || !m->can_idle ||
+	    m->idle_failures >= IDLE_MAX_FAILURES) {
 		sleep_until(deadline, stop);
 		return TRUE;
 	}
 	deadline = MIN(deadline, start + (gint64)IDLE_MAX_S * G_USEC_PER_SEC);
 
 	int r = mailimap_idle(m->imap);
-	if (r != MAILIMAP_NO_ERROR)
+	if (r != MAILIMAP_NO_ERROR) {
+		if (++m->idle_failures == IDLE_MAX_FAILURES)
+			g_warning("imap: IDLE on %s failed %d times in a row; polling instead",
+			          m->host, IDLE_MAX_FAILURES);
 		return fail(m, r, CH_ERROR_TEMPORARY, error, "IDLE in %s", m->mailbox);
+	}
+	m->idle_failures = 0;
 
 	/* libetpan may already hold the server's news in its buffer, read together with
 	 * "+ idling": poll() on the socket would never see it (libraries.md B1.8). */

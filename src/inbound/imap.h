@@ -32,8 +32,14 @@ typedef struct {
 
 ChImap *ch_imap_new(const ChImapConfig *cfg, gsize max_message_size, const ChImapState *state);
 void ch_imap_free(ChImap *m);
-/* One sweep. *count_r: messages handed to intake. */
+/* One sweep. *count_r: messages handed to intake. `where` is "imap:MAILBOX/UIDVALIDITY/UID";
+ * raw is NULL (and len 0) only for a message over max_message_size, whose size is then in
+ * size_if_not_fetched. The bytes belong to the driver: copy what must outlive the call.
+ * A failure after some messages were handled keeps their moves; *count_r counts them. */
 gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r, GError **error);
 /* Waits for new mail with IDLE (or sleeps without it) for at most `seconds`, returning early
- * when *stop becomes non-zero (checked at least every 250 ms) or the server says something. */
+ * when *stop becomes non-zero (checked at least every 250 ms) or the server says something.
+ * It never connects: IDLE needs the live, selected connection a successful sweep leaves;
+ * otherwise it sleeps. IDLE is a wake-up only: sweep after every return. A connection lost
+ * while idling is CH_ERROR_TEMPORARY, and the next sweep reconnects. */
 gboolean ch_imap_wait(ChImap *m, guint seconds, volatile gint *stop, GError **error);

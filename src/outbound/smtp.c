@@ -146,9 +146,13 @@ ChSmtp *ch_smtp_new(const ChSmtpConfig *cfg, GError **error)
 		curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->ca_file);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* The network timeout is for silence: connecting, or any stretch without a byte either
+	 * way (a server that stops answering). The whole transaction gets ten times as long,
+	 * so that a large report on a slow line still goes, but nothing hangs for ever. */
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
-	/* The whole transaction; a big message on a slow line is still far under this. */
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout * 5);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, timeout);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout * 10);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, s->errbuf);
 	curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);

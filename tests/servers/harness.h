@@ -57,12 +57,22 @@ static G_GNUC_UNUSED void ch_servers_crash(int sig)
 	raise(sig);
 }
 
+/* A test that hangs (a server that never answers, a library stuck in a loop) is killed
+ * after `seconds` instead of stalling the whole suite; its servers are stopped first.
+ * 0 disarms it. */
+static G_GNUC_UNUSED void ch_servers_watchdog(unsigned seconds)
+{
+	alarm(seconds);
+}
+
 static G_GNUC_UNUSED void ch_servers_note(const char *dir, gboolean running)
 {
 	static gboolean handlers;
 	if (!handlers) {
-		/* SIGTRAP: GLib's fatal log messages end in G_BREAKPOINT(). */
-		int sigs[] = { SIGABRT, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTERM, SIGINT };
+		/* SIGTRAP: GLib's fatal log messages end in G_BREAKPOINT(). SIGALRM: the
+		 * watchdog of ch_servers_watchdog(). */
+		int sigs[] = { SIGABRT, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTERM, SIGINT,
+			       SIGALRM };
 		for (guint i = 0; i < G_N_ELEMENTS(sigs); i++)
 			signal(sigs[i], ch_servers_crash);
 		handlers = TRUE;

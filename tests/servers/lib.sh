@@ -82,14 +82,11 @@ stop_pid() {
 	return 0
 }
 
-# cert DIR NAME SUBJECT_CN SAN KEYTYPE [CA_NAME]: a key (rsa or ec) and certificate; signed
-# by CA_NAME's key, or self-signed without one.
+# cert DIR NAME SUBJECT_CN SAN [CA_NAME]: a P-256 key and certificate; signed by CA_NAME's
+# key, or self-signed without one.
 cert() {
-	local d=$1 name=$2 cn=$3 san=$4 ca=${6:-} key
-	case $5 in
-	rsa) key="-newkey rsa:2048" ;;
-	*) key="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1" ;;
-	esac
+	local d=$1 name=$2 cn=$3 san=$4 ca=${5:-}
+	local key="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1"
 	if [ -z "$ca" ]; then
 		openssl req -x509 $key -nodes \
 			-keyout "$d/$name.key" -out "$d/$name.pem" -days 30 -subj "/CN=$cn" \
@@ -127,20 +124,22 @@ setup() {
 		-addext "basicConstraints=critical,CA:TRUE" \
 		-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null || die "openssl failed"
 	chmod 600 "$t/ca.key"
-	cert "$t" server localhost "DNS:localhost,IP:127.0.0.1" ec ca
-	cert "$t" wrongname wrong.example.test "DNS:wrong.example.test" ec ca
-	cert "$t" untrusted localhost "DNS:localhost,IP:127.0.0.1,IP:127.0.0.2" ec
+	cert "$t" server localhost "DNS:localhost,IP:127.0.0.1" ca
+	cert "$t" wrongname wrong.example.test "DNS:wrong.example.test" ca
+	cert "$t" untrusted localhost "DNS:localhost,IP:127.0.0.1,IP:127.0.0.2"
 
 	: >"$d/dovecot/passwd"
 	for u in $USERS; do
 		echo "$u:{PLAIN}test-password-$u" >>"$d/dovecot/passwd"
 		printf 'test-password-%s\n' "$u" >"$d/secrets/$u.password"
+		# Sieve keeps its vacation "already answered" records in the home folder.
+		mkdir -p "$d/home/$u"
 	done
 	chmod 600 "$d/secrets"/*
 	# Dovecot's auth process reads the passwd-file as the dovecot user.
 	chown root:dovecot "$d/dovecot/passwd"
 	chmod 640 "$d/dovecot/passwd"
-	chown dovecot:dovecot "$d/mail" "$d/home" "$d/sieve"
+	chown -R dovecot:dovecot "$d/mail" "$d/home" "$d/sieve"
 
 	cat >"$d/dovecot/dovecot.conf" <<EOF
 # Written by tests/servers/start for one test run.
