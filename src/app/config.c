@@ -5,6 +5,12 @@
 
 #include "util/error.h"
 
+/* Used when the config does not list its own: an immediate-safety alert must never be off
+ * because a key was left out. */
+#define SAFETY_WORDS                                                                          \
+	"immediate danger;not safe tonight;immediate risk;at risk of serious harm now;"           \
+	"disclosed abuse today;police protection"
+
 static const char default_text[] =
 	"# chaser configuration. Relative paths are taken from this file's folder.\n"
 	"# Secrets never go in this file: name a file that holds them (mode 0600).\n"
@@ -53,8 +59,7 @@ static const char default_text[] =
 	"[safety]\n"
 	"# words that mean a child may not be safe now: any message holding one alerts the\n"
 	"# CP coordinator at once\n"
-	"words = immediate danger;not safe tonight;immediate risk;at risk of serious harm now;"
-	"disclosed abuse today;police protection\n"
+	"words = " SAFETY_WORDS "\n"
 	"\n"
 	"[inbound]\n"
 	"# maildir (the embedded default) or imap\n"
@@ -162,9 +167,9 @@ static gboolean get_bool(Reader *r, const char *group, const char *key, gboolean
 	return def;
 }
 
-static char **get_list(Reader *r, const char *group, const char *key)
+static char **get_list(Reader *r, const char *group, const char *key, const char *def)
 {
-	g_autofree char *v = get_str(r, group, key, "");
+	g_autofree char *v = get_str(r, group, key, def);
 	char **parts = g_strsplit(v, ";", -1);
 	GPtrArray *out = g_ptr_array_new();
 	for (char **p = parts; *p; p++) {
@@ -234,12 +239,12 @@ ChConfig *ch_config_load(const char *path, GError **error)
 	c->cp_coordinator = get_str(&r, "people", "cp_coordinator", NULL);
 	c->lead_safeguarding_manager = get_str(&r, "people", "lead_safeguarding_manager", NULL);
 	c->qasg = get_str(&r, "people", "qasg", NULL);
-	c->cp_managers = get_list(&r, "people", "cp_managers");
+	c->cp_managers = get_list(&r, "people", "cp_managers", "");
 
 	c->hours_start = get_hhmm(&r, "hours", "start", "09:00");
 	c->hours_end = get_hhmm(&r, "hours", "end", "17:00");
-	c->closures = get_list(&r, "hours", "closures");
-	c->safety_words = get_list(&r, "safety", "words");
+	c->closures = get_list(&r, "hours", "closures", "");
+	c->safety_words = get_list(&r, "safety", "words", SAFETY_WORDS);
 
 	c->inbound = get_str(&r, "inbound", "type", "maildir");
 	c->maildir = get_path(&r, d, "inbound", "maildir", "spool/inbox");

@@ -1,5 +1,6 @@
 #include "support/harness.h"
 
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,4 +285,41 @@ JsonObject *h_escalation(JsonNode *show, int n)
 const char *h_str(JsonObject *o, const char *member)
 {
 	return json_object_get_string_member_with_default(o, member, NULL);
+}
+
+GPtrArray *h_audit(Harness *h, const char *ref)
+{
+	g_autofree char *db = g_build_filename(h->dir, "spool", "chaser.db", NULL);
+	sqlite3 *sq;
+	g_assert_cmpint(sqlite3_open_v2(db, &sq, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+	sqlite3_stmt *st;
+	g_assert_cmpint(sqlite3_prepare_v2(sq,
+	                                   "SELECT a.what, a.object, a.old, a.new, a.detail, a.source"
+	                                   " FROM audit a JOIN conference c ON c.id = a.conference_id"
+	                                   " WHERE c.ref = ? ORDER BY a.id",
+	                                   -1, &st, NULL),
+	                ==, SQLITE_OK);
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *f[6];
+		for (int i = 0; i < 6; i++) {
+			f[i] = (const char *)sqlite3_column_text(st, i);
+			f[i] = f[i] ? f[i] : "";
+		}
+		g_ptr_array_add(out, g_strjoin("|", f[0], f[1], f[2], f[3], f[4], f[5], NULL));
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(sq);
+	return out;
+}
+
+guint h_audit_count(Harness *h, const char *ref, const char *what)
+{
+	g_autoptr(GPtrArray) all = h_audit(h, ref);
+	g_autofree char *prefix = g_strdup_printf("%s|", what);
+	guint n = 0;
+	for (guint i = 0; i < all->len; i++)
+		n += g_str_has_prefix(all->pdata[i], prefix);
+	return n;
 }

@@ -58,3 +58,8 @@ void h_story_setup(Harness *h);
 /* JSON helpers */
 JsonObject *h_escalation(JsonNode *show, int n);  /* the escalation of line n, or NULL */
 const char *h_str(JsonObject *o, const char *member);
+
+/* The audit trail of one conference, oldest first, each "what|object|old|new|detail|source". */
+GPtrArray *h_audit(Harness *h, const char *ref);
+/* How many audit rows of a conference have this `what`. */
+guint h_audit_count(Harness *h, const char *ref, const char *what);
