@@ -522,6 +522,41 @@ static void test_corpora_through_poll(void)
 	g_assert_cmpuint(total, >, n - 5);
 }
 
+/* An SLO's out-of-office is recorded against the escalation with its return date, shown to
+ * admin, never answered and never taken as their reply. */
+static void test_slo_out_of_office_shown_not_answered(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	deliver_fixture(h, "tests/data/replies/gmail.eml", "chair.eml");
+	h_run(h, "2026-11-24T09:10", "poll", NULL);
+	h_run(h, "2026-11-24T09:10", "flush", NULL);
+	g_autofree char *esc = h_mail(h, "escalation", H_SCHOOL_SLO);
+	g_autofree char *token = h_token(esc);
+	g_autofree char *msgid = h_msgid(esc);
+	g_autofree char *ooo = g_strdup_printf(
+		"From: Mr Owen Pike <" H_SCHOOL_SLO ">\nTo: <safeguarding+%s@council.example>\n"
+		"Subject: Automatic reply: [CP-2026-0042] Escalation: your response is needed\n"
+		"Message-ID: <ooo1@brookfield.example.net>\nIn-Reply-To: <%s>\n"
+		"Auto-Submitted: auto-replied\nX-Auto-Response-Suppress: All\n\n"
+		"I am out of the office and will be back on Monday 7 December.\n",
+		token, msgid);
+	h_deliver(h, "ooo", ooo);
+	guint before = h_count_mail(h, "transcript", NULL) + h_count_mail(h, "not_understood", NULL);
+	g_assert_cmpint(h_run(h, "2026-11-24T11:00", "poll", NULL), ==, 0);
+	h_run(h, "2026-11-24T11:00", "flush", NULL);
+	g_assert_cmpuint(h_count_mail(h, "transcript", NULL) + h_count_mail(h, "not_understood", NULL),
+	                 ==, before);
+	g_assert_cmpuint(h_count_mail(h, "escalation_response", NULL), ==, 0);
+	g_autoptr(JsonNode) show = h_json(h, NULL, "show", H_REF, NULL);
+	JsonObject *e2 = h_escalation(show, 2);
+	g_assert_cmpstr(h_str(e2, "state"), ==, "open");
+	g_assert_nonnull(h_str(e2, "auto_reply"));
+	g_assert_nonnull(strstr(h_str(e2, "auto_reply"), "7 December"));
+	g_assert_cmpint(h_run(h, NULL, "show", H_REF, NULL), ==, 0);
+	g_assert_nonnull(strstr(h->out, "automatic reply"));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -549,6 +584,8 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/flow/slo-reply/free-text-asks-the-chair", test_slo_free_text_asks_the_chair);
 	g_test_add_func("/flow/slo-reply/not-resolved-climbs", test_slo_not_resolved_climbs);
+	g_test_add_func("/flow/slo-reply/out-of-office-shown-not-answered",
+	                test_slo_out_of_office_shown_not_answered);
 	for (guint i = 0; i < G_N_ELEMENTS(cli_cases); i++) {
 		g_autofree char *name = g_strdup_printf("/flow/cli/refuses-%s", cli_cases[i].name);
 		g_test_add_data_func(name, &cli_cases[i], test_cli_refuses_bad_input);

@@ -25,7 +25,25 @@ static void json_int(JsonBuilder *b, const char *key, gint64 v)
 	json_builder_add_int_value(b, v);
 }
 
-static void escalation_json(JsonBuilder *b, const ChCase *c, const ChEscalation *e)
+/* The newest automatic reply (out-of-office) recorded against an escalation, with its
+ * return date when the reply gave one; NULL when none came. */
+static char *auto_reply_of(ChApp *app, const ChEscalation *e)
+{
+	g_autofree char *obj = g_strdup_printf("escalation %" G_GINT64_FORMAT, e->id);
+	sqlite3_stmt *st = ch_store_query(app->store, NULL,
+	                                  "SELECT at, detail FROM audit WHERE what = 'message.automatic'"
+	                                  " AND object = ? ORDER BY id DESC LIMIT 1",
+	                                  "s", obj);
+	char *out = NULL;
+	if (st && ch_store_step(app->store, st, NULL)) {
+		g_autofree char *when = cli_when((const char *)sqlite3_column_text(st, 0));
+		out = g_strdup_printf("%s: %s", when, sqlite3_column_text(st, 1));
+		sqlite3_reset(st);
+	}
+	return out;
+}
+
+static void escalation_json(ChApp *app, JsonBuilder *b, const ChCase *c, const ChEscalation *e)
 {
 	json_builder_begin_object(b);
 	json_int(b, "id", e->id);
@@ -50,10 +68,13 @@ static void escalation_json(JsonBuilder *b, const ChCase *c, const ChEscalation 
 	json_str(b, "response", e->response);
 	json_str(b, "outcome", e->outcome);
 	json_str(b, "closed", e->closed_at);
+	g_autofree char *auto_reply = auto_reply_of(app, e);
+	json_str(b, "auto_reply", auto_reply);
 	json_builder_end_object(b);
 }
 
-static void escalation_text(const ChCase *c, const ChEscalation *e, gboolean with_ref)
+static void escalation_text(ChApp *app, const ChCase *c, const ChEscalation *e,
+                            gboolean with_ref)
 {
 	g_autofree char *why = ch_reasons_describe(e->reasons);
 	g_autofree char *due = cli_long_date(e->due);
@@ -73,6 +94,9 @@ static void escalation_text(const ChCase *c, const ChEscalation *e, gboolean wit
 		       e->chasers ? " (chased)" : "");
 		if (e->response)
 			printf("      answer so far: %s\n", e->response);
+		g_autofree char *auto_reply = auto_reply_of(app, e);
+		if (auto_reply)
+			printf("      automatic reply %s\n", auto_reply);
 	}
 }
 
@@ -135,7 +159,7 @@ static void show_text(ChApp *app, const ChCase *c)
 	if (!c->escalations->len)
 		printf("  none\n");
 	for (guint i = 0; i < c->escalations->len; i++)
-		escalation_text(c, c->escalations->pdata[i], FALSE);
+		escalation_text(app, c, c->escalations->pdata[i], FALSE);
 	GError *e = NULL;
 	sqlite3_stmt *st = ch_store_query(app->store, &e,
 	                                  "SELECT detail, created_at FROM task WHERE conference_id = ?"
@@ -213,7 +237,7 @@ static JsonNode *case_json(ChApp *app, const ChCase *c)
 	json_builder_set_member_name(b, "escalations");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < c->escalations->len; i++)
-		escalation_json(b, c, c->escalations->pdata[i]);
+		escalation_json(app, b, c, c->escalations->pdata[i]);
 	json_builder_end_array(b);
 	json_builder_set_member_name(b, "tasks");
 	json_builder_begin_array(b);
@@ -314,9 +338,9 @@ int cmd_escalations(int argc, char **argv)
 				continue;
 			shown++;
 			if (json)
-				escalation_json(b, c, x);
+				escalation_json(app, b, c, x);
 			else
-				escalation_text(c, x, TRUE);
+				escalation_text(app, c, x, TRUE);
 		}
 	}
 	json_builder_end_array(b);

@@ -109,9 +109,11 @@ static gboolean handle_auto(Ctx *x, const ChMessage *m, GError **error)
 	g_autofree char *detail = g_strdup_printf("%s%s%s", m->class_reason ? m->class_reason : "",
 	                                          m->auto_return_date ? "; back " : "",
 	                                          m->auto_return_date ? m->auto_return_date : "");
-	g_autofree char *obj = match.object_id ? g_strdup_printf("escalation %" G_GINT64_FORMAT,
-	                                                         match.object_id)
-	                                       : NULL;
+	gboolean about_escalation = match.purpose && (!strcmp(match.purpose, "escalation") ||
+	                                              !strcmp(match.purpose, "confirm"));
+	g_autofree char *obj = about_escalation ? g_strdup_printf("escalation %" G_GINT64_FORMAT,
+	                                                          match.object_id)
+	                                        : NULL;
 	gboolean ok = ch_store_audit(x->app->store, x->now_s, conf, x->source, "message.automatic",
 	                             obj, NULL, m->from_addr, detail, error) &&
 	              set_message(x, "handled", "automatic", conf, detail, error);
