@@ -52,17 +52,17 @@ ChApp *cli_open(void)
 		ch_clock_set_fixed(t);
 	}
 	ChApp *app = ch_app_open(cli_global.config, &e);
-	if (!app) {
+	if (!app)
 		cli_error(e);
-		g_error_free(e);
-	}
 	return app;
 }
 
-int cli_error(const GError *e)
+int cli_error(GError *e)
 {
 	fprintf(stderr, "chaser: %s\n", e ? e->message : "failed");
-	return e && e->domain == CH_ERROR && e->code == CH_ERROR_USAGE ? CLI_FAIL : CLI_FAIL;
+	if (e)
+		g_error_free(e);
+	return CLI_FAIL;
 }
 
 int cli_fail(const char *fmt, ...)

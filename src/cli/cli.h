@@ -21,8 +21,8 @@ gboolean cli_parse(int *argc, char ***argv, const char *usage, const char *summa
                    const GOptionEntry *entries);
 /* Opens the app from -c and applies --now; prints the error and returns NULL on failure. */
 ChApp *cli_open(void);
-/* One line on stderr: "chaser: ..." and the exit code that fits the error. */
-int cli_error(const GError *e);
+/* One line on stderr, "chaser: ...", then frees the error; returns the exit code (1). */
+int cli_error(GError *e);
 int cli_fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 int cli_usage(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 void cli_print_json(JsonNode *node);

@@ -88,9 +88,7 @@ int cmd_poll(int argc, char **argv)
 	if (in.imap)
 		ch_imap_free(in.imap);
 	if (!ok) {
-		int rc = cli_error(e);
-		g_error_free(e);
-		return rc;
+		return cli_error(e);
 	}
 	if (in.imap)
 		printf("%u messages handled\n", counts.seen);
@@ -114,9 +112,7 @@ int cmd_tick(int argc, char **argv)
 	ChTickCounts counts = { 0 };
 	GError *e = NULL;
 	if (!ch_tick(app, now, &counts, &e)) {
-		int rc = cli_error(e);
-		g_error_free(e);
-		return rc;
+		return cli_error(e);
 	}
 	if (counts.held)
 		printf("outside working hours: chasers wait\n");
@@ -138,9 +134,7 @@ int cmd_flush(int argc, char **argv)
 	gboolean ok = ch_outbox_flush(app, now, &counts, &e);
 	printf("%u sent, %u to retry, %u failed\n", counts.sent, counts.retrying, counts.failed);
 	if (!ok) {
-		int rc = cli_error(e);
-		g_error_free(e);
-		return rc;
+		return cli_error(e);
 	}
 	return CLI_OK;
 }

@@ -24,9 +24,7 @@ int cmd_init(int argc, char **argv)
 	g_autoptr(GString) report = g_string_new(NULL);
 	GError *e = NULL;
 	if (!ch_app_init_files(cli_global.config, report, &e)) {
-		int rc = cli_error(e);
-		g_error_free(e);
-		return rc;
+		return cli_error(e);
 	}
 	printf("%s", report->len ? report->str : "everything is already in place; nothing changed\n");
 	return CLI_OK;
@@ -43,9 +41,7 @@ static int finish(ChApp *app, GError *e)
 {
 	if (e) {
 		ch_store_rollback(app->store);
-		int rc = cli_error(e);
-		g_error_free(e);
-		return rc;
+		return cli_error(e);
 	}
 	return CLI_OK;
 }

@@ -275,9 +275,7 @@ int cmd_show(int argc, char **argv)
 	GError *e = NULL;
 	g_autoptr(ChCase) c = ch_store_case_load(app->store, argv[1], &e);
 	if (!c) {
-		int rc = cli_error(e);
-		g_error_free(e);
-		return rc;
+		return cli_error(e);
 	}
 	if (json) {
 		JsonNode *n = case_json(app, c);
@@ -318,9 +316,7 @@ int cmd_escalations(int argc, char **argv)
 		g_array_append_val(ids, id);
 	}
 	if (e) {
-		int rc = cli_error(e);
-		g_error_free(e);
-		return rc;
+		return cli_error(e);
 	}
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_array(b);
@@ -328,9 +324,7 @@ int cmd_escalations(int argc, char **argv)
 	for (guint i = 0; i < ids->len; i++) {
 		g_autoptr(ChCase) c = ch_store_case_load_id(app->store, g_array_index(ids, gint64, i), &e);
 		if (!c) {
-			int rc = cli_error(e);
-			g_error_free(e);
-			return rc;
+			return cli_error(e);
 		}
 		for (guint k = 0; k < c->escalations->len; k++) {
 			ChEscalation *x = c->escalations->pdata[k];
@@ -402,9 +396,7 @@ int cmd_outbox(int argc, char **argv)
 	}
 	json_builder_end_array(b);
 	if (e) {
-		int rc = cli_error(e);
-		g_error_free(e);
-		return rc;
+		return cli_error(e);
 	}
 	if (json) {
 		g_autoptr(JsonNode) root = json_builder_get_root(b);
@@ -468,9 +460,7 @@ int cmd_triage(int argc, char **argv)
 	}
 	json_builder_end_array(b);
 	if (e) {
-		int rc = cli_error(e);
-		g_error_free(e);
-		return rc;
+		return cli_error(e);
 	}
 	if (json) {
 		g_autoptr(JsonNode) root = json_builder_get_root(b);
@@ -498,9 +488,7 @@ static int triage_decide(int argc, char **argv, gboolean release)
 		return CLI_FAIL;
 	GError *e = NULL;
 	if (!ch_intake_decide(app, (gint64)id, release, &e)) {
-		int rc = cli_error(e);
-		g_error_free(e);
-		return rc;
+		return cli_error(e);
 	}
 	printf("triage %" G_GUINT64_FORMAT " %s\n", id, release ? "released and applied" : "dropped");
 	return CLI_OK;
