@@ -557,6 +557,36 @@ static void test_slo_out_of_office_shown_not_answered(void)
 	g_assert_nonnull(strstr(h->out, "automatic reply"));
 }
 
+/* A flood in is not a flood out: answers to one address, and admin's triage alerts, are
+ * limited per hour ([chaser] reply_limit, 10). Everything is still recorded. */
+static void test_replies_rate_limited(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	for (int i = 0; i < 15; i++) {
+		g_autofree char *name = g_strdup_printf("chair%d", i);
+		g_autofree char *body = g_strdup_printf("Thanks, will check later (%d)", i);
+		reply_to(h, name, "distribution_list", H_CHAIR, H_CHAIR, body);
+		g_autofree char *sname = g_strdup_printf("stranger%d", i);
+		g_autofree char *spam = g_strdup_printf(
+			"From: someone@elsewhere.example.com\nSubject: offer %d\nMessage-ID: <s%d@x>\n\n"
+			"Buy now\n", i, i);
+		h_deliver(h, sname, spam);
+	}
+	g_assert_cmpint(h_run(h, "2026-11-24T09:10", "poll", NULL), ==, 0);
+	h_run(h, "2026-11-24T09:10", "flush", NULL);
+	g_assert_cmpuint(h_count_mail(h, "not_understood", H_CHAIR), ==, 10);
+	g_assert_cmpuint(h_count_mail(h, "triage_alert", NULL), ==, 10);
+	g_autoptr(JsonNode) triage = h_json(h, NULL, "triage", NULL);
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(triage)), ==, 15);
+	g_assert_cmpuint(h_audit_count(h, H_REF, "mail.rate_limited"), ==, 5);
+	/* An hour later the limit has room again. */
+	reply_to(h, "chair-late", "distribution_list", H_CHAIR, H_CHAIR, "Still looking");
+	h_run(h, "2026-11-24T10:30", "poll", NULL);
+	h_run(h, "2026-11-24T10:30", "flush", NULL);
+	g_assert_cmpuint(h_count_mail(h, "not_understood", H_CHAIR), ==, 11);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -591,6 +621,7 @@ int main(int argc, char **argv)
 		g_test_add_data_func(name, &cli_cases[i], test_cli_refuses_bad_input);
 	}
 	g_test_add_func("/flow/cli/csv-import-all-or-nothing", test_csv_import_all_or_nothing);
+	g_test_add_func("/flow/limits/replies-rate-limited", test_replies_rate_limited);
 	g_test_add_func("/flow/cli/init-twice-changes-nothing", test_init_twice_changes_nothing);
 	g_test_add_func("/flow/corpora/every-message-handled-or-triaged", test_corpora_through_poll);
 	return g_test_run();

@@ -11,11 +11,16 @@
 #include "util/crashpoint.h"
 #include "util/error.h"
 
-/* Answers to people (transcripts, "not understood") are the only mail a stranger can make
- * chaser send; these kinds count against the per-address hourly limit. */
-static gboolean rate_limited_kind(const char *kind)
+/* The mail a stranger can make chaser send: answers to whoever wrote (transcripts, "not
+ * understood"), and admin's triage alerts. Each group is limited per address per hour, so a
+ * flood of mail in cannot become a flood of mail out. */
+static const char *rate_group(const char *kind)
 {
-	return !strcmp(kind, "transcript") || !strcmp(kind, "not_understood");
+	if (!strcmp(kind, "transcript") || !strcmp(kind, "not_understood"))
+		return "'transcript','not_understood'";
+	if (!strcmp(kind, "triage_alert"))
+		return "'triage_alert'";
+	return NULL;
 }
 
 static char *nonce(void)
@@ -34,18 +39,19 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 	g_autofree char *now_s = ch_clock_format(now);
 	if (ch_store_int(s, 0, "SELECT 1 FROM outbox WHERE event_key = ?", "s", in->event_key))
 		return TRUE; /* this event already has its message */
-	if (rate_limited_kind(in->template)) {
+	const char *group = rate_group(in->template);
+	if (group) {
 		g_autoptr(GDateTime) hour_ago = g_date_time_add_hours(now, -1);
 		g_autofree char *since = ch_clock_format(hour_ago);
-		gint64 n = ch_store_int(s, 0,
-		                        "SELECT count(*) FROM outbox WHERE rcpt = ?"
-		                        " AND julianday(created_at) > julianday(?)"
-		                        " AND kind IN ('transcript','not_understood')",
-		                        "ss", in->to, since);
+		g_autofree char *sql = g_strdup_printf("SELECT count(*) FROM outbox WHERE rcpt = ?"
+		                                       " AND julianday(created_at) > julianday(?)"
+		                                       " AND kind IN (%s)",
+		                                       group);
+		gint64 n = ch_store_int(s, 0, sql, "ss", in->to, since);
 		if (n >= app->cfg->reply_limit)
 			return ch_store_audit(s, now_s, c ? c->id : 0, source, "mail.rate_limited",
 			                      in->template, NULL, NULL,
-			                      "answer not sent: too many to one address this hour", error);
+			                      "not sent: too many to one address this hour", error);
 	}
 	g_autofree char *token = NULL;
 	if (in->purpose) {

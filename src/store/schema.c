@@ -197,25 +197,35 @@ static int user_version(sqlite3 *db)
 
 gboolean ch_schema_migrate(sqlite3 *db, GError **error)
 {
-	int have = user_version(db);
 	int want = ch_schema_latest();
-	if (have < 0 || have > want) {
-		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
-		            "database schema version %d is newer than this chaser knows (%d)", have,
-		            want);
-		return FALSE;
-	}
-	for (int v = have; v < want; v++) {
-		g_autofree char *sql = g_strdup_printf(
-			"BEGIN IMMEDIATE; %s; PRAGMA user_version=%d; COMMIT;", migrations[v], v + 1);
+	/* Each step re-reads the version under the write lock: two processes opening a new
+	 * database at once must not both apply the same migration. */
+	for (;;) {
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+			g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "database busy: %s",
+			            sqlite3_errmsg(db));
+			return FALSE;
+		}
+		int have = user_version(db);
+		if (have < 0 || have > want) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+			            "database schema version %d is newer than this chaser knows (%d)", have,
+			            want);
+			return FALSE;
+		}
+		if (have == want)
+			return sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+		g_autofree char *sql = g_strdup_printf("%s; PRAGMA user_version=%d;", migrations[have],
+		                                       have + 1);
 		char *msg = NULL;
-		if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
 			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "database migration %d failed: %s",
-			            v + 1, msg ? msg : "unknown error");
+			            have + 1, msg ? msg : "unknown error");
 			sqlite3_free(msg);
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			return FALSE;
 		}
 	}
-	return TRUE;
 }

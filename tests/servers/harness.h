@@ -352,3 +352,97 @@ static G_GNUC_UNUSED gboolean ch_servers_log_has(ChServers *s, const char *log_k
 	}
 	return FALSE;
 }
+
+/* How many lines of the named log contain every one of the given strings (NULL-terminated):
+ * for "did a new line of this kind appear since", where the servers' own start-up probes
+ * already wrote one. */
+static G_GNUC_UNUSED guint ch_servers_log_count(ChServers *s, const char *log_key, ...)
+{
+	g_autofree char *text = NULL;
+	if (!g_file_get_contents(ch_servers_env(s, log_key), &text, NULL, NULL))
+		return 0;
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	guint n = 0;
+	for (char **l = lines; *l; l++) {
+		va_list ap;
+		va_start(ap, log_key);
+		gboolean all = TRUE;
+		const char *want;
+		while ((want = va_arg(ap, const char *)) != NULL)
+			if (strstr(*l, want) == NULL)
+				all = FALSE;
+		va_end(ap);
+		n += all;
+	}
+	return n;
+}
+
+/* Sends `msg` (CRLF lines) as a mail client does: Dovecot's submission service with
+ * STARTTLS and AUTH PLAIN as `user` (a name in USERS), which relays it through OpenSMTPD.
+ * TRUE once the server accepted it; delivery follows a moment later. */
+static G_GNUC_UNUSED gboolean ch_servers_submit(ChServers *s, const char *user, const char *to,
+                                                const char *msg)
+{
+	static int n;
+	g_autofree char *file = g_strdup_printf("%s/submit-%d.eml", s->dir, ++n);
+	gsize len = strlen(msg);
+	if (len >= 2 && msg[len - 2] == '\r' && msg[len - 1] == '\n')
+		len -= 2;
+	g_assert_true(g_file_set_contents(file, msg, (gssize)len, NULL));
+	g_autofree char *server = g_strdup_printf("127.0.0.1:%s",
+	                                          ch_servers_env(s, "SUBMISSION_PORT"));
+	g_autofree char *data = g_strdup_printf("@%s", file);
+	g_autofree char *from = g_strdup_printf("%s@%s", user, ch_servers_env(s, "DOMAIN"));
+	g_autofree char *pw_key = g_strdup_printf("PASSWORD_%s", user);
+	const char *argv[] = { "swaks", "--server", server, "--tls", "--auth", "PLAIN",
+		               "--auth-user", user, "--auth-password", ch_servers_env(s, pw_key),
+		               "--from", from, "--to", to, "--data", data, "--silent", "2", NULL };
+	return ch_servers_run(argv, NULL);
+}
+
+/* Runs `smtpctl ARGS...` (NULL-terminated) against the test OpenSMTPD. Its control socket
+ * is at a fixed path inside the private mount namespace `start` made for it, so smtpctl runs
+ * in that namespace (nsenter). Output to *out (may be NULL). */
+static G_GNUC_UNUSED gboolean ch_servers_smtpctl(ChServers *s, char **out, ...)
+{
+	g_autofree char *pidfile = g_build_filename(s->dir, "smtpd", "smtpd.pid", NULL);
+	g_autofree char *pid = NULL;
+	if (!g_file_get_contents(pidfile, &pid, NULL, NULL))
+		return FALSE;
+	g_strstrip(pid);
+	GPtrArray *argv = g_ptr_array_new();
+	g_ptr_array_add(argv, "nsenter");
+	g_ptr_array_add(argv, "-t");
+	g_ptr_array_add(argv, pid);
+	g_ptr_array_add(argv, "-m");
+	g_ptr_array_add(argv, "smtpctl");
+	va_list ap;
+	va_start(ap, out);
+	const char *a;
+	while ((a = va_arg(ap, const char *)) != NULL)
+		g_ptr_array_add(argv, (char *)a);
+	va_end(ap);
+	g_ptr_array_add(argv, NULL);
+	gboolean ok = ch_servers_run((const char *const *)argv->pdata, out);
+	g_ptr_array_free(argv, TRUE);
+	return ok;
+}
+
+/* How many envelopes wait in OpenSMTPD's queue (e.g. while Dovecot's LMTP is down). */
+static G_GNUC_UNUSED guint ch_servers_smtpd_queued(ChServers *s)
+{
+	g_autofree char *out = NULL;
+	if (!ch_servers_smtpctl(s, &out, "show", "queue", NULL))
+		return 0;
+	guint n = 0;
+	for (const char *p = out; p && *p; p++)
+		n += *p == '\n';
+	return n;
+}
+
+/* Asks OpenSMTPD to try everything in its queue now, instead of at its next retry (the
+ * first comes about 10 s after a failure, later ones further apart). */
+static G_GNUC_UNUSED gboolean ch_servers_smtpd_retry_now(ChServers *s)
+{
+	return ch_servers_smtpctl(s, NULL, "schedule", "all", NULL);
+}
