@@ -3,7 +3,7 @@
 
 BUILD ?= build
 CC ?= cc
-PKGS := glib-2.0 gio-2.0 json-glib-1.0 gmime-3.0 sqlite3 libxml-2.0 libcurl gnutls
+PKGS := glib-2.0 gio-2.0 json-glib-1.0 gmime-3.0 sqlite3 libxml-2.0 libcurl gnutls xlsxwriter
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wno-unused-parameter \
 	-Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
@@ -62,12 +62,38 @@ check: test-deps
 check-asan: test-deps
 	$(MAKE) BUILD=build-asan SAN=1 WERROR=1 build-asan/chaser \
 		$(TEST_BIN:$(BUILD)/%=build-asan/%)
-	ASAN_OPTIONS=detect_leaks=1 tests/run-all build-asan
+	ASAN_OPTIONS=detect_leaks=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+		tests/run-all build-asan
 
 demo: all
 	scripts/demo $(BUILD)/chaser
 
+# libFuzzer on the message parser, the reply and HTML readers, the command readers, the
+# Authentication-Results check and the token check (fuzz/README.md). The library is built
+# with clang into build-fuzz/; new inputs go to build-fuzz/corpus, crashes to build-fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+fuzz: test-deps
+	$(MAKE) BUILD=build-fuzz CC=clang SAN= \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" build-fuzz/libchaser.a
+	clang -std=gnu11 -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) $(PKG_CFLAGS) -Isrc \
+		fuzz/fuzz_message.c build-fuzz/libchaser.a $(PKG_LIBS) -o build-fuzz/fuzz_message
+	mkdir -p build-fuzz/corpus
+	cd build-fuzz && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+		./fuzz_message -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=20 \
+		-rss_limit_mb=4096 -dict=$(CURDIR)/fuzz/mime.dict -print_final_stats=1 \
+		corpus $(CURDIR)/fuzz/seeds $(CURDIR)/tests/data/replies $(CURDIR)/tests/data/mail \
+		$(wildcard $(CURDIR)/tests/data/trust/crashes)
+
+# Speed and memory next to mbsync, Dovecot and Postfix's smtp-source, on real servers
+# (bench/README.md). As root, under 20 minutes; prints the table, keeps it in build/bench/.
+bench:
+	@scripts/install-deps bench
+	$(MAKE) $(BUILD)/chaser
+	bench/run $(BUILD)/chaser
+
 clean:
 	rm -rf build build-asan build-fuzz chaser
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)

@@ -362,7 +362,7 @@ static void test_story(Fix *f, gconstpointer data)
 	g_assert_cmpuint(wait_folder(f, "", 1, 10), ==, 1);
 
 	RUN_OK(f, T_REPLY, "poll");
-	g_assert_nonnull(strstr(f->h->out, "1 messages handled"));
+	g_assert_nonnull(strstr(f->h->out, "1 messages: 1 handled, 0 quarantined, 0 left to retry"));
 	/* Handled, then moved: the inbox is empty, Processed holds her very message. */
 	g_assert_cmpuint(folder(f, ""), ==, 0);
 	g_autoptr(GPtrArray) done = ch_servers_maildir(&f->srv, "safeguarding", "Processed");
@@ -421,7 +421,7 @@ static void test_story(Fix *f, gconstpointer data)
 	}
 	g_assert_cmpuint(wait_folder(f, "", 2, 10), ==, 2);
 	RUN_OK(f, T_SLO, "poll");
-	g_assert_nonnull(strstr(f->h->out, "2 messages handled"));
+	g_assert_nonnull(strstr(f->h->out, "2 messages: 2 handled, 0 quarantined, 0 left to retry"));
 	g_autoptr(JsonNode) after = h_json(f->h, T_SLO, "show", REF, NULL);
 	JsonObject *x1 = h_escalation(after, 1), *x2 = h_escalation(after, 2);
 	g_assert_cmpstr(h_str(x1, "state"), ==, "resolved");
@@ -507,7 +507,7 @@ static void test_untrusted_imap_certificate(Fix *f, gconstpointer data)
 	f->cfg.imap_ca_file = env(f, "UNTRUSTED_CA_FILE");
 	real_chaser_configure(f->h, &f->cfg);
 	RUN_OK(f, T_REPLY, "poll");
-	g_assert_nonnull(strstr(f->h->out, "1 messages handled"));
+	g_assert_nonnull(strstr(f->h->out, "1 messages: 1 handled, 0 quarantined, 0 left to retry"));
 	g_assert_cmpuint(folder(f, ""), ==, 0);
 	g_assert_cmpuint(folder(f, "Processed"), ==, 1);
 	g_assert_cmpuint(ch_servers_log_count(&f->srv, "DOVECOT_LOG", "Login: user=<safeguarding>",
@@ -603,7 +603,7 @@ static void test_wrong_imap_password(Fix *f, gconstpointer data)
 	f->cfg.imap_password_file = env(f, "PASSWORD_FILE_safeguarding");
 	real_chaser_configure(f->h, &f->cfg);
 	RUN_OK(f, T_REPLY, "poll");
-	g_assert_nonnull(strstr(f->h->out, "1 messages handled"));
+	g_assert_nonnull(strstr(f->h->out, "1 messages: 1 handled, 0 quarantined, 0 left to retry"));
 	g_assert_cmpuint(folder(f, ""), ==, 0);
 }
 
@@ -782,7 +782,7 @@ static void test_recipient_refused_550(Fix *f, gconstpointer data)
 	g_assert_nonnull(strstr(f->h->out, "2 sent, 0 to retry, 1 failed"));
 	g_autoptr(JsonNode) keep_ob = NULL;
 	JsonArray *ob = outbox(f, &keep_ob);
-	guint failed = 0;
+	guint failed = 0, admin_notices = 0;
 	for (guint i = 0; i < json_array_get_length(ob); i++) {
 		JsonObject *row = json_array_get_object_element(ob, i);
 		if (strcmp(h_str(row, "to"), refused) == 0) {
@@ -791,11 +791,16 @@ static void test_recipient_refused_550(Fix *f, gconstpointer data)
 			g_assert_nonnull(strstr(h_str(row, "error"), "550"));
 			g_test_message("refused for good: %s", h_str(row, "error"));
 			failed++;
+		} else if (strcmp(h_str(row, "kind"), "delivery_failed") == 0) {
+			/* Admin is told by mail too, queued by the failure, sent by the next flush. */
+			g_assert_cmpstr(h_str(row, "state"), ==, "queued");
+			admin_notices++;
 		} else {
 			g_assert_cmpstr(h_str(row, "state"), ==, "sent");
 		}
 	}
 	g_assert_cmpuint(failed, ==, 1);
+	g_assert_cmpuint(admin_notices, ==, 1);
 
 	/* A task for admin on the case, in the server's own words. */
 	g_autoptr(JsonNode) show = h_json(f->h, T_REPLY, "show", REF, NULL);
@@ -813,9 +818,11 @@ static void test_recipient_refused_550(Fix *f, gconstpointer data)
 	g_assert_cmpuint(tr->len, ==, 1);
 	g_usleep(500 * 1000);
 	g_assert_cmpuint(folder(f, ""), ==, 0);
-	/* And a failed message is not tried again. */
+	/* A failed message is not tried again; admin's notice goes, naming what failed. */
 	RUN_OK(f, "2026-11-24T12:00", "flush");
-	g_assert_nonnull(strstr(f->h->out, "0 sent, 0 to retry, 0 failed"));
+	g_assert_nonnull(strstr(f->h->out, "1 sent, 0 to retry, 0 failed"));
+	g_autoptr(GPtrArray) notice = wait_mails(f, "admin", "delivery_failed", 1, 10);
+	g_assert_cmpuint(notice->len, ==, 1);
 }
 
 /* ---- 3d. SIGKILL in the middle of a batch ---------------------------------------------------- */
@@ -1099,7 +1106,7 @@ static void test_out_of_office_never_loops(Fix *f, gconstpointer data)
 
 	/* chaser files it as automatic mail and says nothing to anyone. */
 	RUN_OK(f, T_REPLY, "poll");
-	g_assert_nonnull(strstr(f->h->out, "1 messages handled"));
+	g_assert_nonnull(strstr(f->h->out, "1 messages: 1 handled, 0 quarantined, 0 left to retry"));
 	g_assert_cmpuint(folder(f, ""), ==, 0);
 	g_assert_cmpuint(folder(f, "Processed"), ==, 1);
 	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message WHERE class = 'auto'"

@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 
 #include "cli/cli.h"
 #include "inbound/imap.h"
@@ -38,38 +40,86 @@ static gboolean imap_state_set(gpointer data, const char *mailbox, guint32 uidva
 	                    "sii", mailbox, (gint64)uidvalidity, (gint64)last_uid);
 }
 
+typedef struct {
+	ChApp *app;
+	ChImap *imap;
+	ChImapState state;
+	ChPollCounts counts; /* of the sweep in progress */
+	int lock;            /* IMAP: one reader per mailbox, for as long as this one lives */
+	gboolean stopped;    /* a configuration error: read nothing more until restarted */
+} Inbound;
+
 static ChIntakeResult imap_intake(gpointer data, const char *where, const guint8 *raw, gsize len,
                                   gsize size_if_not_fetched, GError **error)
 {
-	ChApp *app = data;
-	if (!raw)
-		return ch_intake_oversized(app, where, size_if_not_fetched, error);
-	return ch_intake_message(app, where, raw, len, error);
+	Inbound *in = data;
+	ChIntakeResult r = raw ? ch_intake_message(in->app, where, raw, len, error)
+	                       : ch_intake_oversized(in->app, where, size_if_not_fetched, error);
+	in->counts.seen++;
+	in->counts.handled += r == CH_INTAKE_DONE;
+	in->counts.quarantined += r == CH_INTAKE_QUARANTINE;
+	in->counts.retry += r == CH_INTAKE_RETRY;
+	return r;
 }
 
-typedef struct {
-	ChImap *imap;
-	ChImapState state;
-} Inbound;
-
-static void inbound_init(ChApp *app, Inbound *in)
+static gboolean inbound_init(ChApp *app, Inbound *in, GError **error)
 {
 	memset(in, 0, sizeof *in);
-	if (!strcmp(app->cfg->inbound, "imap")) {
-		in->state = (ChImapState){ imap_state_get, imap_state_set, app };
-		in->imap = ch_imap_new(&app->cfg->imap, app->cfg->max_message_size, &in->state);
+	in->app = app;
+	in->lock = -1;
+	if (strcmp(app->cfg->inbound, "imap"))
+		return TRUE;
+	g_autofree char *name = g_strdup_printf("imap-%s.lock", app->cfg->imap.mailbox);
+	g_strdelimit(name, "/\\", '_');
+	g_autofree char *path = g_build_filename(app->cfg->spool, name, NULL);
+	in->lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (in->lock < 0 || flock(in->lock, LOCK_EX | LOCK_NB) < 0) {
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY,
+		            "another chaser is reading mailbox %s (lock %s)", app->cfg->imap.mailbox, path);
+		return FALSE;
 	}
+	in->state = (ChImapState){ imap_state_get, imap_state_set, app };
+	in->imap = ch_imap_new(&app->cfg->imap, app->cfg->max_message_size, &in->state);
+	return TRUE;
 }
 
-static gboolean poll_once(ChApp *app, Inbound *in, ChPollCounts *counts, GError **error)
+static void inbound_clear(Inbound *in)
 {
-	if (in->imap) {
-		guint n = 0;
-		gboolean ok = ch_imap_sweep(in->imap, imap_intake, app, &n, error);
-		counts->seen += n;
-		return ok;
+	if (in->imap)
+		ch_imap_free(in->imap);
+	if (in->lock >= 0)
+		close(in->lock);
+}
+
+static gboolean poll_once(Inbound *in, GError **error)
+{
+	memset(&in->counts, 0, sizeof in->counts);
+	if (in->imap)
+		return ch_imap_sweep(in->imap, imap_intake, in, NULL, error);
+	return ch_maildir_poll(in->app, &in->counts, error);
+}
+
+/* The mailbox cannot be read until a person fixes something (a refused login, an untrusted
+ * certificate, a changed UIDVALIDITY): admin is told once a day by mail, and the log says so. */
+static void inbound_stopped(ChApp *app, const char *why)
+{
+	g_warning("inbound stopped: %s; fix the configuration and restart", why);
+	if (!app->cfg->admin)
+		return;
+	g_autoptr(GDateTime) now = ch_clock_now();
+	g_autofree char *day = g_date_time_format(now, "%Y-%m-%d");
+	g_autoptr(ChEffects) fx = ch_effects_new();
+	g_autofree char *key = g_strdup_printf("inbound-stopped:%s", day);
+	ChIntent *i = ch_effects_intent(fx, "inbound_stopped", app->cfg->admin, NULL, key);
+	ch_intent_set(i, "ref", "mailbox");
+	ch_intent_set(i, "why", why);
+	GError *e = NULL;
+	if (!ch_store_begin(app->store, &e) ||
+	    !ch_outbox_queue(app, NULL, fx, NULL, now, "run", &e) || !ch_store_commit(app->store, &e)) {
+		ch_store_rollback(app->store);
+		g_warning("cannot queue the alert to admin: %s", e ? e->message : "?");
+		g_clear_error(&e);
 	}
-	return ch_maildir_poll(app, counts, error);
 }
 
 int cmd_poll(int argc, char **argv)
@@ -81,20 +131,18 @@ int cmd_poll(int argc, char **argv)
 	if (!app)
 		return CLI_FAIL;
 	Inbound in;
-	inbound_init(app, &in);
-	ChPollCounts counts = { 0 };
 	GError *e = NULL;
-	gboolean ok = poll_once(app, &in, &counts, &e);
-	if (in.imap)
-		ch_imap_free(in.imap);
-	if (!ok) {
+	if (!inbound_init(app, &in, &e)) {
+		inbound_clear(&in);
 		return cli_error(e);
 	}
-	if (in.imap)
-		printf("%u messages handled\n", counts.seen);
-	else
-		printf("%u messages: %u handled, %u quarantined, %u left to retry\n", counts.seen,
-		       counts.handled, counts.quarantined, counts.retry);
+	gboolean ok = poll_once(&in, &e);
+	ChPollCounts counts = in.counts;
+	inbound_clear(&in);
+	if (!ok)
+		return cli_error(e);
+	printf("%u messages: %u handled, %u quarantined, %u left to retry\n", counts.seen,
+	       counts.handled, counts.quarantined, counts.retry);
 	return counts.retry ? CLI_FAIL : CLI_OK;
 }
 
@@ -180,21 +228,24 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	Inbound in;
-	inbound_init(app, &in);
+	GError *init_error = NULL;
+	if (!inbound_init(app, &in, &init_error)) {
+		inbound_clear(&in);
+		return cli_error(init_error);
+	}
 	guint backoff = 1;
 	g_message("running: inbound %s, outbound %s", app->cfg->inbound, app->cfg->outbound);
 	while (!g_atomic_int_get(&app->stop)) {
 		GError *e = NULL;
-		ChPollCounts pc = { 0 };
-		gboolean inbound_ok = poll_once(app, &in, &pc, &e);
-		if (!inbound_ok) {
-			gboolean config = e->code == CH_ERROR_CONFIG;
+		gboolean inbound_ok = in.stopped || poll_once(&in, &e);
+		if (!inbound_ok && e->code == CH_ERROR_CONFIG && in.imap) {
+			/* It will not mend itself: keep timers and sending going, read nothing more. */
+			in.stopped = TRUE;
+			inbound_stopped(app, e->message);
+			g_clear_error(&e);
+			inbound_ok = TRUE;
+		} else if (!inbound_ok) {
 			say_error("inbound", &e);
-			if (config && in.imap) {
-				/* A refused login, an untrusted certificate or a changed UIDVALIDITY will
-				 * not mend itself: keep sending what is queued, but read nothing more. */
-				g_warning("inbound stopped: fix the configuration and restart");
-			}
 		}
 		g_autoptr(GDateTime) now = ch_clock_now();
 		ChTickCounts tc = { 0 };
@@ -214,15 +265,14 @@ int cmd_run(int argc, char **argv)
 		}
 		backoff = 1;
 		guint interval = app->cfg->imap.poll_interval ? app->cfg->imap.poll_interval : 60;
-		if (in.imap) {
+		if (in.imap && !in.stopped) {
 			if (!ch_imap_wait(in.imap, interval, &app->stop, &e))
 				say_error("idle", &e);
 		} else {
-			sleep_slices(app, MIN(interval, 5));
+			sleep_slices(app, in.imap ? interval : 1);
 		}
 	}
-	if (in.imap)
-		ch_imap_free(in.imap);
+	inbound_clear(&in);
 	g_message("stopped cleanly");
 	return CLI_OK;
 }

@@ -5,6 +5,7 @@
 
 #include "outbound/render.h"
 #include "outbound/smtp.h"
+#include "store/cases.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/durable.h"
@@ -153,6 +154,36 @@ static ChSendResult spool_send(ChApp *app, const Row *r, char **reply_r)
 	return CH_SEND_OK;
 }
 
+/* A mail that did not arrive must not look sent: a task on the case, and admin told by mail
+ * (unless the mail that failed was itself to admin: no loop). */
+static gboolean delivery_failed(ChApp *app, gint64 outbox_id, gint64 conference_id,
+                                const char *kind, const char *rcpt, const char *why,
+                                GDateTime *now, const char *source, GError **error)
+{
+	ChStore *s = app->store;
+	g_autofree char *now_s = ch_clock_format(now);
+	g_autofree char *task = g_strdup_printf("%s to %s was not delivered: %s", kind, rcpt,
+	                                        why ? why : "refused");
+	if (!ch_store_run(s, error,
+	                  "INSERT INTO task(conference_id, kind, detail, created_at)"
+	                  " VALUES(NULLIF(?,0),'delivery_failed',?,?)",
+	                  "iss", conference_id, task, now_s))
+		return FALSE;
+	if (!app->cfg->admin || !g_ascii_strcasecmp(rcpt, app->cfg->admin))
+		return TRUE;
+	g_autoptr(ChCase) c = conference_id ? ch_store_case_load_id(s, conference_id, error) : NULL;
+	if (conference_id && !c)
+		return FALSE;
+	g_autoptr(ChEffects) fx = ch_effects_new();
+	g_autofree char *key = g_strdup_printf("failed:outbox:%" G_GINT64_FORMAT, outbox_id);
+	ChIntent *i = ch_effects_intent(fx, "delivery_failed", app->cfg->admin, NULL, key);
+	ch_intent_set(i, "ref", c ? c->ref : "delivery");
+	ch_intent_set(i, "kind", kind);
+	ch_intent_set(i, "to", rcpt);
+	ch_intent_set(i, "why", why ? why : "refused");
+	return ch_outbox_queue(app, c, fx, NULL, now, source, error);
+}
+
 static gboolean record(ChApp *app, const Row *r, ChSendResult res, const char *reply,
                        GDateTime *now, ChFlushCounts *counts, GError **error)
 {
@@ -192,22 +223,17 @@ static gboolean record(ChApp *app, const Row *r, ChSendResult res, const char *r
 		counts->retrying++;
 		break;
 	}
-	case CH_SEND_PERMANENT: {
-		g_autofree char *task = g_strdup_printf("%s to %s was not delivered: %s", r->kind,
-		                                        r->rcpt, reply ? reply : "refused");
+	case CH_SEND_PERMANENT:
 		ok = ch_store_run(s, error,
 		                  "UPDATE outbox SET state = 'failed', attempts = ?, last_error = ?"
 		                  " WHERE id = ?",
 		                  "isi", (gint64)attempts, reply, r->id) &&
-		     ch_store_run(s, error,
-		                  "INSERT INTO task(conference_id, kind, detail, created_at)"
-		                  " VALUES(NULLIF(?,0),'delivery_failed',?,?)",
-		                  "iss", r->conference_id, task, now_s) &&
+		     delivery_failed(app, r->id, r->conference_id, r->kind, r->rcpt, reply, now, "flush",
+		                     error) &&
 		     ch_store_audit(s, now_s, r->conference_id, "flush", "mail.failed", obj, "queued",
 		                    "failed", reply, error);
 		counts->failed++;
 		break;
-	}
 	}
 	ch_crashpoint("flush.before-record");
 	if (!ok || !ch_store_commit(s, error)) {
@@ -307,14 +333,11 @@ gboolean ch_outbox_mark_bounced(ChApp *app, const char *message_id, const char *
 	                                          why ? why : "no reason given");
 	if (conference_r)
 		*conference_r = conf;
-	/* A chaser that never arrived must not look sent. */
+	g_autoptr(GDateTime) now = ch_clock_parse(at);
 	return ch_store_run(s, error,
 	                    "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?", "si",
 	                    detail, id) &&
-	       ch_store_run(s, error,
-	                    "INSERT INTO task(conference_id, kind, detail, created_at)"
-	                    " VALUES(NULLIF(?,0),'delivery_failed',?,?)",
-	                    "iss", conf, detail, at) &&
+	       delivery_failed(app, id, conf, kind, rcpt, why, now, source, error) &&
 	       ch_store_audit(s, at, conf, source, "mail.bounced", obj, "sent", "failed", detail,
 	                      error);
 }

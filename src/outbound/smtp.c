@@ -303,8 +303,14 @@ ChSendResult ch_smtp_send(ChSmtp *s, const char *mail_from, const char *rcpt,
 	curl_slist_free_all(rcpts);
 
 	res = classify(rc, code);
+	gboolean cert = rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_ISSUER_ERROR ||
+	                rc == CURLE_SSL_CACERT_BADFILE;
 	if (reply_r != NULL) {
-		if (res == CH_SEND_OK)
+		/* Say it the way the IMAP side does, so admin reads one kind of message. */
+		if (cert)
+			*reply_r = g_strdup_printf("certificate of %s not trusted: %s", s->host,
+			                           s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc));
+		else if (res == CH_SEND_OK)
 			*reply_r = g_strdup(s->last_line ? s->last_line : "250");
 		else if (s->last_error != NULL)
 			*reply_r = g_strdup(s->last_error);
