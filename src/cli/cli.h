@@ -49,3 +49,7 @@ int cmd_triage(int argc, char **argv);
 int cmd_triage_release(int argc, char **argv);
 int cmd_triage_drop(int argc, char **argv);
 int cmd_key_rotate(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_reconcile(int argc, char **argv);
+int cmd_purge(int argc, char **argv);

@@ -33,6 +33,10 @@ static const struct {
 	{ "triage", "drop", cmd_triage_drop, "discard a message in triage" },
 	{ "triage", NULL, cmd_triage, "list messages waiting for a person" },
 	{ "key", "rotate", cmd_key_rotate, "make a new reply-token key, keeping the old one for a while" },
+	{ "report", NULL, cmd_report, "the partnership summary and the escalation register" },
+	{ "record", NULL, cmd_record, "the case record of one conference, for the child's file" },
+	{ "reconcile", NULL, cmd_reconcile, "check that nothing was dropped: messages and mail" },
+	{ "purge", NULL, cmd_purge, "remove finished cases older than a date (retention)" },
 };
 
 static void usage(FILE *out)

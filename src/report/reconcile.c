@@ -1,0 +1,268 @@
+#include "report/reconcile.h"
+
+#include <string.h>
+
+#include "util/error.h"
+
+void ch_reconcile_clear(ChReconcile *r)
+{
+	if (r->faults)
+		g_ptr_array_unref(r->faults);
+	if (r->notes)
+		g_ptr_array_unref(r->notes);
+	memset(r, 0, sizeof *r);
+}
+
+static void fault(ChReconcile *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void fault(ChReconcile *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_ptr_array_add(r->faults, g_strdup_vprintf(fmt, ap));
+	va_end(ap);
+}
+
+static void note(ChReconcile *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void note(ChReconcile *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_ptr_array_add(r->notes, g_strdup_vprintf(fmt, ap));
+	va_end(ap);
+}
+
+typedef struct {
+	gint64 id;
+	char *fp, *location, *state, *raw_path, *cls;
+	gint64 attempts;
+} Msg;
+
+static void msg_free(gpointer p)
+{
+	Msg *m = p;
+	g_free(m->fp), g_free(m->location), g_free(m->state), g_free(m->raw_path), g_free(m->cls);
+	g_free(m);
+}
+
+static gboolean in_triage_state(const char *state)
+{
+	return !strcmp(state, "triage") || !strcmp(state, "held") || !strcmp(state, "quarantine");
+}
+
+static gboolean check_messages(ChApp *app, ChReconcile *r, GHashTable *files, GError **error)
+{
+	ChStore *s = app->store;
+	GError *local = NULL;
+	g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func(msg_free);
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT id, fingerprint, location, state, raw_path, class,"
+	                                  " attempts FROM message ORDER BY id",
+	                                  "");
+	while (st && ch_store_step(s, st, &local)) {
+		Msg *m = g_new0(Msg, 1);
+		m->id = sqlite3_column_int64(st, 0);
+		m->fp = ch_store_col_str(st, 1);
+		m->location = ch_store_col_str(st, 2);
+		m->state = ch_store_col_str(st, 3);
+		m->raw_path = ch_store_col_str(st, 4);
+		m->cls = ch_store_col_str(st, 5);
+		m->attempts = sqlite3_column_int64(st, 6);
+		g_ptr_array_add(msgs, m);
+	}
+	if (!st || local) {
+		if (local)
+			g_propagate_error(error, local);
+		return FALSE;
+	}
+	g_autofree char *dir = g_build_filename(app->cfg->spool, "messages", NULL);
+	for (guint i = 0; i < msgs->len; i++) {
+		Msg *m = msgs->pdata[i];
+		const char *loc = m->location ? m->location : "unknown place";
+		r->seen++;
+		if (!strcmp(m->state, "handled"))
+			r->handled++;
+		else if (!strcmp(m->state, "triage"))
+			r->triage++;
+		else if (!strcmp(m->state, "held"))
+			r->held++;
+		else if (!strcmp(m->state, "quarantine"))
+			r->quarantined++;
+		else if (!strcmp(m->state, "failing"))
+			r->failing++;
+		else {
+			r->other++;
+			fault(r, "message %.12s (%s) is in state '%s', which counts as nothing", m->fp, loc,
+			      m->state);
+		}
+		if (!strcmp(m->state, "failing"))
+			note(r, "message %.12s (%s) is in progress: failed %" G_GINT64_FORMAT
+			        " time(s), to be tried again",
+			     m->fp, loc, m->attempts);
+		/* The raw bytes are written before the row: a row without them lost its evidence. */
+		if (m->raw_path) {
+			g_hash_table_remove(files, m->raw_path);
+			g_autofree char *path = g_build_filename(dir, m->raw_path, NULL);
+			if (strchr(m->raw_path, '/') || !g_file_test(path, G_FILE_TEST_IS_REGULAR))
+				fault(r, "message %.12s (%s): its raw file %s is missing", m->fp, loc, path);
+		} else if (strcmp(m->state, "failing") && g_strcmp0(m->cls, "oversized")) {
+			fault(r, "message %.12s (%s) has no raw file recorded", m->fp, loc);
+		}
+		if (!strcmp(m->state, "failing")) {
+			g_autofree char *name = g_strdup_printf("%s.eml", m->fp);
+			g_hash_table_remove(files, name);
+		}
+		if (!in_triage_state(m->state))
+			continue;
+		gint64 rows = ch_store_int(s, 0, "SELECT count(*) FROM triage WHERE message = ?", "i",
+		                           m->id);
+		gint64 undecided_or_dropped = ch_store_int(s, 0,
+		                                           "SELECT count(*) FROM triage WHERE message = ?"
+		                                           " AND state IN ('open','dropped')",
+		                                           "i", m->id);
+		if (!rows)
+			fault(r, "message %.12s (%s) is in %s but has no triage row", m->fp, loc, m->state);
+		else if (!undecided_or_dropped)
+			fault(r, "message %.12s (%s) was released from triage but is still in %s", m->fp,
+			      loc, m->state);
+	}
+	return TRUE;
+}
+
+static gboolean check_triage(ChApp *app, ChReconcile *r, GError **error)
+{
+	ChStore *s = app->store;
+	GError *local = NULL;
+	r->triage_rows = ch_store_int(s, 0, "SELECT count(*) FROM triage", "");
+	r->triage_open = ch_store_int(s, 0, "SELECT count(*) FROM triage WHERE state = 'open'", "");
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT t.id, t.message, t.state FROM triage t"
+	                                  " LEFT JOIN message m ON m.id = t.message"
+	                                  " WHERE m.id IS NULL ORDER BY t.id",
+	                                  "");
+	while (st && ch_store_step(s, st, &local))
+		fault(r, "triage %" G_GINT64_FORMAT " (%s) names message row %" G_GINT64_FORMAT
+		         ", which is not there",
+		      (gint64)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 2),
+		      (gint64)sqlite3_column_int64(st, 1));
+	if (local)
+		g_propagate_error(error, local);
+	return st && !local;
+}
+
+static gboolean check_outbox(ChApp *app, ChReconcile *r, GError **error)
+{
+	ChStore *s = app->store;
+	GError *local = NULL;
+	sqlite3_stmt *st = ch_store_query(s, error, "SELECT id, state, kind FROM outbox ORDER BY id",
+	                                  "");
+	while (st && ch_store_step(s, st, &local)) {
+		const char *state = (const char *)sqlite3_column_text(st, 1);
+		r->out_total++;
+		if (!g_strcmp0(state, "sent"))
+			r->sent++;
+		else if (!g_strcmp0(state, "retrying"))
+			r->retrying++;
+		else if (!g_strcmp0(state, "failed"))
+			r->failed++;
+		else if (!g_strcmp0(state, "queued"))
+			r->waiting++;
+		else {
+			r->out_other++;
+			fault(r, "outbox %" G_GINT64_FORMAT " (%s) is in state '%s', none of queued,"
+			         " retrying, sent or failed",
+			      (gint64)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 2),
+			      state ? state : "(none)");
+		}
+	}
+	if (local)
+		g_propagate_error(error, local);
+	return st && !local;
+}
+
+gboolean ch_reconcile_run(ChApp *app, ChReconcile *r, GError **error)
+{
+	memset(r, 0, sizeof *r);
+	r->faults = g_ptr_array_new_with_free_func(g_free);
+	r->notes = g_ptr_array_new_with_free_func(g_free);
+	/* Stored raw files, to find those no row names. */
+	g_autoptr(GHashTable) files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autofree char *dir = g_build_filename(app->cfg->spool, "messages", NULL);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	while (d && (name = g_dir_read_name(d)))
+		if (g_str_has_suffix(name, ".eml"))
+			g_hash_table_add(files, g_strdup(name));
+	if (!check_messages(app, r, files, error) || !check_triage(app, r, error) ||
+	    !check_outbox(app, r, error))
+		return FALSE;
+	if (r->seen != r->handled + r->triage + r->held + r->quarantined + r->failing)
+		fault(r, "messages do not add up: %" G_GINT64_FORMAT " seen", r->seen);
+	if (r->out_total != r->sent + r->retrying + r->failed + r->waiting)
+		fault(r, "outbox does not add up: %" G_GINT64_FORMAT " queued", r->out_total);
+	/* A raw file no row names: a message being handled right now, or one a crash left
+	 * before its row was written (the inbox still holds it and the next poll takes it). */
+	if (g_hash_table_size(files))
+		note(r, "%u stored raw file(s) in %s have no message row yet", g_hash_table_size(files),
+		     dir);
+	return TRUE;
+}
+
+gboolean ch_reconcile_balanced(const ChReconcile *r)
+{
+	return r->faults && r->faults->len == 0;
+}
+
+char *ch_reconcile_text(const ChReconcile *r)
+{
+	GString *s = g_string_new(NULL);
+	gint64 in_triage = r->triage + r->held;
+	g_string_append_printf(s, "Messages seen: %" G_GINT64_FORMAT "\n", r->seen);
+	g_string_append_printf(s, "  handled               %" G_GINT64_FORMAT "\n", r->handled);
+	g_string_append_printf(s, "  in triage             %" G_GINT64_FORMAT
+	                          " (%" G_GINT64_FORMAT " waiting for a person, %" G_GINT64_FORMAT
+	                          " held for a sender check)\n",
+	                       in_triage, r->triage, r->held);
+	g_string_append_printf(s, "  quarantined           %" G_GINT64_FORMAT "\n", r->quarantined);
+	g_string_append_printf(s, "  in progress           %" G_GINT64_FORMAT
+	                          " (failing, to be tried again)\n",
+	                       r->failing);
+	gboolean msgs_ok = r->seen == r->handled + in_triage + r->quarantined + r->failing;
+	g_string_append_printf(s, "  %" G_GINT64_FORMAT " = %" G_GINT64_FORMAT " + %" G_GINT64_FORMAT
+	                          " + %" G_GINT64_FORMAT " + %" G_GINT64_FORMAT ": %s\n",
+	                       r->seen, r->handled, in_triage, r->quarantined, r->failing,
+	                       msgs_ok ? "adds up" : "DOES NOT ADD UP");
+	g_string_append_printf(s, "Triage items: %" G_GINT64_FORMAT " in all, %" G_GINT64_FORMAT
+	                          " still open\n",
+	                       r->triage_rows, r->triage_open);
+	g_string_append_printf(s, "Outbox: %" G_GINT64_FORMAT " queued in all\n", r->out_total);
+	g_string_append_printf(s, "  sent                  %" G_GINT64_FORMAT "\n", r->sent);
+	g_string_append_printf(s, "  retrying              %" G_GINT64_FORMAT "\n", r->retrying);
+	g_string_append_printf(s, "  failed                %" G_GINT64_FORMAT "\n", r->failed);
+	g_string_append_printf(s, "  waiting to go out     %" G_GINT64_FORMAT "\n", r->waiting);
+	gboolean out_ok = r->out_total == r->sent + r->retrying + r->failed + r->waiting;
+	g_string_append_printf(s, "  %" G_GINT64_FORMAT " = %" G_GINT64_FORMAT " + %" G_GINT64_FORMAT
+	                          " + %" G_GINT64_FORMAT " + %" G_GINT64_FORMAT ": %s\n",
+	                       r->out_total, r->sent, r->retrying, r->failed, r->waiting,
+	                       out_ok ? "adds up" : "DOES NOT ADD UP");
+	for (guint i = 0; r->notes && i < r->notes->len; i++)
+		g_string_append_printf(s, "note: %s\n", (char *)r->notes->pdata[i]);
+	if (!r->faults || !r->faults->len)
+		g_string_append(s, "No faults: nothing was dropped.\n");
+	for (guint i = 0; r->faults && i < r->faults->len; i++)
+		g_string_append_printf(s, "FAULT: %s\n", (char *)r->faults->pdata[i]);
+	return g_string_free(s, FALSE);
+}
+
+char *ch_reconcile_summary_text(ChApp *app, gboolean *clean_r, GError **error)
+{
+	ChReconcile r;
+	if (!ch_reconcile_run(app, &r, error)) {
+		ch_reconcile_clear(&r);
+		return NULL;
+	}
+	char *text = ch_reconcile_text(&r);
+	if (clean_r)
+		*clean_r = ch_reconcile_balanced(&r);
+	ch_reconcile_clear(&r);
+	return text;
+}

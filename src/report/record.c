@@ -1,0 +1,859 @@
+#include "report/record.h"
+
+#include <string.h>
+
+#include "engine/commands.h"
+#include "report/report_page.h"
+#include "store/cases.h"
+#include "util/clock.h"
+#include "util/error.h"
+
+/* ---- output for people and for HTML, with one set of calls ------------------------------ */
+
+typedef struct {
+	gboolean html;
+	GString *s;
+} Out;
+
+static void heading(Out *o, const char *text)
+{
+	if (o->html) {
+		g_string_append(o->s, "<h2>");
+		ch_page_escaped(o->s, text);
+		g_string_append(o->s, "</h2>\n");
+		return;
+	}
+	g_string_append_printf(o->s, "\n%s\n", text);
+	for (glong i = g_utf8_strlen(text, -1); i > 0; i--)
+		g_string_append_c(o->s, '=');
+	g_string_append_c(o->s, '\n');
+}
+
+static void subheading(Out *o, const char *text)
+{
+	if (o->html) {
+		g_string_append(o->s, "<h3>");
+		ch_page_escaped(o->s, text);
+		g_string_append(o->s, "</h3>\n");
+	} else {
+		g_string_append_printf(o->s, "\n%s\n", text);
+	}
+}
+
+static void para(Out *o, const char *text)
+{
+	if (o->html) {
+		g_string_append(o->s, "<p>");
+		ch_page_escaped(o->s, text);
+		g_string_append(o->s, "</p>\n");
+	} else {
+		g_string_append_printf(o->s, "%s\n", text);
+	}
+}
+
+static void fields_begin(Out *o)
+{
+	if (o->html)
+		g_string_append(o->s, "<dl>\n");
+}
+
+static void fields_end(Out *o)
+{
+	if (o->html)
+		g_string_append(o->s, "</dl>\n");
+}
+
+static void field(Out *o, const char *label, const char *value)
+{
+	if (!value || !*value)
+		value = "-";
+	if (o->html) {
+		g_string_append(o->s, "<dt>");
+		ch_page_escaped(o->s, label);
+		g_string_append(o->s, "</dt><dd>");
+		/* Several lines stay several lines. */
+		g_auto(GStrv) lines = g_strsplit(value, "\n", -1);
+		for (guint i = 0; lines[i]; i++) {
+			if (i)
+				g_string_append(o->s, "<br>");
+			ch_page_escaped(o->s, lines[i]);
+		}
+		g_string_append(o->s, "</dd>\n");
+		return;
+	}
+	g_auto(GStrv) lines = g_strsplit(value, "\n", -1);
+	g_string_append_printf(o->s, "  %-24s %s\n", label, lines[0]);
+	for (guint i = 1; lines[i]; i++)
+		g_string_append_printf(o->s, "  %-24s %s\n", "", lines[i]);
+}
+
+static char *when_str(GDateTime *t)
+{
+	return t ? ch_clock_format(t) : g_strdup("-");
+}
+
+static char *when_iso(const char *iso)
+{
+	g_autoptr(GDateTime) t = iso ? ch_clock_parse(iso) : NULL;
+	return t ? ch_clock_format(t) : g_strdup(iso ? iso : "-");
+}
+
+/* ---- the timeline ----------------------------------------------------------------------- */
+
+typedef struct {
+	GDateTime *at;
+	int order;          /* at one instant: the message, then what it caused, then the rest */
+	gint64 seq;
+	char *label;        /* MESSAGE IN, EVENT, MESSAGE OUT, TASK */
+	char *headline;
+	GPtrArray *details; /* char*: label, value, label, value ... */
+} Entry;
+
+static void entry_free(gpointer p)
+{
+	Entry *e = p;
+	if (e->at)
+		g_date_time_unref(e->at);
+	g_free(e->label), g_free(e->headline);
+	g_ptr_array_unref(e->details);
+	g_free(e);
+}
+
+static Entry *entry_new(GPtrArray *all, const char *at, int order, gint64 seq, const char *label)
+{
+	Entry *e = g_new0(Entry, 1);
+	e->at = at ? ch_clock_parse(at) : NULL;
+	if (!e->at) /* unreadable: keep it, at the start, rather than lose it */
+		e->at = g_date_time_new_from_unix_utc(0);
+	e->order = order;
+	e->seq = seq;
+	e->label = g_strdup(label);
+	e->details = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(all, e);
+	return e;
+}
+
+static void detail(Entry *e, const char *label, const char *value)
+{
+	if (!value || !*value)
+		return;
+	g_ptr_array_add(e->details, g_strdup(label));
+	g_ptr_array_add(e->details, g_strdup(value));
+}
+
+static int entry_cmp(gconstpointer a, gconstpointer b)
+{
+	const Entry *x = *(Entry *const *)a, *y = *(Entry *const *)b;
+	int c = g_date_time_compare(x->at, y->at);
+	if (c)
+		return c;
+	if (x->order != y->order)
+		return x->order - y->order;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+typedef struct {
+	gint64 id;
+	char *at;
+	char *sent_at;
+	char *rcpt;
+	char *kind;
+	char *subject;
+	char *state;
+	char *message_id;
+	char *sha256;
+	char *error;
+	gboolean shown;
+} OutMail;
+
+static void out_mail_free(gpointer p)
+{
+	OutMail *m = p;
+	g_free(m->at), g_free(m->sent_at), g_free(m->rcpt), g_free(m->kind), g_free(m->subject);
+	g_free(m->state), g_free(m->message_id), g_free(m->sha256), g_free(m->error);
+	g_free(m);
+}
+
+static const struct {
+	const char *what;
+	const char *words;
+} event_words[] = {
+	{ "conference.added", "Conference entered" },
+	{ "attendee.added", "Professional added to the distribution list" },
+	{ "list.imported", "Distribution list imported" },
+	{ "list.sent", "Distribution list sent to the chair for authorisation" },
+	{ "conference.state", "Conference state changed" },
+	{ "escalation.raised", "Escalation raised by the chair" },
+	{ "escalation.stage", "Escalation stage: who is asked, and by when" },
+	{ "escalation.chased", "Chaser sent: no answer by the due date" },
+	{ "escalation.climbs", "Escalation moved up a stage: no answer after the chaser" },
+	{ "escalation.not_resolved", "Answer: not resolved" },
+	{ "escalation.state", "Escalation state changed" },
+	{ "escalation.nobody", "Nobody is configured for this stage" },
+	{ "reply.not_understood", "Reply not understood: nothing was changed" },
+	{ "mail.queued", "Message queued to go out" },
+	{ "mail.sent", "Message sent" },
+	{ "mail.failed", "Message could not be delivered" },
+	{ "mail.bounced", "Message came back undelivered" },
+	{ "mail.rate_limited", "Answer held back: too many to one address this hour" },
+	{ "message.held", "Message held until admin checks the sender" },
+	{ "message.triage", "Message put in triage for a person" },
+	{ "message.automatic", "Automatic reply received (not acted on)" },
+	{ "safety.alert", "IMMEDIATE-SAFETY ALERT to the CP coordinator" },
+	{ "triage.dropped", "Triage item dropped by admin" },
+	{ "triage.released", "Triage item released by admin" },
+};
+
+static const char *words_for(const char *what)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(event_words); i++)
+		if (!g_strcmp0(event_words[i].what, what))
+			return event_words[i].words;
+	return what;
+}
+
+static void add_out_mail(Entry *e, const OutMail *m)
+{
+	detail(e, "to", m->rcpt);
+	detail(e, "kind", m->kind);
+	detail(e, "subject", m->subject);
+	detail(e, "SHA-256", m->sha256);
+	detail(e, "Message-ID", m->message_id);
+	g_autofree char *sent = m->sent_at ? when_iso(m->sent_at) : NULL;
+	g_autofree char *state = sent ? g_strdup_printf("%s %s", m->state, sent) : g_strdup(m->state);
+	detail(e, "state now", state);
+	detail(e, "error", m->error);
+}
+
+typedef struct {
+	ChApp *app;
+	ChCase *c;
+	GPtrArray *entries;     /* Entry* */
+	GHashTable *outbox;     /* id -> OutMail* */
+	GHashTable *senders;    /* fingerprint -> from address (this conference's messages) */
+	GPtrArray *audit;       /* AuditRow*, in order */
+} Record;
+
+typedef struct {
+	gint64 id;
+	char *at, *source, *what, *object, *old_value, *new_value, *detail;
+} AuditRow;
+
+static void audit_row_free(gpointer p)
+{
+	AuditRow *a = p;
+	g_free(a->at), g_free(a->source), g_free(a->what), g_free(a->object);
+	g_free(a->old_value), g_free(a->new_value), g_free(a->detail);
+	g_free(a);
+}
+
+static gboolean load_messages(Record *r, GError **error)
+{
+	ChStore *s = r->app->store;
+	GError *local = NULL;
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT id, received_at, from_addr, kind, class, state,"
+	                                  " fingerprint, location, reason, message_id, size"
+	                                  " FROM message WHERE conference_id = ? ORDER BY id",
+	                                  "i", r->c->id);
+	while (st && ch_store_step(s, st, &local)) {
+		const char *col[10];
+		for (int i = 0; i < 10; i++)
+			col[i] = (const char *)sqlite3_column_text(st, i);
+		Entry *e = entry_new(r->entries, col[1], 0, sqlite3_column_int64(st, 0), "MESSAGE IN");
+		e->headline = g_strdup_printf("Message in from %s", col[2] ? col[2] : "(no sender)");
+		detail(e, "to", r->app->cfg->address);
+		detail(e, "about", col[3]);
+		detail(e, "class", col[4]);
+		detail(e, "state", col[5]);
+		detail(e, "SHA-256", col[6]);
+		detail(e, "found at", col[7]);
+		detail(e, "Message-ID", col[9]);
+		g_autofree char *size = g_strdup_printf("%" G_GINT64_FORMAT " bytes",
+		                                        (gint64)sqlite3_column_int64(st, 10));
+		detail(e, "size", size);
+		detail(e, "why held", col[8]);
+		if (col[6])
+			g_hash_table_insert(r->senders, g_strdup(col[6]), g_strdup(col[2] ? col[2] : "?"));
+	}
+	if (local)
+		g_propagate_error(error, local);
+	return st && !local;
+}
+
+static gboolean load_outbox(Record *r, GError **error)
+{
+	ChStore *s = r->app->store;
+	GError *local = NULL;
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT id, created_at, sent_at, rcpt, kind, subject, state,"
+	                                  " message_id, wire, last_error FROM outbox"
+	                                  " WHERE conference_id = ? ORDER BY id",
+	                                  "i", r->c->id);
+	while (st && ch_store_step(s, st, &local)) {
+		OutMail *m = g_new0(OutMail, 1);
+		m->id = sqlite3_column_int64(st, 0);
+		m->at = ch_store_col_str(st, 1);
+		m->sent_at = ch_store_col_str(st, 2);
+		m->rcpt = ch_store_col_str(st, 3);
+		m->kind = ch_store_col_str(st, 4);
+		m->subject = ch_store_col_str(st, 5);
+		m->state = ch_store_col_str(st, 6);
+		m->message_id = ch_store_col_str(st, 7);
+		const void *wire = sqlite3_column_blob(st, 8);
+		int len = sqlite3_column_bytes(st, 8);
+		m->sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, wire ? wire : (const void *)"",
+		                                        len);
+		m->error = ch_store_col_str(st, 9);
+		g_hash_table_insert(r->outbox, g_memdup2(&m->id, sizeof m->id), m);
+	}
+	if (local)
+		g_propagate_error(error, local);
+	return st && !local;
+}
+
+static gboolean load_audit(Record *r, GError **error)
+{
+	ChStore *s = r->app->store;
+	GError *local = NULL;
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT id, at, source, what, object, old, new, detail"
+	                                  " FROM audit WHERE conference_id = ? ORDER BY id",
+	                                  "i", r->c->id);
+	while (st && ch_store_step(s, st, &local)) {
+		AuditRow *a = g_new0(AuditRow, 1);
+		a->id = sqlite3_column_int64(st, 0);
+		a->at = ch_store_col_str(st, 1);
+		a->source = ch_store_col_str(st, 2);
+		a->what = ch_store_col_str(st, 3);
+		a->object = ch_store_col_str(st, 4);
+		a->old_value = ch_store_col_str(st, 5);
+		a->new_value = ch_store_col_str(st, 6);
+		a->detail = ch_store_col_str(st, 7);
+		g_ptr_array_add(r->audit, a);
+	}
+	if (local)
+		g_propagate_error(error, local);
+	return st && !local;
+}
+
+static OutMail *outbox_of(Record *r, const char *object)
+{
+	gint64 id;
+	if (!object || !g_str_has_prefix(object, "outbox ") ||
+	    !g_ascii_string_to_signed(object + 7, 10, 1, G_MAXINT64, &id, NULL))
+		return NULL;
+	return g_hash_table_lookup(r->outbox, &id);
+}
+
+static void audit_entries(Record *r)
+{
+	for (guint i = 0; i < r->audit->len; i++) {
+		AuditRow *a = r->audit->pdata[i];
+		OutMail *m = outbox_of(r, a->object);
+		gboolean mail = m && (!strcmp(a->what, "mail.queued") || !strcmp(a->what, "mail.sent"));
+		Entry *e = entry_new(r->entries, a->at, 1, a->id, mail ? "MESSAGE OUT" : "EVENT");
+		const char *words = words_for(a->what);
+		e->headline = words != a->what ? g_strdup_printf("%s [%s]", words, a->what)
+		                               : g_strdup(a->what);
+		if (mail) {
+			/* The mail itself says more than its audit line: who, what, and its hash. */
+			m->shown = TRUE;
+			add_out_mail(e, m);
+			detail(e, "caused by", a->source);
+			continue;
+		}
+		detail(e, "about", a->object);
+		if (a->old_value || a->new_value) {
+			g_autofree char *change = g_strdup_printf("%s -> %s",
+			                                          a->old_value ? a->old_value : "(none)",
+			                                          a->new_value ? a->new_value : "(none)");
+			detail(e, "change", change);
+		}
+		detail(e, "detail", a->detail);
+		detail(e, "caused by", a->source);
+	}
+	/* Mail with no audit line of its own still goes on the record. */
+	GHashTableIter it;
+	gpointer v;
+	g_hash_table_iter_init(&it, r->outbox);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		OutMail *m = v;
+		if (m->shown)
+			continue;
+		Entry *e = entry_new(r->entries, m->at, 2, m->id, "MESSAGE OUT");
+		e->headline = g_strdup_printf("Message out to %s", m->rcpt);
+		add_out_mail(e, m);
+	}
+}
+
+static gboolean task_entries(Record *r, GError **error)
+{
+	ChStore *s = r->app->store;
+	GError *local = NULL;
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT id, created_at, kind, detail, done_at FROM task"
+	                                  " WHERE conference_id = ? ORDER BY id",
+	                                  "i", r->c->id);
+	while (st && ch_store_step(s, st, &local)) {
+		Entry *e = entry_new(r->entries, (const char *)sqlite3_column_text(st, 1), 3,
+		                     sqlite3_column_int64(st, 0), "TASK");
+		e->headline = g_strdup_printf("Task for admin: %s", sqlite3_column_text(st, 2));
+		detail(e, "detail", (const char *)sqlite3_column_text(st, 3));
+		g_autofree char *done = when_iso((const char *)sqlite3_column_text(st, 4));
+		detail(e, "done", sqlite3_column_type(st, 4) == SQLITE_NULL ? "not yet" : done);
+	}
+	if (local)
+		g_propagate_error(error, local);
+	return st && !local;
+}
+
+static void write_timeline(Record *r, Out *o)
+{
+	heading(o, "What happened, in time order");
+	if (o->html)
+		g_string_append(o->s, "<table class=\"timeline\">\n<colgroup><col class=\"when\">"
+		                      "<col class=\"what\"><col></colgroup>\n<thead><tr><th>Time</th>"
+		                      "<th>What</th><th>Details</th></tr></thead>\n<tbody>\n");
+	for (guint i = 0; i < r->entries->len; i++) {
+		Entry *e = r->entries->pdata[i];
+		g_autofree char *at = when_str(e->at);
+		if (o->html) {
+			g_string_append(o->s, "<tr><td>");
+			ch_page_escaped(o->s, at);
+			g_string_append(o->s, "</td><td><b>");
+			ch_page_escaped(o->s, e->label);
+			g_string_append(o->s, "</b><br>");
+			ch_page_escaped(o->s, e->headline);
+			g_string_append(o->s, "</td><td>");
+			for (guint k = 0; k + 1 < e->details->len; k += 2) {
+				if (k)
+					g_string_append(o->s, "<br>");
+				ch_page_escaped(o->s, e->details->pdata[k]);
+				g_string_append(o->s, ": ");
+				ch_page_escaped(o->s, e->details->pdata[k + 1]);
+			}
+			g_string_append(o->s, "</td></tr>\n");
+			continue;
+		}
+		g_string_append_printf(o->s, "%s  %-11s %s\n", at, e->label, e->headline);
+		for (guint k = 0; k + 1 < e->details->len; k += 2) {
+			g_autofree char *value = g_strdup(e->details->pdata[k + 1]);
+			g_strdelimit(value, "\r\n", ' ');
+			g_string_append_printf(o->s, "      %s: %s\n", (char *)e->details->pdata[k], value);
+		}
+	}
+	if (o->html)
+		g_string_append(o->s, "</tbody>\n</table>\n");
+	if (!r->entries->len)
+		para(o, "Nothing has happened yet.");
+}
+
+/* ---- the conference, its list and its escalations --------------------------------------- */
+
+static char *person(const char *name, const char *email)
+{
+	if (name && email)
+		return g_strdup_printf("%s <%s>", name, email);
+	return g_strdup(name ? name : email);
+}
+
+static void write_header(Record *r, Out *o, const ChRules *rules)
+{
+	ChCase *c = r->c;
+	g_autoptr(GDateTime) now = ch_clock_now();
+	g_autofree char *now_s = ch_clock_format(now);
+	g_autofree char *title = g_strdup_printf("Case record: conference %s", c->ref);
+	if (o->html) {
+		g_string_append(o->s, "<h1>");
+		ch_page_escaped(o->s, title);
+		g_string_append(o->s, "</h1>\n");
+	} else {
+		g_string_append_printf(o->s, "%s\n", title);
+	}
+	g_autofree char *made = g_strdup_printf("Produced by chaser on %s from its store. It holds "
+	                                        "this conference only.",
+	                                        now_s);
+	para(o, made);
+	heading(o, "The conference");
+	fields_begin(o);
+	field(o, "Reference", c->ref);
+	g_autofree char *held = when_iso(c->held);
+	field(o, "Held", held);
+	field(o, "Type", c->type);
+	g_autofree char *proc = g_strdup_printf("%s%s%s%s", c->procedure, rules ? " (" : "",
+	                                        rules && rules->title ? rules->title : "",
+	                                        rules ? ")" : "");
+	field(o, "Procedure", proc);
+	g_autofree char *chair = person(c->chair_name, c->chair_email);
+	field(o, "Chair", chair);
+	field(o, "Social worker", c->social_worker);
+	field(o, "Practice manager", c->practice_manager);
+	field(o, "Minute taker", c->minute_taker);
+	field(o, "State now", c->state);
+	g_autofree char *sent = c->list_sent_at ? when_iso(c->list_sent_at) : NULL;
+	g_autofree char *auth = c->authorised_at ? when_iso(c->authorised_at) : NULL;
+	g_autofree char *closed = c->closed_at ? when_iso(c->closed_at) : NULL;
+	field(o, "List sent", sent);
+	field(o, "List authorised", auth);
+	field(o, "Closed", closed);
+	g_autofree char *cal = g_strdup_printf("%s (%s)", ch_calendar_version(r->app->cal),
+	                                       ch_calendar_nation(r->app->cal));
+	field(o, "Calendar in use now", cal);
+	fields_end(o);
+
+	heading(o, "Distribution list");
+	if (o->html)
+		g_string_append(o->s, "<table>\n<thead><tr><th>Line</th><th>Name</th><th>Agency</th>"
+		                      "<th>Email</th><th>Attendance</th><th>Report</th></tr></thead>\n"
+		                      "<tbody>\n");
+	for (guint i = 0; i < c->attendees->len; i++) {
+		ChAttendee *a = c->attendees->pdata[i];
+		if (!o->html) {
+			g_string_append_printf(o->s, "  %2d. %s, %s <%s>: %s; report %s\n", a->n, a->name,
+			                       a->agency, a->email, a->attendance, a->report);
+			continue;
+		}
+		g_string_append_printf(o->s, "<tr><td>%d</td><td>", a->n);
+		ch_page_escaped(o->s, a->name);
+		g_string_append(o->s, "</td><td>");
+		ch_page_escaped(o->s, a->agency);
+		g_string_append(o->s, "</td><td>");
+		ch_page_escaped(o->s, a->email);
+		g_string_append(o->s, "</td><td>");
+		ch_page_escaped(o->s, a->attendance);
+		g_string_append(o->s, "</td><td>");
+		ch_page_escaped(o->s, a->report);
+		g_string_append(o->s, "</td></tr>\n");
+	}
+	if (o->html)
+		g_string_append(o->s, "</tbody>\n</table>\n");
+	if (!c->attendees->len)
+		para(o, "No one is on the list yet.");
+}
+
+static const char *stage_title(const ChRules *rules, int stage)
+{
+	const ChStage *st = rules ? ch_rules_stage(rules, stage) : NULL;
+	return st ? (st->title ? st->title : st->name) : NULL;
+}
+
+static void write_escalations(Record *r, Out *o, const ChRules *rules)
+{
+	heading(o, "Escalations and their outcome");
+	if (!r->c->escalations->len) {
+		para(o, "The chair raised no escalation.");
+		return;
+	}
+	for (guint i = 0; i < r->c->escalations->len; i++) {
+		ChEscalation *e = r->c->escalations->pdata[i];
+		g_autofree char *title = g_strdup_printf("Escalation of line %d: %s (%s)", e->attendee->n,
+		                                         e->attendee->name, e->attendee->agency);
+		subheading(o, title);
+		g_autofree char *codes = g_strjoinv(", ", e->reasons);
+		g_autofree char *words = ch_reasons_describe(e->reasons);
+		g_autofree char *reasons = g_strdup_printf("%s (%s)", words, codes);
+		g_autofree char *raised = when_iso(e->raised_at);
+		const char *st_title = stage_title(rules, e->stage);
+		g_autofree char *stage = g_strdup_printf("%d%s%s%s", e->stage, st_title ? " (" : "",
+		                                         st_title ? st_title : "", st_title ? ")" : "");
+		g_autofree char *stage_at = when_iso(e->stage_at);
+		g_autofree char *due = g_strdup_printf("%s, counted with calendar %s", e->due,
+		                                       e->calendar);
+		g_autofree char *chasers = g_strdup_printf("%d at this stage", e->chasers);
+		g_autofree char *responded = e->responded_at ? when_iso(e->responded_at) : NULL;
+		g_autofree char *closed = e->closed_at ? when_iso(e->closed_at) : NULL;
+		fields_begin(o);
+		field(o, "Reasons", reasons);
+		field(o, "Chair's comment", e->comment);
+		field(o, "Raised", raised);
+		field(o, "Stage reached", stage);
+		field(o, "Asked at this stage", e->asked);
+		field(o, "Stage began", stage_at);
+		field(o, "Answer due", due);
+		field(o, "Chasers", chasers);
+		field(o, "First answer", responded);
+		field(o, "Answer", e->response);
+		field(o, "State", e->state);
+		field(o, "Outcome", e->outcome);
+		field(o, "Closed", closed);
+		fields_end(o);
+	}
+}
+
+static gboolean write_reports(Record *r, Out *o, GError **error)
+{
+	ChStore *s = r->app->store;
+	GError *local = NULL;
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT ag.name, r.state, r.asked, r.requested_at, r.due,"
+	                                  " r.calendar, r.received_at, r.on_time, r.sha256,"
+	                                  " r.missing_at FROM report r JOIN agency ag"
+	                                  " ON ag.id = r.agency_id WHERE r.conference_id = ?"
+	                                  " ORDER BY r.id",
+	                                  "i", r->c->id);
+	gboolean any = FALSE;
+	while (st && ch_store_step(s, st, &local)) {
+		if (!any)
+			heading(o, "Post-conference reports");
+		any = TRUE;
+		const char *col[10];
+		for (int i = 0; i < 10; i++)
+			col[i] = (const char *)sqlite3_column_text(st, i);
+		g_autofree char *title = g_strdup_printf("Report owed by %s", col[0]);
+		subheading(o, title);
+		g_autofree char *requested = col[3] ? when_iso(col[3]) : NULL;
+		g_autofree char *due = col[4] ? g_strdup_printf("%s, counted with calendar %s", col[4],
+		                                                col[5] ? col[5] : "?")
+		                              : NULL;
+		g_autofree char *received = col[6] ? when_iso(col[6]) : NULL;
+		g_autofree char *missing = col[9] ? when_iso(col[9]) : NULL;
+		const char *on_time = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL
+		                      : sqlite3_column_int(st, 7)             ? "yes"
+		                                                              : "no, late";
+		fields_begin(o);
+		field(o, "State", col[1]);
+		field(o, "Asked", col[2]);
+		field(o, "Requested", requested);
+		field(o, "Due", due);
+		field(o, "Received", received);
+		field(o, "On time", on_time);
+		field(o, "SHA-256 of the report", col[8]);
+		field(o, "Marked missing", missing);
+		fields_end(o);
+	}
+	if (local)
+		g_propagate_error(error, local);
+	return st && !local;
+}
+
+/* ---- the Cwm Taf conference chair resolution form --------------------------------------- */
+
+static gboolean ended(const ChEscalation *e)
+{
+	return !strcmp(e->state, "resolved") || !strcmp(e->state, "unresolved") ||
+	       !strcmp(e->state, "closed");
+}
+
+/* The audit lines about one escalation: its object names the line on the list. */
+static gboolean about(const AuditRow *a, const ChEscalation *e)
+{
+	g_autofree char *obj = g_strdup_printf("escalation of line %d", e->attendee->n);
+	return !g_strcmp0(a->object, obj);
+}
+
+static char *local_day(const char *iso)
+{
+	g_autoptr(GDateTime) t = iso ? ch_clock_parse(iso) : NULL;
+	if (!t)
+		return g_strdup(iso ? iso : "-");
+	GDate d;
+	ch_clock_local_date(t, &d);
+	return ch_date_format_long(&d);
+}
+
+/* One paragraph per line, or `none` when there is no line. */
+static void paras(Out *o, const char *lines_text, const char *none)
+{
+	g_auto(GStrv) lines = g_strsplit(lines_text, "\n", -1);
+	guint n = 0;
+	for (guint i = 0; lines[i]; i++)
+		if (*lines[i])
+			para(o, lines[i]), n++;
+	if (!n)
+		para(o, none);
+}
+
+static void checkbox(Out *o, gboolean ticked, const char *text)
+{
+	g_autofree char *line = g_strdup_printf("%s %s", o->html ? (ticked ? "\u2612" : "\u2610")
+	                                                         : (ticked ? "[x]" : "[ ]"),
+	                                        text);
+	para(o, line);
+}
+
+static void write_cwm_taf_form(Record *r, Out *o)
+{
+	static const char not_held[] = "(not held by chaser: fill in from the case file)";
+	ChCase *c = r->c;
+	if (o->html)
+		g_string_append(o->s, "<section class=\"form\" style=\"border: 1.5px solid #333;"
+		                      " padding: 4pt 8pt; margin-top: 12pt;\">\n");
+	heading(o, "Conference chair resolution form (Cwm Taf)");
+	para(o, "Filled in by chaser from this conference's record. The chair checks it, completes "
+	        "what chaser does not hold, and sends it to the CP coordinator / safeguarding "
+	        "manager.");
+	fields_begin(o);
+	field(o, "Child's name", not_held);
+	field(o, "Date of birth", not_held);
+	field(o, "Home address", not_held);
+	field(o, "Legal status", not_held);
+	field(o, "Social worker", c->social_worker);
+	g_autofree char *chair = person(c->chair_name, c->chair_email);
+	field(o, "Chair of the conference", chair);
+	guint open = 0;
+	const char *last = NULL;
+	for (guint i = 0; i < c->escalations->len; i++) {
+		ChEscalation *e = c->escalations->pdata[i];
+		if (!ended(e)) {
+			open++;
+			continue;
+		}
+		/* An unresolved escalation ends when it was marked so; the audit has the time. */
+		const char *end = e->closed_at;
+		for (guint k = 0; !end && k < r->audit->len; k++) {
+			AuditRow *a = r->audit->pdata[k];
+			if (about(a, e) && !strcmp(a->what, "escalation.state") &&
+			    !g_strcmp0(a->new_value, e->state))
+				end = a->at;
+		}
+		g_autoptr(GDateTime) end_t = end ? ch_clock_parse(end) : NULL;
+		g_autoptr(GDateTime) last_t = last ? ch_clock_parse(last) : NULL;
+		if (end_t && (!last_t || g_date_time_compare(end_t, last_t) > 0))
+			last = end;
+	}
+	g_autofree char *done = NULL;
+	if (!c->escalations->len)
+		done = g_strdup("nothing to complete: no issue was raised");
+	else if (open)
+		done = g_strdup_printf("not yet: %u of %u issues still open", open,
+		                       c->escalations->len);
+	else
+		done = local_day(last);
+	field(o, "Form completed on", done);
+	fields_end(o);
+
+	GString *issues = g_string_new(NULL), *actions = g_string_new(NULL);
+	GString *answers = g_string_new(NULL);
+	for (guint i = 0; i < c->escalations->len; i++) {
+		ChEscalation *e = c->escalations->pdata[i];
+		g_autofree char *words = ch_reasons_describe(e->reasons);
+		g_string_append_printf(issues, "%sLine %d, %s (%s): %s.%s%s", issues->len ? "\n" : "",
+		                       e->attendee->n, e->attendee->name, e->attendee->agency, words,
+		                       e->comment ? " Chair's comment: " : "",
+		                       e->comment ? e->comment : "");
+		for (guint k = 0; k < r->audit->len; k++) {
+			AuditRow *a = r->audit->pdata[k];
+			if (!about(a, e))
+				continue;
+			g_autofree char *day = local_day(a->at);
+			if (!strcmp(a->what, "escalation.stage")) {
+				g_string_append_printf(actions, "%s%s: line %d taken to stage %s: %s",
+				                       actions->len ? "\n" : "", day, e->attendee->n,
+				                       a->new_value ? a->new_value : "?",
+				                       a->detail ? a->detail : "");
+			} else if (!strcmp(a->what, "escalation.chased")) {
+				g_string_append_printf(actions, "%s%s: line %d, reminder %s sent (no answer by "
+				                                "the due date)",
+				                       actions->len ? "\n" : "", day, e->attendee->n,
+				                       a->new_value ? a->new_value : "");
+			}
+			/* Answers came in a message: its sender says who. */
+			gboolean by_message = a->source && g_str_has_prefix(a->source, "message:");
+			const char *who = by_message ? g_hash_table_lookup(r->senders, a->source + 8) : NULL;
+			const char *text = NULL;
+			if (!strcmp(a->what, "escalation.not_resolved"))
+				text = a->detail;
+			else if (!strcmp(a->what, "escalation.state") && by_message &&
+			         !g_strcmp0(a->new_value, "resolved"))
+				text = a->detail;
+			else if (!strcmp(a->what, "escalation.state") && by_message &&
+			         !g_strcmp0(a->new_value, "responded"))
+				text = e->response ? e->response : "(an answer for the chair to confirm)";
+			else
+				continue;
+			const char *kind = !strcmp(a->what, "escalation.not_resolved") ? "not resolved"
+			                   : !g_strcmp0(a->new_value, "resolved")       ? "resolved"
+			                                                                 : "answered";
+			g_string_append_printf(answers, "%s%s, from %s about line %d (%s): %s",
+			                       answers->len ? "\n" : "", day, who ? who : "a message",
+			                       e->attendee->n, kind, text ? text : "");
+		}
+	}
+	subheading(o, "Issues raised, and any actions agreed at the conference");
+	paras(o, issues->str, "None raised through chaser.");
+	subheading(o, "What was done about them, and when");
+	paras(o, actions->str, "Nothing yet.");
+	subheading(o, "Answers to the issues: who answered, and when");
+	paras(o, answers->str, "No answer has come yet.");
+	g_string_free(issues, TRUE), g_string_free(actions, TRUE), g_string_free(answers, TRUE);
+
+	subheading(o, "Outcome");
+	gboolean satisfied = FALSE, unresolved = FALSE, other = FALSE;
+	GString *each = g_string_new(NULL);
+	for (guint i = 0; i < c->escalations->len; i++) {
+		ChEscalation *e = c->escalations->pdata[i];
+		const char *what;
+		g_autofree char *other_s = NULL;
+		if (!strcmp(e->state, "resolved")) {
+			satisfied = TRUE;
+			what = "the chair is satisfied with the outcome";
+		} else if (!strcmp(e->state, "unresolved")) {
+			unresolved = TRUE;
+			what = "not resolved; the CP coordinator has been told";
+		} else {
+			other = TRUE;
+			other_s = g_strdup_printf("other: %s at stage %d%s", e->state, e->stage,
+			                          !strcmp(e->state, "responded")
+			                              ? ", an answer waits for the chair to confirm"
+			                          : !strcmp(e->state, "open") ? ", still waiting for an answer"
+			                                                      : "");
+			what = other_s;
+		}
+		g_string_append_printf(each, "%sLine %d (%s): %s", each->len ? "\n" : "", e->attendee->n,
+		                       e->attendee->agency, what);
+	}
+	checkbox(o, satisfied, "The chair is satisfied with the outcome");
+	checkbox(o, unresolved, "Not resolved: the CP coordinator / safeguarding manager is told");
+	checkbox(o, other, "Other (say what):");
+	g_auto(GStrv) each_lines = g_strsplit(each->str, "\n", -1);
+	for (guint i = 0; each->len && each_lines[i]; i++) {
+		g_autofree char *line = g_strdup_printf("%s%s", o->html ? "" : "    ", each_lines[i]);
+		para(o, line);
+	}
+	g_string_free(each, TRUE);
+	para(o, "If a child may not be safe now, do not wait for this form: tell the CP coordinator "
+	        "or the Lead Safeguarding Manager straight away.");
+	if (o->html)
+		g_string_append(o->s, "</section>\n");
+}
+
+char *ch_record_build(ChApp *app, const char *ref, ChRecordFormat format, GError **error)
+{
+	g_autoptr(ChCase) c = ch_store_case_load(app->store, ref, error);
+	if (!c)
+		return NULL;
+	Record r = {
+		.app = app,
+		.c = c,
+		.entries = g_ptr_array_new_with_free_func(entry_free),
+		.outbox = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, out_mail_free),
+		.senders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
+		.audit = g_ptr_array_new_with_free_func(audit_row_free),
+	};
+	char *result = NULL;
+	if (load_messages(&r, error) && load_outbox(&r, error) && load_audit(&r, error) &&
+	    task_entries(&r, error)) {
+		audit_entries(&r);
+		g_ptr_array_sort(r.entries, entry_cmp);
+		const ChRules *rules = ch_app_rules(app, c->procedure, NULL);
+		Out o = { .html = format == CH_RECORD_HTML, .s = g_string_new(NULL) };
+		g_autofree char *title = g_strdup_printf("Case record: conference %s", c->ref);
+		if (o.html)
+			ch_page_begin(o.s, title);
+		write_header(&r, &o, rules);
+		write_timeline(&r, &o);
+		write_escalations(&r, &o, rules);
+		gboolean ok = write_reports(&r, &o, error);
+		if (ok && !g_ascii_strcasecmp(c->procedure, "cwm-taf"))
+			write_cwm_taf_form(&r, &o);
+		if (o.html)
+			ch_page_end(o.s);
+		result = g_string_free(o.s, !ok);
+	}
+	g_ptr_array_unref(r.entries);
+	g_hash_table_unref(r.outbox);
+	g_hash_table_unref(r.senders);
+	g_ptr_array_unref(r.audit);
+	return result;
+}

@@ -1,0 +1,24 @@
+/* record: the case record of one conference, for the child's file.
+ *
+ * Everything chaser holds about that conference and nothing about any other: who was on
+ * the distribution list, then in time order each message in (with the SHA-256 of its raw
+ * bytes), each thing it caused (commands understood, state changes, deadlines with the
+ * calendar they were counted with), each message out (with the SHA-256 of the bytes sent),
+ * each chaser, and the tasks opened for admin; then each escalation and its outcome. For a
+ * conference under the Cwm Taf procedure the record ends with the conference chair's
+ * resolution form filled in from the store; what chaser does not hold (the child's name,
+ * date of birth, address and legal status) is marked to be filled in from the case file.
+ *
+ * Read only. Times are shown in Europe/London with their offset. A conference that does
+ * not exist is CH_ERROR_USAGE naming it.
+ */
+#pragma once
+#include <glib.h>
+#include "app/app.h"
+
+typedef enum {
+	CH_RECORD_TEXT,
+	CH_RECORD_HTML,
+} ChRecordFormat;
+
+char *ch_record_build(ChApp *app, const char *ref, ChRecordFormat format, GError **error);

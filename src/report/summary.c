@@ -1,0 +1,368 @@
+#include "report/summary.h"
+
+#include <string.h>
+
+#include "engine/commands.h"
+#include "report/register.h"
+#include "util/clock.h"
+
+typedef struct {
+	const GDate *from;
+	const GDate *to;
+} Period;
+
+static gboolean in_period(const Period *p, const char *iso)
+{
+	GDate d;
+	return ch_register_local_date(iso, &d) && g_date_compare(&d, p->from) >= 0 &&
+	       g_date_compare(&d, p->to) <= 0;
+}
+
+static int cmp_int(gconstpointer a, gconstpointer b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+gboolean ch_summary_median_days(GPtrArray *rows, double *median_r)
+{
+	g_autoptr(GArray) days = g_array_new(FALSE, FALSE, sizeof(int));
+	for (guint i = 0; i < rows->len; i++) {
+		ChRegisterRow *r = rows->pdata[i];
+		if (r->working_days >= 0)
+			g_array_append_val(days, r->working_days);
+	}
+	if (!days->len)
+		return FALSE;
+	g_array_sort(days, cmp_int);
+	guint n = days->len;
+	int *v = (int *)days->data;
+	*median_r = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+	return TRUE;
+}
+
+/* ---- figures from the store beyond the register ----------------------------------------- */
+
+typedef struct {
+	gint64 conferences, minutes_missing;
+	gint64 rep_requested, rep_on_time, rep_late, rep_missing, rep_awaited, rep_not_requested;
+	gint64 safety_alerts;
+	gint64 triage_opened, triage_open, triage_released, triage_dropped, quarantined;
+} Figures;
+
+static gboolean gather(ChApp *app, const Period *p, Figures *f, GError **error)
+{
+	ChStore *s = app->store;
+	GError *local = NULL;
+	sqlite3_stmt *st = ch_store_query(s, error, "SELECT held, minutes_missing_info FROM conference",
+	                                  "");
+	while (st && ch_store_step(s, st, &local)) {
+		if (!in_period(p, (const char *)sqlite3_column_text(st, 0)))
+			continue;
+		f->conferences++;
+		f->minutes_missing += sqlite3_column_int64(st, 1) > 0;
+	}
+	if (!st || local)
+		goto fail;
+	/* Reports are whatever the table holds: every state is counted, none is assumed. */
+	st = ch_store_query(s, error,
+	                    "SELECT c.held, r.state, r.on_time, r.received_at, r.due,"
+	                    " r.requested_at IS NULL FROM report r"
+	                    " JOIN conference c ON c.id = r.conference_id",
+	                    "");
+	while (st && ch_store_step(s, st, &local)) {
+		if (!in_period(p, (const char *)sqlite3_column_text(st, 0)))
+			continue;
+		const char *state = (const char *)sqlite3_column_text(st, 1);
+		/* Owed, but the request has not gone out yet. */
+		if (!state || !strcmp(state, "due_to_request") ||
+		    (!strcmp(state, "awaited") && sqlite3_column_int(st, 5))) {
+			f->rep_not_requested++;
+			continue;
+		}
+		f->rep_requested++;
+		if (!strcmp(state, "awaited")) {
+			f->rep_awaited++;
+		} else if (!strcmp(state, "missing")) {
+			f->rep_missing++;
+		} else if (!strcmp(state, "received")) {
+			gboolean on_time;
+			if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+				on_time = sqlite3_column_int(st, 2) != 0;
+			} else {
+				/* Not recorded: decide it the way the register does, by the due date. */
+				GDate got, due;
+				on_time = ch_register_local_date((const char *)sqlite3_column_text(st, 3), &got) &&
+				          ch_clock_parse_date((const char *)sqlite3_column_text(st, 4), &due) &&
+				          g_date_compare(&got, &due) <= 0;
+			}
+			if (on_time)
+				f->rep_on_time++;
+			else
+				f->rep_late++;
+		}
+	}
+	if (!st || local)
+		goto fail;
+	st = ch_store_query(s, error, "SELECT at FROM audit WHERE what = 'safety.alert'", "");
+	while (st && ch_store_step(s, st, &local))
+		f->safety_alerts += in_period(p, (const char *)sqlite3_column_text(st, 0));
+	if (!st || local)
+		goto fail;
+	st = ch_store_query(s, error, "SELECT created_at, state FROM triage", "");
+	while (st && ch_store_step(s, st, &local)) {
+		if (!in_period(p, (const char *)sqlite3_column_text(st, 0)))
+			continue;
+		const char *state = (const char *)sqlite3_column_text(st, 1);
+		f->triage_opened++;
+		if (!g_strcmp0(state, "open"))
+			f->triage_open++;
+		else if (!g_strcmp0(state, "released"))
+			f->triage_released++;
+		else if (!g_strcmp0(state, "dropped"))
+			f->triage_dropped++;
+	}
+	if (!st || local)
+		goto fail;
+	st = ch_store_query(s, error, "SELECT received_at FROM message WHERE state = 'quarantine'",
+	                    "");
+	while (st && ch_store_step(s, st, &local))
+		f->quarantined += in_period(p, (const char *)sqlite3_column_text(st, 0));
+	if (!st || local)
+		goto fail;
+	return TRUE;
+fail:
+	if (local)
+		g_propagate_error(error, local);
+	return FALSE;
+}
+
+/* ---- tables ----------------------------------------------------------------------------- */
+
+static ChTable *measures(const char *title, const char *sheet, const char *what)
+{
+	ChTable *t = ch_table_new(title, sheet, "Measure", what, NULL);
+	ch_table_set_chart(t, 0, 1);
+	return t;
+}
+
+static void measure(ChTable *t, const char *label, gint64 v)
+{
+	ch_table_row(t);
+	ch_table_text(t, label);
+	ch_table_int(t, v);
+}
+
+typedef struct {
+	char *agency;
+	gint64 raised, in_time, resolved, unresolved, open;
+} AgencyCount;
+
+static int by_raised(gconstpointer a, gconstpointer b)
+{
+	const AgencyCount *x = *(AgencyCount *const *)a, *y = *(AgencyCount *const *)b;
+	if (x->raised != y->raised)
+		return x->raised > y->raised ? -1 : 1;
+	return g_utf8_collate(x->agency, y->agency);
+}
+
+static void agency_count_free(gpointer p)
+{
+	AgencyCount *a = p;
+	g_free(a->agency);
+	g_free(a);
+}
+
+static ChTable *by_agency(GPtrArray *rows)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(agency_count_free);
+	for (guint i = 0; i < rows->len; i++) {
+		ChRegisterRow *r = rows->pdata[i];
+		AgencyCount *a = g_hash_table_lookup(seen, r->agency);
+		if (!a) {
+			a = g_new0(AgencyCount, 1);
+			a->agency = g_strdup(r->agency);
+			g_hash_table_insert(seen, a->agency, a);
+			g_ptr_array_add(all, a);
+		}
+		a->raised++;
+		a->in_time += r->timely == CH_TIMELY_YES;
+		if (!strcmp(r->state, "resolved") || !strcmp(r->state, "closed"))
+			a->resolved++;
+		else if (!strcmp(r->state, "unresolved"))
+			a->unresolved++;
+		else
+			a->open++;
+	}
+	g_ptr_array_sort(all, by_raised);
+	ChTable *t = ch_table_new("Escalations by agency", "By agency", "Agency", "Raised",
+	                          "Answered in time", "Resolved or closed", "Unresolved",
+	                          "Still open", NULL);
+	ch_table_set_chart(t, 0, 1);
+	for (guint i = 0; i < all->len; i++) {
+		AgencyCount *a = all->pdata[i];
+		ch_table_row(t);
+		ch_table_text(t, a->agency);
+		ch_table_int(t, a->raised);
+		ch_table_int(t, a->in_time);
+		ch_table_int(t, a->resolved);
+		ch_table_int(t, a->unresolved);
+		ch_table_int(t, a->open);
+	}
+	return t;
+}
+
+static ChTable *by_reason(GPtrArray *rows)
+{
+	g_autoptr(GHashTable) counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func(g_free);
+	for (guint k = 0; ch_reason_codes[k]; k++) {
+		g_hash_table_insert(counts, g_strdup(ch_reason_codes[k]), GINT_TO_POINTER(0));
+		g_ptr_array_add(order, g_strdup(ch_reason_codes[k]));
+	}
+	for (guint i = 0; i < rows->len; i++) {
+		ChRegisterRow *r = rows->pdata[i];
+		for (char **c = r->reasons; c && *c; c++) {
+			if (!**c)
+				continue;
+			gpointer old;
+			if (!g_hash_table_lookup_extended(counts, *c, NULL, &old)) {
+				old = GINT_TO_POINTER(0);
+				g_ptr_array_add(order, g_strdup(*c));
+			}
+			g_hash_table_insert(counts, g_strdup(*c), GINT_TO_POINTER(GPOINTER_TO_INT(old) + 1));
+		}
+	}
+	ChTable *t = ch_table_new("Escalations by reason", "By reason", "Reason code", "Reason",
+	                          "Escalations", NULL);
+	t->note = g_strdup("an escalation with more than one reason counts under each");
+	ch_table_set_chart(t, 0, 2);
+	for (guint k = 0; k < order->len; k++) {
+		const char *code = order->pdata[k];
+		ch_table_row(t);
+		ch_table_text(t, code);
+		ch_table_text(t, ch_reason_describe(code));
+		ch_table_int(t, GPOINTER_TO_INT(g_hash_table_lookup(counts, code)));
+	}
+	return t;
+}
+
+static ChTable *by_state(GPtrArray *rows)
+{
+	static const char *const states[][2] = {
+		{ "open", "waiting for an answer" },
+		{ "responded", "answered; the chair to confirm" },
+		{ "resolved", "resolved" },
+		{ "unresolved", "not resolved after the last stage; CP coordinator informed" },
+		{ "closed", "closed" },
+	};
+	ChTable *t = ch_table_new("Escalations by outcome", "By outcome", "State", "Meaning",
+	                          "Escalations", NULL);
+	ch_table_set_chart(t, 0, 2);
+	for (guint k = 0; k < G_N_ELEMENTS(states); k++) {
+		gint64 n = 0;
+		for (guint i = 0; i < rows->len; i++)
+			n += !strcmp(((ChRegisterRow *)rows->pdata[i])->state, states[k][0]);
+		ch_table_row(t);
+		ch_table_text(t, states[k][0]);
+		ch_table_text(t, states[k][1]);
+		ch_table_int(t, n);
+	}
+	return t;
+}
+
+static ChTable *by_stage(GPtrArray *rows)
+{
+	int top = 1;
+	for (guint i = 0; i < rows->len; i++)
+		top = MAX(top, ((ChRegisterRow *)rows->pdata[i])->stage);
+	ChTable *t = ch_table_new("Escalations by stage reached", "By stage", "Stage reached",
+	                          "Escalations", NULL);
+	t->note = g_strdup("stage 1 is the first person asked; each later stage is one step up "
+	                   "the procedure's ladder");
+	ch_table_set_chart(t, 0, 1);
+	for (int k = 1; k <= top; k++) {
+		gint64 n = 0;
+		for (guint i = 0; i < rows->len; i++)
+			n += ((ChRegisterRow *)rows->pdata[i])->stage == k;
+		g_autofree char *label = g_strdup_printf("Stage %d", k);
+		measure(t, label, n);
+	}
+	return t;
+}
+
+static ChTable *timeliness(GPtrArray *rows)
+{
+	gint64 n[4] = { 0 };
+	for (guint i = 0; i < rows->len; i++)
+		n[((ChRegisterRow *)rows->pdata[i])->timely]++;
+	ChTable *t = measures("Answers and due dates", "Timeliness", "Escalations");
+	t->note = g_strdup("answered: the first answer, or the close; in time: on or before the "
+	                   "due date of the stage reached");
+	measure(t, "Answered by the due date", n[CH_TIMELY_YES]);
+	measure(t, "Answered after the due date", n[CH_TIMELY_LATE]);
+	measure(t, "No answer, past the due date", n[CH_TIMELY_OVERDUE]);
+	measure(t, "No answer yet, not yet due", n[CH_TIMELY_NOT_YET_DUE]);
+	return t;
+}
+
+gboolean ch_summary_add_tables(ChApp *app, ChDoc *rep, GPtrArray *rows, const GDate *from,
+                               const GDate *to, GError **error)
+{
+	Period p = { from, to };
+	Figures f = { 0 };
+	if (!gather(app, &p, &f, error))
+		return FALSE;
+	gint64 in_time = 0, closed = 0;
+	for (guint i = 0; i < rows->len; i++) {
+		ChRegisterRow *r = rows->pdata[i];
+		in_time += r->timely == CH_TIMELY_YES;
+		closed += r->working_days >= 0;
+	}
+	ChTable *t = measures("Overview", "Overview", "Value");
+	measure(t, "Conferences held", f.conferences);
+	measure(t, "Escalations raised", rows->len);
+	measure(t, "Escalations answered in time", in_time);
+	measure(t, "Escalations closed", closed);
+	ch_table_row(t);
+	ch_table_text(t, "Median working days to close");
+	double median;
+	if (ch_summary_median_days(rows, &median))
+		ch_table_number(t, median);
+	else
+		ch_table_text(t, NULL);
+	measure(t, "Post-conference reports requested", f.rep_requested);
+	measure(t, "Conferences whose minutes were held for missing information",
+	        f.minutes_missing);
+	measure(t, "Immediate-safety alerts", f.safety_alerts);
+	measure(t, "Messages put in triage", f.triage_opened);
+	measure(t, "Messages quarantined", f.quarantined);
+	ch_doc_add(rep, t);
+
+	ch_doc_add(rep, by_agency(rows));
+	ch_doc_add(rep, by_reason(rows));
+	ch_doc_add(rep, by_state(rows));
+	ch_doc_add(rep, by_stage(rows));
+	ch_doc_add(rep, timeliness(rows));
+
+	t = measures("Post-conference reports", "Reports", "Reports");
+	t->note = g_strdup("reports owed for conferences held in the period");
+	measure(t, "Requested", f.rep_requested);
+	measure(t, "Received on time", f.rep_on_time);
+	measure(t, "Received late", f.rep_late);
+	measure(t, "Missing", f.rep_missing);
+	measure(t, "Still awaited", f.rep_awaited);
+	measure(t, "Not yet requested", f.rep_not_requested);
+	ch_doc_add(rep, t);
+
+	t = measures("Triage and quarantine", "Triage", "Messages");
+	t->note = g_strdup("messages no rule could act on, waiting for a person or decided by one");
+	measure(t, "Put in triage", f.triage_opened);
+	measure(t, "Still waiting for a person", f.triage_open);
+	measure(t, "Released by a person", f.triage_released);
+	measure(t, "Dropped by a person", f.triage_dropped);
+	measure(t, "Quarantined", f.quarantined);
+	ch_doc_add(rep, t);
+	return TRUE;
+}
