@@ -1,5 +1,7 @@
 /* The core loop as a user sees it: the real binary, a Maildir in, a spool folder out. */
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -587,6 +589,46 @@ static void test_replies_rate_limited(void)
 	g_assert_cmpuint(h_count_mail(h, "not_understood", H_CHAIR), ==, 11);
 }
 
+/* Runs `chaser run` at a fixed --now for a moment, then stops it with SIGTERM; returns its
+ * exit status. */
+static int run_briefly(Harness *h, const char *now, guint ms)
+{
+	const char *argv[] = { h->bin, "-c", h->conf, "--now", now, "run", NULL };
+	GPid pid;
+	GError *e = NULL;
+	g_assert_true(g_spawn_async(h->dir, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
+	                            G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+	                            NULL, NULL, &pid, &e));
+	g_assert_no_error(e);
+	g_usleep(ms * 1000);
+	kill(pid, SIGTERM);
+	int status = 0;
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_spawn_close_pid(pid);
+	g_assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* chaser run mails admin the day's account once a working day, however often it restarts. */
+static void test_run_daily_account_once_a_day(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	g_assert_cmpint(run_briefly(h, "2026-11-24T10:00", 1500), ==, 0);
+	g_assert_cmpint(run_briefly(h, "2026-11-24T11:00", 1500), ==, 0);
+	g_assert_cmpuint(h_count_mail(h, "reconcile_daily", "cp.admin@council.example"), ==, 1);
+	g_autofree char *mail = h_mail(h, "reconcile_daily", NULL);
+	g_autofree char *subject = h_header(mail, "Subject");
+	g_assert_cmpstr(subject, ==, "[account] Daily account");
+	g_autofree char *body = h_body(mail);
+	g_assert_nonnull(strstr(body, "nothing was dropped"));
+	/* Saturday: no account; Monday: the next one. */
+	g_assert_cmpint(run_briefly(h, "2026-11-28T10:00", 1500), ==, 0);
+	g_assert_cmpuint(h_count_mail(h, "reconcile_daily", NULL), ==, 1);
+	g_assert_cmpint(run_briefly(h, "2026-11-30T10:00", 1500), ==, 0);
+	g_assert_cmpuint(h_count_mail(h, "reconcile_daily", NULL), ==, 2);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -622,6 +664,7 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/flow/cli/csv-import-all-or-nothing", test_csv_import_all_or_nothing);
 	g_test_add_func("/flow/limits/replies-rate-limited", test_replies_rate_limited);
+	g_test_add_func("/flow/run/daily-account-once-a-day", test_run_daily_account_once_a_day);
 	g_test_add_func("/flow/cli/init-twice-changes-nothing", test_init_twice_changes_nothing);
 	g_test_add_func("/flow/corpora/every-message-handled-or-triaged", test_corpora_through_poll);
 	return g_test_run();

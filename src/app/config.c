@@ -32,6 +32,8 @@ static const char default_text[] =
 	"token_days = 120\n"
 	"# answers to any one address in an hour, at most\n"
 	"reply_limit = 10\n"
+	"# chaser purge without --before removes finished cases idle this many days (0: never)\n"
+	"#retention_days = 2555\n"
 	"\n"
 	"[mailbox]\n"
 	"# the team's shared mailbox: everything is sent from it and read from it\n"
@@ -230,6 +232,7 @@ ChConfig *ch_config_load(const char *path, GError **error)
 	c->authserv_id = get_str(&r, "chaser", "authserv_id", NULL);
 	c->token_days = get_uint(&r, "chaser", "token_days", 120);
 	c->reply_limit = get_uint(&r, "chaser", "reply_limit", 10);
+	c->retention_days = get_uint(&r, "chaser", "retention_days", 0);
 
 	c->address = get_str(&r, "mailbox", "address", NULL);
 	c->display_name = get_str(&r, "mailbox", "name", "Child Protection Conference Team");

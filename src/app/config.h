@@ -51,6 +51,7 @@ typedef struct {
 	char *authserv_id;      /* receiving server's authserv-id, or NULL */
 	guint token_days;       /* reply tokens expire after this many days (120) */
 	guint reply_limit;      /* replies to one address per hour (10) */
+	guint retention_days;   /* chaser purge without --before: finished cases older (0: off) */
 
 	char *address;          /* the shared mailbox */
 	char *display_name;

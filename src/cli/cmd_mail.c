@@ -10,6 +10,7 @@
 #include "inbound/imap.h"
 #include "inbound/maildir.h"
 #include "outbound/outbox.h"
+#include "report/reconcile.h"
 #include "timers/tick.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -187,6 +188,45 @@ int cmd_flush(int argc, char **argv)
 	return CLI_OK;
 }
 
+static void say_error(const char *what, GError **e)
+{
+	g_warning("%s: %s", what, (*e)->message);
+	g_clear_error(e);
+}
+
+/* Once a working day, admin gets the account that nothing was dropped: messages seen =
+ * handled + quarantined + in triage, and the outbox. The event key (the date) makes it once
+ * a day however often chaser restarts. */
+static void daily_account(ChApp *app, GDateTime *now)
+{
+	if (!app->cfg->admin || !ch_tick_working_time(app, now))
+		return;
+	GDate today;
+	ch_clock_local_date(now, &today);
+	g_autofree char *day = ch_date_format(&today);
+	g_autofree char *key = g_strdup_printf("reconcile:%s", day);
+	if (ch_store_int(app->store, 0, "SELECT 1 FROM outbox WHERE event_key = ?", "s", key))
+		return;
+	GError *e = NULL;
+	gboolean clean = FALSE;
+	g_autofree char *account = ch_reconcile_summary_text(app, &clean, &e);
+	if (!account) {
+		say_error("daily account", &e);
+		return;
+	}
+	g_autoptr(ChEffects) fx = ch_effects_new();
+	ChIntent *i = ch_effects_intent(fx, "reconcile_daily", app->cfg->admin, NULL, key);
+	ch_intent_set(i, "ref", "account");
+	ch_intent_set(i, "day", day);
+	ch_intent_set(i, "verdict", clean ? "nothing was dropped" : "FAULTS were found: see below");
+	ch_intent_set(i, "account", account);
+	if (!ch_store_begin(app->store, &e) || !ch_outbox_queue(app, NULL, fx, NULL, now, "timer", &e) ||
+	    !ch_store_commit(app->store, &e)) {
+		ch_store_rollback(app->store);
+		say_error("daily account", &e);
+	}
+}
+
 /* A plain handler, not g_unix_signal_add(): the loop blocks in IMAP IDLE, not in a GLib main
  * loop, and must see the flag within a quarter of a second. Setting it is all it does. */
 static volatile gint *stop_flag;
@@ -205,11 +245,6 @@ static void sleep_slices(ChApp *app, guint seconds)
 	}
 }
 
-static void say_error(const char *what, GError **e)
-{
-	g_warning("%s: %s", what, (*e)->message);
-	g_clear_error(e);
-}
 
 int cmd_run(int argc, char **argv)
 {
@@ -255,6 +290,7 @@ int cmd_run(int argc, char **argv)
 		g_autoptr(GDateTime) now2 = ch_clock_now();
 		if (!ch_outbox_flush(app, now2, &fc, &e))
 			say_error("flush", &e);
+		daily_account(app, now2);
 		if (g_atomic_int_get(&app->stop))
 			break;
 		if (!inbound_ok) {

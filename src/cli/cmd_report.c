@@ -271,24 +271,31 @@ int cmd_purge(int argc, char **argv)
 		  "Change nothing: list the references that would go, and the counts", NULL },
 		{ NULL },
 	};
-	if (!cli_parse(&argc, &argv, "--before DATE",
+	if (!cli_parse(&argc, &argv, "[--before DATE]",
 	               "Retention: remove finished conferences (closed, or authorised with every "
 	               "escalation ended and every report received or missing) whose last activity "
 	               "was before DATE, with everything of theirs: list, escalations, reports and "
 	               "their files, tokens, mail in and out and its files, triage items, tasks and "
 	               "audit lines. One audit line records what went, in counts only. --dry-run "
-	               "shows what would go.",
+	               "shows what would go. Without --before, [chaser] retention_days sets DATE.",
 	               entries))
 		return CLI_USAGE;
 	if (argc != 1)
 		return cli_usage("purge takes no arguments besides its options");
 	g_autoptr(GDateTime) cut = before ? ch_clock_parse(before) : NULL;
-	if (!cut)
+	if (before && !cut)
 		return cli_usage("--before must be a date (YYYY-MM-DD) or an ISO 8601 date-time");
 	g_autoptr(ChApp) app = cli_open();
 	if (!app)
 		return CLI_FAIL;
 	g_autoptr(GDateTime) now = ch_clock_now();
+	if (!cut && !app->cfg->retention_days)
+		return cli_usage("purge needs --before DATE, or [chaser] retention_days in the config");
+	if (!cut) {
+		/* The configured retention period, counted back from now. */
+		cut = g_date_time_add_days(now, -(gint)app->cfg->retention_days);
+		before = ch_clock_format(cut);
+	}
 	if (g_date_time_compare(cut, now) > 0)
 		return cli_usage("--before %s is later than now: nothing that recent may be purged",
 		                 before);
