@@ -191,6 +191,9 @@ static void test_server_down_is_temporary_then_sends(Fix *f, gconstpointer d)
 	g_autofree char *reply = NULL;
 	g_assert_cmpint(send_to(f, "slo1@example.test", m, &reply), ==, CH_SEND_OK);
 	g_clear_pointer(&reply, g_free);
+	/* Delivered before the stop: OpenSMTPD stopped with a message still in its queue delivers
+	 * it again after the restart (its own at-least-once), which is not what this tests. */
+	assert_arrived(f, "slo1", 1, m);
 
 	g_assert_true(ch_servers_stop(&f->srv, "smtpd"));
 	g_assert_cmpint(send_to(f, "slo1@example.test", m, &reply), ==, CH_SEND_TEMPORARY);
