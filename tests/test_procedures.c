@@ -282,6 +282,9 @@ static void test_default_full_life(void)
 	g_assert_cmpstr(h_str(h_escalation(s9, 4), "state"), ==, "unresolved");
 	g_assert_cmpint(json_object_get_int_member(h_escalation(s9, 4), "stage"), ==, 4);
 	g_assert_cmpuint(h_count_mail(h, "escalation_unresolved", COORD), ==, 1);
+	/* Nothing is left to chase: every escalation ended, every report received or missing. */
+	g_assert_cmpstr(h_str(json_node_get_object(s9), "state"), ==, "closed");
+	g_assert_cmpstr(h_str(json_node_get_object(s8), "state"), ==, "authorised");
 
 	/* The audit trail holds each step, each deadline with the calendar it used. */
 	g_assert_cmpuint(h_audit_count(h, REF, "report.requested"), ==, 3);
@@ -352,6 +355,8 @@ static void test_cwm_taf_full_life(void)
 	poll_flush(h, "2027-01-05T10:00");
 	g_autoptr(JsonNode) s4 = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpstr(h_str(h_escalation(s4, 1), "state"), ==, "resolved");
+	g_assert_cmpstr(h_str(json_node_get_object(s4), "state"), ==, "closed");
+	g_assert_cmpstr(h_str(json_node_get_object(s3), "state"), ==, "authorised");
 	g_assert_cmpuint(h_audit_count(h, REF, "escalation.stage"), ==, 4);
 	g_assert_cmpuint(h_audit_count(h, REF, "escalation.chased"), ==, 2);
 	g_assert_cmpuint(h_audit_count(h, REF, "escalation.climbs"), ==, 2);

@@ -111,7 +111,7 @@ static void show_text(ChApp *app, const ChCase *c)
 	                    : !strcmp(c->state, "list_sent") ? "list sent to the chair, awaiting "
 	                                                       "authorisation"
 	                    : !strcmp(c->state, "authorised") ? "list authorised by the chair"
-	                                                      : "closed";
+	                                                      : "closed: nothing left to chase";
 	printf("  state:  %s\n", state);
 	if (c->list_sent_at) {
 		g_autofree char *w = cli_when(c->list_sent_at);
@@ -120,6 +120,10 @@ static void show_text(ChApp *app, const ChCase *c)
 	if (c->authorised_at) {
 		g_autofree char *w = cli_when(c->authorised_at);
 		printf("  authorised: %s\n", w);
+	}
+	if (c->closed_at) {
+		g_autofree char *w = cli_when(c->closed_at);
+		printf("  closed:     %s\n", w);
 	}
 	printf("\nDistribution list\n");
 	for (guint i = 0; i < c->attendees->len; i++) {
@@ -190,6 +194,7 @@ static JsonNode *case_json(ChApp *app, const ChCase *c)
 	json_str(b, "social_worker", c->social_worker);
 	json_str(b, "list_sent", c->list_sent_at);
 	json_str(b, "authorised", c->authorised_at);
+	json_str(b, "closed", c->closed_at);
 	json_builder_set_member_name(b, "attendees");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < c->attendees->len; i++) {

@@ -667,3 +667,24 @@ gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx 
 	}
 	return TRUE;
 }
+
+gboolean ch_engine_close_if_done(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
+{
+	if (strcmp(c->state, "authorised"))
+		return FALSE;
+	for (guint i = 0; i < c->escalations->len; i++) {
+		ChEscalation *e = c->escalations->pdata[i];
+		if (!strcmp(e->state, "open") || !strcmp(e->state, "responded"))
+			return FALSE;
+	}
+	for (guint i = 0; i < c->reports->len; i++) {
+		ChReport *r = c->reports->pdata[i];
+		if (!strcmp(r->state, "awaited"))
+			return FALSE;
+	}
+	g_autofree char *now = now_str(ctx);
+	ch_set_str(&c->closed_at, now);
+	g_clear_pointer(&c->next_at, g_free);
+	set_state(c, fx, "closed");
+	return TRUE;
+}

@@ -118,6 +118,10 @@ gboolean ch_engine_conference_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *
 /* At conference add: when the list must have gone to the chair. */
 void ch_engine_conference_added(ChCase *c, const ChEngineCtx *ctx);
 
+/* authorised -> closed once nothing is left to chase: every escalation resolved, unresolved
+ * or closed, and every post-conference report received or missing. TRUE if it closed. */
+gboolean ch_engine_close_if_done(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx);
+
 /* Shared by the engine's files. */
 void ch_engine_base_vars(ChIntent *i, const ChCase *c);
 char *ch_engine_long_date(const char *iso);

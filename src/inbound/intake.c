@@ -224,6 +224,7 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 		     to_triage(x, "triage", c->id, "reply to a message that expects no answer", error);
 		goto out;
 	}
+	ch_engine_close_if_done(c, &ctx, fx);
 	ok = apply_effects(x, c, fx, m->message_id, error) &&
 	     set_message(x, "handled", match.purpose, c->id, NULL, error);
 out:

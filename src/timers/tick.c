@@ -50,6 +50,7 @@ static gboolean step(ChApp *app, const Due *d, GDateTime *now, gboolean *acted, 
 			*acted = e   ? ch_engine_escalation_due(c, e, &ctx, fx)
 			         : r ? ch_engine_report_due(c, r, &ctx, fx)
 			             : ch_engine_conference_due(c, &ctx, fx);
+			ch_engine_close_if_done(c, &ctx, fx);
 			g_autofree char *now_s = ch_clock_format(now);
 			ok = ch_store_case_save(s, c, error);
 			for (guint i = 0; ok && i < fx->audit->len; i++) {
