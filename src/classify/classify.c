@@ -43,34 +43,53 @@ char *ch_classify_subject_ref(const char *subject)
 	return NULL;
 }
 
-/* A token from "local+TOKEN@domain" among the recipients, or from an id we made,
- * "c.TOKEN.NONCE@domain". */
-static char *find_token(ChApp *app, const ChMessage *m)
+/* A token from "local+TOKEN@domain" among the recipients. */
+static char *token_in_rcpts(ChApp *app, const ChMessage *m)
 {
+	size_t ll = strlen(app->local_part);
 	for (guint i = 0; m->rcpt_addrs && i < m->rcpt_addrs->len; i++) {
 		const char *a = m->rcpt_addrs->pdata[i];
 		const char *at = strrchr(a, '@');
-		size_t ll = strlen(app->local_part);
 		if (at && !g_ascii_strcasecmp(at + 1, app->domain) &&
 		    !g_ascii_strncasecmp(a, app->local_part, ll) && a[ll] == '+' &&
 		    at - (a + ll + 1) == CH_TOKEN_LEN)
 			return g_strndup(a + ll + 1, CH_TOKEN_LEN);
 	}
-	GPtrArray *ids = g_ptr_array_new();
-	if (m->in_reply_to)
-		g_ptr_array_add(ids, m->in_reply_to);
-	for (guint i = 0; m->references && i < m->references->len; i++)
-		g_ptr_array_add(ids, m->references->pdata[m->references->len - 1 - i]);
-	char *found = NULL;
-	for (guint i = 0; i < ids->len && !found; i++) {
-		const char *id = ids->pdata[i];
-		const char *at = strrchr(id, '@');
-		if (at && !g_ascii_strcasecmp(at + 1, app->domain) && !strncmp(id, "c.", 2) &&
-		    strlen(id) > 2 + CH_TOKEN_LEN && id[2 + CH_TOKEN_LEN] == '.')
-			found = g_strndup(id + 2, CH_TOKEN_LEN);
+	return NULL;
+}
+
+/* A token from an id we made, "c.TOKEN.NONCE@domain". */
+static char *token_in_id(ChApp *app, const char *id)
+{
+	const char *at = id ? strrchr(id, '@') : NULL;
+	if (at && !g_ascii_strcasecmp(at + 1, app->domain) && !strncmp(id, "c.", 2) &&
+	    strlen(id) > 2 + CH_TOKEN_LEN && id[2 + CH_TOKEN_LEN] == '.')
+		return g_strndup(id + 2, CH_TOKEN_LEN);
+	return NULL;
+}
+
+/* The reply token: from the plus-address, else from In-Reply-To, else from References
+ * (newest first). *conflict_r is set when the plus-address and In-Reply-To both carry one
+ * and they differ: a mail client replying to one of our messages takes both from that one
+ * message (its Reply-To and its Message-ID carry the same token), so two different tokens
+ * mean a hand-made or altered reply, and which thread it belongs to is a person's call. */
+static char *find_token(ChApp *app, const ChMessage *m, gboolean *conflict_r)
+{
+	char *plus = token_in_rcpts(app, m);
+	char *parent = token_in_id(app, m->in_reply_to);
+	*conflict_r = plus && parent && g_ascii_strcasecmp(plus, parent) != 0;
+	if (plus) {
+		g_free(parent);
+		return plus;
 	}
-	g_ptr_array_free(ids, TRUE);
-	return found;
+	if (parent)
+		return parent;
+	for (guint i = 0; m->references && i < m->references->len; i++) {
+		char *t = token_in_id(app, m->references->pdata[m->references->len - 1 - i]);
+		if (t)
+			return t;
+	}
+	return NULL;
 }
 
 static const char *domain_of(const char *addr)
@@ -110,53 +129,111 @@ static char *strip_comments(const char *s)
 	return g_string_free(out, FALSE);
 }
 
+/* One Authentication-Results value, read: NULL if it is not from authserv_id, else the set
+ * of what it states (comments dropped): "dmarc" and "dmarc=pass", and so on. *pass_r says
+ * whether it shows DMARC pass for the From domain, or DKIM or SPF pass aligned with it. */
+static GHashTable *read_auth_results(const char *value, const char *authserv_id,
+                                     const char *from_domain, gboolean *pass_r)
+{
+	g_autofree char *v = strip_comments(value);
+	g_auto(GStrv) parts = g_strsplit(v, ";", -1);
+	if (!parts[0])
+		return NULL;
+	g_auto(GStrv) idw = g_strsplit_set(g_strstrip(parts[0]), " \t", 2);
+	if (!idw[0] || g_ascii_strcasecmp(idw[0], authserv_id))
+		return NULL;
+	GHashTable *results = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	gboolean pass = FALSE;
+	for (guint k = 1; parts[k]; k++) {
+		g_auto(GStrv) w = g_strsplit_set(g_strstrip(parts[k]), " \t", -1);
+		if (!w[0])
+			continue;
+		char *eq = strchr(w[0], '=');
+		if (!eq)
+			continue;
+		char *method = g_strndup(w[0], eq - w[0]);
+		const char *result = eq + 1;
+		g_hash_table_add(results, g_ascii_strdown(method, -1));
+		g_hash_table_add(results, g_ascii_strdown(w[0], -1));
+		gboolean is_pass = !g_ascii_strcasecmp(result, "pass");
+		/* DMARC pass counts for the From domain the server names in header.from, and only
+		 * if that is ours: a From header that two parsers read differently (two mailboxes,
+		 * "a@b@c", a quoted '@') must not lend one domain's pass to another. Every common
+		 * implementation writes header.from. */
+		const char *prop = !g_ascii_strcasecmp(method, "dmarc")  ? "header.from="
+		                   : !g_ascii_strcasecmp(method, "dkim") ? "header.d="
+		                   : !g_ascii_strcasecmp(method, "spf")  ? "smtp.mailfrom="
+		                                                         : NULL;
+		for (guint q = 1; is_pass && prop && w[q]; q++)
+			if (!g_ascii_strncasecmp(w[q], prop, strlen(prop))) {
+				const char *d = w[q] + strlen(prop);
+				const char *at = strrchr(d, '@');
+				if (aligned(at ? at + 1 : d, from_domain))
+					pass = TRUE;
+			}
+		g_free(method);
+	}
+	*pass_r = pass;
+	return results;
+}
+
+/* Does `lower` state a result for a method that `top` states, but not that result? Each
+ * table holds "method" and "method=result" for every result a header states (a header may
+ * state one method more than once, e.g. one dkim= per signature). */
+static gboolean disagree(GHashTable *top, GHashTable *lower)
+{
+	GHashTableIter it;
+	gpointer key;
+	g_hash_table_iter_init(&it, lower);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		const char *eq = strchr(key, '=');
+		if (!eq)
+			continue;
+		g_autofree char *method = g_strndup(key, eq - (const char *)key);
+		if (g_hash_table_contains(top, method) && !g_hash_table_contains(top, key))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 gboolean ch_classify_auth_ok(GPtrArray *auth_results, const char *authserv_id,
                              const char *from_domain, const char **why_r)
 {
+	/* Which header is trusted: the topmost one naming our server. The receiving server
+	 * prepends its own (RFC 8601 section 5, as every hop prepends its trace fields), so
+	 * whatever sits below it came with the message and may have been written by the sender.
+	 * A forged header can only sit above the real one if something after our server added
+	 * it, or the server appends rather than prepends: position alone cannot be relied on
+	 * then, so any lower header naming our server that states another result for a method
+	 * the topmost one states makes the sender unverified. (Several real headers from one
+	 * server, one per milter, state different methods and do not conflict.) */
 	const char *why = "no Authentication-Results header from the receiving server";
-	for (guint i = 0; auth_results && i < auth_results->len; i++) {
-		g_autofree char *v = strip_comments(auth_results->pdata[i]);
-		g_auto(GStrv) parts = g_strsplit(v, ";", -1);
-		if (!parts[0])
+	GHashTable *top = NULL;
+	gboolean found = FALSE, pass = FALSE, conflict = FALSE;
+	for (guint i = 0; auth_results && i < auth_results->len && !conflict; i++) {
+		gboolean p = FALSE;
+		GHashTable *r = read_auth_results(auth_results->pdata[i], authserv_id, from_domain, &p);
+		if (!r)
 			continue;
-		g_auto(GStrv) idw = g_strsplit_set(g_strstrip(parts[0]), " \t", 2);
-		if (!idw[0] || g_ascii_strcasecmp(idw[0], authserv_id))
+		if (!top) {
+			top = r;
+			pass = p;
 			continue;
-		/* Only the topmost header from our own server counts: anything below it was there
-		 * before our server saw the message, and may have been written by the sender. */
-		why = "the receiving server did not find DMARC, or aligned DKIM or SPF, to pass";
-		for (guint k = 1; parts[k]; k++) {
-			g_auto(GStrv) w = g_strsplit_set(g_strstrip(parts[k]), " \t", -1);
-			if (!w[0])
-				continue;
-			char *eq = strchr(w[0], '=');
-			if (!eq)
-				continue;
-			*eq = 0;
-			const char *method = w[0], *result = eq + 1;
-			if (g_ascii_strcasecmp(result, "pass"))
-				continue;
-			if (!g_ascii_strcasecmp(method, "dmarc")) {
-				const char *hf = NULL;
-				for (guint q = 1; w[q]; q++)
-					if (!g_ascii_strncasecmp(w[q], "header.from=", 12))
-						hf = w[q] + 12;
-				if (!hf || aligned(hf, from_domain))
-					return TRUE;
-			}
-			const char *prop = !g_ascii_strcasecmp(method, "dkim")  ? "header.d="
-			                   : !g_ascii_strcasecmp(method, "spf") ? "smtp.mailfrom="
-			                                                        : NULL;
-			for (guint q = 1; prop && w[q]; q++)
-				if (!g_ascii_strncasecmp(w[q], prop, strlen(prop))) {
-					const char *d = w[q] + strlen(prop);
-					const char *at = strrchr(d, '@');
-					if (aligned(at ? at + 1 : d, from_domain))
-						return TRUE;
-				}
 		}
-		break;
+		conflict = disagree(top, r);
+		g_hash_table_unref(r);
 	}
+	if (top) {
+		found = TRUE;
+		g_hash_table_unref(top);
+	}
+	if (found && pass && !conflict)
+		return TRUE;
+	if (conflict)
+		why = "Authentication-Results headers naming the receiving server disagree: one of "
+		      "them is forged";
+	else if (found)
+		why = "the receiving server did not find DMARC, or aligned DKIM or SPF, to pass";
 	if (why_r)
 		*why_r = why;
 	return FALSE;
@@ -320,7 +397,13 @@ gboolean ch_classify(ChApp *app, const ChMessage *m, GDateTime *now, ChMatch *ou
                      GError **error)
 {
 	memset(out, 0, sizeof *out);
-	g_autofree char *token = find_token(app, m);
+	gboolean conflict = FALSE;
+	g_autofree char *token = find_token(app, m, &conflict);
+	if (conflict) {
+		set(out, CH_MATCH_NONE, "the reply token in the address and the message this answers "
+		                        "belong to different threads");
+		return TRUE;
+	}
 	gboolean ok = token ? by_token(app, m, token, now, out, error) : by_subject(app, m, out, error);
 	if (!ok || out->result != CH_MATCH_OK)
 		return ok;

@@ -60,7 +60,10 @@ static gboolean unbase32(const char *in, guint8 *out, gsize n)
 			bits -= 8;
 		}
 	}
-	return o == n;
+	/* The last character carries bits beyond the final byte. They must be zero: otherwise
+	 * up to 16 different spellings decode to one token, and "one character changed" would
+	 * still verify. */
+	return o == n && bits < 5 && (buf & ((1u << bits) - 1)) == 0;
 }
 
 static gboolean parse_hex(const char *hex, guint8 *out, gsize n)

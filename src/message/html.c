@@ -159,14 +159,19 @@ static void cut_from(xmlNode *n)
 	remove_node(n);
 }
 
-static void drop_quoted(xmlNode *root)
+/* Any node may be the one removed, the root element included (<html class="gmail_quote">
+ * is the sender's to write): the root is looked up again after the cut, and the
+ * caller looks it up again afterwards, maybe to find none. */
+static void drop_quoted(xmlDoc *doc)
 {
+	xmlNode *root = xmlDocGetRootElement(doc);
 	for (xmlNode *n = root; n; n = next_node(root, n, TRUE)) {
 		if (is_cut_point(n)) {
 			cut_from(n);
 			break;
 		}
 	}
+	root = xmlDocGetRootElement(doc);
 
 	GPtrArray *doomed = g_ptr_array_new();
 	for (xmlNode *n = root; n;) {
@@ -339,13 +344,13 @@ char *ch_html_to_text(const char *html, gboolean drop_quoted_nodes)
 	                                options);
 	if (!doc)
 		return g_strdup("");
+	if (drop_quoted_nodes)
+		drop_quoted(doc);
 	xmlNode *root = xmlDocGetRootElement(doc);
 	if (!root) {
 		xmlFreeDoc(doc);
 		return g_strdup("");
 	}
-	if (drop_quoted_nodes)
-		drop_quoted(root);
 
 	Text t = { g_string_new(NULL), TRUE, FALSE, 0 };
 	render(&t, root);

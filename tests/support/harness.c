@@ -66,6 +66,14 @@ void h_free(Harness *h)
 	g_free(h);
 }
 
+GString *h_all_stderr(void)
+{
+	static GString *all;
+	if (!all)
+		all = g_string_new(NULL);
+	return all;
+}
+
 static int vrun(Harness *h, const char *now, gboolean json, va_list ap)
 {
 	GPtrArray *argv = g_ptr_array_new();
@@ -95,6 +103,7 @@ static int vrun(Harness *h, const char *now, gboolean json, va_list ap)
 	if (!WIFEXITED(wait))
 		g_error("chaser died by signal %d; stderr:\n%s", WTERMSIG(wait), h->err);
 	h->status = WEXITSTATUS(wait);
+	g_string_append(h_all_stderr(), h->err);
 	if (strstr(h->err, "ERROR: AddressSanitizer") || strstr(h->err, "runtime error:") ||
 	    strstr(h->err, "LeakSanitizer"))
 		g_error("sanitizer report from chaser:\n%s", h->err);

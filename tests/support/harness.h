@@ -23,6 +23,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Harness, h_free)
 
 /* Runs chaser --now NOW ARGS... (NULL-terminated); returns the exit status. now may be NULL. */
 int h_run(Harness *h, const char *now, ...) G_GNUC_NULL_TERMINATED;
+/* Everything chaser wrote to stderr in every run of this test program so far (appended by
+ * h_run and h_json), e.g. to prove that no log line carries a child's details. */
+GString *h_all_stderr(void);
 /* As h_run with --json; returns the parsed output (asserting it parsed). */
 JsonNode *h_json(Harness *h, const char *now, ...) G_GNUC_NULL_TERMINATED;
 
