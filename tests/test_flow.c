@@ -323,6 +323,14 @@ static void test_slo_free_text_asks_the_chair(void)
 	g_assert_nonnull(strstr(h_str(e2, "response"), "off sick"));
 	g_autofree char *ask = h_mail(h, "escalation_response", H_CHAIR);
 	g_assert_nonnull(ask);
+	/* Free text from the chair is not a decision: nothing changes and the SLO's answer stays. */
+	reply_to(h, "chair1", "escalation_response", H_CHAIR, H_CHAIR, "Thanks, I'll think about it");
+	h_run(h, "2026-11-26T11:00", "poll", NULL);
+	h_run(h, "2026-11-26T11:00", "flush", NULL);
+	g_assert_cmpuint(h_count_mail(h, "not_understood", H_CHAIR), ==, 1);
+	g_autoptr(JsonNode) mid = h_json(h, NULL, "show", H_REF, NULL);
+	g_assert_cmpstr(h_str(h_escalation(mid, 2), "state"), ==, "responded");
+	g_assert_nonnull(strstr(h_str(h_escalation(mid, 2), "response"), "off sick"));
 	/* The chair confirms by replying to that mail. */
 	reply_to(h, "chair2", "escalation_response", H_CHAIR, H_CHAIR,
 	         "RESOLVED: accepted, apologies process explained");

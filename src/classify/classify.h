@@ -43,6 +43,8 @@ gboolean ch_classify(ChApp *app, const ChMessage *m, GDateTime *now, ChMatch *ou
 char *ch_classify_subject_ref(const char *subject);
 
 /* Authentication-Results check: TRUE when the topmost header from authserv_id shows DMARC
- * pass, or DKIM/SPF pass aligned with from_domain. *why_r says what failed. */
+ * pass with a header.from aligned with from_domain, or DKIM/SPF pass aligned with it.
+ * Headers from authserv_id that disagree on a method count as not verified. *why_r says
+ * what failed. */
 gboolean ch_classify_auth_ok(GPtrArray *auth_results, const char *authserv_id,
                              const char *from_domain, const char **why_r);

@@ -484,6 +484,10 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 	g_autofree char *body = g_strstrip(g_strdup(text ? text : ""));
 	if (!resolved && !unresolved && !*body)
 		g_ptr_array_add(problems, g_strdup("the reply was empty"));
+	else if (!resolved && !unresolved && from_chair)
+		/* The chair was asked to decide; free text from the chair must not overwrite the
+		 * answer they were asked about. */
+		g_ptr_array_add(problems, g_strdup("neither RESOLVED nor NOT RESOLVED was found"));
 	if (problems->len) {
 		not_understood(c, ctx, sender, about, NULL, problems, slo_example, fx);
 		return CH_REPLY_NOT_UNDERSTOOD;

@@ -105,11 +105,14 @@ static gboolean handle_auto(Ctx *x, const ChMessage *m, GError **error)
 	ChMatch match;
 	if (!ch_classify(x->app, m, x->now, &match, error))
 		return FALSE;
-	gint64 conf = match.conference_id;
+	/* Linked to its case only when the thread was found and the sender belongs: an automatic
+	 * reply with a refused token says nothing about anyone's case. */
+	gboolean linked = match.result != CH_MATCH_NONE;
+	gint64 conf = linked ? match.conference_id : 0;
 	g_autofree char *detail = g_strdup_printf("%s%s%s", m->class_reason ? m->class_reason : "",
 	                                          m->auto_return_date ? "; back " : "",
 	                                          m->auto_return_date ? m->auto_return_date : "");
-	gboolean about_escalation = match.purpose && (!strcmp(match.purpose, "escalation") ||
+	gboolean about_escalation = linked && match.purpose && (!strcmp(match.purpose, "escalation") ||
 	                                              !strcmp(match.purpose, "confirm"));
 	g_autofree char *obj = about_escalation ? g_strdup_printf("escalation %" G_GINT64_FORMAT,
 	                                                          match.object_id)
