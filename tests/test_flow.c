@@ -74,22 +74,6 @@ static void test_chair_reply_client(gconstpointer data)
 	assert_story_escalations(h, "2026-12-01");
 }
 
-static void reply_to(Harness *h, const char *name, const char *kind, const char *to,
-                     const char *from, const char *body)
-{
-	g_autofree char *mail = h_mail(h, kind, to);
-	g_assert_nonnull(mail);
-	g_autofree char *token = h_token(mail);
-	g_autofree char *msgid = h_msgid(mail);
-	g_autofree char *subject = h_header(mail, "Subject");
-	g_autofree char *text = g_strdup_printf(
-		"From: %s\nTo: Safeguarding <safeguarding+%s@council.example>\nSubject: RE: %s\n"
-		"Message-ID: <%s@test.example.org>\nIn-Reply-To: <%s>\n"
-		"Date: Thu, 26 Nov 2026 10:00:00 +0000\n\n%s\n",
-		from, token, subject, name, msgid, body);
-	h_deliver(h, name, text);
-}
-
 static void test_story_end_to_end(void)
 {
 	g_autoptr(Harness) h = h_new(NULL);
@@ -104,7 +88,7 @@ static void test_story_end_to_end(void)
 	assert_story_escalations(h, "2026-12-01");
 
 	/* The police SLO answers "resolved": that escalation closes, the chair is told. */
-	reply_to(h, "slo1", "escalation", H_POLICE_SLO, "DI Ruth Calloway <" H_POLICE_SLO ">",
+	h_reply_to(h, "slo1", "escalation", H_POLICE_SLO, "DI Ruth Calloway <" H_POLICE_SLO ">",
 	         "RESOLVED: the officer's sergeant now checks reports before each conference\n\nRuth");
 	g_assert_cmpint(h_run(h, "2026-11-26T10:05", "poll", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, "2026-11-26T10:05", "flush", NULL), ==, 0);
@@ -133,8 +117,8 @@ static void test_subjects_carry_only_the_reference(void)
 	deliver_fixture(h, "tests/data/replies/outlook-plain-html.eml", "chair.eml");
 	h_run(h, "2026-11-24T09:10", "poll", NULL);
 	h_run(h, "2026-11-24T09:10", "flush", NULL);
-	reply_to(h, "slo1", "escalation", H_POLICE_SLO, H_POLICE_SLO, "We are looking into it.");
-	reply_to(h, "slo2", "escalation", H_SCHOOL_SLO, H_SCHOOL_SLO, "NOT RESOLVED: disputed");
+	h_reply_to(h, "slo1", "escalation", H_POLICE_SLO, H_POLICE_SLO, "We are looking into it.");
+	h_reply_to(h, "slo2", "escalation", H_SCHOOL_SLO, H_SCHOOL_SLO, "NOT RESOLVED: disputed");
 	h_run(h, "2026-11-26T10:05", "poll", NULL);
 	h_run(h, "2026-11-26T10:05", "flush", NULL);
 	h_deliver(h, "junk", "From: x@y.example.com\nSubject: hello [CP-2026-0042]\n\nAUTHORISED\n");
@@ -173,7 +157,7 @@ static void test_chair_reply_not_understood_changes_nothing(void)
 {
 	g_autoptr(Harness) h = h_new(NULL);
 	h_story_setup(h);
-	reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
+	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
 	         "Hi, looks fine to me\nEscalate Lena please, she never sent anything\n\nFfion");
 	g_assert_cmpint(h_run(h, "2026-11-24T09:10", "poll", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, "2026-11-24T09:10", "flush", NULL), ==, 0);
@@ -198,7 +182,7 @@ static void test_chair_reply_no_command_changes_nothing(void)
 {
 	g_autoptr(Harness) h = h_new(NULL);
 	h_story_setup(h);
-	reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
+	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
 	         "Thanks, I will look at this tomorrow morning.\n\nFfion");
 	h_run(h, "2026-11-24T09:10", "poll", NULL);
 	h_run(h, "2026-11-24T09:10", "flush", NULL);
@@ -213,7 +197,7 @@ static void test_chair_reply_line_not_on_list_refused(void)
 {
 	g_autoptr(Harness) h = h_new(NULL);
 	h_story_setup(h);
-	reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
+	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
 	         "AUTHORISED\nESCALATE 2 no_report: nothing came\nESCALATE 9 report_late: late\n");
 	h_run(h, "2026-11-24T09:10", "poll", NULL);
 	h_run(h, "2026-11-24T09:10", "flush", NULL);
@@ -296,7 +280,7 @@ static void test_escalation_due_date(gconstpointer data)
 	const DueCase *c = data;
 	g_autoptr(Harness) h = h_new(NULL);
 	h_story_setup(h);
-	reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
+	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
 	         "AUTHORISED\nESCALATE 1 no_report: nothing came\n");
 	g_assert_cmpint(h_run(h, c->authorised, "poll", NULL), ==, 0);
 	g_autoptr(JsonNode) show = h_json(h, c->authorised, "show", H_REF, NULL);
@@ -312,7 +296,7 @@ static void test_slo_free_text_asks_the_chair(void)
 	deliver_fixture(h, "tests/data/replies/apple-mail.eml", "chair.eml");
 	h_run(h, "2026-11-24T09:10", "poll", NULL);
 	h_run(h, "2026-11-24T09:10", "flush", NULL);
-	reply_to(h, "slo2", "escalation", H_SCHOOL_SLO, H_SCHOOL_SLO,
+	h_reply_to(h, "slo2", "escalation", H_SCHOOL_SLO, H_SCHOOL_SLO,
 	         "Lena was off sick that week; I have spoken to her and she will send apologies in "
 	         "future.");
 	h_run(h, "2026-11-26T10:05", "poll", NULL);
@@ -324,7 +308,7 @@ static void test_slo_free_text_asks_the_chair(void)
 	g_autofree char *ask = h_mail(h, "escalation_response", H_CHAIR);
 	g_assert_nonnull(ask);
 	/* Free text from the chair is not a decision: nothing changes and the SLO's answer stays. */
-	reply_to(h, "chair1", "escalation_response", H_CHAIR, H_CHAIR, "Thanks, I'll think about it");
+	h_reply_to(h, "chair1", "escalation_response", H_CHAIR, H_CHAIR, "Thanks, I'll think about it");
 	h_run(h, "2026-11-26T11:00", "poll", NULL);
 	h_run(h, "2026-11-26T11:00", "flush", NULL);
 	g_assert_cmpuint(h_count_mail(h, "not_understood", H_CHAIR), ==, 1);
@@ -332,7 +316,7 @@ static void test_slo_free_text_asks_the_chair(void)
 	g_assert_cmpstr(h_str(h_escalation(mid, 2), "state"), ==, "responded");
 	g_assert_nonnull(strstr(h_str(h_escalation(mid, 2), "response"), "off sick"));
 	/* The chair confirms by replying to that mail. */
-	reply_to(h, "chair2", "escalation_response", H_CHAIR, H_CHAIR,
+	h_reply_to(h, "chair2", "escalation_response", H_CHAIR, H_CHAIR,
 	         "RESOLVED: accepted, apologies process explained");
 	h_run(h, "2026-11-27T10:05", "poll", NULL);
 	g_autoptr(JsonNode) after = h_json(h, NULL, "show", H_REF, NULL);
@@ -348,7 +332,7 @@ static void test_slo_not_resolved_climbs(void)
 	deliver_fixture(h, "tests/data/replies/html-only.eml", "chair.eml");
 	h_run(h, "2026-11-24T09:10", "poll", NULL);
 	h_run(h, "2026-11-24T09:10", "flush", NULL);
-	reply_to(h, "slo2", "escalation", H_SCHOOL_SLO, H_SCHOOL_SLO,
+	h_reply_to(h, "slo2", "escalation", H_SCHOOL_SLO, H_SCHOOL_SLO,
 	         "NOT RESOLVED: we do not accept that a report was expected");
 	h_run(h, "2026-11-26T10:05", "poll", NULL);
 	h_run(h, "2026-11-26T10:05", "flush", NULL);
@@ -576,7 +560,7 @@ static void test_replies_rate_limited(void)
 	for (int i = 0; i < 15; i++) {
 		g_autofree char *name = g_strdup_printf("chair%d", i);
 		g_autofree char *body = g_strdup_printf("Thanks, will check later (%d)", i);
-		reply_to(h, name, "distribution_list", H_CHAIR, H_CHAIR, body);
+		h_reply_to(h, name, "distribution_list", H_CHAIR, H_CHAIR, body);
 		g_autofree char *sname = g_strdup_printf("stranger%d", i);
 		g_autofree char *spam = g_strdup_printf(
 			"From: someone@elsewhere.example.com\nSubject: offer %d\nMessage-ID: <s%d@x>\n\n"
@@ -591,7 +575,7 @@ static void test_replies_rate_limited(void)
 	g_assert_cmpuint(json_array_get_length(json_node_get_array(triage)), ==, 15);
 	g_assert_cmpuint(h_audit_count(h, H_REF, "mail.rate_limited"), ==, 5);
 	/* An hour later the limit has room again. */
-	reply_to(h, "chair-late", "distribution_list", H_CHAIR, H_CHAIR, "Still looking");
+	h_reply_to(h, "chair-late", "distribution_list", H_CHAIR, H_CHAIR, "Still looking");
 	h_run(h, "2026-11-24T10:30", "poll", NULL);
 	h_run(h, "2026-11-24T10:30", "flush", NULL);
 	g_assert_cmpuint(h_count_mail(h, "not_understood", H_CHAIR), ==, 11);

@@ -1669,22 +1669,6 @@ static void test_report_figures_for_report_rows_as_stored(void)
 
 /* ---- the case record ---------------------------------------------------------------------- */
 
-static void reply_to(Harness *h, const char *name, const char *kind, const char *to,
-                     const char *from, const char *body)
-{
-	g_autofree char *mail = h_mail(h, kind, to);
-	g_assert_nonnull(mail);
-	g_autofree char *token = h_token(mail);
-	g_autofree char *msgid = h_msgid(mail);
-	g_autofree char *subject = h_header(mail, "Subject");
-	g_autofree char *text = g_strdup_printf(
-		"From: %s\nTo: Safeguarding <safeguarding+%s@council.example>\nSubject: RE: %s\n"
-		"Message-ID: <%s@test.example.org>\nIn-Reply-To: <%s>\n"
-		"Date: Thu, 26 Nov 2026 10:00:00 +0000\n\n%s\n",
-		from, token, subject, name, msgid, body);
-	h_deliver(h, name, text);
-}
-
 #define OTHER_REF "CP-2026-0077"
 
 /* Two conferences at once: H_REF under the Cwm Taf procedure, and another beside it whose
@@ -1724,10 +1708,10 @@ static void two_conferences(Harness *h)
 	g_assert_cmpint(h_run(h, t, "list", "send", H_REF, NULL), ==, 0);
 	g_assert_cmpint(h_run(h, t, "list", "send", OTHER_REF, NULL), ==, 0);
 	g_assert_cmpint(h_run(h, t, "flush", NULL), ==, 0);
-	reply_to(h, "chair-a", "distribution_list", H_CHAIR, H_CHAIR,
+	h_reply_to(h, "chair-a", "distribution_list", H_CHAIR, H_CHAIR,
 	         "AUTHORISED\nESCALATE 1 no_report: nothing arrived\n"
 	         "ESCALATE 2 not_redacted: named the foster carers\n");
-	reply_to(h, "chair-b", "distribution_list", "quentin.harrow@chairs.example.org",
+	h_reply_to(h, "chair-b", "distribution_list", "quentin.harrow@chairs.example.org",
 	         "quentin.harrow@chairs.example.org",
 	         "AUTHORISED\nESCALATE 1 report_late: Pomfrey report came late\n");
 	g_assert_cmpint(h_run(h, "2026-11-24T10:00", "poll", NULL), ==, 0);
@@ -1988,7 +1972,7 @@ static void test_purge_removes_a_finished_case_and_nothing_else(void)
 	g_autoptr(Harness) h = h_new(NULL);
 	two_conferences(h);
 	/* The school's SLO answers at last: every escalation of H_REF is resolved. */
-	reply_to(h, "slo-b", "escalation", H_SCHOOL_SLO, H_SCHOOL_SLO,
+	h_reply_to(h, "slo-b", "escalation", H_SCHOOL_SLO, H_SCHOOL_SLO,
 	         "RESOLVED: redaction checklist now used");
 	g_assert_cmpint(h_run(h, "2026-12-10T10:00", "poll", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, "2026-12-10T10:00", "flush", NULL), ==, 0);

@@ -242,6 +242,22 @@ void h_deliver(Harness *h, const char *name, const char *content)
 	g_assert_cmpint(rename(tmp, dst), ==, 0);
 }
 
+void h_reply_to(Harness *h, const char *name, const char *kind, const char *to,
+                const char *from, const char *body)
+{
+	g_autofree char *mail = h_mail(h, kind, to);
+	g_assert_nonnull(mail);
+	g_autofree char *token = h_token(mail);
+	g_autofree char *msgid = h_msgid(mail);
+	g_autofree char *subject = h_header(mail, "Subject");
+	g_autofree char *text = g_strdup_printf(
+		"From: %s\nTo: Safeguarding <safeguarding+%s@council.example>\nSubject: RE: %s\n"
+		"Message-ID: <%s@test.example.org>\nIn-Reply-To: <%s>\n"
+		"Date: Thu, 26 Nov 2026 10:00:00 +0000\n\n%s\n",
+		from, token, subject, name, msgid, body);
+	h_deliver(h, name, text);
+}
+
 char *h_fixture(const char *path, const char *token, const char *msgid)
 {
 	g_autofree char *text = NULL;

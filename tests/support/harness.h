@@ -41,6 +41,12 @@ char *h_body(const char *path);
 char *h_token(const char *path);
 char *h_msgid(const char *path);
 
+/* A plain-text reply, as a mail client writes it, to the newest sent mail of `kind` to `to`:
+ * to its plus-address token, In-Reply-To its Message-ID; delivered into the Maildir as `name`
+ * (also its Message-ID's local part). */
+void h_reply_to(Harness *h, const char *name, const char *kind, const char *to,
+                const char *from, const char *body);
+
 /* Delivers a message into the Maildir (through tmp/, as an MDA does). */
 void h_deliver(Harness *h, const char *name, const char *content);
 /* A fixture file with {{TOKEN}} and {{MSGID}} filled in. */
