@@ -286,10 +286,12 @@ static ChIntakeResult failed_attempt(Ctx *x, gsize len, const GError *why)
 		goto out;
 	gint64 row = ch_store_int(s, 0, "SELECT id FROM message WHERE fingerprint = ?", "s", x->fp);
 	if (!row) {
+		/* The raw bytes are already in the spool (intake writes them first): record where. */
+		g_autofree char *raw = g_strdup_printf("%s.eml", x->fp);
 		if (!ch_store_run(s, &e,
 		                  "INSERT INTO message(fingerprint, location, received_at, size, state,"
-		                  " attempts) VALUES(?,?,?,?,'failing',0)",
-		                  "sssi", x->fp, x->where, x->now_s, (gint64)len))
+		                  " attempts, raw_path) VALUES(?,?,?,?,'failing',0,?)",
+		                  "sssis", x->fp, x->where, x->now_s, (gint64)len, raw))
 			goto out;
 		row = ch_store_last_id(s);
 	}

@@ -56,6 +56,10 @@ void h_free(Harness *h)
 {
 	if (!h)
 		return;
+	/* Whatever the scenario did, the account must balance at its end. */
+	if (!h->broken && !g_test_failed() &&
+	    g_file_test(h->conf, G_FILE_TEST_EXISTS) && h_run(h, NULL, "reconcile", NULL) != 0)
+		g_error("chaser reconcile after the scenario found a fault:\n%s%s", h->out, h->err);
 	if (!g_getenv("CHASER_KEEP")) {
 		g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", h->dir);
 		g_assert_cmpint(system(cmd), ==, 0);

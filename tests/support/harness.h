@@ -14,7 +14,11 @@ typedef struct {
 	char *out;      /* stdout of the last run */
 	char *err;      /* stderr of the last run */
 	int status;     /* exit status of the last run */
+	gboolean broken; /* the test broke the store on purpose: no reconcile at the end */
 } Harness;
+
+/* h_free() ends every scenario with `chaser reconcile`, which must find nothing dropped,
+ * unless the test set `broken` (it removed rows or files behind chaser's back). */
 
 /* extra: more INI text appended to the generated config (may be NULL). Runs chaser init. */
 Harness *h_new(const char *extra);
