@@ -58,6 +58,7 @@ struct ChImap {
 	gboolean have_processed; /* the folder is known to exist */
 	gboolean have_quarantine;
 	gboolean warned_no_uidplus;
+	guint left;      /* messages the last sweep left in the mailbox on purpose */
 	guint idle_failures; /* IDLE refused to start this many times in a row */
 
 	char *token; /* the last token the command printed, reused until refused */
@@ -691,6 +692,7 @@ static gboolean handle_uid(ChImap *m, guint32 uid, ChIntakeFunc fn, gpointer dat
 			/* Stopping here would stop the whole mailbox behind one odd message. */
 			mailimap_fetch_list_free(result);
 			g_warning("imap: %s: the server sent no body; left in %s", where, m->mailbox);
+			m->left++;
 			return TRUE;
 		}
 		static const guint8 empty[1] = { 0 };
@@ -717,6 +719,7 @@ static gboolean handle_uid(ChImap *m, guint32 uid, ChIntakeFunc fn, gpointer dat
 	default:
 		g_message("imap: %s left in %s for a later sweep%s%s", where, m->mailbox,
 		          ferr ? ": " : "", ferr ? ferr->message : "");
+		m->left++;
 		g_clear_error(&ferr);
 		break;
 	}
@@ -733,6 +736,7 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
                        GError **error)
 {
 	guint count = 0;
+	m->left = 0;
 	if (count_r != NULL)
 		*count_r = 0;
 	/* A connection that did not get as far as logged in is no use to the next sweep. */
@@ -831,6 +835,13 @@ gboolean ch_imap_wait(ChImap *m, guint seconds, volatile gint *stop, GError **er
 		return TRUE;
 	}
 	deadline = MIN(deadline, start + (gint64)IDLE_MAX_S * G_USEC_PER_SEC);
+
+	/* Mail that arrived during the sweep was announced (EXISTS) inside the answers to our
+	 * own commands; IDLE would not announce it again. More messages than the sweep left on
+	 * purpose means: sweep again now. */
+	struct mailimap_selection_info *sel = m->imap->imap_selection_info;
+	if (sel != NULL && sel->sel_has_exists && sel->sel_exists > m->left)
+		return TRUE;
 
 	int r = mailimap_idle(m->imap);
 	if (r != MAILIMAP_NO_ERROR) {
