@@ -300,6 +300,13 @@ ChSendResult ch_smtp_send(ChSmtp *s, const char *mail_from, const char *rcpt,
 		if (rc == CURLE_LOGIN_DENIED)
 			forget_secret(g_steal_pointer(&s->token));
 	}
+	if (classify(rc, code) == CH_SEND_TEMPORARY && code == 452) {
+		/* Servers limit messages per session (OpenSMTPD: 100) and say 452: that is this
+		 * connection's limit, not the message's, so try once more on a new one now. */
+		curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT, 1L);
+		rc = perform(s, mail_from, rcpts, wire, len, &code);
+		curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT, 0L);
+	}
 	curl_slist_free_all(rcpts);
 
 	res = classify(rc, code);
