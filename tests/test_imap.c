@@ -725,40 +725,7 @@ static void fake_send(int fd, const char *fmt, ...)
 	va_start(ap, fmt);
 	g_autofree char *s = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	gsize n = strlen(s);
-	while (n > 0) {
-		ssize_t w = send(fd, s + strlen(s) - n, n, MSG_NOSIGNAL);
-		if (w <= 0)
-			return;
-		n -= (gsize)w;
-	}
-}
-
-/* One CRLF line, or NULL at end of stream or on quit. */
-static char *fake_line(Fake *fk, int fd)
-{
-	GString *l = g_string_new(NULL);
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int n = poll(&p, 1, 100);
-		if (g_atomic_int_get(&fk->quit) || n < 0) {
-			g_string_free(l, TRUE);
-			return NULL;
-		}
-		if (n == 0)
-			continue;
-		char c;
-		if (recv(fd, &c, 1, 0) != 1) {
-			g_string_free(l, TRUE);
-			return NULL;
-		}
-		if (c == '\n') {
-			if (l->len && l->str[l->len - 1] == '\r')
-				g_string_truncate(l, l->len - 1);
-			return g_string_free(l, FALSE);
-		}
-		g_string_append_c(l, c);
-	}
+	ch_fake_write(fd, s);
 }
 
 static void fake_session(Fake *fk, int fd, guint nth)
@@ -767,7 +734,7 @@ static void fake_session(Fake *fk, int fd, guint nth)
 	                                            : "IMAP4rev1 IDLE MOVE UIDPLUS";
 	fake_send(fd, "* OK [CAPABILITY %s] scripted server ready\r\n", caps);
 	char *next;
-	while ((next = fake_line(fk, fd)) != NULL) {
+	while ((next = ch_fake_line(&fk->quit, fd)) != NULL) {
 		g_autofree char *line = next;
 		char *sp = strchr(line, ' ');
 		if (sp == NULL)
@@ -792,7 +759,7 @@ static void fake_session(Fake *fk, int fd, guint nth)
 				/* RFC 7628-style: a JSON error as a challenge, the client's empty line,
 				 * then NO. */
 				fake_send(fd, "+ eyJzdGF0dXMiOiI0MDEifQ==\r\n");
-				g_free(fake_line(fk, fd));
+				g_free(ch_fake_line(&fk->quit, fd));
 				fake_send(fd, "%s NO [AUTHENTICATIONFAILED] Invalid credentials\r\n", tag);
 			}
 		} else if (g_str_has_prefix(cmd, "SELECT")) {

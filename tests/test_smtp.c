@@ -369,49 +369,13 @@ typedef struct {
 	GString *data; /* the last message's DATA, as received */
 } Fake;
 
-static void fake_send(int fd, const char *s)
-{
-	gsize n = strlen(s), off = 0;
-	while (off < n) {
-		ssize_t w = send(fd, s + off, n - off, MSG_NOSIGNAL);
-		if (w <= 0)
-			return;
-		off += (gsize)w;
-	}
-}
-
-static char *fake_line(Fake *fk, int fd)
-{
-	GString *l = g_string_new(NULL);
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int n = poll(&p, 1, 100);
-		if (g_atomic_int_get(&fk->quit) || n < 0) {
-			g_string_free(l, TRUE);
-			return NULL;
-		}
-		if (n == 0)
-			continue;
-		char c;
-		if (recv(fd, &c, 1, 0) != 1) {
-			g_string_free(l, TRUE);
-			return NULL;
-		}
-		if (c == '\n') {
-			if (l->len && l->str[l->len - 1] == '\r')
-				g_string_truncate(l, l->len - 1);
-			return g_string_free(l, FALSE);
-		}
-		g_string_append_c(l, c);
-	}
-}
 
 static gboolean fake_auth(Fake *fk, int fd, const char *initial)
 {
 	g_autofree char *resp = NULL;
 	if (initial == NULL || *initial == '\0') {
-		fake_send(fd, "334 \r\n");
-		resp = fake_line(fk, fd);
+		ch_fake_write(fd, "334 \r\n");
+		resp = ch_fake_line(&fk->quit, fd);
 		if (resp == NULL)
 			return FALSE;
 		initial = resp;
@@ -420,42 +384,42 @@ static gboolean fake_auth(Fake *fk, int fd, const char *initial)
 	g_autofree guchar *raw = g_base64_decode(initial, &n);
 	g_autofree char *sasl = g_strndup((const char *)raw, n);
 	if (strstr(sasl, "auth=Bearer fresh-token\001") != NULL) {
-		fake_send(fd, "235 2.7.0 Accepted\r\n");
+		ch_fake_write(fd, "235 2.7.0 Accepted\r\n");
 		return TRUE;
 	}
-	fake_send(fd, "334 eyJzdGF0dXMiOiI0MDEifQ==\r\n");
-	g_free(fake_line(fk, fd));
-	fake_send(fd, "535 5.7.8 Username and Password not accepted\r\n");
+	ch_fake_write(fd, "334 eyJzdGF0dXMiOiI0MDEifQ==\r\n");
+	g_free(ch_fake_line(&fk->quit, fd));
+	ch_fake_write(fd, "535 5.7.8 Username and Password not accepted\r\n");
 	return TRUE;
 }
 
 static void fake_session(Fake *fk, int fd)
 {
-	fake_send(fd, "220 fake.example.test ESMTP scripted\r\n");
+	ch_fake_write(fd, "220 fake.example.test ESMTP scripted\r\n");
 	char *line;
-	while ((line = fake_line(fk, fd)) != NULL) {
+	while ((line = ch_fake_line(&fk->quit, fd)) != NULL) {
 		g_autofree char *cmd = line;
 		g_mutex_lock(&fk->lock);
 		g_ptr_array_add(fk->seen, g_strdup(cmd));
 		g_mutex_unlock(&fk->lock);
 		if (g_ascii_strncasecmp(cmd, "EHLO", 4) == 0) {
-			fake_send(fd, fk->mode == FAKE_XOAUTH2
+			ch_fake_write(fd, fk->mode == FAKE_XOAUTH2
 			                      ? "250-fake.example.test\r\n250-AUTH XOAUTH2\r\n250 SIZE 10000000\r\n"
 			                      : "250-fake.example.test\r\n250 SIZE 10000000\r\n");
 		} else if (g_ascii_strncasecmp(cmd, "AUTH XOAUTH2", 12) == 0) {
 			if (!fake_auth(fk, fd, cmd[12] == ' ' ? cmd + 13 : NULL))
 				return;
 		} else if (g_ascii_strncasecmp(cmd, "MAIL FROM:", 10) == 0) {
-			fake_send(fd, "250 2.1.0 Ok\r\n");
+			ch_fake_write(fd, "250 2.1.0 Ok\r\n");
 		} else if (g_ascii_strncasecmp(cmd, "RCPT TO:", 8) == 0) {
-			fake_send(fd, fk->mode == FAKE_RCPT_451
+			ch_fake_write(fd, fk->mode == FAKE_RCPT_451
 			                      ? "451 4.3.0 Mailbox temporarily unavailable, try later\r\n"
 			                      : "250 2.1.5 Ok\r\n");
 		} else if (g_ascii_strcasecmp(cmd, "DATA") == 0) {
-			fake_send(fd, "354 End data with <CR><LF>.<CR><LF>\r\n");
+			ch_fake_write(fd, "354 End data with <CR><LF>.<CR><LF>\r\n");
 			g_string_truncate(fk->data, 0);
 			char *l;
-			while ((l = fake_line(fk, fd)) != NULL && strcmp(l, ".") != 0) {
+			while ((l = ch_fake_line(&fk->quit, fd)) != NULL && strcmp(l, ".") != 0) {
 				g_string_append(fk->data, l[0] == '.' ? l + 1 : l);
 				g_string_append(fk->data, "\r\n");
 				g_free(l);
@@ -463,14 +427,14 @@ static void fake_session(Fake *fk, int fd)
 			g_free(l);
 			if (fk->mode == FAKE_CUT_AFTER_DATA)
 				return;
-			fake_send(fd, fk->mode == FAKE_DATA_554
+			ch_fake_write(fd, fk->mode == FAKE_DATA_554
 			                      ? "554 5.7.1 Message refused by policy\r\n"
 			                      : "250 2.0.0 Ok: queued as F4KE\r\n");
 		} else if (g_ascii_strcasecmp(cmd, "QUIT") == 0) {
-			fake_send(fd, "221 2.0.0 Bye\r\n");
+			ch_fake_write(fd, "221 2.0.0 Bye\r\n");
 			return;
 		} else {
-			fake_send(fd, "250 2.0.0 Ok\r\n");
+			ch_fake_write(fd, "250 2.0.0 Ok\r\n");
 		}
 	}
 }

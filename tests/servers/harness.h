@@ -16,7 +16,9 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -445,4 +447,45 @@ static G_GNUC_UNUSED guint ch_servers_smtpd_queued(ChServers *s)
 static G_GNUC_UNUSED gboolean ch_servers_smtpd_retry_now(ChServers *s)
 {
 	return ch_servers_smtpctl(s, NULL, "schedule", "all", NULL);
+}
+
+/* ---- scripted fake servers, for faults a real server cannot be made to produce ---- */
+
+/* All of s out on fd (a peer that went away ends it quietly). */
+static G_GNUC_UNUSED void ch_fake_write(int fd, const char *s)
+{
+	gsize n = strlen(s), off = 0;
+	while (off < n) {
+		ssize_t w = send(fd, s + off, n - off, MSG_NOSIGNAL);
+		if (w <= 0)
+			return;
+		off += (gsize)w;
+	}
+}
+
+/* One line from fd without its CRLF, or NULL at end of stream or once *quit is set. */
+static G_GNUC_UNUSED char *ch_fake_line(volatile gint *quit, int fd)
+{
+	GString *l = g_string_new(NULL);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int n = poll(&p, 1, 100);
+		if (g_atomic_int_get(quit) || n < 0) {
+			g_string_free(l, TRUE);
+			return NULL;
+		}
+		if (n == 0)
+			continue;
+		char c;
+		if (recv(fd, &c, 1, 0) != 1) {
+			g_string_free(l, TRUE);
+			return NULL;
+		}
+		if (c == '\n') {
+			if (l->len && l->str[l->len - 1] == '\r')
+				g_string_truncate(l, l->len - 1);
+			return g_string_free(l, FALSE);
+		}
+		g_string_append_c(l, c);
+	}
 }
