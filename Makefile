@@ -3,7 +3,7 @@
 
 BUILD ?= build
 CC ?= cc
-PKGS := glib-2.0 gio-2.0 json-glib-1.0 gmime-3.0 sqlite3 libxml-2.0 libcurl gnutls xlsxwriter
+PKGS := glib-2.0 gio-2.0 json-glib-1.0 gmime-3.0 sqlite3 libxml-2.0 libcurl gnutls xlsxwriter libsystemd
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wno-unused-parameter \
 	-Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
