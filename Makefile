@@ -3,6 +3,14 @@
 
 BUILD ?= build
 CC ?= cc
+VERSION := 0.3.0
+# make install (PREFIX, DESTDIR and the usual folders). The binary built in the tree reads its
+# rules and templates from the tree; make install builds its own, with DATADIR compiled in.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/chaser
+MANDIR ?= $(PREFIX)/share/man
+BUILD_DATADIR ?= $(CURDIR)
 PKGS := glib-2.0 gio-2.0 json-glib-1.0 gmime-3.0 sqlite3 libxml-2.0 libcurl gnutls xlsxwriter libsystemd
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wno-unused-parameter \
 	-Wno-missing-field-initializers
@@ -26,7 +34,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test-deps check check-asan demo clean fuzz bench
+.PHONY: all deps test-deps check check-asan demo clean fuzz bench install uninstall FORCE
 all: deps $(BUILD)/chaser
 	@ln -sf $(BUILD)/chaser chaser 2>/dev/null || true
 
@@ -39,6 +47,15 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
 	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# Only config.o knows the data folder and the version; the stamp rebuilds it when they change.
+$(BUILD)/src/app/config.o: $(BUILD)/datadir.stamp
+$(BUILD)/src/app/config.o: ALL_CFLAGS += -DCHASER_DATADIR=\"$(BUILD_DATADIR)\" \
+	-DCHASER_VERSION=\"$(VERSION)\"
+$(BUILD)/datadir.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(BUILD_DATADIR) $(VERSION)' | cmp -s - $@ 2>/dev/null || \
+		echo '$(BUILD_DATADIR) $(VERSION)' > $@
 
 $(BUILD)/libchaser.a: $(LIB_OBJ)
 	@rm -f $@
@@ -93,7 +110,27 @@ bench:
 	$(MAKE) $(BUILD)/chaser
 	bench/run $(BUILD)/chaser
 
+install: deps
+	$(MAKE) BUILD=build-install BUILD_DATADIR=$(DATADIR) build-install/chaser
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(DATADIR)/templates \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 755 build-install/chaser $(DESTDIR)$(BINDIR)/chaser
+	install -m 644 rules/*.rules rules/bank-holidays.txt $(DESTDIR)$(DATADIR)/rules/
+	install -m 644 templates/*.txt $(DESTDIR)$(DATADIR)/templates/
+	for m in $(wildcard man/*.5); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/; done
+	for m in $(wildcard man/*.8); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man8/; done
+
+# Removes what install put there, and the folders it made when they are left empty.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/chaser
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(wildcard rules/*.rules) rules/bank-holidays.txt \
+		$(wildcard templates/*.txt))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8)))
+	-rmdir $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR) \
+		2>/dev/null
+
 clean:
-	rm -rf build build-asan build-fuzz chaser
+	rm -rf build build-asan build-fuzz build-install chaser
 
 -include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)

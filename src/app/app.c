@@ -8,33 +8,56 @@
 #include "util/durable.h"
 #include "util/error.h"
 
+/* Every NAME.rules on the search path; where two folders hold the same name, the first (the
+ * council's own) wins, so a council overrides a shipped procedure by copying it. */
 static gboolean load_rules(ChApp *app, GError **error)
 {
 	app->rules = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	                                   (GDestroyNotify)ch_rules_free);
-	GError *local = NULL;
-	g_autoptr(GDir) dir = g_dir_open(app->cfg->rules_dir, 0, &local);
-	if (!dir) {
-		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "rules folder: %s", local->message);
-		g_error_free(local);
-		return FALSE;
+	const char *const *tp = (const char *const *)app->cfg->templates_path;
+	for (char **d = app->cfg->rules_path; *d; d++) {
+		g_autoptr(GDir) dir = g_dir_open(*d, 0, NULL);
+		if (!dir)
+			continue; /* a folder not there is a place with nothing in it */
+		const char *f;
+		while ((f = g_dir_read_name(dir))) {
+			if (!g_str_has_suffix(f, ".rules"))
+				continue;
+			g_autofree char *name = g_strndup(f, strlen(f) - strlen(".rules"));
+			if (g_hash_table_contains(app->rules, name))
+				continue;
+			g_autofree char *path = g_build_filename(*d, f, NULL);
+			ChRules *r = ch_rules_file_load(path, name, tp, error);
+			if (!r)
+				return FALSE;
+			g_hash_table_insert(app->rules, g_strdup(name), r);
+		}
 	}
-	const char *f;
-	while ((f = g_dir_read_name(dir))) {
-		if (!g_str_has_suffix(f, ".rules"))
-			continue;
-		g_autofree char *name = g_strndup(f, strlen(f) - strlen(".rules"));
-		g_autofree char *path = g_build_filename(app->cfg->rules_dir, f, NULL);
-		ChRules *r = ch_rules_file_load(path, name, app->cfg->templates_dir, error);
-		if (!r)
-			return FALSE;
-		g_hash_table_insert(app->rules, g_strdup(name), r);
-	}
+	g_autofree char *where = g_strjoinv(", ", app->cfg->rules_path);
 	if (!g_hash_table_contains(app->rules, app->cfg->procedure)) {
 		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
-		            "%s: procedure '%s' has no rules file %s/%s.rules", app->cfg->path,
-		            app->cfg->procedure, app->cfg->rules_dir, app->cfg->procedure);
+		            "%s:%u: procedure '%s' has no rules file %s.rules in %s", app->cfg->path,
+		            ch_config_line(app->cfg, "chaser", "procedure"), app->cfg->procedure,
+		            app->cfg->procedure, where);
 		return FALSE;
+	}
+	/* A stage that asks a role the config does not name would send its mail to nobody:
+	 * refuse at start, naming the stage's line. */
+	GHashTableIter it;
+	gpointer v;
+	g_hash_table_iter_init(&it, app->rules);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		const ChRules *r = v;
+		for (guint i = 0; i < r->stages->len; i++) {
+			const ChStage *st = r->stages->pdata[i];
+			gboolean known;
+			if (!ch_config_has_role(app->cfg, st->ask, &known) && known) {
+				g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+				            "%s:%u: stage '%s' asks %s, but %s has no [people] %s", r->file,
+				            st->ask_line, st->name, st->ask, app->cfg->path, st->ask);
+				return FALSE;
+			}
+		}
 	}
 	return TRUE;
 }
@@ -96,8 +119,8 @@ const ChRules *ch_app_rules(ChApp *app, const char *name, GError **error)
 {
 	const ChRules *r = g_hash_table_lookup(app->rules, name ? name : app->cfg->procedure);
 	if (!r)
-		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "no procedure '%s' in %s", name,
-		            app->cfg->rules_dir);
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "no procedure '%s' (no %s.rules in the "
+		            "rules folders)", name, name);
 	return r;
 }
 
@@ -118,15 +141,18 @@ void ch_app_engine_ctx(ChApp *app, const ChRules *rules, GDateTime *now, const c
 	ctx->hours_end = app->cfg->hours_end;
 }
 
-gboolean ch_app_init_files(const char *config_path, GString *report, GError **error)
+gboolean ch_app_init_files(const char *config_path, const char *state_dir,
+                           gboolean config_only, GString *report, GError **error)
 {
 	if (!g_file_test(config_path, G_FILE_TEST_EXISTS)) {
-		const char *text = ch_config_default_text();
+		g_autofree char *text = ch_config_default_text(state_dir);
 		if (!ch_durable_write(config_path, text, strlen(text), 0600, error))
 			return FALSE;
 		g_string_append_printf(report, "wrote %s (edit it: addresses, people, mail)\n",
 		                       config_path);
 	}
+	if (config_only)
+		return TRUE;
 	g_autoptr(ChConfig) cfg = ch_config_load(config_path, error);
 	if (!cfg)
 		return FALSE;

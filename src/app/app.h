@@ -32,7 +32,10 @@ void ch_app_close(ChApp *app);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChApp, ch_app_close)
 
 /* Sets up what `chaser init` makes: folders, key, database. Changes nothing that exists. */
-gboolean ch_app_init_files(const char *config_path, GString *report, GError **error);
+/* `chaser init`: the config (when missing; state_dir as ch_config_default_text), then, unless
+ * config_only, the key, the database and the folders it names. Says what it made in report. */
+gboolean ch_app_init_files(const char *config_path, const char *state_dir,
+                           gboolean config_only, GString *report, GError **error);
 
 const ChRules *ch_app_rules(ChApp *app, const char *name, GError **error);
 void ch_app_engine_ctx(ChApp *app, const ChRules *rules, GDateTime *now, const char *event_id,

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/error.h"
 
@@ -11,20 +12,88 @@
 	"immediate danger;not safe tonight;immediate risk;at risk of serious harm now;"           \
 	"disclosed abuse today;police protection"
 
+#ifndef CHASER_DATADIR
+#define CHASER_DATADIR "/usr/local/share/chaser"
+#endif
+#ifndef CHASER_VERSION
+#define CHASER_VERSION "unknown"
+#endif
+
+const char *ch_config_builtin_data_dir(void)
+{
+	return CHASER_DATADIR;
+}
+
+const char *ch_version(void)
+{
+	return CHASER_VERSION;
+}
+
+/* Every section and key the file may hold. Anything else is refused: a misspelt [people]
+ * would otherwise leave every alert addressed to nobody, silently. */
+static const char *const known[] = {
+	"chaser", "database", "key", "spool", "data", "rules", "templates", "holidays", "nation",
+	"procedure", "authserv_id", "token_days", "reply_limit", "retention_days", NULL,
+	"mailbox", "address", "name", "plus_addressing", NULL,
+	"people", "admin", "cp_coordinator", "lead_safeguarding_manager", "qasg", "cp_managers",
+	NULL,
+	"hours", "start", "end", "closures", NULL,
+	"safety", "words", NULL,
+	"inbound", "type", "maildir", NULL,
+	"imap", "url", "user", "password_file", "oauth2_token_file", "oauth2_token_command",
+	"ca_file", "starttls", "mailbox", "processed", "quarantine", "idle", "poll_interval",
+	"timeout", NULL,
+	"outbound", "type", "dir", NULL,
+	"smtp", "url", "user", "password_file", "oauth2_token_file", "oauth2_token_command",
+	"ca_file", "require_tls", "helo", "timeout", NULL,
+	"limits", "max_message_size", "max_attachment_size", NULL,
+	NULL,
+};
+
+/* The [people] roles a rules file's stage may ask (the others, slo, chair and so on, are
+ * people of the case). */
+static const char *const config_roles[] = { "admin", "cp_coordinator",
+	                                        "lead_safeguarding_manager", "qasg", NULL };
+
+static const char *const *known_section(const char *group)
+{
+	for (const char *const *k = known; *k; k++) {
+		if (!strcmp(*k, group))
+			return k + 1;
+		while (*k)
+			k++;
+	}
+	return NULL;
+}
+
+static gboolean known_key(const char *const *keys, const char *key)
+{
+	for (; *keys; keys++)
+		if (!strcmp(*keys, key))
+			return TRUE;
+	return FALSE;
+}
+
 static const char default_text[] =
-	"# chaser configuration. Relative paths are taken from this file's folder.\n"
-	"# Secrets never go in this file: name a file that holds them (mode 0600).\n"
+	"# chaser configuration (chaser.conf(5)). Relative paths are taken from this file's\n"
+	"# folder. Secrets never go in this file: name a file that holds them (mode 0600).\n"
+	"# A section or key chaser does not know is refused at start, with its line.\n"
 	"\n"
 	"[chaser]\n"
-	"database = spool/chaser.db\n"
-	"key = spool/secret.key\n"
-	"spool = spool\n"
-	"rules = rules\n"
-	"templates = templates\n"
-	"holidays = rules/bank-holidays.txt\n"
+	"database = @STATE@chaser.db\n"
+	"key = @STATE@secret.key\n"
+	"spool = @STATE_DIR@\n"
+	"# the installed rules, templates and bank holidays\n"
+	"#data = @DATA@\n"
+	"# folders of the council's own rules files and templates, searched before the\n"
+	"# installed ones: copy a file there, edit it, and name the folder here\n"
+	"#rules = /etc/chaser/rules\n"
+	"#templates = /etc/chaser/templates\n"
+	"# the bank-holiday file; by default bank-holidays.txt from the rules folders\n"
+	"#holidays = /etc/chaser/rules/bank-holidays.txt\n"
 	"# england-and-wales, scotland or northern-ireland\n"
 	"nation = england-and-wales\n"
-	"# the rules file in rules/ used when a conference names none\n"
+	"# the rules file (NAME.rules) used when a conference names none\n"
 	"procedure = default\n"
 	"# the receiving server's authserv-id; when set, commands need DMARC pass from it\n"
 	"#authserv_id = mx.council.example\n"
@@ -43,6 +112,7 @@ static const char default_text[] =
 	"plus_addressing = true\n"
 	"\n"
 	"[people]\n"
+	"# admin and cp_coordinator are required; the others when a rules file asks them\n"
 	"admin = cp.admin@council.example\n"
 	"cp_coordinator = cp.coordinator@council.example\n"
 	"lead_safeguarding_manager = lead.safeguarding@council.example\n"
@@ -66,14 +136,16 @@ static const char default_text[] =
 	"[inbound]\n"
 	"# maildir (the embedded default) or imap\n"
 	"type = maildir\n"
-	"maildir = spool/inbox\n"
+	"maildir = @STATE@inbox\n"
 	"\n"
 	"[imap]\n"
 	"#url = imaps://outlook.office365.com:993\n"
 	"#user = safeguarding@council.example\n"
 	"#password_file = /etc/chaser/imap-password\n"
+	"#oauth2_token_file = /etc/chaser/imap-token\n"
 	"#oauth2_token_command = /usr/local/bin/get-token imap\n"
 	"#ca_file =\n"
+	"#starttls = true\n"
 	"mailbox = INBOX\n"
 	"processed = Processed\n"
 	"quarantine = Quarantine\n"
@@ -84,13 +156,16 @@ static const char default_text[] =
 	"[outbound]\n"
 	"# spool (write .eml files, the embedded default) or smtp\n"
 	"type = spool\n"
-	"dir = spool/outgoing\n"
+	"dir = @STATE@outgoing\n"
 	"\n"
 	"[smtp]\n"
 	"#url = smtp://smtp.office365.com:587\n"
 	"#user = safeguarding@council.example\n"
 	"#password_file = /etc/chaser/smtp-password\n"
+	"#oauth2_token_file = /etc/chaser/smtp-token\n"
 	"#oauth2_token_command = /usr/local/bin/get-token smtp\n"
+	"#ca_file =\n"
+	"#helo = council.example\n"
 	"require_tls = true\n"
 	"timeout = 60\n"
 	"\n"
@@ -98,17 +173,136 @@ static const char default_text[] =
 	"max_message_size = 41943040\n"
 	"max_attachment_size = 31457280\n";
 
-const char *ch_config_default_text(void)
+char *ch_config_default_text(const char *state_dir)
 {
-	return default_text;
+	g_autofree char *state = state_dir ? g_strdup_printf("%s/", state_dir) : g_strdup("spool/");
+	g_autofree char *state_bare = state_dir ? g_strdup(state_dir) : g_strdup("spool");
+	GString *out = g_string_new(default_text);
+	g_string_replace(out, "@STATE@", state, 0);
+	g_string_replace(out, "@STATE_DIR@", state_bare, 0);
+	g_string_replace(out, "@DATA@", CHASER_DATADIR, 0);
+	return g_string_free(out, FALSE);
+}
+
+char *ch_config_find(const char *const *path, const char *file)
+{
+	for (; path && *path; path++) {
+		char *full = g_build_filename(*path, file, NULL);
+		if (g_file_test(full, G_FILE_TEST_EXISTS))
+			return full;
+		g_free(full);
+	}
+	return NULL;
+}
+
+static char *line_key(const char *group, const char *key)
+{
+	return g_strdup_printf("%s\n%s", group, key ? key : "");
+}
+
+guint ch_config_line(const ChConfig *c, const char *group, const char *key)
+{
+	g_autofree char *k = line_key(group, key);
+	return c->lines ? GPOINTER_TO_UINT(g_hash_table_lookup(c->lines, k)) : 0;
+}
+
+gboolean ch_config_has_role(const ChConfig *c, const char *role, gboolean *known_r)
+{
+	const char *v = NULL;
+	*known_r = g_strv_contains(config_roles, role);
+	if (!strcmp(role, "admin"))
+		v = c->admin;
+	else if (!strcmp(role, "cp_coordinator"))
+		v = c->cp_coordinator;
+	else if (!strcmp(role, "lead_safeguarding_manager"))
+		v = c->lead_safeguarding_manager;
+	else if (!strcmp(role, "qasg"))
+		v = c->qasg;
+	return v != NULL;
+}
+
+/* Reads the file's shape before GKeyFile does, for what GKeyFile cannot say: the line of
+ * each key, an unknown section or key, a key given twice. Comments and blank lines aside,
+ * every line is [section] or key = value. */
+static gboolean scan_lines(const char *path, const char *text, GHashTable *lines,
+                           GError **error)
+{
+	g_auto(GStrv) ls = g_strsplit(text, "\n", -1);
+	g_autofree char *group = NULL;
+	const char *const *keys = NULL;
+	for (guint i = 0; ls[i]; i++) {
+		guint n = i + 1;
+		char *l = g_strstrip(ls[i]);
+		if (!*l || *l == '#' || *l == ';')
+			continue;
+		if (*l == '[') {
+			char *close = strchr(l, ']');
+			if (!close || close[1]) {
+				g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+				            "%s:%u: '%s' is not a section: write [NAME]", path, n, l);
+				return FALSE;
+			}
+			g_free(group);
+			group = g_strndup(l + 1, close - l - 1);
+			g_strstrip(group);
+			if (!(keys = known_section(group))) {
+				g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+				            "%s:%u: unknown section [%s] (chaser.conf(5) lists them)", path, n,
+				            group);
+				return FALSE;
+			}
+			g_autofree char *k = line_key(group, NULL);
+			if (g_hash_table_contains(lines, k)) {
+				g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+				            "%s:%u: section [%s] is given twice", path, n, group);
+				return FALSE;
+			}
+			g_hash_table_insert(lines, g_steal_pointer(&k), GUINT_TO_POINTER(n));
+			continue;
+		}
+		char *eq = strchr(l, '=');
+		if (!eq) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+			            "%s:%u: '%s' is not 'key = value'", path, n, l);
+			return FALSE;
+		}
+		if (!group) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+			            "%s:%u: a key before any [section]", path, n);
+			return FALSE;
+		}
+		g_autofree char *key = g_strstrip(g_strndup(l, eq - l));
+		if (!known_key(keys, key)) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+			            "%s:%u: unknown key '%s' in [%s] (chaser.conf(5) lists them)", path, n,
+			            key, group);
+			return FALSE;
+		}
+		g_autofree char *k = line_key(group, key);
+		if (g_hash_table_contains(lines, k)) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+			            "%s:%u: [%s] %s is given twice (first on line %u)", path, n, group, key,
+			            GPOINTER_TO_UINT(g_hash_table_lookup(lines, k)));
+			return FALSE;
+		}
+		g_hash_table_insert(lines, g_steal_pointer(&k), GUINT_TO_POINTER(n));
+	}
+	return TRUE;
 }
 
 typedef struct {
 	GKeyFile *kf;
 	const char *path;
+	GHashTable *lines;
 	GError **error;
 	gboolean failed;
 } Reader;
+
+static guint line_of(Reader *r, const char *group, const char *key)
+{
+	g_autofree char *k = line_key(group, key);
+	return GPOINTER_TO_UINT(g_hash_table_lookup(r->lines, k));
+}
 
 static char *get_str(Reader *r, const char *group, const char *key, const char *def)
 {
@@ -146,7 +340,8 @@ static guint64 get_uint(Reader *r, const char *group, const char *key, guint64 d
 	if (!g_ascii_string_to_unsigned(v, 10, 0, G_MAXUINT32 * (guint64)16, &n, NULL)) {
 		if (!r->failed)
 			g_set_error(r->error, CH_ERROR, CH_ERROR_CONFIG,
-			            "%s: [%s] %s = '%s' is not a whole number", r->path, group, key, v);
+			            "%s:%u: [%s] %s = '%s' is not a whole number", r->path,
+			            line_of(r, group, key), group, key, v);
 		r->failed = TRUE;
 		return def;
 	}
@@ -164,7 +359,8 @@ static gboolean get_bool(Reader *r, const char *group, const char *key, gboolean
 		return FALSE;
 	if (!r->failed)
 		g_set_error(r->error, CH_ERROR, CH_ERROR_CONFIG,
-		            "%s: [%s] %s = '%s' must be true or false", r->path, group, key, v);
+		            "%s:%u: [%s] %s = '%s' must be true or false", r->path,
+		            line_of(r, group, key), group, key, v);
 	r->failed = TRUE;
 	return def;
 }
@@ -192,7 +388,8 @@ static int get_hhmm(Reader *r, const char *group, const char *key, const char *d
 	if (sscanf(v, "%d:%d%c", &h, &m, &tail) != 2 || h < 0 || h > 24 || m < 0 || m > 59) {
 		if (!r->failed)
 			g_set_error(r->error, CH_ERROR, CH_ERROR_CONFIG,
-			            "%s: [%s] %s = '%s' is not a time like 09:00", r->path, group, key, v);
+			            "%s:%u: [%s] %s = '%s' is not a time like 09:00", r->path,
+			            line_of(r, group, key), group, key, v);
 		r->failed = TRUE;
 		return 0;
 	}
@@ -205,28 +402,73 @@ static gboolean plausible_address(const char *a)
 	return at && at != a && at[1] && !strchr(at + 1, '@') && !strpbrk(a, " \t<>,;\"");
 }
 
+/* A folder list: the council's own folder (when named) first, then the data folder's. */
+static char **search_path(Reader *r, const char *dir, const char *key, const char *data)
+{
+	GPtrArray *p = g_ptr_array_new();
+	char *own = get_path(r, dir, "chaser", key, NULL);
+	if (own)
+		g_ptr_array_add(p, own);
+	g_ptr_array_add(p, g_build_filename(data, key, NULL));
+	g_ptr_array_add(p, NULL);
+	return (char **)g_ptr_array_free(p, FALSE);
+}
+
+/* A file that holds a secret must not be readable by others, nor writable by its group:
+ * anyone who can read the reply-token key can forge a chair's authorisation. Group read is
+ * allowed, for the usual root:chaser 0640. */
+static gboolean secret_ok(Reader *r, const char *group, const char *key, const char *file)
+{
+	struct stat st;
+	if (!file || stat(file, &st) != 0 || !(st.st_mode & (S_IRWXO | S_IWGRP)))
+		return TRUE;
+	if (!r->failed)
+		g_set_error(r->error, CH_ERROR, CH_ERROR_CONFIG,
+		            "%s:%u: [%s] %s: %s can be %s by others (mode %03o): chmod 600 it",
+		            r->path, line_of(r, group, key), group, key, file,
+		            (st.st_mode & S_IROTH) ? "read" : "changed", st.st_mode & 0777);
+	r->failed = TRUE;
+	return FALSE;
+}
+
 ChConfig *ch_config_load(const char *path, GError **error)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autofree char *text = NULL;
+	gsize len = 0;
 	GError *local = NULL;
-	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local)) {
+	if (!g_file_get_contents(path, &text, &len, &local)) {
 		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "cannot read config %s: %s", path,
 		            local->message);
 		g_error_free(local);
 		return NULL;
 	}
-	Reader r = { kf, path, error, FALSE };
+	g_autoptr(GHashTable) lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	if (!scan_lines(path, text, lines, error))
+		return NULL;
+	if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &local)) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "cannot read config %s: %s", path,
+		            local->message);
+		g_error_free(local);
+		return NULL;
+	}
+	Reader r = { kf, path, lines, error, FALSE };
 	ChConfig *c = g_new0(ChConfig, 1);
 	c->path = g_strdup(path);
 	c->dir = g_path_get_dirname(path);
+	c->lines = g_hash_table_ref(lines);
 	const char *d = c->dir;
 
 	c->database = get_path(&r, d, "chaser", "database", "spool/chaser.db");
 	c->key_file = get_path(&r, d, "chaser", "key", "spool/secret.key");
 	c->spool = get_path(&r, d, "chaser", "spool", "spool");
-	c->rules_dir = get_path(&r, d, "chaser", "rules", "rules");
-	c->templates_dir = get_path(&r, d, "chaser", "templates", "templates");
-	c->holidays_file = get_path(&r, d, "chaser", "holidays", "rules/bank-holidays.txt");
+	c->data_dir = get_path(&r, d, "chaser", "data", CHASER_DATADIR);
+	c->rules_path = search_path(&r, d, "rules", c->data_dir);
+	c->templates_path = search_path(&r, d, "templates", c->data_dir);
+	c->holidays_file = get_path(&r, d, "chaser", "holidays", NULL);
+	if (!c->holidays_file)
+		c->holidays_file = ch_config_find((const char *const *)c->rules_path,
+		                                  "bank-holidays.txt");
 	c->nation = get_str(&r, "chaser", "nation", "england-and-wales");
 	c->procedure = get_str(&r, "chaser", "procedure", "default");
 	c->authserv_id = get_str(&r, "chaser", "authserv_id", NULL);
@@ -282,33 +524,71 @@ ChConfig *ch_config_load(const char *path, GError **error)
 	c->max_message_size = get_uint(&r, "limits", "max_message_size", 40u << 20);
 	c->max_attachment_size = get_uint(&r, "limits", "max_attachment_size", 30u << 20);
 
+	secret_ok(&r, "chaser", "key", c->key_file);
+	secret_ok(&r, "imap", "password_file", im->password_file);
+	secret_ok(&r, "imap", "oauth2_token_file", im->oauth2_token_file);
+	secret_ok(&r, "smtp", "password_file", sm->password_file);
+	secret_ok(&r, "smtp", "oauth2_token_file", sm->oauth2_token_file);
 	if (r.failed)
 		goto fail;
-	const char *bad = NULL;
-	if (!plausible_address(c->address))
-		bad = "[mailbox] address";
-	else if (c->admin && !plausible_address(c->admin))
-		bad = "[people] admin";
-	else if (c->cp_coordinator && !plausible_address(c->cp_coordinator))
-		bad = "[people] cp_coordinator";
-	if (bad) {
-		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s: %s must be an email address",
-		            path, bad);
-		goto fail;
+	static const struct {
+		const char *group, *key;
+		gboolean required;
+	} addresses[] = {
+		{ "mailbox", "address", TRUE },
+		{ "people", "admin", TRUE },
+		{ "people", "cp_coordinator", TRUE },
+		{ "people", "lead_safeguarding_manager", FALSE },
+		{ "people", "qasg", FALSE },
+	};
+	const char *values[] = { c->address, c->admin, c->cp_coordinator,
+		                     c->lead_safeguarding_manager, c->qasg };
+	for (guint i = 0; i < G_N_ELEMENTS(addresses); i++) {
+		const char *g = addresses[i].group, *k = addresses[i].key;
+		if (!values[i] && addresses[i].required) {
+			/* Without these, a triage alert or an immediate-safety alert has nobody to go to. */
+			guint at = ch_config_line(c, g, NULL);
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: [%s] %s is required", path,
+			            at, g, k);
+			goto fail;
+		}
+		if (values[i] && !plausible_address(values[i])) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: [%s] %s must be an email address",
+			            path, ch_config_line(c, g, k), g, k);
+			goto fail;
+		}
+	}
+	for (char **m = c->cp_managers; *m; m++) {
+		if (!plausible_address(*m)) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+			            "%s:%u: [people] cp_managers: '%s' is not an email address", path,
+			            ch_config_line(c, "people", "cp_managers"), *m);
+			goto fail;
+		}
 	}
 	if (strcmp(c->inbound, "maildir") && strcmp(c->inbound, "imap")) {
 		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
-		            "%s: [inbound] type must be maildir or imap", path);
+		            "%s:%u: [inbound] type must be maildir or imap", path,
+		            ch_config_line(c, "inbound", "type"));
 		goto fail;
 	}
 	if (strcmp(c->outbound, "spool") && strcmp(c->outbound, "smtp")) {
 		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
-		            "%s: [outbound] type must be spool or smtp", path);
+		            "%s:%u: [outbound] type must be spool or smtp", path,
+		            ch_config_line(c, "outbound", "type"));
 		goto fail;
 	}
 	if (c->hours_end <= c->hours_start) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: [hours] end must be after start",
+		            path, ch_config_line(c, "hours", "end"));
+		goto fail;
+	}
+	if (!c->holidays_file) {
+		g_autofree char *where = g_strjoinv(", ", c->rules_path);
 		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
-		            "%s: [hours] end must be after start", path);
+		            "%s: no bank-holiday file: bank-holidays.txt is in none of %s (is [chaser] "
+		            "data right?)",
+		            path, where);
 		goto fail;
 	}
 	char *lower = g_ascii_strdown(c->address, -1);
@@ -325,7 +605,10 @@ void ch_config_free(ChConfig *c)
 	if (!c)
 		return;
 	g_free(c->path), g_free(c->dir), g_free(c->database), g_free(c->key_file);
-	g_free(c->spool), g_free(c->rules_dir), g_free(c->templates_dir);
+	g_free(c->spool), g_free(c->data_dir);
+	g_strfreev(c->rules_path), g_strfreev(c->templates_path);
+	if (c->lines)
+		g_hash_table_unref(c->lines);
 	g_free(c->holidays_file), g_free(c->nation), g_free(c->procedure);
 	g_free(c->authserv_id), g_free(c->address), g_free(c->display_name);
 	g_free(c->admin), g_free(c->cp_coordinator), g_free(c->lead_safeguarding_manager);

@@ -38,13 +38,15 @@ typedef struct {
 
 typedef struct {
 	char *path;             /* the config file itself */
+	GHashTable *lines;      /* "group\nkey" -> line number, for messages */
 	char *dir;              /* its folder: relative paths start here */
 
 	char *database;         /* chaser.db */
 	char *key_file;         /* secret.key, mode 0600 */
 	char *spool;            /* runtime data: messages, reports */
-	char *rules_dir;
-	char *templates_dir;
+	char *data_dir;         /* the installed data: rules/ and templates/ (compiled in) */
+	char **rules_path;      /* folders searched for NAME.rules: the council's own, then data */
+	char **templates_path;  /* likewise for NAME.txt */
 	char *holidays_file;
 	char *nation;           /* england-and-wales | scotland | northern-ireland */
 	char *procedure;        /* default rules file name */
@@ -83,8 +85,24 @@ ChConfig *ch_config_load(const char *path, GError **error);
 void ch_config_free(ChConfig *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChConfig, ch_config_free)
 
-/* The commented file `chaser init` writes. */
-const char *ch_config_default_text(void);
+/* The commented file `chaser init` writes. state_dir: where the database, key and spool go
+ * (absolute), or NULL for folders beside the config file. The caller frees it. */
+char *ch_config_default_text(const char *state_dir);
+
+/* The first folder of a search path (NULL-terminated) that holds `file`, joined with it; NULL
+ * when none does. */
+char *ch_config_find(const char *const *path, const char *file);
+
+/* The line of the config file where [group] key was written (or [group], with key NULL);
+ * 0 when it was not written there. For FILE:LINE: messages. */
+guint ch_config_line(const ChConfig *c, const char *group, const char *key);
+
+/* Every [people] role name a rules file may ask, and whether the config sets it. */
+gboolean ch_config_has_role(const ChConfig *c, const char *role, gboolean *known);
+
+/* The data folder compiled in (make DATADIR=...), and the program's version. */
+const char *ch_config_builtin_data_dir(void);
+const char *ch_version(void);
 
 /* Reads a secret from a file (first line, trimmed) or runs a command for it. */
 char *ch_config_read_secret(const char *file, const char *command, GError **error);

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "app/config.h"
 #include "util/error.h"
 
 static gboolean parse_duration(const char *v, ChUnit *unit, guint *amount)
@@ -46,7 +47,8 @@ static gboolean set_days(guint *field, ChUnit want, const char *v)
 	return TRUE;
 }
 
-ChRules *ch_rules_file_load(const char *path, const char *name, const char *templates_dir,
+ChRules *ch_rules_file_load(const char *path, const char *name,
+                            const char *const *templates_path,
                             GError **error)
 {
 	g_autofree char *text = NULL;
@@ -139,8 +141,10 @@ ChRules *ch_rules_file_load(const char *path, const char *name, const char *temp
 							                          "cp_coordinator, "
 							                          "lead_safeguarding_manager, qasg, chair, admin)",
 							                          v);
-						else
+						else {
 							stage->ask = g_strdup(v);
+							stage->ask_line = lineno;
+						}
 					} else if (!strcmp(key, "answer_within")) {
 						if (!parse_duration(v, &stage->unit, &stage->amount) || !stage->amount)
 							problem = g_strdup_printf("answer_within = '%s': write e.g. '5 working "
@@ -148,9 +152,10 @@ ChRules *ch_rules_file_load(const char *path, const char *name, const char *temp
 							                          v);
 					} else if (!strcmp(key, "template")) {
 						g_autofree char *f = g_strdup_printf("%s.txt", v);
-						g_autofree char *tp = g_build_filename(templates_dir, f, NULL);
-						if (!g_file_test(tp, G_FILE_TEST_EXISTS))
-							problem = g_strdup_printf("template '%s' does not exist (%s)", v, tp);
+						g_autofree char *tp = ch_config_find(templates_path, f);
+						if (!tp)
+							problem = g_strdup_printf("template '%s' is not in the templates "
+							                          "folders (no %s)", v, f);
 						else {
 							g_free(stage->template);
 							stage->template = g_strdup(v);

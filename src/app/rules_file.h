@@ -9,5 +9,6 @@
 #include <glib.h>
 #include "engine/rules.h"
 
-ChRules *ch_rules_file_load(const char *path, const char *name, const char *templates_dir,
+ChRules *ch_rules_file_load(const char *path, const char *name,
+                            const char *const *templates_path,
                             GError **error);

@@ -15,15 +15,26 @@
 
 int cmd_init(int argc, char **argv)
 {
+	g_autofree char *state = NULL;
+	gboolean config_only = FALSE;
+	GOptionEntry entries[] = {
+		{ "state", 0, 0, G_OPTION_ARG_FILENAME, &state,
+		  "Where a new config puts the database, key and spool (default: beside it)", "DIR" },
+		{ "config-only", 0, 0, G_OPTION_ARG_NONE, &config_only,
+		  "Write the config (if missing) and nothing else", NULL },
+		{ NULL },
+	};
 	if (!cli_parse(&argc, &argv, "", "Make the config (if missing), the secret key, the "
 	                                 "database and the spool folders. Running it again changes "
-	                                 "nothing.", NULL))
+	                                 "nothing.", entries))
 		return CLI_USAGE;
 	if (argc > 1)
 		return cli_usage("init takes no arguments");
+	if (state && !g_path_is_absolute(state))
+		return cli_usage("--state '%s' must be an absolute path", state);
 	g_autoptr(GString) report = g_string_new(NULL);
 	GError *e = NULL;
-	if (!ch_app_init_files(cli_global.config, report, &e)) {
+	if (!ch_app_init_files(cli_global.config, state, config_only, report, &e)) {
 		return cli_error(e);
 	}
 	printf("%s", report->len ? report->str : "everything is already in place; nothing changed\n");

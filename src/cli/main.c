@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <curl/curl.h>
 
+#include "app/config.h"
 #include "cli/cli.h"
 
 static const struct {
@@ -50,7 +51,8 @@ static void usage(FILE *out)
 	}
 	fprintf(out, "\nEach command takes --help. Global options:\n"
 	             "  -c FILE       configuration file (default ./chaser.conf)\n"
-	             "  --now TIME    act as if it were this time (ISO 8601)\n");
+	             "  --now TIME    act as if it were this time (ISO 8601)\n"
+	             "  --version     print the version and exit\n");
 }
 
 int main(int argc, char **argv)
@@ -74,6 +76,9 @@ int main(int argc, char **argv)
 		} else if (!strncmp(argv[i], "--now=", 6)) {
 			cli_global.now = argv[i] + 6;
 			i++;
+		} else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
+			printf("chaser %s\n", ch_version());
+			return CLI_OK;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return CLI_OK;

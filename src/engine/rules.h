@@ -15,7 +15,8 @@ typedef struct {
 	char *name;        /* short name, e.g. "slo" */
 	char *title;       /* for people: "Senior Liaison Officer of the agency" */
 	char *ask;         /* role: slo | agency_lead | professional | cp_coordinator |
-	                      lead_safeguarding_manager | chair | admin */
+	                      lead_safeguarding_manager | qasg | chair | admin */
+	guint ask_line;    /* where the rules file said it, for messages */
 	ChUnit unit;
 	guint amount;
 	char *template;    /* templates/NAME.txt */

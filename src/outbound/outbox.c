@@ -71,7 +71,7 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 		token = ch_token_make(app->keys, (guint32)ch_store_last_id(s), &exp_d);
 	}
 	g_autofree char *subject = NULL, *body = NULL;
-	if (!ch_render(app->cfg->templates_dir, in->template, in->vars, &subject, &body, error))
+	if (!ch_render((const char *const *)app->cfg->templates_path, in->template, in->vars, &subject, &body, error))
 		return FALSE;
 	g_autofree char *n = nonce();
 	g_autofree char *msgid = token ? g_strdup_printf("c.%s.%s@%s", token, n, app->domain)

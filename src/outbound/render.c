@@ -3,6 +3,7 @@
 #include <gmime/gmime.h>
 #include <string.h>
 
+#include "app/config.h"
 #include "util/error.h"
 
 static gboolean substitute(const char *tpl, GHashTable *vars, const char *name,
@@ -39,11 +40,16 @@ static gboolean substitute(const char *tpl, GHashTable *vars, const char *name,
 	return TRUE;
 }
 
-gboolean ch_render(const char *templates_dir, const char *name, GHashTable *vars,
+gboolean ch_render(const char *const *templates_path, const char *name, GHashTable *vars,
                    char **subject_r, char **body_r, GError **error)
 {
 	g_autofree char *file = g_strdup_printf("%s.txt", name);
-	g_autofree char *path = g_build_filename(templates_dir, file, NULL);
+	g_autofree char *path = ch_config_find(templates_path, file);
+	if (!path) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "template %s is in no templates folder",
+		            file);
+		return FALSE;
+	}
 	g_autofree char *text = NULL;
 	GError *local = NULL;
 	if (!g_file_get_contents(path, &text, NULL, &local)) {

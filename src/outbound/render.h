@@ -8,7 +8,7 @@
 #pragma once
 #include <glib.h>
 
-gboolean ch_render(const char *templates_dir, const char *name, GHashTable *vars,
+gboolean ch_render(const char *const *templates_path, const char *name, GHashTable *vars,
                    char **subject_r, char **body_r, GError **error);
 
 typedef struct {
