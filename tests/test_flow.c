@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 
 #include "support/harness.h"
+#include "support/skip.h"
 
 /* The chair's reply in every client's shape carries the same three commands:
  *   AUTHORISED
@@ -452,7 +453,7 @@ static void test_corpora_through_poll(void)
 	const char *root = g_getenv("CHASER_CORPORA") ? g_getenv("CHASER_CORPORA")
 	                                                : "../shared/corpora";
 	if (!g_file_test(root, G_FILE_TEST_IS_DIR)) {
-		g_test_skip("no corpora folder (../shared/corpora)");
+		ch_test_no_corpora("chaser poll of real-world mail is");
 		return;
 	}
 	g_autoptr(Harness) h = h_new(NULL);

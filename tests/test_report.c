@@ -15,6 +15,7 @@
 #include <libxml/xpath.h>
 
 #include "support/harness.h"
+#include "support/skip.h"
 
 /* ---- a calendar of our own: England and Wales, 2026 and 2027 (GOV.UK) -------------------- */
 
@@ -1489,7 +1490,8 @@ static void test_year_html_summary_is_self_contained(void)
 	/* Rendered as it would print, where Chromium is installed. */
 	g_autofree char *chromium = g_find_program_in_path("chromium");
 	if (!chromium) {
-		g_test_message("no chromium: the picture of the page is not checked");
+		ch_test_cannot_run("Chromium is not installed (Debian: chromium): the picture of the "
+		                   "page is not checked");
 	} else {
 		g_autofree char *png = path_in(w->h, "summary.png");
 		const char *argv[] = { "scripts/render-report", file, png, NULL };
@@ -1546,7 +1548,8 @@ static void test_year_xlsx_opens_in_libreoffice_and_matches_csv(void)
 	if (!office)
 		office = g_find_program_in_path("libreoffice");
 	if (!office) {
-		g_test_skip("LibreOffice is not installed (Debian: libreoffice-calc-nogui)");
+		ch_test_cannot_run("LibreOffice is not installed (Debian: libreoffice-calc-nogui): the "
+		                   "workbook is not opened");
 		return;
 	}
 	g_assert_cmpint(h_run(w->h, w->end, "report", "--from", "2026-01-01", "--to", "2026-12-31",
