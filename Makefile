@@ -73,7 +73,7 @@ $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(BUILD)/libchaser.a
 # The whole suite, then the whole suite again under AddressSanitizer and UBSan.
 check: test-deps
 	$(MAKE) WERROR=1 $(BUILD)/chaser $(TEST_BIN)
-	tests/run-all $(BUILD)
+	CHASER_TEST_STRICT=1 tests/run-all $(BUILD)
 	$(MAKE) check-asan
 
 check-asan: test-deps
@@ -81,7 +81,7 @@ check-asan: test-deps
 		$(TEST_BIN:$(BUILD)/%=build-asan/%)
 	ASAN_OPTIONS=detect_leaks=1 \
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
-		tests/run-all build-asan
+		CHASER_TEST_STRICT=1 tests/run-all build-asan
 
 demo: all
 	scripts/demo $(BUILD)/chaser
