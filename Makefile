@@ -34,7 +34,8 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test-deps check check-asan demo clean fuzz bench install uninstall FORCE
+.PHONY: all deps test-deps check check-asan demo clean fuzz bench install uninstall FORCE \
+	deb check-package
 all: deps $(BUILD)/chaser
 	@ln -sf $(BUILD)/chaser chaser 2>/dev/null || true
 
@@ -129,6 +130,26 @@ uninstall:
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8)))
 	-rmdir $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR) \
 		2>/dev/null
+
+# The Debian package (debian/): build-deb/chaser_VERSION_ARCH.deb and its .changes (lintian
+# build-deb/*.changes). Its version is debian/changelog's; the build fails if the binary says
+# another. The build depends of debian/control are installed first (as root).
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
+deb: deps
+	@dpkg-checkbuilddeps 2>/dev/null || { echo "deb: installing the build depends of debian/control" >&2; \
+		DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -qq --no-install-recommends ./ >/dev/null; }
+	dpkg-buildpackage -b -us -uc
+	@mkdir -p build-deb
+	@for f in chaser_$(VERSION)_$(DEB_ARCH).deb chaser-dbgsym_$(VERSION)_$(DEB_ARCH).deb \
+		chaser_$(VERSION)_$(DEB_ARCH).buildinfo chaser_$(VERSION)_$(DEB_ARCH).changes; do \
+		if [ -e ../$$f ]; then mv ../$$f build-deb/; fi; done
+	@echo "deb: build-deb/chaser_$(VERSION)_$(DEB_ARCH).deb"
+
+# The installed package runs the demo's story with no source tree (scripts/check-package). As
+# root, on a fresh machine only: it installs, removes and purges the package. DEB=FILE checks
+# that package instead of making one.
+check-package:
+	scripts/check-package $(DEB)
 
 clean:
 	rm -rf build build-asan build-fuzz build-install chaser
