@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -595,6 +596,7 @@ static void test_wrong_imap_password(Fix *f, gconstpointer data)
 	deliver_lmtp(f, "pat.doe@elsewhere.example.org", m);
 	g_autofree char *pw = g_build_filename(f->h->dir, "imap.password", NULL);
 	g_assert_true(g_file_set_contents(pw, "Not-The-Password-4711\n", -1, NULL));
+	g_assert_cmpint(chmod(pw, 0600), ==, 0); /* chaser refuses a secret others can read */
 	f->cfg.imap_password_file = pw;
 	real_chaser_configure(f->h, &f->cfg);
 	g_assert_cmpint(h_run(f->h, T_REPLY, "poll", NULL), ==, 1);

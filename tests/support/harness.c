@@ -8,6 +8,25 @@
 #include <string.h>
 #include <sys/wait.h>
 
+char *h_ini_merge(const char *base, const char *extra)
+{
+	if (!extra)
+		return g_strdup(base);
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_assert_true(g_key_file_load_from_data(kf, base, -1, G_KEY_FILE_NONE, NULL));
+	g_autoptr(GKeyFile) more = g_key_file_new();
+	g_assert_true(g_key_file_load_from_data(more, extra, -1, G_KEY_FILE_NONE, NULL));
+	g_auto(GStrv) groups = g_key_file_get_groups(more, NULL);
+	for (char **g = groups; *g; g++) {
+		g_auto(GStrv) keys = g_key_file_get_keys(more, *g, NULL, NULL);
+		for (char **k = keys; *k; k++) {
+			g_autofree char *v = g_key_file_get_value(more, *g, *k, NULL);
+			g_key_file_set_value(kf, *g, *k, v);
+		}
+	}
+	return g_key_file_to_data(kf, NULL, NULL);
+}
+
 Harness *h_new(const char *extra)
 {
 	Harness *h = g_new0(Harness, 1);
@@ -45,9 +64,10 @@ Harness *h_new(const char *extra)
 		"[outbound]\n"
 		"type = spool\n"
 		"dir = spool/outgoing\n"
-		"%s",
-		cwd, cwd, cwd, extra ? extra : "");
-	g_assert_true(g_file_set_contents(h->conf, text, -1, NULL));
+		"",
+		cwd, cwd, cwd);
+	g_autofree char *merged = h_ini_merge(text, extra);
+	g_assert_true(g_file_set_contents(h->conf, merged, -1, NULL));
 	g_assert_cmpint(h_run(h, NULL, "init", NULL), ==, 0);
 	return h;
 }
@@ -351,4 +371,154 @@ guint h_audit_count(Harness *h, const char *ref, const char *what)
 	for (guint i = 0; i < all->len; i++)
 		n += g_str_has_prefix(all->pdata[i], prefix);
 	return n;
+}
+
+static char *value_text(sqlite3_stmt *st, int col)
+{
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_NULL:
+		return g_strdup("NULL");
+	case SQLITE_BLOB: {
+		g_autofree char *sha = g_compute_checksum_for_data(
+			G_CHECKSUM_SHA256, sqlite3_column_blob(st, col), sqlite3_column_bytes(st, col));
+		return g_strdup_printf("blob:%d:%s", sqlite3_column_bytes(st, col), sha);
+	}
+	default: {
+		/* Newlines escaped, so that one row stays one line. */
+		GString *s = g_string_new((const char *)sqlite3_column_text(st, col));
+		g_string_replace(s, "\\", "\\\\", 0);
+		g_string_replace(s, "\n", "\\n", 0);
+		g_string_replace(s, "\r", "\\r", 0);
+		return g_string_free(s, FALSE);
+	}
+	}
+}
+
+static gint by_str(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *h_dump(Harness *h, const char *const *except)
+{
+	g_autofree char *db = g_build_filename(h->dir, "spool", "chaser.db", NULL);
+	sqlite3 *sq;
+	g_assert_cmpint(sqlite3_open_v2(db, &sq, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+	sqlite3_busy_timeout(sq, 5000);
+	GString *out = g_string_new(NULL);
+	sqlite3_stmt *st;
+	g_assert_cmpint(sqlite3_prepare_v2(sq, "PRAGMA user_version", -1, &st, NULL), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+	g_string_append_printf(out, "user_version|%d\n", sqlite3_column_int(st, 0));
+	sqlite3_finalize(st);
+	g_autoptr(GPtrArray) tables = g_ptr_array_new_with_free_func(g_free);
+	g_assert_cmpint(sqlite3_prepare_v2(sq,
+	                                   "SELECT type, name, coalesce(sql,'') FROM sqlite_master"
+	                                   " ORDER BY type, name",
+	                                   -1, &st, NULL),
+	                ==, SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(st, 0);
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		g_string_append_printf(out, "schema|%s|%s|%s\n", type, name,
+		                       (const char *)sqlite3_column_text(st, 2));
+		if (!strcmp(type, "table") && (!except || !g_strv_contains(except, name)))
+			g_ptr_array_add(tables, g_strdup(name));
+	}
+	sqlite3_finalize(st);
+	g_assert_cmpuint(tables->len, >, 0);
+	for (guint t = 0; t < tables->len; t++) {
+		g_autofree char *sql = g_strdup_printf("SELECT * FROM \"%s\"", (char *)tables->pdata[t]);
+		g_assert_cmpint(sqlite3_prepare_v2(sq, sql, -1, &st, NULL), ==, SQLITE_OK);
+		g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(g_free);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			GString *row = g_string_new(tables->pdata[t]);
+			for (int c = 0; c < sqlite3_column_count(st); c++) {
+				g_autofree char *v = value_text(st, c);
+				g_string_append_printf(row, "|%s=%s", sqlite3_column_name(st, c), v);
+			}
+			g_ptr_array_add(rows, g_string_free(row, FALSE));
+		}
+		sqlite3_finalize(st);
+		g_ptr_array_sort(rows, by_str);
+		g_string_append_printf(out, "rows|%s|%u\n", (char *)tables->pdata[t], rows->len);
+		for (guint r = 0; r < rows->len; r++)
+			g_string_append_printf(out, "%s\n", (char *)rows->pdata[r]);
+	}
+	sqlite3_close(sq);
+	return g_string_free(out, FALSE);
+}
+
+static void list_files(const char *root, const char *rel, GPtrArray *out)
+{
+	g_autofree char *dir = rel ? g_build_filename(root, rel, NULL) : g_strdup(root);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *n;
+	while (d && (n = g_dir_read_name(d))) {
+		g_autofree char *r = rel ? g_build_filename(rel, n, NULL) : g_strdup(n);
+		g_autofree char *path = g_build_filename(root, r, NULL);
+		if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+			g_ptr_array_add(out, g_strdup_printf("%s/", r));
+			list_files(root, r, out);
+			continue;
+		}
+		if (g_str_has_prefix(r, "spool/chaser.db"))
+			continue;
+		g_autofree char *data = NULL;
+		gsize len = 0;
+		g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+		g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guint8 *)data, len);
+		g_ptr_array_add(out, g_strdup_printf("%s %" G_GSIZE_FORMAT " %s", r, len, sha));
+	}
+}
+
+char *h_files(Harness *h)
+{
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(g_free);
+	list_files(h->dir, NULL, all);
+	g_ptr_array_sort(all, by_str);
+	GString *out = g_string_new(NULL);
+	for (guint i = 0; i < all->len; i++)
+		g_string_append_printf(out, "%s\n", (char *)all->pdata[i]);
+	return g_string_free(out, FALSE);
+}
+
+/* The lines of `a` that `b` lacks (both sorted within their blocks, so a set difference). */
+static GPtrArray *lines_missing(const char *a, const char *b)
+{
+	g_auto(GStrv) la = g_strsplit(a, "\n", -1);
+	g_auto(GStrv) lb = g_strsplit(b, "\n", -1);
+	g_autoptr(GHashTable) in_b = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; lb[i]; i++)
+		g_hash_table_add(in_b, lb[i]);
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; la[i]; i++)
+		if (*la[i] && !g_hash_table_contains(in_b, la[i]))
+			g_ptr_array_add(out, g_strdup(la[i]));
+	return out;
+}
+
+void h_assert_same(const char *what, const char *before, const char *after)
+{
+	if (!strcmp(before, after))
+		return;
+	g_autoptr(GPtrArray) gone = lines_missing(before, after);
+	g_autoptr(GPtrArray) added = lines_missing(after, before);
+	GString *msg = g_string_new(NULL);
+	for (guint i = 0; i < gone->len && i < 8; i++)
+		g_string_append_printf(msg, "  - %.300s\n", (char *)gone->pdata[i]);
+	for (guint i = 0; i < added->len && i < 8; i++)
+		g_string_append_printf(msg, "  + %.300s\n", (char *)added->pdata[i]);
+	g_error("%s changed (%u lines gone, %u added):\n%s", what, gone->len, added->len, msg->str);
+}
+
+GPtrArray *h_dump_added(const char *before, const char *after, const char *table)
+{
+	g_autoptr(GPtrArray) added = lines_missing(after, before);
+	g_autofree char *prefix = g_strdup_printf("%s|", table);
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < added->len; i++)
+		if (g_str_has_prefix(added->pdata[i], prefix))
+			g_ptr_array_add(out, g_strdup(added->pdata[i]));
+	return out;
 }

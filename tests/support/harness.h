@@ -20,7 +20,11 @@ typedef struct {
 /* h_free() ends every scenario with `chaser reconcile`, which must find nothing dropped,
  * unless the test set `broken` (it removed rows or files behind chaser's back). */
 
-/* extra: more INI text appended to the generated config (may be NULL). Runs chaser init. */
+/* base with extra's keys set over it (chaser refuses a key given twice); base when extra is
+ * NULL. */
+char *h_ini_merge(const char *base, const char *extra);
+
+/* extra: more INI text merged into the generated config (may be NULL). Runs chaser init. */
 Harness *h_new(const char *extra);
 void h_free(Harness *h);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Harness, h_free)
@@ -76,3 +80,17 @@ const char *h_str(JsonObject *o, const char *member);
 GPtrArray *h_audit(Harness *h, const char *ref);
 /* How many audit rows of a conference have this `what`. */
 guint h_audit_count(Harness *h, const char *ref, const char *what);
+
+/* Every table of the store as text, to prove that a refused command changed nothing anywhere:
+ * the schema and PRAGMA user_version first, then every row of every table named in
+ * sqlite_master, one line each ("table|col=value|..."), sorted within its table; blobs by
+ * length and SHA-256. Tables named in `except` (NULL-terminated, or NULL) are left out, for a
+ * refusal that is answered by mail (its message, outbox and audit rows are expected). */
+char *h_dump(Harness *h, const char *const *except);
+/* Every file under the test folder except the database and its -wal/-shm, one line each:
+ * path, size, SHA-256. Mail written, reports stored, keys rewritten all show here. */
+char *h_files(Harness *h);
+/* Fails with the lines only one of two dumps holds (the first few), when they differ. */
+void h_assert_same(const char *what, const char *before, const char *after);
+/* The rows of one table added since a dump, as h_dump writes them. */
+GPtrArray *h_dump_added(const char *before, const char *after, const char *table);

@@ -58,9 +58,8 @@ static char *config_text(const RealConfig *c)
 	} else {
 		g_string_append(s, "[outbound]\ntype = spool\ndir = spool/outgoing\n");
 	}
-	if (c->extra != NULL)
-		g_string_append(s, c->extra);
-	return g_string_free(s, FALSE);
+	g_autofree char *base = g_string_free(s, FALSE);
+	return h_ini_merge(base, c->extra);
 }
 
 void real_chaser_configure(Harness *h, const RealConfig *c)
