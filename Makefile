@@ -71,6 +71,14 @@ $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(BUILD)/libchaser.a
 	@echo "  LD  $@"
 	@$(CC) $(ALL_CFLAGS) -Itests -o $@ $^ $(LDFLAGS) $(PKG_LIBS)
 
+# The power-cut library test_durable preloads into chaser (tests/support/fsfault/): libc
+# only and no sanitizer, as it runs inside whichever chaser is tested.
+$(BUILD)/tests/fsfault.so: tests/support/fsfault/fsfault.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) -std=gnu11 $(WARN) -O2 -g -fPIC -shared -o $@ $< -ldl -lpthread
+$(BUILD)/tests/test_durable: | $(BUILD)/tests/fsfault.so
+
 # The whole suite, then the whole suite again under AddressSanitizer and UBSan.
 check: test-deps
 	$(MAKE) WERROR=1 $(BUILD)/chaser $(TEST_BIN)
