@@ -35,7 +35,7 @@ TEST_SUPPORT := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 
 .PHONY: all deps test-deps check check-asan demo clean fuzz bench install uninstall FORCE \
-	deb check-package
+	deb check-package mutate
 all: deps $(BUILD)/chaser
 	@ln -sf $(BUILD)/chaser chaser 2>/dev/null || true
 
@@ -118,6 +118,11 @@ bench:
 	@scripts/install-deps bench
 	$(MAKE) $(BUILD)/chaser
 	bench/run $(BUILD)/chaser
+
+# The mutation check (tests/mutations): each deliberate bug, one at a time in a copy of the
+# tree, must make one of its named test programs fail. Slow, so not part of check.
+mutate: test-deps
+	tests/mutate
 
 install: deps
 	$(MAKE) BUILD=build-install BUILD_DATADIR=$(DATADIR) build-install/chaser
