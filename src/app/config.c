@@ -95,8 +95,15 @@ static const char default_text[] =
 	"nation = england-and-wales\n"
 	"# the rules file (NAME.rules) used when a conference names none\n"
 	"procedure = default\n"
-	"# the receiving server's authserv-id; when set, commands need DMARC pass from it\n"
-	"#authserv_id = mx.council.example\n"
+	"# Who vouches for a sender (required; chaser.conf(5), README \"Security\"). Either the\n"
+	"# authserv-id your receiving mail server writes in its Authentication-Results header:\n"
+	"#   authserv_id = mx.council.example\n"
+	"# and then every command needs that server's DMARC pass (or aligned DKIM or SPF), and a\n"
+	"# mail without a reply token is acted on only when it has one; or\n"
+	"#   authserv_id = none\n"
+	"# and then only replies carrying chaser's reply token act: every other command, however\n"
+	"# right its From looks, is held for admin to check.\n"
+	"authserv_id = none\n"
 	"# reply tokens stop working after this many days\n"
 	"token_days = 120\n"
 	"# answers to any one address in an hour, at most\n"
@@ -472,6 +479,16 @@ ChConfig *ch_config_load(const char *path, GError **error)
 	c->nation = get_str(&r, "chaser", "nation", "england-and-wales");
 	c->procedure = get_str(&r, "chaser", "procedure", "default");
 	c->authserv_id = get_str(&r, "chaser", "authserv_id", NULL);
+	if (!c->authserv_id && !r.failed) {
+		/* Not a default either way: trusting From headers must be a choice someone made. */
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "%s:%u: [chaser] authserv_id is required: name the receiving server's "
+		            "authserv-id, or write 'none' (then only replies with a reply token act)",
+		            path, ch_config_line(c, "chaser", NULL));
+		r.failed = TRUE;
+	} else if (c->authserv_id && !g_ascii_strcasecmp(c->authserv_id, "none")) {
+		g_clear_pointer(&c->authserv_id, g_free);
+	}
 	c->token_days = get_uint(&r, "chaser", "token_days", 120);
 	c->reply_limit = get_uint(&r, "chaser", "reply_limit", 10);
 	c->retention_days = get_uint(&r, "chaser", "retention_days", 0);

@@ -50,7 +50,7 @@ typedef struct {
 	char *holidays_file;
 	char *nation;           /* england-and-wales | scotland | northern-ireland */
 	char *procedure;        /* default rules file name */
-	char *authserv_id;      /* receiving server's authserv-id, or NULL */
+	char *authserv_id;      /* receiving server's authserv-id; NULL for "none" (required) */
 	guint token_days;       /* reply tokens expire after this many days (120) */
 	guint reply_limit;      /* replies to one address per hour (10) */
 	guint retention_days;   /* chaser purge without --before: finished cases older (0: off) */

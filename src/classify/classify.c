@@ -143,7 +143,7 @@ static GHashTable *read_auth_results(const char *value, const char *authserv_id,
 	if (!idw[0] || g_ascii_strcasecmp(idw[0], authserv_id))
 		return NULL;
 	GHashTable *results = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	gboolean pass = FALSE;
+	gboolean pass = FALSE, dmarc_fail = FALSE;
 	for (guint k = 1; parts[k]; k++) {
 		g_auto(GStrv) w = g_strsplit_set(g_strstrip(parts[k]), " \t", -1);
 		if (!w[0])
@@ -156,6 +156,10 @@ static GHashTable *read_auth_results(const char *value, const char *authserv_id,
 		g_hash_table_add(results, g_ascii_strdown(method, -1));
 		g_hash_table_add(results, g_ascii_strdown(w[0], -1));
 		gboolean is_pass = !g_ascii_strcasecmp(result, "pass");
+		/* The server applied the domain's own policy and it failed: no DKIM or SPF pass
+		 * beside it may outvote that (a replayed signature, a shared sending service). */
+		if (!g_ascii_strcasecmp(method, "dmarc") && !g_ascii_strcasecmp(result, "fail"))
+			dmarc_fail = TRUE;
 		/* DMARC pass counts for the From domain the server names in header.from, and only
 		 * if that is ours: a From header that two parsers read differently (two mailboxes,
 		 * "a@b@c", a quoted '@') must not lend one domain's pass to another. Every common
@@ -173,7 +177,7 @@ static GHashTable *read_auth_results(const char *value, const char *authserv_id,
 			}
 		g_free(method);
 	}
-	*pass_r = pass;
+	*pass_r = pass && !dmarc_fail;
 	return results;
 }
 
@@ -411,5 +415,11 @@ gboolean ch_classify(ChApp *app, const ChMessage *m, GDateTime *now, ChMatch *ou
 	const char *why = NULL;
 	if (authserv && !ch_classify_auth_ok(m->auth_results, authserv, domain_of(m->from_addr), &why))
 		set(out, CH_MATCH_HELD, "sender not verified: %s", why);
+	else if (!authserv && !token)
+		/* Anyone can write the chair's address in From. Without a token only a receiving
+		 * server's verdict could vouch for it, and the config names none. */
+		set(out, CH_MATCH_HELD, "sender not verified: no reply token, and no receiving "
+		                        "server is named to check the From address ([chaser] "
+		                        "authserv_id = none)");
 	return TRUE;
 }

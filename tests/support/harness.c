@@ -51,6 +51,7 @@ Harness *h_new(const char *extra)
 		"templates = %s/templates\n"
 		"holidays = %s/rules/bank-holidays.txt\n"
 		"nation = england-and-wales\n"
+		"authserv_id = none\n"
 		"[mailbox]\n"
 		"address = safeguarding@council.example\n"
 		"name = Child Protection Conference Team\n"

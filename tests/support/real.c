@@ -26,6 +26,7 @@ static char *config_text(const RealConfig *c)
 	                       "templates = %s/templates\n"
 	                       "holidays = %s/rules/bank-holidays.txt\n"
 	                       "nation = england-and-wales\n"
+	                       "authserv_id = none\n"
 	                       "reply_limit = 100\n"
 	                       "[mailbox]\n"
 	                       "address = %s\n"
