@@ -197,7 +197,7 @@ static void test_staged_install_holds_everything_and_uninstalls(void)
 	g_autofree char *work = g_dir_make_tmp("chaser-staged-XXXXXX", NULL);
 	g_autofree char *data = g_build_filename(dest, "usr/share/chaser", NULL);
 	g_autofree char *conf_text = g_strdup_printf(
-		"[chaser]\ndata = %s\n[mailbox]\naddress = safeguarding@council.example\n"
+		"[chaser]\ndata = %s\nauthserv_id = none\n[mailbox]\naddress = safeguarding@council.example\n"
 		"[people]\nadmin = cp.admin@council.example\n"
 		"cp_coordinator = cp.coordinator@council.example\n"
 		"lead_safeguarding_manager = lead.safeguarding@council.example\n",
