@@ -79,6 +79,14 @@ int cmd_agency_add(int argc, char **argv)
 	if (lead && !ch_addr_valid(lead)) {
 		return cli_usage("--lead '%s' is not an email address", lead);
 	}
+	/* A domain is compared with the part of a sender's address after the '@': one that
+	 * could never be that part ("@police.example.org", "police") would match nobody, and
+	 * the agency's colleagues would land in triage without anyone knowing why. */
+	for (char **d = domains; d && *d; d++) {
+		g_autofree char *probe = g_strdup_printf("x@%s", *d);
+		if (!ch_addr_valid(probe))
+			return cli_usage("--domain '%s' is not a mail domain", *d);
+	}
 	g_autoptr(ChApp) app = cli_open();
 	if (!app) {
 		return CLI_FAIL;
