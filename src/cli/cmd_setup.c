@@ -410,6 +410,8 @@ int cmd_key_rotate(int argc, char **argv)
 	               "until they expire (token_days); keys older than that are dropped.",
 	               NULL))
 		return CLI_USAGE;
+	if (argc > 1)
+		return cli_usage("key rotate takes no arguments");
 	g_autoptr(ChApp) app = cli_open();
 	if (!app)
 		return CLI_FAIL;
