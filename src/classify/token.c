@@ -175,7 +175,12 @@ gboolean ch_keys_rotate(const char *path, const char *today, const char *drop_be
 	g_string_append_printf(s, "%s\n", line);
 	for (guint i = 0; i < k->keys->len; i++) {
 		Key *key = &g_array_index(k->keys, Key, i);
-		if (drop_before && strncmp(key->created, drop_before, 10) < 0)
+		/* A key makes tokens until the next one replaces it, and those tokens live
+		 * token_days: so a key goes when its successor is older than that, never by its
+		 * own age (a key in use for a year would take every live token with it). The
+		 * newest key is replaced now, by the line above. */
+		const char *retired = i ? g_array_index(k->keys, Key, i - 1).created : today;
+		if (drop_before && strncmp(retired, drop_before, 10) < 0)
 			continue;
 		g_string_append_printf(s, "%u %.10s ", key->id, key->created);
 		for (int b = 0; b < KEY_BYTES; b++)

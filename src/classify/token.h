@@ -17,7 +17,8 @@ gboolean ch_keys_create(const char *path, GError **error);
 ChKeys *ch_keys_load(const char *path, GError **error);
 void ch_keys_free(ChKeys *k);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChKeys, ch_keys_free)
-/* Adds a new key at the top and drops keys created before `drop_before` (YYYY-MM-DD). */
+/* Adds a new key at the top and drops the keys that were replaced before `drop_before`
+ * (YYYY-MM-DD): every token they made has expired by then. */
 gboolean ch_keys_rotate(const char *path, const char *today, const char *drop_before,
                         GError **error);
 

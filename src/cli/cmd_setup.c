@@ -407,7 +407,8 @@ int cmd_key_rotate(int argc, char **argv)
 {
 	if (!cli_parse(&argc, &argv, "",
 	               "Make a new reply-token key. Tokens made with the previous keys keep working "
-	               "until they expire (token_days); keys older than that are dropped.",
+	               "until they expire (token_days); a key is dropped token_days after it was "
+	               "replaced.",
 	               NULL))
 		return CLI_USAGE;
 	if (argc > 1)
@@ -422,6 +423,6 @@ int cmd_key_rotate(int argc, char **argv)
 	GError *e = NULL;
 	if (!ch_keys_rotate(app->cfg->key_file, today, before, &e))
 		return finish(app, e);
-	printf("new reply-token key made; keys made before %s were dropped\n", before);
+	printf("new reply-token key made; keys replaced before %s were dropped\n", before);
 	return CLI_OK;
 }
