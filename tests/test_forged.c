@@ -150,6 +150,83 @@ static void test_authserv_id_is_required(void)
 	g_assert_true(g_file_set_contents(h->conf, text, -1, NULL));
 }
 
+/* The chair authorises and escalates line 1 (police); the escalation goes to the police SLO. */
+static void escalate_police(Harness *h)
+{
+	h_reply_to(h, "chair-esc", "distribution_list", H_CHAIR, H_CHAIR,
+	           "AUTHORISED\nESCALATE 1 no_report: nothing came before the conference");
+	g_assert_cmpint(h_run(h, "2026-11-23T11:00", "poll", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-11-23T11:00", "flush", NULL), ==, 0);
+}
+
+static char *escalation_field(Harness *h, const char *field)
+{
+	g_autoptr(JsonNode) n = h_json(h, NULL, "show", H_REF, NULL);
+	JsonObject *e = h_escalation(n, 1);
+	g_assert_nonnull(e);
+	if (!strcmp(field, "stage"))
+		return g_strdup_printf("%" G_GINT64_FORMAT, json_object_get_int_member(e, "stage"));
+	return g_strdup(h_str(e, field));
+}
+
+/* A stage-1 SLO's token no longer closes the concern once it has climbed to stage 2. */
+static void test_earlier_stage_token_does_not_close(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	escalate_police(h);
+	g_autofree char *first = h_mail(h, "escalation", H_POLICE_SLO);
+	g_assert_nonnull(first);
+	g_autofree char *old_token = h_token(first);
+	g_autofree char *old_msgid = h_msgid(first);
+	h_reply_to(h, "slo-no", "escalation", H_POLICE_SLO, H_POLICE_SLO,
+	           "NOT RESOLVED: the officer is on leave and nobody else can answer");
+	g_assert_cmpint(h_run(h, "2026-11-24T10:00", "poll", NULL), ==, 0);
+	g_autofree char *stage = escalation_field(h, "stage");
+	g_assert_cmpstr(stage, ==, "2");
+	/* The same SLO answers the first request again, with its stage-1 token. */
+	g_autofree char *m = g_strdup_printf(
+		"From: " H_POLICE_SLO "\r\nTo: safeguarding+%s@council.example\r\n"
+		"Subject: RE: [" H_REF "] escalation\r\nMessage-ID: <slo-late@police.example.org>\r\n"
+		"In-Reply-To: <%s>\r\nContent-Type: text/plain\r\n\r\n"
+		"RESOLVED: spoke to the officer, all sorted\r\n",
+		old_token, old_msgid);
+	h_deliver(h, "slo-late", m);
+	g_assert_cmpint(h_run(h, "2026-11-25T10:00", "poll", NULL), ==, 0);
+	g_autofree char *state = escalation_field(h, "state");
+	g_assert_cmpstr(state, ==, "open");
+	g_autofree char *stage2 = escalation_field(h, "stage");
+	g_assert_cmpstr(stage2, ==, "2");
+	g_assert_cmpint(h_run(h, NULL, "triage", NULL), ==, 0);
+	g_assert_nonnull(strstr(h->out, "stage 1 of this escalation"));
+	g_assert_cmpuint(h_count_mail(h, "escalation_closed", NULL), ==, 0);
+}
+
+/* The case record, which goes on the child's file, carries no live reply token. */
+static void test_record_shows_no_live_token(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	escalate_police(h);
+	g_assert_cmpint(h_run(h, NULL, "record", H_REF, NULL), ==, 0);
+	g_autofree char *text = g_strdup(h->out);
+	g_assert_cmpint(h_run(h, NULL, "record", H_REF, "--format", "html", NULL), ==, 0);
+	g_autofree char *html = g_strdup(h->out);
+	g_autoptr(GPtrArray) all = h_outgoing(h);
+	guint tokens = 0;
+	for (guint i = 0; i < all->len; i++) {
+		g_autofree char *rt = h_header(all->pdata[i], "Reply-To");
+		if (!rt || !strchr(rt, '+'))
+			continue;
+		g_autofree char *t = h_token(all->pdata[i]);
+		tokens++;
+		g_assert_null(strstr(text, t));
+		g_assert_null(strstr(html, t));
+	}
+	g_assert_cmpuint(tokens, >=, 3); /* the list and two escalation requests at least */
+	g_assert_nonnull(strstr(text, "token withheld"));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -165,5 +242,8 @@ int main(int argc, char **argv)
 	g_test_add_data_func("/forged/authserv/dmarc-fail-holds-a-token-reply", "token",
 	                     test_dmarc_fail_outvotes_aligned_passes);
 	g_test_add_func("/forged/config/authserv-id-required", test_authserv_id_is_required);
+	g_test_add_func("/forged/token/earlier-stage-token-does-not-close",
+	                test_earlier_stage_token_does_not_close);
+	g_test_add_func("/forged/token/record-shows-no-live-token", test_record_shows_no_live_token);
 	return g_test_run();
 }

@@ -255,8 +255,13 @@ static gboolean by_token(ChApp *app, const ChMessage *m, const char *token, GDat
 	}
 	ChStore *s = app->store;
 	sqlite3_stmt *st = ch_store_query(s, error,
-	                                  "SELECT purpose, conference_id, coalesce(object_id,0),"
-	                                  " recipient FROM token WHERE id = ?",
+	                                  "SELECT t.purpose, t.conference_id,"
+	                                  " coalesce(t.object_id,0), t.recipient,"
+	                                  " coalesce(t.stage,0), coalesce(e.stage,0)"
+	                                  " FROM token t LEFT JOIN escalation e"
+	                                  "   ON e.id = t.object_id"
+	                                  "  AND t.purpose IN ('escalation','confirm')"
+	                                  " WHERE t.id = ?",
 	                                  "i", (gint64)id);
 	if (!st)
 		return FALSE;
@@ -273,6 +278,7 @@ static gboolean by_token(ChApp *app, const ChMessage *m, const char *token, GDat
 	out->conference_id = sqlite3_column_int64(st, 1);
 	out->object_id = sqlite3_column_int64(st, 2);
 	g_autofree char *recipient = ch_store_col_str(st, 3);
+	gint64 token_stage = sqlite3_column_int64(st, 4), now_stage = sqlite3_column_int64(st, 5);
 	sqlite3_reset(st);
 	out->by_token = TRUE;
 	GDate today;
@@ -280,6 +286,14 @@ static gboolean by_token(ChApp *app, const ChMessage *m, const char *token, GDat
 	if (g_date_compare(&today, &exp) > 0) {
 		g_autofree char *e = ch_date_format(&exp);
 		set(out, CH_MATCH_NONE, "reply token expired on %s", e);
+		return TRUE;
+	}
+	if (token_stage && now_stage && token_stage != now_stage) {
+		/* Whoever was asked at an earlier stage no longer closes the concern: the person
+		 * asked now does. */
+		set(out, CH_MATCH_NONE,
+		    "reply token was for stage %" G_GINT64_FORMAT " of this escalation, which is now "
+		    "at stage %" G_GINT64_FORMAT, token_stage, now_stage);
 		return TRUE;
 	}
 	if (!m->from_addr || g_ascii_strcasecmp(m->from_addr, recipient)) {

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "app/service.h"
 #include "outbound/render.h"
 #include "outbound/smtp.h"
 #include "store/cases.h"
@@ -61,10 +62,11 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 		gint64 object = in->esc ? in->esc->id : in->report ? in->report->id : 0;
 		if (in->esc || in->report)
 			g_return_val_if_fail(object > 0, FALSE);
+		gint64 stage = in->esc ? in->esc->stage : 0;
 		if (!ch_store_run(s, error,
-		                  "INSERT INTO token(purpose, conference_id, object_id, recipient, expires)"
-		                  " VALUES(?,?,?,?,?)",
-		                  "siiss", in->purpose, c->id, object, in->to, exp_s))
+		                  "INSERT INTO token(purpose, conference_id, object_id, recipient, expires,"
+		                  " stage) VALUES(?,?,?,?,?,NULLIF(?,0))",
+		                  "siissi", in->purpose, c->id, object, in->to, exp_s, stage))
 			return FALSE;
 		GDate exp_d;
 		ch_clock_local_date(exp, &exp_d);
@@ -93,7 +95,20 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 		.date = now,
 		.body = body,
 	};
-	g_autoptr(GBytes) wire = ch_mail_build(&m);
+	GError *local = NULL;
+	g_autoptr(GBytes) wire = ch_mail_build(&m, &local);
+	if (!wire && g_error_matches(local, CH_ERROR, CH_ERROR_INPUT)) {
+		/* An address from a stranger's mail that cannot be written safely: that one answer
+		 * is not sent, the rest of the message's effect stands, and the record says so. */
+		gboolean ok = ch_store_audit(s, now_s, c ? c->id : 0, source, "mail.refused",
+		                             in->template, NULL, NULL, local->message, error);
+		g_error_free(local);
+		return ok;
+	}
+	if (!wire) {
+		g_propagate_error(error, local);
+		return FALSE;
+	}
 	g_autofree char *due_key = ch_clock_key(now);
 	if (!ch_store_run(s, error,
 	                  "INSERT INTO outbox(conference_id, kind, event_key, rcpt, message_id, subject,"
@@ -128,11 +143,12 @@ typedef struct {
 	GBytes *wire;
 	int attempts;
 	char *created_at;
+	char *ref; /* the conference's reference, for the log; NULL for none */
 } Row;
 
 static void row_free(Row *r)
 {
-	g_free(r->kind), g_free(r->rcpt), g_free(r->created_at);
+	g_free(r->kind), g_free(r->rcpt), g_free(r->created_at), g_free(r->ref);
 	g_bytes_unref(r->wire);
 	g_free(r);
 }
@@ -252,7 +268,8 @@ gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GErr
 	GError *local = NULL;
 	sqlite3_stmt *st = ch_store_query(s, error,
 	                                  "SELECT id, coalesce(conference_id,0), kind, rcpt, wire,"
-	                                  " attempts, created_at FROM outbox WHERE state IN"
+	                                  " attempts, created_at, (SELECT ref FROM conference"
+	                                  " WHERE id = outbox.conference_id) FROM outbox WHERE state IN"
 	                                  " ('queued','retrying') AND next_attempt <= ? ORDER BY id",
 	                                  "s", now_s);
 	if (!st)
@@ -266,6 +283,7 @@ gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GErr
 		r->wire = g_bytes_new(sqlite3_column_blob(st, 4), sqlite3_column_bytes(st, 4));
 		r->attempts = sqlite3_column_int(st, 5);
 		r->created_at = ch_store_col_str(st, 6);
+		r->ref = ch_store_col_str(st, 7);
 		g_ptr_array_add(rows, r);
 	}
 	if (local) {
@@ -281,6 +299,8 @@ gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GErr
 		Row *r = rows->pdata[i];
 		g_autofree char *reply = NULL;
 		ChSendResult res;
+		/* Sending many mails is a long step: each one tells the watchdog we are alive. */
+		ch_service_alive();
 		if (use_smtp) {
 			gsize len;
 			const guint8 *data = g_bytes_get_data(r->wire, &len);
@@ -289,12 +309,18 @@ gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GErr
 			res = spool_send(app, r, &reply);
 		}
 		ch_crashpoint("flush.after-send");
+		/* The row, its conference and its template name; never the recipient. */
+		g_autofree char *what = g_strdup_printf("outbox %" G_GINT64_FORMAT " (%s%s%s)", r->id,
+		                                        r->ref ? r->ref : "", r->ref ? ", " : "",
+		                                        r->kind);
 		if (res != CH_SEND_OK)
-			g_warning("outbox %" G_GINT64_FORMAT ": not sent (%s)", r->id,
-			          res == CH_SEND_TEMPORARY   ? "temporary, will retry"
-			          : res == CH_SEND_PERMANENT ? "refused for good"
-			                                     : "configuration");
+			ch_service_log(G_LOG_LEVEL_WARNING, r->ref, NULL, r->id, "%s: not sent (%s)", what,
+			               res == CH_SEND_TEMPORARY   ? "temporary, will retry"
+			               : res == CH_SEND_PERMANENT ? "refused for good"
+			                                          : "configuration");
 		ok = record(app, r, res, reply, now, counts, error);
+		if (ok && res == CH_SEND_OK)
+			ch_service_log(G_LOG_LEVEL_INFO, r->ref, NULL, r->id, "%s: sent", what);
 		if (ok && res == CH_SEND_CONFIG) {
 			/* Authentication or TLS trouble will not fix itself between two messages:
 			 * stop sending and say what to fix. */

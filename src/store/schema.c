@@ -177,6 +177,9 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
 	"  WHEN NOT EXISTS (SELECT 1 FROM purge_window)"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+	/* 2: a token asking about an escalation names the stage it asked at; once the concern
+	 * has climbed, the earlier stage's answer no longer decides it. */
+	"ALTER TABLE token ADD COLUMN stage INTEGER",
 };
 
 int ch_schema_latest(void)
