@@ -11,7 +11,8 @@
 
 gboolean ch_durable_write(const char *path, const void *data, gsize len, int mode,
                           GError **error);
-/* Makes a folder (and its parents) with this mode; fine if it exists. */
+/* Makes a folder (and its parents) with this mode, each synced into its parent so that it
+ * survives a power cut; fine if it exists. */
 gboolean ch_durable_mkdir(const char *path, int mode, GError **error);
 /* fsync a folder after a rename into or out of it */
 gboolean ch_durable_sync_dir(const char *dir, GError **error);
