@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/file.h>
 
+#include "app/service.h"
 #include "cli/cli.h"
 #include "inbound/imap.h"
 #include "inbound/maildir.h"
@@ -48,12 +49,15 @@ typedef struct {
 	ChPollCounts counts; /* of the sweep in progress */
 	int lock;            /* IMAP: one reader per mailbox, for as long as this one lives */
 	gboolean stopped;    /* a configuration error: read nothing more until restarted */
+	const char *stopped_why; /* its class, for STATUS: no host, user or server words */
 } Inbound;
 
 static ChIntakeResult imap_intake(gpointer data, const char *where, const guint8 *raw, gsize len,
                                   gsize size_if_not_fetched, GError **error)
 {
 	Inbound *in = data;
+	/* IMAP does not say beforehand how many a sweep will find: count them as they come. */
+	ch_service_status("handling mail: message %u of this sweep", in->counts.seen + 1);
 	ChIntakeResult r = raw ? ch_intake_message(in->app, where, raw, len, error)
 	                       : ch_intake_oversized(in->app, where, size_if_not_fetched, error);
 	in->counts.seen++;
@@ -98,6 +102,22 @@ static gboolean poll_once(Inbound *in, GError **error)
 	if (in->imap)
 		return ch_imap_sweep(in->imap, imap_intake, in, NULL, error);
 	return ch_maildir_poll(in->app, &in->counts, error);
+}
+
+/* What kind of trouble stopped the mailbox, in words fit for `systemctl status`, which
+ * anyone on the machine may read: the class only, never the host, user or server's words. */
+static const char *stop_class(const char *why)
+{
+	if (strstr(why, "UIDVALIDITY"))
+		return "the mailbox's UIDVALIDITY changed";
+	if (strstr(why, "certificate") || strstr(why, "TLS"))
+		return "the server's TLS or certificate is not trusted";
+	if (strstr(why, "refused") || strstr(why, "password") || strstr(why, "token") ||
+	    strstr(why, "user"))
+		return "the login was refused or is not configured";
+	if (strstr(why, "SELECT") || strstr(why, "folder"))
+		return "a mailbox folder cannot be opened or made";
+	return "a configuration error";
 }
 
 /* The mailbox cannot be read until a person fixes something (a refused login, an untrusted
@@ -228,7 +248,8 @@ static void daily_account(ChApp *app, GDateTime *now)
 }
 
 /* A plain handler, not g_unix_signal_add(): the loop blocks in IMAP IDLE, not in a GLib main
- * loop, and must see the flag within a quarter of a second. Setting it is all it does. */
+ * loop, and must see the flag within a quarter of a second. Setting it is all it does;
+ * STOPPING=1 goes out from the loop (ch_service_alive), as sd_notify is not signal-safe. */
 static volatile gint *stop_flag;
 
 static void on_signal(int sig)
@@ -241,23 +262,69 @@ static void on_signal(int sig)
 static void sleep_slices(ChApp *app, guint seconds)
 {
 	for (guint i = 0; i < seconds * 4 && !g_atomic_int_get(&app->stop); i++) {
+		ch_service_alive();
 		g_usleep(250 * 1000);
 	}
+	ch_service_alive();
 }
 
+/* Messages waiting in the Maildir's new/, for STATUS; IMAP cannot tell before it sweeps. */
+static guint maildir_waiting(ChApp *app)
+{
+	if (strcmp(app->cfg->inbound, "maildir") || !app->cfg->maildir)
+		return 0;
+	g_autofree char *new_dir = g_build_filename(app->cfg->maildir, "new", NULL);
+	GDir *dir = g_dir_open(new_dir, 0, NULL);
+	if (!dir)
+		return 0;
+	guint n = 0;
+	const char *name;
+	while ((name = g_dir_read_name(dir)))
+		n += name[0] != '.';
+	g_dir_close(dir);
+	return n;
+}
+
+static guint outbox_count(ChApp *app, GDateTime *now, gboolean due)
+{
+	g_autofree char *now_s = ch_clock_key(now);
+	return (guint)ch_store_int(app->store, 0,
+	                           due ? "SELECT count(*) FROM outbox WHERE state IN"
+	                                 " ('queued','retrying') AND next_attempt <= ?"
+	                               : "SELECT count(*) FROM outbox WHERE state = 'retrying'"
+	                                 " AND next_attempt > ?",
+	                           "s", now_s);
+}
+
+/* What the loop waits with, in plain words. */
+static void status_waiting(ChApp *app, Inbound *in, GDateTime *now)
+{
+	guint later = outbox_count(app, now, FALSE);
+	g_autofree char *retry =
+		later ? g_strdup_printf("; %u %s to retry later", later, later == 1 ? "mail" : "mails")
+		      : g_strdup("");
+	if (in->stopped)
+		ch_service_status("inbound stopped: %s; fix it and restart (timers and sending go on)%s",
+		                  in->stopped_why, retry);
+	else
+		ch_service_status("waiting for mail%s", retry);
+}
 
 int cmd_run(int argc, char **argv)
 {
 	if (!cli_parse(&argc, &argv, "",
 	               "Poll, tick and flush for ever: IMAP IDLE wakes it when mail comes, a sweep "
 	               "runs at least every poll_interval. SIGTERM or SIGINT stops it cleanly after "
-	               "the message in hand.",
+	               "the message in hand. Under systemd (Type=notify) it says READY, STATUS and "
+	               "STOPPING and pings the watchdog.",
 	               NULL))
 		return CLI_USAGE;
+	ch_service_log_init();
 	g_autoptr(ChApp) app = cli_open();
 	if (!app)
 		return CLI_FAIL;
 	stop_flag = &app->stop;
+	ch_service_watch_stop(&app->stop);
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
@@ -268,38 +335,60 @@ int cmd_run(int argc, char **argv)
 		inbound_clear(&in);
 		return cli_error(init_error);
 	}
+	/* Ready once the mailbox is ours (the lock) and not before the first sweep: a server that
+	 * is down at start is a wait with backoff, not a failed start. */
+	g_autofree char *started = g_strdup_printf("started: inbound %s, outbound %s",
+	                                           app->cfg->inbound, app->cfg->outbound);
+	ch_service_ready(started);
 	guint backoff = 1;
 	g_message("running: inbound %s, outbound %s", app->cfg->inbound, app->cfg->outbound);
 	while (!g_atomic_int_get(&app->stop)) {
+		ch_service_alive();
 		GError *e = NULL;
+		if (!in.stopped) {
+			guint waiting = maildir_waiting(app);
+			if (in.imap)
+				ch_service_status("checking the mailbox");
+			else if (waiting)
+				ch_service_status("handling %u %s", waiting,
+				                  waiting == 1 ? "message" : "messages");
+		}
 		gboolean inbound_ok = in.stopped || poll_once(&in, &e);
 		if (!inbound_ok && e->code == CH_ERROR_CONFIG && in.imap) {
 			/* It will not mend itself: keep timers and sending going, read nothing more. */
 			in.stopped = TRUE;
+			in.stopped_why = stop_class(e->message);
 			inbound_stopped(app, e->message);
 			g_clear_error(&e);
 			inbound_ok = TRUE;
 		} else if (!inbound_ok) {
 			say_error("inbound", &e);
 		}
+		ch_service_alive();
 		g_autoptr(GDateTime) now = ch_clock_now();
 		ChTickCounts tc = { 0 };
 		if (!ch_tick(app, now, &tc, &e))
 			say_error("tick", &e);
 		ChFlushCounts fc = { 0 };
 		g_autoptr(GDateTime) now2 = ch_clock_now();
+		guint due = outbox_count(app, now2, TRUE);
+		if (due)
+			ch_service_status("sending %u %s", due, due == 1 ? "mail" : "mails");
 		if (!ch_outbox_flush(app, now2, &fc, &e))
 			say_error("flush", &e);
 		daily_account(app, now2);
+		ch_service_alive();
 		if (g_atomic_int_get(&app->stop))
 			break;
 		if (!inbound_ok) {
 			/* Reconnect with capped exponential backoff after any inbound error. */
+			ch_service_status("cannot read the mailbox for now; trying again in %u s", backoff);
 			sleep_slices(app, backoff);
 			backoff = MIN(backoff * 2, 300);
 			continue;
 		}
 		backoff = 1;
+		status_waiting(app, &in, now2);
 		guint interval = app->cfg->imap.poll_interval ? app->cfg->imap.poll_interval : 60;
 		if (in.imap && !in.stopped) {
 			if (!ch_imap_wait(in.imap, interval, &app->stop, &e))
@@ -308,6 +397,7 @@ int cmd_run(int argc, char **argv)
 			sleep_slices(app, in.imap ? interval : 1);
 		}
 	}
+	ch_service_stopping("stopping: finishing the work in hand");
 	inbound_clear(&in);
 	g_message("stopped cleanly");
 	return CLI_OK;

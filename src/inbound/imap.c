@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "app/service.h"
 #include "util/error.h"
 #include "util/tls.h"
 
@@ -812,9 +813,12 @@ static gboolean stopped(volatile gint *stop)
 	return stop != NULL && g_atomic_int_get(stop) != 0;
 }
 
+/* Every slice of a wait tells the service manager that the loop is alive (the watchdog):
+ * a wait may last up to IDLE_MAX_S, far longer than any watchdog interval. */
 static void sleep_until(gint64 deadline, volatile gint *stop)
 {
 	while (!stopped(stop)) {
+		ch_service_alive();
 		gint64 left = deadline - g_get_monotonic_time();
 		if (left <= 0)
 			break;
@@ -857,6 +861,7 @@ gboolean ch_imap_wait(ChImap *m, guint seconds, volatile gint *stop, GError **er
 	gboolean woken = m->imap->imap_stream != NULL && m->imap->imap_stream->read_buffer_len > 0;
 	int fd = mailimap_idle_get_fd(m->imap);
 	while (!woken && fd >= 0 && !stopped(stop)) {
+		ch_service_alive();
 		gint64 left = deadline - g_get_monotonic_time();
 		if (left <= 0)
 			break;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/service.h"
 #include "classify/classify.h"
 #include "engine/engine.h"
 #include "outbound/outbox.h"
@@ -317,16 +318,46 @@ static ChIntakeResult failed_attempt(Ctx *x, gsize len, const GError *why)
 out:
 	if (e) {
 		ch_store_rollback(s);
-		g_warning("message %.12s: cannot record failed attempt: %s", x->fp, e->message);
+		ch_service_log(G_LOG_LEVEL_WARNING, NULL, x->fp, 0,
+		               "message %.12s: cannot record failed attempt: %s", x->fp, e->message);
 		g_error_free(e);
 		r = CH_INTAKE_RETRY;
 	}
 	return r;
 }
 
+/* One line per message handled, naming what it was and the conference it belongs to, so
+ * that the journal follows a conference (CHASER_REF) and a message (CHASER_FINGERPRINT).
+ * State, kind and reference are our own words; nothing from the message itself. */
+static void log_handled(ChApp *app, const char *fp, gint64 row)
+{
+	GError *e = NULL;
+	sqlite3_stmt *st = ch_store_query(app->store, &e,
+	                                  "SELECT m.state, m.kind, c.ref FROM message m LEFT JOIN"
+	                                  " conference c ON c.id = m.conference_id WHERE m.id = ?",
+	                                  "i", row);
+	g_autofree char *state = NULL, *kind = NULL, *ref = NULL;
+	while (st && ch_store_step(app->store, st, &e)) {
+		if (!state) {
+			state = ch_store_col_str(st, 0);
+			kind = ch_store_col_str(st, 1);
+			ref = ch_store_col_str(st, 2);
+		}
+	}
+	g_clear_error(&e);
+	if (!state)
+		return;
+	if (!g_strcmp0(kind, state))
+		g_clear_pointer(&kind, g_free); /* "triage", not "triage as triage" */
+	ch_service_log(G_LOG_LEVEL_INFO, ref, fp, 0, "message %.12s: %s%s%s%s%s", fp, state,
+	               kind ? " as " : "", kind ? kind : "", ref ? " for " : "", ref ? ref : "");
+}
+
 ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *data, gsize len,
                                  GError **error)
 {
+	/* A sweep of many messages is a long step: each one tells the watchdog we are alive. */
+	ch_service_alive();
 	char fp[65];
 	fingerprint(data, len, fp);
 	ChStore *s = app->store;
@@ -379,9 +410,12 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 				r = CH_INTAKE_RETRY;
 			else
 				r = failed_attempt(&x, len, e);
-			g_warning("message %.12s: %s", fp, e ? e->message : "failed");
+			ch_service_log(G_LOG_LEVEL_WARNING, NULL, fp, 0, "message %.12s: %s", fp,
+			               e ? e->message : "failed");
 			g_propagate_error(error, e);
 			e = NULL;
+		} else {
+			log_handled(app, fp, x.row);
 		}
 	}
 	if (e)
