@@ -5,6 +5,7 @@
 
 #include "app/config.h"
 #include "util/error.h"
+#include "util/header.h"
 
 static gboolean substitute(const char *tpl, GHashTable *vars, const char *name,
                            gboolean subject, GString *out, GError **error)
@@ -83,21 +84,76 @@ gboolean ch_render(const char *const *templates_path, const char *name, GHashTab
 	return TRUE;
 }
 
-GBytes *ch_mail_build(const ChMail *m)
+/* The names of every header line ch_mail_build() writes, in no particular order. */
+static const char *const written_headers[] = {
+	"From", "To", "Reply-To", "Subject", "Date", "Message-Id", "In-Reply-To", "References",
+	"Auto-Submitted", "X-Auto-Response-Suppress", "X-Chaser-Outbox", "MIME-Version",
+	"Content-Type", "Content-Transfer-Encoding", NULL,
+};
+
+const char *const *ch_mail_header_names(void)
 {
+	return written_headers;
+}
+
+/* A template name: lower-case letters, digits and '_', as the files in templates/ are. */
+static gboolean kind_valid(const char *kind)
+{
+	if (!kind || !*kind || strlen(kind) > 64)
+		return FALSE;
+	for (const char *p = kind; *p; p++)
+		if (!g_ascii_islower(*p) && !g_ascii_isdigit(*p) && *p != '_')
+			return FALSE;
+	return TRUE;
+}
+
+static gboolean refuse(GError **error, const char *what)
+{
+	g_set_error(error, CH_ERROR, CH_ERROR_INPUT, "mail not built: %s is not safe to write", what);
+	return FALSE;
+}
+
+/* This is the one place where chaser writes a mail header, and each value in it is rebuilt
+ * from its checked parts (util/header.h): ids and addresses that do not survive the check are
+ * refused or left out, names and subjects lose their control characters and are encoded by
+ * GMime. Nothing is ever set from a raw string, so no CR LF from a stranger's mail can start
+ * a header line of its own. */
+GBytes *ch_mail_build(const ChMail *m, GError **error)
+{
+	g_autofree char *from_addr = ch_header_addr(m->from_addr);
+	g_autofree char *to_addr = ch_header_addr(m->to_addr);
+	g_autofree char *reply_to = m->reply_to ? ch_header_addr(m->reply_to) : NULL;
+	g_autofree char *msgid = ch_header_msgid(m->message_id);
+	if (!from_addr && !refuse(error, "the From address"))
+		return NULL;
+	if (!to_addr && !refuse(error, "the recipient's address"))
+		return NULL;
+	if (m->reply_to && !reply_to && !refuse(error, "the Reply-To address"))
+		return NULL;
+	if (!msgid && !refuse(error, "the Message-ID"))
+		return NULL;
+	if (!kind_valid(m->kind) && !refuse(error, "the message kind"))
+		return NULL;
+	g_autofree char *from_name = ch_header_name(m->from_name);
+	g_autofree char *to_name = ch_header_name(m->to_name);
+	g_autofree char *subject = ch_header_text(m->subject);
+	/* An id we answer that is not a plain msg-id is left out: the answer loses its thread in
+	 * the reader's mail client, which is better than carrying a stranger's header lines. */
+	g_autofree char *irt = m->in_reply_to ? ch_header_msgid(m->in_reply_to) : NULL;
+
 	GMimeMessage *msg = g_mime_message_new(TRUE);
 	GMimeObject *obj = GMIME_OBJECT(msg);
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, m->from_name, m->from_addr);
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, m->to_name, m->to_addr);
-	if (m->reply_to)
-		g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, m->from_name, m->reply_to);
-	g_mime_message_set_subject(msg, m->subject, "utf-8");
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, from_name, from_addr);
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, to_name, to_addr);
+	if (reply_to)
+		g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, from_name, reply_to);
+	g_mime_message_set_subject(msg, subject ? subject : "", "utf-8");
 	g_mime_message_set_date(msg, m->date);
-	g_mime_message_set_message_id(msg, m->message_id);
-	if (m->in_reply_to) {
-		g_autofree char *irt = g_strdup_printf("<%s>", m->in_reply_to);
-		g_mime_object_set_header(obj, "In-Reply-To", irt, NULL);
-		g_mime_object_set_header(obj, "References", irt, NULL);
+	g_mime_message_set_message_id(msg, msgid);
+	if (irt) {
+		g_autofree char *value = g_strdup_printf("<%s>", irt);
+		g_mime_object_set_header(obj, "In-Reply-To", value, NULL);
+		g_mime_object_set_header(obj, "References", value, NULL);
 	}
 	/* We are a machine: say so (RFC 3834), and ask Exchange not to answer with its own
 	 * automatic replies, so two robots can never talk to each other. */
@@ -105,7 +161,7 @@ GBytes *ch_mail_build(const ChMail *m)
 	g_mime_object_set_header(obj, "X-Auto-Response-Suppress", "All", NULL);
 	g_mime_object_set_header(obj, "X-Chaser-Outbox", m->kind, NULL);
 	GMimeTextPart *tp = g_mime_text_part_new_with_subtype("plain");
-	g_mime_text_part_set_text(tp, m->body);
+	g_mime_text_part_set_text(tp, m->body ? m->body : "");
 	g_mime_message_set_mime_part(msg, GMIME_OBJECT(tp));
 	g_object_unref(tp);
 	g_mime_object_encode(obj, GMIME_ENCODING_CONSTRAINT_7BIT);

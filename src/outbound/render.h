@@ -25,5 +25,13 @@ typedef struct {
 	const char *body;        /* UTF-8 text */
 } ChMail;
 
-/* The whole message, CRLF line ends, 7-bit clean (quoted-printable where needed). */
-GBytes *ch_mail_build(const ChMail *m);
+/* The whole message, CRLF line ends, 7-bit clean (quoted-printable where needed). Every
+ * header is rebuilt from checked parts (util/header.h): an in_reply_to that is not a plain
+ * msg-id is left out, control characters in names and the subject become spaces, and a
+ * From, To, Reply-To or Message-ID that is not a plain address or id fails with
+ * CH_ERROR_INPUT (the mail cannot be sent safely; nothing is written). */
+GBytes *ch_mail_build(const ChMail *m, GError **error);
+
+/* The names of the header lines ch_mail_build() may write (NULL-terminated): anything else
+ * in a mail from chaser was not written by chaser. */
+const char *const *ch_mail_header_names(void);

@@ -1,0 +1,176 @@
+/* Hostile input: what a stranger's mail, a careless CSV or a mistyped date can make chaser do.
+ * Every test drives the real binary (tests/support/harness.h) and looks at what a user sees:
+ * the .eml files chaser wrote into spool/outgoing, the registers it prints, what reaches the
+ * terminal, what purge leaves behind.
+ */
+#include <gmime/gmime.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "support/harness.h"
+
+#define T_REPLY "2026-11-24T09:10"
+
+/* ---- header injection ------------------------------------------------------------------ */
+
+/* Every header line chaser writes on its mail, and no other. */
+static const char *const our_headers[] = {
+	"From", "To", "Reply-To", "Subject", "Date", "Message-Id", "In-Reply-To", "References",
+	"Auto-Submitted", "X-Auto-Response-Suppress", "X-Chaser-Outbox", "MIME-Version",
+	"Content-Type", "Content-Transfer-Encoding", NULL,
+};
+
+/* The header block of a mail file: every line is one of ours (or a fold of one), each
+ * appears at most once, the block ends at the first empty line, and GMime reads the whole
+ * file back as a single text/plain part. Returns the In-Reply-To value, or NULL. */
+static char *assert_only_our_headers(const char *path)
+{
+	g_autofree char *text = NULL;
+	gsize len;
+	g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+	const char *end = strstr(text, "\r\n\r\n");
+	g_assert_nonnull(end);
+	g_autofree char *head = g_strndup(text, (gsize)(end - text));
+	/* No bare CR or LF anywhere in the head: each line ends CR LF. */
+	for (const char *p = head; *p; p++) {
+		if (*p == '\r')
+			g_assert_cmpint(p[1], ==, '\n');
+		if (*p == '\n')
+			g_assert_true(p > head && p[-1] == '\r');
+	}
+	g_auto(GStrv) lines = g_strsplit(head, "\r\n", -1);
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; lines[i]; i++) {
+		if (lines[i][0] == ' ' || lines[i][0] == '\t') {
+			g_assert_cmpuint(i, >, 0); /* a fold continues a line of ours */
+			continue;
+		}
+		const char *colon = strchr(lines[i], ':');
+		if (!colon)
+			g_error("%s: header line without a name: %s", path, lines[i]);
+		g_autofree char *name = g_strndup(lines[i], (gsize)(colon - lines[i]));
+		const char *ours = NULL;
+		for (guint k = 0; our_headers[k]; k++)
+			if (!g_ascii_strcasecmp(our_headers[k], name))
+				ours = our_headers[k];
+		if (!ours)
+			g_error("%s: a header chaser did not write: %s", path, lines[i]);
+		if (g_hash_table_contains(seen, ours))
+			g_error("%s: %s written twice", path, ours);
+		g_hash_table_add(seen, (gpointer)ours);
+	}
+	g_autofree char *reply_to = h_header(path, "Reply-To");
+	if (reply_to)
+		g_assert_null(strstr(reply_to, "evil"));
+
+	GMimeStream *s = g_mime_stream_mem_new_with_buffer(text, len);
+	GMimeParser *p = g_mime_parser_new_with_stream(s);
+	GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+	g_assert_nonnull(m);
+	GMimeObject *part = g_mime_message_get_mime_part(m);
+	g_assert_true(GMIME_IS_TEXT_PART(part));
+	g_assert_true(g_mime_content_type_is_type(g_mime_object_get_content_type(part), "text",
+	                                          "plain"));
+	g_object_unref(m), g_object_unref(p), g_object_unref(s);
+	return h_header(path, "In-Reply-To");
+}
+
+/* An In-Reply-To we write holds one plain msg-id: <dot-atom@dot-atom>. */
+static void assert_plain_msgid(const char *value)
+{
+	g_assert_true(g_regex_match_simple("^<[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+>$",
+	                                   value, 0, 0));
+	g_assert_null(strstr(value, "=?"));
+	g_assert_cmpuint(strlen(value), <=, 252);
+}
+
+typedef struct {
+	const char *name;
+	const char *headers;  /* the reply's id headers, as they arrive */
+	const char *expect_irt; /* the In-Reply-To of the answer, NULL when it must be absent */
+} IdRow;
+
+#define B64_BODY "eA0KQ29udGVudC1UeXBlOiB0ZXh0L2h0bWwNCg0KPGI+ZXZpbDwvYj4="
+static const IdRow id_rows[] = {
+	{ "encoded-crlf-reply-to",
+	  "Message-ID: <=?utf-8?q?x=0D=0AReply-To=3A=20attacker=40evil=2Eexample?=@x.example>\r\n",
+	  NULL },
+	/* "x\r\nContent-Type: text/html\r\n\r\n<b>evil</b>": a second body. */
+	{ "encoded-content-type-and-body", "Message-ID: <=?utf-8?b?" B64_BODY "?=@x.example>\r\n",
+	  NULL },
+	{ "raw-cr-in-id", "Message-ID: <a\rReply-To: attacker@evil.example@x.example>\r\n", NULL },
+	{ "folded-line-in-id", "Message-ID: <a\r\n Reply-To: attacker@evil.example@x.example>\r\n",
+	  NULL },
+	{ "very-long-id", NULL, NULL }, /* filled in by the test: 5000 characters */
+	{ "id-with-spaces", "Message-ID: <a b c@x.example>\r\n", NULL },
+	{ "poisoned-references",
+	  "Message-ID: <plain.1@mail.example.org>\r\n"
+	  "References: <first@mail.example.org> "
+	  "<=?utf-8?q?x=0D=0AReply-To=3A=20attacker=40evil=2Eexample?=@x.example>\r\n",
+	  "<plain.1@mail.example.org>" },
+	{ "plain-id-threads", "Message-ID: <CAF+x.y_z=1@mail.example.org>\r\n",
+	  "<CAF+x.y_z=1@mail.example.org>" },
+};
+
+/* The chair answers the list with a line chaser cannot act on; the answer (not_understood)
+ * goes back to the chair from the council's mailbox, threaded under the chair's mail. */
+static void test_hostile_message_id(gconstpointer data)
+{
+	const IdRow *row = data;
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	g_autofree char *list = h_mail(h, "distribution_list", H_CHAIR);
+	g_autofree char *token = h_token(list);
+	g_autofree char *subject = h_header(list, "Subject");
+	g_autofree char *ids = NULL;
+	if (row->headers) {
+		ids = g_strdup(row->headers);
+	} else {
+		g_autofree char *local = g_strnfill(5000, 'a');
+		ids = g_strdup_printf("Message-ID: <%s@x.example>\r\n", local);
+	}
+	g_autofree char *mail = g_strdup_printf(
+		"From: Dr Ffion Testwood <%s>\r\n"
+		"To: Safeguarding <safeguarding+%s@council.example>\r\n"
+		"Subject: RE: %s\r\n%s"
+		"Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\n"
+		"ESCALATE 9 no_report: nobody on line nine\r\n",
+		H_CHAIR, token, subject, ids);
+	h_deliver(h, "hostile", mail);
+	g_assert_cmpint(h_run(h, T_REPLY, "poll", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, T_REPLY, "flush", NULL), ==, 0);
+
+	/* The chair got the answer, and nobody else got anything. */
+	g_autofree char *answer = h_mail(h, "not_understood", H_CHAIR);
+	g_assert_nonnull(answer);
+	g_autoptr(GPtrArray) all = h_outgoing(h);
+	for (guint i = 0; i < all->len; i++) {
+		g_autofree char *irt = assert_only_our_headers(all->pdata[i]);
+		if (irt)
+			assert_plain_msgid(irt);
+		g_autofree char *to = h_header(all->pdata[i], "To");
+		g_assert_null(strstr(to, "evil"));
+	}
+	g_autofree char *irt = h_header(answer, "In-Reply-To");
+	g_assert_cmpstr(irt, ==, row->expect_irt);
+	g_autofree char *refs = h_header(answer, "References");
+	g_assert_cmpstr(refs, ==, row->expect_irt);
+	/* One body: the text chaser wrote, with no second part after it. */
+	g_autofree char *body = h_body(answer);
+	g_assert_nonnull(strstr(body, "nothing has been changed"));
+	g_assert_null(strstr(body, "Content-Type"));
+	g_assert_null(strstr(body, "evil"));
+}
+
+/* ---- main -------------------------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_mime_init();
+	for (guint i = 0; i < G_N_ELEMENTS(id_rows); i++) {
+		g_autofree char *name = g_strdup_printf("/hostile/headers/%s", id_rows[i].name);
+		g_test_add_data_func(name, &id_rows[i], test_hostile_message_id);
+	}
+	return g_test_run();
+}
