@@ -332,6 +332,11 @@ static const PlainCase plain_cases[] = {
 	  "Thanks all.\n\n_______________________________________________\n"
 	  "cp-chairs mailing list\ncp-chairs@lists.example.org\n",
 	  "Thanks all." },
+	/* RFC 3676 and most clients write "> ", but older clients, some phones and a person
+	 * quoting by hand write ">" alone, or ">>" for a quote within a quote. */
+	{ "quote-marks-without-a-space",
+	  "AUTHORISED\n>ESCALATE 3 no_report: example only\n>>NO ESCALATION\n> > ESCALATE 4 other\n",
+	  "AUTHORISED" },
 	{ "only-quoted", "> old text\n> more\n", "" },
 	{ "empty-body", "", "" },
 };
@@ -377,6 +382,17 @@ static const HtmlCase html_cases[] = {
 	{ "outlook-web-divrplyfwdmsg",
 	  "<body><div>NO ESCALATION</div><div id=\"appendonsend\"></div><hr>"
 	  "<div id=\"divRplyFwdMsg\"><b>From:</b> Safeguarding</div><div>old</div></body>",
+	  TRUE, "NO ESCALATION" },
+	/* New Outlook and Outlook on the web without the empty div#appendonsend before it. */
+	{ "outlook-divrplyfwdmsg-alone",
+	  "<body><div>AUTHORISED</div><hr style=\"display:inline-block;width:98%\">"
+	  "<div id=\"divRplyFwdMsg\" dir=\"ltr\"><b>From:</b> Safeguarding<br><b>Sent:</b> "
+	  "Monday</div><div>ESCALATE 3 no_report: example only</div></body>",
+	  TRUE, "AUTHORISED" },
+	/* Gmail's quote alone: no gmail_attr line, no blockquote type=cite. */
+	{ "gmail-quote-div-alone",
+	  "<div dir=\"ltr\">NO ESCALATION</div><br><div class=\"gmail_quote\">"
+	  "<div>ESCALATE 3 no_report: example only</div></div>",
 	  TRUE, "NO ESCALATION" },
 	{ "gmail-quote-between-answers",
 	  "<div dir=\"ltr\">Yes<div class=\"gmail_quote\"><div class=\"gmail_attr\">On Mon, 23 Nov "
