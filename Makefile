@@ -98,18 +98,25 @@ demo: all
 # libFuzzer on the message parser, the reply and HTML readers, the command readers, the
 # Authentication-Results check and the token check (fuzz/README.md). The library is built
 # with clang into build-fuzz/; new inputs go to build-fuzz/corpus, crashes to build-fuzz/.
+# FUZZ_TARGET=fuzz_answer runs the answers harness instead (every mail chaser writes in
+# answer to a message; its corpus is FUZZ_BUILD/corpus-fuzz_answer); FUZZ_BUILD names
+# another folder for the library, so that two targets can be built at once.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGET ?= fuzz_message
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CORPUS = corpus$(if $(filter fuzz_message,$(FUZZ_TARGET)),,-$(FUZZ_TARGET))
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 fuzz: test-deps
-	$(MAKE) BUILD=build-fuzz CC=clang SAN= \
-		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" build-fuzz/libchaser.a
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang SAN= \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_BUILD)/libchaser.a
 	clang -std=gnu11 -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) $(PKG_CFLAGS) -Isrc \
-		fuzz/fuzz_message.c build-fuzz/libchaser.a $(PKG_LIBS) -o build-fuzz/fuzz_message
-	mkdir -p build-fuzz/corpus
-	cd build-fuzz && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
-		./fuzz_message -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=20 \
+		-DFUZZ_TREE=\"$(CURDIR)\" fuzz/$(FUZZ_TARGET).c $(FUZZ_BUILD)/libchaser.a $(PKG_LIBS) \
+		-o $(FUZZ_BUILD)/$(FUZZ_TARGET)
+	mkdir -p $(FUZZ_BUILD)/$(FUZZ_CORPUS)
+	cd $(FUZZ_BUILD) && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+		./$(FUZZ_TARGET) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=20 \
 		-rss_limit_mb=4096 -dict=$(CURDIR)/fuzz/mime.dict -print_final_stats=1 \
-		corpus $(CURDIR)/fuzz/seeds $(CURDIR)/tests/data/replies $(CURDIR)/tests/data/mail \
+		$(FUZZ_CORPUS) $(CURDIR)/fuzz/seeds $(CURDIR)/tests/data/replies $(CURDIR)/tests/data/mail \
 		$(wildcard $(CURDIR)/tests/data/trust/crashes)
 
 # Speed and memory next to mbsync, Dovecot and Postfix's smtp-source, on real servers
