@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "app/rules_file.h"
+#include "store/cases.h"
 #include "util/clock.h"
 #include "util/durable.h"
 #include "util/error.h"
@@ -41,23 +42,38 @@ static gboolean load_rules(ChApp *app, GError **error)
 		            app->cfg->procedure, where);
 		return FALSE;
 	}
-	/* A stage that asks a role the config does not name would send its mail to nobody:
-	 * refuse at start, naming the stage's line. */
-	GHashTableIter it;
-	gpointer v;
-	g_hash_table_iter_init(&it, app->rules);
-	while (g_hash_table_iter_next(&it, NULL, &v)) {
-		const ChRules *r = v;
-		for (guint i = 0; i < r->stages->len; i++) {
-			const ChStage *st = r->stages->pdata[i];
-			gboolean known;
-			if (!ch_config_has_role(app->cfg, st->ask, &known) && known) {
-				g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
-				            "%s:%u: stage '%s' asks %s, but %s has no [people] %s", r->file,
-				            st->ask_line, st->name, st->ask, app->cfg->path, st->ask);
-				return FALSE;
-			}
+	return TRUE;
+}
+
+/* A stage that asks a role the config does not name would send its mail to nobody. */
+gboolean ch_app_roles_present(ChApp *app, const ChRules *r, GError **error)
+{
+	for (guint i = 0; i < r->stages->len; i++) {
+		const ChStage *st = r->stages->pdata[i];
+		gboolean known;
+		if (!ch_config_has_role(app->cfg, st->ask, &known) && known) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+			            "%s:%u: stage '%s' asks %s, but %s has no [people] %s", r->file,
+			            st->ask_line, st->name, st->ask, app->cfg->path, st->ask);
+			return FALSE;
 		}
+	}
+	return TRUE;
+}
+
+/* Refused at start, not at the first escalation: the default procedure and every
+ * procedure an open conference follows must have their people. */
+static gboolean check_roles(ChApp *app, GError **error)
+{
+	if (!ch_app_roles_present(app, g_hash_table_lookup(app->rules, app->cfg->procedure), error))
+		return FALSE;
+	g_auto(GStrv) used = ch_store_procedures_in_use(app->store, error);
+	if (!used)
+		return FALSE;
+	for (char **p = used; *p; p++) {
+		const ChRules *r = g_hash_table_lookup(app->rules, *p);
+		if (r && !ch_app_roles_present(app, r, error))
+			return FALSE;
 	}
 	return TRUE;
 }
@@ -95,7 +111,7 @@ ChApp *ch_app_open(const char *config_path, GError **error)
 		}
 		ch_calendar_add_closure(app->cal, &day);
 	}
-	if (!load_rules(app, error))
+	if (!load_rules(app, error) || !check_roles(app, error))
 		return NULL;
 	return g_steal_pointer(&app);
 }

@@ -38,5 +38,7 @@ gboolean ch_app_init_files(const char *config_path, const char *state_dir,
                            gboolean config_only, GString *report, GError **error);
 
 const ChRules *ch_app_rules(ChApp *app, const char *name, GError **error);
+/* FALSE, naming the rules file's line, when a stage asks a [people] role the config lacks. */
+gboolean ch_app_roles_present(ChApp *app, const ChRules *r, GError **error);
 void ch_app_engine_ctx(ChApp *app, const ChRules *rules, GDateTime *now, const char *event_id,
                        ChEngineCtx *ctx);

@@ -150,7 +150,7 @@ int cmd_conference_add(int argc, char **argv)
 	}
 	GError *e = NULL;
 	const ChRules *rules = ch_app_rules(app, procedure, &e);
-	if (!rules)
+	if (!rules || !ch_app_roles_present(app, rules, &e))
 		return finish(app, e);
 	g_autoptr(ChCase) c = ch_case_new();
 	c->ref = g_strdup(argv[1]);

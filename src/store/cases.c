@@ -30,6 +30,20 @@ gint64 ch_store_agency_id(ChStore *s, const char *name)
 	return ch_store_int(s, 0, "SELECT id FROM agency WHERE name = ?", "s", name);
 }
 
+char **ch_store_procedures_in_use(ChStore *s, GError **error)
+{
+	GPtrArray *out = g_ptr_array_new();
+	sqlite3_stmt *st = ch_store_query(s, error, "SELECT DISTINCT procedure FROM conference"
+	                                            " WHERE state <> 'closed' ORDER BY 1", "");
+	while (st && ch_store_step(s, st, error))
+		g_ptr_array_add(out, ch_store_col_str(st, 0));
+	g_ptr_array_add(out, NULL);
+	char **v = (char **)g_ptr_array_free(out, FALSE);
+	if (error && *error)
+		g_clear_pointer(&v, g_strfreev);
+	return v;
+}
+
 gint64 ch_store_conference_by_ref(ChStore *s, const char *ref)
 {
 	return ch_store_int(s, 0, "SELECT id FROM conference WHERE ref = ?", "s", ref);

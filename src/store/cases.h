@@ -26,4 +26,6 @@ ChCase *ch_store_case_load(ChStore *s, const char *ref, GError **error);
 ChCase *ch_store_case_load_id(ChStore *s, gint64 id, GError **error);
 gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error);
 /* The conference whose reference appears in a subject tag, or 0. */
+/* The procedures (rules names) of the conferences not yet closed; NULL on error. */
+char **ch_store_procedures_in_use(ChStore *s, GError **error);
 gint64 ch_store_conference_by_ref(ChStore *s, const char *ref);
