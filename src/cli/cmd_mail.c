@@ -59,7 +59,8 @@ static ChIntakeResult imap_intake(gpointer data, const char *where, const guint8
 	/* IMAP does not say beforehand how many a sweep will find: count them as they come. */
 	ch_service_status("handling mail: message %u of this sweep", in->counts.seen + 1);
 	ChIntakeResult r = raw ? ch_intake_message(in->app, where, raw, len, error)
-	                       : ch_intake_oversized(in->app, where, size_if_not_fetched, error);
+	                       : ch_intake_oversized(in->app, where, size_if_not_fetched, NULL, 0,
+	                                             error);
 	in->counts.seen++;
 	in->counts.handled += r == CH_INTAKE_DONE;
 	in->counts.quarantined += r == CH_INTAKE_QUARANTINE;

@@ -25,6 +25,8 @@ typedef struct {
 	char *source;      /* "message:<sha256>" for the audit log */
 	gint64 row;        /* message table id */
 	gboolean release;  /* a person vouched for the sender (triage release) */
+	const guint8 *raw; /* the message's bytes, while it is handled */
+	gsize raw_len;
 } Ctx;
 
 static gboolean set_message(Ctx *x, const char *state, const char *kind, gint64 conference_id,
@@ -84,18 +86,58 @@ static gboolean apply_effects(Ctx *x, ChCase *c, ChEffects *fx, const char *in_r
 	return ch_outbox_queue(x->app, c, fx, in_reply_to, x->now, x->source, error);
 }
 
+/* Immediate safety is looked for in every message, whatever its class and whether or not it
+ * can be matched, trusted or even read: a disclosure forwarded by a rule, sent through a list
+ * or caught in an out-of-office must still reach someone who acts. `what` tells the person
+ * alerted where the words were seen, and says when the message looked automatic. */
+static gboolean safety_anyway(Ctx *x, ChCase *c, const char *text, const char *what,
+                              GError **error)
+{
+	ChApp *app = x->app;
+	g_autoptr(ChEffects) fx = ch_effects_new();
+	const ChRules *rules = ch_app_rules(app, c ? c->procedure : NULL, NULL);
+	if (!rules)
+		rules = ch_app_rules(app, NULL, NULL);
+	ChEngineCtx ctx;
+	ch_app_engine_ctx(app, rules, x->now, x->fp, &ctx);
+	if (!ch_engine_safety_check(c, &ctx, (const char *const *)app->cfg->safety_words, text,
+	                            what, x->fp, fx))
+		return TRUE;
+	return apply_effects(x, c, fx, NULL, error);
+}
+
+static char *subject_and_body(const ChMessage *m)
+{
+	return g_strdup_printf("%s\n%s", m->subject ? m->subject : "",
+	                       m->body_text ? m->body_text : "");
+}
+
 static gboolean handle_bounce(Ctx *x, const ChMessage *m, GError **error)
 {
 	gint64 conf = 0;
 	if (!m->bounced_message_id ||
 	    !ch_store_int(x->app->store, 0, "SELECT 1 FROM outbox WHERE message_id = ?", "s",
-	                  m->bounced_message_id))
-		return to_triage(x, "triage", 0, "a bounce for no message we sent", error);
+	                  m->bounced_message_id)) {
+		/* A bounce of our own mail repeats our own words (a safety alert among them): only
+		 * one that bounces nothing of ours is read for them. */
+		/* The message it carries back is not ours, so all of it is read, not only the
+		 * report's first part. */
+		g_autofree char *body = subject_and_body(m);
+		g_autofree char *raw = x->raw ? g_utf8_make_valid((const char *)x->raw,
+		                                                  (gssize)x->raw_len)
+		                              : NULL;
+		g_autofree char *text = g_strconcat(body, "\n", raw ? raw : "", NULL);
+		g_autofree char *what = g_strdup_printf(
+			"a delivery report from %s that answers no mail of ours (it may carry someone "
+			"else's message)", m->from_addr ? m->from_addr : "an unknown sender");
+		return safety_anyway(x, NULL, text, what, error) &&
+		       to_triage(x, "triage", 0, "a bounce for no message we sent", error);
+	}
 	g_autofree char *why = g_strdup_printf("%s%s%s", m->bounce_status ? m->bounce_status : "",
 	                                       m->bounce_status && m->bounced_rcpt ? " " : "",
 	                                       m->bounced_rcpt ? m->bounced_rcpt : "");
-	return ch_outbox_mark_bounced(x->app, m->bounced_message_id, *why ? why : NULL, x->now_s,
-	                              x->source, &conf, error) &&
+	return ch_outbox_mark_bounced(x->app, m->bounced_message_id, m->bounce_action,
+	                              *why ? why : NULL, x->now_s, x->source, &conf, error) &&
 	       set_message(x, "handled", "bounce", conf, NULL, error);
 }
 
@@ -113,6 +155,21 @@ static gboolean handle_auto(Ctx *x, const ChMessage *m, GError **error)
 	g_autofree char *detail = g_strdup_printf("%s%s%s", m->class_reason ? m->class_reason : "",
 	                                          m->auto_return_date ? "; back " : "",
 	                                          m->auto_return_date ? m->auto_return_date : "");
+	g_autoptr(ChCase) c = conf ? ch_store_case_load_id(x->app->store, conf, error) : NULL;
+	if (conf && !c) {
+		ch_match_clear(&match);
+		return FALSE;
+	}
+	g_autofree char *text = subject_and_body(m);
+	g_autofree char *what = g_strdup_printf(
+		"a message from %s that looks automatic (%s): it may have been forwarded, sent by a "
+		"list or caught in an out-of-office, so check who wrote it",
+		m->from_addr ? m->from_addr : "an unknown sender",
+		m->class_reason ? m->class_reason : "automatic mail");
+	if (!safety_anyway(x, c, text, what, error)) {
+		ch_match_clear(&match);
+		return FALSE;
+	}
 	gboolean about_escalation = linked && match.purpose && (!strcmp(match.purpose, "escalation") ||
 	                                              !strcmp(match.purpose, "confirm"));
 	g_autofree char *obj = about_escalation ? g_strdup_printf("escalation %" G_GINT64_FORMAT,
@@ -249,10 +306,18 @@ static gboolean handle(Ctx *x, const guint8 *data, gsize len, GError **error)
 	                  m ? ch_message_class_name(m->cls) : "unreadable", NULL))
 		goto fail;
 	x->row = ch_store_last_id(app->store);
+	x->raw = data;
+	x->raw_len = len;
 	if (!m) {
 		g_autofree char *reason = g_strdup_printf("cannot be read: %s", perr->message);
 		g_clear_error(&perr);
-		return to_triage(x, "triage", 0, reason, error);
+		/* Not readable as MIME, or over a limit: its bytes are still looked at as text. */
+		g_autofree char *raw = g_utf8_make_valid((const char *)data, (gssize)len);
+		return safety_anyway(x, NULL, raw,
+		                     "a message chaser could not read (too large or malformed): "
+		                     "open it from triage",
+		                     error) &&
+		       to_triage(x, "triage", 0, reason, error);
 	}
 	switch (m->cls) {
 	case CH_CLASS_OWN:
@@ -425,7 +490,8 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 	return r;
 }
 
-ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, GError **error)
+ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, const char *head,
+                                   gsize head_len, GError **error)
 {
 	g_autofree char *fp = g_compute_checksum_for_string(G_CHECKSUM_SHA256, where, -1);
 	g_autofree char *key = g_strdup_printf("oversized:%s", fp);
@@ -445,7 +511,12 @@ ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, GE
 	                           "sssi", key, where, x.now_s, (gint64)size);
 	if (ok) {
 		x.row = ch_store_last_id(s);
-		ok = to_triage(&x, "quarantine", 0, reason, error) && ch_store_commit(s, error);
+		g_autofree char *text = head ? g_utf8_make_valid(head, (gssize)head_len) : NULL;
+		ok = (!text || safety_anyway(&x, NULL, text,
+		                             "the first part of a message too large to take in: open "
+		                             "it from triage",
+		                             error)) &&
+		     to_triage(&x, "quarantine", 0, reason, error) && ch_store_commit(s, error);
 	}
 	if (!ok)
 		ch_store_rollback(s);

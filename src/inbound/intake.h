@@ -30,4 +30,7 @@ gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, GError
 
 /* A message the driver will not fetch whole (over the size limit): recorded in triage with
  * its size; the driver then moves it to Quarantine. */
-ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, GError **error);
+/* head: the message's first bytes where they could be read cheaply (NULL otherwise), looked
+ * at for immediate-safety words only. */
+ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, const char *head,
+                                   gsize head_len, GError **error);
