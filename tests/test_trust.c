@@ -7,6 +7,7 @@
  * inputs (tests/data/trust/crashes/) go through the same checks the fuzzer makes.
  */
 #include <gmime/gmime.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
@@ -296,16 +297,22 @@ static void test_key_rotate_keeps_threads_working(void)
 {
 	g_autoptr(Harness) h = h_new(NULL);
 	h_story_setup(h);
+	g_autofree char *path = g_build_filename(h->dir, "spool", "secret.key", NULL);
+	g_autoptr(ChKeys) before = ch_keys_load(path, NULL);
+	g_assert_nonnull(before);
 	g_assert_cmpint(h_run(h, "2026-11-23T12:00", "key", "rotate", NULL), ==, 0);
 	setup_escalated(h);
 	/* And the mail sent after the rotation carries tokens of the new key (id 2), which a
-	 * reply can use too. */
+	 * reply can use too: the keys from before the rotation do not know it. */
 	g_autofree char *esc = h_mail(h, "escalation", H_POLICE_SLO);
 	g_autofree char *token = h_token(esc);
 	g_autofree char *msgid = h_msgid(esc);
-	g_autofree char *path = g_build_filename(h->dir, "spool", "secret.key", NULL);
 	g_autoptr(ChKeys) k = ch_keys_load(path, NULL);
 	g_assert_nonnull(k);
+	const char *why = NULL;
+	g_assert_false(ch_token_check(before, token, NULL, NULL, &why));
+	g_assert_cmpstr(why, ==, "token made with an unknown or retired key");
+	g_assert_true(ch_token_check(k, token, NULL, NULL, NULL));
 	g_autofree char *text = g_strdup_printf(
 		"From: " H_POLICE_SLO "\nTo: safeguarding+%s@council.example\nSubject: RE: ["
 		H_REF "] Escalation\nMessage-ID: <slo-after-rotation@police.example.org>\n"
@@ -453,6 +460,40 @@ static const TrustRow trust_rows[] = {
 	  "held", "did not find DMARC, or aligned DKIM or SPF, to pass" },
 };
 
+/* Which results of the receiving server verify the From domain (chairs.example.org). */
+typedef struct {
+	const char *name;
+	const char *results; /* what our server wrote after "mx.council.example;" */
+	gboolean acts;       /* TRUE: the chair's reply acts at once; FALSE: held for admin */
+} AuthRow;
+
+static const AuthRow auth_rows[] = {
+	/* Relaxed alignment (RFC 7489 section 3.1): a DKIM signature or an envelope sender of
+	 * a subdomain of the From domain, or of its parent, aligns with it; DKIM or SPF alone
+	 * is enough when the server states no DMARC result. */
+	{ "dkim-pass-for-a-subdomain-acts", "dkim=pass header.d=mail.chairs.example.org; spf=none",
+	  TRUE },
+	{ "dkim-pass-for-the-parent-domain-acts", "dkim=pass (2048-bit key) header.d=example.org",
+	  TRUE },
+	{ "spf-pass-for-a-subdomain-acts",
+	  "spf=pass smtp.mailfrom=bounces@mail.chairs.example.org; dkim=none", TRUE },
+	/* ... and only at a label boundary: xchairs.example.org is somebody else's domain, and
+	 * hairs.example.org is not a parent of chairs.example.org. */
+	{ "dkim-pass-for-a-lookalike-domain-held",
+	  "dkim=pass header.d=xchairs.example.org; spf=none", FALSE },
+	{ "dkim-pass-for-a-suffix-that-is-not-a-parent-held", "dkim=pass header.d=hairs.example.org",
+	  FALSE },
+	{ "spf-pass-for-a-lookalike-domain-held",
+	  "spf=pass smtp.mailfrom=bounces@xchairs.example.org", FALSE },
+	{ "dmarc-pass-for-a-lookalike-domain-held", "dmarc=pass header.from=xchairs.example.org",
+	  FALSE },
+	/* The domain's own policy failed (say adkim=s against that subdomain): the relaxed
+	 * reading of the DKIM pass beside it must not outvote it. */
+	{ "dmarc-fail-beside-an-aligned-dkim-pass-held",
+	  "dkim=pass header.d=mail.chairs.example.org; dmarc=fail header.from=chairs.example.org",
+	  FALSE },
+};
+
 /* The first mail of a kind to an address (h_mail gives the newest). */
 static char *first_mail(Harness *h, const char *kind, const char *to)
 {
@@ -540,6 +581,38 @@ static void test_untrusted_message_changes_nothing(gconstpointer data)
 	g_assert_cmpuint(mail_count(h), ==, mails + 1);
 	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, 1);
 	g_assert_cmpint(sql_int(h, changes), ==, changes_before);
+}
+
+/* The chair's AUTHORISED under one Authentication-Results header from our server: it acts
+ * at once, or it waits for admin and changes nothing. */
+static void test_auth_results_verdict(gconstpointer data)
+{
+	const AuthRow *row = data;
+	g_autoptr(Harness) h = h_new(AUTHSERV);
+	h_story_setup(h);
+	g_autofree char *message = g_strdup_printf("Authentication-Results: mx.council.example; %s\n"
+	                                           CHAIR_TO_LIST "\nAUTHORISED\nNO ESCALATION\n",
+	                                           row->results);
+	const TrustRow t = { row->name, SETUP_LIST, TRUE, NULL, message, NULL, NULL };
+	g_autofree char *text = fill_row(h, &t);
+	h_deliver(h, row->name, text);
+	poll_and_flush(h, T_REPLY);
+	g_autofree char *state = conference_state(h, H_REF);
+	g_autoptr(JsonNode) tr = triage(h);
+	JsonArray *items = json_node_get_array(tr);
+	if (row->acts) {
+		g_assert_cmpstr(state, ==, "authorised");
+		g_assert_cmpuint(json_array_get_length(items), ==, 0);
+		g_assert_cmpuint(h_count_mail(h, "transcript", H_CHAIR), ==, 1);
+		return;
+	}
+	g_assert_cmpstr(state, ==, "list_sent");
+	g_assert_cmpuint(json_array_get_length(items), ==, 1);
+	JsonObject *item = json_array_get_object_element(items, 0);
+	g_assert_cmpstr(h_str(item, "message_state"), ==, "held");
+	g_assert_nonnull(strstr(h_str(item, "reason"), "sender not verified: "));
+	g_assert_cmpuint(h_count_mail(h, "transcript", NULL), ==, 0);
+	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, 1);
 }
 
 /* Held messages wait for a person: `triage release` applies one as if the check had passed
@@ -1066,6 +1139,29 @@ static void assert_no_child(const char *where, const char *text)
 		g_error("the child's name appears in %s: %s", where, text);
 }
 
+/* `chaser run` at a fixed --now for `ms`, then SIGTERM: everything it logged, debug and info
+ * lines included (the journal keeps those). Its exit status must be 0. */
+static char *run_logged(Harness *h, const char *now, guint ms)
+{
+	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+	                                                              G_SUBPROCESS_FLAGS_STDERR_MERGE);
+	g_subprocess_launcher_set_cwd(l, h->dir);
+	g_subprocess_launcher_setenv(l, "G_MESSAGES_DEBUG", "all", TRUE);
+	GError *e = NULL;
+	g_autoptr(GSubprocess) p = g_subprocess_launcher_spawn(l, &e, h->bin, "-c", h->conf, "--now",
+	                                                       now, "run", NULL);
+	g_assert_no_error(e);
+	g_usleep(ms * 1000);
+	g_subprocess_send_signal(p, SIGTERM);
+	char *out = NULL;
+	g_assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, &out, NULL, &e));
+	g_assert_no_error(e);
+	g_assert_true(g_subprocess_get_if_exited(p));
+	g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);
+	g_string_append(h_all_stderr(), out);
+	return out;
+}
+
 /* A whole story in which the child's name is in subjects, bodies and attachment names of what
  * people send: it never appears in a subject chaser sends, nor in anything chaser logs. */
 static void test_child_details_never_in_subjects_or_logs(void)
@@ -1159,6 +1255,37 @@ static void test_child_details_never_in_subjects_or_logs(void)
 	g_assert_cmpuint(json_array_get_length(items), >=, 3);
 	for (guint i = 0; i < json_array_get_length(items); i++)
 		assert_no_child("triage reason", h_str(json_array_get_object_element(items, i), "reason"));
+
+	/* The service logs as it works: `chaser run` (a child's name in the mail it reads, the
+	 * triage it makes and the alerts it sends) writes none of it either, at any level. */
+	g_autofree char *unreadable2 = g_strdup_printf("Subject: Re: " CHILD "\n%s", many);
+	h_deliver(h, "c9-run-stranger",
+	          "From: Pat Doe <pat.doe@elsewhere.example.com>\nTo: safeguarding@council.example\n"
+	          "Subject: Still about " CHILD " [" H_REF "]\n\n" CHILD " again.\n");
+	h_deliver(h, "c10-run-safety",
+	          "From: " H_CHAIR "\nTo: safeguarding@council.example\n"
+	          "Subject: RE: [" H_REF "] " CHILD "\n\n" CHILD " is not safe tonight.\n");
+	h_deliver(h, "c11-run-unreadable", unreadable2);
+	h_deliver(h, "c12-run-junk", "\x01\x02 " CHILD " \xff\xfe again");
+	guint triage_before = json_array_get_length(items);
+	guint alerts_before = h_count_mail(h, "safety_alert", NULL);
+	g_autofree char *log = run_logged(h, "2026-12-21T10:00", 2500);
+	assert_no_child("chaser run's log", log);
+	/* It did read them, and said so. */
+	g_assert_nonnull(strstr(log, "message "));
+	g_autoptr(JsonNode) t2 = h_json(h, NULL, "triage", "--all", NULL);
+	JsonArray *items2 = json_node_get_array(t2);
+	g_assert_cmpuint(json_array_get_length(items2), >=, triage_before + 3);
+	for (guint i = 0; i < json_array_get_length(items2); i++)
+		assert_no_child("triage reason", h_str(json_array_get_object_element(items2, i), "reason"));
+	g_assert_cmpuint(h_count_mail(h, "safety_alert", NULL), ==, alerts_before + 1);
+	g_autoptr(GPtrArray) sent2 = h_outgoing(h);
+	for (guint i = sent->len; i < sent2->len; i++) {
+		g_autofree char *raw = h_header(sent2->pdata[i], "Subject");
+		g_autofree char *decoded = g_mime_utils_header_decode_text(NULL, raw);
+		assert_no_child(sent2->pdata[i], decoded);
+	}
+
 	/* Nor anything chaser wrote to stderr, in this test or any before it in this program. */
 	assert_no_child("stderr", h_all_stderr()->str);
 }
@@ -1214,6 +1341,10 @@ int main(int argc, char **argv)
 		g_autofree char *name = g_strdup_printf("/trust/sender/%s-changes-nothing",
 		                                        trust_rows[i].name);
 		g_test_add_data_func(name, &trust_rows[i], test_untrusted_message_changes_nothing);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(auth_rows); i++) {
+		g_autofree char *name = g_strdup_printf("/trust/sender/%s", auth_rows[i].name);
+		g_test_add_data_func(name, &auth_rows[i], test_auth_results_verdict);
 	}
 	g_test_add_func("/trust/sender/held-release-applies-drop-discards",
 	                test_held_release_applies_drop_discards);
