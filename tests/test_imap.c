@@ -16,6 +16,7 @@
 
 #include "inbound/imap.h"
 #include "servers/harness.h"
+#include "support/real.h"
 #include "util/error.h"
 
 /* ---- what the intake side saw and answered ---------------------------------------------- */
@@ -512,6 +513,60 @@ static void test_uidvalidity_change_stops_the_mailbox(Fix *f, gconstpointer d)
 	g_assert_cmpuint(f->calls->len, ==, 1);
 }
 
+/* The same, through the store: each `chaser poll` is a new process, so the UIDVALIDITY it
+ * compares with is the one an earlier run kept in the database. The mailbox rebuilt between
+ * two polls is not read at all, and the poll says why. */
+static void test_uidvalidity_kept_in_the_store_across_runs(Fix *f, gconstpointer d)
+{
+	READY(f);
+	RealConfig rc = {
+		.address = "safeguarding@example.test",
+		.imap_url = keep(f, g_strdup_printf("imaps://localhost:%s", env(f, "IMAPS_PORT"))),
+		.imap_user = "safeguarding",
+		.imap_password_file = env(f, "PASSWORD_FILE_safeguarding"),
+		.imap_ca_file = env(f, "CA_FILE"),
+		.people = "admin = admin@example.test\n"
+		          "cp_coordinator = admin+coordinator@example.test\n"
+		          "lead_safeguarding_manager = admin+lead@example.test\n"
+		          "qasg = admin+qasg@example.test\n"
+		          "cp_managers = admin+managers@example.test\n",
+	};
+	g_autofree char *dir = g_build_filename(f->srv.dir, "chaser", NULL);
+	Harness *h = real_chaser_new(dir, &rc);
+	g_autofree char *m1 = message("Before", NULL);
+	g_autofree char *m2 = message("After the mailbox was rebuilt", NULL);
+	deliver(f, m1);
+	g_assert_cmpint(h_run(h, "2026-11-24T10:00", "poll", NULL), ==, 0);
+	g_assert_nonnull(strstr(h->out, "1 messages: 1 handled"));
+	gint64 before = real_query_int(h, 0, "SELECT uidvalidity FROM mailbox WHERE name = ?1",
+	                               "INBOX");
+	g_assert_cmpint(before, >, 0);
+	g_assert_cmpuint(folder_count(f, "Processed"), ==, 1);
+
+	deliver(f, m2);
+	g_autofree char *nv = g_strdup_printf("%" G_GINT64_FORMAT, before + 1000);
+	const char *argv[] = { "doveadm", "-c", env(f, "DOVECOT_CONF"), "mailbox", "update",
+		               "-u", "safeguarding", "--uid-validity", nv, "INBOX", NULL };
+	g_assert_true(ch_servers_run(argv, NULL));
+
+	g_autofree char *want = g_strdup_printf("UIDVALIDITY of INBOX changed from %" G_GINT64_FORMAT
+	                                        " to %" G_GINT64_FORMAT ": stopped",
+	                                        before, before + 1000);
+	for (int run = 0; run < 2; run++) {
+		g_assert_cmpint(h_run(h, "2026-11-24T10:05", "poll", NULL), ==, 1);
+		if (!strstr(h->err, want))
+			g_error("poll %d after the rebuild: '%s' lacks '%s'", run + 1, h->err, want);
+		/* Nothing read: the new message waits in the inbox, the store is as it was. */
+		g_assert_cmpint(real_query_int(h, 0, "SELECT count(*) FROM message", NULL), ==, 1);
+		g_assert_cmpint(real_query_int(h, 0, "SELECT uidvalidity FROM mailbox WHERE name = ?1",
+		                               "INBOX"),
+		                ==, before);
+		g_assert_cmpuint(folder_count(f, ""), ==, 1);
+		g_assert_cmpuint(folder_count(f, "Processed"), ==, 1);
+	}
+	real_chaser_free(h);
+}
+
 static void test_server_restart_between_sweeps(Fix *f, gconstpointer d)
 {
 	READY(f);
@@ -983,6 +1038,8 @@ int main(int argc, char **argv)
 	             NULL);
 	DOVECOT_TEST("uidvalidity-change-stops-the-mailbox",
 	             test_uidvalidity_change_stops_the_mailbox, NULL);
+	DOVECOT_TEST("uidvalidity-kept-in-the-store-across-runs",
+	             test_uidvalidity_kept_in_the_store_across_runs, NULL);
 	DOVECOT_TEST("server-restart-between-sweeps", test_server_restart_between_sweeps, NULL);
 	DOVECOT_TEST("idle-wakes-on-delivery-and-stop", test_idle_wakes_on_delivery_and_stop,
 	             NULL);
