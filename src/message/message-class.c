@@ -167,6 +167,7 @@ typedef struct {
 	char *envelope_id; /* Original-Envelope-Id of the delivery-status */
 	char *rcpt;        /* first Final-Recipient */
 	char *status;      /* its Status */
+	char *action;      /* its Action, lower case */
 } Bounce;
 
 typedef void (*FieldFunc)(const char *name, const char *value, gpointer data);
@@ -211,6 +212,13 @@ static void on_status_field(const char *name, const char *value, gpointer data)
 		gsize n = strspn(value, "0123456789.");
 		if (n > 0)
 			b->status = g_strndup(value, n);
+	} else if (!b->action && g_ascii_strcasecmp(name, "Action") == 0) {
+		/* RFC 3464 2.3.3: one word; anything after it (a comment) is not ours to keep. */
+		gsize n = 0;
+		while (g_ascii_isalpha(value[n]))
+			n++;
+		if (n > 0 && n <= 16)
+			b->action = g_ascii_strdown(value, (gssize)n);
 	} else if (!b->envelope_id && g_ascii_strcasecmp(name, "Original-Envelope-Id") == 0) {
 		b->envelope_id = message_id_of(value);
 	}
@@ -292,6 +300,7 @@ static void bounce_details(ChMessage *m, GMimeMessage *msg)
 		m->bounced_message_id = message_id_in_body(m->body_text);
 	m->bounced_rcpt = g_steal_pointer(&b.rcpt);
 	m->bounce_status = g_steal_pointer(&b.status);
+	m->bounce_action = g_steal_pointer(&b.action);
 	g_free(b.rfc822_id);
 	g_free(b.headers_id);
 	g_free(b.envelope_id);

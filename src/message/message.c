@@ -68,6 +68,7 @@ void ch_message_free(ChMessage *m)
 	g_free(m->bounced_message_id);
 	g_free(m->bounced_rcpt);
 	g_free(m->bounce_status);
+	g_free(m->bounce_action);
 	g_free(m->auto_return_date);
 	g_free(m);
 }

@@ -67,6 +67,9 @@ typedef struct {
 	char *bounced_message_id; /* for a bounce: the Message-ID of what bounced, if found */
 	char *bounced_rcpt;       /* for a bounce: the recipient that failed, if found */
 	char *bounce_status;      /* for a bounce: e.g. "5.1.1", if found */
+	char *bounce_action;      /* for a delivery report: the recipient's Action (failed,
+	                             delayed, delivered, relayed, expanded), lower case; NULL
+	                             when the bounce names none */
 	char *auto_return_date;   /* for an out-of-office: a return date if one is stated (as
 	                             written, e.g. "Monday 7 December"), or NULL */
 } ChMessage;

@@ -334,9 +334,9 @@ gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GErr
 	return ok;
 }
 
-gboolean ch_outbox_mark_bounced(ChApp *app, const char *message_id, const char *why,
-                                const char *at, const char *source, gint64 *conference_r,
-                                GError **error)
+gboolean ch_outbox_mark_bounced(ChApp *app, const char *message_id, const char *action,
+                                const char *why, const char *at, const char *source,
+                                gint64 *conference_r, GError **error)
 {
 	ChStore *s = app->store;
 	gint64 id = ch_store_int(s, 0, "SELECT id FROM outbox WHERE message_id = ?", "s", message_id);
@@ -344,21 +344,40 @@ gboolean ch_outbox_mark_bounced(ChApp *app, const char *message_id, const char *
 		return TRUE;
 	gint64 conf = ch_store_int(s, 0, "SELECT coalesce(conference_id,0) FROM outbox WHERE id = ?",
 	                           "i", id);
-	g_autofree char *kind = NULL, *rcpt = NULL;
-	sqlite3_stmt *st = ch_store_query(s, error, "SELECT kind, rcpt FROM outbox WHERE id = ?", "i",
-	                                  id);
+	g_autofree char *kind = NULL, *rcpt = NULL, *state = NULL;
+	sqlite3_stmt *st = ch_store_query(s, error, "SELECT kind, rcpt, state FROM outbox WHERE id = ?",
+	                                  "i", id);
 	if (!st)
 		return FALSE;
 	if (ch_store_step(s, st, NULL)) {
 		kind = ch_store_col_str(st, 0);
 		rcpt = ch_store_col_str(st, 1);
+		state = ch_store_col_str(st, 2);
 		sqlite3_reset(st);
 	}
 	g_autofree char *obj = g_strdup_printf("outbox %" G_GINT64_FORMAT, id);
-	g_autofree char *detail = g_strdup_printf("%s to %s bounced: %s", kind, rcpt,
-	                                          why ? why : "no reason given");
 	if (conference_r)
 		*conference_r = conf;
+	/* RFC 3464 2.3.3: only "failed" is final. "delayed" is a warning while the server keeps
+	 * trying (Status 4.4.7 and the like): the mail may yet arrive, and the report that
+	 * follows decides. "delivered", "relayed" and "expanded" say it went. Either way the
+	 * report goes on the record and nothing else changes: a task for a mail still on its
+	 * way would send admin chasing a delivery that happens anyway. */
+	gboolean delayed = action && !strcmp(action, "delayed");
+	if (delayed || (action && (!strcmp(action, "delivered") || !strcmp(action, "relayed") ||
+	                           !strcmp(action, "expanded")))) {
+		g_autofree char *said = g_strdup_printf(
+			"%s to %s %s: %s%s", kind, rcpt, action, why ? why : "no status given",
+			delayed ? "; the receiving server is still trying" : "");
+		return ch_store_audit(s, at, conf, source, delayed ? "mail.delayed" : "mail.reported",
+		                      obj, state, state, said, error);
+	}
+	g_autofree char *detail = g_strdup_printf("%s to %s bounced: %s", kind, rcpt,
+	                                          why ? why : "no reason given");
+	/* Already failed (a second report, from another server or a copy): the task exists. */
+	if (state && !strcmp(state, "failed"))
+		return ch_store_audit(s, at, conf, source, "mail.bounced_again", obj, state, state,
+		                      detail, error);
 	g_autoptr(GDateTime) now = ch_clock_parse(at);
 	return ch_store_run(s, error,
 	                    "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?", "si",

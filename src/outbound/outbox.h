@@ -29,7 +29,11 @@ typedef struct {
 
 gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GError **error);
 
-/* Marks an outbox message failed (a bounce came back) and opens a task for admin. */
-gboolean ch_outbox_mark_bounced(ChApp *app, const char *message_id, const char *why,
-                                const char *at, const char *source, gint64 *conference_r,
-                                GError **error);
+/* A delivery report about an outbox message. `action` is its RFC 3464 Action (NULL for a
+ * bounce that names none, which counts as failed): failed marks the message failed and opens
+ * a task for admin (once: a second report adds only an audit line); delayed is recorded and
+ * changes nothing, since the server is still trying and a later report decides; delivered,
+ * relayed and expanded are recorded and change nothing. */
+gboolean ch_outbox_mark_bounced(ChApp *app, const char *message_id, const char *action,
+                                const char *why, const char *at, const char *source,
+                                gint64 *conference_r, GError **error);
