@@ -697,6 +697,44 @@ static void test_held_release_applies_drop_discards(void)
 	g_assert_nonnull(strstr(h->err, "was already dropped"));
 }
 
+/* A held message that also names an immediate-safety concern: the alert goes at once, before
+ * any check of the sender, and when admin releases the message its commands apply and the
+ * alert is not sent a second time (the outbox keeps one message per event). */
+static void test_held_with_safety_words_released_alerts_once(void)
+{
+	g_autoptr(Harness) h = h_new(AUTHSERV);
+	h_story_setup(h);
+	g_autofree char *list = h_mail(h, "distribution_list", H_CHAIR);
+	g_autofree char *token = h_token(list);
+	g_autofree char *msgid = h_msgid(list);
+	g_autofree char *held = g_strdup_printf(
+		"From: " H_CHAIR "\nTo: safeguarding+%s@council.example\n"
+		"Subject: RE: [" H_REF "] Distribution list for authorisation\n"
+		"Message-ID: <held-safety@chairs.example.org>\nIn-Reply-To: <%s>\n\n"
+		"AUTHORISED\nNO ESCALATION\nThe child told the school she is not safe tonight.\n",
+		token, msgid);
+	h_deliver(h, "held-safety", held);
+	poll_and_flush(h, T_REPLY);
+	g_autofree char *state = conference_state(h, H_REF);
+	g_assert_cmpstr(state, ==, "list_sent");
+	g_assert_cmpuint(h_count_mail(h, "safety_alert", NULL), ==, 1);
+	g_autoptr(JsonNode) t = triage(h);
+	JsonArray *items = json_node_get_array(t);
+	g_assert_cmpuint(json_array_get_length(items), ==, 1);
+	JsonObject *item = json_array_get_object_element(items, 0);
+	g_assert_cmpstr(h_str(item, "message_state"), ==, "held");
+	g_autofree char *id = g_strdup_printf("%" G_GINT64_FORMAT,
+	                                      json_object_get_int_member(item, "id"));
+
+	if (h_run(h, T_LATER, "triage", "release", id, NULL) != 0)
+		g_error("triage release exited %d: %s", h->status, h->err);
+	g_assert_cmpint(h_run(h, T_LATER, "flush", NULL), ==, 0);
+	g_autofree char *after = conference_state(h, H_REF);
+	g_assert_cmpstr(after, ==, "authorised");
+	g_assert_cmpuint(h_count_mail(h, "transcript", H_CHAIR), ==, 1);
+	g_assert_cmpuint(h_count_mail(h, "safety_alert", NULL), ==, 1);
+}
+
 /* A message that matched nothing cannot be "released" into a case: there is none. */
 static void test_release_refuses_unmatched(void)
 {
@@ -1348,6 +1386,8 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/trust/sender/held-release-applies-drop-discards",
 	                test_held_release_applies_drop_discards);
+	g_test_add_func("/trust/sender/held-with-safety-words-released-alerts-once",
+	                test_held_with_safety_words_released_alerts_once);
 	g_test_add_func("/trust/sender/release-refuses-unmatched", test_release_refuses_unmatched);
 	g_test_add_func("/trust/sender/verified-sender-acts", test_verified_sender_acts);
 	for (guint i = 0; i < G_N_ELEMENTS(auto_rows); i++) {
