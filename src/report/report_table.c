@@ -269,6 +269,36 @@ void ch_table_csv_field(GString *out, const char *field)
 	g_string_append_c(out, '"');
 }
 
+/* A plain number or a lone dash: what a spreadsheet reads as a value, never as a formula. */
+static gboolean inert(const char *s)
+{
+	if (!strcmp(s, "-"))
+		return TRUE;
+	if (*s == '-')
+		s++;
+	if (!g_ascii_isdigit(*s))
+		return FALSE;
+	while (g_ascii_isdigit(*s))
+		s++;
+	if (*s == '.' && g_ascii_isdigit(s[1]))
+		for (s++; g_ascii_isdigit(*s);)
+			s++;
+	return *s == '\0';
+}
+
+char *ch_table_csv_neutral(const char *text)
+{
+	if (!text)
+		return NULL;
+	/* A spreadsheet opening the file runs a field that starts with one of these as a formula
+	 * (=HYPERLINK(...) sends the row out when clicked; + - @ start formulas too, TAB and CR
+	 * are skipped before one). Text that came by mail can start so: OWASP's advice is a
+	 * leading apostrophe, which the spreadsheet shows as text and does not run. */
+	if (strchr("=+-@\t\r", text[0]) && text[0] && !inert(text))
+		return g_strconcat("'", text, NULL);
+	return g_strdup(text);
+}
+
 void ch_table_write_csv(GString *out, const ChTable *t, gboolean title)
 {
 	if (title) {
@@ -285,8 +315,12 @@ void ch_table_write_csv(GString *out, const ChTable *t, gboolean title)
 		for (guint c = 0; c < t->columns->len; c++) {
 			if (c)
 				g_string_append_c(out, ',');
-			g_autofree char *v = ch_table_cell_string(ch_table_cell(t, r, c));
-			ch_table_csv_field(out, v);
+			const ChCell *cell = ch_table_cell(t, r, c);
+			g_autofree char *v = ch_table_cell_string(cell);
+			/* Numbers, dates and times are chaser's own and written as they are (a negative
+			 * count stays a number); text may have come from anyone. */
+			g_autofree char *safe = cell->type == CH_CELL_TEXT ? ch_table_csv_neutral(v) : NULL;
+			ch_table_csv_field(out, safe ? safe : v);
 		}
 		g_string_append(out, "\r\n");
 	}

@@ -65,4 +65,10 @@ void ch_table_write_text(GString *out, const ChTable *t);
  * title, the table's title comes first as a record of its own. */
 void ch_table_write_csv(GString *out, const ChTable *t, gboolean title);
 void ch_table_csv_field(GString *out, const char *field);
+/* Text for a CSV field that no spreadsheet runs as a formula: text starting with = + - @
+ * TAB or CR gets a leading apostrophe (OWASP's advice), except a plain number ("-3", "2.5")
+ * or a lone "-". ch_table_write_csv() applies it to every text cell; numbers, dates and
+ * times are written as they are. The xlsx writer needs none of this: its cells are typed
+ * strings. Newly allocated; NULL for NULL. */
+char *ch_table_csv_neutral(const char *text);
 
