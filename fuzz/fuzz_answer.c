@@ -12,8 +12,9 @@
  *   2. every template in templates/ with each of its {{variables}} filled from the message
  *      (subject, names, ids, reply text, attachment names), and admin's triage alert with the
  *      parser's refusal as its reason when the message cannot be read.
- * Each answer is built with the message's own Message-ID, In-Reply-To and References as the
- * id it answers (ch_mail_build() must rebuild or drop them), then read back: every header
+ * Each answer is built answering the message's own Message-ID, as the outbox does, and again
+ * answering one of its In-Reply-To and References ids in turn (ch_mail_build() must rebuild
+ * or drop each), then read back: every header
  * line must be one of the fixed list below (or a fold of one), each at most once, lines end
  * CR LF, the block ends at the first empty line, and GMime must read the result back as one
  * text/plain part with the same header names. A broken promise aborts (a crash to libFuzzer).
@@ -168,15 +169,21 @@ static void check_wire(GBytes *wire, const char *answered)
 	g_object_unref(m), g_object_unref(parser), g_object_unref(s);
 }
 
-/* Builds one mail as queue_one() does, once for each id the message offers to answer. */
+/* Builds one mail as queue_one() does: answering the message's Message-ID (what the outbox
+ * does), and once more answering one of its other ids, a different one for each mail. */
+static guint turn;
+
 static void build_all(const char *kind, const char *to, const char *to_name,
                       const char *subject, const char *body, const ChMessage *m)
 {
-	const char *ids[3 + 4] = { m ? m->message_id : NULL, m ? m->in_reply_to : NULL, NULL };
-	guint n = 2;
-	for (guint i = 0; m && i < m->references->len && n < G_N_ELEMENTS(ids); i++)
-		ids[n++] = m->references->pdata[i];
-	for (guint i = 0; i < n; i++) {
+	const char *ids[2] = { m ? m->message_id : NULL, NULL };
+	guint others = m ? (m->in_reply_to != NULL) + m->references->len : 0;
+	if (others) {
+		guint k = turn++ % others;
+		ids[1] = m->in_reply_to ? (k == 0 ? m->in_reply_to : m->references->pdata[k - 1])
+		                        : m->references->pdata[k];
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(ids); i++) {
 		if (i > 0 && !ids[i])
 			continue;
 		ChMail mail = {
@@ -445,6 +452,7 @@ static void triage_alert(const char *reason)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	turn = 0; /* so that an input alone reproduces what it did */
 	GError *e = NULL;
 	ChMessage *m = ch_message_parse(data, size, &opts, &e);
 	if (!m) {
