@@ -4,7 +4,9 @@
  * what it wrote reaches the disk anyway, so a missing fsync cannot show there. Here chaser
  * runs under tests/support/fsfault (an LD_PRELOAD library, built as BUILD/tests/fsfault.so)
  * which keeps what a power cut would leave: a file's bytes as of its last fsync, a name in a
- * folder once that folder was fsynced after it (fsfault.c says the rules).
+ * folder once that folder was fsynced after it (fsfault.c says the rules). The rules are
+ * first shown on a few lines of Perl (a write never synced leaves nothing, a synced folder
+ * with an unsynced file leaves an empty file, ...).
  *
  * The story, each step run by the real binary as a user would: `list send` (queued), `flush`
  * (the list and a report request written to spool/outgoing), then replies in the Maildir (the
@@ -707,6 +709,104 @@ static void story_free(void)
 
 /* ---- the tests -------------------------------------------------------------------------------- */
 
+/* The library itself, on a program small enough to read (Perl is part of every Debian): what
+ * is left when the power goes just after it ends. g holds "old" before each case. */
+static const char model_script[] =
+	"use IO::Handle; use Fcntl;\n"
+	"sub put { my ($p, $s, $sync) = @_; open(my $f, '>', $p) or die; print $f $s;\n"
+	"          $f->flush; ($f->sync or die) if $sync; close $f; }\n"
+	"sub dsync { sysopen(my $d, $_[0], O_RDONLY) or die; $d->sync or die; close $d; }\n"
+	"my %do = (\n"
+	"  'write'                        => sub { put('f', 'data', 0) },\n"
+	"  'write, fsync'                 => sub { put('f', 'data', 1) },\n"
+	"  'write, fsync folder'          => sub { put('f', 'data', 0); dsync('.') },\n"
+	"  'write, fsync, fsync folder'   => sub { put('f', 'data', 1); dsync('.') },\n"
+	"  'overwrite in place'           => sub { put('g', 'new', 0) },\n"
+	"  'temp, fsync, rename'          => sub { put('t', 'new', 1); rename('t', 'g') or die },\n"
+	"  'temp, fsync, rename, fsync folder' =>\n"
+	"                                    sub { put('t', 'new', 1); rename('t', 'g') or die;\n"
+	"                                          dsync('.') },\n"
+	"  'unlink'                       => sub { unlink('g') or die },\n"
+	"  'unlink, fsync folder'         => sub { unlink('g') or die; dsync('.') },\n"
+	"  'mkdir, file in it synced'     => sub { mkdir('sub') or die; put('sub/f', 'x', 1);\n"
+	"                                          dsync('sub') },\n"
+	"  'mkdir, file synced, parent synced' =>\n"
+	"                                    sub { mkdir('sub') or die; put('sub/f', 'x', 1);\n"
+	"                                          dsync('sub'); dsync('.') },\n"
+	");\n"
+	"$do{$ARGV[0]}->();\n";
+
+static void tree_text(GString *out, const char *root, const char *sub)
+{
+	g_autofree char *dir = g_build_filename(root, sub, NULL);
+	g_autoptr(GPtrArray) names = names_in(dir);
+	for (guint i = 0; i < names->len; i++) {
+		g_autofree char *rel = *sub ? g_build_filename(sub, names->pdata[i], NULL)
+		                            : g_strdup(names->pdata[i]);
+		g_autofree char *path = g_build_filename(root, rel, NULL);
+		g_autofree char *text = NULL;
+		if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+			g_string_append_printf(out, "%s%s/", out->len ? " " : "", rel);
+			tree_text(out, root, rel);
+		} else {
+			g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+			g_string_append_printf(out, "%s%s=%s", out->len ? " " : "", rel, text);
+		}
+	}
+}
+
+static void test_model_what_a_power_cut_leaves(void)
+{
+	static const struct {
+		const char *what;
+		int syncs;
+		const char *left;
+	} cases[] = {
+		{ "write", 0, "g=old" },
+		{ "write, fsync", 1, "g=old" },
+		{ "write, fsync folder", 1, "f= g=old" }, /* the name without the bytes */
+		{ "write, fsync, fsync folder", 2, "f=data g=old" },
+		{ "overwrite in place", 0, "g=old" },
+		{ "temp, fsync, rename", 1, "g=old" },
+		{ "temp, fsync, rename, fsync folder", 2, "g=new" },
+		{ "unlink", 0, "g=old" },
+		{ "unlink, fsync folder", 1, "" },
+		{ "mkdir, file in it synced", 2, "g=old" },
+		{ "mkdir, file synced, parent synced", 3, "g=old sub/ sub/f=x" },
+	};
+	g_autofree char *scripts = g_dir_make_tmp("chaser-durable-model-XXXXXX", NULL);
+	g_autofree char *script = g_build_filename(scripts, "model.pl", NULL);
+	g_assert_true(g_file_set_contents(script, model_script, -1, NULL));
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *dir = g_dir_make_tmp("chaser-durable-model-XXXXXX", NULL);
+		g_autofree char *g = g_build_filename(dir, "g", NULL);
+		g_assert_true(g_file_set_contents(g, "old", -1, NULL));
+		g_autofree char *at = g_strdup_printf("%d", cases[i].syncs + 1);
+		const char *argv[] = { "perl", script, cases[i].what, NULL };
+		g_auto(GStrv) env = g_get_environ();
+		env = g_environ_setenv(env, "LD_PRELOAD", fsfault_so(), TRUE);
+		env = g_environ_setenv(env, "CHASER_FSFAULT_ROOT", dir, TRUE);
+		env = g_environ_setenv(env, "CHASER_FSFAULT_CRASH_AT", at, TRUE);
+		env = g_environ_unsetenv(env, "CHASER_FSFAULT_LOG");
+		g_autofree char *err = NULL;
+		int wait = 0;
+		GError *e = NULL;
+		g_assert_true(g_spawn_sync(dir, (char **)argv, env, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+		                           &err, &wait, &e));
+		g_assert_no_error(e);
+		if (!WIFSIGNALED(wait) || WTERMSIG(wait) != SIGKILL)
+			g_error("%s: the power was not cut after %d syncs:\n%s", cases[i].what,
+			        cases[i].syncs, err);
+		g_autoptr(GString) left = g_string_new(NULL);
+		tree_text(left, dir, "");
+		if (strcmp(left->str, cases[i].left))
+			g_error("%s, then a power cut: left \"%s\", not \"%s\"", cases[i].what, left->str,
+			        cases[i].left);
+		remove_dir(dir);
+	}
+	remove_dir(scripts);
+}
+
 /* Write, fsync the file, rename, fsync the folder, commit, then move. */
 static void test_order_write_sync_rename_sync_commit_move(void)
 {
@@ -823,6 +923,7 @@ static void test_power_cut_anywhere_loses_nothing(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/durable/model/what-a-power-cut-leaves", test_model_what_a_power_cut_leaves);
 	g_test_add_func("/durable/order/write-fsync-rename-fsync-folder-commit-move",
 	                test_order_write_sync_rename_sync_commit_move);
 	g_test_add_func("/durable/power-cut/anywhere-loses-nothing",
