@@ -127,6 +127,48 @@ static void test_bounce_of_our_alert_does_not_alert_again(void)
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORDINATOR), ==, 1);
 }
 
+/* Twelve junk mails from one sender in an hour: ten alerts for them, then none, yet the
+ * chair's held reply that comes next still alerts admin at once, and the two held back are
+ * summed up in one digest. */
+static void test_junk_flood_does_not_hide_a_held_reply(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	guint before = h_count_mail(h, "triage_alert", ADMIN);
+	for (int i = 0; i < 12; i++) {
+		g_autofree char *name = g_strdup_printf("junk-%d", i);
+		g_autofree char *m = g_strdup_printf(
+			"From: Offers <offers@junk.example.net>\r\nTo: safeguarding@council.example\r\n"
+			"Subject: Offer number %d\r\nMessage-ID: <%s@junk.example.net>\r\n\r\n"
+			"Buy now.\r\n", i, name);
+		h_deliver(h, name, m);
+	}
+	poll_flush(h, T);
+	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, before + 10);
+	/* The chair writes without the token (from a phone's new message): held for admin. */
+	h_deliver(h, "chair-held",
+	          "From: " H_CHAIR "\r\nTo: safeguarding@council.example\r\n"
+	          "Subject: [" H_REF "] list\r\nMessage-ID: <chair-held@chairs.example.org>\r\n"
+	          "\r\nAUTHORISED\r\n");
+	poll_flush(h, "2026-11-24T10:10");
+	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, before + 11);
+	g_autofree char *last = h_mail(h, "triage_alert", ADMIN);
+	g_autofree char *subject = h_header(last, "Subject");
+	g_assert_nonnull(strstr(subject, H_REF));
+	/* The two junk alerts held back are in one digest, once. */
+	g_assert_cmpint(h_run(h, "2026-11-24T10:15", "tick", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-11-24T10:15", "flush", NULL), ==, 0);
+	g_assert_cmpuint(h_count_mail(h, "triage_digest", ADMIN), ==, 1);
+	g_autofree char *digest = h_mail(h, "triage_digest", ADMIN);
+	g_autofree char *body = h_body(digest);
+	g_assert_nonnull(strstr(body, "2  from offers@junk.example.net"));
+	g_assert_null(strstr(body, H_CHAIR));
+	g_assert_cmpint(h_run(h, "2026-11-24T10:20", "tick", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-11-24T12:20", "tick", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-11-24T12:20", "flush", NULL), ==, 0);
+	g_assert_cmpuint(h_count_mail(h, "triage_digest", ADMIN), ==, 1);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -138,5 +180,7 @@ int main(int argc, char **argv)
 	                test_safety_words_in_a_message_over_the_limit);
 	g_test_add_func("/alerts/safety/bounce-of-our-alert-no-loop",
 	                test_bounce_of_our_alert_does_not_alert_again);
+	g_test_add_func("/alerts/triage/junk-flood-does-not-hide-a-held-reply",
+	                test_junk_flood_does_not_hide_a_held_reply);
 	return g_test_run();
 }

@@ -42,6 +42,28 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 	if (ch_store_int(s, 0, "SELECT 1 FROM outbox WHERE event_key = ?", "s", in->event_key))
 		return TRUE; /* this event already has its message */
 	const char *group = rate_group(in->template);
+	if (!strcmp(in->template, "triage_alert") && g_str_has_prefix(in->event_key, "triage:")) {
+		/* Counted per sender of the message in triage, not per admin: a flood from one
+		 * address must not hide the alert for somebody else's held reply. What is held
+		 * back here is summed up in the triage digest (tick), never lost. */
+		g_autoptr(GDateTime) hour_ago = g_date_time_add_hours(now, -1);
+		g_autofree char *since = ch_clock_format(hour_ago);
+		const char *fp = in->event_key + strlen("triage:");
+		gint64 n = ch_store_int(
+			s, 0,
+			"SELECT count(*) FROM outbox o JOIN message m"
+			"  ON o.event_key = 'triage:' || m.fingerprint"
+			" WHERE o.kind = 'triage_alert' AND julianday(o.created_at) > julianday(?)"
+			"   AND m.from_addr IS (SELECT from_addr FROM message WHERE fingerprint = ?)",
+			"ss", since, fp);
+		if (n >= app->cfg->reply_limit)
+			return ch_store_audit(s, now_s, c ? c->id : 0, source, "mail.rate_limited",
+			                      in->template, NULL, NULL,
+			                      "not sent: too many triage alerts about one sender this "
+			                      "hour; in the next triage digest",
+			                      error);
+		group = NULL;
+	}
 	if (group) {
 		g_autoptr(GDateTime) hour_ago = g_date_time_add_hours(now, -1);
 		g_autofree char *since = ch_clock_format(hour_ago);

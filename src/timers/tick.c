@@ -1,5 +1,7 @@
 #include "timers/tick.h"
 
+#include <string.h>
+
 #include "engine/engine.h"
 #include "outbound/outbox.h"
 #include "store/cases.h"
@@ -70,8 +72,68 @@ static gboolean step(ChApp *app, const Due *d, GDateTime *now, gboolean *acted, 
 	return TRUE;
 }
 
+/* Triage items that had no alert of their own (their sender's alerts were over the hourly
+ * limit, or the message was quarantined after failing) are summed up for admin, at most
+ * once an hour, so that what waits for a person is never silent. The digest's event key
+ * carries the newest triage id it covers. */
+static gboolean triage_digest(ChApp *app, GDateTime *now, GError **error)
+{
+	ChStore *s = app->store;
+	if (!app->cfg->admin)
+		return TRUE;
+	g_autoptr(GDateTime) hour_ago = g_date_time_add_hours(now, -1);
+	g_autofree char *since = ch_clock_format(hour_ago);
+	if (ch_store_int(s, 0, "SELECT 1 FROM outbox WHERE kind = 'triage_digest'"
+	                       " AND julianday(created_at) > julianday(?)", "s", since))
+		return TRUE;
+	gint64 covered = ch_store_int(s, 0, "SELECT coalesce(max(CAST(substr(event_key, 15)"
+	                                    " AS INTEGER)), 0) FROM outbox"
+	                                    " WHERE kind = 'triage_digest'", "");
+	if (!ch_store_begin(s, error))
+		return FALSE;
+	sqlite3_stmt *st = ch_store_query(
+		s, error,
+		"SELECT count(*), coalesce(m.from_addr, '(no sender)'), max(t.id) FROM triage t"
+		" JOIN message m ON m.id = t.message"
+		" WHERE t.state = 'open' AND t.id > ?"
+		"   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_key = 'triage:' ||"
+		"                   m.fingerprint)"
+		" GROUP BY 2 ORDER BY 1 DESC, 2",
+		"i", covered);
+	g_autoptr(GString) summary = g_string_new(NULL);
+	gint64 newest = 0, total = 0;
+	GError *local = NULL;
+	while (st && ch_store_step(s, st, &local)) {
+		gint64 n = sqlite3_column_int64(st, 0);
+		g_string_append_printf(summary, "  %4" G_GINT64_FORMAT "  from %s\n", n,
+		                       (const char *)sqlite3_column_text(st, 1));
+		newest = MAX(newest, sqlite3_column_int64(st, 2));
+		total += n;
+	}
+	gboolean ok = st && !local;
+	if (local)
+		g_propagate_error(error, local);
+	if (ok && total) {
+		g_autoptr(ChEffects) fx = ch_effects_new();
+		g_autofree char *key = g_strdup_printf("triage_digest:%" G_GINT64_FORMAT, newest);
+		ChIntent *i = ch_effects_intent(fx, "triage_digest", app->cfg->admin, NULL, key);
+		g_autofree char *count = g_strdup_printf("%" G_GINT64_FORMAT, total);
+		ch_intent_set(i, "ref", "triage");
+		ch_intent_set(i, "count", count);
+		ch_intent_set(i, "summary", summary->str);
+		ok = ch_outbox_queue(app, NULL, fx, NULL, now, "timer", error);
+	}
+	if (!ok || !ch_store_commit(s, error)) {
+		ch_store_rollback(s);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean ch_tick(ChApp *app, GDateTime *now, ChTickCounts *counts, GError **error)
 {
+	if (!triage_digest(app, now, error))
+		return FALSE;
 	if (!ch_tick_working_time(app, now)) {
 		counts->held = TRUE;
 		return TRUE;
