@@ -347,6 +347,49 @@ static void test_slo_not_resolved_climbs(void)
 	g_assert_cmpuint(h_count_mail(h, "escalation", H_SCHOOL_SLO), ==, 2);
 }
 
+/* tick and flush at one moment, twice; returns how many mails the second pair sent. */
+static guint tick_twice(Harness *h, const char *now)
+{
+	g_assert_cmpint(h_run(h, now, "tick", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, now, "flush", NULL), ==, 0);
+	g_autoptr(GPtrArray) once = h_outgoing(h);
+	g_assert_cmpint(h_run(h, now, "tick", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, now, "flush", NULL), ==, 0);
+	g_autoptr(GPtrArray) twice = h_outgoing(h);
+	return twice->len - once->len;
+}
+
+/* tick may run as often as anyone likes (cron, a restarted service, a person): twice at one
+ * moment sends nothing twice, and an escalation nobody answers moves one step per working
+ * day: the chaser the day after it was due, the next stage the working day after that. */
+static void test_tick_twice_sends_once_and_steps_by_day(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
+	           "AUTHORISED\nESCALATE 4 not_redacted: named the foster carers");
+	h_run(h, "2026-11-24T09:10", "poll", NULL);
+	h_run(h, "2026-11-24T09:10", "flush", NULL);
+	g_autoptr(JsonNode) s0 = h_json(h, NULL, "show", H_REF, NULL);
+	g_assert_cmpstr(h_str(h_escalation(s0, 4), "due"), ==, "2026-12-01");
+	g_assert_cmpuint(h_count_mail(h, "escalation", H_POLICE_SLO), ==, 1);
+
+	/* Wednesday 2 December: one chaser, however often tick runs that day. */
+	g_assert_cmpuint(tick_twice(h, "2026-12-02T09:00"), ==, 0);
+	g_assert_cmpuint(tick_twice(h, "2026-12-02T16:00"), ==, 0);
+	g_assert_cmpuint(h_count_mail(h, "escalation_chaser", H_POLICE_SLO), ==, 1);
+	g_assert_cmpuint(h_count_mail(h, "escalation_climbed", NULL), ==, 0);
+	g_autoptr(JsonNode) s1 = h_json(h, NULL, "show", H_REF, NULL);
+	g_assert_cmpint(json_object_get_int_member(h_escalation(s1, 4), "stage"), ==, 1);
+
+	/* Thursday 3 December: the next stage, once; the chair is told, once. */
+	g_assert_cmpuint(tick_twice(h, "2026-12-03T09:00"), ==, 0);
+	g_autoptr(JsonNode) s2 = h_json(h, NULL, "show", H_REF, NULL);
+	g_assert_cmpint(json_object_get_int_member(h_escalation(s2, 4), "stage"), ==, 2);
+	g_assert_cmpuint(h_count_mail(h, "escalation_climbed", H_CHAIR), ==, 1);
+	g_assert_cmpuint(h_count_mail(h, "escalation_chaser", H_POLICE_SLO), ==, 1);
+}
+
 typedef struct {
 	const char *name;
 	const char *args[16];
@@ -649,6 +692,8 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/flow/slo-reply/free-text-asks-the-chair", test_slo_free_text_asks_the_chair);
 	g_test_add_func("/flow/slo-reply/not-resolved-climbs", test_slo_not_resolved_climbs);
+	g_test_add_func("/flow/tick/twice-sends-once-and-steps-by-day",
+	                test_tick_twice_sends_once_and_steps_by_day);
 	g_test_add_func("/flow/slo-reply/out-of-office-shown-not-answered",
 	                test_slo_out_of_office_shown_not_answered);
 	for (guint i = 0; i < G_N_ELEMENTS(cli_cases); i++) {
