@@ -243,6 +243,162 @@ static void test_csv_neutral_rules(void)
 	}
 }
 
+/* ---- dates ----------------------------------------------------------------------------- */
+
+/* A date outside 1900-2100 is refused where it comes in: a conference "held" in year 1 once
+ * made `list send` step through two thousand years of working days, for ever. */
+static void test_dates_out_of_range_refused(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	const char *t = "2026-11-23T09:30";
+	static const char *const held[] = { "0001-01-01T00:00", "1899-12-31T23:59", "2101-01-01",
+	                                    "9999-12-31T10:00" };
+	for (guint i = 0; i < G_N_ELEMENTS(held); i++) {
+		g_assert_cmpint(h_run(h, t, "conference", "add", "CP-2026-0099", "--held", held[i],
+		                      "--chair", H_CHAIR, "--social-worker", "sw@council.example",
+		                      NULL), ==, 2);
+		g_assert_nonnull(strstr(h->err, "--held"));
+	}
+	g_assert_cmpint(h_run(h, t, "show", "CP-2026-0099", NULL), !=, 0);
+	/* Years at the edges are still dates. */
+	g_assert_cmpint(h_run(h, t, "conference", "add", "CP-1900-0001", "--held",
+	                      "1900-01-01T10:00", "--chair", H_CHAIR, "--social-worker",
+	                      "sw@council.example", NULL), ==, 0);
+	/* --now, report and purge dates too. */
+	g_assert_cmpint(h_run(h, "0001-01-01T00:00", "show", "CP-1900-0001", NULL), ==, 2);
+	g_assert_nonnull(strstr(h->err, "--now"));
+	g_assert_cmpint(h_run(h, t, "report", "--from", "0001-01-01", "--to", "2026-12-31", NULL),
+	                ==, 2);
+	g_assert_nonnull(strstr(h->err, "--from"));
+	g_assert_cmpint(h_run(h, t, "report", "--from", "2026-01-01", "--to", "2101-01-01", NULL),
+	                ==, 2);
+	g_assert_nonnull(strstr(h->err, "--to"));
+	g_assert_cmpint(h_run(h, t, "purge", "--before", "0001-01-01", "--dry-run", NULL), ==, 2);
+	g_assert_nonnull(strstr(h->err, "--before"));
+}
+
+/* ---- the terminal ------------------------------------------------------------------------ */
+
+#define ESC_TEXT "\x1b]0;owned\x07\x1b[2J\x1b[31mred\x1b[0m\xc2\x9b" "6n\xe2\x80\xae"
+
+/* What a terminal would obey: ESC, BEL, C1 controls (8-bit CSI here), a bidi override. */
+static void assert_terminal_safe(const char *what, const char *out)
+{
+	if (strchr(out, '\x1b') || strchr(out, '\x07') || strstr(out, "\xc2\x9b") ||
+	    strstr(out, "\xe2\x80\xae"))
+		g_error("%s printed a control sequence:\n%s", what, out);
+	g_assert_true(g_utf8_validate(out, -1, NULL));
+}
+
+static void test_terminal_gets_no_control_sequences(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
+	           "AUTHORISED\nESCALATE 1 no_report: comment " ESC_TEXT "\n");
+	g_assert_cmpint(h_run(h, T_REPLY, "poll", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, T_REPLY, "flush", NULL), ==, 0);
+	h_reply_to(h, "slo", "escalation", H_POLICE_SLO, H_POLICE_SLO,
+	           "NOT RESOLVED: outcome " ESC_TEXT);
+	g_assert_cmpint(h_run(h, "2026-11-25T10:00", "poll", NULL), ==, 0);
+	/* A stranger whose address and words land in triage, and an answer to a sender whose
+	 * address carries an escape. */
+	h_deliver(h, "stranger",
+	          "From: \"\x1b]0;x\x07\" <pat.doe@elsewhere.example.com>\n"
+	          "Subject: hello " ESC_TEXT "\n\nhello " ESC_TEXT "\n");
+	g_assert_cmpint(h_run(h, "2026-11-25T10:05", "poll", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-11-25T10:05", "flush", NULL), ==, 0);
+
+	const char *const commands[][4] = {
+		{ "show", H_REF, NULL }, { "escalations", NULL }, { "outbox", NULL },
+		{ "triage", "--all", NULL }, { "record", H_REF, NULL },
+		{ "report", "--from", "2026-11-01", NULL },
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(commands); i++) {
+		if (!strcmp(commands[i][0], "report"))
+			g_assert_cmpint(h_run(h, "2026-11-25T11:00", "report", "--from", "2026-11-01",
+			                      "--to", "2026-12-31", "--kind", "register", NULL), ==, 0);
+		else
+			g_assert_cmpint(h_run(h, "2026-11-25T11:00", commands[i][0], commands[i][1],
+			                      commands[i][2], NULL), ==, 0);
+		assert_terminal_safe(commands[i][0], h->out);
+	}
+	/* The words are shown, with the controls replaced where they stood. */
+	g_assert_cmpint(h_run(h, "2026-11-25T11:00", "show", H_REF, NULL), ==, 0);
+	g_assert_nonnull(strstr(h->out, "comment \xef\xbf\xbd]0;owned\xef\xbf\xbd"));
+	g_assert_nonnull(strstr(h->out, "red"));
+	g_assert_cmpint(h_run(h, "2026-11-25T11:00", "escalations", NULL), ==, 0);
+	g_assert_nonnull(strstr(h->out, "comment \xef\xbf\xbd"));
+	/* --json keeps the text exactly, escaped as JSON does. */
+	g_autoptr(JsonNode) show = h_json(h, "2026-11-25T11:00", "show", H_REF, NULL);
+	g_autofree char *json = json_to_string(show, FALSE);
+	g_assert_null(strchr(json, '\x1b'));
+}
+
+/* ---- purge ------------------------------------------------------------------------------- */
+
+static guint triage_items(Harness *h)
+{
+	g_autoptr(JsonNode) n = h_json(h, NULL, "triage", "--all", NULL);
+	return json_array_get_length(json_node_get_array(n));
+}
+
+static guint files_under(Harness *h, const char *sub)
+{
+	g_autofree char *dir = g_build_filename(h->dir, "spool", sub, NULL);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	guint n = 0;
+	while (d && g_dir_read_name(d))
+		n++;
+	if (d)
+		g_dir_close(d);
+	return n;
+}
+
+/* Mail that matched no conference goes by age like a case does: received before the
+ * cut-off, with its triage row, admin's alert and its raw file; newer mail stays. */
+static void test_purge_takes_unmatched_triage_by_age(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_deliver(h, "old-stranger",
+	          "From: pat.doe@elsewhere.example.com\nSubject: hello\nMessage-ID: <s1@x.example>\n"
+	          "\nAUTHORISED\n");
+	g_assert_cmpint(h_run(h, "2026-01-10T10:00", "poll", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-01-10T10:00", "flush", NULL), ==, 0);
+	h_deliver(h, "dropped-stranger",
+	          "From: sam.roe@elsewhere.example.com\nSubject: hi\nMessage-ID: <s2@x.example>\n"
+	          "\nplease call me\n");
+	g_assert_cmpint(h_run(h, "2026-01-11T10:00", "poll", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-01-11T10:00", "triage", "drop", "2", NULL), ==, 0);
+	h_deliver(h, "new-stranger",
+	          "From: lee.poe@elsewhere.example.com\nSubject: hey\nMessage-ID: <s3@x.example>\n"
+	          "\nhello\n");
+	g_assert_cmpint(h_run(h, "2026-11-24T10:00", "poll", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-11-24T10:00", "flush", NULL), ==, 0);
+	g_assert_cmpuint(triage_items(h), ==, 3);
+	guint raw_before = files_under(h, "messages");
+	guint alerts_before = h_count_mail(h, "triage_alert", NULL);
+
+	g_assert_cmpint(h_run(h, "2026-11-25T10:00", "purge", "--before", "2026-06-01",
+	                      "--dry-run", NULL), ==, 0);
+	g_assert_nonnull(strstr(h->out, "2 triage items"));
+	g_assert_nonnull(strstr(h->out, "2 inbound messages"));
+	g_assert_cmpuint(triage_items(h), ==, 3);
+
+	g_assert_cmpint(h_run(h, "2026-11-25T10:00", "purge", "--before", "2026-06-01", NULL), ==, 0);
+	g_assert_nonnull(strstr(h->out, "2 triage items"));
+	/* What is left: the new stranger only, its raw file and its alert. */
+	g_autoptr(JsonNode) left = h_json(h, NULL, "triage", "--all", NULL);
+	JsonArray *a = json_node_get_array(left);
+	g_assert_cmpuint(json_array_get_length(a), ==, 1);
+	g_assert_cmpstr(h_str(json_array_get_object_element(a, 0), "from"), ==,
+	                "lee.poe@elsewhere.example.com");
+	g_assert_cmpuint(files_under(h, "messages"), ==, raw_before - 2);
+	g_assert_cmpuint(alerts_before, ==, 3);
+	g_assert_cmpuint(h_count_mail(h, "triage_alert", NULL), ==, 1);
+	/* reconcile, run by h_free, finds nothing dropped. */
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -255,5 +411,10 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/hostile/csv/register-runs-no-formula", test_register_csv_runs_no_formula);
 	g_test_add_func("/hostile/csv/neutral-rules", test_csv_neutral_rules);
+	g_test_add_func("/hostile/input/dates-out-of-range-refused", test_dates_out_of_range_refused);
+	g_test_add_func("/hostile/input/terminal-gets-no-control-sequences",
+	                test_terminal_gets_no_control_sequences);
+	g_test_add_func("/hostile/input/purge-takes-unmatched-triage-by-age",
+	                test_purge_takes_unmatched_triage_by_age);
 	return g_test_run();
 }

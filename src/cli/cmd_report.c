@@ -16,6 +16,7 @@
 #include "util/clock.h"
 #include "util/durable.h"
 #include "util/error.h"
+#include "util/term.h"
 
 /* Prints the error and frees it. */
 static int fail_with(GError *e)
@@ -23,11 +24,12 @@ static int fail_with(GError *e)
 	return cli_error(e);
 }
 
-/* To the file durably (mode 0600: these name people), or to stdout. */
+/* To the file durably (mode 0600: these name people), as it is; or to stdout, where a
+ * terminal may show it, with control characters replaced (util/term.h). */
 static int emit(const char *path, const char *data, gsize len)
 {
 	if (!path) {
-		fwrite(data, 1, len, stdout);
+		ch_term_write(stdout, data, len);
 		return fflush(stdout) == 0 ? CLI_OK : cli_fail("cannot write to standard output");
 	}
 	GError *e = NULL;
@@ -77,9 +79,9 @@ int cmd_report(int argc, char **argv)
 		return cli_usage("report takes no arguments besides its options");
 	GDate d_from, d_to;
 	if (!from || !ch_clock_parse_date(from, &d_from))
-		return cli_usage("--from must be a date, YYYY-MM-DD");
+		return cli_usage("--from must be a date, YYYY-MM-DD, from 1900 to 2100");
 	if (!to || !ch_clock_parse_date(to, &d_to))
-		return cli_usage("--to must be a date, YYYY-MM-DD");
+		return cli_usage("--to must be a date, YYYY-MM-DD, from 1900 to 2100");
 	if (g_date_compare(&d_from, &d_to) > 0)
 		return cli_usage("--from %s is after --to %s", from, to);
 	const char *fmt = format ? format : "text";
@@ -249,7 +251,7 @@ int cmd_reconcile(int argc, char **argv)
 		cli_print_json(n);
 	} else {
 		g_autofree char *text = ch_reconcile_text(&r);
-		fputs(text, stdout);
+		ch_term_write(stdout, text, strlen(text));
 	}
 	gboolean clean = ch_reconcile_balanced(&r);
 	if (!clean)
@@ -284,7 +286,8 @@ int cmd_purge(int argc, char **argv)
 		return cli_usage("purge takes no arguments besides its options");
 	g_autoptr(GDateTime) cut = before ? ch_clock_parse(before) : NULL;
 	if (before && !cut)
-		return cli_usage("--before must be a date (YYYY-MM-DD) or an ISO 8601 date-time");
+		return cli_usage("--before must be a date (YYYY-MM-DD) or an ISO 8601 date-time, "
+		                 "from 1900 to 2100");
 	g_autoptr(ChApp) app = cli_open();
 	if (!app)
 		return CLI_FAIL;
@@ -306,12 +309,12 @@ int cmd_purge(int argc, char **argv)
 		return fail_with(e);
 	g_autofree char *what = ch_purge_counts_text(&counts);
 	if (dry_run) {
-		printf("would remove %s\n", what);
+		ch_term_printf("would remove %s\n", what);
 		for (guint i = 0; i < refs->len; i++)
-			printf("  %s\n", (char *)refs->pdata[i]);
+			ch_term_printf("  %s\n", (char *)refs->pdata[i]);
 		return CLI_OK;
 	}
-	printf("removed %s\n", what);
+	ch_term_printf("removed %s\n", what);
 	if (counts.files_failed)
 		return cli_fail("%u stored file%s could not be removed", counts.files_failed,
 		                counts.files_failed == 1 ? "" : "s");

@@ -9,6 +9,7 @@
 #include "store/cases.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/term.h"
 
 static void json_str(JsonBuilder *b, const char *key, const char *v)
 {
@@ -78,90 +79,90 @@ static void escalation_text(ChApp *app, const ChCase *c, const ChEscalation *e,
 {
 	g_autofree char *why = ch_reasons_describe(e->reasons);
 	g_autofree char *due = cli_long_date(e->due);
-	printf("  %s#%" G_GINT64_FORMAT " line %d, %s (%s): %s\n", with_ref ? c->ref : "",
+	ch_term_printf("  %s#%" G_GINT64_FORMAT " line %d, %s (%s): %s\n", with_ref ? c->ref : "",
 	       e->id, e->attendee->n, e->attendee->name, e->attendee->agency, why);
 	if (e->comment)
-		printf("      chair's comment: %s\n", e->comment);
+		ch_term_printf("      chair's comment: %s\n", e->comment);
 	if (!strcmp(e->state, "resolved")) {
 		g_autofree char *when = cli_when(e->closed_at);
-		printf("      RESOLVED %s: %s\n", when, e->outcome ? e->outcome : "");
+		ch_term_printf("      RESOLVED %s: %s\n", when, e->outcome ? e->outcome : "");
 	} else if (!strcmp(e->state, "unresolved")) {
-		printf("      UNRESOLVED after stage %d: the CP coordinator has it\n", e->stage);
+		ch_term_printf("      UNRESOLVED after stage %d: the CP coordinator has it\n", e->stage);
 	} else {
-		printf("      %s at stage %d: %s asked, due %s%s\n",
+		ch_term_printf("      %s at stage %d: %s asked, due %s%s\n",
 		       !strcmp(e->state, "responded") ? "ANSWERED, chair to confirm" : "OPEN",
 		       e->stage, e->asked && *e->asked ? e->asked : "nobody", due,
 		       e->chasers ? " (chased)" : "");
 		if (e->response)
-			printf("      answer so far: %s\n", e->response);
+			ch_term_printf("      answer so far: %s\n", e->response);
 		g_autofree char *auto_reply = auto_reply_of(app, e);
 		if (auto_reply)
-			printf("      automatic reply %s\n", auto_reply);
+			ch_term_printf("      automatic reply %s\n", auto_reply);
 	}
 }
 
 static void show_text(ChApp *app, const ChCase *c)
 {
 	g_autofree char *held = cli_when(c->held);
-	printf("Conference %s (%s conference, procedure %s)\n", c->ref, c->type, c->procedure);
-	printf("  held:   %s\n", held);
-	printf("  chair:  %s%s%s%s\n", c->chair_name ? c->chair_name : "", c->chair_name ? " <" : "",
+	ch_term_printf("Conference %s (%s conference, procedure %s)\n", c->ref, c->type, c->procedure);
+	ch_term_printf("  held:   %s\n", held);
+	ch_term_printf("  chair:  %s%s%s%s\n", c->chair_name ? c->chair_name : "", c->chair_name ? " <" : "",
 	       c->chair_email, c->chair_name ? ">" : "");
 	const char *state = !strcmp(c->state, "held")        ? "held; list not sent yet"
 	                    : !strcmp(c->state, "list_sent") ? "list sent to the chair, awaiting "
 	                                                       "authorisation"
 	                    : !strcmp(c->state, "authorised") ? "list authorised by the chair"
 	                                                      : "closed: nothing left to chase";
-	printf("  state:  %s\n", state);
+	ch_term_printf("  state:  %s\n", state);
 	if (c->list_sent_at) {
 		g_autofree char *w = cli_when(c->list_sent_at);
-		printf("  list sent:  %s\n", w);
+		ch_term_printf("  list sent:  %s\n", w);
 	}
 	if (c->authorised_at) {
 		g_autofree char *w = cli_when(c->authorised_at);
-		printf("  authorised: %s\n", w);
+		ch_term_printf("  authorised: %s\n", w);
 	}
 	if (c->closed_at) {
 		g_autofree char *w = cli_when(c->closed_at);
-		printf("  closed:     %s\n", w);
+		ch_term_printf("  closed:     %s\n", w);
 	}
-	printf("\nDistribution list\n");
+	ch_term_printf("\nDistribution list\n");
 	for (guint i = 0; i < c->attendees->len; i++) {
 		ChAttendee *a = c->attendees->pdata[i];
-		printf("  %2d. %s, %s (%s): %s; report %s\n", a->n, a->name, a->agency, a->email,
+		ch_term_printf("  %2d. %s, %s (%s): %s; report %s\n", a->n, a->name, a->agency, a->email,
 		       a->attendance, !strcmp(a->report, "none_expected") ? "not expected" : a->report);
 	}
 	if (c->minutes_due) {
 		g_autofree char *md = cli_long_date(c->minutes_due);
-		printf("  minutes due: %s", md);
+		ch_term_printf("  minutes due: %s", md);
 		if (c->minutes_not_before) {
 			g_autofree char *nb = cli_long_date(c->minutes_not_before);
-			printf(" (not signed before %s while reports are awaited)", nb);
+			ch_term_printf(" (not signed before %s while reports are awaited)", nb);
 		}
-		printf("\n");
+		ch_term_printf("\n");
 	}
 	if (c->high_risk)
-		printf("  HIGH RISK: a post-conference report was marked as showing high risk\n");
+		ch_term_printf("  HIGH RISK: a post-conference report was marked as showing high risk\n");
 	if (c->reports->len)
-		printf("\nPost-conference reports\n");
+		ch_term_printf("\nPost-conference reports\n");
 	for (guint i = 0; i < c->reports->len; i++) {
 		ChReport *r = c->reports->pdata[i];
 		g_autofree char *due = cli_long_date(r->due);
 		if (!strcmp(r->state, "received")) {
 			g_autofree char *when = cli_when(r->received_at);
-			printf("  %s: received %s (%s)%s\n", r->agency, when, r->on_time ? "on time" : "late",
+			ch_term_printf("  %s: received %s (%s)%s\n", r->agency, when, r->on_time ? "on time" : "late",
 			       r->reviewed_at ? ", reviewed by the chair" : ", not yet reviewed");
 		} else if (!strcmp(r->state, "missing")) {
-			printf("  %s: MISSING (was due %s); the minutes may note missing information\n",
+			ch_term_printf("  %s: MISSING (was due %s); the minutes may note missing information\n",
 			       r->agency, due);
 		} else {
-			printf("  %s: awaited from %s, due %s%s\n", r->agency, r->asked, due,
+			ch_term_printf("  %s: awaited from %s, due %s%s\n", r->agency, r->asked, due,
 			       r->reminded_at ? " (reminded)" : "");
 		}
 	}
-	printf("\nEscalations\n");
+	ch_term_printf("\nEscalations\n");
 	if (!c->escalations->len)
-		printf("  none\n");
+		ch_term_printf("  none\n");
 	for (guint i = 0; i < c->escalations->len; i++)
 		escalation_text(app, c, c->escalations->pdata[i], FALSE);
 	GError *e = NULL;
@@ -172,10 +173,10 @@ static void show_text(ChApp *app, const ChCase *c)
 	gboolean header = FALSE;
 	while (st && ch_store_step(app->store, st, &e)) {
 		if (!header)
-			printf("\nTasks for admin\n");
+			ch_term_printf("\nTasks for admin\n");
 		header = TRUE;
 		g_autofree char *w = cli_when((const char *)sqlite3_column_text(st, 1));
-		printf("  %s: %s\n", w, sqlite3_column_text(st, 0));
+		ch_term_printf("  %s: %s\n", w, sqlite3_column_text(st, 0));
 	}
 	g_clear_error(&e);
 }
@@ -347,7 +348,7 @@ int cmd_escalations(int argc, char **argv)
 		g_autoptr(JsonNode) root = json_builder_get_root(b);
 		cli_print_json(root);
 	} else if (!shown) {
-		printf("no escalations%s\n", open_only ? " open" : "");
+		ch_term_printf("no escalations%s\n", open_only ? " open" : "");
 	}
 	return CLI_OK;
 }
@@ -396,7 +397,7 @@ int cmd_outbox(int argc, char **argv)
 			json_builder_end_object(b);
 		} else {
 			g_autofree char *w = cli_when(col[7]);
-			printf("%4s  %-8s %-22s %-34s %s\n", col[0], col[5], col[2], col[3], w);
+			ch_term_printf("%4s  %-8s %-22s %-34s %s\n", col[0], col[5], col[2], col[3], w);
 		}
 	}
 	json_builder_end_array(b);
@@ -407,7 +408,7 @@ int cmd_outbox(int argc, char **argv)
 		g_autoptr(JsonNode) root = json_builder_get_root(b);
 		cli_print_json(root);
 	} else if (!n) {
-		printf("the outbox is empty\n");
+		ch_term_printf("the outbox is empty\n");
 	}
 	return CLI_OK;
 }
@@ -459,7 +460,7 @@ int cmd_triage(int argc, char **argv)
 			json_builder_end_object(b);
 		} else {
 			g_autofree char *w = cli_when(col[4]);
-			printf("%4s  %s  %-8s %s  from %s\n      %s\n", col[0], w, col[6],
+			ch_term_printf("%4s  %s  %-8s %s  from %s\n      %s\n", col[0], w, col[6],
 			       col[1] ? col[1] : "-", col[5] ? col[5] : "(unknown)", col[2]);
 		}
 	}
@@ -471,7 +472,7 @@ int cmd_triage(int argc, char **argv)
 		g_autoptr(JsonNode) root = json_builder_get_root(b);
 		cli_print_json(root);
 	} else if (!n) {
-		printf("nothing waits in triage\n");
+		ch_term_printf("nothing waits in triage\n");
 	}
 	return CLI_OK;
 }
@@ -495,7 +496,7 @@ static int triage_decide(int argc, char **argv, gboolean release)
 	if (!ch_intake_decide(app, (gint64)id, release, &e)) {
 		return cli_error(e);
 	}
-	printf("triage %" G_GUINT64_FORMAT " %s\n", id, release ? "released and applied" : "dropped");
+	ch_term_printf("triage %" G_GUINT64_FORMAT " %s\n", id, release ? "released and applied" : "dropped");
 	return CLI_OK;
 }
 

@@ -131,6 +131,74 @@ char *ch_purge_counts_text(const ChPurgeCounts *c)
 	                       c->messages, c->audit, c->files);
 }
 
+/* Inbound mail linked to no conference: triage that matched none (open, released or dropped),
+ * automatic, bounced or own mail that named no case, and quarantine with no case. Nothing
+ * will ever join it to a case, and without this it would stay for ever with its sender's
+ * address and raw bytes. It goes when it was received before the cut-off, as a conference
+ * goes after its last activity, with its triage rows, its audit lines (no conference, the
+ * message as source), admin's triage alert about it once that was sent or failed, and its
+ * raw file. A message still being retried (failing), or named by a report or attachment,
+ * stays. */
+static const char unlinked_sql[] =
+	"SELECT m.id, m.fingerprint, m.raw_path FROM message m"
+	" WHERE m.conference_id IS NULL AND m.state <> 'failing'"
+	"   AND julianday(m.received_at) < julianday(?)"
+	"   AND NOT EXISTS (SELECT 1 FROM triage t WHERE t.message = m.id"
+	"                   AND t.conference_id IS NOT NULL)"
+	"   AND NOT EXISTS (SELECT 1 FROM report r WHERE r.message = m.id)"
+	"   AND NOT EXISTS (SELECT 1 FROM attachment a WHERE a.message = m.id)"
+	" ORDER BY m.id";
+
+static const char *const unlinked_delete_sql[] = {
+	"DELETE FROM triage WHERE message = ?",
+	"DELETE FROM audit WHERE conference_id IS NULL AND source = 'message:' ||"
+	" (SELECT fingerprint FROM message WHERE id = ?1)",
+	"DELETE FROM outbox WHERE conference_id IS NULL AND state IN ('sent','failed')"
+	" AND event_key = 'triage:' || (SELECT fingerprint FROM message WHERE id = ?1)",
+	"DELETE FROM message WHERE id = ?",
+};
+
+static gboolean collect_unlinked(ChApp *app, const char *before_s, GArray *ids,
+                                 GPtrArray *files, ChPurgeCounts *c, GError **error)
+{
+	ChStore *s = app->store;
+	GError *local = NULL;
+	g_autofree char *messages = g_build_filename(app->cfg->spool, "messages", NULL);
+	sqlite3_stmt *st = ch_store_query(s, error, unlinked_sql, "s", before_s);
+	while (st && ch_store_step(s, st, &local)) {
+		gint64 id = sqlite3_column_int64(st, 0);
+		const char *fp = (const char *)sqlite3_column_text(st, 1);
+		const char *raw = (const char *)sqlite3_column_text(st, 2);
+		g_array_append_val(ids, id);
+		if (raw && *raw && !strchr(raw, '/'))
+			g_ptr_array_add(files, g_build_filename(messages, raw, NULL));
+		g_autofree char *key = g_strdup_printf("triage:%s", fp ? fp : "");
+		g_autofree char *source = g_strdup_printf("message:%s", fp ? fp : "");
+		sqlite3_stmt *o = ch_store_query(s, NULL,
+		                                 "SELECT id, kind FROM outbox WHERE conference_id IS NULL"
+		                                 " AND state IN ('sent','failed') AND event_key = ?",
+		                                 "s", key);
+		while (o && ch_store_step(s, o, NULL)) {
+			g_autofree char *name = g_strdup_printf("%06" G_GINT64_FORMAT "-%s.eml",
+			                                        (gint64)sqlite3_column_int64(o, 0),
+			                                        sqlite3_column_text(o, 1));
+			if (!strchr(name, '/'))
+				g_ptr_array_add(files, g_build_filename(app->cfg->outgoing_dir, name, NULL));
+			c->outbox++;
+		}
+		c->messages++;
+		c->triage += count(s, "SELECT count(*) FROM triage WHERE message = ?", id);
+		c->audit += (guint)ch_store_int(s, 0, "SELECT count(*) FROM audit WHERE conference_id"
+		                                      " IS NULL AND source = ?", "s", source);
+	}
+	if (!st || local) {
+		if (local)
+			g_propagate_error(error, local);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean ch_purge(ChApp *app, GDateTime *before, gboolean dry_run, ChPurgeCounts *counts,
                   GPtrArray *refs_r, GError **error)
 {
@@ -165,14 +233,23 @@ gboolean ch_purge(ChApp *app, GDateTime *before, gboolean dry_run, ChPurgeCounts
 			return FALSE;
 		}
 	}
+	g_autoptr(GArray) unlinked = g_array_new(FALSE, FALSE, sizeof(gint64));
+	if (!collect_unlinked(app, before_s, unlinked, files, counts, error)) {
+		ch_store_rollback(s);
+		return FALSE;
+	}
 	for (guint i = 0; i < files->len; i++)
 		counts->files += g_file_test(files->pdata[i], G_FILE_TEST_EXISTS);
-	if (dry_run || !ids->len) {
+	if (dry_run || (!ids->len && !unlinked->len)) {
 		ch_store_rollback(s);
 		return TRUE;
 	}
 	gboolean ok = ch_store_run(s, error, "INSERT INTO purge_window(reason) VALUES(?)", "s",
 	                           "retention");
+	for (guint i = 0; ok && i < unlinked->len; i++)
+		for (guint k = 0; ok && k < G_N_ELEMENTS(unlinked_delete_sql); k++)
+			ok = ch_store_run(s, error, unlinked_delete_sql[k], "i",
+			                  g_array_index(unlinked, gint64, i));
 	for (guint i = 0; ok && i < ids->len; i++)
 		for (guint k = 0; ok && k < G_N_ELEMENTS(delete_sql); k++)
 			ok = ch_store_run(s, error, delete_sql[k], "i", g_array_index(ids, gint64, i));

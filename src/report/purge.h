@@ -19,6 +19,11 @@
  * is the key that joins this log to the child's file in the council's case system, so
  * keeping it after the purge would keep a trace of whose case it was. Counts say enough.
  *
+ * Inbound mail linked to no conference (triage that matched none, whether still open,
+ * released or dropped; automatic or bounced mail that named no case; quarantine with no
+ * case) goes the same way once it was received before `before`: its triage rows, its audit
+ * lines, admin's alert about it and its raw file, counted with the rest.
+ *
  * With dry_run nothing changes and refs_r lists the references that would go.
  */
 #pragma once

@@ -38,7 +38,7 @@ gboolean ch_clock_parse_date(const char *s, GDate *out)
 	char tail;
 	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
 		return FALSE;
-	if (!g_date_valid_dmy(d, m, y))
+	if (!g_date_valid_dmy(d, m, y) || y < CH_CLOCK_FIRST_YEAR || y > CH_CLOCK_LAST_YEAR)
 		return FALSE;
 	g_date_clear(out, 1);
 	g_date_set_dmy(out, d, m, y);
@@ -68,6 +68,11 @@ GDateTime *ch_clock_parse(const char *s)
 		return NULL;
 	GDateTime *local = g_date_time_to_timezone(t, ch_clock_zone());
 	g_date_time_unref(t);
+	int y = g_date_time_get_year(local);
+	if (y < CH_CLOCK_FIRST_YEAR || y > CH_CLOCK_LAST_YEAR) {
+		g_date_time_unref(local);
+		return NULL;
+	}
 	return local;
 }
 

@@ -11,8 +11,13 @@
 GTimeZone *ch_clock_zone(void);                 /* Europe/London, never freed */
 void ch_clock_set_fixed(GDateTime *now);        /* takes a ref; NULL restores real time */
 GDateTime *ch_clock_now(void);
-GDateTime *ch_clock_parse(const char *s);       /* NULL if not a date or date-time */
-gboolean ch_clock_parse_date(const char *s, GDate *out);  /* YYYY-MM-DD only */
+/* Every date and time that comes in (options, --now, CSV, mail, config) is parsed here, and
+ * one outside these years is refused as not a date: a conference "held" in year 1 made the
+ * working-day arithmetic step through two thousand years of days. */
+#define CH_CLOCK_FIRST_YEAR 1900
+#define CH_CLOCK_LAST_YEAR 2100
+GDateTime *ch_clock_parse(const char *s);       /* NULL if not a date or date-time, or out of range */
+gboolean ch_clock_parse_date(const char *s, GDate *out);  /* YYYY-MM-DD only, in range */
 char *ch_clock_format(GDateTime *t);            /* 2026-11-23T17:00:00+00:00 */
 /* UTC, "2026-11-23T17:00:00Z": for columns compared as text (timer keys), where mixed
  * offsets would sort wrongly across a clock change. */
