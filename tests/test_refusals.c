@@ -784,6 +784,12 @@ static gboolean stopped_mail_sent(Harness *h)
 	return h_count_mail(h, "inbound_stopped", ADMIN) > 0;
 }
 
+/* The first loop also queues the day's account for admin; it goes out on the next. */
+static gboolean account_sent(Harness *h)
+{
+	return h_count_mail(h, "reconcile_daily", ADMIN) > 0;
+}
+
 static gboolean lock_held(Harness *h)
 {
 	g_autofree char *path = g_build_filename(h->dir, "spool", "imap-INBOX.lock", NULL);
@@ -814,6 +820,8 @@ static void test_mailbox_stops_admin_told_second_reader_refused(void)
 	g_assert_null(strstr(body, "not-the-password"));
 
 	/* A second reader, once or for ever, is refused while the first holds the mailbox. */
+	g_assert_true(wait_for(account_sent, h));
+	g_usleep(300 * 1000);
 	g_autofree char *tables = h_dump(h, NULL);
 	g_assert_cmpint(h_run(h, "2026-11-24T10:01", "poll", NULL), ==, 1);
 	g_assert_nonnull(strstr(h->err, "another chaser is reading mailbox INBOX"));
