@@ -319,9 +319,27 @@ static GPtrArray *names_in(const char *dir)
 	return names;
 }
 
+/* The files under root/sub, as paths relative to root, sorted. */
+static void files_under(const char *root, const char *sub, GPtrArray *out)
+{
+	g_autofree char *dir = g_build_filename(root, sub, NULL);
+	g_autoptr(GPtrArray) names = names_in(dir);
+	for (guint i = 0; i < names->len; i++) {
+		char *rel = *sub ? g_build_filename(sub, names->pdata[i], NULL) : g_strdup(names->pdata[i]);
+		g_autofree char *path = g_build_filename(root, rel, NULL);
+		if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+			files_under(root, rel, out);
+			g_free(rel);
+		} else {
+			g_ptr_array_add(out, rel);
+		}
+	}
+}
+
 static char *listing(const char *dir)
 {
-	g_autoptr(GPtrArray) names = names_in(dir);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	files_under(dir, "", names);
 	g_ptr_array_add(names, NULL);
 	return g_strjoinv(" ", (char **)names->pdata);
 }
@@ -474,26 +492,41 @@ static void assert_kept(const char *bin, const char *dir, const char *when, guin
 	}
 	sqlite3_finalize(st);
 
-	/* Reports kept from agencies: named by their SHA-256, and there when recorded. */
+	/* Reports and attachments kept from agencies (spool/reports, in folders or not): each
+	 * file's name starts with (a prefix of) the SHA-256 of its bytes, and every file a row
+	 * names is there with the bytes the row records. */
 	g_autofree char *reports = g_build_filename(dir, "spool", "reports", NULL);
-	g_autoptr(GPtrArray) kept = names_in(reports);
+	g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func(g_free);
+	files_under(reports, "", kept);
 	for (guint i = 0; i < kept->len; i++) {
 		const char *n = kept->pdata[i];
 		g_autofree char *path = g_build_filename(reports, n, NULL);
 		g_autofree char *sha = sha256_of_file(path, NULL);
-		if (strlen(n) < 65 || strncmp(n, sha, 64) || n[64] != '-')
-			g_error("%s: spool/reports/%s is not a whole report", when, n);
+		const char *base = strrchr(n, '/') ? strrchr(n, '/') + 1 : n;
+		size_t hex = strspn(base, "0123456789abcdef");
+		if (hex < 16 || !sha || strncmp(base, sha, hex))
+			g_error("%s: spool/reports/%s is not a whole report (its bytes hash to %s)", when,
+			        n, sha);
 	}
-	st = query(db, "SELECT file, sha256 FROM report WHERE file IS NOT NULL");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		g_autofree char *n = col(st, 0), *sha = col(st, 1);
-		g_autofree char *path = g_build_filename(reports, n, NULL);
-		g_autofree char *got = sha256_of_file(path, NULL);
-		if (g_strcmp0(got, sha))
-			g_error("%s: a received report is recorded but spool/reports/%s is %s", when, n,
-			        got ? "not its bytes" : "missing");
+	static const char *const named[] = {
+		"SELECT file, sha256 FROM report WHERE file IS NOT NULL",
+		"SELECT file, sha256 FROM attachment WHERE file IS NOT NULL",
+	};
+	for (guint q = 0; q < G_N_ELEMENTS(named); q++) {
+		if (sqlite3_prepare_v2(db, named[q], -1, &st, NULL) != SQLITE_OK)
+			continue; /* no such table in this schema */
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			g_autofree char *n = col(st, 0), *sha = col(st, 1);
+			const char *rel = g_str_has_prefix(n, "reports/") ? n + strlen("reports/") : n;
+			g_autofree char *path = g_path_is_absolute(rel) ? g_strdup(rel)
+			                                                : g_build_filename(reports, rel, NULL);
+			g_autofree char *got = sha256_of_file(path, NULL);
+			if (g_strcmp0(got, sha))
+				g_error("%s: a received report is recorded but spool/reports/%s is %s", when,
+				        rel, got ? "not its bytes" : "missing");
+		}
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(st);
 	sqlite3_close(db);
 
 	const char *args[] = { "reconcile", NULL };
@@ -820,12 +853,14 @@ static void test_order_write_sync_rename_sync_commit_move(void)
 			gboolean kept_file = g_str_has_prefix(e->a, "spool/outgoing/") ||
 			                     g_str_has_prefix(e->a, "spool/messages/") ||
 			                     g_str_has_prefix(e->a, "spool/reports/");
-			/* What chaser keeps is never written in place, where a cut leaves it half done. */
+			/* What chaser keeps is never written in place, where a cut leaves it half done
+			 * (a scratch file removed again before the step ends is not kept). */
 			if (!strcmp(e->op, "create") && kept_file) {
 				gboolean renamed = FALSE;
 				for (guint x = k + 1; x < j->len && !renamed; x++) {
 					const Entry *r = j->pdata[x];
-					renamed = !strcmp(r->op, "rename") && !strcmp(r->a, e->a);
+					renamed = (!strcmp(r->op, "rename") || !strcmp(r->op, "unlink")) &&
+					          !strcmp(r->a, e->a);
 				}
 				if (!renamed)
 					g_error("%s: %s was written under its final name, not through a "
