@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "app/config.h"
+#include "app/service.h"
 #include "cli/cli.h"
 
 static const struct {
@@ -61,6 +62,8 @@ int main(int argc, char **argv)
 	/* A peer closing a socket must be an error to handle, not a signal that kills us. */
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
+	/* Every command's log lines go to the journal with their fields when run under systemd. */
+	ch_service_log_init();
 	int i = 1;
 	/* Global options before the command. */
 	while (i < argc && argv[i][0] == '-') {

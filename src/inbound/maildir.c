@@ -86,14 +86,14 @@ gboolean ch_maildir_poll(ChApp *app, ChPollCounts *counts, GError **error)
 		if ((gsize)st.st_size > app->cfg->max_message_size) {
 			/* Too large to take in, but its start is read for immediate-safety words. */
 			char head[65536];
-			gssize n = -1;
+			gssize got = -1;
 			int fd = open(path, O_RDONLY | O_CLOEXEC);
 			if (fd >= 0) {
-				n = read(fd, head, sizeof head);
+				got = read(fd, head, sizeof head);
 				close(fd);
 			}
-			r = ch_intake_oversized(app, where, st.st_size, n > 0 ? head : NULL,
-			                        n > 0 ? (gsize)n : 0, &e);
+			r = ch_intake_oversized(app, where, st.st_size, got > 0 ? head : NULL,
+			                        got > 0 ? (gsize)got : 0, &e);
 		} else {
 			g_autofree char *data = NULL;
 			gsize len = 0;
