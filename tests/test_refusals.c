@@ -464,6 +464,8 @@ static void test_not_resolved_at_the_last_stage(void)
 	g_autoptr(JsonNode) end = h_json(h, "2026-12-18T10:00", "show", H_REF, NULL);
 	g_assert_cmpstr(h_str(h_escalation(end, 2), "state"), ==, "unresolved");
 	g_assert_cmpint(json_object_get_int_member(h_escalation(end, 2), "stage"), ==, 4);
+	/* Nothing is owed any more (the school's report went missing on the way): it closes. */
+	g_assert_cmpstr(h_str(json_node_get_object(end), "state"), ==, "closed");
 	/* The same NOT RESOLVED again: the engine asks for the same notice to the CP coordinator
 	 * (the same event), and the outbox keeps it to the one mail already sent. */
 	h_reply_to(h, "nr4-again", "escalation_meeting", LSM, LSM,
