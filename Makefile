@@ -3,7 +3,8 @@
 
 BUILD ?= build
 CC ?= cc
-VERSION := 0.3.0
+# The version is written once, in debian/changelog's first line.
+VERSION := $(shell awk -F'[()]' 'NR==1{print $$2}' debian/changelog)
 # make install (PREFIX, DESTDIR and the usual folders). The binary built in the tree reads its
 # rules and templates from the tree; make install builds its own, with DATADIR compiled in.
 PREFIX ?= /usr/local
@@ -172,6 +173,6 @@ check-package:
 	scripts/check-package $(DEB)
 
 clean:
-	rm -rf build build-asan build-fuzz build-install chaser
+	rm -rf build build-asan build-fuzz build-install build-deb chaser
 
 -include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)
