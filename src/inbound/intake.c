@@ -1,6 +1,9 @@
 #include "inbound/intake.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 #include "app/app.h"
 #include "app/service.h"
@@ -293,11 +296,34 @@ out:
 	return ok;
 }
 
+/* A message that kills chaser while it is being read (a crash in the parser, memory run out)
+ * would kill it again on every poll, and nothing after it would ever be read. So a mark is
+ * left beside the raw copy while the parser works: finding it on the next attempt means the
+ * last one died there, and the message goes to quarantine at once (see ch_intake_message).
+ * The mark need only outlive the process, not the machine (the page cache keeps it when a
+ * process dies), so it is neither synced nor renamed into place: two cheap calls a message. */
+static char *reading_mark(ChApp *app, const char *fp)
+{
+	g_autofree char *name = g_strdup_printf("%s.reading", fp);
+	return g_build_filename(app->cfg->spool, "messages", name, NULL);
+}
+
+static ChMessage *parse_marked(Ctx *x, const guint8 *data, gsize len, GError **error)
+{
+	g_autofree char *mark = reading_mark(x->app, x->fp);
+	int fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	ChMessage *m = ch_message_parse(data, len, &x->app->parse, error);
+	g_unlink(mark);
+	return m;
+}
+
 static gboolean handle(Ctx *x, const guint8 *data, gsize len, GError **error)
 {
 	ChApp *app = x->app;
 	GError *perr = NULL;
-	g_autoptr(ChMessage) m = ch_message_parse(data, len, &app->parse, &perr);
+	g_autoptr(ChMessage) m = parse_marked(x, data, len, &perr);
 	if (!ch_store_run(app->store, error,
 	                  "INSERT INTO message(fingerprint, location, received_at, size, message_id,"
 	                  " from_addr, class, state, raw_path) VALUES(?,?,?,?,?,?,?,'handled',?)",
@@ -342,8 +368,9 @@ static void fingerprint(const guint8 *data, gsize len, char out[65])
 	memcpy(out, hex, 65);
 }
 
-/* Counts a failed attempt in a transaction of its own; the third sends it to quarantine. */
-static ChIntakeResult failed_attempt(Ctx *x, gsize len, const GError *why)
+/* Counts a failed attempt in a transaction of its own; the third sends it to quarantine, and
+ * so does the first when at_once (an attempt that killed chaser is not made again). */
+static ChIntakeResult failed_attempt(Ctx *x, gsize len, const GError *why, gboolean at_once)
 {
 	ChStore *s = x->app->store;
 	GError *e = NULL;
@@ -365,9 +392,11 @@ static ChIntakeResult failed_attempt(Ctx *x, gsize len, const GError *why)
 	if (!ch_store_run(s, &e, "UPDATE message SET attempts = ?, reason = ? WHERE id = ?", "isi",
 	                  attempts, why ? why->message : NULL, row))
 		goto out;
-	if (attempts >= MAX_ATTEMPTS) {
-		g_autofree char *reason = g_strdup_printf("failed %d times: %s", MAX_ATTEMPTS,
-		                                          why ? why->message : "unknown error");
+	if (attempts >= MAX_ATTEMPTS || at_once) {
+		g_autofree char *reason = at_once ? g_strdup(why ? why->message : "unknown error")
+		                                  : g_strdup_printf("failed %d times: %s", MAX_ATTEMPTS,
+		                                                    why ? why->message
+		                                                        : "unknown error");
 		if (!ch_store_run(s, &e, "UPDATE message SET state = 'quarantine' WHERE id = ?", "i", row) ||
 		    !ch_store_run(s, &e,
 		                  "INSERT INTO triage(message, reason, state, created_at)"
@@ -456,7 +485,18 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 	};
 	GError *e = NULL;
 	ChIntakeResult r = CH_INTAKE_DONE;
-	if (!ch_store_begin(s, &e)) {
+	g_autofree char *mark = reading_mark(app, fp);
+	if (g_file_test(mark, G_FILE_TEST_EXISTS)) {
+		g_autoptr(GError) died = g_error_new_literal(
+			CH_ERROR, CH_ERROR_FINAL,
+			"chaser stopped while reading this message (the parser crashed or ran out of "
+			"memory); quarantined so that the messages after it are read");
+		r = failed_attempt(&x, len, died, TRUE);
+		if (r == CH_INTAKE_QUARANTINE)
+			g_unlink(mark);
+		ch_service_log(G_LOG_LEVEL_WARNING, NULL, fp, 0, "message %.12s: %s", fp,
+		               died->message);
+	} else if (!ch_store_begin(s, &e)) {
 		r = CH_INTAKE_RETRY;
 	} else {
 		/* A message that failed before has a 'failing' row; its effect replaces it. */
@@ -474,7 +514,7 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 			if (e && e->code == CH_ERROR_TEMPORARY)
 				r = CH_INTAKE_RETRY;
 			else
-				r = failed_attempt(&x, len, e);
+				r = failed_attempt(&x, len, e, FALSE);
 			ch_service_log(G_LOG_LEVEL_WARNING, NULL, fp, 0, "message %.12s: %s", fp,
 			               e ? e->message : "failed");
 			g_propagate_error(error, e);

@@ -25,14 +25,17 @@ typedef struct {
 	guint max_headers;      /* header fields in any one header block */
 	gsize max_line;         /* longest line, bytes */
 	guint max_depth;        /* MIME nesting */
-	guint max_parts;        /* MIME leaves in all */
+	guint max_parts;        /* MIME parts in all (counted on the raw bytes before the parse:
+	                           containers too; after it: leaves) */
+	guint max_fields;       /* header fields in all header blocks together */
 	gsize max_attachment;   /* one decoded attachment, bytes */
 	guint max_attachments;  /* attachments kept */
 	const char *own_address; /* the shared mailbox, to recognise our own mail; may be NULL */
 } ChParseOptions;
 
-/* Sensible limits for a council mailbox: 40 MB message, 1000 header fields per block, 1 MiB
- * line, 20 MIME levels, 500 parts, 100 attachments of at most 25 MB; own_address NULL.
+/* Sensible limits for a council mailbox: 40 MB message, 1000 header fields per block and
+ * 10,000 in all, 1 MiB line, 20 MIME levels, 500 parts, 100 attachments of at most 25 MB;
+ * own_address NULL.
  * ch_message_parse() takes NULL options to mean these. */
 void ch_parse_options_init(ChParseOptions *o);
 
