@@ -337,6 +337,16 @@ typedef enum {
 
 static const int behaviour_weight[B_COUNT] = { 30, 10, 12, 8, 12, 8, 20 };
 
+/* What a professional who missed the conference does about the report their agency owes. */
+typedef enum {
+	R_NONE,     /* nothing: missing after the due date */
+	R_ON_TIME,  /* sends it on the Wednesday after the conference */
+	R_LATE,     /* sends it two working days after the due date, once it is missing */
+	R_COUNT,
+} ReportBehaviour;
+
+static const int report_weight[R_COUNT] = { 45, 35, 20 };
+
 typedef struct Conf Conf;
 
 typedef struct {
@@ -347,6 +357,8 @@ typedef struct {
 	const Agency *agency;
 	const char *attendance;
 	gboolean escalated;
+	gboolean owes;        /* missed the conference: their agency owes a report */
+	ReportBehaviour rb;
 	GPtrArray *codes;     /* char* reason codes, as the store keeps them */
 	char *written;        /* the reasons as the chair wrote them */
 	Behaviour b;
@@ -379,6 +391,7 @@ typedef enum {
 	EV_LATE,
 	EV_STRANGER,
 	EV_OVERSIZE,
+	EV_REPORT,
 } EvType;
 
 typedef struct {
@@ -590,6 +603,9 @@ static const char *const reason_words[][2] = { { "late report", "report_late" },
 /* Decides the whole year up front, so that what is expected is known before it happens. */
 static void plan_year(World *w, GRand *r, guint weeks, guint per_week)
 {
+	/* Reports have a generator of their own: the escalations planned from `r` stay as
+	 * they were before reports were sent. */
+	g_autoptr(GRand) rr = g_rand_new_with_seed(20261201);
 	GDate first = day_of(2026, 1, 12);
 	guint index = 0;
 	for (guint wk = 0; wk < weeks; wk++) {
@@ -635,6 +651,15 @@ static void plan_year(World *w, GRand *r, guint weeks, guint per_week)
 				static const char *const att[] = { "attended", "attended", "apologies",
 					                               "absent" };
 				p->attendance = att[g_rand_int_range(r, 0, 4)];
+				/* One professional per agency: an agency owes a report when its one
+				 * professional did not attend (their list row says report none). */
+				p->owes = strcmp(p->attendance, "attended") != 0;
+				if (p->owes) {
+					int x = g_rand_int_range(rr, 0, 100);
+					p->rb = x < report_weight[R_NONE]                       ? R_NONE
+					        : x < report_weight[R_NONE] + report_weight[R_ON_TIME] ? R_ON_TIME
+					                                                              : R_LATE;
+				}
 				p->wd = -1;
 				g_ptr_array_add(c->people, p);
 			}
@@ -684,6 +709,21 @@ static void plan_year(World *w, GRand *r, guint weeks, guint per_week)
 		g_autofree char *slo_at = at(&thu, "11:00");
 		g_autofree char *confirm_at = at(&fri, "11:00");
 		g_autofree char *stage2_at = at(&next_mon, "11:00");
+		/* Held on the Friday before: due five working days on. */
+		GDate report_due = add_wd(plus_days(monday, -3), 5);
+		GDate report_late = add_wd(report_due, 2);
+		g_autofree char *report_on_time_at = at(&wed, "12:00");
+		g_autofree char *report_late_at = at(&report_late, "14:00");
+		for (guint k = 0; k < week->len; k++) {
+			Conf *c = week->pdata[k];
+			for (guint i = 0; i < c->people->len; i++) {
+				Person *p = c->people->pdata[i];
+				if (p->owes && p->rb == R_ON_TIME)
+					add_event(w, report_on_time_at, EV_REPORT, p);
+				else if (p->owes && p->rb == R_LATE)
+					add_event(w, report_late_at, EV_REPORT, p);
+			}
+		}
 		for (guint k = 0; k < week->len; k++) {
 			Conf *c = week->pdata[k];
 			add_event(w, chair_at, EV_CHAIR, c);
@@ -864,6 +904,17 @@ static void late_reply(World *w, Person *p)
 	              "RESOLVED: sorry for the delay; addressed with the team");
 }
 
+/* The report, as the text of a reply to the request (no attachment: the body is the report). */
+static void report_reply(World *w, Person *p)
+{
+	Sent *s = find_sent(w, p->conf->ref, "report_request", p->email, NULL, NULL);
+	g_autofree char *body = g_strdup_printf(
+		"Please find below the post-conference report of %s for %s.\n\n"
+		"Contact since the conference: two home visits; attendance at school is good.\n\n"
+		"%s", p->agency->name, p->conf->ref, p->name);
+	deliver_reply(w, s, p->email, body);
+}
+
 static void stranger(World *w, Conf *c)
 {
 	g_autofree char *name = g_strdup_printf("stranger-%05u", ++w->delivered);
@@ -944,6 +995,10 @@ static void live_year(World *w)
 				break;
 			case EV_OVERSIZE:
 				oversized(w);
+				delivered = TRUE;
+				break;
+			case EV_REPORT:
+				report_reply(w, e->data);
 				delivered = TRUE;
 				break;
 			case EV_TICK:
@@ -1092,30 +1147,35 @@ static void want_clear(Want *x)
 	g_free(x->median);
 }
 
-/* Post-conference reports and minutes come from another part of chaser: what the store
- * holds for them is the count, read straight from it. */
+/* Post-conference reports and minutes, counted from what we planned: every agency whose one
+ * professional missed a conference was asked at once (when the list went); nobody answers a
+ * report after the year, so each one ends received (on time or late) or missing. A report
+ * that came late was missing first, and its conference's minutes were held for it. Triage
+ * holds the strangers and the oversized messages, and nobody releases or drops them. */
 typedef struct {
 	gint64 requested, on_time, late, missing, awaited, not_requested, minutes_missing;
 	gint64 triage_open;
-} StoreWant;
+} ReportWant;
 
-static void store_count(Harness *h, StoreWant *s)
+static void report_count(World *w, ReportWant *s)
 {
-	sqlite3 *sq = db_open(h);
-	s->not_requested = db_int(sq, "SELECT count(*) FROM report WHERE state = 'awaited' AND"
-	                              " requested_at IS NULL");
-	s->requested = db_int(sq, "SELECT count(*) FROM report") - s->not_requested;
-	s->on_time = db_int(sq, "SELECT count(*) FROM report WHERE state = 'received' AND"
-	                        " (on_time = 1 OR (on_time IS NULL AND"
-	                        "  date(received_at) <= due))");
-	s->late = db_int(sq, "SELECT count(*) FROM report WHERE state = 'received'") - s->on_time;
-	s->missing = db_int(sq, "SELECT count(*) FROM report WHERE state = 'missing'");
-	s->awaited = db_int(sq, "SELECT count(*) FROM report WHERE state = 'awaited'") -
-	             s->not_requested;
-	s->minutes_missing = db_int(sq, "SELECT count(*) FROM conference"
-	                                " WHERE minutes_missing_info > 0");
-	s->triage_open = db_int(sq, "SELECT count(*) FROM triage WHERE state = 'open'");
-	sqlite3_close(sq);
+	memset(s, 0, sizeof *s);
+	for (guint i = 0; i < w->confs->len; i++) {
+		Conf *c = w->confs->pdata[i];
+		gboolean held_for_missing = FALSE;
+		for (guint k = 0; k < c->people->len; k++) {
+			Person *p = c->people->pdata[k];
+			if (!p->owes)
+				continue;
+			s->requested++;
+			s->on_time += p->rb == R_ON_TIME;
+			s->late += p->rb == R_LATE;
+			s->missing += p->rb == R_NONE;
+			held_for_missing |= p->rb != R_ON_TIME;
+		}
+		s->minutes_missing += held_for_missing;
+	}
+	s->triage_open = w->strangers + w->oversized;
 }
 
 /* ---- the year's tests --------------------------------------------------------------------- */
@@ -1162,13 +1222,48 @@ static void test_year_store_holds_what_was_driven(void)
 	g_assert_cmpuint(escalations, ==, json_array_get_length(a));
 	if (!g_getenv("CHASER_REPORT_WEEKS"))
 		g_assert_cmpuint(escalations, >=, 250);
+	/* Each conference's reports and list as we drove them: the report owed by each agency
+	 * that missed it, received or missing, and the professional's row saying so. */
+	static const char *const report_state[R_COUNT] = { "missing", "received", "received" };
+	static const char *const row_state[R_COUNT] = { "missing", "submitted", "late" };
+	for (guint i = 0; i < w->confs->len; i++) {
+		Conf *c = w->confs->pdata[i];
+		g_autoptr(JsonNode) show = h_json(w->h, w->end, "show", c->ref, NULL);
+		JsonObject *o = json_node_get_object(show);
+		JsonArray *reports = json_object_get_array_member(o, "reports");
+		JsonArray *rows = json_object_get_array_member(o, "attendees");
+		guint owed = 0;
+		for (guint k = 0; k < c->people->len; k++) {
+			Person *p = c->people->pdata[k];
+			JsonObject *row = json_array_get_object_element(rows, p->n - 1);
+			g_assert_cmpint(json_object_get_int_member(row, "n"), ==, p->n);
+			const char *want_row = p->owes ? row_state[p->rb] : "submitted";
+			if (g_strcmp0(h_str(row, "report"), want_row))
+				g_error("%s line %d: report %s, we drove %s", c->ref, p->n,
+				        h_str(row, "report"), want_row);
+			if (!p->owes)
+				continue;
+			owed++;
+			JsonObject *r = NULL;
+			for (guint q = 0; q < json_array_get_length(reports); q++)
+				if (!g_strcmp0(h_str(json_array_get_object_element(reports, q), "agency"),
+				               p->agency->name))
+					r = json_array_get_object_element(reports, q);
+			if (!r)
+				g_error("%s: no report owed by %s", c->ref, p->agency->name);
+			if (g_strcmp0(h_str(r, "state"), report_state[p->rb]))
+				g_error("%s: the report of %s is %s, we drove %s", c->ref, p->agency->name,
+				        h_str(r, "state"), report_state[p->rb]);
+		}
+		g_assert_cmpuint(json_array_get_length(reports), ==, owed);
+	}
 	/* And nothing was dropped along the way. */
 	int rc = h_run(w->h, w->end, "reconcile", NULL);
 	if (rc)
 		g_error("reconcile after the year: %s%s", w->h->out, w->h->err);
 }
 
-static void check_summary_csv(World *w, GHashTable *sec, const Want *x, const StoreWant *s)
+static void check_summary_csv(World *w, GHashTable *sec, const Want *x, const ReportWant *s)
 {
 	Section *o = section(sec, "Overview");
 	assert_cell(o, "Conferences held", "Value", x->conferences);
@@ -1233,15 +1328,22 @@ static void test_year_summary_csv_matches_own_counts(void)
 	World *w = the_year();
 	Want x;
 	want_count(w, &x);
-	StoreWant s;
-	store_count(w->h, &s);
+	ReportWant s;
+	report_count(w, &s);
 	g_test_message("year: %" G_GINT64_FORMAT " escalations, %" G_GINT64_FORMAT
 	               " in time, %" G_GINT64_FORMAT " late, %" G_GINT64_FORMAT
 	               " overdue, median %s working days; %u safety alerts",
 	               x.escalations, x.in_time, x.late, x.overdue, x.median, w->safety);
+	g_test_message("year: %" G_GINT64_FORMAT " reports requested, %" G_GINT64_FORMAT
+	               " on time, %" G_GINT64_FORMAT " late, %" G_GINT64_FORMAT " missing; %"
+	               G_GINT64_FORMAT " conferences' minutes held for missing information",
+	               s.requested, s.on_time, s.late, s.missing, s.minutes_missing);
 	g_assert_cmpint(x.late, >, 0);
 	g_assert_cmpint(x.overdue, >, 0);
 	g_assert_cmpuint(w->safety, >, 0);
+	g_assert_cmpint(s.on_time, >, 0);
+	g_assert_cmpint(s.late, >, 0);
+	g_assert_cmpint(s.missing, >, 0);
 	/* To a file with -o, as a manager would. */
 	g_assert_cmpint(h_run(w->h, w->end, "report", "--from", "2026-01-01", "--to", "2026-12-31",
 	                      "--format", "csv", "-o", "summary.csv", NULL),
@@ -1674,6 +1776,9 @@ static void test_report_figures_for_report_rows_as_stored(void)
 
 #define OTHER_REF "CP-2026-0077"
 
+/* The Cwm Taf ladder's last stage asks the quality assurance group's chair. */
+#define CWM_PEOPLE "[people]\nqasg = " QASG "\n"
+
 /* Two conferences at once: H_REF under the Cwm Taf procedure, and another beside it whose
  * people must never show in the first's record. */
 static void two_conferences(Harness *h)
@@ -1768,7 +1873,7 @@ static GPtrArray *db_strings(sqlite3 *sq, const char *sql)
 
 static void test_record_lists_every_event_in_order_and_no_other_case(void)
 {
-	g_autoptr(Harness) h = h_new(NULL);
+	g_autoptr(Harness) h = h_new(CWM_PEOPLE);
 	two_conferences(h);
 	g_assert_cmpint(h_run(h, "2026-12-10T10:00", "record", H_REF, NULL), ==, 0);
 	g_autofree char *text = g_strdup(h->out);
@@ -1883,7 +1988,7 @@ static const Damage damages[] = {
 static void test_reconcile_passes_then_names_the_damaged_message(gconstpointer data)
 {
 	const Damage *d = data;
-	g_autoptr(Harness) h = h_new(NULL);
+	g_autoptr(Harness) h = h_new(CWM_PEOPLE);
 	two_conferences(h);
 	const char *now = "2026-12-10T10:00";
 	g_autoptr(JsonNode) n = h_json(h, now, "reconcile", NULL);
@@ -1973,7 +2078,7 @@ static GPtrArray *files_of(Harness *h, const char *ref)
 
 static void test_purge_removes_a_finished_case_and_nothing_else(void)
 {
-	g_autoptr(Harness) h = h_new(NULL);
+	g_autoptr(Harness) h = h_new(CWM_PEOPLE);
 	two_conferences(h);
 	/* The school's SLO answers at last: every escalation of H_REF is resolved. */
 	h_reply_to(h, "slo-b", "escalation", H_SCHOOL_SLO, H_SCHOOL_SLO,
