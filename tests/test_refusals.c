@@ -599,7 +599,8 @@ static void test_key_rotate_keeps_old_tokens_until_they_expire(void)
 	g_string_free(k, TRUE);
 	h_story_setup(h);
 	g_autofree char *list = h_mail(h, "distribution_list", H_CHAIR);
-	g_assert_cmpuint(token_key_id(h_token(list)), ==, 1);
+	g_autofree char *token = h_token(list);
+	g_assert_cmpuint(token_key_id(token), ==, 1);
 
 	/* Rotated the next morning: the chair's token of yesterday (valid until 23 December)
 	 * still works. */
