@@ -135,10 +135,13 @@ static gboolean check_raw(const guint8 *data, gsize len, const ChParseOptions *o
  * GMime's own parser for its value; a message/rfc822 part that is not transfer-encoded holds
  * a message whose headers follow; parts of multipart/digest are message/rfc822 by default.
  * It counts leaves and levels as check_structure() does, and containers (multiparts, message
- * parts) too, which GMime's tree pays for as well; what it keeps is bounded whatever the input
- * (a stack of at most SHAPE_LEVELS_MAX boundaries of at most SHAPE_BOUNDARY_MAX bytes, one
- * field value), so it runs to the end and the refusal names the real figures. Where it and
- * GMime could differ it counts more (a part GMime drops), and check_structure() counts
+ * parts) too, which GMime's tree pays for as well. What it keeps is bounded whatever the
+ * input (at most SHAPE_LEVELS_MAX boundaries of at most SHAPE_BOUNDARY_MAX bytes, one field
+ * value), and so is its work: once a bound is passed it reads SHAPE_TAIL bytes more, so that
+ * a message a little over names its real figures and one far over "at least" these, and it
+ * stops at SHAPE_LEVELS_MAX levels or SHAPE_PARTS_FACTOR times the part limit (each part
+ * costs a Content-Type parse, each level a comparison on every "--" line). Where it
+ * and GMime could differ it counts more (a part GMime drops), and check_structure() counts
  * GMime's tree again afterwards.
  *
  * Chosen over the two other ways: the parse in a child process under a memory limit costs a
@@ -151,8 +154,9 @@ static gboolean check_raw(const guint8 *data, gsize len, const ChParseOptions *o
  * allows 70 characters): refused rather than read differently from GMime. */
 #define SHAPE_FIELD_MAX (64 * 1024)
 #define SHAPE_BOUNDARY_MAX 200
-/* GMime nests no deeper (MAX_LEVEL in its parser); neither does the scan. */
-#define SHAPE_LEVELS_MAX 1024
+#define SHAPE_LEVELS_MAX 128
+#define SHAPE_PARTS_FACTOR 10
+#define SHAPE_TAIL (1024 * 1024)
 
 typedef struct {
 	char *delim;      /* "--" boundary, or NULL for the level of a nested message */
@@ -259,6 +263,16 @@ static void shape_end_block(Shape *s, gboolean has_content)
 		return;
 	if (s->block_depth > s->depth)
 		s->depth = s->block_depth;
+	if (s->depth > SHAPE_LEVELS_MAX && s->depth > s->o->max_depth) {
+		shape_refuse(s, "message has more than %u MIME levels, limit %u", SHAPE_LEVELS_MAX,
+		             s->o->max_depth);
+		return;
+	}
+	guint most = SHAPE_PARTS_FACTOR * MAX(s->o->max_parts, 1);
+	if (s->leaves + s->containers >= most) {
+		shape_refuse(s, "message has more than %u MIME parts, limit %u", most, s->o->max_parts);
+		return;
+	}
 	const char *type = s->block_digest ? "message" : "text";
 	const char *sub = s->block_digest ? "rfc822" : "plain";
 	GMimeContentType *ct = NULL;
@@ -389,6 +403,8 @@ static gboolean check_shape(const guint8 *data, gsize len, const ChParseOptions 
 	s.ctype = g_string_new(NULL);
 	s.cte = g_string_new(NULL);
 	shape_start_block(&s, 1, FALSE);
+	gsize crossed = 0;     /* where a bound was first passed, 0 while none is */
+	gboolean cut = FALSE;  /* stopped before the end: the figures are lower bounds */
 	for (gsize start = 0; start < len && !s.refused;) {
 		const guint8 *nl = memchr(data + start, '\n', len - start);
 		gsize end = nl ? (gsize)(nl - data) : len;
@@ -396,24 +412,36 @@ static gboolean check_shape(const guint8 *data, gsize len, const ChParseOptions 
 		if (s.in_headers || (end - start >= 2 && data[start] == '-' && data[start + 1] == '-'))
 			shape_line(&s, data + start, end - start);
 		start = end + 1;
+		if (!crossed && (s.depth > o->max_depth || s.leaves > o->max_parts ||
+		                 s.containers > o->max_parts || s.block_fields > o->max_headers ||
+		                 s.fields_block > o->max_headers || s.fields_total > o->max_fields))
+			crossed = start;
+		/* Refused already: a little more is read for the figures, not 40 MB. */
+		if (crossed && start - crossed > SHAPE_TAIL && start < len) {
+			cut = TRUE;
+			break;
+		}
 	}
-	if (!s.refused && s.in_headers)
+	if (!s.refused && !cut && s.in_headers)
 		shape_end_block(&s, FALSE);
+	if (s.block_fields > s.fields_block)
+		s.fields_block = s.block_fields;
 	/* In check_structure()'s order and words, with the figures it would find. */
+	const char *has = cut ? "has at least" : "has";
 	if (s.refused)
 		;
 	else if (s.depth > o->max_depth)
-		shape_refuse(&s, "message has %u MIME levels, limit %u", s.depth, o->max_depth);
+		shape_refuse(&s, "message %s %u MIME levels, limit %u", has, s.depth, o->max_depth);
 	else if (s.leaves > o->max_parts)
-		shape_refuse(&s, "message has %u MIME parts, limit %u", s.leaves, o->max_parts);
+		shape_refuse(&s, "message %s %u MIME parts, limit %u", has, s.leaves, o->max_parts);
 	else if (s.containers > o->max_parts)
-		shape_refuse(&s, "message has %u multiparts and attached messages, limit %u",
+		shape_refuse(&s, "message %s %u multiparts and attached messages, limit %u", has,
 		             s.containers, o->max_parts);
 	else if (s.fields_block > o->max_headers)
-		shape_refuse(&s, "message has %u header fields in one part, limit %u", s.fields_block,
-		             o->max_headers);
+		shape_refuse(&s, "message %s %u header fields in one part, limit %u", has,
+		             s.fields_block, o->max_headers);
 	else if (s.fields_total > o->max_fields)
-		shape_refuse(&s, "message has %u header fields in all, limit %u", s.fields_total,
+		shape_refuse(&s, "message %s %u header fields in all, limit %u", has, s.fields_total,
 		             o->max_fields);
 	g_array_unref(s.stack);
 	g_string_free(s.ctype, TRUE);
