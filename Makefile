@@ -129,8 +129,9 @@ bench:
 
 # The mutation check (tests/mutations): each deliberate bug, one at a time in a copy of the
 # tree, must make one of its named test programs fail. Slow, so not part of check.
+# MUTATE_ARGS="--rev HEAD" checks the last commit instead of the working tree.
 mutate: test-deps
-	tests/mutate
+	tests/mutate $(MUTATE_ARGS)
 
 install: deps
 	$(MAKE) BUILD=build-install BUILD_DATADIR=$(DATADIR) build-install/chaser
