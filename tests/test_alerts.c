@@ -169,6 +169,119 @@ static void test_junk_flood_does_not_hide_a_held_reply(void)
 	g_assert_cmpuint(h_count_mail(h, "triage_digest", ADMIN), ==, 1);
 }
 
+/* Person mail as people send it: the words in the subject only, wrapped across a line, in a
+ * second text part, in a base64 .txt attachment, in a forwarded message; from the shared
+ * mailbox's own address; unreadable (too many header lines) with a base64 body. */
+typedef struct {
+	const char *name;
+	const char *from;
+	const char *subject;
+	const char *rest; /* headers after Subject, blank line, body */
+} Person;
+
+static const Person people[] = {
+	{ "subject-only", "pat.doe@elsewhere.example.org", "child not safe tonight",
+	  "\r\nPlease call me back.\r\n" },
+	{ "wrapped-line", "pat.doe@elsewhere.example.org", "worried",
+	  "\r\nI think she is in immediate\r\ndanger at home.\r\n" },
+	{ "second-text-part", "pat.doe@elsewhere.example.org", "photos",
+	  "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\n"
+	  "Content-Type: text/plain\r\n\r\nSee the picture.\r\n--m\r\nContent-Type: image/png\r\n"
+	  "Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--m\r\n"
+	  "Content-Type: text/plain\r\n\r\nShe said she is not safe tonight.\r\n--m--\r\n" },
+	{ "txt-attachment-base64", "pat.doe@elsewhere.example.org", "notes",
+	  "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\n"
+	  "Content-Type: text/plain\r\n\r\nNotes attached.\r\n--m\r\n"
+	  "Content-Type: text/plain; name=\"notes.txt\"\r\nContent-Disposition: attachment; "
+	  "filename=\"notes.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+	  "Q2hpbGQgZGlzY2xvc2VkIGFidXNlIHRvZGF5Lg==\r\n--m--\r\n" },
+	{ "forwarded-message", "pat.doe@elsewhere.example.org", "Fwd: from the school",
+	  "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\n"
+	  "Content-Type: text/plain\r\n\r\nSee below.\r\n--m\r\nContent-Type: message/rfc822\r\n\r\n"
+	  "From: teacher@school.example.org\r\nSubject: Jo\r\n\r\nJo is not safe tonight.\r\n"
+	  "--m--\r\n" },
+	{ "from-the-shared-mailbox", "safeguarding@council.example", "phone message",
+	  "\r\nNeighbour rang: the child is not safe tonight.\r\n" },
+};
+
+static void test_safety_words_where_people_put_them(gconstpointer data)
+{
+	const Person *p = data;
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	g_autofree char *m = g_strdup_printf("From: %s\r\nTo: safeguarding@council.example\r\n"
+	                                     "Message-ID: <%s@elsewhere.example.org>\r\n"
+	                                     "Subject: %s\r\n%s",
+	                                     p->from, p->name, p->subject, p->rest);
+	h_deliver(h, p->name, m);
+	poll_flush(h, T);
+	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORDINATOR), ==, 1);
+	g_autoptr(JsonNode) t = h_json(h, NULL, "triage", NULL);
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(t)), ==, 1);
+}
+
+/* Over the header-line limit, so not parsed; its base64 body still read for the words. */
+static void test_safety_words_in_unreadable_base64(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	g_autoptr(GString) m = g_string_new("From: pat.doe@elsewhere.example.org\r\n"
+	                                    "Subject: hops\r\n");
+	for (int i = 0; i < 1200; i++)
+		g_string_append_printf(m, "X-Trace-%d: hop\r\n", i);
+	g_autofree char *b64 = g_base64_encode((const guchar *)"She is in immediate danger.\n", 28);
+	g_string_append_printf(m, "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n", b64);
+	h_deliver(h, "hops", m->str);
+	poll_flush(h, T);
+	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORDINATOR), ==, 1);
+}
+
+/* A delivery report for no mail of ours goes to triage without an alert of its own, so a
+ * bouncing admin mailbox cannot answer every alert with a bounce and every bounce with an
+ * alert; the digest counts it. */
+static void test_foreign_bounce_alerts_only_in_the_digest(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	guint before = h_count_mail(h, "triage_alert", ADMIN);
+	for (int i = 0; i < 3; i++) {
+		g_autofree char *name = g_strdup_printf("ndr-%d", i);
+		g_autofree char *m = g_strdup_printf(
+			"From: MAILER-DAEMON@mx.council.example\r\nReturn-Path: <>\r\n"
+			"To: safeguarding@council.example\r\nX-MS-Exchange-Message-Is-Ndr: \r\n"
+			"Message-ID: <%s@mx.council.example>\r\n"
+			"Subject: Undeliverable: A message needs a person\r\n\r\nMailbox full.\r\n", name);
+		h_deliver(h, name, m);
+		poll_flush(h, T);
+	}
+	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, before);
+	g_assert_cmpint(h_run(h, "2026-11-24T10:30", "tick", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-11-24T10:30", "flush", NULL), ==, 0);
+	g_assert_cmpuint(h_count_mail(h, "triage_digest", ADMIN), ==, 1);
+}
+
+/* A council's broken copy of the safety alert is refused at start with its line, instead of
+ * failing the first alert that needs it. */
+static void test_broken_council_template_refused_at_start(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	g_autofree char *own = g_build_filename(h->dir, "own", NULL);
+	g_assert_cmpint(g_mkdir(own, 0700), ==, 0);
+	g_autofree char *bad = g_build_filename(own, "safety_alert.txt", NULL);
+	g_assert_true(g_file_set_contents(bad, "# ours\nURGENT {{ref}}\n", -1, NULL));
+	g_autofree char *text = NULL;
+	g_assert_true(g_file_get_contents(h->conf, &text, NULL, NULL));
+	g_autofree char *cwd = g_get_current_dir();
+	g_autofree char *line = g_strdup_printf("templates = %s/templates\n", cwd);
+	g_autoptr(GString) t = g_string_new(text);
+	g_assert_cmpuint(g_string_replace(t, line, "templates = own\n", 1), ==, 1);
+	g_assert_true(g_file_set_contents(h->conf, t->str, -1, NULL));
+	g_assert_cmpint(h_run(h, NULL, "poll", NULL), ==, 1);
+	g_autofree char *where = g_strdup_printf("%s:2: a template starts with a Subject: line", bad);
+	g_assert_nonnull(strstr(h->err, where));
+	g_assert_true(g_file_set_contents(h->conf, text, -1, NULL));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -182,5 +295,14 @@ int main(int argc, char **argv)
 	                test_bounce_of_our_alert_does_not_alert_again);
 	g_test_add_func("/alerts/triage/junk-flood-does-not-hide-a-held-reply",
 	                test_junk_flood_does_not_hide_a_held_reply);
+	for (guint i = 0; i < G_N_ELEMENTS(people); i++) {
+		g_autofree char *p = g_strdup_printf("/alerts/safety/person/%s", people[i].name);
+		g_test_add_data_func(p, &people[i], test_safety_words_where_people_put_them);
+	}
+	g_test_add_func("/alerts/safety/unreadable-base64-body", test_safety_words_in_unreadable_base64);
+	g_test_add_func("/alerts/triage/foreign-bounce-only-in-the-digest",
+	                test_foreign_bounce_alerts_only_in_the_digest);
+	g_test_add_func("/alerts/templates/broken-council-copy-refused",
+	                test_broken_council_template_refused_at_start);
 	return g_test_run();
 }

@@ -124,6 +124,19 @@ static void test_dmarc_fail_outvotes_aligned_passes(gconstpointer with_token)
 	g_assert_nonnull(strstr(h->out, "sender not verified"));
 }
 
+/* A quoted string the server echoed from the sender (envelope or HELO) cannot add results or
+ * open a comment that swallows the real dmarc=fail. */
+static void test_quoted_strings_in_auth_results_add_nothing(gconstpointer data)
+{
+	g_autoptr(Harness) h = h_new(AUTHSERV);
+	h_story_setup(h);
+	deliver_tagged(h, "quoted-1", "Dr Ffion Testwood <" H_CHAIR ">", data, "AUTHORISED");
+	g_assert_cmpint(h_run(h, LATER, "poll", NULL), ==, 0);
+	g_autofree char *st = state_of(h);
+	g_assert_cmpstr(st, ==, "list_sent");
+	g_assert_cmpuint(triage_count(h), ==, 1);
+}
+
 /* A reply with its token still acts on the init config: the token is the proof. */
 static void test_token_reply_acts_without_authserv(void)
 {
@@ -227,6 +240,20 @@ static void test_record_shows_no_live_token(void)
 	g_assert_nonnull(strstr(text, "token withheld"));
 }
 
+/* `chaser outbox --json` lists Message-IDs without their live tokens. */
+static void test_outbox_listing_shows_no_live_token(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	g_autofree char *list = h_mail(h, "distribution_list", H_CHAIR);
+	g_autofree char *token = h_token(list);
+	g_assert_cmpint(h_run(h, NULL, "outbox", "--json", NULL), ==, 0);
+	g_assert_null(strstr(h->out, token));
+	g_assert_nonnull(strstr(h->out, "token withheld"));
+	g_assert_cmpint(h_run(h, NULL, "outbox", NULL), ==, 0);
+	g_assert_null(strstr(h->out, token));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -245,5 +272,16 @@ int main(int argc, char **argv)
 	g_test_add_func("/forged/token/earlier-stage-token-does-not-close",
 	                test_earlier_stage_token_does_not_close);
 	g_test_add_func("/forged/token/record-shows-no-live-token", test_record_shows_no_live_token);
+	g_test_add_func("/forged/token/outbox-listing-shows-no-live-token",
+	                test_outbox_listing_shows_no_live_token);
+	g_test_add_data_func("/forged/authserv/quoted-envelope-adds-no-pass",
+	                     "mx.council.example; spf=pass smtp.mailfrom=\"x;dmarc=pass "
+	                     "header.from=chairs.example.org x=\"@evil.example; dmarc=none "
+	                     "header.from=chairs.example.org",
+	                     test_quoted_strings_in_auth_results_add_nothing);
+	g_test_add_data_func("/forged/authserv/quoted-paren-hides-no-fail",
+	                     "mx.council.example; dkim=pass header.d=chairs.example.org; spf=none "
+	                     "smtp.helo=\"a(\"; dmarc=fail header.from=chairs.example.org",
+	                     test_quoted_strings_in_auth_results_add_nothing);
 	return g_test_run();
 }

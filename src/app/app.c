@@ -45,6 +45,72 @@ static gboolean load_rules(ChApp *app, GError **error)
 	return TRUE;
 }
 
+/* One template's shape, as ch_render() will need it: notes, a Subject: line that uses only
+ * {{ref}}, then the body, every {{ closed. Checked at start, so that a council's broken copy
+ * stops chaser with its line instead of failing the first safety alert that needs it. */
+static gboolean template_ok(const char *path, GError **error)
+{
+	g_autofree char *text = NULL;
+	GError *local = NULL;
+	if (!g_file_get_contents(path, &text, NULL, &local)) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "template %s: %s", path, local->message);
+		g_error_free(local);
+		return FALSE;
+	}
+	if (!g_utf8_validate(text, -1, NULL)) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s: not UTF-8 text", path);
+		return FALSE;
+	}
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	guint i = 0;
+	while (lines[i] && lines[i][0] == '#')
+		i++;
+	if (!lines[i] || strncmp(lines[i], "Subject:", 8)) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "%s:%u: a template starts with a Subject: line (after any # notes)", path,
+		            i + 1);
+		return FALSE;
+	}
+	for (guint n = i; lines[n]; n++) {
+		for (const char *p = lines[n]; (p = strstr(p, "{{"));) {
+			const char *close = strstr(p + 2, "}}");
+			if (!close) {
+				g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: '{{' without '}}'", path,
+				            n + 1);
+				return FALSE;
+			}
+			g_autofree char *var = g_strstrip(g_strndup(p + 2, close - p - 2));
+			if (n == i && strcmp(var, "ref")) {
+				g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+				            "%s:%u: a subject may use {{ref}} only, not {{%s}}", path, n + 1,
+				            var);
+				return FALSE;
+			}
+			p = close + 2;
+		}
+	}
+	return TRUE;
+}
+
+/* Every template on the search path, the copy that would be used of each. */
+static gboolean check_templates(ChApp *app, GError **error)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (char **d = app->cfg->templates_path; *d; d++) {
+		g_autoptr(GDir) dir = g_dir_open(*d, 0, NULL);
+		const char *f;
+		while (dir && (f = g_dir_read_name(dir))) {
+			if (!g_str_has_suffix(f, ".txt") || g_hash_table_contains(seen, f))
+				continue;
+			g_hash_table_add(seen, g_strdup(f));
+			g_autofree char *path = g_build_filename(*d, f, NULL);
+			if (!template_ok(path, error))
+				return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 /* A stage that asks a role the config does not name would send its mail to nobody. */
 gboolean ch_app_roles_present(ChApp *app, const ChRules *r, GError **error)
 {
@@ -111,7 +177,7 @@ ChApp *ch_app_open(const char *config_path, GError **error)
 		}
 		ch_calendar_add_closure(app->cal, &day);
 	}
-	if (!load_rules(app, error) || !check_roles(app, error))
+	if (!load_rules(app, error) || !check_roles(app, error) || !check_templates(app, error))
 		return NULL;
 	return g_steal_pointer(&app);
 }

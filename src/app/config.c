@@ -231,16 +231,28 @@ gboolean ch_config_has_role(const ChConfig *c, const char *role, gboolean *known
 /* Reads the file's shape before GKeyFile does, for what GKeyFile cannot say: the line of
  * each key, an unknown section or key, a key given twice. Comments and blank lines aside,
  * every line is [section] or key = value. */
-static gboolean scan_lines(const char *path, const char *text, GHashTable *lines,
+static gboolean scan_lines(const char *path, const char *text, gsize len, GHashTable *lines,
                            GError **error)
 {
+	/* Whatever GKeyFile would read, this reads too: a NUL would end the scan early while
+	 * GKeyFile went on to the end, and a byte-order mark would hide in the first key. */
+	if (memchr(text, '\0', len)) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s: holds a NUL byte: not a text file",
+		            path);
+		return FALSE;
+	}
+	if (g_str_has_prefix(text, "\xef\xbb\xbf")) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "%s:1: starts with a byte-order mark: save it as plain UTF-8", path);
+		return FALSE;
+	}
 	g_auto(GStrv) ls = g_strsplit(text, "\n", -1);
 	g_autofree char *group = NULL;
 	const char *const *keys = NULL;
 	for (guint i = 0; ls[i]; i++) {
 		guint n = i + 1;
 		char *l = g_strstrip(ls[i]);
-		if (!*l || *l == '#' || *l == ';')
+		if (!*l || *l == '#')
 			continue;
 		if (*l == '[') {
 			char *close = strchr(l, ']');
@@ -251,7 +263,8 @@ static gboolean scan_lines(const char *path, const char *text, GHashTable *lines
 			}
 			g_free(group);
 			group = g_strndup(l + 1, close - l - 1);
-			g_strstrip(group);
+			/* GKeyFile keeps the spaces of "[safety ]": the section would be read as
+			 * another, and its keys silently replaced by the defaults. */
 			if (!(keys = known_section(group))) {
 				g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
 				            "%s:%u: unknown section [%s] (chaser.conf(5) lists them)", path, n,
@@ -279,6 +292,14 @@ static gboolean scan_lines(const char *path, const char *text, GHashTable *lines
 			return FALSE;
 		}
 		g_autofree char *key = g_strstrip(g_strndup(l, eq - l));
+		const char *hash = strstr(eq + 1, " #");
+		if (hash || strstr(eq + 1, "\t#")) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+			            "%s:%u: [%s] %s: '#' after a value is read as part of it: put the "
+			            "comment on a line of its own",
+			            path, n, group, key);
+			return FALSE;
+		}
 		if (!known_key(keys, key)) {
 			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
 			            "%s:%u: unknown key '%s' in [%s] (chaser.conf(5) lists them)", path, n,
@@ -451,7 +472,7 @@ ChConfig *ch_config_load(const char *path, GError **error)
 		return NULL;
 	}
 	g_autoptr(GHashTable) lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	if (!scan_lines(path, text, lines, error))
+	if (!scan_lines(path, text, len, lines, error))
 		return NULL;
 	if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &local)) {
 		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "cannot read config %s: %s", path,

@@ -113,18 +113,33 @@ static gboolean aligned(const char *a, const char *b)
 	return FALSE;
 }
 
-/* Drops RFC 5322 comments "(...)" so "dkim=pass (good signature) header.d=x" reads plainly. */
+/* Drops RFC 5322 comments "(...)" so "dkim=pass (good signature) header.d=x" reads plainly,
+ * and defuses quoted strings: a server may echo the sender's own envelope or HELO text in
+ * quotes (smtp.mailfrom="..."), and nothing inside quotes may open a comment, end a result
+ * with ';' or start another with a space. Inside quotes only the characters that can be part
+ * of an address are kept. */
 static char *strip_comments(const char *s)
 {
 	GString *out = g_string_new(NULL);
 	int depth = 0;
+	gboolean quoted = FALSE;
 	for (const char *p = s; *p; p++) {
-		if (*p == '(')
+		if (quoted) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '"')
+				quoted = FALSE;
+			else if (g_ascii_isalnum(*p) || strchr("@.-_+", *p))
+				g_string_append_c(out, *p);
+		} else if (*p == '"' && !depth) {
+			quoted = TRUE;
+		} else if (*p == '(') {
 			depth++;
-		else if (*p == ')' && depth)
+		} else if (*p == ')' && depth) {
 			depth--;
-		else if (!depth)
+		} else if (!depth) {
 			g_string_append_c(out, *p);
+		}
 	}
 	return g_string_free(out, FALSE);
 }

@@ -265,3 +265,13 @@ gboolean ch_token_check(const ChKeys *k, const char *token, guint32 *id_r, GDate
 	}
 	return TRUE;
 }
+
+char *ch_token_withhold_msgid(const char *msgid)
+{
+	if (!msgid || !g_str_has_prefix(msgid, "c."))
+		return g_strdup(msgid);
+	const char *dot = strchr(msgid + 2, '.'), *at = strchr(msgid, '@');
+	if (!dot || !at || dot > at)
+		return g_strdup(msgid);
+	return g_strdup_printf("c.(token withheld)%s", dot);
+}

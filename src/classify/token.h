@@ -30,3 +30,8 @@ char *ch_token_make(const ChKeys *k, guint32 id, const GDate *expires);
  * "expired" rather than "forged". */
 gboolean ch_token_check(const ChKeys *k, const char *token, guint32 *id_r, GDate *expires_r,
                         const char **reason_r);
+
+/* One of our Message-IDs (c.TOKEN.NONCE@domain) with its token withheld, for anything a
+ * person reads: a live token in a record or a listing would let its reader answer as the
+ * person it was sent to. The nonce still tells the mails apart. Other ids are copied. */
+char *ch_token_withhold_msgid(const char *msgid);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "classify/token.h"
 #include "engine/commands.h"
 #include "inbound/intake.h"
 #include "store/cases.h"
@@ -392,7 +393,8 @@ int cmd_outbox(int argc, char **argv)
 			json_str(b, "queued", col[7]);
 			json_str(b, "sent", col[8]);
 			json_str(b, "error", col[9]);
-			json_str(b, "message_id", col[10]);
+			g_autofree char *shown = ch_token_withhold_msgid(col[10]);
+			json_str(b, "message_id", shown);
 			json_str(b, "event", col[11]);
 			json_builder_end_object(b);
 		} else {

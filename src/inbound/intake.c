@@ -28,6 +28,7 @@ typedef struct {
 	char *source;      /* "message:<sha256>" for the audit log */
 	gint64 row;        /* message table id */
 	gboolean release;  /* a person vouched for the sender (triage release) */
+	gboolean quiet;    /* to triage without an alert of its own (the digest counts it) */
 	const guint8 *raw; /* the message's bytes, while it is handled */
 	gsize raw_len;
 } Ctx;
@@ -58,7 +59,7 @@ static gboolean to_triage(Ctx *x, const char *state, gint64 conference_id, const
 	                    !strcmp(state, "held") ? "message.held" : "message.triage", obj, NULL,
 	                    state, reason, error))
 		return FALSE;
-	if (!app->cfg->admin)
+	if (!app->cfg->admin || x->quiet)
 		return TRUE;
 	g_autoptr(ChEffects) fx = ch_effects_new();
 	g_autofree char *key = g_strdup_printf("triage:%s", x->fp);
@@ -109,10 +110,68 @@ static gboolean safety_anyway(Ctx *x, ChCase *c, const char *text, const char *w
 	return apply_effects(x, c, fx, NULL, error);
 }
 
+/* The raw message as words could be seen in it, whatever part they sit in (a second text
+ * part, a .txt attachment, a forwarded message) and however it was encoded: quoted-printable
+ * soft breaks and =XX undone, and every run of base64-looking lines decoded beside the
+ * original. Best effort and only for the safety scan: nothing else reads it. */
+static char *decoded_view(const guint8 *raw, gsize len)
+{
+	g_autofree char *text = g_utf8_make_valid((const char *)raw, (gssize)len);
+	GString *out = g_string_sized_new(len + len / 2);
+	/* Quoted-printable, undone wherever it appears (harmless on text that is not). */
+	for (const char *p = text; *p; p++) {
+		if (p[0] == '=' && (p[1] == '\n' || (p[1] == '\r' && p[2] == '\n'))) {
+			p += p[1] == '\r' ? 2 : 1;
+		} else if (p[0] == '=' && g_ascii_isxdigit(p[1]) && g_ascii_isxdigit(p[2])) {
+			char c = (char)(g_ascii_xdigit_value(p[1]) * 16 + g_ascii_xdigit_value(p[2]));
+			g_string_append_c(out, c == '\0' ? ' ' : c);
+			p += 2;
+		} else {
+			g_string_append_c(out, *p);
+		}
+	}
+	/* Base64: each run of lines made only of the alphabet, decoded and added. */
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	GString *run = g_string_new(NULL);
+	for (guint i = 0;; i++) {
+		const char *l = lines[i];
+		gboolean b64 = l && *l;
+		for (const char *q = l; b64 && *q && *q != '\r'; q++)
+			b64 = g_ascii_isalnum(*q) || *q == '+' || *q == '/' || *q == '=';
+		if (b64 && strlen(l) >= 8) {
+			g_string_append_len(run, l, strcspn(l, "\r"));
+			continue;
+		}
+		if (run->len >= 16) {
+			gsize n = 0;
+			guchar *bin = g_base64_decode(run->str, &n);
+			g_autofree char *valid = g_utf8_make_valid((const char *)bin, (gssize)n);
+			g_free(bin);
+			g_string_append_c(out, '\n');
+			g_string_append(out, valid);
+		}
+		g_string_truncate(run, 0);
+		if (!l)
+			break;
+	}
+	g_string_free(run, TRUE);
+	g_autofree char *all = g_string_free(out, FALSE);
+	return g_utf8_make_valid(all, -1);
+}
+
 static char *subject_and_body(const ChMessage *m)
 {
 	return g_strdup_printf("%s\n%s", m->subject ? m->subject : "",
 	                       m->body_text ? m->body_text : "");
+}
+
+/* What the safety scan reads of a message: its subject, its body as understood, and the
+ * decoded view of all its bytes. */
+static char *safety_text(const ChMessage *m, const guint8 *raw, gsize len)
+{
+	g_autofree char *sb = m ? subject_and_body(m) : g_strdup("");
+	g_autofree char *view = raw ? decoded_view(raw, len) : g_strdup("");
+	return g_strconcat(sb, "\n", view, NULL);
 }
 
 static gboolean handle_bounce(Ctx *x, const ChMessage *m, GError **error)
@@ -125,14 +184,13 @@ static gboolean handle_bounce(Ctx *x, const ChMessage *m, GError **error)
 		 * one that bounces nothing of ours is read for them. */
 		/* The message it carries back is not ours, so all of it is read, not only the
 		 * report's first part. */
-		g_autofree char *body = subject_and_body(m);
-		g_autofree char *raw = x->raw ? g_utf8_make_valid((const char *)x->raw,
-		                                                  (gssize)x->raw_len)
-		                              : NULL;
-		g_autofree char *text = g_strconcat(body, "\n", raw ? raw : "", NULL);
+		g_autofree char *text = safety_text(m, x->raw, x->raw_len);
 		g_autofree char *what = g_strdup_printf(
 			"a delivery report from %s that answers no mail of ours (it may carry someone "
 			"else's message)", m->from_addr ? m->from_addr : "an unknown sender");
+		/* No alert of its own: a bouncing admin address would otherwise answer every alert
+		 * with a bounce, and every bounce with an alert. The triage digest counts it. */
+		x->quiet = TRUE;
 		return safety_anyway(x, NULL, text, what, error) &&
 		       to_triage(x, "triage", 0, "a bounce for no message we sent", error);
 	}
@@ -163,7 +221,7 @@ static gboolean handle_auto(Ctx *x, const ChMessage *m, GError **error)
 		ch_match_clear(&match);
 		return FALSE;
 	}
-	g_autofree char *text = subject_and_body(m);
+	g_autofree char *text = safety_text(m, x->raw, x->raw_len);
 	g_autofree char *what = g_strdup_printf(
 		"a message from %s that looks automatic (%s): it may have been forwarded, sent by a "
 		"list or caught in an out-of-office, so check who wrote it",
@@ -185,40 +243,127 @@ static gboolean handle_auto(Ctx *x, const ChMessage *m, GError **error)
 	return ok;
 }
 
-/* The report itself, kept apart from the message: the first attachment, or else the body
- * when someone pasted the report into the email. Written durably before the commit that
- * records it; its SHA-256 goes on the record. FALSE with *empty_r when there is nothing. */
-static gboolean store_report(Ctx *x, const ChMessage *m, char **sha_r, char **file_r,
-                             gboolean *empty_r, GError **error)
+/* [A-Za-z0-9_-] of s, at most max bytes, each run of anything else one '_'. */
+static void safe_append(GString *out, const char *s, gsize max)
 {
-	const guint8 *data = NULL;
-	gsize len = 0;
-	const char *name = "report.txt";
-	if (m->attachments && m->attachments->len) {
-		ChAttachment *a = m->attachments->pdata[0];
-		data = g_bytes_get_data(a->data, &len);
-		if (a->filename && *a->filename)
-			name = a->filename;
-	} else if (m->reply_text && g_utf8_strlen(m->reply_text, -1) >= 20) {
-		data = (const guint8 *)m->body_text;
-		len = strlen(m->body_text);
+	gsize start = out->len;
+	for (const char *p = s; p && *p && out->len - start < max; p++) {
+		if (g_ascii_isalnum(*p) || *p == '-' || *p == '_')
+			g_string_append_c(out, *p);
+		else if (out->len > start && out->str[out->len - 1] != '_')
+			g_string_append_c(out, '_');
 	}
-	*empty_r = data == NULL || len == 0;
-	if (*empty_r)
-		return TRUE;
-	g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
-	g_autofree char *file = g_strdup_printf("%s-%s", sha, name);
+	while (out->len > start && out->str[out->len - 1] == '_')
+		g_string_truncate(out, out->len - 1);
+}
+
+static const char *ext_for_type(const char *type)
+{
+	static const char *const map[][2] = {
+		{ "application/pdf", "pdf" },
+		{ "application/msword", "doc" },
+		{ "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx" },
+		{ "application/vnd.oasis.opendocument.text", "odt" },
+		{ "application/rtf", "rtf" },
+		{ "text/rtf", "rtf" },
+		{ "text/plain", "txt" },
+		{ "text/html", "html" },
+		{ "image/png", "png" },
+		{ "image/jpeg", "jpg" },
+		{ "message/rfc822", "eml" },
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(map); i++)
+		if (!g_strcmp0(type, map[i][0]))
+			return map[i][1];
+	return "bin";
+}
+
+/* A stored file's name is safe and short whatever the sender wrote: its SHA-256 in hex, then
+ * at most 60 bytes of the name's stem and 10 of its extension, each in [A-Za-z0-9_-]: at most
+ * 136 bytes, never a '/', a control character or a leading dot (a sender's 300-byte name
+ * once made every attempt fail for ever). The name as sent stays on the attachment's row. */
+static char *stored_name(const char *sha, const char *filename, const char *type)
+{
+	GString *s = g_string_new(sha);
+	g_autofree char *stem = g_strdup(filename ? filename : "");
+	char *dot = strrchr(stem, '.');
+	GString *ext = g_string_new(NULL);
+	if (dot) {
+		*dot = '\0';
+		safe_append(ext, dot + 1, 10);
+	}
+	g_string_append_c(s, '-');
+	gsize before = s->len;
+	safe_append(s, stem, 60);
+	if (s->len == before)
+		g_string_append(s, "attachment");
+	g_string_append_printf(s, ".%s", ext->len ? ext->str : ext_for_type(type));
+	g_string_free(ext, TRUE);
+	return g_string_free(s, FALSE);
+}
+
+/* Files are kept by content in spool/reports, so the same PDF sent for two conferences is one
+ * file named by two rows; purge removes a file only when no row names it any more, holding
+ * the store's write lock while it looks and removes (see purge.c). That is safe because the
+ * file is written here, inside intake's own write transaction. */
+static gboolean store_file(Ctx *x, const char *name, const guint8 *data, gsize len,
+                           GError **error)
+{
 	g_autofree char *dir = g_build_filename(x->app->cfg->spool, "reports", NULL);
-	g_autofree char *path = g_build_filename(dir, file, NULL);
-	if (!ch_durable_mkdir(dir, 0700, error) || !ch_durable_write(path, data, len, 0600, error))
-		return FALSE;
-	*sha_r = g_steal_pointer(&sha);
-	*file_r = g_steal_pointer(&file);
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	return ch_durable_mkdir(dir, 0700, error) && ch_durable_write(path, data, len, 0600, error);
+}
+
+/* The report, and everything that came with it, kept apart from the message: the attachment
+ * that is the report by disposition and type (never Outlook's inline logo, a signature or a
+ * vCard), else the body when someone pasted the report into the email. Every attachment is
+ * written durably before the commit that records it, each on a row of its own with its
+ * SHA-256; the report's SHA-256 and file go on the report. TRUE with *empty_r when there is
+ * no report at all. */
+static gboolean store_report(Ctx *x, const ChCase *c, const ChReport *r, const ChMessage *m,
+                             char **sha_r, char **file_r, gboolean *empty_r, GError **error)
+{
+	int pick = ch_message_report_attachment(m);
+	*empty_r = TRUE;
+	for (guint i = 0; m->attachments && i < m->attachments->len; i++) {
+		const ChAttachment *a = m->attachments->pdata[i];
+		gsize len = 0;
+		const guint8 *data = a->data ? g_bytes_get_data(a->data, &len) : NULL;
+		g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+		                                                   data ? data : (const guint8 *)"",
+		                                                   len);
+		g_autofree char *file = stored_name(sha, a->filename, a->content_type);
+		if (!store_file(x, file, data ? data : (const guint8 *)"", len, error) ||
+		    !ch_store_run(x->app->store, error,
+		                  "INSERT INTO attachment(message, conference_id, report_id, n, filename,"
+		                  " content_type, size, sha256, file, is_report)"
+		                  " VALUES(?,?,?,?,?,?,?,?,?,?)",
+		                  "iiiississi", x->row, c->id, r->id, (gint64)i, a->filename,
+		                  a->content_type, (gint64)len, sha, file, (gint64)((int)i == pick)))
+			return FALSE;
+		if ((int)i == pick) {
+			*sha_r = g_steal_pointer(&sha);
+			*file_r = g_steal_pointer(&file);
+			*empty_r = FALSE;
+		}
+	}
+	if (pick < 0 && m->reply_text && g_utf8_strlen(m->reply_text, -1) >= 20) {
+		const guint8 *data = (const guint8 *)m->body_text;
+		gsize len = strlen(m->body_text);
+		g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+		g_autofree char *file = stored_name(sha, "report.txt", "text/plain");
+		if (!store_file(x, file, data, len, error))
+			return FALSE;
+		*sha_r = g_steal_pointer(&sha);
+		*file_r = g_steal_pointer(&file);
+		*empty_r = FALSE;
+	}
 	return TRUE;
 }
 
 static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 {
+	g_autofree char *text = NULL;
 	ChApp *app = x->app;
 	ChMatch match;
 	if (!ch_classify(app, m, x->now, &match, error))
@@ -236,7 +381,7 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 		rules = ch_app_rules(app, NULL, NULL);
 	ch_app_engine_ctx(app, rules, x->now, x->fp, &ctx);
 	/* Immediate safety first, whatever else the message does or fails to do. */
-	const char *text = m->body_text ? m->body_text : "";
+	text = safety_text(m, x->raw, x->raw_len);
 	ch_engine_safety_check(c, &ctx, (const char *const *)app->cfg->safety_words, text, what,
 	                       x->fp, fx);
 	if (x->release && match.result == CH_MATCH_HELD)
@@ -272,7 +417,7 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 		} else {
 			g_autofree char *sha = NULL, *file = NULL;
 			gboolean empty = FALSE;
-			if (!store_report(x, m, &sha, &file, &empty, error))
+			if (!store_report(x, c, r, m, &sha, &file, &empty, error))
 				goto out;
 			if (empty) {
 				ok = apply_effects(x, c, fx, NULL, error) &&
@@ -338,7 +483,7 @@ static gboolean handle(Ctx *x, const guint8 *data, gsize len, GError **error)
 		g_autofree char *reason = g_strdup_printf("cannot be read: %s", perr->message);
 		g_clear_error(&perr);
 		/* Not readable as MIME, or over a limit: its bytes are still looked at as text. */
-		g_autofree char *raw = g_utf8_make_valid((const char *)data, (gssize)len);
+		g_autofree char *raw = safety_text(NULL, data, len);
 		return safety_anyway(x, NULL, raw,
 		                     "a message chaser could not read (too large or malformed): "
 		                     "open it from triage",
@@ -347,9 +492,15 @@ static gboolean handle(Ctx *x, const guint8 *data, gsize len, GError **error)
 	}
 	switch (m->cls) {
 	case CH_CLASS_OWN:
-		return ch_store_audit(app->store, x->now_s, 0, x->source, "message.own", NULL, NULL,
-		                      NULL, "our own mail came back; ignored", error) &&
-		       set_message(x, "handled", "own", 0, NULL, error);
+		/* Only a mail we really sent is ignored as ours: staff writing as the shared mailbox,
+		 * or a form that uses its address, is read like anyone's mail. */
+		if (m->message_id &&
+		    ch_store_int(app->store, 0, "SELECT 1 FROM outbox WHERE message_id = ?", "s",
+		                 m->message_id))
+			return ch_store_audit(app->store, x->now_s, 0, x->source, "message.own", NULL,
+			                      NULL, NULL, "our own mail came back; ignored", error) &&
+			       set_message(x, "handled", "own", 0, NULL, error);
+		return handle_person(x, m, error);
 	case CH_CLASS_BOUNCE:
 		return handle_bounce(x, m, error);
 	case CH_CLASS_AUTO:
@@ -551,7 +702,8 @@ ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, co
 	                           "sssi", key, where, x.now_s, (gint64)size);
 	if (ok) {
 		x.row = ch_store_last_id(s);
-		g_autofree char *text = head ? g_utf8_make_valid(head, (gssize)head_len) : NULL;
+		g_autofree char *text = head ? safety_text(NULL, (const guint8 *)head, head_len)
+		                             : NULL;
 		ok = (!text || safety_anyway(&x, NULL, text,
 		                             "the first part of a message too large to take in: open "
 		                             "it from triage",

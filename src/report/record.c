@@ -1,5 +1,7 @@
 #include "report/record.h"
 
+#include "classify/token.h"
+
 #include <string.h>
 
 #include "engine/commands.h"
@@ -212,23 +214,9 @@ static const char *words_for(const char *what)
 	return what;
 }
 
-/* Our Message-IDs carry the thread's reply token (c.TOKEN.NONCE@domain) so that replies
- * thread without the plus-address. The record leaves the child's file and is read by many:
- * a live token in it would let any reader answer as the chair. The nonce still tells the
- * mails apart; the SHA-256 beside it names the exact bytes. */
-static char *withhold_token(const char *msgid)
-{
-	if (!msgid || !g_str_has_prefix(msgid, "c."))
-		return g_strdup(msgid);
-	const char *dot = strchr(msgid + 2, '.'), *at = strchr(msgid, '@');
-	if (!dot || !at || dot > at)
-		return g_strdup(msgid);
-	return g_strdup_printf("c.(token withheld)%s", dot);
-}
-
 static void add_out_mail(Entry *e, const OutMail *m)
 {
-	g_autofree char *msgid = withhold_token(m->message_id);
+	g_autofree char *msgid = ch_token_withhold_msgid(m->message_id);
 	detail(e, "to", m->rcpt);
 	detail(e, "kind", m->kind);
 	detail(e, "subject", m->subject);
