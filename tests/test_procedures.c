@@ -540,8 +540,8 @@ static void test_rules_mistake_named(gconstpointer data)
 	g_string_free(broken, TRUE);
 	g_autofree char *conf = NULL;
 	g_assert_true(g_file_get_contents(h->conf, &conf, NULL, NULL));
-	g_autofree char *extra = g_strdup_printf("[chaser]\nrules = %s\n", dir);
-	g_autofree char *more = h_ini_merge(conf, extra);
+	g_autofree char *rules_key = g_strdup_printf("[chaser]\nrules = %s\n", dir);
+	g_autofree char *more = h_ini_merge(conf, rules_key);
 	g_assert_true(g_file_set_contents(h->conf, more, -1, NULL));
 	g_assert_cmpint(h_run(h, NULL, "escalations", NULL), ==, 1);
 	h->broken = TRUE; /* the config now names broken rules: nothing can open the store */
