@@ -2,6 +2,7 @@
  * makes of it otherwise (automatic, a bounce of nothing ours, unreadable), and triage alerts
  * that a flood of junk from one sender cannot hide. */
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "support/harness.h"
@@ -282,6 +283,37 @@ static void test_broken_council_template_refused_at_start(void)
 	g_assert_true(g_file_set_contents(h->conf, text, -1, NULL));
 }
 
+/* Forty strangers in an hour: thirty alerts (three times the limit), the rest in the digest;
+ * a held reply of a conference still alerts at once. */
+static void test_many_strangers_capped_held_reply_still_alerts(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	guint before = h_count_mail(h, "triage_alert", ADMIN);
+	for (int i = 0; i < 40; i++) {
+		g_autofree char *name = g_strdup_printf("x-%d", i);
+		g_autofree char *m = g_strdup_printf(
+			"From: x+%d@junk.example.net\r\nTo: safeguarding@council.example\r\n"
+			"Subject: hello %d\r\nMessage-ID: <%s@junk.example.net>\r\n\r\nHi.\r\n", i, i,
+			name);
+		h_deliver(h, name, m);
+	}
+	poll_flush(h, T);
+	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, before + 30);
+	h_deliver(h, "chair-held",
+	          "From: " H_CHAIR "\r\nTo: safeguarding@council.example\r\n"
+	          "Subject: [" H_REF "] list\r\nMessage-ID: <chair-held@chairs.example.org>\r\n"
+	          "\r\nAUTHORISED\r\n");
+	poll_flush(h, "2026-11-24T10:10");
+	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, before + 31);
+	g_assert_cmpint(h_run(h, "2026-11-24T10:15", "tick", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-11-24T10:15", "flush", NULL), ==, 0);
+	g_autofree char *digest = h_mail(h, "triage_digest", ADMIN);
+	g_assert_nonnull(digest);
+	g_autofree char *body = h_body(digest);
+	g_assert_nonnull(strstr(body, "10 message(s)"));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -302,6 +334,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/alerts/safety/unreadable-base64-body", test_safety_words_in_unreadable_base64);
 	g_test_add_func("/alerts/triage/foreign-bounce-only-in-the-digest",
 	                test_foreign_bounce_alerts_only_in_the_digest);
+	g_test_add_func("/alerts/triage/many-strangers-capped-held-reply-still-alerts",
+	                test_many_strangers_capped_held_reply_still_alerts);
 	g_test_add_func("/alerts/templates/broken-council-copy-refused",
 	                test_broken_council_template_refused_at_start);
 	return g_test_run();

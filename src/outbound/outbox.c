@@ -56,11 +56,24 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 			" WHERE o.kind = 'triage_alert' AND julianday(o.created_at) > julianday(?)"
 			"   AND m.from_addr IS (SELECT from_addr FROM message WHERE fingerprint = ?)",
 			"ss", since, fp);
-		if (n >= app->cfg->reply_limit)
+		/* Mail that matched no conference from many addresses at once (spam, a mail loop)
+		 * must not spend the mailbox's sending quota either: past three times the limit in
+		 * an hour such alerts wait for the digest too. A held message of a conference is
+		 * never held back by that overall count. */
+		gint64 all = c ? 0
+		               : ch_store_int(s, 0,
+		                              "SELECT count(*) FROM outbox WHERE kind = 'triage_alert'"
+		                              " AND conference_id IS NULL"
+		                              " AND julianday(created_at) > julianday(?)",
+		                              "s", since);
+		if (n >= app->cfg->reply_limit || all >= 3 * (gint64)app->cfg->reply_limit)
 			return ch_store_audit(s, now_s, c ? c->id : 0, source, "mail.rate_limited",
 			                      in->template, NULL, NULL,
-			                      "not sent: too many triage alerts about one sender this "
-			                      "hour; in the next triage digest",
+			                      n >= app->cfg->reply_limit
+			                          ? "not sent: too many triage alerts about one sender "
+			                            "this hour; in the next triage digest"
+			                          : "not sent: too many triage alerts about mail of no "
+			                            "conference this hour; in the next triage digest",
 			                      error);
 		group = NULL;
 	}
