@@ -876,6 +876,33 @@ static void test_mailbox_stops_admin_told_second_reader_refused(void)
 	refusing_imap_stop(srv);
 }
 
+/* The Maildir is locked for the length of a sweep: a second chaser polling while another
+ * sweeps (here the test holds the lock, as that chaser would) refuses at once, exit 1,
+ * and touches nothing; the message waits in new/ for the next poll. */
+static void test_maildir_second_reader_refused(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR, "AUTHORISED\nNO ESCALATION\n");
+	g_autofree char *path = g_build_filename(h->dir, "spool", "inbox", ".chaser.lock", NULL);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(flock(fd, LOCK_EX | LOCK_NB), ==, 0);
+	g_autofree char *tables = h_dump(h, NULL);
+	g_autofree char *files = h_files(h);
+	g_assert_cmpint(h_run(h, "2026-11-24T09:10", "poll", NULL), ==, 1);
+	g_assert_nonnull(strstr(h->err, "another chaser is reading"));
+	g_autofree char *tables_after = h_dump(h, NULL);
+	g_autofree char *files_after = h_files(h);
+	h_assert_same("the store", tables, tables_after);
+	h_assert_same("the files", files, files_after);
+	close(fd);
+	g_assert_cmpint(h_run(h, "2026-11-24T09:20", "poll", NULL), ==, 0);
+	g_assert_nonnull(strstr(h->out, "1 messages: 1 handled"));
+	g_autoptr(JsonNode) show = h_json(h, NULL, "show", H_REF, NULL);
+	g_assert_cmpstr(h_str(json_node_get_object(show), "state"), ==, "authorised");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -901,5 +928,7 @@ int main(int argc, char **argv)
 	                test_key_rotate_keeps_old_tokens_until_they_expire);
 	g_test_add_func("/refusals/inbound/stopped-admin-told-second-reader-refused",
 	                test_mailbox_stops_admin_told_second_reader_refused);
+	g_test_add_func("/refusals/inbound/maildir-second-reader-refused",
+	                test_maildir_second_reader_refused);
 	return g_test_run();
 }
