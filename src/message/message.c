@@ -42,6 +42,7 @@ static void attachment_free(gpointer p)
 		return;
 	g_free(a->filename);
 	g_free(a->content_type);
+	g_free(a->disposition);
 	if (a->data)
 		g_bytes_unref(a->data);
 	g_free(a);
@@ -839,8 +840,18 @@ static void fill_body(ChMessage *m, GMimeMessage *msg, Body *b)
 
 /* ---- 3c. attachments ---- */
 
+/* The first bytes of s, at most max, cut on a character boundary. */
+static void utf8_cut(GString *s, gsize max)
+{
+	if (s->len <= max)
+		return;
+	const char *end = g_utf8_find_prev_char(s->str, s->str + max + 1);
+	g_string_truncate(s, end ? (gsize)(end - s->str) : 0);
+}
+
 /* Attacker-controlled: no path separators, no control or format characters, no leading dots
- * (hidden files, "..") and at most FILENAME_MAX_BYTES, so that it is safe to show and store. */
+ * (hidden files, "..") and at most FILENAME_MAX_BYTES, so that it is safe to show and store.
+ * A name cut short keeps its extension: "...long title.pdf" is still a PDF. */
 static char *sanitise_filename(const char *name)
 {
 	if (!name)
@@ -855,12 +866,17 @@ static char *sanitise_filename(const char *name)
 			continue;
 		if (s->len == 0 && (c == '.' || g_unichar_isspace(c)))
 			continue;
-		gsize n = (gsize)(g_utf8_next_char(p) - p);
-		if (s->len + n > FILENAME_MAX_BYTES)
-			break;
-		g_string_append_len(s, p, (gssize)n);
+		g_string_append_len(s, p, (gssize)(g_utf8_next_char(p) - p));
 	}
 	g_free(valid);
+	if (s->len > FILENAME_MAX_BYTES) {
+		const char *dot = strrchr(s->str, '.');
+		gsize ext = dot ? s->len - (gsize)(dot - s->str) : 0;
+		g_autofree char *tail = ext > 0 && ext <= 16 ? g_strdup(dot) : NULL;
+		utf8_cut(s, FILENAME_MAX_BYTES - (tail ? ext : 0));
+		if (tail)
+			g_string_append(s, tail);
+	}
 	g_strchomp(s->str);
 	s->len = strlen(s->str);
 	if (s->len == 0) {
@@ -902,6 +918,10 @@ static void keep_attachment(Attach *a, GMimeObject *o, const char *filename, GBy
 	att->filename = sanitise_filename(filename);
 	att->content_type = content_type_of(o);
 	att->data = g_byte_array_free_to_bytes(ba);
+	const char *disposition = g_mime_object_get_disposition(o);
+	att->disposition = disposition && *disposition ? lower_valid(disposition) : NULL;
+	const char *cid = g_mime_object_get_content_id(o);
+	att->has_content_id = cid && *cid;
 	g_ptr_array_add(a->out, att);
 }
 
@@ -972,6 +992,68 @@ static gboolean fill_attachments(ChMessage *m, GMimeMessage *msg, const Body *b,
 		return refuse(error, "message has %u attachments, limit %u", a.count,
 		              o->max_attachments);
 	return TRUE;
+}
+
+/* ---- 3d. which attachment is the report ---- */
+
+static gboolean has_ext(const char *name, const char *const *exts)
+{
+	const char *dot = name ? strrchr(name, '.') : NULL;
+	if (!dot)
+		return FALSE;
+	for (guint i = 0; exts[i]; i++)
+		if (!g_ascii_strcasecmp(dot + 1, exts[i]))
+			return TRUE;
+	return FALSE;
+}
+
+static gboolean is_type(const char *type, const char *const *types)
+{
+	for (guint i = 0; types[i]; i++)
+		if (!g_strcmp0(type, types[i]))
+			return TRUE;
+	return FALSE;
+}
+
+/* 0: never the report; higher is likelier. */
+static int report_score(const ChAttachment *a)
+{
+	static const char *const not_types[] = {
+		"application/pkcs7-signature", "application/x-pkcs7-signature",
+		"application/pgp-signature", "application/pgp-keys", "text/vcard", "text/x-vcard",
+		"text/directory", "text/calendar", "application/ms-tnef", "application/vnd.ms-tnef",
+		NULL,
+	};
+	static const char *const not_exts[] = { "p7s", "p7m", "p7c", "asc", "sig", "vcf", "ics",
+	                                        NULL };
+	static const char *const doc_types[] = {
+		"application/pdf", "application/msword",
+		"application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+		"application/vnd.oasis.opendocument.text", "application/rtf", "text/rtf",
+		"text/plain", NULL,
+	};
+	static const char *const doc_exts[] = { "pdf", "docx", "doc", "odt", "rtf", "txt", NULL };
+	gsize size = a->data ? g_bytes_get_size(a->data) : 0;
+	if (size == 0 || is_type(a->content_type, not_types) || has_ext(a->filename, not_exts) ||
+	    (a->filename && !g_ascii_strcasecmp(a->filename, "winmail.dat")))
+		return 0;
+	gboolean attached = !g_strcmp0(a->disposition, "attachment");
+	/* A picture shown in the mail (Outlook's image001.png, a signature's logo). */
+	if (g_str_has_prefix(a->content_type, "image/") && (a->has_content_id || !attached))
+		return 0;
+	gboolean doc = is_type(a->content_type, doc_types) || has_ext(a->filename, doc_exts);
+	return doc && attached ? 4 : doc ? 3 : attached ? 2 : 1;
+}
+
+int ch_message_report_attachment(const ChMessage *m)
+{
+	int best = -1, best_score = 0;
+	for (guint i = 0; m->attachments && i < m->attachments->len; i++) {
+		int score = report_score(m->attachments->pdata[i]);
+		if (score > best_score)
+			best = (int)i, best_score = score;
+	}
+	return best;
 }
 
 /* ---- the whole ---- */

@@ -40,9 +40,12 @@ typedef struct {
 void ch_parse_options_init(ChParseOptions *o);
 
 typedef struct {
-	char *filename;     /* sanitised: no path separators, no control chars; may be NULL */
+	char *filename;     /* sanitised: no path separators, no control chars, at most 200
+	                       bytes (a longer one cut before its extension); may be NULL */
 	char *content_type; /* "type/subtype", lower case */
 	GBytes *data;       /* decoded content */
+	char *disposition;  /* "attachment", "inline" (lower case, as sent), or NULL if none */
+	gboolean has_content_id; /* referred to from the HTML (an inline logo, a picture) */
 } ChAttachment;
 
 typedef struct {
@@ -79,6 +82,13 @@ typedef struct {
 
 ChMessage *ch_message_parse(const guint8 *data, gsize len, const ChParseOptions *opts,
                             GError **error);
+
+/* Which attachment is the report an agency sent, by disposition and type: never an inline or
+ * referenced picture, a signature (.p7s, S/MIME, PGP), a vCard, a calendar entry or Outlook's
+ * winmail.dat; a document (PDF, Word, ODT, RTF, text) sent as an attachment first, then any
+ * document, then anything attached, then the rest. The index in m->attachments, or -1 when
+ * none can be the report. */
+int ch_message_report_attachment(const ChMessage *m);
 void ch_message_free(ChMessage *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChMessage, ch_message_free)
 

@@ -45,6 +45,26 @@ static char *report_file_path(ChApp *app, const char *file)
 	return g_build_filename(dir, rel, NULL);
 }
 
+/* Does a row that stays still name this report file? Reports and attachments are kept by
+ * content, so two cases sent the same PDF share one file: it goes with the last row naming
+ * it. */
+static gboolean is_report_file(ChApp *app, const char *path)
+{
+	g_autofree char *dir = g_build_filename(app->cfg->spool, "reports", NULL);
+	return g_str_has_prefix(path, dir) && path[strlen(dir)] == '/';
+}
+
+static gboolean still_named(ChApp *app, const char *path)
+{
+	g_autofree char *dir = g_build_filename(app->cfg->spool, "reports", NULL);
+	const char *rel = path + strlen(dir) + 1;
+	g_autofree char *prefixed = g_strdup_printf("reports/%s", rel);
+	return ch_store_int(app->store, 1,
+	                    "SELECT EXISTS(SELECT 1 FROM report WHERE file IN (?1, ?2, ?3))"
+	                    " OR EXISTS(SELECT 1 FROM attachment WHERE file = ?1)",
+	                    "sss", rel, prefixed, path) != 0;
+}
+
 /* The files of one conference, named before its rows go; a failed read stops the purge. */
 static gboolean collect_files(ChApp *app, gint64 id, GPtrArray *files, GError **error)
 {
@@ -63,7 +83,8 @@ static gboolean collect_files(ChApp *app, gint64 id, GPtrArray *files, GError **
 	if (!st || local)
 		goto fail;
 	st = ch_store_query(s, error,
-	                    "SELECT file FROM report WHERE conference_id = ? AND file IS NOT NULL",
+	                    "SELECT file FROM report WHERE conference_id = ?1 AND file IS NOT NULL"
+	                    " UNION SELECT file FROM attachment WHERE conference_id = ?1",
 	                    "i", id);
 	while (st && ch_store_step(s, st, &local)) {
 		char *path = report_file_path(app, (const char *)sqlite3_column_text(st, 0));
@@ -108,6 +129,7 @@ static void count_one(ChStore *s, gint64 id, ChPurgeCounts *c)
 
 /* Children first: the foreign keys are on. */
 static const char *const delete_sql[] = {
+	"DELETE FROM attachment WHERE conference_id = ?",
 	"DELETE FROM triage WHERE conference_id = ? OR message IN"
 	" (SELECT id FROM message WHERE conference_id = ?1)",
 	"DELETE FROM report WHERE conference_id = ?",
@@ -264,11 +286,18 @@ gboolean ch_purge(ChApp *app, GDateTime *before, gboolean dry_run, ChPurgeCounts
 		ch_store_rollback(s);
 		return FALSE;
 	}
-	/* Only now that no row names them do the files go. */
+	/* Only now that no row of these cases names them do the files go, and a shared report
+	 * file only when no other row names it either. The look and the removal happen under the
+	 * write lock: intake writes a report file inside its own write transaction, so no
+	 * message can name a file again between the two. Were the lock not to be had, report
+	 * files stay (a leftover, never a loss). */
 	g_autoptr(GHashTable) dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	counts->files = 0;
+	gboolean locked = ch_store_begin(s, NULL);
 	for (guint i = 0; i < files->len; i++) {
 		const char *path = files->pdata[i];
+		if (is_report_file(app, path) && (!locked || still_named(app, path)))
+			continue;
 		if (g_unlink(path) == 0) {
 			counts->files++;
 			g_hash_table_add(dirs, g_path_get_dirname(path));
@@ -277,6 +306,8 @@ gboolean ch_purge(ChApp *app, GDateTime *before, gboolean dry_run, ChPurgeCounts
 			g_printerr("chaser: cannot remove %s: %s\n", path, g_strerror(errno));
 		}
 	}
+	if (locked)
+		ch_store_rollback(s);
 	GHashTableIter it;
 	gpointer dir;
 	g_hash_table_iter_init(&it, dirs);

@@ -1,6 +1,7 @@
 #include "report/reconcile.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "util/error.h"
 
@@ -149,6 +150,36 @@ static gboolean check_triage(ChApp *app, ChReconcile *r, GError **error)
 	return st && !local;
 }
 
+/* Every report and attachment on record has its file: one gone (removed by hand, or by a
+ * purge of another case that shared it) is evidence lost, and says so. */
+static gboolean check_report_files(ChApp *app, ChReconcile *r, GError **error)
+{
+	ChStore *s = app->store;
+	GError *local = NULL;
+	g_autofree char *dir = g_build_filename(app->cfg->spool, "reports", NULL);
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT c.ref, 'report', r.file FROM report r"
+	                                  " JOIN conference c ON c.id = r.conference_id"
+	                                  " WHERE r.file IS NOT NULL"
+	                                  " UNION SELECT c.ref, 'attachment', a.file FROM attachment a"
+	                                  " JOIN conference c ON c.id = a.conference_id"
+	                                  " ORDER BY 1, 3",
+	                                  "");
+	while (st && ch_store_step(s, st, &local)) {
+		const char *ref = (const char *)sqlite3_column_text(st, 0);
+		const char *what = (const char *)sqlite3_column_text(st, 1);
+		const char *file = (const char *)sqlite3_column_text(st, 2);
+		const char *rel = g_str_has_prefix(file, "reports/") ? file + strlen("reports/") : file;
+		g_autofree char *path = g_path_is_absolute(rel) ? g_strdup(rel)
+		                                                : g_build_filename(dir, rel, NULL);
+		if (strstr(rel, "..") || !g_file_test(path, G_FILE_TEST_IS_REGULAR))
+			fault(r, "%s: the file of its %s, %s, is missing", ref, what, path);
+	}
+	if (local)
+		g_propagate_error(error, local);
+	return st && !local;
+}
+
 static gboolean check_outbox(ChApp *app, ChReconcile *r, GError **error)
 {
 	ChStore *s = app->store;
@@ -193,17 +224,37 @@ gboolean ch_reconcile_run(ChApp *app, ChReconcile *r, GError **error)
 		if (g_str_has_suffix(name, ".eml"))
 			g_hash_table_add(files, g_strdup(name));
 	if (!check_messages(app, r, files, error) || !check_triage(app, r, error) ||
-	    !check_outbox(app, r, error))
+	    !check_report_files(app, r, error) || !check_outbox(app, r, error))
 		return FALSE;
 	if (r->seen != r->handled + r->triage + r->held + r->quarantined + r->failing)
 		fault(r, "messages do not add up: %" G_GINT64_FORMAT " seen", r->seen);
 	if (r->out_total != r->sent + r->retrying + r->failed + r->waiting)
 		fault(r, "outbox does not add up: %" G_GINT64_FORMAT " queued", r->out_total);
 	/* A raw file no row names: a message being handled right now, or one a crash left
-	 * before its row was written (the inbox still holds it and the next poll takes it). */
-	if (g_hash_table_size(files))
-		note(r, "%u stored raw file(s) in %s have no message row yet", g_hash_table_size(files),
-		     dir);
+	 * before its row was written (the inbox still holds it and the next poll takes it). One
+	 * that has waited an hour is neither: every attempt at it fails as if for a moment (a
+	 * full disk, a file that cannot be written), and it has been seen but never recorded.
+	 * File times are the machine's, so the age is against the machine's clock. */
+	guint stale = 0;
+	gint64 now_s = g_get_real_time() / G_USEC_PER_SEC;
+	GHashTableIter it;
+	gpointer key;
+	g_hash_table_iter_init(&it, files);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		g_autofree char *path = g_build_filename(dir, key, NULL);
+		GStatBuf st;
+		if (g_stat(path, &st) == 0 && now_s - (gint64)st.st_mtime > 3600) {
+			stale++;
+			g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc((gint64)st.st_mtime);
+			g_autofree char *when = g_date_time_format(t, "%Y-%m-%d %H:%M UTC");
+			fault(r, "message %.12s has waited since %s without being recorded: it fails"
+			         " every time it is tried (see the log)",
+			      (const char *)key, when);
+		}
+	}
+	if (g_hash_table_size(files) > stale)
+		note(r, "%u stored raw file(s) in %s have no message row yet",
+		     g_hash_table_size(files) - stale, dir);
 	return TRUE;
 }
 

@@ -180,6 +180,23 @@ static const char *const migrations[] = {
 	/* 2: a token asking about an escalation names the stage it asked at; once the concern
 	 * has climbed, the earlier stage's answer no longer decides it. */
 	"ALTER TABLE token ADD COLUMN stage INTEGER",
+	/* 3: every attachment of a report kept, each with its SHA-256 and its file in
+	 * spool/reports (relative to it; kept by content, so two cases sent the same bytes name
+	 * one file); the report's own is_report. Rows of a case go with it when it is purged,
+	 * and a file once no row names it. */
+	"CREATE TABLE attachment("
+	"  id INTEGER PRIMARY KEY,"
+	"  message INTEGER NOT NULL REFERENCES message(id),"
+	"  conference_id INTEGER NOT NULL REFERENCES conference(id),"
+	"  report_id INTEGER REFERENCES report(id),"
+	"  n INTEGER NOT NULL,"
+	"  filename TEXT,"
+	"  content_type TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  file TEXT NOT NULL,"
+	"  is_report INTEGER NOT NULL) STRICT;"
+	"CREATE INDEX attachment_conference ON attachment(conference_id)",
 };
 
 int ch_schema_latest(void)
