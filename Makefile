@@ -103,6 +103,8 @@ demo: all
 # answer to a message; its corpus is FUZZ_BUILD/corpus-fuzz_answer); FUZZ_BUILD names
 # another folder for the library, so that two targets can be built at once.
 FUZZ_SECONDS ?= 60
+# A parse that needs more than this is a finding: the message parser bounds its memory.
+FUZZ_RSS_MB ?= 1024
 FUZZ_TARGET ?= fuzz_message
 FUZZ_BUILD ?= build-fuzz
 FUZZ_CORPUS = corpus$(if $(filter fuzz_message,$(FUZZ_TARGET)),,-$(FUZZ_TARGET))
@@ -116,7 +118,7 @@ fuzz: test-deps
 	mkdir -p $(FUZZ_BUILD)/$(FUZZ_CORPUS)
 	cd $(FUZZ_BUILD) && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 		./$(FUZZ_TARGET) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=20 \
-		-rss_limit_mb=4096 -dict=$(CURDIR)/fuzz/mime.dict -print_final_stats=1 \
+		-rss_limit_mb=$(FUZZ_RSS_MB) -dict=$(CURDIR)/fuzz/mime.dict -print_final_stats=1 \
 		$(FUZZ_CORPUS) $(CURDIR)/fuzz/seeds $(CURDIR)/tests/data/replies $(CURDIR)/tests/data/mail \
 		$(wildcard $(CURDIR)/tests/data/trust/crashes)
 
