@@ -808,12 +808,18 @@ static const AutoRow auto_rows[] = {
 	  H_POLICE_SLO, PERSON_RESOLVES, "person" },
 };
 
+/* The outbox listing withholds the token of our Message-IDs (c.TOKEN.NONCE@domain): a row is
+ * found by what stays, the nonce and the domain. */
 static JsonObject *outbox_row(JsonNode *outbox, const char *message_id)
 {
+	const char *dot = strchr(message_id + 2, '.');
+	g_autofree char *shown = g_str_has_prefix(message_id, "c.") && dot
+	                       ? g_strdup_printf("c.(token withheld)%s", dot)
+	                       : g_strdup(message_id);
 	JsonArray *a = json_node_get_array(outbox);
 	for (guint i = 0; i < json_array_get_length(a); i++) {
 		JsonObject *o = json_array_get_object_element(a, i);
-		if (!g_strcmp0(h_str(o, "message_id"), message_id))
+		if (!g_strcmp0(h_str(o, "message_id"), shown))
 			return o;
 	}
 	return NULL;
@@ -1104,9 +1110,11 @@ static void test_third_failure_quarantines_and_reader_moves_on(void)
 	g_autofree char *tpl_src = g_build_filename(cwd, "templates", NULL);
 	g_autofree char *tpl = g_build_filename(h->dir, "tpl", NULL);
 	copy_dir(tpl_src, tpl);
+	/* A transcript that needs a variable no message has: well-formed, so chaser starts, but
+	 * every reply that would be read back fails in the handler. */
 	g_autofree char *transcript = g_build_filename(tpl, "transcript.txt", NULL);
-	g_assert_cmpint(g_unlink(transcript), ==, 0);
-	g_assert_cmpint(g_mkdir(transcript, 0700), ==, 0);
+	g_assert_true(g_file_set_contents(transcript, "Subject: [{{ref}}] read back\n\n"
+	                                              "{{no_message_has_this}}\n", -1, NULL));
 	h_story_setup(h);
 
 	g_autofree char *list = h_mail(h, "distribution_list", H_CHAIR);
@@ -1146,7 +1154,7 @@ static void test_third_failure_quarantines_and_reader_moves_on(void)
 	JsonObject *item = json_array_get_object_element(a, 1);
 	g_assert_cmpstr(h_str(item, "message_state"), ==, "quarantine");
 	g_assert_nonnull(strstr(h_str(item, "reason"), "failed 3 times: template"));
-	g_assert_nonnull(strstr(h_str(item, "reason"), "transcript.txt"));
+	g_assert_nonnull(strstr(h_str(item, "reason"), "transcript"));
 	/* Each attempt rolled back whole. */
 	g_autofree char *state = conference_state(h, H_REF);
 	g_assert_cmpstr(state, ==, "list_sent");

@@ -114,9 +114,30 @@ static gboolean safety_anyway(Ctx *x, ChCase *c, const char *text, const char *w
  * part, a .txt attachment, a forwarded message) and however it was encoded: quoted-printable
  * soft breaks and =XX undone, and every run of base64-looking lines decoded beside the
  * original. Best effort and only for the safety scan: nothing else reads it. */
+#define VIEW_MAX (4u << 20)        /* the decoded view reads the first 4 MiB of a message */
+#define VIEW_B64_MAX (1u << 20)    /* and decodes base64 runs up to 1 MiB (not a PDF's) */
+
+/* A run of base64 lines, decoded onto out (when long enough to be a part), then emptied. A
+ * run cut at VIEW_B64_MAX is an attachment's start: decoded as far as it goes. */
+static void add_base64_run(GString *run, GString *out)
+{
+	if (run->len >= 16 && run->len <= VIEW_B64_MAX + 4096) {
+		gsize n = 0;
+		guchar *bin = g_base64_decode(run->str, &n);
+		g_autofree char *valid = g_utf8_make_valid((const char *)bin, (gssize)n);
+		g_free(bin);
+		g_string_append_c(out, '\n');
+		g_string_append(out, valid);
+	}
+	g_string_truncate(run, 0);
+}
+
 static char *decoded_view(const guint8 *raw, gsize len)
 {
-	g_autofree char *text = g_utf8_make_valid((const char *)raw, (gssize)len);
+	/* Bounded: what a person writes sits in the first megabytes; a 25 MB attachment must not
+	 * cost ten times its size here, and its text was read by the parser already. */
+	g_autofree char *text = g_utf8_make_valid((const char *)raw, (gssize)MIN(len, VIEW_MAX));
+	len = strlen(text);
 	GString *out = g_string_sized_new(len + len / 2);
 	/* Quoted-printable, undone wherever it appears (harmless on text that is not). */
 	for (const char *p = text; *p; p++) {
@@ -140,31 +161,15 @@ static char *decoded_view(const guint8 *raw, gsize len)
 		gboolean b64 = body >= 8;
 		for (gsize k = 0; b64 && k < body; k++)
 			b64 = g_ascii_isalnum(l[k]) || l[k] == '+' || l[k] == '/' || l[k] == '=';
-		if (b64) {
+		if (b64 && run->len <= VIEW_B64_MAX)
 			g_string_append_len(run, l, (gssize)body);
-		} else {
-			if (run->len >= 16) {
-				gsize len_bin = 0;
-				guchar *bin = g_base64_decode(run->str, &len_bin);
-				g_autofree char *valid = g_utf8_make_valid((const char *)bin, (gssize)len_bin);
-				g_free(bin);
-				g_string_append_c(out, '\n');
-				g_string_append(out, valid);
-			}
-			g_string_truncate(run, 0);
-		}
+		else if (!b64)
+			add_base64_run(run, out);
 		if (!nl)
 			break;
 		l = nl + 1;
 	}
-	if (run->len >= 16) {
-		gsize len_bin = 0;
-		guchar *bin = g_base64_decode(run->str, &len_bin);
-		g_autofree char *valid = g_utf8_make_valid((const char *)bin, (gssize)len_bin);
-		g_free(bin);
-		g_string_append_c(out, '\n');
-		g_string_append(out, valid);
-	}
+	add_base64_run(run, out);
 	g_string_free(run, TRUE);
 	g_autofree char *all = g_string_free(out, FALSE);
 	return g_utf8_make_valid(all, -1);
