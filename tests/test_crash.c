@@ -6,8 +6,9 @@
  * First once without crashes, with CHASER_CRASH_LOG counting the crash points each step
  * reaches: that is the reference. Then for k = 1, 2, 3 ... up to the most points any step
  * reaches, the whole story again from the same starting copy, where every step that reaches k
- * points is first run with CHASER_CRASH_AT=k (killed by SIGKILL at its k-th point, as a power
- * cut would) and then restarted. For odd k the restart is itself killed once more, earlier,
+ * points is first run with CHASER_CRASH_AT=k (killed by SIGKILL at its k-th point: the
+ * process dies but the page cache survives, so this tests ordering, not fsync; test_durable
+ * cuts the power for real) and then restarted. For odd k the restart is itself killed once more, earlier,
  * before a clean run finishes it. Every crashed story must end exactly where the reference
  * did:
  *   - the conference (show --json), the triage list and the Maildir;
