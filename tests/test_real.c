@@ -663,7 +663,7 @@ static void test_dovecot_restart_under_run(Fix *f, gconstpointer data)
 	g_assert_true(ch_servers_start(&f->srv, "dovecot"));
 	g_assert_true(ch_servers_smtpd_retry_now(&f->srv));
 	g_assert_cmpuint(wait_db(f, "SELECT count(*) FROM conference WHERE state = 'authorised'",
-	                         NULL, N, 30), ==, N);
+	                         NULL, N, 120), ==, N);
 	g_assert_cmpuint(wait_folder(f, "Processed", N, 10), ==, N);
 	g_assert_cmpuint(wait_db(f, SENT_SQL, NULL,
 	                         3 * N, 10), ==, 3 * N);
@@ -926,9 +926,9 @@ static void test_sigkill_mid_batch(Fix *f, gconstpointer data)
 	/* Now let it finish, and stop it politely. */
 	f->run = real_run_start(f->h, T_REPLY);
 	g_assert_true(wait_running(f, ++starts, 10));
-	g_assert_cmpuint(wait_folder(f, "Processed", N, 30), ==, N);
+	g_assert_cmpuint(wait_folder(f, "Processed", N, 120), ==, N);
 	g_assert_cmpuint(wait_db(f, SENT_SQL, NULL,
-	                         3 * N, 30), ==, 3 * N);
+	                         3 * N, 120), ==, 3 * N);
 	int status = 0;
 	g_assert_true(real_run_stop(f->run, SIGTERM, 3000, &status, NULL));
 	g_assert_true(WIFEXITED(status));
