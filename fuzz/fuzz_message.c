@@ -89,6 +89,7 @@ static void check_message(const ChMessage *m)
 	must_be_utf8(m->bounced_message_id);
 	must_be_utf8(m->bounced_rcpt);
 	must_be_utf8(m->bounce_status);
+	must_be_utf8(m->bounce_action);
 	must_be_utf8(m->auto_return_date);
 	if (!m->subject || !m->body_text || !m->reply_text)
 		abort();
