@@ -84,18 +84,6 @@ gboolean ch_render(const char *const *templates_path, const char *name, GHashTab
 	return TRUE;
 }
 
-/* The names of every header line ch_mail_build() writes, in no particular order. */
-static const char *const written_headers[] = {
-	"From", "To", "Reply-To", "Subject", "Date", "Message-Id", "In-Reply-To", "References",
-	"Auto-Submitted", "X-Auto-Response-Suppress", "X-Chaser-Outbox", "MIME-Version",
-	"Content-Type", "Content-Transfer-Encoding", NULL,
-};
-
-const char *const *ch_mail_header_names(void)
-{
-	return written_headers;
-}
-
 /* A template name: lower-case letters, digits and '_', as the files in templates/ are. */
 static gboolean kind_valid(const char *kind)
 {

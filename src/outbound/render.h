@@ -32,6 +32,3 @@ typedef struct {
  * CH_ERROR_INPUT (the mail cannot be sent safely; nothing is written). */
 GBytes *ch_mail_build(const ChMail *m, GError **error);
 
-/* The names of the header lines ch_mail_build() may write (NULL-terminated): anything else
- * in a mail from chaser was not written by chaser. */
-const char *const *ch_mail_header_names(void);
