@@ -654,13 +654,23 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 	ChIntakeResult r = CH_INTAKE_DONE;
 	g_autofree char *mark = reading_mark(app, fp);
 	if (g_file_test(mark, G_FILE_TEST_EXISTS)) {
+		/* Once may be chance: the service stopped with SIGKILL, the machine went down, the
+		 * OOM killer chose us for someone else's memory. A message that kills the parser
+		 * kills it every time, so dying in the same place twice quarantines it. Either way
+		 * it waits for the next sweep, and the messages after it are read now. */
+		gboolean again = ch_store_int(s, 0,
+		                              "SELECT 1 FROM message WHERE fingerprint = ?"
+		                              " AND state = 'failing' AND reason LIKE"
+		                              " 'chaser stopped while reading%'",
+		                              "s", fp) != 0;
 		g_autoptr(GError) died = g_error_new_literal(
 			CH_ERROR, CH_ERROR_FINAL,
-			"chaser stopped while reading this message (the parser crashed or ran out of "
-			"memory); quarantined so that the messages after it are read");
-		r = failed_attempt(&x, len, died, TRUE);
-		if (r == CH_INTAKE_QUARANTINE)
-			g_unlink(mark);
+			again ? "chaser stopped while reading this message twice (the parser crashed or "
+			        "ran out of memory); quarantined so that the messages after it are read"
+			      : "chaser stopped while reading this message; it is read again at the next "
+			        "sweep");
+		g_unlink(mark);
+		r = failed_attempt(&x, len, died, again);
 		ch_service_log(G_LOG_LEVEL_WARNING, NULL, fp, 0, "message %.12s: %s", fp,
 		               died->message);
 	} else if (!ch_store_begin(s, &e)) {
