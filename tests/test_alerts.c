@@ -128,6 +128,40 @@ static void test_bounce_of_our_alert_does_not_alert_again(void)
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORDINATOR), ==, 1);
 }
 
+/* tpl with every "{i}" replaced by i. */
+static char *with_i(const char *tpl, int i)
+{
+	GString *out = g_string_new(tpl);
+	g_autofree char *n = g_strdup_printf("%d", i);
+	g_string_replace(out, "{i}", n, 0);
+	return g_string_free(out, FALSE);
+}
+
+/* n mails into the Maildir, named PREFIX-i; from and subject may hold {i}. */
+static void deliver_flood(Harness *h, const char *prefix, int n, const char *from,
+                          const char *subject, const char *extra_headers)
+{
+	for (int i = 0; i < n; i++) {
+		g_autofree char *name = g_strdup_printf("%s-%d", prefix, i);
+		g_autofree char *f = with_i(from, i);
+		g_autofree char *subj = with_i(subject, i);
+		g_autofree char *m = g_strdup_printf(
+			"From: %s\r\nTo: safeguarding@council.example\r\n%sSubject: %s\r\n"
+			"Message-ID: <%s@flood.example.net>\r\n\r\nHello.\r\n",
+			f, extra_headers ? extra_headers : "", subj, name);
+		h_deliver(h, name, m);
+	}
+}
+
+/* The chair writes afresh, without the token (from a phone's new message): held for admin. */
+static void deliver_chair_without_token(Harness *h)
+{
+	h_deliver(h, "chair-held",
+	          "From: " H_CHAIR "\r\nTo: safeguarding@council.example\r\n"
+	          "Subject: [" H_REF "] list\r\nMessage-ID: <chair-held@chairs.example.org>\r\n"
+	          "\r\nAUTHORISED\r\n");
+}
+
 /* Twelve junk mails from one sender in an hour: ten alerts for them, then none, yet the
  * chair's held reply that comes next still alerts admin at once, and the two held back are
  * summed up in one digest. */
@@ -136,21 +170,10 @@ static void test_junk_flood_does_not_hide_a_held_reply(void)
 	g_autoptr(Harness) h = h_new(NULL);
 	h_story_setup(h);
 	guint before = h_count_mail(h, "triage_alert", ADMIN);
-	for (int i = 0; i < 12; i++) {
-		g_autofree char *name = g_strdup_printf("junk-%d", i);
-		g_autofree char *m = g_strdup_printf(
-			"From: Offers <offers@junk.example.net>\r\nTo: safeguarding@council.example\r\n"
-			"Subject: Offer number %d\r\nMessage-ID: <%s@junk.example.net>\r\n\r\n"
-			"Buy now.\r\n", i, name);
-		h_deliver(h, name, m);
-	}
+	deliver_flood(h, "junk", 12, "Offers <offers@junk.example.net>", "Offer number {i}", NULL);
 	poll_flush(h, T);
 	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, before + 10);
-	/* The chair writes without the token (from a phone's new message): held for admin. */
-	h_deliver(h, "chair-held",
-	          "From: " H_CHAIR "\r\nTo: safeguarding@council.example\r\n"
-	          "Subject: [" H_REF "] list\r\nMessage-ID: <chair-held@chairs.example.org>\r\n"
-	          "\r\nAUTHORISED\r\n");
+	deliver_chair_without_token(h);
 	poll_flush(h, "2026-11-24T10:10");
 	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, before + 11);
 	g_autofree char *last = h_mail(h, "triage_alert", ADMIN);
@@ -246,13 +269,10 @@ static void test_foreign_bounce_alerts_only_in_the_digest(void)
 	h_story_setup(h);
 	guint before = h_count_mail(h, "triage_alert", ADMIN);
 	for (int i = 0; i < 3; i++) {
-		g_autofree char *name = g_strdup_printf("ndr-%d", i);
-		g_autofree char *m = g_strdup_printf(
-			"From: MAILER-DAEMON@mx.council.example\r\nReturn-Path: <>\r\n"
-			"To: safeguarding@council.example\r\nX-MS-Exchange-Message-Is-Ndr: \r\n"
-			"Message-ID: <%s@mx.council.example>\r\n"
-			"Subject: Undeliverable: A message needs a person\r\n\r\nMailbox full.\r\n", name);
-		h_deliver(h, name, m);
+		g_autofree char *prefix = g_strdup_printf("ndr-%d", i);
+		deliver_flood(h, prefix, 1, "MAILER-DAEMON@mx.council.example",
+		              "Undeliverable: A message needs a person",
+		              "Return-Path: <>\r\nX-MS-Exchange-Message-Is-Ndr: \r\n");
 		poll_flush(h, T);
 	}
 	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, before);
@@ -290,20 +310,10 @@ static void test_many_strangers_capped_held_reply_still_alerts(void)
 	g_autoptr(Harness) h = h_new(NULL);
 	h_story_setup(h);
 	guint before = h_count_mail(h, "triage_alert", ADMIN);
-	for (int i = 0; i < 40; i++) {
-		g_autofree char *name = g_strdup_printf("x-%d", i);
-		g_autofree char *m = g_strdup_printf(
-			"From: x+%d@junk.example.net\r\nTo: safeguarding@council.example\r\n"
-			"Subject: hello %d\r\nMessage-ID: <%s@junk.example.net>\r\n\r\nHi.\r\n", i, i,
-			name);
-		h_deliver(h, name, m);
-	}
+	deliver_flood(h, "x", 40, "x+{i}@junk.example.net", "hello {i}", NULL);
 	poll_flush(h, T);
 	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, before + 30);
-	h_deliver(h, "chair-held",
-	          "From: " H_CHAIR "\r\nTo: safeguarding@council.example\r\n"
-	          "Subject: [" H_REF "] list\r\nMessage-ID: <chair-held@chairs.example.org>\r\n"
-	          "\r\nAUTHORISED\r\n");
+	deliver_chair_without_token(h);
 	poll_flush(h, "2026-11-24T10:10");
 	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, before + 31);
 	g_assert_cmpint(h_run(h, "2026-11-24T10:15", "tick", NULL), ==, 0);
