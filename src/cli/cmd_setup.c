@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/effects.h"
 #include "cli/cli.h"
 #include "classify/classify.h"
 #include "classify/token.h"
 #include "engine/engine.h"
-#include "outbound/outbox.h"
 #include "store/cases.h"
 #include "util/addr.h"
 #include "util/clock.h"
@@ -379,7 +379,6 @@ int cmd_list_send(int argc, char **argv)
 	GError *e = NULL;
 	g_autoptr(ChCase) c = NULL;
 	g_autoptr(GDateTime) now = ch_clock_now();
-	g_autofree char *now_s = ch_clock_format(now);
 	if (!ch_store_begin(app->store, &e) || !(c = ch_store_case_load(app->store, argv[1], &e)))
 		return finish(app, e);
 	const ChRules *rules = ch_app_rules(app, c->procedure, &e);
@@ -389,15 +388,8 @@ int cmd_list_send(int argc, char **argv)
 	g_autofree char *event = g_strdup_printf("cli:list-send:%s", c->ref);
 	ch_app_engine_ctx(app, rules, now, event, &ctx);
 	g_autoptr(ChEffects) fx = ch_effects_new();
-	if (!ch_engine_list_send(c, &ctx, fx, &e) || !ch_store_case_save(app->store, c, &e))
-		return finish(app, e);
-	for (guint i = 0; i < fx->audit->len; i++) {
-		ChAuditEvent *a = fx->audit->pdata[i];
-		if (!ch_store_audit(app->store, now_s, c->id, "cli", a->what, a->object, a->old_value,
-		                    a->new_value, a->detail, &e))
-			return finish(app, e);
-	}
-	if (ch_outbox_queue(app, c, fx, NULL, now, "cli", &e) && ch_store_commit(app->store, &e))
+	if (ch_engine_list_send(c, &ctx, fx, &e) &&
+	    ch_effects_apply(app, c, fx, NULL, now, "cli", &e) && ch_store_commit(app->store, &e))
 		printf("distribution list of %s (%u lines) queued for %s\n", c->ref, c->attendees->len,
 		       c->chair_email);
 	return finish(app, e);

@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 
 #include "app/app.h"
+#include "app/effects.h"
 #include "app/service.h"
 #include "classify/classify.h"
 #include "engine/engine.h"
@@ -78,16 +79,7 @@ static gboolean to_triage(Ctx *x, const char *state, gint64 conference_id, const
 static gboolean apply_effects(Ctx *x, ChCase *c, ChEffects *fx, const char *in_reply_to,
                               GError **error)
 {
-	ChStore *s = x->app->store;
-	if (c && !ch_store_case_save(s, c, error))
-		return FALSE;
-	for (guint i = 0; i < fx->audit->len; i++) {
-		ChAuditEvent *a = fx->audit->pdata[i];
-		if (!ch_store_audit(s, x->now_s, c ? c->id : 0, x->source, a->what, a->object,
-		                    a->old_value, a->new_value, a->detail, error))
-			return FALSE;
-	}
-	return ch_outbox_queue(x->app, c, fx, in_reply_to, x->now, x->source, error);
+	return ch_effects_apply(x->app, c, fx, in_reply_to, x->now, x->source, error);
 }
 
 /* Immediate safety is looked for in every message, whatever its class and whether or not it

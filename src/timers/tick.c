@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "app/effects.h"
 #include "engine/engine.h"
 #include "outbound/outbox.h"
 #include "store/cases.h"
@@ -53,14 +54,7 @@ static gboolean step(ChApp *app, const Due *d, GDateTime *now, gboolean *acted, 
 			         : r ? ch_engine_report_due(c, r, &ctx, fx)
 			             : ch_engine_conference_due(c, &ctx, fx);
 			ch_engine_close_if_done(c, &ctx, fx);
-			g_autofree char *now_s = ch_clock_format(now);
-			ok = ch_store_case_save(s, c, error);
-			for (guint i = 0; ok && i < fx->audit->len; i++) {
-				ChAuditEvent *a = fx->audit->pdata[i];
-				ok = ch_store_audit(s, now_s, c->id, "timer", a->what, a->object, a->old_value,
-				                    a->new_value, a->detail, error);
-			}
-			ok = ok && ch_outbox_queue(app, c, fx, NULL, now, "timer", error);
+			ok = ch_effects_apply(app, c, fx, NULL, now, "timer", error);
 		}
 	}
 	ch_crashpoint("tick.before-commit");
