@@ -94,20 +94,6 @@ void cli_print_json(JsonNode *node)
 	printf("%s\n", s);
 }
 
-char *cli_long_date(const char *iso)
-{
-	GDate d;
-	if (!iso)
-		return g_strdup("-");
-	if (ch_clock_parse_date(iso, &d))
-		return ch_date_format_long(&d);
-	g_autoptr(GDateTime) t = ch_clock_parse(iso);
-	if (!t)
-		return g_strdup(iso);
-	ch_clock_local_date(t, &d);
-	return ch_date_format_long(&d);
-}
-
 char *cli_when(const char *iso)
 {
 	g_autoptr(GDateTime) t = iso ? ch_clock_parse(iso) : NULL;

@@ -26,8 +26,6 @@ int cli_error(GError *e);
 int cli_fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 int cli_usage(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 void cli_print_json(JsonNode *node);
-/* "Tuesday 1 December 2026" from a date or date-time string. */
-char *cli_long_date(const char *iso);
 /* "2026-11-23 17:00" in London time from an ISO date-time. */
 char *cli_when(const char *iso);
 

@@ -8,6 +8,7 @@
 
 #include "app/service.h"
 #include "cli/cli.h"
+#include "engine/notices.h"
 #include "inbound/imap.h"
 #include "inbound/maildir.h"
 #include "outbound/outbox.h"
@@ -132,8 +133,8 @@ static void inbound_stopped(ChApp *app, const char *why)
 	g_autofree char *day = g_date_time_format(now, "%Y-%m-%d");
 	g_autoptr(ChEffects) fx = ch_effects_new();
 	g_autofree char *key = g_strdup_printf("inbound-stopped:%s", day);
-	ChIntent *i = ch_effects_intent(fx, "inbound_stopped", app->cfg->admin, NULL, key);
-	ch_intent_set(i, "ref", "mailbox");
+	ChIntent *i = ch_notice_alert(fx, "inbound_stopped", app->cfg->admin, key, NULL, "mailbox",
+	                              FALSE);
 	ch_intent_set(i, "why", why);
 	GError *e = NULL;
 	if (!ch_store_begin(app->store, &e) ||

@@ -79,7 +79,7 @@ static void escalation_text(ChApp *app, const ChCase *c, const ChEscalation *e,
                             gboolean with_ref)
 {
 	g_autofree char *why = ch_reasons_describe(e->reasons);
-	g_autofree char *due = cli_long_date(e->due);
+	g_autofree char *due = ch_clock_long_date(e->due, "-");
 	ch_term_printf("  %s#%" G_GINT64_FORMAT " line %d, %s (%s): %s\n", with_ref ? c->ref : "",
 	       e->id, e->attendee->n, e->attendee->name, e->attendee->agency, why);
 	if (e->comment)
@@ -134,10 +134,10 @@ static void show_text(ChApp *app, const ChCase *c)
 		       a->attendance, !strcmp(a->report, "none_expected") ? "not expected" : a->report);
 	}
 	if (c->minutes_due) {
-		g_autofree char *md = cli_long_date(c->minutes_due);
+		g_autofree char *md = ch_clock_long_date(c->minutes_due, "-");
 		ch_term_printf("  minutes due: %s", md);
 		if (c->minutes_not_before) {
-			g_autofree char *nb = cli_long_date(c->minutes_not_before);
+			g_autofree char *nb = ch_clock_long_date(c->minutes_not_before, "-");
 			ch_term_printf(" (not signed before %s while reports are awaited)", nb);
 		}
 		ch_term_printf("\n");
@@ -148,7 +148,7 @@ static void show_text(ChApp *app, const ChCase *c)
 		ch_term_printf("\nPost-conference reports\n");
 	for (guint i = 0; i < c->reports->len; i++) {
 		ChReport *r = c->reports->pdata[i];
-		g_autofree char *due = cli_long_date(r->due);
+		g_autofree char *due = ch_clock_long_date(r->due, "-");
 		if (!strcmp(r->state, "received")) {
 			g_autofree char *when = cli_when(r->received_at);
 			ch_term_printf("  %s: received %s (%s)%s\n", r->agency, when, r->on_time ? "on time" : "late",

@@ -1,4 +1,5 @@
 #include "engine/engine.h"
+#include "engine/notices.h"
 
 #include <string.h>
 
@@ -77,18 +78,6 @@ static char *now_str(const ChEngineCtx *ctx)
 	return ch_clock_format(ctx->now);
 }
 
-char *ch_engine_long_date(const char *iso)
-{
-	GDate d;
-	if (ch_clock_parse_date(iso, &d))
-		return ch_date_format_long(&d);
-	g_autoptr(GDateTime) t = ch_clock_parse(iso);
-	if (!t)
-		return g_strdup(iso ? iso : "");
-	ch_clock_local_date(t, &d);
-	return ch_date_format_long(&d);
-}
-
 static void set_state(ChCase *c, ChEffects *fx, const char *state)
 {
 	ch_effects_audit(fx, "conference.state", c->ref, c->state, state, NULL);
@@ -157,7 +146,7 @@ static char *reasons_text(char **reasons)
 
 void ch_engine_base_vars(ChIntent *i, const ChCase *c)
 {
-	g_autofree char *held = ch_engine_long_date(c->held);
+	g_autofree char *held = ch_clock_long_date(c->held, "");
 	ch_intent_set(i, "ref", c->ref);
 	ch_intent_set(i, "held", held);
 	ch_intent_set(i, "chair_name", c->chair_name ? c->chair_name : "the chair");
@@ -169,9 +158,7 @@ static void escalation_vars(ChIntent *i, const ChCase *c, ChEscalation *e, const
 	i->purpose = g_strdup("escalation");
 	i->esc = e;
 	ch_engine_base_vars(i, c);
-	GDate due;
-	g_autofree char *due_long = ch_clock_parse_date(e->due, &due) ? ch_date_format_long(&due)
-	                                                               : g_strdup(e->due);
+	g_autofree char *due_long = ch_clock_long_date(e->due, "");
 	g_autofree char *reasons = reasons_text(e->reasons);
 	g_autofree char *amount = g_strdup_printf("%u %s", st->amount, ch_unit_name(st->unit));
 	g_autofree char *stage_s = g_strdup_printf("%d", e->stage);
@@ -281,41 +268,6 @@ gboolean ch_engine_list_send(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx, G
 
 /* ---- replies ---------------------------------------------------------------------------- */
 
-static void not_understood(ChCase *c, const ChEngineCtx *ctx, const char *sender,
-                           const char *about, GPtrArray *understood, GPtrArray *problems,
-                           const char *example, ChEffects *fx)
-{
-	GString *u = g_string_new(NULL), *p = g_string_new(NULL);
-	for (guint k = 0; understood && k < understood->len; k++)
-		g_string_append_printf(u, "  %s\n", (char *)understood->pdata[k]);
-	if (!u->len)
-		g_string_append(u, "  nothing\n");
-	for (guint k = 0; k < problems->len; k++)
-		g_string_append_printf(p, "  %s\n", (char *)problems->pdata[k]);
-	g_autofree char *key = g_strdup_printf("nu:%s:%s:%s", c->ref, sender, ctx->event_id);
-	ChIntent *i = ch_effects_intent(fx, "not_understood", sender, NULL, key);
-	i->in_reply = TRUE;
-	ch_engine_base_vars(i, c);
-	ch_intent_set(i, "about", about);
-	g_autofree char *us = g_string_free(u, FALSE);
-	g_autofree char *ps = g_string_free(p, FALSE);
-	ch_intent_set(i, "understood", us);
-	ch_intent_set(i, "problems", ps);
-	ch_intent_set(i, "example", example);
-	ch_effects_audit(fx, "reply.not_understood", about, NULL, NULL, ps);
-}
-
-static void transcript(ChCase *c, const ChEngineCtx *ctx, const char *sender, const char *about,
-                       GString *done, ChEffects *fx)
-{
-	g_autofree char *key = g_strdup_printf("tr:%s:%s:%s", c->ref, sender, ctx->event_id);
-	ChIntent *i = ch_effects_intent(fx, "transcript", sender, NULL, key);
-	i->in_reply = TRUE;
-	ch_engine_base_vars(i, c);
-	ch_intent_set(i, "about", about);
-	ch_intent_set(i, "done", done->str);
-}
-
 static const char chair_example[] =
 	"  AUTHORISED\n"
 	"  ESCALATE 3 no_report, report_late: nothing arrived before the conference\n"
@@ -373,7 +325,7 @@ ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const cha
 		g_ptr_array_add(problems, g_strdup("NO ESCALATION and ESCALATE lines are both there: "
 		                                   "send one or the other"));
 	if (!problems->len && strcmp(c->state, "list_sent")) {
-		g_autofree char *when = ch_engine_long_date(c->authorised_at);
+		g_autofree char *when = ch_clock_long_date(c->authorised_at, "");
 		g_ptr_array_add(problems,
 		                !strcmp(c->state, "held")
 		                    ? g_strdup("the list has not been sent for authorisation yet")
@@ -382,8 +334,8 @@ ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const cha
 		                                      when));
 	}
 	if (problems->len) {
-		not_understood(c, ctx, sender, "the distribution list", understood, problems,
-		               chair_example, fx);
+		ch_notice_not_understood(c, ctx, sender, "the distribution list", understood,
+		                         problems, chair_example, NULL, fx);
 		g_ptr_array_unref(esc);
 		return CH_REPLY_NOT_UNDERSTOOD;
 	}
@@ -435,7 +387,7 @@ ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const cha
 		g_autofree char *obj = g_strdup_printf("escalation of line %d", e->attendee->n);
 		ch_effects_audit(fx, "escalation.raised", obj, NULL, codes, e->comment);
 		enter_stage(c, e, 1, ctx, fx);
-		g_autofree char *due = ch_engine_long_date(e->due);
+		g_autofree char *due = ch_clock_long_date(e->due, "");
 		g_string_append_printf(done,
 		                       "  Line %d (%s, %s) is escalated: %s.\n"
 		                       "    %s has been asked to respond by %s.\n",
@@ -444,7 +396,7 @@ ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const cha
 	}
 	if (!esc->len)
 		g_string_append(done, "  No one is escalated.\n");
-	transcript(c, ctx, sender, "the distribution list", done, fx);
+	ch_notice_transcript(c, ctx, sender, "the distribution list", done->str, fx);
 	g_string_free(done, TRUE);
 	g_ptr_array_unref(esc);
 	return CH_REPLY_APPLIED;
@@ -477,7 +429,7 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 		g_ptr_array_add(problems, g_strdup("both RESOLVED and NOT RESOLVED were written: "
 		                                   "send one"));
 	if (!strcmp(e->state, "resolved") || !strcmp(e->state, "closed")) {
-		g_autofree char *when = ch_engine_long_date(e->closed_at);
+		g_autofree char *when = ch_clock_long_date(e->closed_at, "");
 		g_ptr_array_add(problems, g_strdup_printf("this escalation was already closed on %s",
 		                                          when));
 	}
@@ -489,7 +441,7 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 		 * answer they were asked about. */
 		g_ptr_array_add(problems, g_strdup("neither RESOLVED nor NOT RESOLVED was found"));
 	if (problems->len) {
-		not_understood(c, ctx, sender, about, NULL, problems, slo_example, fx);
+		ch_notice_not_understood(c, ctx, sender, about, NULL, problems, slo_example, NULL, fx);
 		return CH_REPLY_NOT_UNDERSTOOD;
 	}
 	g_autofree char *now = now_str(ctx);
@@ -521,7 +473,7 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 		if (ch_rules_stage(ctx->rules, next)) {
 			set_esc_state(e, fx, "open", "climbs after NOT RESOLVED");
 			enter_stage(c, e, next, ctx, fx);
-			g_autofree char *due = ch_engine_long_date(e->due);
+			g_autofree char *due = ch_clock_long_date(e->due, "");
 			g_string_append_printf(done,
 			                       "  Recorded as not resolved: %s\n"
 			                       "  It moves to stage %d (%s); %s is asked to respond by %s.\n",
@@ -567,7 +519,7 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 			ch_intent_set(i, "response", answer);
 		}
 	}
-	transcript(c, ctx, sender, about, done, fx);
+	ch_notice_transcript(c, ctx, sender, about, done->str, fx);
 	g_string_free(done, TRUE);
 	return result;
 }
@@ -615,15 +567,7 @@ gboolean ch_engine_safety_check(ChCase *c, const ChEngineCtx *ctx, const char *c
 	if (!to)
 		return TRUE;
 	g_autofree char *key = g_strdup_printf("safety:%s", event_id);
-	ChIntent *i = ch_effects_intent(fx, "safety_alert", to, NULL, key);
-	i->urgent = TRUE;
-	if (c)
-		ch_engine_base_vars(i, c);
-	else {
-		ch_intent_set(i, "ref", "no conference");
-		ch_intent_set(i, "held", "");
-		ch_intent_set(i, "chair_name", "");
-	}
+	ChIntent *i = ch_notice_alert(fx, "safety_alert", to, key, c, "no conference", TRUE);
 	ch_intent_set(i, "what", what);
 	ch_intent_set(i, "message", event_id);
 	return TRUE;

@@ -126,7 +126,6 @@ gboolean ch_engine_close_if_done(ChCase *c, const ChEngineCtx *ctx, ChEffects *f
 
 /* Shared by the engine's files. */
 void ch_engine_base_vars(ChIntent *i, const ChCase *c);
-char *ch_engine_long_date(const char *iso);
 
 /* Who a role is for this attendee and case (NULL when nobody is configured). */
 const char *ch_engine_role_address(const ChCase *c, const ChAttendee *a, const ChEngineCtx *ctx,

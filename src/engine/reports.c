@@ -4,6 +4,7 @@
 
 #include "engine/commands.h"
 #include "engine/engine.h"
+#include "engine/notices.h"
 #include "util/clock.h"
 
 static char *date_after(const ChEngineCtx *ctx, const char *held, guint days, GDate *out)
@@ -47,9 +48,7 @@ static gboolean attended(const ChAttendee *a)
 static void report_vars(ChIntent *i, const ChCase *c, const ChReport *r)
 {
 	ch_engine_base_vars(i, c);
-	GDate due;
-	g_autofree char *due_long = ch_clock_parse_date(r->due, &due) ? ch_date_format_long(&due)
-	                                                              : g_strdup(r->due);
+	g_autofree char *due_long = ch_clock_long_date(r->due, "");
 	ch_intent_set(i, "agency", r->agency);
 	ch_intent_set(i, "due", due_long);
 	ch_intent_set(i, "professional", r->attendee ? r->attendee->name : r->agency);
@@ -217,17 +216,13 @@ ChReplyResult ch_engine_report_reply(ChCase *c, ChReport *r, const ChEngineCtx *
 	}
 	gboolean is_chair = sender && !g_ascii_strcasecmp(sender, c->chair_email);
 	if (!reviewed && !high) {
-		g_autofree char *key = g_strdup_printf("nu:%s:%s:%s", c->ref, sender, ctx->event_id);
-		ChIntent *i = ch_effects_intent(fx, "not_understood", sender, NULL, key);
-		i->in_reply = TRUE;
-		ch_engine_base_vars(i, c);
 		g_autofree char *about = g_strdup_printf("the report from %s", r->agency);
-		ch_intent_set(i, "about", about);
-		ch_intent_set(i, "understood", "  nothing\n");
-		ch_intent_set(i, "problems", "  neither REVIEWED nor HIGH RISK was found\n");
-		ch_intent_set(i, "example", "  REVIEWED\nor, when the report shows the child may be at "
-		                            "high risk:\n  HIGH RISK");
-		ch_effects_audit(fx, "reply.not_understood", about, NULL, NULL, "no REVIEWED or HIGH RISK");
+		g_autoptr(GPtrArray) problems = g_ptr_array_new();
+		g_ptr_array_add(problems, (char *)"neither REVIEWED nor HIGH RISK was found");
+		ch_notice_not_understood(c, ctx, sender, about, NULL, problems,
+		                         "  REVIEWED\nor, when the report shows the child may be at "
+		                         "high risk:\n  HIGH RISK",
+		                         "no REVIEWED or HIGH RISK", fx);
 		return CH_REPLY_NOT_UNDERSTOOD;
 	}
 	GString *done = g_string_new(NULL);
@@ -250,8 +245,7 @@ ChReplyResult ch_engine_report_reply(ChCase *c, ChReport *r, const ChEngineCtx *
 		const char *to = c->practice_manager ? c->practice_manager : ctx->cp_coordinator;
 		if (to) {
 			g_autofree char *key = g_strdup_printf("highrisk:%s:%" G_GINT64_FORMAT, c->ref, r->id);
-			ChIntent *i = ch_effects_intent(fx, "high_risk_alert", to, NULL, key);
-			i->urgent = TRUE;
+			ChIntent *i = ch_notice_alert(fx, "high_risk_alert", to, key, c, NULL, TRUE);
 			report_vars(i, c, r);
 			ch_intent_set(i, "raised_by", sender);
 		}
@@ -260,13 +254,8 @@ ChReplyResult ch_engine_report_reply(ChCase *c, ChReport *r, const ChEngineCtx *
 	} else if (high) {
 		g_string_append(done, "  The conference was already flagged as high risk.\n");
 	}
-	g_autofree char *key = g_strdup_printf("tr:%s:%s:%s", c->ref, sender, ctx->event_id);
-	ChIntent *i = ch_effects_intent(fx, "transcript", sender, NULL, key);
-	i->in_reply = TRUE;
-	ch_engine_base_vars(i, c);
 	g_autofree char *about = g_strdup_printf("the report from %s", r->agency);
-	ch_intent_set(i, "about", about);
-	ch_intent_set(i, "done", done->str);
+	ch_notice_transcript(c, ctx, sender, about, done->str, fx);
 	g_string_free(done, TRUE);
 	return CH_REPLY_APPLIED;
 }

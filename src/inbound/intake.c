@@ -10,6 +10,7 @@
 #include "app/service.h"
 #include "classify/classify.h"
 #include "engine/engine.h"
+#include "engine/notices.h"
 #include "outbound/outbox.h"
 #include "store/cases.h"
 #include "util/clock.h"
@@ -64,11 +65,10 @@ static gboolean to_triage(Ctx *x, const char *state, gint64 conference_id, const
 		return TRUE;
 	g_autoptr(ChEffects) fx = ch_effects_new();
 	g_autofree char *key = g_strdup_printf("triage:%s", x->fp);
-	ChIntent *i = ch_effects_intent(fx, "triage_alert", app->cfg->admin, NULL, key);
 	g_autoptr(ChCase) c = conference_id ? ch_store_case_load_id(app->store, conference_id, NULL)
 	                                    : NULL;
+	ChIntent *i = ch_notice_alert(fx, "triage_alert", app->cfg->admin, key, c, "triage", FALSE);
 	g_autofree char *id_s = g_strdup_printf("%" G_GINT64_FORMAT, triage_id);
-	ch_intent_set(i, "ref", c ? c->ref : "triage");
 	ch_intent_set(i, "triage_id", id_s);
 	ch_intent_set(i, "reason", reason);
 	ch_intent_set(i, "state", !strcmp(state, "held") ? "held until you release it"

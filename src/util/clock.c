@@ -105,6 +105,20 @@ char *ch_date_format_long(const GDate *d)
 	                       months[g_date_get_month(d)], g_date_get_year(d));
 }
 
+char *ch_clock_long_date(const char *iso, const char *if_none)
+{
+	GDate d;
+	if (!iso)
+		return g_strdup(if_none);
+	if (ch_clock_parse_date(iso, &d))
+		return ch_date_format_long(&d);
+	g_autoptr(GDateTime) t = ch_clock_parse(iso);
+	if (!t)
+		return g_strdup(iso);
+	ch_clock_local_date(t, &d);
+	return ch_date_format_long(&d);
+}
+
 void ch_clock_local_date(GDateTime *t, GDate *out)
 {
 	g_autoptr(GDateTime) local = g_date_time_to_timezone(t, ch_clock_zone());

@@ -24,4 +24,8 @@ char *ch_clock_format(GDateTime *t);            /* 2026-11-23T17:00:00+00:00 */
 char *ch_clock_key(GDateTime *t);
 char *ch_date_format(const GDate *d);           /* 2026-11-23 */
 char *ch_date_format_long(const GDate *d);      /* Monday 23 November 2026 */
+/* A stored date ("2026-11-23") or date and time (its London date) in words, as above: the
+ * one way a date is written for a person. `if_none` (copied) for NULL; a value that is
+ * neither comes back as it is. */
+char *ch_clock_long_date(const char *iso, const char *if_none);
 void ch_clock_local_date(GDateTime *t, GDate *out);
