@@ -231,34 +231,32 @@ static void on_header_field(const char *name, const char *value, gpointer data)
 		b->headers_id = message_id_of(value);
 }
 
-static void scan_bounce_parts(GMimeObject *o, Bounce *b)
+static ChMimeStep on_bounce_part(GMimeObject *o, const ChMimePlace *at, gpointer data)
 {
-	if (GMIME_IS_MULTIPART(o)) {
-		GMimeMultipart *mp = GMIME_MULTIPART(o);
-		int count = g_mime_multipart_get_count(mp);
-		for (int i = 0; i < count; i++)
-			scan_bounce_parts(g_mime_multipart_get_part(mp, i), b);
-		return;
-	}
+	Bounce *b = data;
+	(void)at;
+	if (GMIME_IS_MULTIPART(o))
+		return CH_MIME_DESCEND;
 	if (GMIME_IS_MESSAGE_PART(o)) {
 		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
 		const char *id = inner ? g_mime_message_get_message_id(inner) : NULL;
 		if (id && !b->rfc822_id)
 			b->rfc822_id = ch_text_dup_valid(id);
-		return;
+		return CH_MIME_SKIP;
 	}
 	if (!GMIME_IS_PART(o))
-		return;
+		return CH_MIME_SKIP;
 	GMimeContentType *ct = g_mime_object_get_content_type(o);
 	gboolean status = g_mime_content_type_is_type(ct, "message", "delivery-status") ||
 	                  g_mime_content_type_is_type(ct, "message", "global-delivery-status");
 	gboolean headers = g_mime_content_type_is_type(ct, "text", "rfc822-headers") ||
 	                   g_mime_content_type_is_type(ct, "message", "global-headers");
 	if (!status && !headers)
-		return;
+		return CH_MIME_SKIP;
 	char *text = ch_part_text(GMIME_PART(o));
 	each_field(text, status ? on_status_field : on_header_field, b);
 	g_free(text);
+	return CH_MIME_SKIP;
 }
 
 /* Bounces that are not multipart/report (qmail, some gateways) quote the returned headers in
@@ -283,9 +281,7 @@ static char *message_id_in_body(const char *body)
 static void bounce_details(ChMessage *m, GMimeMessage *msg)
 {
 	Bounce b = { 0 };
-	GMimeObject *top = g_mime_message_get_mime_part(msg);
-	if (top)
-		scan_bounce_parts(top, &b);
+	ch_mime_walk(msg, on_bounce_part, &b);
 
 	const char *xorig = header(msg, "X-Original-Message-ID");
 	if (b.rfc822_id)

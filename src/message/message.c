@@ -488,37 +488,31 @@ static void count_fields(GMimeObject *o, Survey *s)
 		s->fields = (guint)n;
 }
 
-static void survey(GMimeObject *o, guint depth, Survey *s)
+/* Each node's depth and header fields; a leaf is a part, or an attached message with no
+ * body of its own. */
+static ChMimeStep on_survey(GMimeObject *o, const ChMimePlace *at, gpointer data)
 {
-	if (depth > s->depth)
-		s->depth = depth;
+	Survey *s = data;
+	if (at->depth > s->depth)
+		s->depth = at->depth;
 	count_fields(o, s);
-	if (GMIME_IS_MULTIPART(o)) {
-		GMimeMultipart *mp = GMIME_MULTIPART(o);
-		int count = g_mime_multipart_get_count(mp);
-		for (int i = 0; i < count; i++)
-			survey(g_mime_multipart_get_part(mp, i), depth + 1, s);
-	} else if (GMIME_IS_MESSAGE_PART(o)) {
+	if (GMIME_IS_MESSAGE_PART(o)) {
 		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
-		GMimeObject *body = inner ? g_mime_message_get_mime_part(inner) : NULL;
 		if (inner)
 			count_fields(GMIME_OBJECT(inner), s);
-		if (body)
-			survey(body, depth + 1, s);
-		else
+		if (!inner || !g_mime_message_get_mime_part(inner))
 			s->leaves++;
-	} else {
+	} else if (!GMIME_IS_MULTIPART(o)) {
 		s->leaves++;
 	}
+	return CH_MIME_DESCEND;
 }
 
 static gboolean check_structure(GMimeMessage *msg, const ChParseOptions *o, GError **error)
 {
 	Survey s = { 0 };
 	count_fields(GMIME_OBJECT(msg), &s);
-	GMimeObject *top = g_mime_message_get_mime_part(msg);
-	if (top)
-		survey(top, 1, &s);
+	ch_mime_walk(msg, on_survey, &s);
 	if (s.depth > o->max_depth)
 		return refuse(error, "message has %u MIME levels, limit %u", s.depth, o->max_depth);
 	if (s.leaves > o->max_parts)
@@ -717,28 +711,6 @@ static void fill_headers(ChMessage *m, GMimeMessage *msg, GMimeParserOptions *po
 
 /* ---- 3b. body ---- */
 
-static GByteArray *part_bytes(GMimePart *part)
-{
-	GByteArray *ba = g_byte_array_new();
-	GMimeDataWrapper *content = g_mime_part_get_content(part);
-	if (!content)
-		return ba;
-	GMimeStream *out = g_mime_stream_mem_new_with_byte_array(ba);
-	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(out), FALSE);
-	g_mime_data_wrapper_write_to_stream(content, out); /* undoes base64 / QP */
-	g_object_unref(out);
-	return ba;
-}
-
-char *ch_part_text(GMimePart *part)
-{
-	GByteArray *ba = part_bytes(part);
-	const char *charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
-	char *text = ch_text_from_bytes(ba->data, ba->len, charset);
-	g_byte_array_unref(ba);
-	return text;
-}
-
 static gboolean is_text(GMimeObject *o, const char *subtype)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(o);
@@ -759,31 +731,32 @@ typedef struct {
 	GMimeObject *html;
 } Body;
 
-/* The first readable text in the tree: in multipart/alternative both the plain and the HTML
- * version (plain is preferred later), elsewhere the first part that has either. Attached
- * messages are attachments, never the body. */
-static void find_body(GMimeObject *o, Body *b)
+static gboolean is_alternative(GMimeObject *o)
 {
+	GMimeContentType *ct = o ? g_mime_object_get_content_type(o) : NULL;
+	return ct && g_mime_content_type_is_type(ct, "multipart", "alternative");
+}
+
+/* The first readable text in the tree: in multipart/alternative both the plain and the HTML
+ * version (plain is preferred later), elsewhere the first part that has either (so, once
+ * one is found, a container's later parts are not looked at). Encrypted parts are not read;
+ * attached messages are attachments, never the body. */
+static ChMimeStep on_body(GMimeObject *o, const ChMimePlace *at, gpointer data)
+{
+	Body *b = data;
+	if (at->index > 0 && (b->plain || b->html) && !is_alternative(at->parent))
+		return CH_MIME_SKIP_REST;
 	if (GMIME_IS_MULTIPART_ENCRYPTED(o))
-		return;
-	if (GMIME_IS_MULTIPART(o)) {
-		GMimeMultipart *mp = GMIME_MULTIPART(o);
-		GMimeContentType *ct = g_mime_object_get_content_type(o);
-		gboolean alternative = ct && g_mime_content_type_is_type(ct, "multipart", "alternative");
-		int count = g_mime_multipart_get_count(mp);
-		for (int i = 0; i < count; i++) {
-			find_body(g_mime_multipart_get_part(mp, i), b);
-			if (!alternative && (b->plain || b->html))
-				return;
-		}
-		return;
-	}
+		return CH_MIME_SKIP;
+	if (GMIME_IS_MULTIPART(o))
+		return CH_MIME_DESCEND;
 	if (!is_body_candidate(o))
-		return;
+		return CH_MIME_SKIP;
 	if (is_text(o, "plain") && !b->plain)
 		b->plain = o;
 	else if (is_text(o, "html") && !b->html)
 		b->html = o;
+	return CH_MIME_SKIP;
 }
 
 static char *plain_text(GMimeObject *o)
@@ -809,9 +782,7 @@ static gboolean is_blank_text(const char *s)
 
 static void fill_body(ChMessage *m, GMimeMessage *msg, Body *b)
 {
-	GMimeObject *top = g_mime_message_get_mime_part(msg);
-	if (top)
-		find_body(top, b);
+	ch_mime_walk(msg, on_body, b);
 
 	if (b->plain) {
 		char *text = plain_text(b->plain);
@@ -937,19 +908,14 @@ static GByteArray *message_bytes(GMimeMessage *inner)
 	return ba;
 }
 
-static void collect_attachments(GMimeObject *o, Attach *a)
+static ChMimeStep on_attachment(GMimeObject *o, const ChMimePlace *at, gpointer data)
 {
-	if (a->failed)
-		return;
-	if (GMIME_IS_MULTIPART(o)) {
-		GMimeMultipart *mp = GMIME_MULTIPART(o);
-		int count = g_mime_multipart_get_count(mp);
-		for (int i = 0; i < count && !a->failed; i++)
-			collect_attachments(g_mime_multipart_get_part(mp, i), a);
-		return;
-	}
+	Attach *a = data;
+	(void)at;
+	if (GMIME_IS_MULTIPART(o))
+		return CH_MIME_DESCEND;
 	if (o == a->body->plain || o == a->body->html)
-		return;
+		return CH_MIME_SKIP;
 
 	const char *filename = NULL;
 	gboolean attached;
@@ -966,26 +932,25 @@ static void collect_attachments(GMimeObject *o, Attach *a)
 		gboolean text = ct && g_mime_content_type_is_type(ct, "text", "*");
 		attached = g_mime_part_is_attachment(part) || filename || !text;
 	} else {
-		return;
+		return CH_MIME_SKIP;
 	}
 	if (!attached)
-		return;
+		return CH_MIME_SKIP;
 	/* Count them all, so that the refusal can say how many there were. */
 	if (++a->count > a->o->max_attachments)
-		return;
+		return CH_MIME_SKIP;
 	GByteArray *ba = GMIME_IS_MESSAGE_PART(o)
 		? message_bytes(g_mime_message_part_get_message(GMIME_MESSAGE_PART(o)))
-		: part_bytes(GMIME_PART(o));
+		: ch_part_bytes(GMIME_PART(o));
 	keep_attachment(a, o, filename, ba);
+	return a->failed ? CH_MIME_STOP : CH_MIME_SKIP;
 }
 
 static gboolean fill_attachments(ChMessage *m, GMimeMessage *msg, const Body *b,
                                  const ChParseOptions *o, GError **error)
 {
 	Attach a = { o, b, m->attachments, 0, error, FALSE };
-	GMimeObject *top = g_mime_message_get_mime_part(msg);
-	if (top)
-		collect_attachments(top, &a);
+	ch_mime_walk(msg, on_attachment, &a);
 	if (a.failed)
 		return FALSE;
 	if (a.count > o->max_attachments)
