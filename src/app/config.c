@@ -459,6 +459,169 @@ static gboolean secret_ok(Reader *r, const char *group, const char *key, const c
 	return FALSE;
 }
 
+/* [chaser]: where things are, which procedure, and whose From headers are trusted. */
+static void read_chaser(Reader *r, ChConfig *c)
+{
+	const char *d = c->dir;
+	c->database = get_path(r, d, "chaser", "database", "spool/chaser.db");
+	c->key_file = get_path(r, d, "chaser", "key", "spool/secret.key");
+	c->spool = get_path(r, d, "chaser", "spool", "spool");
+	c->data_dir = get_path(r, d, "chaser", "data", CHASER_DATADIR);
+	c->rules_path = search_path(r, d, "rules", c->data_dir);
+	c->templates_path = search_path(r, d, "templates", c->data_dir);
+	c->holidays_file = get_path(r, d, "chaser", "holidays", NULL);
+	if (!c->holidays_file)
+		c->holidays_file = ch_config_find((const char *const *)c->rules_path,
+		                                  "bank-holidays.txt");
+	c->nation = get_str(r, "chaser", "nation", "england-and-wales");
+	c->procedure = get_str(r, "chaser", "procedure", "default");
+	c->authserv_id = get_str(r, "chaser", "authserv_id", NULL);
+	if (!c->authserv_id && !r->failed) {
+		/* Not a default either way: trusting From headers must be a choice someone made. */
+		g_set_error(r->error, CH_ERROR, CH_ERROR_CONFIG,
+		            "%s:%u: [chaser] authserv_id is required: name the receiving server's "
+		            "authserv-id, or write 'none' (then only replies with a reply token act)",
+		            r->path, ch_config_line(c, "chaser", NULL));
+		r->failed = TRUE;
+	} else if (c->authserv_id && !g_ascii_strcasecmp(c->authserv_id, "none")) {
+		g_clear_pointer(&c->authserv_id, g_free);
+	}
+	c->token_days = get_uint(r, "chaser", "token_days", 120);
+	c->reply_limit = get_uint(r, "chaser", "reply_limit", 10);
+	c->retention_days = get_uint(r, "chaser", "retention_days", 0);
+}
+
+/* [mailbox], [people], [hours], [safety]: who chaser writes as, to whom, and when. */
+static void read_people(Reader *r, ChConfig *c)
+{
+	c->address = get_str(r, "mailbox", "address", NULL);
+	c->display_name = get_str(r, "mailbox", "name", "Child Protection Conference Team");
+	c->plus_addressing = get_bool(r, "mailbox", "plus_addressing", TRUE);
+
+	c->admin = get_str(r, "people", "admin", NULL);
+	c->cp_coordinator = get_str(r, "people", "cp_coordinator", NULL);
+	c->lead_safeguarding_manager = get_str(r, "people", "lead_safeguarding_manager", NULL);
+	c->qasg = get_str(r, "people", "qasg", NULL);
+	c->cp_managers = get_list(r, "people", "cp_managers", "");
+
+	c->hours_start = get_hhmm(r, "hours", "start", "09:00");
+	c->hours_end = get_hhmm(r, "hours", "end", "17:00");
+	c->closures = get_list(r, "hours", "closures", "");
+	c->safety_words = get_list(r, "safety", "words", SAFETY_WORDS);
+}
+
+/* [inbound], [imap], [outbound], [smtp], [limits]: how mail comes and goes, and the files
+ * of secrets it needs (each checked to be private). */
+static void read_transports(Reader *r, ChConfig *c)
+{
+	const char *d = c->dir;
+	c->inbound = get_str(r, "inbound", "type", "maildir");
+	c->maildir = get_path(r, d, "inbound", "maildir", "spool/inbox");
+	ChImapConfig *im = &c->imap;
+	im->url = get_str(r, "imap", "url", NULL);
+	im->user = get_str(r, "imap", "user", NULL);
+	im->password_file = get_path(r, d, "imap", "password_file", NULL);
+	im->oauth2_token_file = get_path(r, d, "imap", "oauth2_token_file", NULL);
+	im->oauth2_token_command = get_str(r, "imap", "oauth2_token_command", NULL);
+	im->ca_file = get_path(r, d, "imap", "ca_file", NULL);
+	im->starttls = get_bool(r, "imap", "starttls", TRUE);
+	im->mailbox = get_str(r, "imap", "mailbox", "INBOX");
+	im->processed = get_str(r, "imap", "processed", "Processed");
+	im->quarantine = get_str(r, "imap", "quarantine", "Quarantine");
+	im->idle = get_bool(r, "imap", "idle", TRUE);
+	im->poll_interval = get_uint(r, "imap", "poll_interval", 60);
+	im->timeout = get_uint(r, "imap", "timeout", 60);
+
+	c->outbound = get_str(r, "outbound", "type", "spool");
+	c->outgoing_dir = get_path(r, d, "outbound", "dir", "spool/outgoing");
+	ChSmtpConfig *sm = &c->smtp;
+	sm->url = get_str(r, "smtp", "url", NULL);
+	sm->user = get_str(r, "smtp", "user", NULL);
+	sm->password_file = get_path(r, d, "smtp", "password_file", NULL);
+	sm->oauth2_token_file = get_path(r, d, "smtp", "oauth2_token_file", NULL);
+	sm->oauth2_token_command = get_str(r, "smtp", "oauth2_token_command", NULL);
+	sm->ca_file = get_path(r, d, "smtp", "ca_file", NULL);
+	sm->require_tls = get_bool(r, "smtp", "require_tls", TRUE);
+	sm->helo = get_str(r, "smtp", "helo", NULL);
+	sm->timeout = get_uint(r, "smtp", "timeout", 60);
+
+	c->max_message_size = get_uint(r, "limits", "max_message_size", 40u << 20);
+	c->max_attachment_size = get_uint(r, "limits", "max_attachment_size", 30u << 20);
+
+	secret_ok(r, "chaser", "key", c->key_file);
+	secret_ok(r, "imap", "password_file", im->password_file);
+	secret_ok(r, "imap", "oauth2_token_file", im->oauth2_token_file);
+	secret_ok(r, "smtp", "password_file", sm->password_file);
+	secret_ok(r, "smtp", "oauth2_token_file", sm->oauth2_token_file);
+}
+
+/* What each value read cannot say alone: required addresses, one of the known types, hours
+ * that end after they start, a bank-holiday file found. */
+static gboolean check_config(const ChConfig *c, const char *path, GError **error)
+{
+	static const struct {
+		const char *group, *key;
+		gboolean required;
+	} addresses[] = {
+		{ "mailbox", "address", TRUE },
+		{ "people", "admin", TRUE },
+		{ "people", "cp_coordinator", TRUE },
+		{ "people", "lead_safeguarding_manager", FALSE },
+		{ "people", "qasg", FALSE },
+	};
+	const char *values[] = { c->address, c->admin, c->cp_coordinator,
+		                     c->lead_safeguarding_manager, c->qasg };
+	for (guint i = 0; i < G_N_ELEMENTS(addresses); i++) {
+		const char *g = addresses[i].group, *k = addresses[i].key;
+		if (!values[i] && addresses[i].required) {
+			/* Without these, a triage alert or an immediate-safety alert has nobody to go to. */
+			guint at = ch_config_line(c, g, NULL);
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: [%s] %s is required", path,
+			            at, g, k);
+			return FALSE;
+		}
+		if (values[i] && !plausible_address(values[i])) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: [%s] %s must be an email address",
+			            path, ch_config_line(c, g, k), g, k);
+			return FALSE;
+		}
+	}
+	for (char **m = c->cp_managers; *m; m++) {
+		if (!plausible_address(*m)) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+			            "%s:%u: [people] cp_managers: '%s' is not an email address", path,
+			            ch_config_line(c, "people", "cp_managers"), *m);
+			return FALSE;
+		}
+	}
+	if (strcmp(c->inbound, "maildir") && strcmp(c->inbound, "imap")) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "%s:%u: [inbound] type must be maildir or imap", path,
+		            ch_config_line(c, "inbound", "type"));
+		return FALSE;
+	}
+	if (strcmp(c->outbound, "spool") && strcmp(c->outbound, "smtp")) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "%s:%u: [outbound] type must be spool or smtp", path,
+		            ch_config_line(c, "outbound", "type"));
+		return FALSE;
+	}
+	if (c->hours_end <= c->hours_start) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: [hours] end must be after start",
+		            path, ch_config_line(c, "hours", "end"));
+		return FALSE;
+	}
+	if (!c->holidays_file) {
+		g_autofree char *where = g_strjoinv(", ", c->rules_path);
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "%s: no bank-holiday file: bank-holidays.txt is in none of %s (is [chaser] "
+		            "data right?)",
+		            path, where);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 ChConfig *ch_config_load(const char *path, GError **error)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new();
@@ -485,150 +648,12 @@ ChConfig *ch_config_load(const char *path, GError **error)
 	c->path = g_strdup(path);
 	c->dir = g_path_get_dirname(path);
 	c->lines = g_hash_table_ref(lines);
-	const char *d = c->dir;
 
-	c->database = get_path(&r, d, "chaser", "database", "spool/chaser.db");
-	c->key_file = get_path(&r, d, "chaser", "key", "spool/secret.key");
-	c->spool = get_path(&r, d, "chaser", "spool", "spool");
-	c->data_dir = get_path(&r, d, "chaser", "data", CHASER_DATADIR);
-	c->rules_path = search_path(&r, d, "rules", c->data_dir);
-	c->templates_path = search_path(&r, d, "templates", c->data_dir);
-	c->holidays_file = get_path(&r, d, "chaser", "holidays", NULL);
-	if (!c->holidays_file)
-		c->holidays_file = ch_config_find((const char *const *)c->rules_path,
-		                                  "bank-holidays.txt");
-	c->nation = get_str(&r, "chaser", "nation", "england-and-wales");
-	c->procedure = get_str(&r, "chaser", "procedure", "default");
-	c->authserv_id = get_str(&r, "chaser", "authserv_id", NULL);
-	if (!c->authserv_id && !r.failed) {
-		/* Not a default either way: trusting From headers must be a choice someone made. */
-		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
-		            "%s:%u: [chaser] authserv_id is required: name the receiving server's "
-		            "authserv-id, or write 'none' (then only replies with a reply token act)",
-		            path, ch_config_line(c, "chaser", NULL));
-		r.failed = TRUE;
-	} else if (c->authserv_id && !g_ascii_strcasecmp(c->authserv_id, "none")) {
-		g_clear_pointer(&c->authserv_id, g_free);
-	}
-	c->token_days = get_uint(&r, "chaser", "token_days", 120);
-	c->reply_limit = get_uint(&r, "chaser", "reply_limit", 10);
-	c->retention_days = get_uint(&r, "chaser", "retention_days", 0);
-
-	c->address = get_str(&r, "mailbox", "address", NULL);
-	c->display_name = get_str(&r, "mailbox", "name", "Child Protection Conference Team");
-	c->plus_addressing = get_bool(&r, "mailbox", "plus_addressing", TRUE);
-
-	c->admin = get_str(&r, "people", "admin", NULL);
-	c->cp_coordinator = get_str(&r, "people", "cp_coordinator", NULL);
-	c->lead_safeguarding_manager = get_str(&r, "people", "lead_safeguarding_manager", NULL);
-	c->qasg = get_str(&r, "people", "qasg", NULL);
-	c->cp_managers = get_list(&r, "people", "cp_managers", "");
-
-	c->hours_start = get_hhmm(&r, "hours", "start", "09:00");
-	c->hours_end = get_hhmm(&r, "hours", "end", "17:00");
-	c->closures = get_list(&r, "hours", "closures", "");
-	c->safety_words = get_list(&r, "safety", "words", SAFETY_WORDS);
-
-	c->inbound = get_str(&r, "inbound", "type", "maildir");
-	c->maildir = get_path(&r, d, "inbound", "maildir", "spool/inbox");
-	ChImapConfig *im = &c->imap;
-	im->url = get_str(&r, "imap", "url", NULL);
-	im->user = get_str(&r, "imap", "user", NULL);
-	im->password_file = get_path(&r, d, "imap", "password_file", NULL);
-	im->oauth2_token_file = get_path(&r, d, "imap", "oauth2_token_file", NULL);
-	im->oauth2_token_command = get_str(&r, "imap", "oauth2_token_command", NULL);
-	im->ca_file = get_path(&r, d, "imap", "ca_file", NULL);
-	im->starttls = get_bool(&r, "imap", "starttls", TRUE);
-	im->mailbox = get_str(&r, "imap", "mailbox", "INBOX");
-	im->processed = get_str(&r, "imap", "processed", "Processed");
-	im->quarantine = get_str(&r, "imap", "quarantine", "Quarantine");
-	im->idle = get_bool(&r, "imap", "idle", TRUE);
-	im->poll_interval = get_uint(&r, "imap", "poll_interval", 60);
-	im->timeout = get_uint(&r, "imap", "timeout", 60);
-
-	c->outbound = get_str(&r, "outbound", "type", "spool");
-	c->outgoing_dir = get_path(&r, d, "outbound", "dir", "spool/outgoing");
-	ChSmtpConfig *sm = &c->smtp;
-	sm->url = get_str(&r, "smtp", "url", NULL);
-	sm->user = get_str(&r, "smtp", "user", NULL);
-	sm->password_file = get_path(&r, d, "smtp", "password_file", NULL);
-	sm->oauth2_token_file = get_path(&r, d, "smtp", "oauth2_token_file", NULL);
-	sm->oauth2_token_command = get_str(&r, "smtp", "oauth2_token_command", NULL);
-	sm->ca_file = get_path(&r, d, "smtp", "ca_file", NULL);
-	sm->require_tls = get_bool(&r, "smtp", "require_tls", TRUE);
-	sm->helo = get_str(&r, "smtp", "helo", NULL);
-	sm->timeout = get_uint(&r, "smtp", "timeout", 60);
-
-	c->max_message_size = get_uint(&r, "limits", "max_message_size", 40u << 20);
-	c->max_attachment_size = get_uint(&r, "limits", "max_attachment_size", 30u << 20);
-
-	secret_ok(&r, "chaser", "key", c->key_file);
-	secret_ok(&r, "imap", "password_file", im->password_file);
-	secret_ok(&r, "imap", "oauth2_token_file", im->oauth2_token_file);
-	secret_ok(&r, "smtp", "password_file", sm->password_file);
-	secret_ok(&r, "smtp", "oauth2_token_file", sm->oauth2_token_file);
-	if (r.failed)
+	read_chaser(&r, c);
+	read_people(&r, c);
+	read_transports(&r, c);
+	if (r.failed || !check_config(c, path, error))
 		goto fail;
-	static const struct {
-		const char *group, *key;
-		gboolean required;
-	} addresses[] = {
-		{ "mailbox", "address", TRUE },
-		{ "people", "admin", TRUE },
-		{ "people", "cp_coordinator", TRUE },
-		{ "people", "lead_safeguarding_manager", FALSE },
-		{ "people", "qasg", FALSE },
-	};
-	const char *values[] = { c->address, c->admin, c->cp_coordinator,
-		                     c->lead_safeguarding_manager, c->qasg };
-	for (guint i = 0; i < G_N_ELEMENTS(addresses); i++) {
-		const char *g = addresses[i].group, *k = addresses[i].key;
-		if (!values[i] && addresses[i].required) {
-			/* Without these, a triage alert or an immediate-safety alert has nobody to go to. */
-			guint at = ch_config_line(c, g, NULL);
-			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: [%s] %s is required", path,
-			            at, g, k);
-			goto fail;
-		}
-		if (values[i] && !plausible_address(values[i])) {
-			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: [%s] %s must be an email address",
-			            path, ch_config_line(c, g, k), g, k);
-			goto fail;
-		}
-	}
-	for (char **m = c->cp_managers; *m; m++) {
-		if (!plausible_address(*m)) {
-			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
-			            "%s:%u: [people] cp_managers: '%s' is not an email address", path,
-			            ch_config_line(c, "people", "cp_managers"), *m);
-			goto fail;
-		}
-	}
-	if (strcmp(c->inbound, "maildir") && strcmp(c->inbound, "imap")) {
-		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
-		            "%s:%u: [inbound] type must be maildir or imap", path,
-		            ch_config_line(c, "inbound", "type"));
-		goto fail;
-	}
-	if (strcmp(c->outbound, "spool") && strcmp(c->outbound, "smtp")) {
-		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
-		            "%s:%u: [outbound] type must be spool or smtp", path,
-		            ch_config_line(c, "outbound", "type"));
-		goto fail;
-	}
-	if (c->hours_end <= c->hours_start) {
-		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: [hours] end must be after start",
-		            path, ch_config_line(c, "hours", "end"));
-		goto fail;
-	}
-	if (!c->holidays_file) {
-		g_autofree char *where = g_strjoinv(", ", c->rules_path);
-		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
-		            "%s: no bank-holiday file: bank-holidays.txt is in none of %s (is [chaser] "
-		            "data right?)",
-		            path, where);
-		goto fail;
-	}
 	char *lower = g_ascii_strdown(c->address, -1);
 	g_free(c->address);
 	c->address = lower;

@@ -47,6 +47,99 @@ static gboolean set_days(guint *field, ChUnit want, const char *v)
 	return TRUE;
 }
 
+/* The top-level settings given as a duration: each one's field and the unit it is in. */
+static const struct {
+	const char *key;
+	gsize offset;
+	ChUnit unit;
+	const char *example;
+} durations[] = {
+	{ "list_within", G_STRUCT_OFFSET(ChRules, list_within_hours), CH_UNIT_HOURS, "24 hours" },
+	{ "report_due", G_STRUCT_OFFSET(ChRules, report_days), CH_UNIT_WORKING_DAYS,
+	  "5 working days" },
+	{ "report_request_within", G_STRUCT_OFFSET(ChRules, request_within_hours), CH_UNIT_HOURS,
+	  "24 hours" },
+	{ "report_review_within", G_STRUCT_OFFSET(ChRules, review_hours), CH_UNIT_HOURS,
+	  "24 hours" },
+	{ "report_reminder_before", G_STRUCT_OFFSET(ChRules, report_chase_before_days),
+	  CH_UNIT_WORKING_DAYS, "1 working day" },
+	{ "minutes_due_initial", G_STRUCT_OFFSET(ChRules, minutes_initial_days),
+	  CH_UNIT_WORKING_DAYS, "20 working days" },
+	{ "minutes_due_review", G_STRUCT_OFFSET(ChRules, minutes_review_days),
+	  CH_UNIT_WORKING_DAYS, "25 working days" },
+	{ "minutes_not_before", G_STRUCT_OFFSET(ChRules, minutes_not_before_days),
+	  CH_UNIT_WORKING_DAYS, "5 working days" },
+};
+
+/* One setting before the first [stage]: NULL, or what is wrong with it. */
+static char *top_setting(ChRules *r, const char *key, const char *v)
+{
+	if (!strcmp(key, "title")) {
+		r->title = g_strdup(v);
+		return NULL;
+	}
+	for (guint k = 0; k < G_N_ELEMENTS(durations); k++) {
+		if (strcmp(key, durations[k].key))
+			continue;
+		guint *field = G_STRUCT_MEMBER_P(r, durations[k].offset);
+		if (!set_days(field, durations[k].unit, v))
+			return g_strdup_printf("%s = '%s': write e.g. '%s'", key, v, durations[k].example);
+		return NULL;
+	}
+	if (!strcmp(key, "last_stage_can_set_aside")) {
+		if (!strcmp(v, "yes"))
+			r->can_set_aside = TRUE;
+		else if (strcmp(v, "no"))
+			return g_strdup("last_stage_can_set_aside must be yes or no");
+		return NULL;
+	}
+	return g_strdup_printf("unknown setting '%s'", key);
+}
+
+/* One setting of a [stage] (on line lineno): NULL, or what is wrong with it. */
+static char *stage_setting(ChStage *stage, const char *key, const char *v, guint lineno,
+                           const char *const *templates_path)
+{
+	char *problem = NULL;
+	if (!strcmp(key, "title"))
+		stage->title = g_strdup(v);
+	else if (!strcmp(key, "ask")) {
+		if (!g_strv_contains(roles, v))
+			problem = g_strdup_printf("ask = '%s' is not a role (one of slo, "
+			                          "agency_lead, professional, "
+			                          "cp_coordinator, "
+			                          "lead_safeguarding_manager, qasg, chair, admin)",
+			                          v);
+		else {
+			stage->ask = g_strdup(v);
+			stage->ask_line = lineno;
+		}
+	} else if (!strcmp(key, "answer_within")) {
+		if (!parse_duration(v, &stage->unit, &stage->amount) || !stage->amount)
+			problem = g_strdup_printf("answer_within = '%s': write e.g. '5 working "
+			                          "days', '24 hours' or '2 weeks'",
+			                          v);
+	} else if (!strcmp(key, "template")) {
+		g_autofree char *f = g_strdup_printf("%s.txt", v);
+		g_autofree char *tp = ch_config_find(templates_path, f);
+		if (!tp)
+			problem = g_strdup_printf("template '%s' is not in the templates "
+			                          "folders (no %s)", v, f);
+		else {
+			g_free(stage->template);
+			stage->template = g_strdup(v);
+		}
+	} else if (!strcmp(key, "chasers")) {
+		guint64 n;
+		if (!g_ascii_string_to_unsigned(v, 10, 0, 5, &n, NULL))
+			problem = g_strdup_printf("chasers = '%s': a number from 0 to 5", v);
+		else
+			stage->chasers = (guint)n;
+	} else
+		problem = g_strdup_printf("unknown stage setting '%s'", key);
+	return problem;
+}
+
 ChRules *ch_rules_file_load(const char *path, const char *name,
                             const char *const *templates_path,
                             GError **error)
@@ -98,76 +191,9 @@ ChRules *ch_rules_file_load(const char *path, const char *name,
 				} else if (!*v) {
 					problem = g_strdup_printf("'%s' has no value", key);
 				} else if (!stage) {
-					if (!strcmp(key, "title"))
-						r->title = g_strdup(v);
-					else if (!strcmp(key, "list_within")) {
-						if (!set_days(&r->list_within_hours, CH_UNIT_HOURS, v))
-							problem = g_strdup_printf("list_within = '%s': write e.g. '24 hours'", v);
-					} else if (!strcmp(key, "report_due")) {
-						if (!set_days(&r->report_days, CH_UNIT_WORKING_DAYS, v))
-							problem = g_strdup_printf("report_due = '%s': write e.g. '5 working days'", v);
-					} else if (!strcmp(key, "report_request_within")) {
-						if (!set_days(&r->request_within_hours, CH_UNIT_HOURS, v))
-							problem = g_strdup_printf("report_request_within = '%s': write e.g. '24 hours'", v);
-					} else if (!strcmp(key, "report_review_within")) {
-						if (!set_days(&r->review_hours, CH_UNIT_HOURS, v))
-							problem = g_strdup_printf("report_review_within = '%s': write e.g. '24 hours'", v);
-					} else if (!strcmp(key, "report_reminder_before")) {
-						if (!set_days(&r->report_chase_before_days, CH_UNIT_WORKING_DAYS, v))
-							problem = g_strdup_printf("report_reminder_before = '%s': write e.g. '1 working day'", v);
-					} else if (!strcmp(key, "minutes_due_initial")) {
-						if (!set_days(&r->minutes_initial_days, CH_UNIT_WORKING_DAYS, v))
-							problem = g_strdup_printf("minutes_due_initial = '%s': write e.g. '20 working days'", v);
-					} else if (!strcmp(key, "minutes_due_review")) {
-						if (!set_days(&r->minutes_review_days, CH_UNIT_WORKING_DAYS, v))
-							problem = g_strdup_printf("minutes_due_review = '%s': write e.g. '25 working days'", v);
-					} else if (!strcmp(key, "minutes_not_before")) {
-						if (!set_days(&r->minutes_not_before_days, CH_UNIT_WORKING_DAYS, v))
-							problem = g_strdup_printf("minutes_not_before = '%s': write e.g. '5 working days'", v);
-					} else if (!strcmp(key, "last_stage_can_set_aside")) {
-						if (!strcmp(v, "yes"))
-							r->can_set_aside = TRUE;
-						else if (strcmp(v, "no"))
-							problem = g_strdup("last_stage_can_set_aside must be yes or no");
-					} else
-						problem = g_strdup_printf("unknown setting '%s'", key);
+					problem = top_setting(r, key, v);
 				} else {
-					if (!strcmp(key, "title"))
-						stage->title = g_strdup(v);
-					else if (!strcmp(key, "ask")) {
-						if (!g_strv_contains(roles, v))
-							problem = g_strdup_printf("ask = '%s' is not a role (one of slo, "
-							                          "agency_lead, professional, "
-							                          "cp_coordinator, "
-							                          "lead_safeguarding_manager, qasg, chair, admin)",
-							                          v);
-						else {
-							stage->ask = g_strdup(v);
-							stage->ask_line = lineno;
-						}
-					} else if (!strcmp(key, "answer_within")) {
-						if (!parse_duration(v, &stage->unit, &stage->amount) || !stage->amount)
-							problem = g_strdup_printf("answer_within = '%s': write e.g. '5 working "
-							                          "days', '24 hours' or '2 weeks'",
-							                          v);
-					} else if (!strcmp(key, "template")) {
-						g_autofree char *f = g_strdup_printf("%s.txt", v);
-						g_autofree char *tp = ch_config_find(templates_path, f);
-						if (!tp)
-							problem = g_strdup_printf("template '%s' is not in the templates "
-							                          "folders (no %s)", v, f);
-						else {
-							g_free(stage->template);
-							stage->template = g_strdup(v);
-						}
-					} else if (!strcmp(key, "chasers")) {
-						guint64 n;
-						if (!g_ascii_string_to_unsigned(v, 10, 0, 5, &n, NULL))
-							problem = g_strdup_printf("chasers = '%s': a number from 0 to 5", v);
-						else
-							stage->chasers = (guint)n;
-					} else
-						problem = g_strdup_printf("unknown stage setting '%s'", key);
+					problem = stage_setting(stage, key, v, lineno, templates_path);
 				}
 			}
 		}
