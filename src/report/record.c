@@ -678,25 +678,10 @@ static void checkbox(Out *o, gboolean ticked, const char *text)
 	para(o, line);
 }
 
-static void write_cwm_taf_form(Record *r, Out *o)
+/* "Form completed on": the day the last issue ended, once every one has; or why not yet. */
+static char *form_completed_on(Record *r)
 {
-	static const char not_held[] = "(not held by chaser: fill in from the case file)";
 	ChCase *c = r->c;
-	if (o->html)
-		g_string_append(o->s, "<section class=\"form\" style=\"border: 1.5px solid #333;"
-		                      " padding: 4pt 8pt; margin-top: 12pt;\">\n");
-	heading(o, "Conference chair resolution form (Cwm Taf)");
-	para(o, "Filled in by chaser from this conference's record. The chair checks it, completes "
-	        "what chaser does not hold, and sends it to the CP coordinator / safeguarding "
-	        "manager.");
-	fields_begin(o);
-	field(o, "Child's name", not_held);
-	field(o, "Date of birth", not_held);
-	field(o, "Home address", not_held);
-	field(o, "Legal status", not_held);
-	field(o, "Social worker", c->social_worker);
-	g_autofree char *chair = person(c->chair_name, c->chair_email);
-	field(o, "Chair of the conference", chair);
 	guint open = 0;
 	const char *last = NULL;
 	for (guint i = 0; i < c->escalations->len; i++) {
@@ -718,7 +703,7 @@ static void write_cwm_taf_form(Record *r, Out *o)
 		if (end_t && (!last_t || g_date_time_compare(end_t, last_t) > 0))
 			last = end;
 	}
-	g_autofree char *done = NULL;
+	char *done = NULL;
 	if (!c->escalations->len)
 		done = g_strdup("nothing to complete: no issue was raised");
 	else if (open)
@@ -726,9 +711,13 @@ static void write_cwm_taf_form(Record *r, Out *o)
 		                       c->escalations->len);
 	else
 		done = local_day(last);
-	field(o, "Form completed on", done);
-	fields_end(o);
+	return done;
+}
 
+/* The issues raised, what was done about each and when, and who answered: from the audit. */
+static void form_history(Record *r, Out *o)
+{
+	ChCase *c = r->c;
 	GString *issues = g_string_new(NULL), *actions = g_string_new(NULL);
 	GString *answers = g_string_new(NULL);
 	for (guint i = 0; i < c->escalations->len; i++) {
@@ -784,6 +773,12 @@ static void write_cwm_taf_form(Record *r, Out *o)
 	paras(o, answers->str, "No answer has come yet.");
 	g_string_free(issues, TRUE), g_string_free(actions, TRUE), g_string_free(answers, TRUE);
 
+}
+
+/* The outcome boxes, ticked from each issue's state, and a line for each issue. */
+static void form_outcome(Record *r, Out *o)
+{
+	ChCase *c = r->c;
 	subheading(o, "Outcome");
 	gboolean satisfied = FALSE, unresolved = FALSE, other = FALSE;
 	GString *each = g_string_new(NULL);
@@ -818,6 +813,33 @@ static void write_cwm_taf_form(Record *r, Out *o)
 		para(o, line);
 	}
 	g_string_free(each, TRUE);
+}
+
+static void write_cwm_taf_form(Record *r, Out *o)
+{
+	static const char not_held[] = "(not held by chaser: fill in from the case file)";
+	ChCase *c = r->c;
+	if (o->html)
+		g_string_append(o->s, "<section class=\"form\" style=\"border: 1.5px solid #333;"
+		                      " padding: 4pt 8pt; margin-top: 12pt;\">\n");
+	heading(o, "Conference chair resolution form (Cwm Taf)");
+	para(o, "Filled in by chaser from this conference's record. The chair checks it, completes "
+	        "what chaser does not hold, and sends it to the CP coordinator / safeguarding "
+	        "manager.");
+	fields_begin(o);
+	field(o, "Child's name", not_held);
+	field(o, "Date of birth", not_held);
+	field(o, "Home address", not_held);
+	field(o, "Legal status", not_held);
+	field(o, "Social worker", c->social_worker);
+	g_autofree char *chair = person(c->chair_name, c->chair_email);
+	field(o, "Chair of the conference", chair);
+	g_autofree char *done = form_completed_on(r);
+	field(o, "Form completed on", done);
+	fields_end(o);
+
+	form_history(r, o);
+	form_outcome(r, o);
 	para(o, "If a child may not be safe now, do not wait for this form: tell the CP coordinator "
 	        "or the Lead Safeguarding Manager straight away.");
 	if (o->html)
