@@ -38,6 +38,28 @@ static int emit(const char *path, const char *data, gsize len)
 	return CLI_OK;
 }
 
+/* What `chaser report --help` says: what each table counts, and how. */
+static const char report_help[] =
+	"Reports for the safeguarding partnership on escalations raised from --from "
+	"to --to (London dates, both included).\n\n"
+	"--kind summary (the default, in every format): the partnership summary: "
+	"escalations by agency, reason, outcome and stage reached; answers in time; "
+	"the median working days to close; post-conference reports requested, "
+	"received on time or late, missing (for conferences held in the period); "
+	"minutes held for missing information; immediate-safety alerts; triage and "
+	"quarantine.\n"
+	"--kind register: the escalation register, one row per escalation.\n"
+	"--kind all: the summary, then the register.\n\n"
+	"Formats: text for reading; csv (RFC 4180, CRLF; the register alone is one "
+	"table, else each table follows the last under a row with its title); xlsx "
+	"(one sheet per table, with real dates, a frozen header row and filters; "
+	"needs -o); html (one page, no script and nothing fetched, a bar chart per "
+	"summary table, prints on A4).\n\n"
+	"Answered in time: the first answer (or the close) on or before the due date "
+	"of the stage reached. Working days to close: from the day raised to the day "
+	"closed, with the configured calendar; an unresolved escalation went to the "
+	"CP coordinator and has no close.";
+
 int cmd_report(int argc, char **argv)
 {
 	g_autofree char *from = NULL, *to = NULL, *format = NULL, *kind = NULL, *output = NULL;
@@ -53,27 +75,7 @@ int cmd_report(int argc, char **argv)
 		  "Write to FILE (needed for xlsx) instead of standard output", "FILE" },
 		{ NULL },
 	};
-	if (!cli_parse(&argc, &argv, "--from DATE --to DATE",
-	               "Reports for the safeguarding partnership on escalations raised from --from "
-	               "to --to (London dates, both included).\n\n"
-	               "--kind summary (the default, in every format): the partnership summary: "
-	               "escalations by agency, reason, outcome and stage reached; answers in time; "
-	               "the median working days to close; post-conference reports requested, "
-	               "received on time or late, missing (for conferences held in the period); "
-	               "minutes held for missing information; immediate-safety alerts; triage and "
-	               "quarantine.\n"
-	               "--kind register: the escalation register, one row per escalation.\n"
-	               "--kind all: the summary, then the register.\n\n"
-	               "Formats: text for reading; csv (RFC 4180, CRLF; the register alone is one "
-	               "table, else each table follows the last under a row with its title); xlsx "
-	               "(one sheet per table, with real dates, a frozen header row and filters; "
-	               "needs -o); html (one page, no script and nothing fetched, a bar chart per "
-	               "summary table, prints on A4).\n\n"
-	               "Answered in time: the first answer (or the close) on or before the due date "
-	               "of the stage reached. Working days to close: from the day raised to the day "
-	               "closed, with the configured calendar; an unresolved escalation went to the "
-	               "CP coordinator and has no close.",
-	               entries))
+	if (!cli_parse(&argc, &argv, "--from DATE --to DATE", report_help, entries))
 		return CLI_USAGE;
 	if (argc != 1)
 		return cli_usage("report takes no arguments besides its options");
