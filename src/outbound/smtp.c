@@ -83,6 +83,42 @@ static char *nonempty(const char *p)
 	return has(p) ? g_strdup(p) : NULL;
 }
 
+/* The transfer's settings, fixed for the life of the handle: TLS, timeouts, logging, login. */
+static void set_options(ChSmtp *s, const ChSmtpConfig *cfg, gboolean implicit_tls)
+{
+	CURL *curl = s->curl;
+	long timeout = cfg->timeout ? (long)cfg->timeout : 60;
+	curl_easy_setopt(curl, CURLOPT_URL, s->url);
+	/* STARTTLS or nothing: CURLUSESSL_TRY would quietly send in clear text when a man in
+	 * the middle strips the STARTTLS offer. NONE is for plain test servers only. */
+	curl_easy_setopt(curl, CURLOPT_USE_SSL,
+	                 (long)(cfg->require_tls || implicit_tls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
+	if (cfg->ca_file != NULL && *cfg->ca_file != '\0')
+		curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->ca_file);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* The network timeout is for silence: connecting, or any stretch without a byte either
+	 * way (a server that stops answering). The whole transaction gets ten times as long,
+	 * so that a large report on a slow line still goes, but nothing hangs for ever. */
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, timeout);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout * 10);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, s->errbuf);
+	curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
+	curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, debug_cb);
+	curl_easy_setopt(curl, CURLOPT_DEBUGDATA, s);
+	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_cb);
+	if (s->user != NULL)
+		curl_easy_setopt(curl, CURLOPT_USERNAME, s->user);
+	if (s->user != NULL && (s->token_file != NULL || s->token_command != NULL))
+		/* Forced: with a bearer set and no XOAUTH2 offered, curl would otherwise fall back
+		 * to PLAIN with an empty password, and the refusal would not say why. */
+		curl_easy_setopt(curl, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+}
+
 ChSmtp *ch_smtp_new(const ChSmtpConfig *cfg, GError **error)
 {
 	GError *e = NULL;
@@ -136,36 +172,7 @@ ChSmtp *ch_smtp_new(const ChSmtpConfig *cfg, GError **error)
 	                         port > 0 ? port : implicit_tls ? 465 : 587, helo ? helo : "");
 	g_uri_unref(uri);
 
-	long timeout = cfg->timeout ? (long)cfg->timeout : 60;
-	curl_easy_setopt(curl, CURLOPT_URL, s->url);
-	/* STARTTLS or nothing: CURLUSESSL_TRY would quietly send in clear text when a man in
-	 * the middle strips the STARTTLS offer. NONE is for plain test servers only. */
-	curl_easy_setopt(curl, CURLOPT_USE_SSL,
-	                 (long)(cfg->require_tls || implicit_tls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
-	if (cfg->ca_file != NULL && *cfg->ca_file != '\0')
-		curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->ca_file);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	/* The network timeout is for silence: connecting, or any stretch without a byte either
-	 * way (a server that stops answering). The whole transaction gets ten times as long,
-	 * so that a large report on a slow line still goes, but nothing hangs for ever. */
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
-	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, timeout);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout * 10);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, s->errbuf);
-	curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
-	curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, debug_cb);
-	curl_easy_setopt(curl, CURLOPT_DEBUGDATA, s);
-	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_cb);
-	if (s->user != NULL)
-		curl_easy_setopt(curl, CURLOPT_USERNAME, s->user);
-	if (s->user != NULL && (s->token_file != NULL || s->token_command != NULL))
-		/* Forced: with a bearer set and no XOAUTH2 offered, curl would otherwise fall back
-		 * to PLAIN with an empty password, and the refusal would not say why. */
-		curl_easy_setopt(curl, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+	set_options(s, cfg, implicit_tls);
 	return s;
 }
 
