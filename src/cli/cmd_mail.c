@@ -312,6 +312,9 @@ static void status_waiting(ChApp *app, Inbound *in, GDateTime *now)
 		ch_service_status("waiting for mail%s", retry);
 }
 
+/* Long because it is the service's whole life in order (options, lock, signals, the loop,
+ * the stop) and each step depends on the one before; the run loop is to become a module of
+ * its own, and this function its caller. */
 int cmd_run(int argc, char **argv)
 {
 	if (!cli_parse(&argc, &argv, "",

@@ -275,6 +275,9 @@ static const char chair_example[] =
 	"  AUTHORISED\n"
 	"  NO ESCALATION";
 
+/* Long because a reply is judged whole before anything changes: every problem in it is
+ * gathered (so the chair hears all of them in one answer), and only a reply with none is
+ * applied, escalation by escalation, into the one transcript. */
 ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const char *sender,
                                     const char *text, ChEffects *fx)
 {
@@ -407,6 +410,9 @@ static const char slo_example[] =
 	"or, if it is not resolved:\n"
 	"  NOT RESOLVED: why it is not";
 
+/* Long for the same reason as the chair's reply: the problems first, all together, then one
+ * of three outcomes (resolved, not resolved, an answer for the chair to confirm), each with
+ * its state, its mail to the chair and its line in the transcript. */
 ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
                                          const char *sender, gboolean from_chair,
                                          const char *text, ChEffects *fx)

@@ -54,6 +54,9 @@ static void report_vars(ChIntent *i, const ChCase *c, const ChReport *r)
 	ch_intent_set(i, "professional", r->attendee ? r->attendee->name : r->agency);
 }
 
+/* Long because the plan is one pass over the list that decides each agency once (attended,
+ * sent one, owed), then the minutes' dates that depend on the same conference; the text for
+ * the chair is built along the way. */
 char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 {
 	const ChRules *rules = ctx->rules;

@@ -606,6 +606,10 @@ static void log_handled(ChApp *app, const char *fp, gint64 row)
 	               kind ? " as " : "", kind ? kind : "", ref ? " for " : "", ref ? ref : "");
 }
 
+/* One message, from its bytes to its committed effect. Long because the order is the
+ * guarantee and reads best in one place: known already (done), raw copy first (never lost),
+ * a reading mark left by a crash (read again, or quarantine), then one transaction for the
+ * effect, and a failed attempt counted in a transaction of its own. */
 ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *data, gsize len,
                                  GError **error)
 {

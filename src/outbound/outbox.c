@@ -34,6 +34,10 @@ static char *nonce(void)
 	                       b[5], b[6], b[7]);
 }
 
+/* One intent to one row: de-duplicated, held to the hourly limits, given its token, rendered
+ * and built. Long because those steps share the row's state and each may end it (a limit, a
+ * refused address) with an audit line instead of a row; the limits' queries are to move into
+ * the store with the rest of its SQL, which shortens it. */
 static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char *in_reply_to,
                           GDateTime *now, const char *source, GError **error)
 {

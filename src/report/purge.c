@@ -221,6 +221,10 @@ static gboolean collect_unlinked(ChApp *app, const char *before_s, GArray *ids,
 	return TRUE;
 }
 
+/* Long because the whole purge is one transaction, read then delete, and must stay one: the
+ * candidates, their files and the unlinked messages are gathered, counted (for a dry run, or
+ * the audit line), deleted inside the purge window the triggers allow, and the files removed
+ * only after the commit. Split, the steps would pass the same five locals around. */
 gboolean ch_purge(ChApp *app, GDateTime *before, gboolean dry_run, ChPurgeCounts *counts,
                   GPtrArray *refs_r, GError **error)
 {

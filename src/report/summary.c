@@ -50,6 +50,9 @@ typedef struct {
 	gint64 triage_opened, triage_open, triage_released, triage_dropped, quarantined;
 } Figures;
 
+/* Every figure of the summary that is a count, from five tables. Long because it is five
+ * short query loops, one after another, sharing one error path; it becomes a call per table
+ * when the store offers those counts. */
 static gboolean gather(ChApp *app, const Period *p, Figures *f, GError **error)
 {
 	ChStore *s = app->store;

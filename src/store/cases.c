@@ -94,6 +94,9 @@ static char **split_reasons(const char *s)
 	return s && *s ? g_strsplit(s, ",", -1) : g_new0(char *, 1);
 }
 
+/* A case's attendees, escalations and reports, each table read row by row into the ChCase.
+ * Long because the three reads are the same loop over three column lists; each is read
+ * once, in order, since escalations and reports point at attendees already loaded. */
 static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 {
 	GError *local = NULL;
