@@ -317,9 +317,16 @@ static void check_intent(Run *run, const char *group, const ChIntent *i)
 			got = g_strdup(i->in_reply ? "true" : "false");
 		else if (!strcmp(*k, "about"))
 			got = intent_about(i);
-		else if (g_str_has_prefix(*k, "var.") || g_str_has_prefix(*k, "has.")) {
-			const char *v = g_hash_table_lookup(i->vars, *k + 4);
+		else if (g_str_has_prefix(*k, "var.") || g_str_has_prefix(*k, "has.") ||
+		         g_str_has_prefix(*k, "lacks.")) {
+			const char *v = g_hash_table_lookup(i->vars, strchr(*k, '.') + 1);
 			got = g_strdup(v ? v : NONE);
+			if (g_str_has_prefix(*k, "lacks.")) {
+				if (strstr(got, want))
+					differ(run, "[%s] (%s to %s) %s: expected text without '%s', got '%s'",
+					       group, i->template, i->to, *k, want, got);
+				continue;
+			}
 			contains = g_str_has_prefix(*k, "has.");
 		} else
 			g_error("%s: [%s] %s: not something an intent has", run->path, group, *k);
@@ -392,22 +399,30 @@ static const char *reply_name(ChReplyResult r)
 
 /* ---- the event ---------------------------------------------------------------------------- */
 
+/* The escalation an event is about: by the line of the professional, or by its id as a reply
+ * token names it. */
 static ChEscalation *event_escalation(Run *run, ChCase *c)
 {
-	int n = g_key_file_get_integer(run->kf, "event", "line", NULL);
-	ChEscalation *e = ch_case_escalation_for(c, n);
+	ChEscalation *e;
+	if (g_key_file_has_key(run->kf, "event", "escalation", NULL))
+		e = ch_case_escalation(c, g_key_file_get_int64(run->kf, "event", "escalation", NULL));
+	else
+		e = ch_case_escalation_for(c, g_key_file_get_integer(run->kf, "event", "line", NULL));
 	if (!e)
-		g_error("%s: [event] line = %d: the case has no escalation of that line", run->path, n);
+		g_error("%s: [event]: the case has no such escalation", run->path);
 	return e;
 }
 
+/* The report: by its agency, or by its id. */
 static ChReport *event_report(Run *run, ChCase *c)
 {
-	gint64 id = g_key_file_get_int64(run->kf, "event", "agency", NULL);
-	ChReport *r = ch_case_report_for_agency(c, id);
+	ChReport *r;
+	if (g_key_file_has_key(run->kf, "event", "report", NULL))
+		r = ch_case_report(c, g_key_file_get_int64(run->kf, "event", "report", NULL));
+	else
+		r = ch_case_report_for_agency(c, g_key_file_get_int64(run->kf, "event", "agency", NULL));
 	if (!r)
-		g_error("%s: [event] agency = %" G_GINT64_FORMAT ": the case has no report of it",
-		        run->path, id);
+		g_error("%s: [event]: the case has no such report", run->path);
 	return r;
 }
 
@@ -460,6 +475,8 @@ static char *run_event(Run *run, ChCase *c, const ChEngineCtx *ctx, ChEffects *f
 		ch_engine_conference_added(c, ctx);
 		return g_strdup("true");
 	}
+	if (!strcmp(kind, "on_roster"))
+		return g_strdup(ch_case_on_roster(c, from) ? "true" : "false");
 	if (!strcmp(kind, "close_if_done"))
 		return g_strdup(ch_engine_close_if_done(c, ctx, fx) ? "true" : "false");
 	if (!strcmp(kind, "safety_check")) {
