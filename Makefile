@@ -36,7 +36,7 @@ TEST_SUPPORT := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 
 .PHONY: all deps test-deps check check-asan demo clean fuzz bench install uninstall FORCE \
-	deb check-package mutate
+	deb check-package mutate coverage
 all: deps $(BUILD)/chaser
 	@ln -sf $(BUILD)/chaser chaser 2>/dev/null || true
 
@@ -175,7 +175,30 @@ deb: deps
 check-package:
 	scripts/check-package $(DEB)
 
+# Line and branch coverage of the rules engine by its in-process tests (tests/test_engine.c):
+# built with --coverage into build-cov/, then gcov's figures for every src/engine/*.c and
+# their total ("branches" counts those taken at least once).
+COV_BUILD := build-cov
+COV_SRC = $(sort $(wildcard src/engine/*.c))
+coverage: test-deps
+	$(MAKE) BUILD=$(COV_BUILD) SAN= CFLAGS="-O0 -g --coverage" LDFLAGS=--coverage \
+		$(COV_BUILD)/tests/test_engine
+	find $(COV_BUILD) -name '*.gcda' -delete
+	$(COV_BUILD)/tests/test_engine --tap -k >$(COV_BUILD)/test_engine.tap || \
+		{ cat $(COV_BUILD)/test_engine.tap; exit 1; }
+	@awk '/^ok /{p++} /^not ok /{f++} END {printf "test_engine: %d passed, %d failed\n", p, f}' \
+		$(COV_BUILD)/test_engine.tap
+	@cd $(COV_BUILD) && gcov -b -n -o src/engine $(addprefix $(CURDIR)/,$(COV_SRC)) 2>/dev/null | \
+	awk -v root="$(CURDIR)/" ' \
+	function n(s) { sub(/.* of /, "", s); return s + 0 } \
+	function pc(s) { sub(/^[^:]*:/, "", s); sub(/%.*/, "", s); return s + 0 } \
+	/^File / { f = $$2; gsub(/\047/, "", f); sub(root, "", f); keep = (f ~ /^src\/engine\/.*\.c$$/) } \
+	keep && /^Lines executed:/ { l = n($$0); lh = int(pc($$0) * l / 100 + 0.5); L += l; LH += lh } \
+	keep && /^Taken at least once:/ { b = n($$0); bh = int(pc($$0) * b / 100 + 0.5); B += b; BH += bh; \
+		printf "%-24s lines %6.2f%% of %4d   branches %6.2f%% of %4d\n", f, 100*lh/l, l, b ? 100*bh/b : 0, b; keep = 0 } \
+	END { printf "%-24s lines %6.2f%% of %4d   branches %6.2f%% of %4d\n", "total", 100*LH/L, L, B ? 100*BH/B : 0, B }'
+
 clean:
-	rm -rf build build-asan build-fuzz build-install build-deb chaser
+	rm -rf build build-asan build-cov build-fuzz build-install build-deb chaser
 
 -include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)
