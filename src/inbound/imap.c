@@ -20,8 +20,11 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "app/service.h"
+#include "inbound/driver.h"
+#include "store/store.h"
 #include "util/error.h"
 #include "util/tls.h"
 
@@ -716,6 +719,16 @@ static gboolean handle_uid(ChImap *m, guint32 uid, ChIntakeFunc fn, gpointer dat
 			return FALSE;
 		g_message("imap: %s moved to %s", where, m->quarantine);
 		break;
+	case CH_INTAKE_STOP:
+		/* Broken configuration: the message stays, and so does every one after it, until a
+		 * person fixes what intake's error names. */
+		g_info("imap: %s left in %s until the configuration is fixed", where, m->mailbox);
+		m->left++;
+		if (ferr)
+			g_propagate_error(error, ferr);
+		else
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "stopped at %s", where);
+		return FALSE;
 	case CH_INTAKE_RETRY:
 	default:
 		g_message("imap: %s left in %s for a later sweep%s%s", where, m->mailbox,
@@ -878,3 +891,116 @@ gboolean ch_imap_wait(ChImap *m, guint seconds, volatile gint *stop, GError **er
 		return fail(m, r, CH_ERROR_TEMPORARY, error, "IDLE in %s ended badly", m->mailbox);
 	return TRUE;
 }
+
+/* ---- the inbound contract (driver.h) ---------------------------------------------------- */
+
+typedef struct {
+	ChApp *app;
+	ChImap *imap;
+	ChImapState state;
+	int lock;              /* one reader per mailbox, for as long as this one lives */
+	ChSweepCounts *counts; /* of the sweep in progress */
+	gboolean stopped;      /* intake met broken configuration in this sweep */
+} Reader;
+
+/* IMAP state (UIDVALIDITY, last UID) kept in the store. */
+static gboolean reader_state_get(gpointer data, const char *mailbox, guint32 *uidvalidity,
+                                 guint32 *last_uid)
+{
+	Reader *rd = data;
+	gint64 v = ch_store_int(rd->app->store, -1, "SELECT uidvalidity FROM mailbox WHERE name = ?",
+	                        "s", mailbox);
+	if (v < 0)
+		return FALSE;
+	*uidvalidity = (guint32)v;
+	*last_uid = (guint32)ch_store_int(rd->app->store, 0,
+	                                  "SELECT last_uid FROM mailbox WHERE name = ?", "s", mailbox);
+	return TRUE;
+}
+
+static gboolean reader_state_set(gpointer data, const char *mailbox, guint32 uidvalidity,
+                                 guint32 last_uid, GError **error)
+{
+	Reader *rd = data;
+	return ch_store_run(rd->app->store, error,
+	                    "INSERT INTO mailbox(name, uidvalidity, last_uid) VALUES(?,?,?)"
+	                    " ON CONFLICT(name) DO UPDATE SET uidvalidity = excluded.uidvalidity,"
+	                    " last_uid = max(last_uid, excluded.last_uid)",
+	                    "sii", mailbox, (gint64)uidvalidity, (gint64)last_uid);
+}
+
+static ChIntakeResult reader_intake(gpointer data, const char *where, const guint8 *raw,
+                                    gsize len, gsize size_if_not_fetched, GError **error)
+{
+	Reader *rd = data;
+	/* IMAP does not say beforehand how many a sweep will find: count them as they come. */
+	ch_service_status("handling mail: message %u of this sweep", rd->counts->seen + 1);
+	ChIntakeResult r = raw ? ch_intake_message(rd->app, where, raw, len, error)
+	                       : ch_intake_oversized(rd->app, where, size_if_not_fetched, NULL, 0,
+	                                             error);
+	ch_driver_count(rd->counts, r);
+	rd->stopped |= r == CH_INTAKE_STOP;
+	return r;
+}
+
+static gpointer reader_open(ChApp *app, GError **error)
+{
+	g_autofree char *name = g_strdup_printf("imap-%s.lock", app->cfg->imap.mailbox);
+	g_strdelimit(name, "/\\", '_');
+	g_autofree char *path = g_build_filename(app->cfg->spool, name, NULL);
+	g_autofree char *what = g_strdup_printf("mailbox %s", app->cfg->imap.mailbox);
+	int lock = ch_driver_lock(path, what, error);
+	if (lock < 0)
+		return NULL;
+	Reader *rd = g_new0(Reader, 1);
+	rd->app = app;
+	rd->lock = lock;
+	rd->state = (ChImapState){ reader_state_get, reader_state_set, rd };
+	rd->imap = ch_imap_new(&app->cfg->imap, app->cfg->max_message_size, &rd->state);
+	return rd;
+}
+
+static ChDriverResult reader_sweep(gpointer self, ChSweepCounts *counts, GError **error)
+{
+	Reader *rd = self;
+	rd->counts = counts;
+	rd->stopped = FALSE;
+	GError *e = NULL;
+	gboolean ok = ch_imap_sweep(rd->imap, reader_intake, rd, NULL, &e);
+	rd->counts = NULL;
+	if (ok)
+		return CH_DRIVER_OK;
+	ChDriverResult r = rd->stopped                 ? CH_DRIVER_CONFIG
+	                   : e->code == CH_ERROR_CONFIG ? CH_DRIVER_MAILBOX
+	                                                : CH_DRIVER_TEMPORARY;
+	g_propagate_error(error, e);
+	return r;
+}
+
+static gboolean reader_wait(gpointer self, guint seconds, GError **error)
+{
+	Reader *rd = self;
+	return ch_imap_wait(rd->imap, seconds, &rd->app->stop, error);
+}
+
+static guint reader_waiting(gpointer self)
+{
+	return CH_DRIVER_UNKNOWN;
+}
+
+static void reader_close(gpointer self)
+{
+	Reader *rd = self;
+	ch_imap_free(rd->imap);
+	close(rd->lock);
+	g_free(rd);
+}
+
+const ChDriverOps ch_imap_driver = {
+	.name = "imap",
+	.open = reader_open,
+	.sweep = reader_sweep,
+	.wait = reader_wait,
+	.waiting = reader_waiting,
+	.close = reader_close,
+};

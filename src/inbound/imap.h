@@ -6,7 +6,8 @@
  * finds every message still in the mailbox, fetches each with BODY.PEEK[] (or, over the size
  * limit, only its size), hands it to the intake function, and moves it to the Processed or
  * Quarantine folder (creating them) only after intake answered. A RETRY answer leaves the
- * message where it is.
+ * message where it is; a STOP answer leaves it too and ends the sweep with intake's error.
+ * ch_imap_driver (driver.h) is this module seen through the inbound contract.
  *
  * Errors: CH_ERROR_TEMPORARY for anything network (the caller reconnects with backoff),
  * CH_ERROR_CONFIG for a refused login, an untrusted certificate, or a changed UIDVALIDITY

@@ -579,6 +579,21 @@ out:
 	return r;
 }
 
+/* What a failed attempt at handling means. A broken configuration (a template, a rules
+ * file) is no fault of the message: it stays as it was, counts no attempt and is not logged
+ * here, since the caller stops and says so once. Anything else but a temporary failure
+ * counts towards quarantine. */
+static ChIntakeResult not_handled(Ctx *x, gsize len, const GError *e)
+{
+	if (e && e->domain == CH_ERROR && e->code == CH_ERROR_CONFIG)
+		return CH_INTAKE_STOP;
+	ChIntakeResult r = e && e->code == CH_ERROR_TEMPORARY ? CH_INTAKE_RETRY
+	                                                      : failed_attempt(x, len, e, FALSE);
+	ch_service_log(G_LOG_LEVEL_WARNING, NULL, x->fp, 0, "message %.12s: %s", x->fp,
+	               e ? e->message : "failed");
+	return r;
+}
+
 /* One line per message handled, naming what it was and the conference it belongs to, so
  * that the journal follows a conference (CHASER_REF) and a message (CHASER_FINGERPRINT).
  * State, kind and reference are our own words; nothing from the message itself. */
@@ -684,12 +699,7 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 		ch_crashpoint("intake.after-commit");
 		if (!ok) {
 			ch_store_rollback(s);
-			if (e && e->code == CH_ERROR_TEMPORARY)
-				r = CH_INTAKE_RETRY;
-			else
-				r = failed_attempt(&x, len, e, FALSE);
-			ch_service_log(G_LOG_LEVEL_WARNING, NULL, fp, 0, "message %.12s: %s", fp,
-			               e ? e->message : "failed");
+			r = not_handled(&x, len, e);
 			g_propagate_error(error, e);
 			e = NULL;
 		} else {
@@ -717,8 +727,9 @@ ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, co
 	g_autofree char *reason = g_strdup_printf("message of %" G_GSIZE_FORMAT " bytes is over the "
 	                                          "limit of %" G_GSIZE_FORMAT "; not fetched",
 	                                          size, app->cfg->max_message_size);
-	gboolean ok = ch_store_begin(s, error) &&
-	              ch_store_run(s, error,
+	GError *e = NULL;
+	gboolean ok = ch_store_begin(s, &e) &&
+	              ch_store_run(s, &e,
 	                           "INSERT INTO message(fingerprint, location, received_at, size,"
 	                           " class, state) VALUES(?,?,?,?,'oversized','triage')",
 	                           "sssi", key, where, x.now_s, (gint64)size);
@@ -729,14 +740,20 @@ ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, co
 		ok = (!text || safety_anyway(&x, NULL, text,
 		                             "the first part of a message too large to take in: open "
 		                             "it from triage",
-		                             error)) &&
-		     to_triage(&x, "quarantine", 0, reason, error) && ch_store_commit(s, error);
+		                             &e)) &&
+		     to_triage(&x, "quarantine", 0, reason, &e) && ch_store_commit(s, &e);
 	}
 	if (!ok)
 		ch_store_rollback(s);
 	g_free(x.now_s);
 	g_free(x.source);
-	return ok ? CH_INTAKE_QUARANTINE : CH_INTAKE_RETRY;
+	if (ok)
+		return CH_INTAKE_QUARANTINE;
+	/* The alert's template, say: nothing was recorded, so the next sweep after the fix
+	 * finds the message as new. */
+	ChIntakeResult r = e && e->code == CH_ERROR_CONFIG ? CH_INTAKE_STOP : CH_INTAKE_RETRY;
+	g_propagate_error(error, e);
+	return r;
 }
 
 gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, GError **error)

@@ -8,6 +8,12 @@
  *   CH_INTAKE_DONE        handled, or put in triage: move it to Processed
  *   CH_INTAKE_QUARANTINE  failed three times, or refused whole: move it to Quarantine
  *   CH_INTAKE_RETRY       a temporary failure (store busy, disk full): leave it, try later
+ *   CH_INTAKE_STOP        the configuration is broken (a template that cannot be rendered, a
+ *                         rules file): leave it, and stop reading until a person fixes what
+ *                         *error names. Nothing was recorded and no attempt is counted: the
+ *                         message is not at fault, and the first sweep after the fix takes it.
+ *
+ * intake logs what it did; a STOP it leaves to the caller to say, once.
  */
 #pragma once
 #include <glib.h>
@@ -18,6 +24,7 @@ typedef enum {
 	CH_INTAKE_DONE,
 	CH_INTAKE_QUARANTINE,
 	CH_INTAKE_RETRY,
+	CH_INTAKE_STOP,
 } ChIntakeResult;
 
 /* where: e.g. "maildir:1700000000.123.host" or "imap:INBOX/42/7" (mailbox/uidvalidity/uid). */

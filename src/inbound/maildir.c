@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app/service.h"
 #include "inbound/intake.h"
 #include "util/durable.h"
 #include "util/crashpoint.h"
@@ -34,96 +35,160 @@ static gint by_name(gconstpointer a, gconstpointer b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int lock_maildir(const char *maildir, GError **error)
+typedef struct {
+	ChApp *app;
+	char *root;
+	char *new_dir;
+	char *cur_dir;
+	char *q_dir;
+} Maildir;
+
+static gpointer maildir_open(ChApp *app, GError **error)
 {
-	g_autofree char *path = g_build_filename(maildir, ".chaser.lock", NULL);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY,
-		            "another chaser is reading %s (lock %s)", maildir, path);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
+	Maildir *md = g_new0(Maildir, 1);
+	md->app = app;
+	md->root = g_strdup(app->cfg->maildir);
+	md->new_dir = g_build_filename(md->root, "new", NULL);
+	md->cur_dir = g_build_filename(md->root, "cur", NULL);
+	md->q_dir = g_build_filename(md->root, ".Quarantine", "cur", NULL);
+	return md;
 }
 
-gboolean ch_maildir_poll(ChApp *app, ChPollCounts *counts, GError **error)
+static void maildir_close(gpointer self)
 {
-	const char *md = app->cfg->maildir;
-	g_autofree char *new_dir = g_build_filename(md, "new", NULL);
-	g_autofree char *cur_dir = g_build_filename(md, "cur", NULL);
-	g_autofree char *q_dir = g_build_filename(md, ".Quarantine", "cur", NULL);
-	int lock = lock_maildir(md, error);
-	if (lock < 0)
-		return FALSE;
+	Maildir *md = self;
+	g_free(md->root), g_free(md->new_dir), g_free(md->cur_dir), g_free(md->q_dir);
+	g_free(md);
+}
+
+/* The names in new/, sorted; NULL when new/ cannot be read. */
+static GPtrArray *new_names(Maildir *md, GError **error)
+{
 	GError *local = NULL;
-	GDir *dir = g_dir_open(new_dir, 0, &local);
+	GDir *dir = g_dir_open(md->new_dir, 0, &local);
 	if (!dir) {
-		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "Maildir %s: %s", md, local->message);
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "Maildir %s: %s", md->root,
+		            local->message);
 		g_error_free(local);
-		close(lock);
-		return FALSE;
+		return NULL;
 	}
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
 	const char *n;
 	while ((n = g_dir_read_name(dir)))
 		if (n[0] != '.')
 			g_ptr_array_add(names, g_strdup(n));
 	g_dir_close(dir);
 	g_ptr_array_sort(names, by_name);
-	gboolean ok = TRUE;
-	for (guint i = 0; i < names->len && ok && !g_atomic_int_get(&app->stop); i++) {
-		const char *name = names->pdata[i];
-		g_autofree char *path = g_build_filename(new_dir, name, NULL);
-		g_autofree char *where = g_strdup_printf("maildir:%s", name);
-		struct stat st;
-		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-			continue;
-		counts->seen++;
-		ChIntakeResult r;
-		GError *e = NULL;
-		if ((gsize)st.st_size > app->cfg->max_message_size) {
-			/* Too large to take in, but its start is read for immediate-safety words. */
-			char head[65536];
-			gssize got = -1;
-			int fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd >= 0) {
-				got = read(fd, head, sizeof head);
-				close(fd);
-			}
-			r = ch_intake_oversized(app, where, st.st_size, got > 0 ? head : NULL,
-			                        got > 0 ? (gsize)got : 0, &e);
-		} else {
-			g_autofree char *data = NULL;
-			gsize len = 0;
-			if (!g_file_get_contents(path, &data, &len, &e)) {
-				g_warning("maildir %s: cannot read: %s", name, e->message);
-				g_clear_error(&e);
-				counts->retry++;
-				continue;
-			}
-			r = ch_intake_message(app, where, (const guint8 *)data, len, &e);
-		}
-		if (e) {
-			g_warning("maildir %s: %s", name, e->message);
-			g_clear_error(&e);
-		}
-		switch (r) {
-		case CH_INTAKE_DONE:
-			ok = move_to(path, cur_dir, name, ":2,S", error);
-			ch_crashpoint("maildir.after-move");
-			counts->handled++;
-			break;
-		case CH_INTAKE_QUARANTINE:
-			ok = move_to(path, q_dir, name, ":2,", error);
-			counts->quarantined++;
-			break;
-		case CH_INTAKE_RETRY:
-			counts->retry++;
-			break;
-		}
+	return names;
+}
+
+/* Too large to take in, but its start is read for immediate-safety words. */
+static ChIntakeResult take_oversized(Maildir *md, const char *path, const char *where,
+                                     gsize size, GError **error)
+{
+	char head[65536];
+	gssize got = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		got = read(fd, head, sizeof head);
+		close(fd);
 	}
-	close(lock);
+	return ch_intake_oversized(md->app, where, size, got > 0 ? head : NULL,
+	                           got > 0 ? (gsize)got : 0, error);
+}
+
+/* One message of new/ through intake, then where intake's answer sends it. FALSE stops the
+ * sweep: a move that failed (TEMPORARY), or broken configuration (*stop_r, CONFIG). */
+static gboolean sweep_one(Maildir *md, const char *name, ChSweepCounts *counts,
+                          gboolean *stop_r, GError **error)
+{
+	g_autofree char *path = g_build_filename(md->new_dir, name, NULL);
+	g_autofree char *where = g_strdup_printf("maildir:%s", name);
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return TRUE;
+	GError *e = NULL;
+	ChIntakeResult r;
+	if ((gsize)st.st_size > md->app->cfg->max_message_size) {
+		r = take_oversized(md, path, where, st.st_size, &e);
+	} else {
+		g_autofree char *data = NULL;
+		gsize len = 0;
+		if (!g_file_get_contents(path, &data, &len, &e)) {
+			g_warning("maildir %s: cannot read: %s", name, e->message);
+			g_clear_error(&e);
+			counts->seen++;
+			counts->retry++;
+			return TRUE;
+		}
+		r = ch_intake_message(md->app, where, (const guint8 *)data, len, &e);
+	}
+	ch_driver_count(counts, r);
+	if (r == CH_INTAKE_STOP) {
+		*stop_r = TRUE;
+		g_propagate_error(error, e);
+		return FALSE;
+	}
+	if (e) {
+		g_warning("maildir %s: %s", name, e->message);
+		g_clear_error(&e);
+	}
+	gboolean ok = TRUE;
+	if (r == CH_INTAKE_DONE) {
+		ok = move_to(path, md->cur_dir, name, ":2,S", error);
+		ch_crashpoint("maildir.after-move");
+	} else if (r == CH_INTAKE_QUARANTINE) {
+		ok = move_to(path, md->q_dir, name, ":2,", error);
+	}
 	return ok;
 }
+
+static ChDriverResult maildir_sweep(gpointer self, ChSweepCounts *counts, GError **error)
+{
+	Maildir *md = self;
+	g_autofree char *lock_path = g_build_filename(md->root, ".chaser.lock", NULL);
+	int lock = ch_driver_lock(lock_path, md->root, error);
+	if (lock < 0)
+		return CH_DRIVER_TEMPORARY;
+	/* A Maildir that is not there (yet) is waited for, not given up: a mount may be late. */
+	g_autoptr(GPtrArray) names = new_names(md, error);
+	gboolean ok = names != NULL, stop = FALSE;
+	for (guint i = 0; ok && i < names->len && !g_atomic_int_get(&md->app->stop); i++)
+		ok = sweep_one(md, names->pdata[i], counts, &stop, error);
+	close(lock);
+	return stop ? CH_DRIVER_CONFIG : ok ? CH_DRIVER_OK : CH_DRIVER_TEMPORARY;
+}
+
+/* Polling: new/ is swept again after a second at most, and the loop turns with it (timers
+ * and sending run once a turn). */
+#define MAILDIR_POLL_S 1
+
+static gboolean maildir_wait(gpointer self, guint seconds, GError **error)
+{
+	Maildir *md = self;
+	ch_driver_sleep(md->app, MIN(seconds, MAILDIR_POLL_S));
+	return TRUE;
+}
+
+static guint maildir_waiting(gpointer self)
+{
+	Maildir *md = self;
+	GDir *dir = g_dir_open(md->new_dir, 0, NULL);
+	if (!dir)
+		return 0;
+	guint n = 0;
+	const char *name;
+	while ((name = g_dir_read_name(dir)))
+		n += name[0] != '.';
+	g_dir_close(dir);
+	return n;
+}
+
+const ChDriverOps ch_maildir_driver = {
+	.name = "maildir",
+	.open = maildir_open,
+	.sweep = maildir_sweep,
+	.wait = maildir_wait,
+	.waiting = maildir_waiting,
+	.close = maildir_close,
+};

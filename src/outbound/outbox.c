@@ -5,11 +5,10 @@
 
 #include "app/service.h"
 #include "outbound/render.h"
-#include "outbound/smtp.h"
+#include "outbound/transport.h"
 #include "store/cases.h"
 #include "store/store.h"
 #include "util/clock.h"
-#include "util/durable.h"
 #include "util/crashpoint.h"
 #include "util/error.h"
 
@@ -192,23 +191,6 @@ static void row_free(Row *r)
 	g_free(r);
 }
 
-static ChSendResult spool_send(ChApp *app, const Row *r, char **reply_r)
-{
-	g_autofree char *name = g_strdup_printf("%06" G_GINT64_FORMAT "-%s.eml", r->id, r->kind);
-	g_autofree char *path = g_build_filename(app->cfg->outgoing_dir, name, NULL);
-	gsize len;
-	const void *data = g_bytes_get_data(r->wire, &len);
-	GError *e = NULL;
-	/* The file's name is the outbox id: written again after a crash, it replaces itself. */
-	if (!ch_durable_write(path, data, len, 0600, &e)) {
-		*reply_r = g_strdup(e->message);
-		g_error_free(e);
-		return CH_SEND_TEMPORARY;
-	}
-	*reply_r = g_strdup_printf("written to %s", name);
-	return CH_SEND_OK;
-}
-
 /* A mail that did not arrive must not look sent: a task on the case, and admin told by mail
  * (unless the mail that failed was itself to admin: no loop). */
 static gboolean delivery_failed(ChApp *app, gint64 outbox_id, gint64 conference_id,
@@ -329,24 +311,19 @@ gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GErr
 		g_propagate_error(error, local);
 		return FALSE;
 	}
-	ChSmtp *smtp = NULL;
-	gboolean use_smtp = !strcmp(app->cfg->outbound, "smtp");
-	if (use_smtp && rows->len && !(smtp = ch_smtp_new(&app->cfg->smtp, error)))
+	/* Opened only when there is something to send: an idle loop makes no connection. */
+	g_autoptr(ChTransport) transport = NULL;
+	if (rows->len && !(transport = ch_transport_open(app->cfg, error)))
 		return FALSE;
 	gboolean ok = TRUE;
 	for (guint i = 0; i < rows->len && ok && !g_atomic_int_get(&app->stop); i++) {
 		Row *r = rows->pdata[i];
 		g_autofree char *reply = NULL;
-		ChSendResult res;
 		/* Sending many mails is a long step: each one tells the watchdog we are alive. */
 		ch_service_alive();
-		if (use_smtp) {
-			gsize len;
-			const guint8 *data = g_bytes_get_data(r->wire, &len);
-			res = ch_smtp_send(smtp, app->cfg->address, r->rcpt, data, len, &reply);
-		} else {
-			res = spool_send(app, r, &reply);
-		}
+		ChOutMail mail = { .id = r->id, .kind = r->kind, .from = app->cfg->address,
+		                   .rcpt = r->rcpt, .wire = r->wire };
+		ChSendResult res = ch_transport_send(transport, &mail, &reply);
 		ch_crashpoint("flush.after-send");
 		/* The row, its conference and its template name; never the recipient. */
 		g_autofree char *what = g_strdup_printf("outbox %" G_GINT64_FORMAT " (%s%s%s)", r->id,
@@ -368,8 +345,6 @@ gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GErr
 			ok = FALSE;
 		}
 	}
-	if (smtp)
-		ch_smtp_free(smtp);
 	return ok;
 }
 

@@ -334,3 +334,29 @@ ChSendResult ch_smtp_send(ChSmtp *s, const char *mail_from, const char *rcpt,
 	}
 	return res;
 }
+
+/* ---- the outbound contract (transport.h) ------------------------------------------------ */
+
+static gpointer transport_open(const ChConfig *cfg, GError **error)
+{
+	return ch_smtp_new(&cfg->smtp, error);
+}
+
+static ChSendResult transport_send(gpointer self, const ChOutMail *m, char **reply_r)
+{
+	gsize len;
+	const guint8 *data = g_bytes_get_data(m->wire, &len);
+	return ch_smtp_send(self, m->from, m->rcpt, data, len, reply_r);
+}
+
+static void transport_close(gpointer self)
+{
+	ch_smtp_free(self);
+}
+
+const ChTransportOps ch_smtp_transport = {
+	.name = "smtp",
+	.open = transport_open,
+	.send = transport_send,
+	.close = transport_close,
+};

@@ -7,17 +7,13 @@
  *   CH_SEND_CONFIG     authentication refused or TLS not verifiable: stop sending, say so
  * *reply_r gets the server's last reply line (e.g. "550 5.1.1 no such user") or curl's error,
  * never a password or token. The handle keeps its connection open between messages.
+ * ch_smtp_transport (transport.h) is this module seen through the outbound contract.
  */
 #pragma once
 #include <glib.h>
 #include "app/config.h"
+#include "outbound/transport.h"
 
-typedef enum {
-	CH_SEND_OK,
-	CH_SEND_TEMPORARY,
-	CH_SEND_PERMANENT,
-	CH_SEND_CONFIG,
-} ChSendResult;
 
 typedef struct ChSmtp ChSmtp;
 
