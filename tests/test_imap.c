@@ -74,10 +74,12 @@ typedef struct {
 	ChImapState state_cb;
 	GPtrArray *calls;
 	gboolean retry_now_done; /* "[retry]" messages are answered DONE from now on */
+	gboolean config_fixed;   /* "[stop]" messages are answered DONE from now on */
 	ChImap *imap;
 } Fix;
 
-/* Answers by subject: "[quarantine]" -> QUARANTINE, "[retry]" -> RETRY, else DONE; a
+/* Answers by subject: "[quarantine]" -> QUARANTINE, "[retry]" -> RETRY, "[stop]" -> STOP
+ * (broken configuration), else DONE; a
  * message not fetched goes to Quarantine, as intake does with oversized mail. */
 static ChIntakeResult intake(gpointer data, const char *where, const guint8 *raw, gsize len,
                              gsize size, GError **error)
@@ -96,6 +98,10 @@ static ChIntakeResult intake(gpointer data, const char *where, const guint8 *raw
 	if (strstr(text, "[retry]") && !f->retry_now_done) {
 		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "store busy (test)");
 		return CH_INTAKE_RETRY;
+	}
+	if (strstr(text, "[stop]") && !f->config_fixed) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "template transcript.txt is broken (test)");
+		return CH_INTAKE_STOP;
 	}
 	return CH_INTAKE_DONE;
 }
@@ -326,6 +332,39 @@ static void test_quarantine_and_retry_answers(Fix *f, gconstpointer d)
 	g_assert_cmpuint(count, ==, 1);
 	g_assert_cmpuint(folder_count(f, ""), ==, 0);
 	g_assert_cmpuint(folder_count(f, "Processed"), ==, 2);
+}
+
+/* Intake meets broken configuration: that message and every one after it stay in the inbox
+ * untouched, the sweep ends with intake's CONFIG error, and once the configuration is fixed
+ * the next sweep takes them in their order. */
+static void test_stop_answer_leaves_the_rest_in_the_inbox(Fix *f, gconstpointer d)
+{
+	READY(f);
+	g_autofree char *first = message("Authorised", NULL);
+	g_autofree char *stopper = message("Needs a template [stop]", NULL);
+	g_autofree char *after = message("Report from school", NULL);
+	deliver(f, first), deliver(f, stopper), deliver(f, after);
+
+	GError *e = NULL;
+	guint count = 0;
+	g_assert_false(sweep(f, &count, &e));
+	g_assert_error(e, CH_ERROR, CH_ERROR_CONFIG);
+	g_assert_nonnull(strstr(e->message, "transcript.txt"));
+	g_clear_error(&e);
+	g_assert_cmpuint(count, ==, 2);
+	g_assert_cmpuint(f->calls->len, ==, 2);
+	g_assert_cmpuint(folder_count(f, "Processed"), ==, 1);
+	g_assert_cmpuint(folder_count(f, ""), ==, 2);
+	g_assert_cmpuint(folder_count(f, "Quarantine"), ==, 0);
+
+	f->config_fixed = TRUE;
+	g_assert_true(sweep(f, &count, &e));
+	g_assert_no_error(e);
+	g_assert_cmpuint(count, ==, 2);
+	g_assert_true(has_suffix(call(f, 2)->raw, stopper));
+	g_assert_true(has_suffix(call(f, 3)->raw, after));
+	g_assert_cmpuint(folder_count(f, ""), ==, 0);
+	g_assert_cmpuint(folder_count(f, "Processed"), ==, 3);
 }
 
 static void test_message_over_size_limit_is_not_fetched(Fix *f, gconstpointer d)
@@ -1027,6 +1066,8 @@ int main(int argc, char **argv)
 	DOVECOT_TEST("sweep-hands-over-exact-bytes-then-moves-to-processed",
 	             test_sweep_hands_over_exact_bytes_then_moves_to_processed, NULL);
 	DOVECOT_TEST("quarantine-and-retry-answers", test_quarantine_and_retry_answers, NULL);
+	DOVECOT_TEST("stop-answer-leaves-the-rest-in-the-inbox",
+	             test_stop_answer_leaves_the_rest_in_the_inbox, NULL);
 	DOVECOT_TEST("message-over-size-limit-is-not-fetched",
 	             test_message_over_size_limit_is_not_fetched, NULL);
 	DOVECOT_TEST("starttls-on-plain-port", test_starttls_on_plain_port, NULL);

@@ -140,10 +140,38 @@ static void test_broken_template_stops_and_reply_waits(void)
 	g_assert_cmpuint(triage_count(h), ==, 0);
 }
 
+/* A timer's mail whose template is broken stops `chaser run` as well: it would fail on every
+ * turn until fixed. Every template but admin's alert is broken here, so whatever is due
+ * first is sure to need one. */
+static void test_broken_template_stops_run_at_a_timer(void)
+{
+	g_autofree char *tpl = NULL;
+	g_autoptr(Harness) h = harness_with_own_templates(&tpl);
+	h_story_setup(h);
+	g_autoptr(GDir) dir = g_dir_open(tpl, 0, NULL);
+	g_assert_nonnull(dir);
+	const char *name;
+	while ((name = g_dir_read_name(dir))) {
+		if (!strcmp(name, "config_stopped.txt"))
+			continue;
+		g_autofree char *path = g_build_filename(tpl, name, NULL);
+		g_free(break_template(path));
+	}
+	g_autofree char *err = NULL;
+	g_assert_cmpint(run_until_it_stops(h, "2026-12-10T10:00", &err), ==, 1);
+	g_autofree char *line = last_line(err);
+	g_assert_true(g_str_has_prefix(line, "chaser: stopped: template "));
+	g_assert_nonnull(strstr(line, tpl));
+	g_assert_nonnull(strstr(line, "{{case_number}}"));
+	g_assert_cmpuint(h_count_mail(h, "config_stopped", ADMIN), ==, 1);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/loop/config/broken-template-stops-reply-waits",
 	                test_broken_template_stops_and_reply_waits);
+	g_test_add_func("/loop/config/broken-template-stops-run-at-a-timer",
+	                test_broken_template_stops_run_at_a_timer);
 	return g_test_run();
 }

@@ -6,7 +6,7 @@
  * now and reused on every retry. Nothing leaves before the transaction commits.
  *
  * ch_outbox_flush() sends what is due, one message at a time, by the configured transport
- * (the spool folder, or SMTP), and records each result in its own small transaction:
+ * (outbound/transport.h: the spool folder, or SMTP), and records each result in its own small transaction:
  * sent; retrying with capped exponential backoff (temporary failures); or failed with a task
  * for admin (permanent failures, or still failing after two days). A crash between a send
  * and its record re-sends that one message with the same Message-ID (the spool writes the
