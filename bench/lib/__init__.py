@@ -1,0 +1,1 @@
+"""The benchmarks' library: bench/run and every bench/<name> script import it."""
