@@ -25,25 +25,54 @@
 
 /* ---- fields: the one place that knows how a case file's words become struct fields ------ */
 
-typedef enum { F_STR, F_INT, F_INT64, F_BOOL, F_STRV } FieldType;
+typedef enum { F_STR, F_INT, F_INT64, F_BOOL, F_STRV, F_ENUM } FieldType;
+
+/* An enum field's name table (engine/names.h), as int. */
+typedef struct {
+	const char *(*name)(int v);
+	gboolean (*parse)(const char *text, int *v);
+} Names;
 
 typedef struct {
 	const char *name;
 	FieldType type;
 	size_t offset;
+	const Names *names; /* F_ENUM */
 } Field;
+
+#define NAMES(Type, prefix)                                                                   \
+	static const char *prefix##_n(int v)                                                      \
+	{                                                                                         \
+		return prefix##_name((Type)v);                                                        \
+	}                                                                                         \
+	static gboolean prefix##_p(const char *text, int *v)                                      \
+	{                                                                                         \
+		Type t;                                                                               \
+		if (!prefix##_parse(text, &t))                                                        \
+			return FALSE;                                                                     \
+		*v = (int)t;                                                                          \
+		return TRUE;                                                                          \
+	}                                                                                         \
+	static const Names prefix##_names = { prefix##_n, prefix##_p };
+NAMES(ChConfState, ch_conf_state)
+NAMES(ChConfType, ch_conf_type)
+NAMES(ChAttendance, ch_attendance)
+NAMES(ChAttReport, ch_att_report)
+NAMES(ChEscState, ch_esc_state)
+NAMES(ChReportState, ch_report_state)
 
 #define FS(T, f) { #f, F_STR, offsetof(T, f) }
 #define FI(T, f) { #f, F_INT, offsetof(T, f) }
 #define FL(T, f) { #f, F_INT64, offsetof(T, f) }
 #define FB(T, f) { #f, F_BOOL, offsetof(T, f) }
 #define FV(T, f) { #f, F_STRV, offsetof(T, f) }
+#define FE(T, f, table) { #f, F_ENUM, offsetof(T, f), &table##_names }
 
 static const Field case_fields[] = {
-	FL(ChCase, id), FS(ChCase, ref), FS(ChCase, held), FS(ChCase, type),
+	FL(ChCase, id), FS(ChCase, ref), FS(ChCase, held), FE(ChCase, type, ch_conf_type),
 	FS(ChCase, procedure), FS(ChCase, chair_email), FS(ChCase, chair_name),
 	FS(ChCase, social_worker), FS(ChCase, practice_manager), FS(ChCase, minute_taker),
-	FS(ChCase, state), FS(ChCase, list_sent_at), FS(ChCase, authorised_at),
+	FE(ChCase, state, ch_conf_state), FS(ChCase, list_sent_at), FS(ChCase, authorised_at),
 	FS(ChCase, closed_at), FB(ChCase, high_risk), FS(ChCase, minutes_due),
 	FS(ChCase, minutes_not_before), FI(ChCase, minutes_missing_info),
 	FS(ChCase, list_reminded_at), FS(ChCase, next_at), { NULL, 0, 0 },
@@ -52,13 +81,13 @@ static const Field case_fields[] = {
 static const Field attendee_fields[] = {
 	FL(ChAttendee, id), FS(ChAttendee, name), FS(ChAttendee, email),
 	FL(ChAttendee, agency_id), FS(ChAttendee, agency), FS(ChAttendee, slo_email),
-	FS(ChAttendee, slo_name), FS(ChAttendee, lead_email), FS(ChAttendee, attendance),
-	FS(ChAttendee, report), { NULL, 0, 0 },
+	FS(ChAttendee, slo_name), FS(ChAttendee, lead_email),
+	FE(ChAttendee, attendance, ch_attendance), FE(ChAttendee, report, ch_att_report), { NULL, 0, 0 },
 };
 
 static const Field escalation_fields[] = {
 	FL(ChEscalation, id), FV(ChEscalation, reasons), FS(ChEscalation, comment),
-	FI(ChEscalation, stage), FS(ChEscalation, state), FS(ChEscalation, raised_at),
+	FI(ChEscalation, stage), FE(ChEscalation, state, ch_esc_state), FS(ChEscalation, raised_at),
 	FS(ChEscalation, stage_at), FS(ChEscalation, due), FS(ChEscalation, calendar),
 	FS(ChEscalation, asked), FS(ChEscalation, chased_at), FI(ChEscalation, chasers),
 	FS(ChEscalation, responded_at), FS(ChEscalation, response), FS(ChEscalation, outcome),
@@ -66,7 +95,7 @@ static const Field escalation_fields[] = {
 };
 
 static const Field report_fields[] = {
-	FL(ChReport, id), FS(ChReport, agency), FS(ChReport, asked), FS(ChReport, state),
+	FL(ChReport, id), FS(ChReport, agency), FS(ChReport, asked), FE(ChReport, state, ch_report_state),
 	FS(ChReport, request_by), FS(ChReport, requested_at), FS(ChReport, due),
 	FS(ChReport, calendar), FS(ChReport, reminded_at), FS(ChReport, received_at),
 	FI(ChReport, on_time), FS(ChReport, sha256), FS(ChReport, file), FL(ChReport, message),
@@ -111,6 +140,8 @@ static gboolean field_set(void *obj, const Field *f, const char *value)
 		*(char ***)p = (char **)g_ptr_array_free(a, FALSE);
 		return TRUE;
 	}
+	case F_ENUM:
+		return f->names->parse(value, (int *)p);
 	}
 	return FALSE;
 }
@@ -131,6 +162,10 @@ static char *field_text(const void *obj, const Field *f)
 	case F_STRV: {
 		char **v = *(char **const *)p;
 		return v && *v ? g_strjoinv(", ", v) : g_strdup(NONE);
+	}
+	case F_ENUM: {
+		const char *name = f->names->name(*(const int *)p);
+		return g_strdup(name ? name : NONE);
 	}
 	}
 	return NULL;
@@ -308,7 +343,7 @@ static void check_intent(Run *run, const char *group, const ChIntent *i)
 		else if (!strcmp(*k, "to_name"))
 			got = g_strdup(i->to_name ? i->to_name : NONE);
 		else if (!strcmp(*k, "purpose"))
-			got = g_strdup(i->purpose ? i->purpose : NONE);
+			got = g_strdup(i->purpose != CH_PURPOSE_NONE ? ch_purpose_name(i->purpose) : NONE);
 		else if (!strcmp(*k, "key"))
 			got = g_strdup(i->event_key);
 		else if (!strcmp(*k, "urgent"))
@@ -366,7 +401,8 @@ static void check_audit(Run *run, const ChEffects *fx)
 	for (guint k = 0; k < n && k < fx->audit->len; k++) {
 		const ChAuditEvent *a = fx->audit->pdata[k];
 		g_autofree char *want = get(run, "audit", keys[k]);
-		g_autofree char *got = g_strdup_printf("%s %s", a->what, a->object ? a->object : NONE);
+		g_autofree char *got = g_strdup_printf("%s %s", ch_audit_name(a->what),
+		                                       a->object ? a->object : NONE);
 		g_autofree char *got_values = g_strdup_printf("%s: %s -> %s", got,
 		                                              a->old_value ? a->old_value : NONE,
 		                                              a->new_value ? a->new_value : NONE);
@@ -377,7 +413,8 @@ static void check_audit(Run *run, const ChEffects *fx)
 		GString *got = g_string_new(NULL);
 		for (guint k = 0; k < fx->audit->len; k++) {
 			const ChAuditEvent *a = fx->audit->pdata[k];
-			g_string_append_printf(got, "\n    %s %s", a->what, a->object ? a->object : NONE);
+			g_string_append_printf(got, "\n    %s %s", ch_audit_name(a->what),
+			                       a->object ? a->object : NONE);
 		}
 		differ(run, "expected %u audit events, got %u:%s", n, fx->audit->len, got->str);
 		g_string_free(got, TRUE);
@@ -546,8 +583,8 @@ static void test_case(gconstpointer data)
 	ChEngineCtx ctx = {
 		.rules = rules, .cal = cal, .now = now,
 		.event_id = event_id ? event_id : "event-1",
-		.admin = people[0], .cp_coordinator = people[1],
-		.lead_safeguarding_manager = people[2], .qasg = people[3],
+		.people = { [CH_ROLE_ADMIN] = people[0], [CH_ROLE_CP_COORDINATOR] = people[1],
+		            [CH_ROLE_LEAD_SAFEGUARDING_MANAGER] = people[2], [CH_ROLE_QASG] = people[3] },
 		.cp_managers = (const char *const *)managers,
 		.hours_start = 9 * 60, .hours_end = 17 * 60,
 	};

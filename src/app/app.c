@@ -120,7 +120,8 @@ gboolean ch_app_roles_present(ChApp *app, const ChRules *r, GError **error)
 		if (!ch_config_has_role(app->cfg, st->ask, &known) && known) {
 			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
 			            "%s:%u: stage '%s' asks %s, but %s has no [people] %s", r->file,
-			            st->ask_line, st->name, st->ask, app->cfg->path, st->ask);
+			            st->ask_line, st->name, ch_role_name(st->ask), app->cfg->path,
+			            ch_role_name(st->ask));
 			return FALSE;
 		}
 	}
@@ -214,10 +215,8 @@ void ch_app_engine_ctx(ChApp *app, const ChRules *rules, GDateTime *now, const c
 	ctx->cal = app->cal;
 	ctx->now = now;
 	ctx->event_id = event_id;
-	ctx->admin = app->cfg->admin;
-	ctx->cp_coordinator = app->cfg->cp_coordinator;
-	ctx->lead_safeguarding_manager = app->cfg->lead_safeguarding_manager;
-	ctx->qasg = app->cfg->qasg;
+	for (int role = 0; role < CH_ROLE_N; role++)
+		ctx->people[role] = app->cfg->people[role];
 	ctx->cp_managers = (const char *const *)app->cfg->cp_managers;
 	ctx->hours_start = app->cfg->hours_start;
 	ctx->hours_end = app->cfg->hours_end;

@@ -35,8 +35,7 @@ static const char *const known[] = {
 	"chaser", "database", "key", "spool", "data", "rules", "templates", "holidays", "nation",
 	"procedure", "authserv_id", "token_days", "reply_limit", "retention_days", NULL,
 	"mailbox", "address", "name", "plus_addressing", NULL,
-	"people", "admin", "cp_coordinator", "lead_safeguarding_manager", "qasg", "cp_managers",
-	NULL,
+	"people", NULL, /* its keys are the roles of the name table (people_key) */
 	"hours", "start", "end", "closures", NULL,
 	"safety", "words", NULL,
 	"inbound", "type", "maildir", NULL,
@@ -50,10 +49,20 @@ static const char *const known[] = {
 	NULL,
 };
 
-/* The [people] roles a rules file's stage may ask (the others, slo, chair and so on, are
- * people of the case). */
-static const char *const config_roles[] = { "admin", "cp_coordinator",
-	                                        "lead_safeguarding_manager", "qasg", NULL };
+/* A [people] key is the name of a role the config names (engine/names.c): adding such a
+ * role there adds its key here. The others, slo, chair and so on, are people of the case. */
+static gboolean people_key(const char *key, ChRole *role_r)
+{
+	ChRole role;
+	if (!ch_role_parse(key, &role))
+		return FALSE;
+	ChRoleSource src = ch_role_info(role)->source;
+	if (src != CH_ROLE_OF_PEOPLE && src != CH_ROLE_OF_PEOPLE_LIST)
+		return FALSE;
+	if (role_r)
+		*role_r = role;
+	return TRUE;
+}
 
 static const char *const *known_section(const char *group)
 {
@@ -213,19 +222,10 @@ guint ch_config_line(const ChConfig *c, const char *group, const char *key)
 	return c->lines ? GPOINTER_TO_UINT(g_hash_table_lookup(c->lines, k)) : 0;
 }
 
-gboolean ch_config_has_role(const ChConfig *c, const char *role, gboolean *known_r)
+gboolean ch_config_has_role(const ChConfig *c, ChRole role, gboolean *known_r)
 {
-	const char *v = NULL;
-	*known_r = g_strv_contains(config_roles, role);
-	if (!strcmp(role, "admin"))
-		v = c->admin;
-	else if (!strcmp(role, "cp_coordinator"))
-		v = c->cp_coordinator;
-	else if (!strcmp(role, "lead_safeguarding_manager"))
-		v = c->lead_safeguarding_manager;
-	else if (!strcmp(role, "qasg"))
-		v = c->qasg;
-	return v != NULL;
+	*known_r = ch_role_info(role)->source == CH_ROLE_OF_PEOPLE;
+	return *known_r && c->people[role] != NULL;
 }
 
 /* Reads the file's shape before GKeyFile does, for what GKeyFile cannot say: the line of
@@ -300,7 +300,7 @@ static gboolean scan_lines(const char *path, const char *text, gsize len, GHashT
 			            path, n, group, key);
 			return FALSE;
 		}
-		if (!known_key(keys, key)) {
+		if (!known_key(keys, key) && !(!strcmp(group, "people") && people_key(key, NULL))) {
 			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
 			            "%s:%u: unknown key '%s' in [%s] (chaser.conf(5) lists them)", path, n,
 			            key, group);
@@ -498,11 +498,11 @@ static void read_people(Reader *r, ChConfig *c)
 	c->display_name = get_str(r, "mailbox", "name", "Child Protection Conference Team");
 	c->plus_addressing = get_bool(r, "mailbox", "plus_addressing", TRUE);
 
-	c->admin = get_str(r, "people", "admin", NULL);
-	c->cp_coordinator = get_str(r, "people", "cp_coordinator", NULL);
-	c->lead_safeguarding_manager = get_str(r, "people", "lead_safeguarding_manager", NULL);
-	c->qasg = get_str(r, "people", "qasg", NULL);
-	c->cp_managers = get_list(r, "people", "cp_managers", "");
+	for (int role = 0; role < CH_ROLE_N; role++)
+		if (ch_role_info(role)->source == CH_ROLE_OF_PEOPLE)
+			c->people[role] = get_str(r, "people", ch_role_name(role), NULL);
+	c->admin = c->people[CH_ROLE_ADMIN];
+	c->cp_managers = get_list(r, "people", ch_role_name(CH_ROLE_CP_MANAGERS), "");
 
 	c->hours_start = get_hhmm(r, "hours", "start", "09:00");
 	c->hours_end = get_hhmm(r, "hours", "end", "17:00");
@@ -555,37 +555,48 @@ static void read_transports(Reader *r, ChConfig *c)
 	secret_ok(r, "smtp", "oauth2_token_file", sm->oauth2_token_file);
 }
 
+/* One address the config must or may give: [group] key, required or not. */
+static gboolean check_address(const ChConfig *c, const char *path, const char *g, const char *k,
+                              const char *value, gboolean required, GError **error)
+{
+	if (!value && required) {
+		/* Without these, a triage alert or an immediate-safety alert has nobody to go to. */
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: [%s] %s is required", path,
+		            ch_config_line(c, g, NULL), g, k);
+		return FALSE;
+	}
+	if (value && !plausible_address(value)) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: [%s] %s must be an email address",
+		            path, ch_config_line(c, g, k), g, k);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* The mailbox's address, then every [people] role of the name table: admin first, as it
+ * always was (every alert falls back to it), then the others in the table's order. */
+static gboolean check_addresses(const ChConfig *c, const char *path, GError **error)
+{
+	if (!check_address(c, path, "mailbox", "address", c->address, TRUE, error))
+		return FALSE;
+	for (int k = -1; k < CH_ROLE_N; k++) {
+		ChRole role = k < 0 ? CH_ROLE_ADMIN : (ChRole)k;
+		const ChRoleInfo *info = ch_role_info(role);
+		if (info->source != CH_ROLE_OF_PEOPLE || (k >= 0 && role == CH_ROLE_ADMIN))
+			continue;
+		if (!check_address(c, path, "people", info->name, c->people[role], info->required,
+		                   error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 /* What each value read cannot say alone: required addresses, one of the known types, hours
  * that end after they start, a bank-holiday file found. */
 static gboolean check_config(const ChConfig *c, const char *path, GError **error)
 {
-	static const struct {
-		const char *group, *key;
-		gboolean required;
-	} addresses[] = {
-		{ "mailbox", "address", TRUE },
-		{ "people", "admin", TRUE },
-		{ "people", "cp_coordinator", TRUE },
-		{ "people", "lead_safeguarding_manager", FALSE },
-		{ "people", "qasg", FALSE },
-	};
-	const char *values[] = { c->address, c->admin, c->cp_coordinator,
-		                     c->lead_safeguarding_manager, c->qasg };
-	for (guint i = 0; i < G_N_ELEMENTS(addresses); i++) {
-		const char *g = addresses[i].group, *k = addresses[i].key;
-		if (!values[i] && addresses[i].required) {
-			/* Without these, a triage alert or an immediate-safety alert has nobody to go to. */
-			guint at = ch_config_line(c, g, NULL);
-			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: [%s] %s is required", path,
-			            at, g, k);
-			return FALSE;
-		}
-		if (values[i] && !plausible_address(values[i])) {
-			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: [%s] %s must be an email address",
-			            path, ch_config_line(c, g, k), g, k);
-			return FALSE;
-		}
-	}
+	if (!check_addresses(c, path, error))
+		return FALSE;
 	for (char **m = c->cp_managers; *m; m++) {
 		if (!plausible_address(*m)) {
 			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
@@ -674,8 +685,8 @@ void ch_config_free(ChConfig *c)
 		g_hash_table_unref(c->lines);
 	g_free(c->holidays_file), g_free(c->nation), g_free(c->procedure);
 	g_free(c->authserv_id), g_free(c->address), g_free(c->display_name);
-	g_free(c->admin), g_free(c->cp_coordinator), g_free(c->lead_safeguarding_manager);
-	g_free(c->qasg);
+	for (int role = 0; role < CH_ROLE_N; role++)
+		g_free(c->people[role]);
 	g_strfreev(c->cp_managers), g_strfreev(c->closures), g_strfreev(c->safety_words);
 	g_free(c->inbound), g_free(c->maildir), g_free(c->outbound), g_free(c->outgoing_dir);
 	ChImapConfig *im = &c->imap;

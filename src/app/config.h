@@ -7,6 +7,7 @@
  */
 #pragma once
 #include <glib.h>
+#include "engine/names.h"
 
 typedef struct {
 	char *url;              /* imaps://host:993 or imap://host:143 (STARTTLS) */
@@ -59,10 +60,9 @@ typedef struct {
 	char *display_name;
 	gboolean plus_addressing;
 
-	char *admin;            /* the team's admin address */
-	char *cp_coordinator;
-	char *lead_safeguarding_manager;
-	char *qasg;             /* chair of the quality assurance group (Cwm Taf) */
+	char *people[CH_ROLE_N]; /* [people]: the address of each CH_ROLE_OF_PEOPLE role, or
+	                            NULL (qasg: chair of the quality assurance group, Cwm Taf) */
+	const char *admin;      /* the team's admin address: people[CH_ROLE_ADMIN], borrowed */
 	char **cp_managers;     /* copied on missing-report escalations */
 
 	int hours_start;        /* minutes after midnight, working hours for chasers */
@@ -97,8 +97,9 @@ char *ch_config_find(const char *const *path, const char *file);
  * 0 when it was not written there. For FILE:LINE: messages. */
 guint ch_config_line(const ChConfig *c, const char *group, const char *key);
 
-/* Every [people] role name a rules file may ask, and whether the config sets it. */
-gboolean ch_config_has_role(const ChConfig *c, const char *role, gboolean *known);
+/* Whether the config sets the role's address; *known says whether the role is one of
+ * [people] at all (the others are people of the case). */
+gboolean ch_config_has_role(const ChConfig *c, ChRole role, gboolean *known);
 
 /* The data folder compiled in (make DATADIR=...), and the program's version. */
 const char *ch_config_builtin_data_dir(void);

@@ -13,8 +13,8 @@ gboolean ch_effects_apply(ChApp *app, ChCase *c, ChEffects *fx, const char *in_r
 	g_autofree char *now_s = ch_clock_format(now);
 	for (guint i = 0; i < fx->audit->len; i++) {
 		ChAuditEvent *a = fx->audit->pdata[i];
-		if (!ch_store_audit(s, now_s, c ? c->id : 0, source, a->what, a->object, a->old_value,
-		                    a->new_value, a->detail, error))
+		if (!ch_store_audit(s, now_s, c ? c->id : 0, source, ch_audit_name(a->what), a->object,
+		                    a->old_value, a->new_value, a->detail, error))
 			return FALSE;
 	}
 	return ch_outbox_queue(app, c, fx, in_reply_to, now, source, error);

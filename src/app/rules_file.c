@@ -33,9 +33,6 @@ static gboolean parse_duration(const char *v, ChUnit *unit, guint *amount)
 	return ok;
 }
 
-static const char *const roles[] = { "slo", "agency_lead", "professional", "cp_coordinator",
-	                                 "lead_safeguarding_manager", "qasg", "chair", "admin", NULL };
-
 /* The working-day figure of a top-level key, which must be in working days or hours. */
 static gboolean set_days(guint *field, ChUnit want, const char *v)
 {
@@ -104,14 +101,12 @@ static char *stage_setting(ChStage *stage, const char *key, const char *v, guint
 	if (!strcmp(key, "title"))
 		stage->title = g_strdup(v);
 	else if (!strcmp(key, "ask")) {
-		if (!g_strv_contains(roles, v))
-			problem = g_strdup_printf("ask = '%s' is not a role (one of slo, "
-			                          "agency_lead, professional, "
-			                          "cp_coordinator, "
-			                          "lead_safeguarding_manager, qasg, chair, admin)",
-			                          v);
+		ChRole role;
+		if (!ch_role_parse(v, &role) || !ch_role_info(role)->askable)
+			problem = g_strdup_printf("ask = '%s' is not a role (one of %s)", v,
+			                          ch_role_askable_list());
 		else {
-			stage->ask = g_strdup(v);
+			stage->ask = role;
 			stage->ask_line = lineno;
 		}
 	} else if (!strcmp(key, "answer_within")) {
@@ -172,8 +167,7 @@ ChRules *ch_rules_file_load(const char *path, const char *name,
 					problem = g_strdup("a stage needs a name");
 				else {
 					stage = ch_rules_add_stage(r, sname);
-					g_free(stage->ask);
-					stage->ask = NULL;
+					stage->ask_line = 0; /* not said yet */
 					g_hash_table_remove_all(seen);
 				}
 			}
@@ -201,7 +195,7 @@ ChRules *ch_rules_file_load(const char *path, const char *name,
 			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: %s", path, lineno, problem);
 			return NULL;
 		}
-		if (stage && !stage->ask && g_hash_table_size(seen) == 0)
+		if (stage && !stage->ask_line && g_hash_table_size(seen) == 0)
 			continue;
 	}
 	if (r->stages->len == 0) {
@@ -211,7 +205,7 @@ ChRules *ch_rules_file_load(const char *path, const char *name,
 	}
 	for (guint i = 0; i < r->stages->len; i++) {
 		ChStage *s = r->stages->pdata[i];
-		if (!s->ask) {
+		if (!s->ask_line) {
 			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s: stage '%s' does not say who to ask "
 			            "(ask = ...)", path, s->name);
 			return NULL;

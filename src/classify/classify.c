@@ -9,7 +9,6 @@
 
 void ch_match_clear(ChMatch *m)
 {
-	g_free(m->purpose);
 	g_free(m->reason);
 	memset(m, 0, sizeof *m);
 }
@@ -289,7 +288,13 @@ static gboolean by_token(ChApp *app, const ChMessage *m, const char *token, GDat
 		set(out, CH_MATCH_NONE, "reply token names nothing we sent");
 		return TRUE;
 	}
-	out->purpose = ch_store_col_str(st, 0);
+	if (!ch_purpose_parse((const char *)sqlite3_column_text(st, 0), &out->purpose)) {
+		g_set_error(error, CH_ERROR, CH_ERROR_FINAL,
+		            "the database holds token.purpose = '%s', which this chaser does not know",
+		            sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		return FALSE;
+	}
 	out->conference_id = sqlite3_column_int64(st, 1);
 	out->object_id = sqlite3_column_int64(st, 2);
 	g_autofree char *recipient = ch_store_col_str(st, 3);
@@ -337,7 +342,7 @@ static gboolean agency_domain_owes(ChApp *app, const ChCase *c, const char *addr
 	const char *d = domain_of(addr);
 	for (guint i = 0; d && i < c->reports->len; i++) {
 		ChReport *r = c->reports->pdata[i];
-		if (!strcmp(r->state, "awaited") || !strcmp(r->state, "missing"))
+		if (r->state == CH_REPORT_AWAITED || r->state == CH_REPORT_MISSING)
 			if (ch_store_int(app->store, 0,
 			                 "SELECT 1 FROM agency_domain WHERE agency_id = ? AND domain = ?",
 			                 "is", r->agency_id, d))
@@ -373,8 +378,8 @@ static gboolean by_subject(ChApp *app, const ChMessage *m, ChMatch *out, GError 
 		    c->ref);
 		return TRUE;
 	}
-	if (!g_ascii_strcasecmp(from, c->chair_email) && !strcmp(c->state, "list_sent")) {
-		out->purpose = g_strdup("authorise");
+	if (!g_ascii_strcasecmp(from, c->chair_email) && c->state == CH_CONF_LIST_SENT) {
+		out->purpose = CH_PURPOSE_AUTHORISE;
 		out->result = CH_MATCH_OK;
 		return TRUE;
 	}
@@ -383,7 +388,7 @@ static gboolean by_subject(ChApp *app, const ChMessage *m, ChMatch *out, GError 
 	const char *from_domain = domain_of(from);
 	for (guint i = 0; i < c->reports->len; i++) {
 		ChReport *r = c->reports->pdata[i];
-		if (strcmp(r->state, "awaited") && strcmp(r->state, "missing"))
+		if (r->state != CH_REPORT_AWAITED && r->state != CH_REPORT_MISSING)
 			continue;
 		gboolean theirs = FALSE;
 		for (guint k = 0; k < c->attendees->len; k++) {
@@ -400,7 +405,7 @@ static gboolean by_subject(ChApp *app, const ChMessage *m, ChMatch *out, GError 
 		                 r->agency_id, from_domain))
 			theirs = TRUE;
 		if (theirs) {
-			out->purpose = g_strdup("report");
+			out->purpose = CH_PURPOSE_REPORT;
 			out->object_id = r->id;
 			out->result = CH_MATCH_OK;
 			return TRUE;
@@ -410,11 +415,11 @@ static gboolean by_subject(ChApp *app, const ChMessage *m, ChMatch *out, GError 
 	guint n = 0;
 	for (guint i = 0; i < c->escalations->len; i++) {
 		ChEscalation *e = c->escalations->pdata[i];
-		if (!strcmp(e->state, "open") && e->asked && !g_ascii_strcasecmp(e->asked, from))
+		if (e->state == CH_ESC_OPEN && e->asked && !g_ascii_strcasecmp(e->asked, from))
 			only = e, n++;
 	}
 	if (n == 1) {
-		out->purpose = g_strdup("escalation");
+		out->purpose = CH_PURPOSE_ESCALATION;
 		out->object_id = only->id;
 		out->result = CH_MATCH_OK;
 		return TRUE;

@@ -15,6 +15,7 @@
 #pragma once
 #include <glib.h>
 #include "app/app.h"
+#include "engine/names.h"
 #include "message/message.h"
 
 typedef enum {
@@ -26,7 +27,7 @@ typedef enum {
 typedef struct {
 	ChMatchResult result;
 	gint64 conference_id;  /* 0 when unknown */
-	char *purpose;         /* authorise | escalation | confirm */
+	ChPurpose purpose;     /* CH_PURPOSE_NONE when nothing matched */
 	gint64 object_id;      /* the escalation, for escalation and confirm */
 	gboolean by_token;
 	char *reason;
@@ -35,7 +36,8 @@ typedef struct {
 void ch_match_clear(ChMatch *m);
 
 /* Finds the thread and checks the sender. Reads the store; changes nothing. Errors are only
- * store failures (temporary). */
+ * store failures (temporary), and a token row whose purpose this chaser does not know
+ * (final). */
 gboolean ch_classify(ChApp *app, const ChMessage *m, GDateTime *now, ChMatch *out,
                      GError **error);
 

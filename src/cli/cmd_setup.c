@@ -99,7 +99,8 @@ int cmd_agency_add(int argc, char **argv)
 	if (ch_store_begin(app->store, &e) &&
 	    ch_store_agency_add(app->store, argv[1], slo_n, slo_name, lead_n,
 	                        (const char *const *)domains, &e) &&
-	    ch_store_audit(app->store, now_s, 0, "cli", "agency.added", argv[1], NULL, slo_n, NULL,
+	    ch_store_audit(app->store, now_s, 0, "cli", ch_audit_name(CH_AUDIT_AGENCY_ADDED),
+	                   argv[1], NULL, slo_n, NULL,
 	                   &e) &&
 	    ch_store_commit(app->store, &e))
 		printf("agency %s added; its SLO is %s\n", argv[1], slo_n);
@@ -139,7 +140,8 @@ int cmd_conference_add(int argc, char **argv)
 		bad = "--practice-manager must be an email address";
 	else if (mt && !ch_addr_valid(mt))
 		bad = "--minute-taker must be an email address";
-	else if (type && strcmp(type, "initial") && strcmp(type, "review"))
+	ChConfType ctype = CH_CONF_INITIAL;
+	if (!bad && type && !ch_conf_type_parse(type, &ctype))
 		bad = "--type must be initial or review";
 	if (bad) {
 		return cli_usage("%s", bad);
@@ -155,8 +157,8 @@ int cmd_conference_add(int argc, char **argv)
 	g_autoptr(ChCase) c = ch_case_new();
 	c->ref = g_strdup(argv[1]);
 	c->held = ch_clock_format(held_t);
-	c->type = g_strdup(type ? type : "initial");
-	c->state = g_strdup("held");
+	c->type = ctype;
+	c->state = CH_CONF_HELD;
 	c->procedure = g_strdup(procedure ? procedure : app->cfg->procedure);
 	c->chair_email = ch_addr_normalise(chair);
 	c->chair_name = g_strdup(chair_name);
@@ -171,19 +173,20 @@ int cmd_conference_add(int argc, char **argv)
 	c->dirty = TRUE;
 	if (ch_store_begin(app->store, &e) && ch_store_conference_add(app->store, c, now_s, &e) &&
 	    ch_store_case_save(app->store, c, &e) &&
-	    ch_store_audit(app->store, now_s, c->id, "cli", "conference.added", c->ref, NULL, "held",
-	                   c->procedure, &e) &&
+	    ch_store_audit(app->store, now_s, c->id, "cli", ch_audit_name(CH_AUDIT_CONFERENCE_ADDED),
+	                   c->ref, NULL, ch_conf_state_name(c->state), c->procedure, &e) &&
 	    ch_store_commit(app->store, &e)) {
 		g_autofree char *when = cli_when(c->held);
-		printf("conference %s added (held %s, %s, procedure %s)\n", c->ref, when, c->type,
-		       c->procedure);
+		printf("conference %s added (held %s, %s, procedure %s)\n", c->ref, when,
+		       ch_conf_type_name(c->type), c->procedure);
 	}
 	return finish(app, e);
 }
 
-/* One attendee's fields, checked; `report` comes back as the stored value. */
+/* One attendee's fields, checked, with their attendance and report as the list keeps them. */
 static const char *check_attendee(const char *name, const char *email, const char *agency,
-                                  const char *attendance, const char **report)
+                                  const char *attendance, const char *report,
+                                  ChAttendance *att_r, ChAttReport *rep_r)
 {
 	if (!name || !*name || strlen(name) > 200)
 		return "a name is needed";
@@ -191,15 +194,14 @@ static const char *check_attendee(const char *name, const char *email, const cha
 		return "the email is not an email address";
 	if (!agency || !*agency)
 		return "an agency is needed";
-	if (!attendance ||
-	    (strcmp(attendance, "attended") && strcmp(attendance, "apologies") &&
-	     strcmp(attendance, "absent")))
+	if (!ch_attendance_parse(attendance, att_r))
 		return "attendance must be attended, apologies or absent";
-	if (!*report ||
-	    (strcmp(*report, "submitted") && strcmp(*report, "awaited") && strcmp(*report, "none")))
+	/* A person writes "none"; the list keeps "none_expected". */
+	if (report && !strcmp(report, "none"))
+		*rep_r = CH_ATT_REPORT_NONE_EXPECTED;
+	else if (!ch_att_report_parse(report, rep_r) ||
+	         (*rep_r != CH_ATT_REPORT_SUBMITTED && *rep_r != CH_ATT_REPORT_AWAITED))
 		return "report must be submitted, awaited or none";
-	if (!strcmp(*report, "none"))
-		*report = "none_expected";
 	return NULL;
 }
 
@@ -218,9 +220,11 @@ int cmd_attendee_add(int argc, char **argv)
 	if (!cli_parse(&argc, &argv, "REF", "Add a professional to a conference's distribution list.",
 	               entries))
 		return CLI_USAGE;
-	const char *rep = report;
+	ChAttendance att;
+	ChAttReport rep;
 	const char *bad = argc != 2 ? "attendee add needs the conference REF"
-	                            : check_attendee(name, email, agency, attendance, &rep);
+	                            : check_attendee(name, email, agency, attendance, report, &att,
+	                                             &rep);
 	if (bad) {
 		return cli_usage("%s", bad);
 	}
@@ -235,13 +239,13 @@ int cmd_attendee_add(int argc, char **argv)
 	g_autofree char *now_s = ch_clock_format(now);
 	int n = 0;
 	if (ch_store_begin(app->store, &e) && (c = ch_store_case_load(app->store, argv[1], &e))) {
-		if (strcmp(c->state, "held"))
+		if (c->state != CH_CONF_HELD)
 			g_set_error(&e, CH_ERROR, CH_ERROR_USAGE,
 			            "the list of %s was already sent; it cannot change now", c->ref);
-		else if (ch_store_attendee_add(app->store, c->id, name, mail, agency, attendance, rep, &n,
-		                               &e)) {
-			g_autofree char *obj = g_strdup_printf("line %d", n);
-			if (ch_store_audit(app->store, now_s, c->id, "cli", "attendee.added", obj, NULL,
+		else if (ch_store_attendee_add(app->store, c->id, name, mail, agency, att, rep, &n, &e)) {
+			g_autofree char *obj = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_ATTENDEE, n));
+			if (ch_store_audit(app->store, now_s, c->id, "cli",
+			                   ch_audit_name(CH_AUDIT_ATTENDEE_ADDED), obj, NULL,
 			                   agency, NULL, &e) &&
 			    ch_store_commit(app->store, &e))
 				printf("line %d of %s: %s (%s)\n", n, c->ref, name, agency);
@@ -317,7 +321,7 @@ int cmd_list_import(int argc, char **argv)
 	g_autoptr(ChCase) c = NULL;
 	if (!ch_store_begin(app->store, &e) || !(c = ch_store_case_load(app->store, argv[1], &e)))
 		return finish(app, e);
-	if (strcmp(c->state, "held")) {
+	if (c->state != CH_CONF_HELD) {
 		ch_store_rollback(app->store);
 		return cli_fail("the list of %s was already sent; it cannot change now", c->ref);
 	}
@@ -332,11 +336,12 @@ int cmd_list_import(int argc, char **argv)
 		g_autoptr(GPtrArray) f = csv_fields(lines[i]);
 		if (i == 0 && f && f->len && !g_ascii_strcasecmp(f->pdata[0], "name"))
 			continue; /* header row */
-		const char *report = f && f->len == 5 ? f->pdata[4] : "";
+		ChAttendance att;
+		ChAttReport rep;
 		const char *bad = !f            ? "a quote is not closed"
 		                  : f->len != 5 ? "needs 5 columns: name,email,agency,attendance,report"
 		                                : check_attendee(f->pdata[0], f->pdata[1], f->pdata[2],
-		                                                 f->pdata[3], &report);
+		                                                 f->pdata[3], f->pdata[4], &att, &rep);
 		if (bad) {
 			g_set_error(&e, CH_ERROR, CH_ERROR_USAGE, "%s:%u: %s; nothing imported", argv[2],
 			            i + 1, bad);
@@ -346,7 +351,7 @@ int cmd_list_import(int argc, char **argv)
 		int n = 0;
 		GError *row = NULL;
 		if (!ch_store_attendee_add(app->store, c->id, f->pdata[0], mail, f->pdata[2],
-		                           f->pdata[3], report, &n, &row)) {
+		                           att, rep, &n, &row)) {
 			g_set_error(&e, CH_ERROR, CH_ERROR_USAGE, "%s:%u: %s; nothing imported", argv[2],
 			            i + 1, row->message);
 			g_error_free(row);
@@ -357,7 +362,8 @@ int cmd_list_import(int argc, char **argv)
 	if (!e && !added)
 		g_set_error(&e, CH_ERROR, CH_ERROR_USAGE, "%s holds no rows; nothing imported", argv[2]);
 	g_autofree char *count = g_strdup_printf("%d", added);
-	if (!e && ch_store_audit(app->store, now_s, c->id, "cli", "list.imported", c->ref, NULL,
+	if (!e && ch_store_audit(app->store, now_s, c->id, "cli",
+	                         ch_audit_name(CH_AUDIT_LIST_IMPORTED), c->ref, NULL,
 	                         count, NULL, &e) &&
 	    ch_store_commit(app->store, &e))
 		printf("%d professionals imported into the list of %s\n", added, c->ref);

@@ -29,13 +29,15 @@ static void json_int(JsonBuilder *b, const char *key, gint64 v)
 
 /* The newest automatic reply (out-of-office) recorded against an escalation, with its
  * return date when the reply gave one; NULL when none came. */
-static char *auto_reply_of(ChApp *app, const ChEscalation *e)
+static char *auto_reply_of(ChApp *app, const ChCase *c, const ChEscalation *e)
 {
-	g_autofree char *obj = g_strdup_printf("escalation %" G_GINT64_FORMAT, e->id);
+	g_autofree char *obj = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_ESCALATION, e->attendee->n));
 	sqlite3_stmt *st = ch_store_query(app->store, NULL,
-	                                  "SELECT at, detail FROM audit WHERE what = 'message.automatic'"
-	                                  " AND object = ? ORDER BY id DESC LIMIT 1",
-	                                  "s", obj);
+	                                  "SELECT at, detail FROM audit WHERE what = ?"
+	                                  " AND conference_id = ? AND object = ?"
+	                                  " ORDER BY id DESC LIMIT 1",
+	                                  "sis", ch_audit_name(CH_AUDIT_MESSAGE_AUTOMATIC),
+	                                  c->id, obj);
 	char *out = NULL;
 	if (st && ch_store_step(app->store, st, NULL)) {
 		g_autofree char *when = cli_when((const char *)sqlite3_column_text(st, 0));
@@ -60,7 +62,7 @@ static void escalation_json(ChApp *app, JsonBuilder *b, const ChCase *c, const C
 	json_builder_end_array(b);
 	json_str(b, "comment", e->comment);
 	json_int(b, "stage", e->stage);
-	json_str(b, "state", e->state);
+	json_str(b, "state", ch_esc_state_name(e->state));
 	json_str(b, "asked", e->asked);
 	json_str(b, "raised", e->raised_at);
 	json_str(b, "due", e->due);
@@ -70,7 +72,7 @@ static void escalation_json(ChApp *app, JsonBuilder *b, const ChCase *c, const C
 	json_str(b, "response", e->response);
 	json_str(b, "outcome", e->outcome);
 	json_str(b, "closed", e->closed_at);
-	g_autofree char *auto_reply = auto_reply_of(app, e);
+	g_autofree char *auto_reply = auto_reply_of(app, c, e);
 	json_str(b, "auto_reply", auto_reply);
 	json_builder_end_object(b);
 }
@@ -84,36 +86,44 @@ static void escalation_text(ChApp *app, const ChCase *c, const ChEscalation *e,
 	       e->id, e->attendee->n, e->attendee->name, e->attendee->agency, why);
 	if (e->comment)
 		ch_term_printf("      chair's comment: %s\n", e->comment);
-	if (!strcmp(e->state, "resolved")) {
+	if (e->state == CH_ESC_RESOLVED) {
 		g_autofree char *when = cli_when(e->closed_at);
 		ch_term_printf("      RESOLVED %s: %s\n", when, e->outcome ? e->outcome : "");
-	} else if (!strcmp(e->state, "unresolved")) {
+	} else if (e->state == CH_ESC_UNRESOLVED) {
 		ch_term_printf("      UNRESOLVED after stage %d: the CP coordinator has it\n", e->stage);
 	} else {
 		ch_term_printf("      %s at stage %d: %s asked, due %s%s\n",
-		       !strcmp(e->state, "responded") ? "ANSWERED, chair to confirm" : "OPEN",
+		       e->state == CH_ESC_RESPONDED ? "ANSWERED, chair to confirm" : "OPEN",
 		       e->stage, e->asked && *e->asked ? e->asked : "nobody", due,
 		       e->chasers ? " (chased)" : "");
 		if (e->response)
 			ch_term_printf("      answer so far: %s\n", e->response);
-		g_autofree char *auto_reply = auto_reply_of(app, e);
+		g_autofree char *auto_reply = auto_reply_of(app, c, e);
 		if (auto_reply)
 			ch_term_printf("      automatic reply %s\n", auto_reply);
 	}
 }
 
+/* An attendee's report as the list says it to a person. */
+static const char *att_report_words(const ChAttendee *a)
+{
+	return a->report == CH_ATT_REPORT_NONE_EXPECTED ? "not expected"
+	                                                : ch_att_report_name(a->report);
+}
+
 static void show_text(ChApp *app, const ChCase *c)
 {
 	g_autofree char *held = cli_when(c->held);
-	ch_term_printf("Conference %s (%s conference, procedure %s)\n", c->ref, c->type, c->procedure);
+	ch_term_printf("Conference %s (%s conference, procedure %s)\n", c->ref,
+	               ch_conf_type_name(c->type), c->procedure);
 	ch_term_printf("  held:   %s\n", held);
 	ch_term_printf("  chair:  %s%s%s%s\n", c->chair_name ? c->chair_name : "", c->chair_name ? " <" : "",
 	       c->chair_email, c->chair_name ? ">" : "");
-	const char *state = !strcmp(c->state, "held")        ? "held; list not sent yet"
-	                    : !strcmp(c->state, "list_sent") ? "list sent to the chair, awaiting "
-	                                                       "authorisation"
-	                    : !strcmp(c->state, "authorised") ? "list authorised by the chair"
-	                                                      : "closed: nothing left to chase";
+	const char *state = c->state == CH_CONF_HELD        ? "held; list not sent yet"
+	                    : c->state == CH_CONF_LIST_SENT ? "list sent to the chair, awaiting "
+	                                                      "authorisation"
+	                    : c->state == CH_CONF_AUTHORISED ? "list authorised by the chair"
+	                                                     : "closed: nothing left to chase";
 	ch_term_printf("  state:  %s\n", state);
 	if (c->list_sent_at) {
 		g_autofree char *w = cli_when(c->list_sent_at);
@@ -131,7 +141,7 @@ static void show_text(ChApp *app, const ChCase *c)
 	for (guint i = 0; i < c->attendees->len; i++) {
 		ChAttendee *a = c->attendees->pdata[i];
 		ch_term_printf("  %2d. %s, %s (%s): %s; report %s\n", a->n, a->name, a->agency, a->email,
-		       a->attendance, !strcmp(a->report, "none_expected") ? "not expected" : a->report);
+		       ch_attendance_name(a->attendance), att_report_words(a));
 	}
 	if (c->minutes_due) {
 		g_autofree char *md = ch_clock_long_date(c->minutes_due, "-");
@@ -149,11 +159,11 @@ static void show_text(ChApp *app, const ChCase *c)
 	for (guint i = 0; i < c->reports->len; i++) {
 		ChReport *r = c->reports->pdata[i];
 		g_autofree char *due = ch_clock_long_date(r->due, "-");
-		if (!strcmp(r->state, "received")) {
+		if (r->state == CH_REPORT_RECEIVED) {
 			g_autofree char *when = cli_when(r->received_at);
 			ch_term_printf("  %s: received %s (%s)%s\n", r->agency, when, r->on_time ? "on time" : "late",
 			       r->reviewed_at ? ", reviewed by the chair" : ", not yet reviewed");
-		} else if (!strcmp(r->state, "missing")) {
+		} else if (r->state == CH_REPORT_MISSING) {
 			ch_term_printf("  %s: MISSING (was due %s); the minutes may note missing information\n",
 			       r->agency, due);
 		} else {
@@ -187,8 +197,8 @@ static JsonNode *case_json(ChApp *app, const ChCase *c)
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
 	json_str(b, "ref", c->ref);
-	json_str(b, "state", c->state);
-	json_str(b, "type", c->type);
+	json_str(b, "state", ch_conf_state_name(c->state));
+	json_str(b, "type", ch_conf_type_name(c->type));
 	json_str(b, "procedure", c->procedure);
 	json_str(b, "held", c->held);
 	json_str(b, "chair", c->chair_email);
@@ -206,8 +216,8 @@ static JsonNode *case_json(ChApp *app, const ChCase *c)
 		json_str(b, "name", a->name);
 		json_str(b, "email", a->email);
 		json_str(b, "agency", a->agency);
-		json_str(b, "attendance", a->attendance);
-		json_str(b, "report", a->report);
+		json_str(b, "attendance", ch_attendance_name(a->attendance));
+		json_str(b, "report", ch_att_report_name(a->report));
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -224,7 +234,7 @@ static JsonNode *case_json(ChApp *app, const ChCase *c)
 		json_int(b, "id", r->id);
 		json_str(b, "agency", r->agency);
 		json_str(b, "asked", r->asked);
-		json_str(b, "state", r->state);
+		json_str(b, "state", ch_report_state_name(r->state));
 		json_str(b, "requested", r->requested_at);
 		json_str(b, "due", r->due);
 		json_str(b, "calendar", r->calendar);
@@ -335,7 +345,7 @@ int cmd_escalations(int argc, char **argv)
 		}
 		for (guint k = 0; k < c->escalations->len; k++) {
 			ChEscalation *x = c->escalations->pdata[k];
-			if (open_only && strcmp(x->state, "open") && strcmp(x->state, "responded"))
+			if (open_only && ch_esc_state_finished(x->state))
 				continue;
 			shown++;
 			if (json)

@@ -16,7 +16,7 @@ void ch_attendee_free(ChAttendee *a)
 	if (!a)
 		return;
 	g_free(a->name), g_free(a->email), g_free(a->agency), g_free(a->slo_email);
-	g_free(a->slo_name), g_free(a->lead_email), g_free(a->attendance), g_free(a->report);
+	g_free(a->slo_name), g_free(a->lead_email);
 	g_free(a);
 }
 
@@ -25,7 +25,7 @@ void ch_escalation_free(ChEscalation *e)
 	if (!e)
 		return;
 	g_strfreev(e->reasons);
-	g_free(e->comment), g_free(e->state), g_free(e->raised_at), g_free(e->stage_at);
+	g_free(e->comment), g_free(e->raised_at), g_free(e->stage_at);
 	g_free(e->due), g_free(e->calendar), g_free(e->asked), g_free(e->chased_at);
 	g_free(e->responded_at), g_free(e->response), g_free(e->outcome), g_free(e->closed_at);
 	g_free(e->next_at);
@@ -36,7 +36,7 @@ void ch_report_free(ChReport *r)
 {
 	if (!r)
 		return;
-	g_free(r->agency), g_free(r->asked), g_free(r->state), g_free(r->request_by);
+	g_free(r->agency), g_free(r->asked), g_free(r->request_by);
 	g_free(r->requested_at), g_free(r->due), g_free(r->calendar), g_free(r->reminded_at);
 	g_free(r->received_at), g_free(r->sha256), g_free(r->file), g_free(r->review_due);
 	g_free(r->reviewed_at), g_free(r->review_reminded_at), g_free(r->missing_at);
@@ -48,9 +48,9 @@ void ch_case_free(ChCase *c)
 {
 	if (!c)
 		return;
-	g_free(c->ref), g_free(c->held), g_free(c->type), g_free(c->procedure);
+	g_free(c->ref), g_free(c->held), g_free(c->procedure);
 	g_free(c->chair_email), g_free(c->chair_name), g_free(c->social_worker);
-	g_free(c->practice_manager), g_free(c->minute_taker), g_free(c->state);
+	g_free(c->practice_manager), g_free(c->minute_taker);
 	g_free(c->list_sent_at), g_free(c->authorised_at), g_free(c->closed_at);
 	g_free(c->minutes_due), g_free(c->minutes_not_before), g_free(c->list_reminded_at);
 	g_free(c->next_at);
@@ -143,6 +143,25 @@ gboolean ch_case_on_roster(const ChCase *c, const char *addr)
 			return TRUE;
 	}
 	return FALSE;
+}
+
+gboolean ch_case_finished(const ChCase *c)
+{
+	if (c->state == CH_CONF_CLOSED)
+		return TRUE;
+	if (c->state != CH_CONF_AUTHORISED)
+		return FALSE;
+	for (guint i = 0; i < c->escalations->len; i++) {
+		const ChEscalation *e = c->escalations->pdata[i];
+		if (!ch_esc_state_finished(e->state))
+			return FALSE;
+	}
+	for (guint i = 0; i < c->reports->len; i++) {
+		const ChReport *r = c->reports->pdata[i];
+		if (!ch_report_state_finished(r->state))
+			return FALSE;
+	}
+	return TRUE;
 }
 
 gboolean ch_set_str(char **field, const char *value)

@@ -7,6 +7,7 @@
  */
 #pragma once
 #include <glib.h>
+#include "engine/names.h"
 
 typedef struct {
 	gint64 id;
@@ -18,8 +19,8 @@ typedef struct {
 	char *slo_email;
 	char *slo_name;
 	char *lead_email;
-	char *attendance;      /* attended | apologies | absent */
-	char *report;          /* submitted | awaited | late | missing | none_expected */
+	ChAttendance attendance;
+	ChAttReport report;
 	gboolean dirty;
 } ChAttendee;
 
@@ -30,7 +31,7 @@ typedef struct {
 	char **reasons;        /* reason codes */
 	char *comment;
 	int stage;             /* from 1 */
-	char *state;           /* open | responded | resolved | unresolved | closed */
+	ChEscState state;
 	char *raised_at;
 	char *stage_at;        /* when the current stage began */
 	char *due;             /* YYYY-MM-DD */
@@ -53,7 +54,7 @@ typedef struct {
 	char *agency;
 	ChAttendee *attendee;  /* the professional asked (borrowed), or NULL */
 	char *asked;           /* address the request went to */
-	char *state;           /* awaited | received | missing */
+	ChReportState state;
 	char *request_by;      /* when the request had to go out (ISO) */
 	char *requested_at;
 	char *due;             /* YYYY-MM-DD */
@@ -76,14 +77,14 @@ typedef struct {
 	gint64 id;
 	char *ref;
 	char *held;
-	char *type;            /* initial | review */
+	ChConfType type;
 	char *procedure;
 	char *chair_email;
 	char *chair_name;
 	char *social_worker;
 	char *practice_manager;
 	char *minute_taker;
-	char *state;           /* held | list_sent | authorised | closed */
+	ChConfState state;
 	char *list_sent_at;
 	char *authorised_at;
 	char *closed_at;
@@ -116,6 +117,10 @@ gboolean ch_case_on_roster(const ChCase *c, const char *addr);
 void ch_escalation_free(ChEscalation *e);
 void ch_report_free(ChReport *r);
 void ch_attendee_free(ChAttendee *a);
+
+/* authorised, with nothing left to chase: every escalation and every post-conference report
+ * finished (names.h); or already closed. The one definition of a finished case. */
+gboolean ch_case_finished(const ChCase *c);
 
 /* Replaces *field with a copy of value, returning TRUE if it changed. */
 gboolean ch_set_str(char **field, const char *value);

@@ -11,7 +11,7 @@
 
 static void intent_free(ChIntent *i)
 {
-	g_free(i->template), g_free(i->to), g_free(i->to_name), g_free(i->purpose);
+	g_free(i->template), g_free(i->to), g_free(i->to_name);
 	g_free(i->event_key);
 	g_hash_table_unref(i->vars);
 	g_free(i);
@@ -19,7 +19,7 @@ static void intent_free(ChIntent *i)
 
 static void audit_free(ChAuditEvent *a)
 {
-	g_free(a->what), g_free(a->object), g_free(a->old_value), g_free(a->new_value);
+	g_free(a->object), g_free(a->old_value), g_free(a->new_value);
 	g_free(a->detail);
 	g_free(a);
 }
@@ -59,12 +59,12 @@ void ch_intent_set(ChIntent *i, const char *key, const char *value)
 	g_hash_table_replace(i->vars, g_strdup(key), g_strdup(value ? value : ""));
 }
 
-void ch_effects_audit(ChEffects *fx, const char *what, const char *object, const char *old_value,
+void ch_effects_audit(ChEffects *fx, ChAudit what, ChObj object, const char *old_value,
                       const char *new_value, const char *detail)
 {
 	ChAuditEvent *a = g_new0(ChAuditEvent, 1);
-	a->what = g_strdup(what);
-	a->object = g_strdup(object);
+	a->what = what;
+	a->object = ch_obj_text(object);
 	a->old_value = g_strdup(old_value);
 	a->new_value = g_strdup(new_value);
 	a->detail = g_strdup(detail);
@@ -78,52 +78,71 @@ static char *now_str(const ChEngineCtx *ctx)
 	return ch_clock_format(ctx->now);
 }
 
-static void set_state(ChCase *c, ChEffects *fx, const char *state)
+static void set_state(ChCase *c, ChEffects *fx, ChConfState state)
 {
-	ch_effects_audit(fx, "conference.state", c->ref, c->state, state, NULL);
-	ch_set_str(&c->state, state);
+	ch_effects_audit(fx, CH_AUDIT_CONFERENCE_STATE, CH_OBJ_NAMED(CH_OBJ_CONFERENCE, c->ref),
+	                 ch_conf_state_name(c->state), ch_conf_state_name(state), NULL);
+	c->state = state;
 	c->dirty = TRUE;
 	fx->changed = TRUE;
 }
 
-static void set_esc_state(ChEscalation *e, ChEffects *fx, const char *state, const char *detail)
+static ChObj esc_obj(const ChEscalation *e)
 {
-	g_autofree char *obj = g_strdup_printf("escalation of line %d", e->attendee->n);
-	ch_effects_audit(fx, "escalation.state", obj, e->state, state, detail);
-	ch_set_str(&e->state, state);
+	return CH_OBJ_NUMBERED(CH_OBJ_ESCALATION, e->attendee->n);
+}
+
+static void set_esc_state(ChEscalation *e, ChEffects *fx, ChEscState state, const char *detail)
+{
+	ch_effects_audit(fx, CH_AUDIT_ESCALATION_STATE, esc_obj(e), ch_esc_state_name(e->state),
+	                 ch_esc_state_name(state), detail);
+	e->state = state;
 	e->dirty = TRUE;
 	fx->changed = TRUE;
 }
 
-const char *ch_engine_role_address(const ChCase *c, const ChAttendee *a, const ChEngineCtx *ctx,
-                                   const char *role)
+/* A char* field of the case or the attendee, at an offset the role table gives. */
+static const char *field_at(gconstpointer base, gsize offset)
 {
-	if (!strcmp(role, "slo"))
-		return a ? a->slo_email : NULL;
-	if (!strcmp(role, "agency_lead"))
-		return a ? (a->lead_email ? a->lead_email : a->slo_email) : NULL;
-	if (!strcmp(role, "professional"))
-		return a ? a->email : NULL;
-	if (!strcmp(role, "cp_coordinator"))
-		return ctx->cp_coordinator;
-	if (!strcmp(role, "lead_safeguarding_manager"))
-		return ctx->lead_safeguarding_manager;
-	if (!strcmp(role, "qasg"))
-		return ctx->qasg;
-	if (!strcmp(role, "chair"))
-		return c->chair_email;
-	if (!strcmp(role, "admin"))
-		return ctx->admin;
-	return NULL;
+	return base && offset ? G_STRUCT_MEMBER(const char *, base, offset) : NULL;
 }
 
-static const char *role_name(const ChCase *c, const ChAttendee *a, const char *role)
+const char *ch_engine_role_address(const ChCase *c, const ChAttendee *a, const ChEngineCtx *ctx,
+                                   ChRole role)
 {
-	if (!strcmp(role, "slo"))
-		return a && a->slo_name ? a->slo_name : "Senior Liaison Officer";
-	if (!strcmp(role, "chair"))
-		return c->chair_name;
-	return NULL;
+	const ChRoleInfo *info = ch_role_info(role);
+	if (!info)
+		return NULL;
+	const char *v = NULL;
+	switch (info->source) {
+	case CH_ROLE_OF_AGENCY:
+		v = field_at(a, info->address_at);
+		break;
+	case CH_ROLE_OF_CASE:
+		v = field_at(c, info->address_at);
+		break;
+	case CH_ROLE_OF_PEOPLE:
+		v = ctx->people[role];
+		break;
+	case CH_ROLE_OF_PEOPLE_LIST:
+		/* A list is copied, never asked: it has no one address. */
+		return NULL;
+	}
+	if (!v && info->fallback != role)
+		return ch_engine_role_address(c, a, ctx, info->fallback);
+	return v;
+}
+
+/* How a message to the role greets them: their name where the case has one, else the
+ * role's title (or NULL, for "colleague"). */
+static const char *role_name(const ChCase *c, const ChAttendee *a, ChRole role)
+{
+	const ChRoleInfo *info = ch_role_info(role);
+	if (!info || !info->name_at)
+		return NULL;
+	const char *name = info->source == CH_ROLE_OF_CASE ? field_at(c, info->name_at)
+	                                                   : field_at(a, info->name_at);
+	return name ? name : info->title;
 }
 
 char *ch_engine_after_due(const ChEngineCtx *ctx, const GDate *due)
@@ -155,7 +174,7 @@ void ch_engine_base_vars(ChIntent *i, const ChCase *c)
 /* What every message about an escalation can say: an intent asking for an answer. */
 static void escalation_vars(ChIntent *i, const ChCase *c, ChEscalation *e, const ChStage *st)
 {
-	i->purpose = g_strdup("escalation");
+	i->purpose = CH_PURPOSE_ESCALATION;
 	i->esc = e;
 	ch_engine_base_vars(i, c);
 	g_autofree char *due_long = ch_clock_long_date(e->due, "");
@@ -191,7 +210,6 @@ static gboolean enter_stage(ChCase *c, ChEscalation *e, int stage, const ChEngin
 	g_autofree char *due_s = ch_date_format(&due);
 	g_autofree char *due_long = ch_date_format_long(&due);
 	g_autofree char *now = now_str(ctx);
-	g_autofree char *obj = g_strdup_printf("escalation of line %d", e->attendee->n);
 	g_autofree char *old_stage = e->stage ? g_strdup_printf("%d", e->stage) : NULL;
 	g_autofree char *new_stage = g_strdup_printf("%d (%s)", stage, st->name);
 	e->stage = stage;
@@ -210,9 +228,9 @@ static gboolean enter_stage(ChCase *c, ChEscalation *e, int stage, const ChEngin
 	                                          st->title ? st->title : st->name, due_s,
 	                                          st->amount, ch_unit_name(st->unit),
 	                                          ch_calendar_version(ctx->cal));
-	ch_effects_audit(fx, "escalation.stage", obj, old_stage, new_stage, detail);
+	ch_effects_audit(fx, CH_AUDIT_ESCALATION_STAGE, esc_obj(e), old_stage, new_stage, detail);
 	if (!to) {
-		ch_effects_audit(fx, "escalation.nobody", obj, NULL, NULL,
+		ch_effects_audit(fx, CH_AUDIT_ESCALATION_NOBODY, esc_obj(e), NULL, NULL,
 		                 "nobody is configured for this stage; admin told");
 		return TRUE;
 	}
@@ -231,18 +249,20 @@ static char *list_text(const ChCase *c)
 	for (guint k = 0; k < c->attendees->len; k++) {
 		ChAttendee *a = c->attendees->pdata[k];
 		g_string_append_printf(s, "%3d. %s, %s: %s; report %s\n", a->n, a->name, a->agency,
-		                       a->attendance,
-		                       !strcmp(a->report, "none_expected") ? "not expected" : a->report);
+		                       ch_attendance_name(a->attendance),
+		                       a->report == CH_ATT_REPORT_NONE_EXPECTED
+		                           ? "not expected"
+		                           : ch_att_report_name(a->report));
 	}
 	return g_string_free(s, FALSE);
 }
 
 gboolean ch_engine_list_send(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx, GError **error)
 {
-	if (strcmp(c->state, "held")) {
+	if (c->state != CH_CONF_HELD) {
 		g_set_error(error, CH_ERROR, CH_ERROR_USAGE,
 		            "the distribution list of %s was already sent (conference is %s)", c->ref,
-		            c->state);
+		            ch_conf_state_name(c->state));
 		return FALSE;
 	}
 	if (c->attendees->len == 0) {
@@ -252,16 +272,17 @@ gboolean ch_engine_list_send(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx, G
 	}
 	g_autofree char *now = now_str(ctx);
 	ch_set_str(&c->list_sent_at, now);
-	set_state(c, fx, "list_sent");
+	set_state(c, fx, CH_CONF_LIST_SENT);
 	g_autofree char *key = g_strdup_printf("list:%s", c->ref);
 	ChIntent *i = ch_effects_intent(fx, "distribution_list", c->chair_email, c->chair_name, key);
-	i->purpose = g_strdup("authorise");
+	i->purpose = CH_PURPOSE_AUTHORISE;
 	ch_engine_base_vars(i, c);
 	g_autofree char *list = list_text(c);
 	ch_intent_set(i, "list", list);
 	g_autofree char *minutes = ch_engine_plan_reports(c, ctx, fx);
 	ch_intent_set(i, "minutes", minutes);
-	ch_effects_audit(fx, "list.sent", c->ref, NULL, c->chair_email,
+	ch_effects_audit(fx, CH_AUDIT_LIST_SENT, CH_OBJ_NAMED(CH_OBJ_CONFERENCE, c->ref), NULL,
+	                 c->chair_email,
 	                 "distribution list sent to the chair for authorisation");
 	return TRUE;
 }
@@ -327,10 +348,10 @@ ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const cha
 	if (none && esc->len)
 		g_ptr_array_add(problems, g_strdup("NO ESCALATION and ESCALATE lines are both there: "
 		                                   "send one or the other"));
-	if (!problems->len && strcmp(c->state, "list_sent")) {
+	if (!problems->len && c->state != CH_CONF_LIST_SENT) {
 		g_autofree char *when = ch_clock_long_date(c->authorised_at, "");
 		g_ptr_array_add(problems,
-		                !strcmp(c->state, "held")
+		                c->state == CH_CONF_HELD
 		                    ? g_strdup("the list has not been sent for authorisation yet")
 		                    : g_strdup_printf("the list was already authorised on %s; "
 		                                      "nothing was changed (ask admin for a change)",
@@ -345,7 +366,7 @@ ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const cha
 
 	g_autofree char *now = now_str(ctx);
 	ch_set_str(&c->authorised_at, now);
-	set_state(c, fx, "authorised");
+	set_state(c, fx, CH_CONF_AUTHORISED);
 	GString *done = g_string_new("  The distribution list is authorised.\n");
 	for (guint k = 0; k < esc->len; k++) {
 		ChCommand *cmd = esc->pdata[k];
@@ -355,7 +376,7 @@ ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const cha
 			e = g_new0(ChEscalation, 1);
 			e->attendee = a;
 			e->attendee_id = a->id;
-			e->state = g_strdup("open");
+			e->state = CH_ESC_OPEN;
 			e->raised_at = g_strdup(now);
 			g_ptr_array_add(c->escalations, e);
 		}
@@ -387,8 +408,7 @@ ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const cha
 			continue;
 		g_autofree char *codes = g_strjoinv(", ", e->reasons);
 		g_autofree char *words = ch_reasons_describe(e->reasons);
-		g_autofree char *obj = g_strdup_printf("escalation of line %d", e->attendee->n);
-		ch_effects_audit(fx, "escalation.raised", obj, NULL, codes, e->comment);
+		ch_effects_audit(fx, CH_AUDIT_ESCALATION_RAISED, esc_obj(e), NULL, codes, e->comment);
 		enter_stage(c, e, 1, ctx, fx);
 		g_autofree char *due = ch_clock_long_date(e->due, "");
 		g_string_append_printf(done,
@@ -421,7 +441,6 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 	g_autofree char *about = g_strdup_printf("the escalation of line %d (%s, %s)",
 	                                         e->attendee->n, e->attendee->name,
 	                                         e->attendee->agency);
-	g_autofree char *obj = g_strdup_printf("escalation of line %d", e->attendee->n);
 	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
 	ChCommand *resolved = NULL, *unresolved = NULL;
 	for (guint k = 0; k < cmds->commands->len; k++) {
@@ -434,7 +453,7 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 	if (resolved && unresolved)
 		g_ptr_array_add(problems, g_strdup("both RESOLVED and NOT RESOLVED were written: "
 		                                   "send one"));
-	if (!strcmp(e->state, "resolved") || !strcmp(e->state, "closed")) {
+	if (e->state == CH_ESC_RESOLVED || e->state == CH_ESC_CLOSED) {
 		g_autofree char *when = ch_clock_long_date(e->closed_at, "");
 		g_ptr_array_add(problems, g_strdup_printf("this escalation was already closed on %s",
 		                                          when));
@@ -459,7 +478,7 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 		ch_set_str(&e->outcome, resolved->text ? resolved->text : "resolved");
 		ch_set_str(&e->closed_at, now);
 		g_clear_pointer(&e->next_at, g_free);
-		set_esc_state(e, fx, "resolved", e->outcome);
+		set_esc_state(e, fx, CH_ESC_RESOLVED, e->outcome);
 		g_string_append_printf(done, "  The escalation is closed as resolved.\n  Outcome: %s\n",
 		                       e->outcome);
 		g_autofree char *key = g_strdup_printf("esc:%s:%d:closed", c->ref, e->attendee->n);
@@ -473,11 +492,11 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 		}
 	} else if (unresolved) {
 		g_autofree char *why = g_strdup(unresolved->text ? unresolved->text : "no reason given");
-		ch_effects_audit(fx, "escalation.not_resolved", obj, NULL, NULL, why);
+		ch_effects_audit(fx, CH_AUDIT_ESCALATION_NOT_RESOLVED, esc_obj(e), NULL, NULL, why);
 		ch_set_str(&e->response, why);
 		int next = e->stage + 1;
 		if (ch_rules_stage(ctx->rules, next)) {
-			set_esc_state(e, fx, "open", "climbs after NOT RESOLVED");
+			set_esc_state(e, fx, CH_ESC_OPEN, "climbs after NOT RESOLVED");
 			enter_stage(c, e, next, ctx, fx);
 			g_autofree char *due = ch_clock_long_date(e->due, "");
 			g_string_append_printf(done,
@@ -486,7 +505,7 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 			                       why, next, ch_rules_stage(ctx->rules, next)->name,
 			                       *e->asked ? e->asked : "nobody (admin told)", due);
 		} else {
-			set_esc_state(e, fx, "unresolved", "past the last stage of the procedure");
+			set_esc_state(e, fx, CH_ESC_UNRESOLVED, "past the last stage of the procedure");
 			g_clear_pointer(&e->next_at, g_free);
 			g_string_append_printf(done,
 			                       "  Recorded as not resolved: %s\n"
@@ -494,7 +513,8 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 			                       why);
 			g_autofree char *key = g_strdup_printf("esc:%s:%d:exhausted", c->ref,
 			                                       e->attendee->n);
-			const char *to = ctx->cp_coordinator ? ctx->cp_coordinator : ctx->admin;
+			const char *to = ch_engine_role_address(c, NULL, ctx, CH_ROLE_CP_COORDINATOR);
+			to = to ? to : ctx->people[CH_ROLE_ADMIN];
 			if (to) {
 				ChIntent *i = ch_effects_intent(fx, "escalation_unresolved", to, NULL, key);
 				ch_engine_base_vars(i, c);
@@ -508,7 +528,7 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 		g_autofree char *answer = g_utf8_substring(body, 0, MIN(g_utf8_strlen(body, -1), 2000));
 		ch_set_str(&e->response, answer);
 		g_clear_pointer(&e->next_at, g_free);
-		set_esc_state(e, fx, "responded", NULL);
+		set_esc_state(e, fx, CH_ESC_RESPONDED, NULL);
 		g_string_append(done, "  Your answer is recorded and the chair is asked to confirm "
 		                      "whether it resolves the concern.\n");
 		result = CH_REPLY_RECORDED;
@@ -517,7 +537,7 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 			                                       e->attendee->n, ctx->event_id);
 			ChIntent *i = ch_effects_intent(fx, "escalation_response", c->chair_email,
 			                                c->chair_name, key);
-			i->purpose = g_strdup("confirm");
+			i->purpose = CH_PURPOSE_CONFIRM;
 			i->esc = e;
 			ch_engine_base_vars(i, c);
 			ch_intent_set(i, "agency", e->attendee->agency);
@@ -567,8 +587,10 @@ gboolean ch_engine_safety_check(ChCase *c, const ChEngineCtx *ctx, const char *c
 	}
 	if (!hit)
 		return FALSE;
-	const char *to = ctx->cp_coordinator ? ctx->cp_coordinator : ctx->admin;
-	ch_effects_audit(fx, "safety.alert", c ? c->ref : NULL, NULL, to,
+	const char *to = ctx->people[CH_ROLE_CP_COORDINATOR] ? ctx->people[CH_ROLE_CP_COORDINATOR]
+	                                                    : ctx->people[CH_ROLE_ADMIN];
+	ch_effects_audit(fx, CH_AUDIT_SAFETY_ALERT,
+	                 c ? CH_OBJ_NAMED(CH_OBJ_CONFERENCE, c->ref) : CH_OBJ_NOTHING, NULL, to,
 	                 "words of an immediate-safety concern were found");
 	if (!to)
 		return TRUE;
@@ -582,9 +604,8 @@ gboolean ch_engine_safety_check(ChCase *c, const ChEngineCtx *ctx, const char *c
 gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
                                   ChEffects *fx)
 {
-	g_autofree char *obj = g_strdup_printf("escalation of line %d", e->attendee->n);
 	const ChStage *st = ch_rules_stage(ctx->rules, e->stage);
-	if (strcmp(e->state, "open") || !st) {
+	if (e->state != CH_ESC_OPEN || !st) {
 		g_clear_pointer(&e->next_at, g_free);
 		e->dirty = TRUE;
 		return FALSE;
@@ -602,7 +623,8 @@ gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx 
 		e->dirty = TRUE;
 		fx->changed = TRUE;
 		g_autofree char *n = g_strdup_printf("%d", e->chasers);
-		ch_effects_audit(fx, "escalation.chased", obj, NULL, n, "no answer by the due date");
+		ch_effects_audit(fx, CH_AUDIT_ESCALATION_CHASED, esc_obj(e), NULL, n,
+		                 "no answer by the due date");
 		const char *to = e->asked && *e->asked ? e->asked : NULL;
 		if (to) {
 			g_autofree char *key = g_strdup_printf("esc:%s:%d:stage%d:chaser%d", c->ref,
@@ -615,7 +637,7 @@ gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx 
 	}
 	int next = e->stage + 1;
 	if (ch_rules_stage(ctx->rules, next)) {
-		ch_effects_audit(fx, "escalation.climbs", obj, NULL, NULL,
+		ch_effects_audit(fx, CH_AUDIT_ESCALATION_CLIMBS, esc_obj(e), NULL, NULL,
 		                 "no answer after the chaser: the next stage is asked");
 		int from = e->stage;
 		enter_stage(c, e, next, ctx, fx);
@@ -624,17 +646,17 @@ gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx 
 		ChIntent *i = ch_effects_intent(fx, "escalation_climbed", c->chair_email, c->chair_name,
 		                                key);
 		escalation_vars(i, c, e, ch_rules_stage(ctx->rules, next));
-		g_free(i->purpose);
-		i->purpose = NULL;
+		i->purpose = CH_PURPOSE_NONE;
 		i->esc = NULL;
 		g_autofree char *from_s = g_strdup_printf("%d", from);
 		ch_intent_set(i, "from_stage", from_s);
 		ch_intent_set(i, "asked", *e->asked ? e->asked : "nobody (admin told)");
 		return TRUE;
 	}
-	set_esc_state(e, fx, "unresolved", "no answer by the due date of the last stage");
+	set_esc_state(e, fx, CH_ESC_UNRESOLVED, "no answer by the due date of the last stage");
 	g_clear_pointer(&e->next_at, g_free);
-	const char *to = ctx->cp_coordinator ? ctx->cp_coordinator : ctx->admin;
+	const char *to = ctx->people[CH_ROLE_CP_COORDINATOR] ? ctx->people[CH_ROLE_CP_COORDINATOR]
+	                                                    : ctx->people[CH_ROLE_ADMIN];
 	if (to) {
 		g_autofree char *key = g_strdup_printf("esc:%s:%d:exhausted", c->ref, e->attendee->n);
 		ChIntent *i = ch_effects_intent(fx, "escalation_unresolved", to, NULL, key);
@@ -648,21 +670,11 @@ gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx 
 
 gboolean ch_engine_close_if_done(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 {
-	if (strcmp(c->state, "authorised"))
+	if (c->state != CH_CONF_AUTHORISED || !ch_case_finished(c))
 		return FALSE;
-	for (guint i = 0; i < c->escalations->len; i++) {
-		ChEscalation *e = c->escalations->pdata[i];
-		if (!strcmp(e->state, "open") || !strcmp(e->state, "responded"))
-			return FALSE;
-	}
-	for (guint i = 0; i < c->reports->len; i++) {
-		ChReport *r = c->reports->pdata[i];
-		if (!strcmp(r->state, "awaited"))
-			return FALSE;
-	}
 	g_autofree char *now = now_str(ctx);
 	ch_set_str(&c->closed_at, now);
 	g_clear_pointer(&c->next_at, g_free);
-	set_state(c, fx, "closed");
+	set_state(c, fx, CH_CONF_CLOSED);
 	return TRUE;
 }

@@ -20,11 +20,9 @@ typedef struct {
 	GDateTime *now;
 	const char *event_id;  /* what caused this run (a message's SHA-256, a timer key): keys
 	                          the answers it sends so a re-run sends nothing twice */
-	const char *admin;
-	const char *cp_coordinator;
-	const char *lead_safeguarding_manager;
-	const char *qasg;
-	const char *const *cp_managers;
+	const char *people[CH_ROLE_N];  /* the [people] address of each CH_ROLE_OF_PEOPLE role,
+	                                   or NULL */
+	const char *const *cp_managers; /* CH_ROLE_CP_MANAGERS, the one list */
 	int hours_start;   /* minutes after midnight */
 	int hours_end;
 } ChEngineCtx;
@@ -33,7 +31,8 @@ typedef struct {
 	char *template;
 	char *to;
 	char *to_name;
-	char *purpose;        /* reply token purpose, or NULL for mail that needs no answer */
+	ChPurpose purpose;    /* reply token purpose, or CH_PURPOSE_NONE for mail that needs no
+	                         answer */
 	ChEscalation *esc;    /* what the token is about (borrowed), or NULL for the conference */
 	ChReport *report;     /* ... or this report (borrowed) */
 	char *event_key;
@@ -43,8 +42,8 @@ typedef struct {
 } ChIntent;
 
 typedef struct {
-	char *what;           /* e.g. "conference.state", "escalation.raised", "reply.not_understood" */
-	char *object;         /* e.g. "escalation 2 (line 4)" */
+	ChAudit what;
+	char *object;         /* ch_obj_text(): e.g. "escalation of line 4" */
 	char *old_value;
 	char *new_value;
 	char *detail;
@@ -62,7 +61,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChEffects, ch_effects_free)
 ChIntent *ch_effects_intent(ChEffects *fx, const char *template, const char *to,
                             const char *to_name, const char *event_key);
 void ch_intent_set(ChIntent *i, const char *key, const char *value);
-void ch_effects_audit(ChEffects *fx, const char *what, const char *object, const char *old_value,
+void ch_effects_audit(ChEffects *fx, ChAudit what, ChObj object, const char *old_value,
                       const char *new_value, const char *detail);
 
 typedef enum {
@@ -129,7 +128,7 @@ void ch_engine_base_vars(ChIntent *i, const ChCase *c);
 
 /* Who a role is for this attendee and case (NULL when nobody is configured). */
 const char *ch_engine_role_address(const ChCase *c, const ChAttendee *a, const ChEngineCtx *ctx,
-                                   const char *role);
+                                   ChRole role);
 
 /* When the timer should look at an obligation due on `due` (a date): the start of working
  * hours on the next working day after it. */

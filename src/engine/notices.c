@@ -36,8 +36,8 @@ void ch_notice_not_understood(const ChCase *c, const ChEngineCtx *ctx, const cha
 	ch_intent_set(i, "understood", *us ? us : "  nothing\n");
 	ch_intent_set(i, "problems", ps);
 	ch_intent_set(i, "example", example);
-	ch_effects_audit(fx, "reply.not_understood", about, NULL, NULL,
-	                 audit_detail ? audit_detail : ps);
+	ch_effects_audit(fx, CH_AUDIT_REPLY_NOT_UNDERSTOOD, CH_OBJ_NAMED(CH_OBJ_ABOUT, about), NULL,
+	                 NULL, audit_detail ? audit_detail : ps);
 }
 
 void ch_notice_transcript(const ChCase *c, const ChEngineCtx *ctx, const char *sender,

@@ -42,7 +42,12 @@ static char *reminder_at(const ChEngineCtx *ctx, const GDate *due)
 
 static gboolean attended(const ChAttendee *a)
 {
-	return !strcmp(a->attendance, "attended");
+	return a->attendance == CH_ATTENDED;
+}
+
+static ChObj report_obj(const ChReport *r)
+{
+	return CH_OBJ_NAMED(CH_OBJ_REPORT, r->agency);
 }
 
 static void report_vars(ChIntent *i, const ChCase *c, const ChReport *r)
@@ -67,7 +72,7 @@ char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 	GDate due, minutes, not_before;
 	g_autofree char *due_s = date_after(ctx, c->held, rules->report_days, &due);
 	g_autofree char *minutes_s = date_after(ctx, c->held,
-	                                        !strcmp(c->type, "review") ? rules->minutes_review_days
+	                                        c->type == CH_CONF_REVIEW ? rules->minutes_review_days
 	                                                                   : rules->minutes_initial_days,
 	                                        &minutes);
 	ch_set_str(&c->minutes_due, minutes_s);
@@ -82,7 +87,7 @@ char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 		for (guint q = 0; q < c->attendees->len; q++) {
 			ChAttendee *b = c->attendees->pdata[q];
 			if (b->agency_id == a->agency_id &&
-			    (attended(b) || !strcmp(b->report, "submitted")))
+			    (attended(b) || b->report == CH_ATT_REPORT_SUBMITTED))
 				owes = FALSE;
 		}
 		if (!owes)
@@ -92,7 +97,7 @@ char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 		r->agency = g_strdup(a->agency);
 		r->attendee = a;
 		r->asked = g_strdup(a->email);
-		r->state = g_strdup("awaited");
+		r->state = CH_REPORT_AWAITED;
 		r->request_by = g_strdup(request_by_s);
 		r->requested_at = g_strdup(now);
 		r->due = g_strdup(due_s);
@@ -104,9 +109,11 @@ char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 		g_autofree char *detail = g_strdup_printf("due %s (%u working days after the conference, "
 		                                          "calendar %s)", due_s, rules->report_days,
 		                                          r->calendar);
-		ch_effects_audit(fx, "report.requested", a->agency, NULL, "awaited", detail);
+		ch_effects_audit(fx, CH_AUDIT_REPORT_REQUESTED, CH_OBJ_NAMED(CH_OBJ_REPORT, a->agency),
+		                 NULL, ch_report_state_name(CH_REPORT_AWAITED), detail);
 		if (g_date_time_compare(ctx->now, request_by) > 0)
-			ch_effects_audit(fx, "report.request_late", a->agency, NULL, NULL,
+			ch_effects_audit(fx, CH_AUDIT_REPORT_REQUEST_LATE,
+			                 CH_OBJ_NAMED(CH_OBJ_REPORT, a->agency), NULL, NULL,
 			                 "the request went out later than the procedure asks");
 		/* Everyone the agency sent to the list is asked; one message each. */
 		for (guint q = 0; q < c->attendees->len; q++) {
@@ -116,7 +123,7 @@ char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 			g_autofree char *key = g_strdup_printf("report:%s:%" G_GINT64_FORMAT ":request:%s",
 			                                       c->ref, a->agency_id, b->email);
 			ChIntent *i = ch_effects_intent(fx, "report_request", b->email, b->name, key);
-			i->purpose = g_strdup("report");
+			i->purpose = CH_PURPOSE_REPORT;
 			i->report = r;
 			report_vars(i, c, r);
 			ch_intent_set(i, "professional", b->name);
@@ -126,7 +133,8 @@ char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 	}
 	g_autofree char *minutes_long = ch_date_format_long(&minutes);
 	GString *text = g_string_new(NULL);
-	g_string_append_printf(text, "The minutes of this %s conference are due by %s.\n", c->type,
+	g_string_append_printf(text, "The minutes of this %s conference are due by %s.\n",
+	                       ch_conf_type_name(c->type),
 	                       minutes_long);
 	if (owed->len) {
 		g_autofree char *nb = date_after(ctx, c->held, rules->minutes_not_before_days,
@@ -144,15 +152,15 @@ char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 }
 
 static void tell(ChEffects *fx, const char *kind, const ChCase *c, const ChReport *r,
-                 const char *to, const char *purpose, const char *suffix)
+                 const char *to, ChPurpose purpose, const char *suffix)
 {
 	if (!to || !*to)
 		return;
 	g_autofree char *key = g_strdup_printf("report:%s:%" G_GINT64_FORMAT ":%s:%s", c->ref,
 	                                       r->agency_id, suffix, to);
 	ChIntent *i = ch_effects_intent(fx, kind, to, NULL, key);
-	if (purpose) {
-		i->purpose = g_strdup(purpose);
+	if (purpose != CH_PURPOSE_NONE) {
+		i->purpose = purpose;
 		i->report = (ChReport *)r;
 	}
 	report_vars(i, c, r);
@@ -163,20 +171,19 @@ ChReplyResult ch_engine_report_received(ChCase *c, ChReport *r, const ChEngineCt
                                         const char *file, gint64 message_row, ChEffects *fx)
 {
 	g_autofree char *now = ch_clock_format(ctx->now);
-	if (strcmp(r->state, "awaited") && strcmp(r->state, "missing")) {
+	if (r->state != CH_REPORT_AWAITED && r->state != CH_REPORT_MISSING) {
 		/* A second copy, or a corrected one: kept on the record, no new notices. */
-		ch_effects_audit(fx, "report.received_again", r->agency, NULL, sha256,
+		ch_effects_audit(fx, CH_AUDIT_REPORT_RECEIVED_AGAIN, report_obj(r), NULL, sha256,
 		                 "another report from the agency after the first");
-		tell(fx, "report_receipt", c, r, sender, NULL, sha256);
+		tell(fx, "report_receipt", c, r, sender, CH_PURPOSE_NONE, sha256);
 		return CH_REPLY_RECORDED;
 	}
 	GDate today, due;
 	ch_clock_local_date(ctx->now, &today);
 	ch_clock_parse_date(r->due, &due);
 	r->on_time = g_date_compare(&today, &due) <= 0;
-	const char *old = r->state;
-	g_autofree char *old_s = g_strdup(old);
-	ch_set_str(&r->state, "received");
+	ChReportState old = r->state;
+	r->state = CH_REPORT_RECEIVED;
 	ch_set_str(&r->received_at, now);
 	ch_set_str(&r->sha256, sha256);
 	ch_set_str(&r->file, file);
@@ -189,18 +196,19 @@ ChReplyResult ch_engine_report_received(ChCase *c, ChReport *r, const ChEngineCt
 	r->dirty = TRUE;
 	fx->changed = TRUE;
 	if (r->attendee) {
-		ch_set_str(&r->attendee->report, r->on_time ? "submitted" : "late");
+		r->attendee->report = r->on_time ? CH_ATT_REPORT_SUBMITTED : CH_ATT_REPORT_LATE;
 		r->attendee->dirty = TRUE;
 	}
 	g_autofree char *detail = g_strdup_printf("%s; SHA-256 %s", r->on_time ? "on time" : "late",
 	                                          sha256);
-	ch_effects_audit(fx, "report.received", r->agency, old_s, "received", detail);
-	tell(fx, "report_receipt", c, r, sender, NULL, "receipt");
+	ch_effects_audit(fx, CH_AUDIT_REPORT_RECEIVED, report_obj(r), ch_report_state_name(old),
+	                 ch_report_state_name(r->state), detail);
+	tell(fx, "report_receipt", c, r, sender, CH_PURPOSE_NONE, "receipt");
 	/* The chair and the social worker may answer the notice (REVIEWED, HIGH RISK). */
-	tell(fx, "report_received", c, r, c->chair_email, "review", "notice");
-	tell(fx, "report_received", c, r, c->social_worker, "review", "notice");
-	tell(fx, "report_received", c, r, c->practice_manager, NULL, "notice");
-	tell(fx, "report_received", c, r, c->minute_taker, NULL, "notice");
+	tell(fx, "report_received", c, r, c->chair_email, CH_PURPOSE_REVIEW, "notice");
+	tell(fx, "report_received", c, r, c->social_worker, CH_PURPOSE_REVIEW, "notice");
+	tell(fx, "report_received", c, r, c->practice_manager, CH_PURPOSE_NONE, "notice");
+	tell(fx, "report_received", c, r, c->minute_taker, CH_PURPOSE_NONE, "notice");
 	return CH_REPLY_APPLIED;
 }
 
@@ -234,7 +242,7 @@ ChReplyResult ch_engine_report_reply(ChCase *c, ChReport *r, const ChEngineCtx *
 		g_clear_pointer(&r->next_at, g_free);
 		r->dirty = TRUE;
 		fx->changed = TRUE;
-		ch_effects_audit(fx, "report.reviewed", r->agency, NULL, "reviewed", NULL);
+		ch_effects_audit(fx, CH_AUDIT_REPORT_REVIEWED, report_obj(r), NULL, "reviewed", NULL);
 		g_string_append(done, "  The report is marked as reviewed.\n");
 	} else if (reviewed && !is_chair) {
 		g_string_append(done, "  Only the chair's review counts for the record; noted.\n");
@@ -244,8 +252,10 @@ ChReplyResult ch_engine_report_reply(ChCase *c, ChReport *r, const ChEngineCtx *
 		c->dirty = TRUE;
 		fx->changed = TRUE;
 		g_autofree char *who = g_strdup_printf("raised by %s", sender);
-		ch_effects_audit(fx, "conference.high_risk", c->ref, "no", "yes", who);
-		const char *to = c->practice_manager ? c->practice_manager : ctx->cp_coordinator;
+		ch_effects_audit(fx, CH_AUDIT_CONFERENCE_HIGH_RISK, CH_OBJ_NAMED(CH_OBJ_CONFERENCE, c->ref),
+		                 "no", "yes", who);
+		const char *to = c->practice_manager ? c->practice_manager
+		                                     : ctx->people[CH_ROLE_CP_COORDINATOR];
 		if (to) {
 			g_autofree char *key = g_strdup_printf("highrisk:%s:%" G_GINT64_FORMAT, c->ref, r->id);
 			ChIntent *i = ch_notice_alert(fx, "high_risk_alert", to, key, c, NULL, TRUE);
@@ -271,49 +281,49 @@ gboolean ch_engine_report_due(ChCase *c, ChReport *r, const ChEngineCtx *ctx, Ch
 	ch_clock_parse_date(r->due, &due);
 	r->dirty = TRUE;
 	g_clear_pointer(&r->next_at, g_free);
-	if (!strcmp(r->state, "awaited") && g_date_compare(&today, &due) <= 0) {
+	if (r->state == CH_REPORT_AWAITED && g_date_compare(&today, &due) <= 0) {
 		if (r->reminded_at) {
 			r->next_at = ch_engine_after_due(ctx, &due);
 			return FALSE;
 		}
 		ch_set_str(&r->reminded_at, now);
 		r->next_at = ch_engine_after_due(ctx, &due);
-		ch_effects_audit(fx, "report.reminded", r->agency, NULL, NULL, NULL);
+		ch_effects_audit(fx, CH_AUDIT_REPORT_REMINDED, report_obj(r), NULL, NULL, NULL);
 		for (guint q = 0; q < c->attendees->len; q++) {
 			ChAttendee *b = c->attendees->pdata[q];
 			if (b->agency_id == r->agency_id)
-				tell(fx, "report_reminder", c, r, b->email, "report", "reminder");
+				tell(fx, "report_reminder", c, r, b->email, CH_PURPOSE_REPORT, "reminder");
 		}
 		fx->changed = TRUE;
 		return TRUE;
 	}
-	if (!strcmp(r->state, "awaited")) {
-		ch_set_str(&r->state, "missing");
+	if (r->state == CH_REPORT_AWAITED) {
+		r->state = CH_REPORT_MISSING;
 		ch_set_str(&r->missing_at, now);
 		if (r->attendee) {
-			ch_set_str(&r->attendee->report, "missing");
+			r->attendee->report = CH_ATT_REPORT_MISSING;
 			r->attendee->dirty = TRUE;
 		}
 		c->minutes_missing_info++;
 		c->dirty = TRUE;
 		fx->changed = TRUE;
-		ch_effects_audit(fx, "report.missing", r->agency, "awaited", "missing",
+		ch_effects_audit(fx, CH_AUDIT_REPORT_MISSING, report_obj(r),
+		                 ch_report_state_name(CH_REPORT_AWAITED), ch_report_state_name(r->state),
 		                 "not received by the due date; the minutes may note missing information");
-		tell(fx, "report_missing_chair", c, r, c->chair_email, NULL, "missing");
-		const char *lead = r->attendee ? (r->attendee->lead_email ? r->attendee->lead_email
-		                                                         : r->attendee->slo_email)
-		                               : NULL;
-		tell(fx, "report_missing_agency", c, r, lead, "report", "missing");
+		tell(fx, "report_missing_chair", c, r, c->chair_email, CH_PURPOSE_NONE, "missing");
+		const char *lead = ch_engine_role_address(c, r->attendee, ctx, CH_ROLE_AGENCY_LEAD);
+		tell(fx, "report_missing_agency", c, r, lead, CH_PURPOSE_REPORT, "missing");
 		for (const char *const *m = ctx->cp_managers; m && *m; m++)
-			tell(fx, "report_missing_agency", c, r, *m, NULL, "missing");
+			tell(fx, "report_missing_agency", c, r, *m, CH_PURPOSE_NONE, "missing");
 		return TRUE;
 	}
-	if (!strcmp(r->state, "received") && !r->reviewed_at && !r->review_reminded_at) {
+	if (r->state == CH_REPORT_RECEIVED && !r->reviewed_at && !r->review_reminded_at) {
 		ch_set_str(&r->review_reminded_at, now);
 		fx->changed = TRUE;
-		ch_effects_audit(fx, "report.review_reminded", r->agency, NULL, NULL,
+		ch_effects_audit(fx, CH_AUDIT_REPORT_REVIEW_REMINDED, report_obj(r), NULL, NULL,
 		                 "not marked reviewed within the time allowed");
-		tell(fx, "report_review_reminder", c, r, c->chair_email, "review", "review-reminder");
+		tell(fx, "report_review_reminder", c, r, c->chair_email, CH_PURPOSE_REVIEW,
+		     "review-reminder");
 		return TRUE;
 	}
 	return FALSE;
@@ -331,7 +341,7 @@ gboolean ch_engine_conference_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *
 {
 	c->dirty = TRUE;
 	g_clear_pointer(&c->next_at, g_free);
-	if (strcmp(c->state, "held") || !ctx->admin)
+	if (c->state != CH_CONF_HELD || !ctx->people[CH_ROLE_ADMIN])
 		return FALSE;
 	g_autofree char *now = ch_clock_format(ctx->now);
 	GDate today;
@@ -341,10 +351,10 @@ gboolean ch_engine_conference_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *
 	ch_set_str(&c->list_reminded_at, now);
 	fx->changed = TRUE;
 	g_autofree char *day = ch_date_format(&today);
-	ch_effects_audit(fx, "list.overdue", c->ref, NULL, NULL,
+	ch_effects_audit(fx, CH_AUDIT_LIST_OVERDUE, CH_OBJ_NAMED(CH_OBJ_CONFERENCE, c->ref), NULL, NULL,
 	                 "the distribution list has not been sent to the chair");
 	g_autofree char *key = g_strdup_printf("list-overdue:%s:%s", c->ref, day);
-	ChIntent *i = ch_effects_intent(fx, "list_overdue", ctx->admin, NULL, key);
+	ChIntent *i = ch_effects_intent(fx, "list_overdue", ctx->people[CH_ROLE_ADMIN], NULL, key);
 	ch_engine_base_vars(i, c);
 	return TRUE;
 }

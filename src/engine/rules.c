@@ -2,7 +2,7 @@
 
 static void stage_free(ChStage *s)
 {
-	g_free(s->name), g_free(s->title), g_free(s->ask), g_free(s->template);
+	g_free(s->name), g_free(s->title), g_free(s->template);
 	g_free(s);
 }
 
@@ -38,7 +38,7 @@ ChStage *ch_rules_add_stage(ChRules *r, const char *name)
 	s->unit = CH_UNIT_WORKING_DAYS;
 	s->amount = 5;
 	s->template = g_strdup("escalation");
-	s->ask = g_strdup("slo");
+	s->ask = CH_ROLE_SLO;
 	s->chasers = 1;
 	g_ptr_array_add(r->stages, s);
 	return s;

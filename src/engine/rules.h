@@ -9,13 +9,13 @@
  */
 #pragma once
 #include <glib.h>
+#include "engine/names.h"
 #include "timers/calendar.h"
 
 typedef struct {
 	char *name;        /* short name, e.g. "slo" */
 	char *title;       /* for people: "Senior Liaison Officer of the agency" */
-	char *ask;         /* role: slo | agency_lead | professional | cp_coordinator |
-	                      lead_safeguarding_manager | qasg | chair | admin */
+	ChRole ask;        /* an askable role (names.h) */
 	guint ask_line;    /* where the rules file said it, for messages */
 	ChUnit unit;
 	guint amount;

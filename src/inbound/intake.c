@@ -35,17 +35,17 @@ typedef struct {
 	gsize raw_len;
 } Ctx;
 
-static gboolean set_message(Ctx *x, const char *state, const char *kind, gint64 conference_id,
+static gboolean set_message(Ctx *x, ChMsgState state, const char *kind, gint64 conference_id,
                             const char *reason, GError **error)
 {
 	return ch_store_run(x->app->store, error,
 	                    "UPDATE message SET state = ?, kind = ?, conference_id = NULLIF(?,0),"
 	                    " reason = ? WHERE id = ?",
-	                    "ssisi", state, kind, conference_id, reason, x->row);
+	                    "ssisi", ch_msg_state_name(state), kind, conference_id, reason, x->row);
 }
 
 /* Triage: recorded, visible to admin, acted on by nobody until a person decides. */
-static gboolean to_triage(Ctx *x, const char *state, gint64 conference_id, const char *reason,
+static gboolean to_triage(Ctx *x, ChMsgState state, gint64 conference_id, const char *reason,
                           GError **error)
 {
 	ChApp *app = x->app;
@@ -56,10 +56,11 @@ static gboolean to_triage(Ctx *x, const char *state, gint64 conference_id, const
 	                  "iiss", x->row, conference_id, reason, x->now_s))
 		return FALSE;
 	gint64 triage_id = ch_store_last_id(app->store);
-	g_autofree char *obj = g_strdup_printf("triage %" G_GINT64_FORMAT, triage_id);
+	g_autofree char *obj = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_TRIAGE, triage_id));
 	if (!ch_store_audit(app->store, x->now_s, conference_id, x->source,
-	                    !strcmp(state, "held") ? "message.held" : "message.triage", obj, NULL,
-	                    state, reason, error))
+	                    ch_audit_name(state == CH_MSG_HELD ? CH_AUDIT_MESSAGE_HELD
+	                                                       : CH_AUDIT_MESSAGE_TRIAGE),
+	                    obj, NULL, ch_msg_state_name(state), reason, error))
 		return FALSE;
 	if (!app->cfg->admin || x->quiet)
 		return TRUE;
@@ -71,7 +72,7 @@ static gboolean to_triage(Ctx *x, const char *state, gint64 conference_id, const
 	g_autofree char *id_s = g_strdup_printf("%" G_GINT64_FORMAT, triage_id);
 	ch_intent_set(i, "triage_id", id_s);
 	ch_intent_set(i, "reason", reason);
-	ch_intent_set(i, "state", !strcmp(state, "held") ? "held until you release it"
+	ch_intent_set(i, "state", state == CH_MSG_HELD ? "held until you release it"
 	                                                 : "waiting in triage");
 	return ch_outbox_queue(app, c, fx, NULL, x->now, x->source, error);
 }
@@ -200,14 +201,14 @@ static gboolean handle_bounce(Ctx *x, const ChMessage *m, GError **error)
 		 * with a bounce, and every bounce with an alert. The triage digest counts it. */
 		x->quiet = TRUE;
 		return safety_anyway(x, NULL, text, what, error) &&
-		       to_triage(x, "triage", 0, "a bounce for no message we sent", error);
+		       to_triage(x, CH_MSG_TRIAGE, 0, "a bounce for no message we sent", error);
 	}
 	g_autofree char *why = g_strdup_printf("%s%s%s", m->bounce_status ? m->bounce_status : "",
 	                                       m->bounce_status && m->bounced_rcpt ? " " : "",
 	                                       m->bounced_rcpt ? m->bounced_rcpt : "");
 	return ch_outbox_mark_bounced(x->app, m->bounced_message_id, m->bounce_action,
 	                              *why ? why : NULL, x->now_s, x->source, &conf, error) &&
-	       set_message(x, "handled", "bounce", conf, NULL, error);
+	       set_message(x, CH_MSG_HANDLED, "bounce", conf, NULL, error);
 }
 
 /* Automatic mail is recorded on its case when it can be linked, and never answered: no
@@ -239,14 +240,18 @@ static gboolean handle_auto(Ctx *x, const ChMessage *m, GError **error)
 		ch_match_clear(&match);
 		return FALSE;
 	}
-	gboolean about_escalation = linked && match.purpose && (!strcmp(match.purpose, "escalation") ||
-	                                              !strcmp(match.purpose, "confirm"));
-	g_autofree char *obj = about_escalation ? g_strdup_printf("escalation %" G_GINT64_FORMAT,
-	                                                          match.object_id)
-	                                        : NULL;
-	gboolean ok = ch_store_audit(x->app->store, x->now_s, conf, x->source, "message.automatic",
+	gboolean about_escalation = linked && (match.purpose == CH_PURPOSE_ESCALATION ||
+	                                       match.purpose == CH_PURPOSE_CONFIRM);
+	/* Named as the engine names it, by its line on the list (names.h). */
+	const ChEscalation *esc = about_escalation && c ? ch_case_escalation(c, match.object_id)
+	                                                : NULL;
+	g_autofree char *obj = esc && esc->attendee
+	                           ? ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_ESCALATION, esc->attendee->n))
+	                           : NULL;
+	gboolean ok = ch_store_audit(x->app->store, x->now_s, conf, x->source,
+	                             ch_audit_name(CH_AUDIT_MESSAGE_AUTOMATIC),
 	                             obj, NULL, m->from_addr, detail, error) &&
-	              set_message(x, "handled", "automatic", conf, detail, error);
+	              set_message(x, CH_MSG_HANDLED, "automatic", conf, detail, error);
 	ch_match_clear(&match);
 	return ok;
 }
@@ -396,31 +401,31 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 		match.result = CH_MATCH_OK;
 	if (match.result != CH_MATCH_OK) {
 		ok = apply_effects(x, c, fx, NULL, error) &&
-		     to_triage(x, match.result == CH_MATCH_HELD ? "held" : "triage",
+		     to_triage(x, match.result == CH_MATCH_HELD ? CH_MSG_HELD : CH_MSG_TRIAGE,
 		               match.conference_id, match.reason, error);
 		goto out;
 	}
 	const char *reply = m->reply_text ? m->reply_text : "";
-	if (!strcmp(match.purpose, "authorise")) {
+	if (match.purpose == CH_PURPOSE_AUTHORISE) {
 		ch_engine_chair_reply(c, &ctx, m->from_addr, reply, fx);
-	} else if (!strcmp(match.purpose, "escalation") || !strcmp(match.purpose, "confirm")) {
+	} else if (match.purpose == CH_PURPOSE_ESCALATION || match.purpose == CH_PURPOSE_CONFIRM) {
 		ChEscalation *e = ch_case_escalation(c, match.object_id);
 		if (!e) {
 			ok = apply_effects(x, c, fx, NULL, error) &&
-			     to_triage(x, "triage", c->id, "reply names an escalation that is not there",
+			     to_triage(x, CH_MSG_TRIAGE, c->id, "reply names an escalation that is not there",
 			               error);
 			goto out;
 		}
-		ch_engine_escalation_reply(c, e, &ctx, m->from_addr, !strcmp(match.purpose, "confirm"),
+		ch_engine_escalation_reply(c, e, &ctx, m->from_addr, match.purpose == CH_PURPOSE_CONFIRM,
 		                           reply, fx);
-	} else if (!strcmp(match.purpose, "report") || !strcmp(match.purpose, "review")) {
+	} else if (match.purpose == CH_PURPOSE_REPORT || match.purpose == CH_PURPOSE_REVIEW) {
 		ChReport *r = ch_case_report(c, match.object_id);
 		if (!r) {
 			ok = apply_effects(x, c, fx, NULL, error) &&
-			     to_triage(x, "triage", c->id, "reply names a report that is not there", error);
+			     to_triage(x, CH_MSG_TRIAGE, c->id, "reply names a report that is not there", error);
 			goto out;
 		}
-		if (!strcmp(match.purpose, "review")) {
+		if (match.purpose == CH_PURPOSE_REVIEW) {
 			ch_engine_report_reply(c, r, &ctx, m->from_addr, reply, fx);
 		} else {
 			g_autofree char *sha = NULL, *file = NULL;
@@ -429,7 +434,7 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 				goto out;
 			if (empty) {
 				ok = apply_effects(x, c, fx, NULL, error) &&
-				     to_triage(x, "triage", c->id,
+				     to_triage(x, CH_MSG_TRIAGE, c->id,
 				               "a message about a report, but with no attachment and no text",
 				               error);
 				goto out;
@@ -438,12 +443,12 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 		}
 	} else {
 		ok = apply_effects(x, c, fx, NULL, error) &&
-		     to_triage(x, "triage", c->id, "reply to a message that expects no answer", error);
+		     to_triage(x, CH_MSG_TRIAGE, c->id, "reply to a message that expects no answer", error);
 		goto out;
 	}
 	ch_engine_close_if_done(c, &ctx, fx);
 	ok = apply_effects(x, c, fx, m->message_id, error) &&
-	     set_message(x, "handled", match.purpose, c->id, NULL, error);
+	     set_message(x, CH_MSG_HANDLED, ch_purpose_name(match.purpose), c->id, NULL, error);
 out:
 	ch_match_clear(&match);
 	return ok;
@@ -496,7 +501,7 @@ static gboolean handle(Ctx *x, const guint8 *data, gsize len, GError **error)
 		                     "a message chaser could not read (too large or malformed): "
 		                     "open it from triage",
 		                     error) &&
-		       to_triage(x, "triage", 0, reason, error);
+		       to_triage(x, CH_MSG_TRIAGE, 0, reason, error);
 	}
 	switch (m->cls) {
 	case CH_CLASS_OWN:
@@ -505,9 +510,10 @@ static gboolean handle(Ctx *x, const guint8 *data, gsize len, GError **error)
 		if (m->message_id &&
 		    ch_store_int(app->store, 0, "SELECT 1 FROM outbox WHERE message_id = ?", "s",
 		                 m->message_id))
-			return ch_store_audit(app->store, x->now_s, 0, x->source, "message.own", NULL,
+			return ch_store_audit(app->store, x->now_s, 0, x->source,
+			                      ch_audit_name(CH_AUDIT_MESSAGE_OWN), NULL,
 			                      NULL, NULL, "our own mail came back; ignored", error) &&
-			       set_message(x, "handled", "own", 0, NULL, error);
+			       set_message(x, CH_MSG_HANDLED, "own", 0, NULL, error);
 		return handle_person(x, m, error);
 	case CH_CLASS_BOUNCE:
 		return handle_bounce(x, m, error);
@@ -561,8 +567,8 @@ static ChIntakeResult failed_attempt(Ctx *x, gsize len, const GError *why, gbool
 		                  "INSERT INTO triage(message, reason, state, created_at)"
 		                  " VALUES(?,?,'open',?)",
 		                  "iss", row, reason, x->now_s) ||
-		    !ch_store_audit(s, x->now_s, 0, x->source, "message.quarantine", NULL, NULL,
-		                    "quarantine", reason, &e))
+		    !ch_store_audit(s, x->now_s, 0, x->source, ch_audit_name(CH_AUDIT_MESSAGE_QUARANTINE),
+		                    NULL, NULL, ch_msg_state_name(CH_MSG_QUARANTINE), reason, &e))
 			goto out;
 		r = CH_INTAKE_QUARANTINE;
 	}
@@ -741,7 +747,7 @@ ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, co
 		                             "the first part of a message too large to take in: open "
 		                             "it from triage",
 		                             &e)) &&
-		     to_triage(&x, "quarantine", 0, reason, &e) && ch_store_commit(s, &e);
+		     to_triage(&x, CH_MSG_QUARANTINE, 0, reason, &e) && ch_store_commit(s, &e);
 	}
 	if (!ok)
 		ch_store_rollback(s);
@@ -754,6 +760,34 @@ ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, co
 	ChIntakeResult r = e && e->code == CH_ERROR_CONFIG ? CH_INTAKE_STOP : CH_INTAKE_RETRY;
 	g_propagate_error(error, e);
 	return r;
+}
+
+/* Whether a person may decide triage item `triage_id` now: it is open, and a release needs
+ * a message held for a sender check. */
+static gboolean decidable(gint64 triage_id, const char *tstate, const char *mstate,
+                          gboolean release, GError **error)
+{
+	ChTriageState ts;
+	ChMsgState ms;
+	if (!tstate)
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "no triage item %" G_GINT64_FORMAT,
+		            triage_id);
+	else if (!ch_triage_state_parse(tstate, &ts) || !ch_msg_state_parse(mstate, &ms))
+		g_set_error(error, CH_ERROR, CH_ERROR_FINAL,
+		            "the database holds triage.state = '%s', message.state = '%s' for triage %"
+		            G_GINT64_FORMAT ", which this chaser does not know",
+		            tstate, mstate ? mstate : "(null)", triage_id);
+	else if (ts != CH_TRIAGE_OPEN)
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "triage %" G_GINT64_FORMAT " was already %s",
+		            triage_id, tstate);
+	else if (release && ms != CH_MSG_HELD)
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE,
+		            "triage %" G_GINT64_FORMAT " was not held for a sender check: it matched "
+		            "nothing to apply it to (drop it, and act by hand if needed)",
+		            triage_id);
+	else
+		return TRUE;
+	return FALSE;
 }
 
 gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, GError **error)
@@ -779,26 +813,14 @@ gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, GError
 		conf = sqlite3_column_int64(st, 5);
 		sqlite3_reset(st);
 	}
-	gboolean ok = FALSE;
-	if (!tstate)
-		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "no triage item %" G_GINT64_FORMAT,
-		            triage_id);
-	else if (strcmp(tstate, "open"))
-		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "triage %" G_GINT64_FORMAT " was already %s",
-		            triage_id, tstate);
-	else if (release && strcmp(mstate, "held"))
-		g_set_error(error, CH_ERROR, CH_ERROR_USAGE,
-		            "triage %" G_GINT64_FORMAT " was not held for a sender check: it matched "
-		            "nothing to apply it to (drop it, and act by hand if needed)",
-		            triage_id);
-	else
-		ok = TRUE;
-	g_autofree char *obj = g_strdup_printf("triage %" G_GINT64_FORMAT, triage_id);
+	gboolean ok = decidable(triage_id, tstate, mstate, release, error);
+	g_autofree char *obj = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_TRIAGE, triage_id));
 	if (ok && !release) {
 		ok = ch_store_run(s, error, "UPDATE triage SET state = 'dropped', decided_at = ?"
 		                            " WHERE id = ?", "si", now_s, triage_id) &&
-		     ch_store_audit(s, now_s, conf, "cli", "triage.dropped", obj, "open", "dropped",
-		                    NULL, error);
+		     ch_store_audit(s, now_s, conf, "cli", ch_audit_name(CH_AUDIT_TRIAGE_DROPPED), obj,
+		                    ch_triage_state_name(CH_TRIAGE_OPEN),
+		                    ch_triage_state_name(CH_TRIAGE_DROPPED), NULL, error);
 	} else if (ok) {
 		g_autofree char *path = g_build_filename(app->cfg->spool, "messages", raw, NULL);
 		g_autofree char *data = NULL;
@@ -817,8 +839,10 @@ gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, GError
 			                                          error);
 			ok = m && ch_store_run(s, error, "UPDATE triage SET state = 'released', decided_at = ?"
 			                                 " WHERE id = ?", "si", now_s, triage_id) &&
-			     ch_store_audit(s, now_s, conf, "cli", "triage.released", obj, "open",
-			                    "released", "a person vouched for the sender", error) &&
+			     ch_store_audit(s, now_s, conf, "cli", ch_audit_name(CH_AUDIT_TRIAGE_RELEASED), obj,
+			                    ch_triage_state_name(CH_TRIAGE_OPEN),
+			                    ch_triage_state_name(CH_TRIAGE_RELEASED),
+			                    "a person vouched for the sender", error) &&
 			     handle_person(&x, m, error);
 			g_free(x.source);
 		}

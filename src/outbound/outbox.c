@@ -70,7 +70,8 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 		                              " AND julianday(created_at) > julianday(?)",
 		                              "s", since);
 		if (n >= app->cfg->reply_limit || all >= 3 * (gint64)app->cfg->reply_limit)
-			return ch_store_audit(s, now_s, c ? c->id : 0, source, "mail.rate_limited",
+			return ch_store_audit(s, now_s, c ? c->id : 0, source,
+			                      ch_audit_name(CH_AUDIT_MAIL_RATE_LIMITED),
 			                      in->template, NULL, NULL,
 			                      n >= app->cfg->reply_limit
 			                          ? "not sent: too many triage alerts about one sender "
@@ -89,12 +90,13 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 		                                       group);
 		gint64 n = ch_store_int(s, 0, sql, "ss", in->to, since);
 		if (n >= app->cfg->reply_limit)
-			return ch_store_audit(s, now_s, c ? c->id : 0, source, "mail.rate_limited",
+			return ch_store_audit(s, now_s, c ? c->id : 0, source,
+			                      ch_audit_name(CH_AUDIT_MAIL_RATE_LIMITED),
 			                      in->template, NULL, NULL,
 			                      "not sent: too many to one address this hour", error);
 	}
 	g_autofree char *token = NULL;
-	if (in->purpose) {
+	if (in->purpose != CH_PURPOSE_NONE) {
 		g_autoptr(GDateTime) exp = g_date_time_add_days(now, app->cfg->token_days);
 		g_autofree char *exp_s = ch_clock_format(exp);
 		gint64 object = in->esc ? in->esc->id : in->report ? in->report->id : 0;
@@ -104,7 +106,8 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 		if (!ch_store_run(s, error,
 		                  "INSERT INTO token(purpose, conference_id, object_id, recipient, expires,"
 		                  " stage) VALUES(?,?,?,?,?,NULLIF(?,0))",
-		                  "siissi", in->purpose, c->id, object, in->to, exp_s, stage))
+		                  "siissi", ch_purpose_name(in->purpose), c->id, object, in->to, exp_s,
+		                  stage))
 			return FALSE;
 		GDate exp_d;
 		ch_clock_local_date(exp, &exp_d);
@@ -138,7 +141,8 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 	if (!wire && g_error_matches(local, CH_ERROR, CH_ERROR_INPUT)) {
 		/* An address from a stranger's mail that cannot be written safely: that one answer
 		 * is not sent, the rest of the message's effect stands, and the record says so. */
-		gboolean ok = ch_store_audit(s, now_s, c ? c->id : 0, source, "mail.refused",
+		gboolean ok = ch_store_audit(s, now_s, c ? c->id : 0, source,
+		                             ch_audit_name(CH_AUDIT_MAIL_REFUSED),
 		                             in->template, NULL, NULL, local->message, error);
 		g_error_free(local);
 		return ok;
@@ -155,8 +159,9 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 	                  "isssssbss", c ? c->id : (gint64)0, in->template, in->event_key, in->to,
 	                  msgid, subject, wire, due_key, now_s))
 		return FALSE;
-	g_autofree char *outbox_id = g_strdup_printf("outbox %" G_GINT64_FORMAT, ch_store_last_id(s));
-	return ch_store_audit(s, now_s, c ? c->id : 0, source, "mail.queued", outbox_id, NULL,
+	g_autofree char *outbox_id = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_OUTBOX, ch_store_last_id(s)));
+	return ch_store_audit(s, now_s, c ? c->id : 0, source, ch_audit_name(CH_AUDIT_MAIL_QUEUED),
+	                      outbox_id, NULL,
 	                      in->to, in->template, error);
 }
 
@@ -226,7 +231,7 @@ static gboolean record(ChApp *app, const Row *r, ChSendResult res, const char *r
 {
 	ChStore *s = app->store;
 	g_autofree char *now_s = ch_clock_format(now);
-	g_autofree char *obj = g_strdup_printf("outbox %" G_GINT64_FORMAT, r->id);
+	g_autofree char *obj = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_OUTBOX, r->id));
 	int attempts = r->attempts + 1;
 	if (!ch_store_begin(s, error))
 		return FALSE;
@@ -243,8 +248,9 @@ static gboolean record(ChApp *app, const Row *r, ChSendResult res, const char *r
 		                  "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = ?,"
 		                  " last_error = NULL WHERE id = ?",
 		                  "sii", now_s, (gint64)attempts, r->id) &&
-		     ch_store_audit(s, now_s, r->conference_id, "flush", "mail.sent", obj, "queued",
-		                    "sent", r->rcpt, error);
+		     ch_store_audit(s, now_s, r->conference_id, "flush",
+		                    ch_audit_name(CH_AUDIT_MAIL_SENT), obj, ch_out_state_name(CH_OUT_QUEUED),
+		                    ch_out_state_name(CH_OUT_SENT), r->rcpt, error);
 		counts->sent++;
 		break;
 	case CH_SEND_TEMPORARY:
@@ -267,8 +273,10 @@ static gboolean record(ChApp *app, const Row *r, ChSendResult res, const char *r
 		                  "isi", (gint64)attempts, reply, r->id) &&
 		     delivery_failed(app, r->id, r->conference_id, r->kind, r->rcpt, reply, now, "flush",
 		                     error) &&
-		     ch_store_audit(s, now_s, r->conference_id, "flush", "mail.failed", obj, "queued",
-		                    "failed", reply, error);
+		     ch_store_audit(s, now_s, r->conference_id, "flush",
+		                    ch_audit_name(CH_AUDIT_MAIL_FAILED), obj,
+		                    ch_out_state_name(CH_OUT_QUEUED), ch_out_state_name(CH_OUT_FAILED),
+		                    reply, error);
 		counts->failed++;
 		break;
 	}
@@ -369,7 +377,7 @@ gboolean ch_outbox_mark_bounced(ChApp *app, const char *message_id, const char *
 		state = ch_store_col_str(st, 2);
 		sqlite3_reset(st);
 	}
-	g_autofree char *obj = g_strdup_printf("outbox %" G_GINT64_FORMAT, id);
+	g_autofree char *obj = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_OUTBOX, id));
 	if (conference_r)
 		*conference_r = conf;
 	/* RFC 3464 2.3.3: only "failed" is final. "delayed" is a warning while the server keeps
@@ -383,20 +391,24 @@ gboolean ch_outbox_mark_bounced(ChApp *app, const char *message_id, const char *
 		g_autofree char *said = g_strdup_printf(
 			"%s to %s %s: %s%s", kind, rcpt, action, why ? why : "no status given",
 			delayed ? "; the receiving server is still trying" : "");
-		return ch_store_audit(s, at, conf, source, delayed ? "mail.delayed" : "mail.reported",
+		return ch_store_audit(s, at, conf, source, ch_audit_name(delayed ? CH_AUDIT_MAIL_DELAYED
+		                                                        : CH_AUDIT_MAIL_REPORTED),
 		                      obj, state, state, said, error);
 	}
 	g_autofree char *detail = g_strdup_printf("%s to %s bounced: %s", kind, rcpt,
 	                                          why ? why : "no reason given");
 	/* Already failed (a second report, from another server or a copy): the task exists. */
-	if (state && !strcmp(state, "failed"))
-		return ch_store_audit(s, at, conf, source, "mail.bounced_again", obj, state, state,
+	ChOutState out_state;
+	if (state && ch_out_state_parse(state, &out_state) && out_state == CH_OUT_FAILED)
+		return ch_store_audit(s, at, conf, source, ch_audit_name(CH_AUDIT_MAIL_BOUNCED_AGAIN),
+		                      obj, state, state,
 		                      detail, error);
 	g_autoptr(GDateTime) now = ch_clock_parse(at);
 	return ch_store_run(s, error,
 	                    "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?", "si",
 	                    detail, id) &&
 	       delivery_failed(app, id, conf, kind, rcpt, why, now, source, error) &&
-	       ch_store_audit(s, at, conf, source, "mail.bounced", obj, "sent", "failed", detail,
+	       ch_store_audit(s, at, conf, source, ch_audit_name(CH_AUDIT_MAIL_BOUNCED), obj,
+	                      ch_out_state_name(CH_OUT_SENT), ch_out_state_name(CH_OUT_FAILED), detail,
 	                      error);
 }

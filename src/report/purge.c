@@ -4,23 +4,23 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "store/cases.h"
 #include "util/clock.h"
 #include "util/durable.h"
 #include "util/error.h"
 
-/* Finished and quiet before the cut-off. julianday() reads the stored offsets, so GMT and
- * BST times compare as instants. */
-static const char candidates_sql[] =
-	"SELECT c.id, c.ref FROM conference c"
-	" WHERE (c.state = 'closed'"
-	"   OR (c.state = 'authorised'"
-	"     AND NOT EXISTS (SELECT 1 FROM escalation e WHERE e.conference_id = c.id"
-	"                     AND e.state NOT IN ('resolved','closed','unresolved'))"
-	"     AND NOT EXISTS (SELECT 1 FROM report r WHERE r.conference_id = c.id"
-	"                     AND r.state NOT IN ('received','missing'))))"
-	"   AND coalesce((SELECT max(julianday(a.at)) FROM audit a WHERE a.conference_id = c.id),"
-	"                julianday(c.created_at)) < julianday(?)"
-	" ORDER BY c.id";
+/* Finished (ch_store_finished_sql: the one definition, in SQL) and quiet before the
+ * cut-off. julianday() reads the stored offsets, so GMT and BST times compare as instants. */
+static char *candidates_sql(void)
+{
+	g_autofree char *finished = ch_store_finished_sql("c");
+	return g_strdup_printf(
+		"SELECT c.id, c.ref FROM conference c WHERE %s"
+		"   AND coalesce((SELECT max(julianday(a.at)) FROM audit a WHERE a.conference_id = c.id),"
+		"                julianday(c.created_at)) < julianday(?)"
+		" ORDER BY c.id",
+		finished);
+}
 
 static guint count(ChStore *s, const char *sql, gint64 id)
 {
@@ -237,7 +237,8 @@ gboolean ch_purge(ChApp *app, GDateTime *before, gboolean dry_run, ChPurgeCounts
 		return FALSE;
 	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
 	GError *local = NULL;
-	sqlite3_stmt *st = ch_store_query(s, error, candidates_sql, "s", before_s);
+	g_autofree char *sql = candidates_sql();
+	sqlite3_stmt *st = ch_store_query(s, error, sql, "s", before_s);
 	while (st && ch_store_step(s, st, &local)) {
 		gint64 id = sqlite3_column_int64(st, 0);
 		g_array_append_val(ids, id);

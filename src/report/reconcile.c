@@ -3,6 +3,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "engine/names.h"
 #include "util/error.h"
 
 void ch_reconcile_clear(ChReconcile *r)
@@ -36,6 +37,8 @@ typedef struct {
 	gint64 id;
 	char *fp, *location, *state, *raw_path, *cls;
 	gint64 attempts;
+	ChMsgState st;  /* state, when known (an unknown one is a fault below) */
+	gboolean known;
 } Msg;
 
 static void msg_free(gpointer p)
@@ -45,9 +48,14 @@ static void msg_free(gpointer p)
 	g_free(m);
 }
 
-static gboolean in_triage_state(const char *state)
+static gboolean is(const Msg *m, ChMsgState st)
 {
-	return !strcmp(state, "triage") || !strcmp(state, "held") || !strcmp(state, "quarantine");
+	return m->known && m->st == st;
+}
+
+static gboolean in_triage_state(const Msg *m)
+{
+	return is(m, CH_MSG_TRIAGE) || is(m, CH_MSG_HELD) || is(m, CH_MSG_QUARANTINE);
 }
 
 static gboolean check_messages(ChApp *app, ChReconcile *r, GHashTable *files, GError **error)
@@ -65,6 +73,7 @@ static gboolean check_messages(ChApp *app, ChReconcile *r, GHashTable *files, GE
 		m->fp = ch_store_col_str(st, 1);
 		m->location = ch_store_col_str(st, 2);
 		m->state = ch_store_col_str(st, 3);
+		m->known = ch_msg_state_parse(m->state, &m->st);
 		m->raw_path = ch_store_col_str(st, 4);
 		m->cls = ch_store_col_str(st, 5);
 		m->attempts = sqlite3_column_int64(st, 6);
@@ -80,22 +89,22 @@ static gboolean check_messages(ChApp *app, ChReconcile *r, GHashTable *files, GE
 		Msg *m = msgs->pdata[i];
 		const char *loc = m->location ? m->location : "unknown place";
 		r->seen++;
-		if (!strcmp(m->state, "handled"))
+		if (is(m, CH_MSG_HANDLED))
 			r->handled++;
-		else if (!strcmp(m->state, "triage"))
+		else if (is(m, CH_MSG_TRIAGE))
 			r->triage++;
-		else if (!strcmp(m->state, "held"))
+		else if (is(m, CH_MSG_HELD))
 			r->held++;
-		else if (!strcmp(m->state, "quarantine"))
+		else if (is(m, CH_MSG_QUARANTINE))
 			r->quarantined++;
-		else if (!strcmp(m->state, "failing"))
+		else if (is(m, CH_MSG_FAILING))
 			r->failing++;
 		else {
 			r->other++;
 			fault(r, "message %.12s (%s) is in state '%s', which counts as nothing", m->fp, loc,
 			      m->state);
 		}
-		if (!strcmp(m->state, "failing"))
+		if (is(m, CH_MSG_FAILING))
 			note(r, "message %.12s (%s) is in progress: failed %" G_GINT64_FORMAT
 			        " time(s), to be tried again",
 			     m->fp, loc, m->attempts);
@@ -105,14 +114,14 @@ static gboolean check_messages(ChApp *app, ChReconcile *r, GHashTable *files, GE
 			g_autofree char *path = g_build_filename(dir, m->raw_path, NULL);
 			if (strchr(m->raw_path, '/') || !g_file_test(path, G_FILE_TEST_IS_REGULAR))
 				fault(r, "message %.12s (%s): its raw file %s is missing", m->fp, loc, path);
-		} else if (strcmp(m->state, "failing") && g_strcmp0(m->cls, "oversized")) {
+		} else if (!is(m, CH_MSG_FAILING) && g_strcmp0(m->cls, "oversized")) {
 			fault(r, "message %.12s (%s) has no raw file recorded", m->fp, loc);
 		}
-		if (!strcmp(m->state, "failing")) {
+		if (is(m, CH_MSG_FAILING)) {
 			g_autofree char *name = g_strdup_printf("%s.eml", m->fp);
 			g_hash_table_remove(files, name);
 		}
-		if (!in_triage_state(m->state))
+		if (!in_triage_state(m))
 			continue;
 		gint64 rows = ch_store_int(s, 0, "SELECT count(*) FROM triage WHERE message = ?", "i",
 		                           m->id);
@@ -188,14 +197,16 @@ static gboolean check_outbox(ChApp *app, ChReconcile *r, GError **error)
 	                                  "");
 	while (st && ch_store_step(s, st, &local)) {
 		const char *state = (const char *)sqlite3_column_text(st, 1);
+		ChOutState os;
+		gboolean known = ch_out_state_parse(state, &os);
 		r->out_total++;
-		if (!g_strcmp0(state, "sent"))
+		if (known && os == CH_OUT_SENT)
 			r->sent++;
-		else if (!g_strcmp0(state, "retrying"))
+		else if (known && os == CH_OUT_RETRYING)
 			r->retrying++;
-		else if (!g_strcmp0(state, "failed"))
+		else if (known && os == CH_OUT_FAILED)
 			r->failed++;
-		else if (!g_strcmp0(state, "queued"))
+		else if (known && os == CH_OUT_QUEUED)
 			r->waiting++;
 		else {
 			r->out_other++;

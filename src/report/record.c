@@ -177,42 +177,47 @@ static void out_mail_free(gpointer p)
 }
 
 static const struct {
-	const char *what;
+	ChAudit what;
 	const char *words;
 } event_words[] = {
-	{ "conference.added", "Conference entered" },
-	{ "attendee.added", "Professional added to the distribution list" },
-	{ "list.imported", "Distribution list imported" },
-	{ "list.sent", "Distribution list sent to the chair for authorisation" },
-	{ "conference.state", "Conference state changed" },
-	{ "escalation.raised", "Escalation raised by the chair" },
-	{ "escalation.stage", "Escalation stage: who is asked, and by when" },
-	{ "escalation.chased", "Chaser sent: no answer by the due date" },
-	{ "escalation.climbs", "Escalation moved up a stage: no answer after the chaser" },
-	{ "escalation.not_resolved", "Answer: not resolved" },
-	{ "escalation.state", "Escalation state changed" },
-	{ "escalation.nobody", "Nobody is configured for this stage" },
-	{ "reply.not_understood", "Reply not understood: nothing was changed" },
-	{ "mail.queued", "Message queued to go out" },
-	{ "mail.sent", "Message sent" },
-	{ "mail.failed", "Message could not be delivered" },
-	{ "mail.bounced", "Message came back undelivered" },
-	{ "mail.delayed", "Delivery delayed: the receiving server is still trying" },
-	{ "mail.reported", "Delivery reported (delivered or relayed)" },
-	{ "mail.bounced_again", "Another report that the message was not delivered" },
-	{ "mail.rate_limited", "Answer held back: too many to one address this hour" },
-	{ "message.held", "Message held until admin checks the sender" },
-	{ "message.triage", "Message put in triage for a person" },
-	{ "message.automatic", "Automatic reply received (not acted on)" },
-	{ "safety.alert", "IMMEDIATE-SAFETY ALERT to the CP coordinator" },
-	{ "triage.dropped", "Triage item dropped by admin" },
-	{ "triage.released", "Triage item released by admin" },
+	{ CH_AUDIT_CONFERENCE_ADDED, "Conference entered" },
+	{ CH_AUDIT_ATTENDEE_ADDED, "Professional added to the distribution list" },
+	{ CH_AUDIT_LIST_IMPORTED, "Distribution list imported" },
+	{ CH_AUDIT_LIST_SENT, "Distribution list sent to the chair for authorisation" },
+	{ CH_AUDIT_CONFERENCE_STATE, "Conference state changed" },
+	{ CH_AUDIT_ESCALATION_RAISED, "Escalation raised by the chair" },
+	{ CH_AUDIT_ESCALATION_STAGE, "Escalation stage: who is asked, and by when" },
+	{ CH_AUDIT_ESCALATION_CHASED, "Chaser sent: no answer by the due date" },
+	{ CH_AUDIT_ESCALATION_CLIMBS, "Escalation moved up a stage: no answer after the chaser" },
+	{ CH_AUDIT_ESCALATION_NOT_RESOLVED, "Answer: not resolved" },
+	{ CH_AUDIT_ESCALATION_STATE, "Escalation state changed" },
+	{ CH_AUDIT_ESCALATION_NOBODY, "Nobody is configured for this stage" },
+	{ CH_AUDIT_REPLY_NOT_UNDERSTOOD, "Reply not understood: nothing was changed" },
+	{ CH_AUDIT_MAIL_QUEUED, "Message queued to go out" },
+	{ CH_AUDIT_MAIL_SENT, "Message sent" },
+	{ CH_AUDIT_MAIL_FAILED, "Message could not be delivered" },
+	{ CH_AUDIT_MAIL_BOUNCED, "Message came back undelivered" },
+	{ CH_AUDIT_MAIL_DELAYED, "Delivery delayed: the receiving server is still trying" },
+	{ CH_AUDIT_MAIL_REPORTED, "Delivery reported (delivered or relayed)" },
+	{ CH_AUDIT_MAIL_BOUNCED_AGAIN, "Another report that the message was not delivered" },
+	{ CH_AUDIT_MAIL_RATE_LIMITED, "Answer held back: too many to one address this hour" },
+	{ CH_AUDIT_MESSAGE_HELD, "Message held until admin checks the sender" },
+	{ CH_AUDIT_MESSAGE_TRIAGE, "Message put in triage for a person" },
+	{ CH_AUDIT_MESSAGE_AUTOMATIC, "Automatic reply received (not acted on)" },
+	{ CH_AUDIT_SAFETY_ALERT, "IMMEDIATE-SAFETY ALERT to the CP coordinator" },
+	{ CH_AUDIT_TRIAGE_DROPPED, "Triage item dropped by admin" },
+	{ CH_AUDIT_TRIAGE_RELEASED, "Triage item released by admin" },
 };
 
+/* The words for an audit line; its name as stored when it has none (a line written by an
+ * older or newer chaser is shown as it is). */
 static const char *words_for(const char *what)
 {
+	ChAudit kind;
+	if (!ch_audit_parse(what, &kind))
+		return what;
 	for (guint i = 0; i < G_N_ELEMENTS(event_words); i++)
-		if (!g_strcmp0(event_words[i].what, what))
+		if (event_words[i].what == kind)
 			return event_words[i].words;
 	return what;
 }
@@ -243,7 +248,21 @@ typedef struct {
 typedef struct {
 	gint64 id;
 	char *at, *source, *what, *object, *old_value, *new_value, *detail;
+	ChAudit kind;   /* what, when this chaser knows it */
+	gboolean known;
 } AuditRow;
+
+static gboolean is(const AuditRow *a, ChAudit kind)
+{
+	return a->known && a->kind == kind;
+}
+
+/* An escalation.state line that moved the escalation to `state`. */
+static gboolean to_esc_state(const AuditRow *a, ChEscState state)
+{
+	ChEscState s;
+	return is(a, CH_AUDIT_ESCALATION_STATE) && ch_esc_state_parse(a->new_value, &s) && s == state;
+}
 
 static void audit_row_free(gpointer p)
 {
@@ -332,6 +351,7 @@ static gboolean load_audit(Record *r, GError **error)
 		a->at = ch_store_col_str(st, 1);
 		a->source = ch_store_col_str(st, 2);
 		a->what = ch_store_col_str(st, 3);
+		a->known = ch_audit_parse(a->what, &a->kind);
 		a->object = ch_store_col_str(st, 4);
 		a->old_value = ch_store_col_str(st, 5);
 		a->new_value = ch_store_col_str(st, 6);
@@ -357,7 +377,7 @@ static void audit_entries(Record *r)
 	for (guint i = 0; i < r->audit->len; i++) {
 		AuditRow *a = r->audit->pdata[i];
 		OutMail *m = outbox_of(r, a->object);
-		gboolean mail = m && (!strcmp(a->what, "mail.queued") || !strcmp(a->what, "mail.sent"));
+		gboolean mail = m && (is(a, CH_AUDIT_MAIL_QUEUED) || is(a, CH_AUDIT_MAIL_SENT));
 		Entry *e = entry_new(r->entries, a->at, 1, a->id, mail ? "MESSAGE OUT" : "EVENT");
 		const char *words = words_for(a->what);
 		e->headline = words != a->what ? g_strdup_printf("%s [%s]", words, a->what)
@@ -486,7 +506,7 @@ static void write_header(Record *r, Out *o, const ChRules *rules)
 	field(o, "Reference", c->ref);
 	g_autofree char *held = when_iso(c->held);
 	field(o, "Held", held);
-	field(o, "Type", c->type);
+	field(o, "Type", ch_conf_type_name(c->type));
 	g_autofree char *proc = g_strdup_printf("%s%s%s%s", c->procedure, rules ? " (" : "",
 	                                        rules && rules->title ? rules->title : "",
 	                                        rules ? ")" : "");
@@ -496,7 +516,7 @@ static void write_header(Record *r, Out *o, const ChRules *rules)
 	field(o, "Social worker", c->social_worker);
 	field(o, "Practice manager", c->practice_manager);
 	field(o, "Minute taker", c->minute_taker);
-	field(o, "State now", c->state);
+	field(o, "State now", ch_conf_state_name(c->state));
 	g_autofree char *sent = c->list_sent_at ? when_iso(c->list_sent_at) : NULL;
 	g_autofree char *auth = c->authorised_at ? when_iso(c->authorised_at) : NULL;
 	g_autofree char *closed = c->closed_at ? when_iso(c->closed_at) : NULL;
@@ -517,7 +537,8 @@ static void write_header(Record *r, Out *o, const ChRules *rules)
 		ChAttendee *a = c->attendees->pdata[i];
 		if (!o->html) {
 			g_string_append_printf(o->s, "  %2d. %s, %s <%s>: %s; report %s\n", a->n, a->name,
-			                       a->agency, a->email, a->attendance, a->report);
+			                       a->agency, a->email, ch_attendance_name(a->attendance),
+			                       ch_att_report_name(a->report));
 			continue;
 		}
 		g_string_append_printf(o->s, "<tr><td>%d</td><td>", a->n);
@@ -527,9 +548,9 @@ static void write_header(Record *r, Out *o, const ChRules *rules)
 		g_string_append(o->s, "</td><td>");
 		ch_page_escaped(o->s, a->email);
 		g_string_append(o->s, "</td><td>");
-		ch_page_escaped(o->s, a->attendance);
+		ch_page_escaped(o->s, ch_attendance_name(a->attendance));
 		g_string_append(o->s, "</td><td>");
-		ch_page_escaped(o->s, a->report);
+		ch_page_escaped(o->s, ch_att_report_name(a->report));
 		g_string_append(o->s, "</td></tr>\n");
 	}
 	if (o->html)
@@ -580,7 +601,7 @@ static void write_escalations(Record *r, Out *o, const ChRules *rules)
 		field(o, "Chasers", chasers);
 		field(o, "First answer", responded);
 		field(o, "Answer", e->response);
-		field(o, "State", e->state);
+		field(o, "State", ch_esc_state_name(e->state));
 		field(o, "Outcome", e->outcome);
 		field(o, "Closed", closed);
 		fields_end(o);
@@ -635,16 +656,10 @@ static gboolean write_reports(Record *r, Out *o, GError **error)
 
 /* ---- the Cwm Taf conference chair resolution form --------------------------------------- */
 
-static gboolean ended(const ChEscalation *e)
-{
-	return !strcmp(e->state, "resolved") || !strcmp(e->state, "unresolved") ||
-	       !strcmp(e->state, "closed");
-}
-
 /* The audit lines about one escalation: its object names the line on the list. */
 static gboolean about(const AuditRow *a, const ChEscalation *e)
 {
-	g_autofree char *obj = g_strdup_printf("escalation of line %d", e->attendee->n);
+	g_autofree char *obj = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_ESCALATION, e->attendee->n));
 	return !g_strcmp0(a->object, obj);
 }
 
@@ -686,7 +701,7 @@ static char *form_completed_on(Record *r)
 	const char *last = NULL;
 	for (guint i = 0; i < c->escalations->len; i++) {
 		ChEscalation *e = c->escalations->pdata[i];
-		if (!ended(e)) {
+		if (!ch_esc_state_finished(e->state)) {
 			open++;
 			continue;
 		}
@@ -694,8 +709,7 @@ static char *form_completed_on(Record *r)
 		const char *end = e->closed_at;
 		for (guint k = 0; !end && k < r->audit->len; k++) {
 			AuditRow *a = r->audit->pdata[k];
-			if (about(a, e) && !strcmp(a->what, "escalation.state") &&
-			    !g_strcmp0(a->new_value, e->state))
+			if (about(a, e) && to_esc_state(a, e->state))
 				end = a->at;
 		}
 		g_autoptr(GDateTime) end_t = end ? ch_clock_parse(end) : NULL;
@@ -732,12 +746,12 @@ static void form_history(Record *r, Out *o)
 			if (!about(a, e))
 				continue;
 			g_autofree char *day = local_day(a->at);
-			if (!strcmp(a->what, "escalation.stage")) {
+			if (is(a, CH_AUDIT_ESCALATION_STAGE)) {
 				g_string_append_printf(actions, "%s%s: line %d taken to stage %s: %s",
 				                       actions->len ? "\n" : "", day, e->attendee->n,
 				                       a->new_value ? a->new_value : "?",
 				                       a->detail ? a->detail : "");
-			} else if (!strcmp(a->what, "escalation.chased")) {
+			} else if (is(a, CH_AUDIT_ESCALATION_CHASED)) {
 				g_string_append_printf(actions, "%s%s: line %d, reminder %s sent (no answer by "
 				                                "the due date)",
 				                       actions->len ? "\n" : "", day, e->attendee->n,
@@ -747,19 +761,17 @@ static void form_history(Record *r, Out *o)
 			gboolean by_message = a->source && g_str_has_prefix(a->source, "message:");
 			const char *who = by_message ? g_hash_table_lookup(r->senders, a->source + 8) : NULL;
 			const char *text = NULL;
-			if (!strcmp(a->what, "escalation.not_resolved"))
+			if (is(a, CH_AUDIT_ESCALATION_NOT_RESOLVED))
 				text = a->detail;
-			else if (!strcmp(a->what, "escalation.state") && by_message &&
-			         !g_strcmp0(a->new_value, "resolved"))
+			else if (by_message && to_esc_state(a, CH_ESC_RESOLVED))
 				text = a->detail;
-			else if (!strcmp(a->what, "escalation.state") && by_message &&
-			         !g_strcmp0(a->new_value, "responded"))
+			else if (by_message && to_esc_state(a, CH_ESC_RESPONDED))
 				text = e->response ? e->response : "(an answer for the chair to confirm)";
 			else
 				continue;
-			const char *kind = !strcmp(a->what, "escalation.not_resolved") ? "not resolved"
-			                   : !g_strcmp0(a->new_value, "resolved")       ? "resolved"
-			                                                                 : "answered";
+			const char *kind = is(a, CH_AUDIT_ESCALATION_NOT_RESOLVED) ? "not resolved"
+			                   : to_esc_state(a, CH_ESC_RESOLVED)       ? "resolved"
+			                                                            : "answered";
 			g_string_append_printf(answers, "%s%s, from %s about line %d (%s): %s",
 			                       answers->len ? "\n" : "", day, who ? who : "a message",
 			                       e->attendee->n, kind, text ? text : "");
@@ -786,19 +798,20 @@ static void form_outcome(Record *r, Out *o)
 		ChEscalation *e = c->escalations->pdata[i];
 		const char *what;
 		g_autofree char *other_s = NULL;
-		if (!strcmp(e->state, "resolved")) {
+		if (e->state == CH_ESC_RESOLVED) {
 			satisfied = TRUE;
 			what = "the chair is satisfied with the outcome";
-		} else if (!strcmp(e->state, "unresolved")) {
+		} else if (e->state == CH_ESC_UNRESOLVED) {
 			unresolved = TRUE;
 			what = "not resolved; the CP coordinator has been told";
 		} else {
 			other = TRUE;
-			other_s = g_strdup_printf("other: %s at stage %d%s", e->state, e->stage,
-			                          !strcmp(e->state, "responded")
+			other_s = g_strdup_printf("other: %s at stage %d%s", ch_esc_state_name(e->state),
+			                          e->stage,
+			                          e->state == CH_ESC_RESPONDED
 			                              ? ", an answer waits for the chair to confirm"
-			                          : !strcmp(e->state, "open") ? ", still waiting for an answer"
-			                                                      : "");
+			                          : e->state == CH_ESC_OPEN ? ", still waiting for an answer"
+			                                                    : "");
 			what = other_s;
 		}
 		g_string_append_printf(each, "%sLine %d (%s): %s", each->len ? "\n" : "", e->attendee->n,

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "engine/commands.h"
+#include "engine/names.h"
 #include "report/register.h"
 #include "util/clock.h"
 
@@ -77,18 +78,23 @@ static gboolean gather(ChApp *app, const Period *p, Figures *f, GError **error)
 		if (!in_period(p, (const char *)sqlite3_column_text(st, 0)))
 			continue;
 		const char *state = (const char *)sqlite3_column_text(st, 1);
-		/* Owed, but the request has not gone out yet. */
+		ChReportState rs;
+		gboolean known = ch_report_state_parse(state, &rs);
+		/* Owed, but the request has not gone out yet ("due_to_request": an older chaser's
+		 * word for it). */
 		if (!state || !strcmp(state, "due_to_request") ||
-		    (!strcmp(state, "awaited") && sqlite3_column_int(st, 5))) {
+		    (known && rs == CH_REPORT_AWAITED && sqlite3_column_int(st, 5))) {
 			f->rep_not_requested++;
 			continue;
 		}
 		f->rep_requested++;
-		if (!strcmp(state, "awaited")) {
+		if (!known) {
+			/* counted as requested, and nothing more */
+		} else if (rs == CH_REPORT_AWAITED) {
 			f->rep_awaited++;
-		} else if (!strcmp(state, "missing")) {
+		} else if (rs == CH_REPORT_MISSING) {
 			f->rep_missing++;
-		} else if (!strcmp(state, "received")) {
+		} else if (rs == CH_REPORT_RECEIVED) {
 			gboolean on_time;
 			if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
 				on_time = sqlite3_column_int(st, 2) != 0;
@@ -107,7 +113,8 @@ static gboolean gather(ChApp *app, const Period *p, Figures *f, GError **error)
 	}
 	if (!st || local)
 		goto fail;
-	st = ch_store_query(s, error, "SELECT at FROM audit WHERE what = 'safety.alert'", "");
+	st = ch_store_query(s, error, "SELECT at FROM audit WHERE what = ?", "s",
+	                    ch_audit_name(CH_AUDIT_SAFETY_ALERT));
 	while (st && ch_store_step(s, st, &local))
 		f->safety_alerts += in_period(p, (const char *)sqlite3_column_text(st, 0));
 	if (!st || local)
@@ -116,13 +123,15 @@ static gboolean gather(ChApp *app, const Period *p, Figures *f, GError **error)
 	while (st && ch_store_step(s, st, &local)) {
 		if (!in_period(p, (const char *)sqlite3_column_text(st, 0)))
 			continue;
-		const char *state = (const char *)sqlite3_column_text(st, 1);
+		ChTriageState ts;
 		f->triage_opened++;
-		if (!g_strcmp0(state, "open"))
+		if (!ch_triage_state_parse((const char *)sqlite3_column_text(st, 1), &ts))
+			continue;
+		if (ts == CH_TRIAGE_OPEN)
 			f->triage_open++;
-		else if (!g_strcmp0(state, "released"))
+		else if (ts == CH_TRIAGE_RELEASED)
 			f->triage_released++;
-		else if (!g_strcmp0(state, "dropped"))
+		else if (ts == CH_TRIAGE_DROPPED)
 			f->triage_dropped++;
 	}
 	if (!st || local)
@@ -191,9 +200,11 @@ static ChTable *by_agency(GPtrArray *rows)
 		}
 		a->raised++;
 		a->in_time += r->timely == CH_TIMELY_YES;
-		if (!strcmp(r->state, "resolved") || !strcmp(r->state, "closed"))
+		ChEscState es;
+		gboolean known = ch_esc_state_parse(r->state, &es);
+		if (known && (es == CH_ESC_RESOLVED || es == CH_ESC_CLOSED))
 			a->resolved++;
-		else if (!strcmp(r->state, "unresolved"))
+		else if (known && es == CH_ESC_UNRESOLVED)
 			a->unresolved++;
 		else
 			a->open++;
@@ -253,23 +264,29 @@ static ChTable *by_reason(GPtrArray *rows)
 
 static ChTable *by_state(GPtrArray *rows)
 {
-	static const char *const states[][2] = {
-		{ "open", "waiting for an answer" },
-		{ "responded", "answered; the chair to confirm" },
-		{ "resolved", "resolved" },
-		{ "unresolved", "not resolved after the last stage; CP coordinator informed" },
-		{ "closed", "closed" },
+	static const struct {
+		ChEscState state;
+		const char *meaning;
+	} states[] = {
+		{ CH_ESC_OPEN, "waiting for an answer" },
+		{ CH_ESC_RESPONDED, "answered; the chair to confirm" },
+		{ CH_ESC_RESOLVED, "resolved" },
+		{ CH_ESC_UNRESOLVED, "not resolved after the last stage; CP coordinator informed" },
+		{ CH_ESC_CLOSED, "closed" },
 	};
 	ChTable *t = ch_table_new("Escalations by outcome", "By outcome", "State", "Meaning",
 	                          "Escalations", NULL);
 	ch_table_set_chart(t, 0, 2);
 	for (guint k = 0; k < G_N_ELEMENTS(states); k++) {
 		gint64 n = 0;
-		for (guint i = 0; i < rows->len; i++)
-			n += !strcmp(((ChRegisterRow *)rows->pdata[i])->state, states[k][0]);
+		for (guint i = 0; i < rows->len; i++) {
+			ChEscState es;
+			n += ch_esc_state_parse(((ChRegisterRow *)rows->pdata[i])->state, &es) &&
+			     es == states[k].state;
+		}
 		ch_table_row(t);
-		ch_table_text(t, states[k][0]);
-		ch_table_text(t, states[k][1]);
+		ch_table_text(t, ch_esc_state_name(states[k].state));
+		ch_table_text(t, states[k].meaning);
 		ch_table_int(t, n);
 	}
 	return t;

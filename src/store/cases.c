@@ -58,17 +58,18 @@ gboolean ch_store_conference_add(ChStore *s, ChCase *c, const char *now, GError 
 	if (!ch_store_run(s, error,
 	                  "INSERT INTO conference(ref, held, type, procedure, chair_email, chair_name,"
 	                  " social_worker, practice_manager, minute_taker, state, created_at)"
-	                  " VALUES(?,?,?,?,?,?,?,?,?,'held',?)",
-	                  "ssssssssss", c->ref, c->held, c->type, c->procedure, c->chair_email,
-	                  c->chair_name, c->social_worker, c->practice_manager, c->minute_taker, now))
+	                  " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+	                  "sssssssssss", c->ref, c->held, ch_conf_type_name(c->type), c->procedure,
+	                  c->chair_email, c->chair_name, c->social_worker, c->practice_manager,
+	                  c->minute_taker, ch_conf_state_name(c->state), now))
 		return FALSE;
 	c->id = ch_store_last_id(s);
 	return TRUE;
 }
 
 gboolean ch_store_attendee_add(ChStore *s, gint64 conference_id, const char *name,
-                               const char *email, const char *agency, const char *attendance,
-                               const char *report, int *n_r, GError **error)
+                               const char *email, const char *agency, ChAttendance attendance,
+                               ChAttReport report, int *n_r, GError **error)
 {
 	gint64 agency_id = ch_store_agency_id(s, agency);
 	if (!agency_id) {
@@ -82,7 +83,8 @@ gboolean ch_store_attendee_add(ChStore *s, gint64 conference_id, const char *nam
 	if (!ch_store_run(s, error,
 	                  "INSERT INTO attendee(conference_id, n, name, email, agency_id, attendance,"
 	                  " report) VALUES(?,?,?,?,?,?,?)",
-	                  "iississ", conference_id, n, name, email, agency_id, attendance, report))
+	                  "iississ", conference_id, n, name, email, agency_id,
+	                  ch_attendance_name(attendance), ch_att_report_name(report)))
 		return FALSE;
 	if (n_r)
 		*n_r = (int)n;
@@ -93,6 +95,21 @@ static char **split_reasons(const char *s)
 {
 	return s && *s ? g_strsplit(s, ",", -1) : g_new0(char *, 1);
 }
+
+/* A state or other named value read from the database: a name the tables do not know means
+ * the row was written by something else (or a newer chaser), and nothing may be decided on
+ * it. */
+static gboolean unknown_value(GError **error, const char *column, const unsigned char *value)
+{
+	g_set_error(error, CH_ERROR, CH_ERROR_FINAL,
+	            "the database holds %s = '%s', which this chaser does not know", column,
+	            value ? (const char *)value : "(null)");
+	return FALSE;
+}
+
+#define COL_ENUM(st, col, parse, out, column, error)                                          \
+	(parse((const char *)sqlite3_column_text(st, col), (out)) ||                              \
+	 unknown_value(error, column, sqlite3_column_text(st, col)))
 
 /* A case's attendees, escalations and reports, each table read row by row into the ChCase.
  * Long because the three reads are the same loop over three column lists; each is read
@@ -119,9 +136,11 @@ static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 		a->slo_email = ch_store_col_str(st, 6);
 		a->slo_name = ch_store_col_str(st, 7);
 		a->lead_email = ch_store_col_str(st, 8);
-		a->attendance = ch_store_col_str(st, 9);
-		a->report = ch_store_col_str(st, 10);
 		g_ptr_array_add(c->attendees, a);
+		if (!COL_ENUM(st, 9, ch_attendance_parse, &a->attendance, "attendee.attendance",
+		              &local) ||
+		    !COL_ENUM(st, 10, ch_att_report_parse, &a->report, "attendee.report", &local))
+			break;
 	}
 	if (local) {
 		g_propagate_error(error, local);
@@ -143,7 +162,6 @@ static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 		e->reasons = split_reasons((const char *)sqlite3_column_text(st, 2));
 		e->comment = ch_store_col_str(st, 3);
 		e->stage = sqlite3_column_int(st, 4);
-		e->state = ch_store_col_str(st, 5);
 		e->raised_at = ch_store_col_str(st, 6);
 		e->stage_at = ch_store_col_str(st, 7);
 		e->due = ch_store_col_str(st, 8);
@@ -157,6 +175,8 @@ static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 		e->next_at = ch_store_col_str(st, 16);
 		e->chasers = sqlite3_column_int(st, 17);
 		g_ptr_array_add(c->escalations, e);
+		if (!COL_ENUM(st, 5, ch_esc_state_parse, &e->state, "escalation.state", &local))
+			break;
 	}
 	if (local) {
 		g_propagate_error(error, local);
@@ -179,7 +199,6 @@ static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 		r->agency = ch_store_col_str(st, 2);
 		r->attendee = ch_case_attendee_by_id(c, sqlite3_column_int64(st, 3));
 		r->asked = ch_store_col_str(st, 4);
-		r->state = ch_store_col_str(st, 5);
 		r->request_by = ch_store_col_str(st, 6);
 		r->requested_at = ch_store_col_str(st, 7);
 		r->due = ch_store_col_str(st, 8);
@@ -196,6 +215,8 @@ static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 		r->missing_at = ch_store_col_str(st, 19);
 		r->next_at = ch_store_col_str(st, 20);
 		g_ptr_array_add(c->reports, r);
+		if (!COL_ENUM(st, 5, ch_report_state_parse, &r->state, "report.state", &local))
+			break;
 	}
 	if (local) {
 		g_propagate_error(error, local);
@@ -226,14 +247,12 @@ static ChCase *load_where(ChStore *s, const char *sql, const char *types, const 
 	c->id = sqlite3_column_int64(st, 0);
 	c->ref = ch_store_col_str(st, 1);
 	c->held = ch_store_col_str(st, 2);
-	c->type = ch_store_col_str(st, 3);
 	c->procedure = ch_store_col_str(st, 4);
 	c->chair_email = ch_store_col_str(st, 5);
 	c->chair_name = ch_store_col_str(st, 6);
 	c->social_worker = ch_store_col_str(st, 7);
 	c->practice_manager = ch_store_col_str(st, 8);
 	c->minute_taker = ch_store_col_str(st, 9);
-	c->state = ch_store_col_str(st, 10);
 	c->list_sent_at = ch_store_col_str(st, 11);
 	c->authorised_at = ch_store_col_str(st, 12);
 	c->closed_at = ch_store_col_str(st, 13);
@@ -243,6 +262,12 @@ static ChCase *load_where(ChStore *s, const char *sql, const char *types, const 
 	c->minutes_missing_info = sqlite3_column_int(st, 17);
 	c->list_reminded_at = ch_store_col_str(st, 18);
 	c->next_at = ch_store_col_str(st, 19);
+	if (!COL_ENUM(st, 3, ch_conf_type_parse, &c->type, "conference.type", error) ||
+	    !COL_ENUM(st, 10, ch_conf_state_parse, &c->state, "conference.state", error)) {
+		sqlite3_reset(st);
+		ch_case_free(c);
+		return NULL;
+	}
 	sqlite3_reset(st);
 	if (!load_children(s, c, error)) {
 		ch_case_free(c);
@@ -274,7 +299,7 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 	                  "UPDATE conference SET state = ?, list_sent_at = ?, authorised_at = ?,"
 	                  " closed_at = ?, high_risk = ?, minutes_due = ?, minutes_not_before = ?,"
 	                  " minutes_missing_info = ?, list_reminded_at = ?, next_at = ? WHERE id = ?",
-	                  "ssssississi", c->state, c->list_sent_at, c->authorised_at, c->closed_at,
+	                  "ssssississi", ch_conf_state_name(c->state), c->list_sent_at, c->authorised_at, c->closed_at,
 	                  (gint64)c->high_risk, c->minutes_due, c->minutes_not_before,
 	                  (gint64)c->minutes_missing_info, c->list_reminded_at, c->next_at, c->id))
 		return FALSE;
@@ -283,7 +308,8 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 		ChAttendee *a = c->attendees->pdata[i];
 		if (a->dirty && !ch_store_run(s, error,
 		                              "UPDATE attendee SET attendance = ?, report = ? WHERE id = ?",
-		                              "ssi", a->attendance, a->report, a->id))
+		                              "ssi", ch_attendance_name(a->attendance),
+		                              ch_att_report_name(a->report), a->id))
 			return FALSE;
 		a->dirty = FALSE;
 	}
@@ -298,7 +324,7 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 			                  " stage, state, raised_at, stage_at, due, calendar, asked)"
 			                  " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
 			                  "iississssss", c->id, e->attendee_id, reasons, e->comment,
-			                  (gint64)e->stage, e->state, e->raised_at, e->stage_at, e->due,
+			                  (gint64)e->stage, ch_esc_state_name(e->state), e->raised_at, e->stage_at, e->due,
 			                  e->calendar, e->asked))
 				return FALSE;
 			e->id = ch_store_last_id(s);
@@ -308,7 +334,8 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 		                  " stage_at = ?, due = ?, calendar = ?, asked = ?, chased_at = ?,"
 		                  " responded_at = ?, response = ?, outcome = ?, closed_at = ?,"
 		                  " next_at = ?, chasers = ? WHERE id = ?",
-		                  "ssisssssssssssii", reasons, e->comment, (gint64)e->stage, e->state,
+		                  "ssisssssssssssii", reasons, e->comment, (gint64)e->stage,
+		                  ch_esc_state_name(e->state),
 		                  e->stage_at, e->due, e->calendar, e->asked, e->chased_at,
 		                  e->responded_at, e->response, e->outcome, e->closed_at, e->next_at,
 		                  (gint64)e->chasers, e->id))
@@ -324,7 +351,8 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 			                  "INSERT INTO report(conference_id, agency_id, attendee_id, asked, state,"
 			                  " request_by, due, calendar) VALUES(?,?,NULLIF(?,0),?,?,?,?,?)",
 			                  "iiisssss", c->id, r->agency_id,
-			                  r->attendee ? r->attendee->id : (gint64)0, r->asked, r->state,
+			                  r->attendee ? r->attendee->id : (gint64)0, r->asked,
+			                  ch_report_state_name(r->state),
 			                  r->request_by, r->due, r->calendar))
 				return FALSE;
 			r->id = ch_store_last_id(s);
@@ -335,7 +363,7 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 		                  " message = NULLIF(?,0), review_due = ?, reviewed_at = ?,"
 		                  " review_reminded_at = ?, missing_at = ?, next_at = ?, asked = ?"
 		                  " WHERE id = ?",
-		                  "ssssississssssi", r->state, r->requested_at, r->reminded_at,
+		                  "ssssississssssi", ch_report_state_name(r->state), r->requested_at, r->reminded_at,
 		                  r->received_at, (gint64)r->on_time, r->sha256, r->file, r->message,
 		                  r->review_due, r->reviewed_at, r->review_reminded_at, r->missing_at,
 		                  r->next_at, r->asked, r->id))
@@ -343,4 +371,29 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 		r->dirty = FALSE;
 	}
 	return TRUE;
+}
+
+/* "'a','b'" for the states a predicate says. */
+#define STATE_LIST(out, n, name, pred, want)                                                  \
+	do {                                                                                      \
+		for (int k_ = 0; k_ < (n); k_++)                                                      \
+			if ((pred(k_) != 0) == (want))                                                    \
+				g_string_append_printf((out), "%s'%s'", (out)->len ? "," : "", name(k_));     \
+	} while (0)
+
+char *ch_store_finished_sql(const char *conf)
+{
+	g_autoptr(GString) esc_open = g_string_new(NULL), rep_open = g_string_new(NULL);
+	STATE_LIST(esc_open, CH_ESC_N_STATES, ch_esc_state_name, ch_esc_state_finished, FALSE);
+	STATE_LIST(rep_open, CH_REPORT_N_STATES, ch_report_state_name, ch_report_state_finished,
+	           FALSE);
+	return g_strdup_printf("(%s.state = '%s'"
+	                       " OR (%s.state = '%s'"
+	                       " AND NOT EXISTS (SELECT 1 FROM escalation e_f"
+	                       " WHERE e_f.conference_id = %s.id AND e_f.state IN (%s))"
+	                       " AND NOT EXISTS (SELECT 1 FROM report r_f"
+	                       " WHERE r_f.conference_id = %s.id AND r_f.state IN (%s))))",
+	                       conf, ch_conf_state_name(CH_CONF_CLOSED), conf,
+	                       ch_conf_state_name(CH_CONF_AUTHORISED), conf, esc_open->str, conf,
+	                       rep_open->str);
 }

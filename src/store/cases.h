@@ -3,7 +3,9 @@
  * ch_store_case_load() returns a whole case (attendees with their agency's SLO and lead, and
  * every escalation) owned by the caller; ch_store_case_save() writes back what the engine
  * marked dirty and gives new escalations their ids. Both run inside the caller's
- * transaction. A missing conference or agency is CH_ERROR_USAGE naming it.
+ * transaction. A missing conference or agency is CH_ERROR_USAGE naming it. States are enums
+ * in memory and their names (engine/names.h) in the database; a name the tables do not know
+ * is CH_ERROR_FINAL naming the column and the value.
  */
 #pragma once
 #include <glib.h>
@@ -16,11 +18,11 @@ gboolean ch_store_agency_add(ChStore *s, const char *name, const char *slo_email
 gint64 ch_store_agency_id(ChStore *s, const char *name);
 
 /* c->ref, held, type, procedure, chair_*, social_worker, practice_manager, minute_taker
- * are read; c->id is set. */
+ * and state (the first state, set by the caller) are read; c->id is set. */
 gboolean ch_store_conference_add(ChStore *s, ChCase *c, const char *now, GError **error);
 gboolean ch_store_attendee_add(ChStore *s, gint64 conference_id, const char *name,
-                               const char *email, const char *agency, const char *attendance,
-                               const char *report, int *n_r, GError **error);
+                               const char *email, const char *agency, ChAttendance attendance,
+                               ChAttReport report, int *n_r, GError **error);
 
 ChCase *ch_store_case_load(ChStore *s, const char *ref, GError **error);
 ChCase *ch_store_case_load_id(ChStore *s, gint64 id, GError **error);
@@ -29,3 +31,7 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error);
 /* The procedures (rules names) of the conferences not yet closed; NULL on error. */
 char **ch_store_procedures_in_use(ChStore *s, GError **error);
 gint64 ch_store_conference_by_ref(ChStore *s, const char *ref);
+
+/* The SQL condition "conference `conf` (a table alias) is finished": ch_case_finished() said
+ * in SQL, built from the same predicates (engine/names.h), so the two cannot drift. */
+char *ch_store_finished_sql(const char *conf);
