@@ -7,6 +7,10 @@
  * intent is a message to one person: a template name, a recipient and the template's
  * variables; its event_key is unique per event and recipient so queuing it twice is
  * harmless.
+ *
+ * The functions are implemented by what they decide (engine-private.h lists the files):
+ * lists.c, escalations.c, reports.c, safety.c, effects.c (and notices.c for the mail built
+ * the same way from several places).
  */
 #pragma once
 #include <glib.h>
@@ -122,14 +126,3 @@ void ch_engine_conference_added(ChCase *c, const ChEngineCtx *ctx);
 /* authorised -> closed once nothing is left to chase: every escalation resolved, unresolved
  * or closed, and every post-conference report received or missing. TRUE if it closed. */
 gboolean ch_engine_close_if_done(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx);
-
-/* Shared by the engine's files. */
-void ch_engine_base_vars(ChIntent *i, const ChCase *c);
-
-/* Who a role is for this attendee and case (NULL when nobody is configured). */
-const char *ch_engine_role_address(const ChCase *c, const ChAttendee *a, const ChEngineCtx *ctx,
-                                   ChRole role);
-
-/* When the timer should look at an obligation due on `due` (a date): the start of working
- * hours on the next working day after it. */
-char *ch_engine_after_due(const ChEngineCtx *ctx, const GDate *due);

@@ -1,5 +1,7 @@
 #include "engine/notices.h"
 
+#include "engine/engine-private.h"
+
 ChIntent *ch_notice_alert(ChEffects *fx, const char *template, const char *to,
                           const char *event_key, const ChCase *c, const char *ref,
                           gboolean urgent)

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "engine/commands.h"
-#include "engine/engine.h"
+#include "engine/engine-private.h"
 #include "engine/notices.h"
 #include "util/clock.h"
 
@@ -12,15 +12,6 @@ static char *date_after(const ChEngineCtx *ctx, const char *held, guint days, GD
 	g_autoptr(GDateTime) t = ch_clock_parse(held);
 	g_autoptr(GDateTime) due = ch_calendar_deadline(ctx->cal, t, CH_UNIT_WORKING_DAYS, days, out);
 	return ch_date_format(out);
-}
-
-/* The start of working hours on a date. */
-static char *working_start(const ChEngineCtx *ctx, const GDate *d)
-{
-	g_autoptr(GDateTime) t = g_date_time_new(ch_clock_zone(), g_date_get_year(d),
-	                                         g_date_get_month(d), g_date_get_day(d),
-	                                         ctx->hours_start / 60, ctx->hours_start % 60, 0);
-	return ch_clock_key(t);
 }
 
 /* When the reminder before the due date goes: report_chase_before_days working days before
@@ -36,7 +27,7 @@ static char *reminder_at(const ChEngineCtx *ctx, const GDate *due)
 			k++;
 	}
 	if (before && g_date_compare(&d, &today) > 0)
-		return working_start(ctx, &d);
+		return ch_engine_working_start(ctx, &d);
 	return ch_engine_after_due(ctx, due);
 }
 
@@ -59,16 +50,65 @@ static void report_vars(ChIntent *i, const ChCase *c, const ChReport *r)
 	ch_intent_set(i, "professional", r->attendee ? r->attendee->name : r->agency);
 }
 
-/* Long because the plan is one pass over the list that decides each agency once (attended,
- * sent one, owed), then the minutes' dates that depend on the same conference; the text for
- * the chair is built along the way. */
+/* An agency owes a report when none of its people attended and none sent one. */
+static gboolean owes_report(const ChCase *c, const ChAttendee *a)
+{
+	for (guint q = 0; q < c->attendees->len; q++) {
+		ChAttendee *b = c->attendees->pdata[q];
+		if (b->agency_id == a->agency_id &&
+		    (attended(b) || b->report == CH_ATT_REPORT_SUBMITTED))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* The report a's agency owes, and the request to everyone it sent to the list. */
+static void request_report(ChCase *c, ChAttendee *a, const ChEngineCtx *ctx,
+                           GDateTime *request_by, const GDate *due, const char *due_s,
+                           ChEffects *fx)
+{
+	ChReport *r = g_new0(ChReport, 1);
+	r->agency_id = a->agency_id;
+	r->agency = g_strdup(a->agency);
+	r->attendee = a;
+	r->asked = g_strdup(a->email);
+	r->state = CH_REPORT_AWAITED;
+	r->request_by = ch_clock_format(request_by);
+	r->requested_at = ch_engine_now_str(ctx);
+	r->due = g_strdup(due_s);
+	r->calendar = g_strdup(ch_calendar_version(ctx->cal));
+	r->on_time = -1;
+	r->next_at = reminder_at(ctx, due);
+	r->dirty = TRUE;
+	g_ptr_array_add(c->reports, r);
+	g_autofree char *detail = g_strdup_printf("due %s (%u working days after the conference, "
+	                                          "calendar %s)", due_s, ctx->rules->report_days,
+	                                          r->calendar);
+	ch_effects_audit(fx, CH_AUDIT_REPORT_REQUESTED, report_obj(r), NULL,
+	                 ch_report_state_name(r->state), detail);
+	if (g_date_time_compare(ctx->now, request_by) > 0)
+		ch_effects_audit(fx, CH_AUDIT_REPORT_REQUEST_LATE, report_obj(r), NULL, NULL,
+		                 "the request went out later than the procedure asks");
+	/* Everyone the agency sent to the list is asked; one message each. */
+	for (guint q = 0; q < c->attendees->len; q++) {
+		ChAttendee *b = c->attendees->pdata[q];
+		if (b->agency_id != a->agency_id)
+			continue;
+		g_autofree char *key = g_strdup_printf("report:%s:%" G_GINT64_FORMAT ":request:%s",
+		                                       c->ref, a->agency_id, b->email);
+		ChIntent *i = ch_effects_intent(fx, "report_request", b->email, b->name, key);
+		i->purpose = CH_PURPOSE_REPORT;
+		i->report = r;
+		report_vars(i, c, r);
+		ch_intent_set(i, "professional", b->name);
+	}
+}
+
 char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 {
 	const ChRules *rules = ctx->rules;
-	g_autofree char *now = ch_clock_format(ctx->now);
 	g_autoptr(GDateTime) held = ch_clock_parse(c->held);
 	g_autoptr(GDateTime) request_by = g_date_time_add_hours(held, rules->request_within_hours);
-	g_autofree char *request_by_s = ch_clock_format(request_by);
 	GDate due, minutes, not_before;
 	g_autofree char *due_s = date_after(ctx, c->held, rules->report_days, &due);
 	g_autofree char *minutes_s = date_after(ctx, c->held,
@@ -82,60 +122,16 @@ char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 		ChAttendee *a = c->attendees->pdata[k];
 		if (ch_case_report_for_agency(c, a->agency_id))
 			continue;
-		/* An agency owes a report when none of its people attended and none sent one. */
-		gboolean owes = TRUE;
-		for (guint q = 0; q < c->attendees->len; q++) {
-			ChAttendee *b = c->attendees->pdata[q];
-			if (b->agency_id == a->agency_id &&
-			    (attended(b) || b->report == CH_ATT_REPORT_SUBMITTED))
-				owes = FALSE;
-		}
-		if (!owes)
+		if (!owes_report(c, a))
 			continue;
-		ChReport *r = g_new0(ChReport, 1);
-		r->agency_id = a->agency_id;
-		r->agency = g_strdup(a->agency);
-		r->attendee = a;
-		r->asked = g_strdup(a->email);
-		r->state = CH_REPORT_AWAITED;
-		r->request_by = g_strdup(request_by_s);
-		r->requested_at = g_strdup(now);
-		r->due = g_strdup(due_s);
-		r->calendar = g_strdup(ch_calendar_version(ctx->cal));
-		r->on_time = -1;
-		r->next_at = reminder_at(ctx, &due);
-		r->dirty = TRUE;
-		g_ptr_array_add(c->reports, r);
-		g_autofree char *detail = g_strdup_printf("due %s (%u working days after the conference, "
-		                                          "calendar %s)", due_s, rules->report_days,
-		                                          r->calendar);
-		ch_effects_audit(fx, CH_AUDIT_REPORT_REQUESTED, CH_OBJ_NAMED(CH_OBJ_REPORT, a->agency),
-		                 NULL, ch_report_state_name(CH_REPORT_AWAITED), detail);
-		if (g_date_time_compare(ctx->now, request_by) > 0)
-			ch_effects_audit(fx, CH_AUDIT_REPORT_REQUEST_LATE,
-			                 CH_OBJ_NAMED(CH_OBJ_REPORT, a->agency), NULL, NULL,
-			                 "the request went out later than the procedure asks");
-		/* Everyone the agency sent to the list is asked; one message each. */
-		for (guint q = 0; q < c->attendees->len; q++) {
-			ChAttendee *b = c->attendees->pdata[q];
-			if (b->agency_id != a->agency_id)
-				continue;
-			g_autofree char *key = g_strdup_printf("report:%s:%" G_GINT64_FORMAT ":request:%s",
-			                                       c->ref, a->agency_id, b->email);
-			ChIntent *i = ch_effects_intent(fx, "report_request", b->email, b->name, key);
-			i->purpose = CH_PURPOSE_REPORT;
-			i->report = r;
-			report_vars(i, c, r);
-			ch_intent_set(i, "professional", b->name);
-		}
+		request_report(c, a, ctx, request_by, &due, due_s, fx);
 		g_autofree char *due_long = ch_date_format_long(&due);
 		g_string_append_printf(owed, "  - %s, due %s\n", a->agency, due_long);
 	}
 	g_autofree char *minutes_long = ch_date_format_long(&minutes);
 	GString *text = g_string_new(NULL);
 	g_string_append_printf(text, "The minutes of this %s conference are due by %s.\n",
-	                       ch_conf_type_name(c->type),
-	                       minutes_long);
+	                       ch_conf_type_name(c->type), minutes_long);
 	if (owed->len) {
 		g_autofree char *nb = date_after(ctx, c->held, rules->minutes_not_before_days,
 		                                 &not_before);
@@ -226,10 +222,10 @@ ChReplyResult ch_engine_report_reply(ChCase *c, ChReport *r, const ChEngineCtx *
 			high = TRUE;
 	}
 	gboolean is_chair = sender && !g_ascii_strcasecmp(sender, c->chair_email);
+	g_autofree char *about = g_strdup_printf("the report from %s", r->agency);
 	if (!reviewed && !high) {
-		g_autofree char *about = g_strdup_printf("the report from %s", r->agency);
-		g_autoptr(GPtrArray) problems = g_ptr_array_new();
-		g_ptr_array_add(problems, (char *)"neither REVIEWED nor HIGH RISK was found");
+		g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+		g_ptr_array_add(problems, g_strdup("neither REVIEWED nor HIGH RISK was found"));
 		ch_notice_not_understood(c, ctx, sender, about, NULL, problems,
 		                         "  REVIEWED\nor, when the report shows the child may be at "
 		                         "high risk:\n  HIGH RISK",
@@ -267,7 +263,6 @@ ChReplyResult ch_engine_report_reply(ChCase *c, ChReport *r, const ChEngineCtx *
 	} else if (high) {
 		g_string_append(done, "  The conference was already flagged as high risk.\n");
 	}
-	g_autofree char *about = g_strdup_printf("the report from %s", r->agency);
 	ch_notice_transcript(c, ctx, sender, about, done->str, fx);
 	g_string_free(done, TRUE);
 	return CH_REPLY_APPLIED;
@@ -327,34 +322,4 @@ gboolean ch_engine_report_due(ChCase *c, ChReport *r, const ChEngineCtx *ctx, Ch
 		return TRUE;
 	}
 	return FALSE;
-}
-
-void ch_engine_conference_added(ChCase *c, const ChEngineCtx *ctx)
-{
-	g_autoptr(GDateTime) held = ch_clock_parse(c->held);
-	g_autoptr(GDateTime) by = g_date_time_add_hours(held, ctx->rules->list_within_hours);
-	g_free(c->next_at);
-	c->next_at = ch_clock_key(by);
-}
-
-gboolean ch_engine_conference_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
-{
-	c->dirty = TRUE;
-	g_clear_pointer(&c->next_at, g_free);
-	if (c->state != CH_CONF_HELD || !ctx->people[CH_ROLE_ADMIN])
-		return FALSE;
-	g_autofree char *now = ch_clock_format(ctx->now);
-	GDate today;
-	ch_clock_local_date(ctx->now, &today);
-	/* Again the next working day, until the list goes. */
-	c->next_at = ch_engine_after_due(ctx, &today);
-	ch_set_str(&c->list_reminded_at, now);
-	fx->changed = TRUE;
-	g_autofree char *day = ch_date_format(&today);
-	ch_effects_audit(fx, CH_AUDIT_LIST_OVERDUE, CH_OBJ_NAMED(CH_OBJ_CONFERENCE, c->ref), NULL, NULL,
-	                 "the distribution list has not been sent to the chair");
-	g_autofree char *key = g_strdup_printf("list-overdue:%s:%s", c->ref, day);
-	ChIntent *i = ch_effects_intent(fx, "list_overdue", ctx->people[CH_ROLE_ADMIN], NULL, key);
-	ch_engine_base_vars(i, c);
-	return TRUE;
 }

@@ -1,0 +1,52 @@
+/* engine-private: what the engine's own files share, and nothing outside src/engine sees.
+ *
+ * The engine is split by what it decides, each file using only this header's helpers (in
+ * engine-private.c) and the public engine.h, never one another's statics:
+ *
+ *   effects.c      ChEffects: intents and audit events
+ *   notices.c      alerts, and the not-understood and transcript answers (notices.h)
+ *   lists.c        the conference: the distribution list, the chair's reply, the list's own
+ *                  timer, closing a finished case
+ *   escalations.c  escalations: raising, the ladder of stages, answers, the timer
+ *   reports.c      post-conference reports
+ *   safety.c       immediate-safety words
+ *
+ * lists.c calls into escalations.c (the chair raises them) and reports.c (the list plans
+ * them); neither calls back. Pure, like the rest of the engine: no I/O headers.
+ */
+#pragma once
+#include <glib.h>
+#include "engine/engine.h"
+
+/* ---- engine-private.c ---- */
+
+/* ctx->now as stored (ISO 8601 with offset). */
+char *ch_engine_now_str(const ChEngineCtx *ctx);
+/* ref, held, chair_name: what every message about a case can say. */
+void ch_engine_base_vars(ChIntent *i, const ChCase *c);
+
+/* Who a role is for this attendee and case (NULL when nobody is configured); a role with a
+ * fallback (agency_lead: the SLO) falls back when its own address is unset. */
+const char *ch_engine_role_address(const ChCase *c, const ChAttendee *a, const ChEngineCtx *ctx,
+                                   ChRole role);
+/* How a message to the role greets them, or NULL ("colleague"). */
+const char *ch_engine_role_greeting(const ChCase *c, const ChAttendee *a, ChRole role);
+/* Alerts and the end of a ladder go to the CP coordinator, else to admin (or NULL). */
+const char *ch_engine_coordinator_or_admin(const ChEngineCtx *ctx);
+
+/* The start of working hours on `d`. */
+char *ch_engine_working_start(const ChEngineCtx *ctx, const GDate *d);
+/* When the timer should look at an obligation due on `due`: the start of working hours on
+ * the next working day after it. */
+char *ch_engine_after_due(const ChEngineCtx *ctx, const GDate *due);
+
+/* The conference moves to `state`, audited. */
+void ch_engine_set_state(ChCase *c, ChEffects *fx, ChConfState state);
+
+/* ---- escalations.c ---- */
+
+/* The chair's ESCALATE lines (ChCommand*, each naming a line on the list): new escalations,
+ * or reasons added to one already there; then every escalation not yet at a stage enters
+ * stage 1. What was done is appended to `done` for the chair's transcript. */
+void ch_engine_escalations_raise(ChCase *c, GPtrArray *commands, const ChEngineCtx *ctx,
+                                 GString *done, ChEffects *fx);

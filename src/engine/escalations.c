@@ -1,0 +1,384 @@
+/* Escalations: the chair raises them, the ladder of stages asks someone at each, answers
+ * close them or climb them, and the timer chases silence. Pure. */
+#include "engine/engine-private.h"
+#include "engine/notices.h"
+
+#include <string.h>
+
+#include "engine/commands.h"
+#include "util/clock.h"
+
+static ChObj esc_obj(const ChEscalation *e)
+{
+	return CH_OBJ_NUMBERED(CH_OBJ_ESCALATION, e->attendee->n);
+}
+
+static void set_esc_state(ChEscalation *e, ChEffects *fx, ChEscState state, const char *detail)
+{
+	ch_effects_audit(fx, CH_AUDIT_ESCALATION_STATE, esc_obj(e), ch_esc_state_name(e->state),
+	                 ch_esc_state_name(state), detail);
+	e->state = state;
+	e->dirty = TRUE;
+	fx->changed = TRUE;
+}
+
+static char *reasons_text(char **reasons)
+{
+	GString *s = g_string_new(NULL);
+	for (char **r = reasons; r && *r; r++)
+		g_string_append_printf(s, "%s  - %s", s->len ? "\n" : "", ch_reason_describe(*r));
+	return g_string_free(s, FALSE);
+}
+
+/* What every message about an escalation can say: an intent asking for an answer. */
+static void escalation_vars(ChIntent *i, const ChCase *c, ChEscalation *e, const ChStage *st)
+{
+	i->purpose = CH_PURPOSE_ESCALATION;
+	i->esc = e;
+	ch_engine_base_vars(i, c);
+	g_autofree char *due_long = ch_clock_long_date(e->due, "");
+	g_autofree char *reasons = reasons_text(e->reasons);
+	g_autofree char *amount = g_strdup_printf("%u %s", st->amount, ch_unit_name(st->unit));
+	g_autofree char *stage_s = g_strdup_printf("%d", e->stage);
+	g_autofree char *n = g_strdup_printf("%d", e->attendee->n);
+	const char *who = ch_engine_role_greeting(c, e->attendee, st->ask);
+	ch_intent_set(i, "agency", e->attendee->agency);
+	ch_intent_set(i, "professional", e->attendee->name);
+	ch_intent_set(i, "n", n);
+	ch_intent_set(i, "reasons", reasons);
+	ch_intent_set(i, "comment", e->comment ? e->comment : "(none given)");
+	ch_intent_set(i, "due", due_long);
+	ch_intent_set(i, "time_allowed", amount);
+	ch_intent_set(i, "stage", stage_s);
+	ch_intent_set(i, "stage_title", st->title ? st->title : st->name);
+	ch_intent_set(i, "response", e->response ? e->response : "(no answer yet)");
+	ch_intent_set(i, "greeting_name", who ? who : "colleague");
+}
+
+/* Puts escalation e at `stage`: who is asked, by when, and the message asking them. */
+static gboolean enter_stage(ChCase *c, ChEscalation *e, int stage, const ChEngineCtx *ctx,
+                            ChEffects *fx)
+{
+	const ChStage *st = ch_rules_stage(ctx->rules, stage);
+	if (!st)
+		return FALSE;
+	const char *to = ch_engine_role_address(c, e->attendee, ctx, st->ask);
+	GDate due;
+	g_autoptr(GDateTime) due_at = ch_calendar_deadline(ctx->cal, ctx->now, st->unit, st->amount,
+	                                                   &due);
+	g_autofree char *due_s = ch_date_format(&due);
+	g_autofree char *due_long = ch_date_format_long(&due);
+	g_autofree char *now = ch_engine_now_str(ctx);
+	g_autofree char *old_stage = e->stage ? g_strdup_printf("%d", e->stage) : NULL;
+	g_autofree char *new_stage = g_strdup_printf("%d (%s)", stage, st->name);
+	e->stage = stage;
+	ch_set_str(&e->stage_at, now);
+	ch_set_str(&e->due, due_s);
+	ch_set_str(&e->calendar, ch_calendar_version(ctx->cal));
+	ch_set_str(&e->asked, to ? to : "");
+	g_clear_pointer(&e->chased_at, g_free);
+	e->chasers = 0;
+	g_free(e->next_at);
+	e->next_at = st->unit == CH_UNIT_HOURS ? ch_clock_key(due_at)
+	                                       : ch_engine_after_due(ctx, &due);
+	e->dirty = TRUE;
+	fx->changed = TRUE;
+	g_autofree char *detail = g_strdup_printf("%s asked; due %s (%u %s, calendar %s)",
+	                                          st->title ? st->title : st->name, due_s,
+	                                          st->amount, ch_unit_name(st->unit),
+	                                          ch_calendar_version(ctx->cal));
+	ch_effects_audit(fx, CH_AUDIT_ESCALATION_STAGE, esc_obj(e), old_stage, new_stage, detail);
+	if (!to) {
+		ch_effects_audit(fx, CH_AUDIT_ESCALATION_NOBODY, esc_obj(e), NULL, NULL,
+		                 "nobody is configured for this stage; admin told");
+		return TRUE;
+	}
+	g_autofree char *key = g_strdup_printf("esc:%s:%d:stage%d", c->ref, e->attendee->n, stage);
+	ChIntent *i = ch_effects_intent(fx, st->template, to, ch_engine_role_greeting(c, e->attendee, st->ask),
+	                                key);
+	escalation_vars(i, c, e, st);
+	return TRUE;
+}
+
+/* One ESCALATE line: a new escalation, or its reasons and comment added to the one there. */
+static void add_escalation(ChCase *c, const ChCommand *cmd, const char *now)
+{
+	ChAttendee *a = ch_case_attendee(c, cmd->n);
+	ChEscalation *e = ch_case_escalation_for(c, cmd->n);
+	if (!e) {
+		e = g_new0(ChEscalation, 1);
+		e->attendee = a;
+		e->attendee_id = a->id;
+		e->state = CH_ESC_OPEN;
+		e->raised_at = g_strdup(now);
+		g_ptr_array_add(c->escalations, e);
+	}
+	/* Two ESCALATE lines for one professional add up. */
+	GPtrArray *all = g_ptr_array_new();
+	for (char **r = e->reasons; r && *r; r++)
+		g_ptr_array_add(all, g_strdup(*r));
+	for (char **r = cmd->reasons; *r; r++) {
+		gboolean have = FALSE;
+		for (guint q = 0; q < all->len; q++)
+			have |= !strcmp(all->pdata[q], *r);
+		if (!have)
+			g_ptr_array_add(all, g_strdup(*r));
+	}
+	g_ptr_array_add(all, NULL);
+	g_strfreev(e->reasons);
+	e->reasons = (char **)g_ptr_array_free(all, FALSE);
+	if (cmd->text) {
+		char *joined = e->comment ? g_strdup_printf("%s; %s", e->comment, cmd->text)
+		                          : g_strdup(cmd->text);
+		g_free(e->comment);
+		e->comment = joined;
+	}
+	e->dirty = TRUE;
+}
+
+void ch_engine_escalations_raise(ChCase *c, GPtrArray *commands, const ChEngineCtx *ctx,
+                                 GString *done, ChEffects *fx)
+{
+	g_autofree char *now = ch_engine_now_str(ctx);
+	for (guint k = 0; k < commands->len; k++)
+		add_escalation(c, commands->pdata[k], now);
+	for (guint k = 0; k < c->escalations->len; k++) {
+		ChEscalation *e = c->escalations->pdata[k];
+		if (e->stage)
+			continue;
+		g_autofree char *codes = g_strjoinv(", ", e->reasons);
+		g_autofree char *words = ch_reasons_describe(e->reasons);
+		ch_effects_audit(fx, CH_AUDIT_ESCALATION_RAISED, esc_obj(e), NULL, codes, e->comment);
+		enter_stage(c, e, 1, ctx, fx);
+		g_autofree char *due = ch_clock_long_date(e->due, "");
+		g_string_append_printf(done,
+		                       "  Line %d (%s, %s) is escalated: %s.\n"
+		                       "    %s has been asked to respond by %s.\n",
+		                       e->attendee->n, e->attendee->name, e->attendee->agency, words,
+		                       *e->asked ? e->asked : "nobody (admin told)", due);
+	}
+}
+
+/* Past the last stage: the CP coordinator (else admin) is told it is not resolved. */
+static void tell_exhausted(const ChCase *c, const ChEscalation *e, const ChEngineCtx *ctx,
+                           const char *why, ChEffects *fx)
+{
+	const char *to = ch_engine_coordinator_or_admin(ctx);
+	if (!to)
+		return;
+	g_autofree char *key = g_strdup_printf("esc:%s:%d:exhausted", c->ref, e->attendee->n);
+	ChIntent *i = ch_effects_intent(fx, "escalation_unresolved", to, NULL, key);
+	ch_engine_base_vars(i, c);
+	ch_intent_set(i, "agency", e->attendee->agency);
+	ch_intent_set(i, "professional", e->attendee->name);
+	ch_intent_set(i, "why", why);
+}
+
+static const char slo_example[] =
+	"  RESOLVED: the manager has met the professional and reports will be on time\n"
+	"or, if it is not resolved:\n"
+	"  NOT RESOLVED: why it is not";
+
+/* Why an answer cannot be applied, into `problems` (empty when it can). */
+static void reply_problems(const ChEscalation *e, const ChCommand *resolved,
+                           const ChCommand *unresolved, const char *body, gboolean from_chair,
+                           GPtrArray *problems)
+{
+	if (resolved && unresolved)
+		g_ptr_array_add(problems, g_strdup("both RESOLVED and NOT RESOLVED were written: "
+		                                   "send one"));
+	if (e->state == CH_ESC_RESOLVED || e->state == CH_ESC_CLOSED) {
+		g_autofree char *when = ch_clock_long_date(e->closed_at, "");
+		g_ptr_array_add(problems, g_strdup_printf("this escalation was already closed on %s",
+		                                          when));
+	}
+	if (!resolved && !unresolved && !*body)
+		g_ptr_array_add(problems, g_strdup("the reply was empty"));
+	else if (!resolved && !unresolved && from_chair)
+		/* The chair was asked to decide; free text from the chair must not overwrite the
+		 * answer they were asked about. */
+		g_ptr_array_add(problems, g_strdup("neither RESOLVED nor NOT RESOLVED was found"));
+}
+
+/* RESOLVED: closed; the chair told unless the chair wrote it. */
+static void apply_resolved(ChCase *c, ChEscalation *e, const ChCommand *resolved,
+                           const char *now, gboolean from_chair, GString *done, ChEffects *fx)
+{
+	ch_set_str(&e->outcome, resolved->text ? resolved->text : "resolved");
+	ch_set_str(&e->closed_at, now);
+	g_clear_pointer(&e->next_at, g_free);
+	set_esc_state(e, fx, CH_ESC_RESOLVED, e->outcome);
+	g_string_append_printf(done, "  The escalation is closed as resolved.\n  Outcome: %s\n",
+	                       e->outcome);
+	if (from_chair)
+		return;
+	g_autofree char *key = g_strdup_printf("esc:%s:%d:closed", c->ref, e->attendee->n);
+	ChIntent *i = ch_effects_intent(fx, "escalation_closed", c->chair_email, c->chair_name, key);
+	ch_engine_base_vars(i, c);
+	ch_intent_set(i, "agency", e->attendee->agency);
+	ch_intent_set(i, "professional", e->attendee->name);
+	ch_intent_set(i, "outcome", e->outcome);
+}
+
+/* NOT RESOLVED: the next stage at once, or past the last one, unresolved. */
+static void apply_not_resolved(ChCase *c, ChEscalation *e, const ChCommand *unresolved,
+                               const ChEngineCtx *ctx, GString *done, ChEffects *fx)
+{
+	g_autofree char *why = g_strdup(unresolved->text ? unresolved->text : "no reason given");
+	ch_effects_audit(fx, CH_AUDIT_ESCALATION_NOT_RESOLVED, esc_obj(e), NULL, NULL, why);
+	ch_set_str(&e->response, why);
+	int next = e->stage + 1;
+	if (ch_rules_stage(ctx->rules, next)) {
+		set_esc_state(e, fx, CH_ESC_OPEN, "climbs after NOT RESOLVED");
+		enter_stage(c, e, next, ctx, fx);
+		g_autofree char *due = ch_clock_long_date(e->due, "");
+		g_string_append_printf(done,
+		                       "  Recorded as not resolved: %s\n"
+		                       "  It moves to stage %d (%s); %s is asked to respond by %s.\n",
+		                       why, next, ch_rules_stage(ctx->rules, next)->name,
+		                       *e->asked ? e->asked : "nobody (admin told)", due);
+		return;
+	}
+	set_esc_state(e, fx, CH_ESC_UNRESOLVED, "past the last stage of the procedure");
+	g_clear_pointer(&e->next_at, g_free);
+	g_string_append_printf(done,
+	                       "  Recorded as not resolved: %s\n"
+	                       "  This was the last stage; the CP coordinator is told.\n",
+	                       why);
+	tell_exhausted(c, e, ctx, why, fx);
+}
+
+/* Free text: an answer, but not a decision. Keep it and let the chair decide. */
+static void apply_answer(ChCase *c, ChEscalation *e, const char *body, const ChEngineCtx *ctx,
+                         gboolean from_chair, GString *done, ChEffects *fx)
+{
+	g_autofree char *answer = g_utf8_substring(body, 0, MIN(g_utf8_strlen(body, -1), 2000));
+	ch_set_str(&e->response, answer);
+	g_clear_pointer(&e->next_at, g_free);
+	set_esc_state(e, fx, CH_ESC_RESPONDED, NULL);
+	g_string_append(done, "  Your answer is recorded and the chair is asked to confirm "
+	                      "whether it resolves the concern.\n");
+	if (from_chair)
+		return;
+	g_autofree char *key = g_strdup_printf("esc:%s:%d:confirm:%s", c->ref, e->attendee->n,
+	                                       ctx->event_id);
+	ChIntent *i = ch_effects_intent(fx, "escalation_response", c->chair_email, c->chair_name,
+	                                key);
+	i->purpose = CH_PURPOSE_CONFIRM;
+	i->esc = e;
+	ch_engine_base_vars(i, c);
+	ch_intent_set(i, "agency", e->attendee->agency);
+	ch_intent_set(i, "professional", e->attendee->name);
+	ch_intent_set(i, "response", answer);
+}
+
+ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
+                                         const char *sender, gboolean from_chair,
+                                         const char *text, ChEffects *fx)
+{
+	g_autoptr(ChCommands) cmds = ch_commands_parse_slo(text);
+	g_autofree char *about = g_strdup_printf("the escalation of line %d (%s, %s)",
+	                                         e->attendee->n, e->attendee->name,
+	                                         e->attendee->agency);
+	ChCommand *resolved = NULL, *unresolved = NULL;
+	for (guint k = 0; k < cmds->commands->len; k++) {
+		ChCommand *cmd = cmds->commands->pdata[k];
+		if (cmd->kind == CH_CMD_RESOLVED && !resolved)
+			resolved = cmd;
+		if (cmd->kind == CH_CMD_NOT_RESOLVED && !unresolved)
+			unresolved = cmd;
+	}
+	g_autofree char *body = g_strstrip(g_strdup(text ? text : ""));
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	reply_problems(e, resolved, unresolved, body, from_chair, problems);
+	if (problems->len) {
+		ch_notice_not_understood(c, ctx, sender, about, NULL, problems, slo_example, NULL, fx);
+		return CH_REPLY_NOT_UNDERSTOOD;
+	}
+	g_autofree char *now = ch_engine_now_str(ctx);
+	g_autoptr(GString) done = g_string_new(NULL);
+	ChReplyResult result = CH_REPLY_APPLIED;
+	if (!e->responded_at)
+		ch_set_str(&e->responded_at, now);
+	if (resolved)
+		apply_resolved(c, e, resolved, now, from_chair, done, fx);
+	else if (unresolved)
+		apply_not_resolved(c, e, unresolved, ctx, done, fx);
+	else {
+		apply_answer(c, e, body, ctx, from_chair, done, fx);
+		result = CH_REPLY_RECORDED;
+	}
+	ch_notice_transcript(c, ctx, sender, about, done->str, fx);
+	return result;
+}
+
+/* A chaser to whoever is asked at this stage. */
+static void chase(ChCase *c, ChEscalation *e, const ChStage *st, const ChEngineCtx *ctx,
+                  ChEffects *fx)
+{
+	g_autofree char *now = ch_engine_now_str(ctx);
+	GDate today;
+	ch_clock_local_date(ctx->now, &today);
+	e->chasers++;
+	ch_set_str(&e->chased_at, now);
+	g_free(e->next_at);
+	/* One chaser, then a working day's grace before the next step: however long the
+	 * timer was off, each obligation moves one step per run. */
+	e->next_at = ch_engine_after_due(ctx, &today);
+	e->dirty = TRUE;
+	fx->changed = TRUE;
+	g_autofree char *n = g_strdup_printf("%d", e->chasers);
+	ch_effects_audit(fx, CH_AUDIT_ESCALATION_CHASED, esc_obj(e), NULL, n,
+	                 "no answer by the due date");
+	const char *to = e->asked && *e->asked ? e->asked : NULL;
+	if (!to)
+		return;
+	g_autofree char *key = g_strdup_printf("esc:%s:%d:stage%d:chaser%d", c->ref,
+	                                       e->attendee->n, e->stage, e->chasers);
+	ChIntent *i = ch_effects_intent(fx, "escalation_chaser", to,
+	                                ch_engine_role_greeting(c, e->attendee, st->ask), key);
+	escalation_vars(i, c, e, st);
+}
+
+/* Silence after the chasers: the next stage is asked, and the chair told. */
+static void climb(ChCase *c, ChEscalation *e, int next, const ChEngineCtx *ctx, ChEffects *fx)
+{
+	ch_effects_audit(fx, CH_AUDIT_ESCALATION_CLIMBS, esc_obj(e), NULL, NULL,
+	                 "no answer after the chaser: the next stage is asked");
+	int from = e->stage;
+	enter_stage(c, e, next, ctx, fx);
+	g_autofree char *key = g_strdup_printf("esc:%s:%d:climbed%d", c->ref, e->attendee->n, next);
+	ChIntent *i = ch_effects_intent(fx, "escalation_climbed", c->chair_email, c->chair_name,
+	                                key);
+	escalation_vars(i, c, e, ch_rules_stage(ctx->rules, next));
+	/* For the chair to know, not to answer: the stage's own message asks. */
+	i->purpose = CH_PURPOSE_NONE;
+	i->esc = NULL;
+	g_autofree char *from_s = g_strdup_printf("%d", from);
+	ch_intent_set(i, "from_stage", from_s);
+	ch_intent_set(i, "asked", *e->asked ? e->asked : "nobody (admin told)");
+}
+
+gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
+                                  ChEffects *fx)
+{
+	const ChStage *st = ch_rules_stage(ctx->rules, e->stage);
+	if (e->state != CH_ESC_OPEN || !st) {
+		g_clear_pointer(&e->next_at, g_free);
+		e->dirty = TRUE;
+		return FALSE;
+	}
+	if ((guint)e->chasers < st->chasers) {
+		chase(c, e, st, ctx, fx);
+		return TRUE;
+	}
+	int next = e->stage + 1;
+	if (ch_rules_stage(ctx->rules, next)) {
+		climb(c, e, next, ctx, fx);
+		return TRUE;
+	}
+	set_esc_state(e, fx, CH_ESC_UNRESOLVED, "no answer by the due date of the last stage");
+	g_clear_pointer(&e->next_at, g_free);
+	tell_exhausted(c, e, ctx, "no answer by the due date of the last stage", fx);
+	return TRUE;
+}

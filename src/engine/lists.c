@@ -1,0 +1,191 @@
+/* The conference: the distribution list to the chair and the chair's reply, the list's own
+ * timer, and closing the case once nothing is left to chase. Pure. */
+#include "engine/engine-private.h"
+#include "engine/notices.h"
+
+#include "engine/commands.h"
+#include "util/clock.h"
+#include "util/error.h"
+
+static char *list_text(const ChCase *c)
+{
+	GString *s = g_string_new(NULL);
+	for (guint k = 0; k < c->attendees->len; k++) {
+		ChAttendee *a = c->attendees->pdata[k];
+		g_string_append_printf(s, "%3d. %s, %s: %s; report %s\n", a->n, a->name, a->agency,
+		                       ch_attendance_name(a->attendance),
+		                       a->report == CH_ATT_REPORT_NONE_EXPECTED
+		                           ? "not expected"
+		                           : ch_att_report_name(a->report));
+	}
+	return g_string_free(s, FALSE);
+}
+
+gboolean ch_engine_list_send(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx, GError **error)
+{
+	if (c->state != CH_CONF_HELD) {
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE,
+		            "the distribution list of %s was already sent (conference is %s)", c->ref,
+		            ch_conf_state_name(c->state));
+		return FALSE;
+	}
+	if (c->attendees->len == 0) {
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE,
+		            "%s has no one on its distribution list yet", c->ref);
+		return FALSE;
+	}
+	g_autofree char *now = ch_engine_now_str(ctx);
+	ch_set_str(&c->list_sent_at, now);
+	ch_engine_set_state(c, fx, CH_CONF_LIST_SENT);
+	g_autofree char *key = g_strdup_printf("list:%s", c->ref);
+	ChIntent *i = ch_effects_intent(fx, "distribution_list", c->chair_email, c->chair_name, key);
+	i->purpose = CH_PURPOSE_AUTHORISE;
+	ch_engine_base_vars(i, c);
+	g_autofree char *list = list_text(c);
+	ch_intent_set(i, "list", list);
+	g_autofree char *minutes = ch_engine_plan_reports(c, ctx, fx);
+	ch_intent_set(i, "minutes", minutes);
+	ch_effects_audit(fx, CH_AUDIT_LIST_SENT, CH_OBJ_NAMED(CH_OBJ_CONFERENCE, c->ref), NULL,
+	                 c->chair_email,
+	                 "distribution list sent to the chair for authorisation");
+	return TRUE;
+}
+
+static const char chair_example[] =
+	"  AUTHORISED\n"
+	"  ESCALATE 3 no_report, report_late: nothing arrived before the conference\n"
+	"or, when nobody needs escalating:\n"
+	"  AUTHORISED\n"
+	"  NO ESCALATION";
+
+/* What the chair's commands say, read against the list: what was understood, the problems,
+ * the ESCALATE commands (borrowed from cmds) and whether AUTHORISED or NO ESCALATION was
+ * there. */
+static void read_chair_commands(const ChCase *c, const ChCommands *cmds, GPtrArray *understood,
+                                GPtrArray *problems, GPtrArray *esc, gboolean *authorise_r,
+                                gboolean *none_r)
+{
+	for (guint k = 0; k < cmds->problems->len; k++)
+		g_ptr_array_add(problems, g_strdup(cmds->problems->pdata[k]));
+	for (guint k = 0; k < cmds->commands->len; k++) {
+		ChCommand *cmd = cmds->commands->pdata[k];
+		switch (cmd->kind) {
+		case CH_CMD_AUTHORISE:
+			*authorise_r = TRUE;
+			g_ptr_array_add(understood, g_strdup("the list is authorised"));
+			break;
+		case CH_CMD_NO_ESCALATION:
+			*none_r = TRUE;
+			g_ptr_array_add(understood, g_strdup("no escalation is needed"));
+			break;
+		case CH_CMD_ESCALATE: {
+			ChAttendee *a = ch_case_attendee(c, cmd->n);
+			if (!a) {
+				g_ptr_array_add(problems,
+				                g_strdup_printf("'%s': there is no line %d on the list (it has "
+				                                "%u lines)",
+				                                cmd->line, cmd->n, c->attendees->len));
+				break;
+			}
+			g_autofree char *codes = g_strjoinv(", ", cmd->reasons);
+			g_ptr_array_add(understood, g_strdup_printf("escalate line %d (%s, %s): %s",
+			                                            cmd->n, a->name, a->agency, codes));
+			g_ptr_array_add(esc, cmd);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+/* Why the reply as a whole cannot be applied (the commands, and the conference's state). */
+static void chair_reply_problems(const ChCase *c, const ChCommands *cmds, gboolean authorise,
+                                 gboolean none, guint escalations, GPtrArray *problems)
+{
+	if (cmds->commands->len == 0 && problems->len == 0)
+		g_ptr_array_add(problems, g_strdup("no command found: the reply needs AUTHORISED on a "
+		                                   "line of its own"));
+	else if (!authorise && !none && problems->len == 0)
+		g_ptr_array_add(problems, g_strdup("escalations were marked but the list was not "
+		                                   "authorised: add AUTHORISED on a line of its own"));
+	if (none && escalations)
+		g_ptr_array_add(problems, g_strdup("NO ESCALATION and ESCALATE lines are both there: "
+		                                   "send one or the other"));
+	if (!problems->len && c->state != CH_CONF_LIST_SENT) {
+		g_autofree char *when = ch_clock_long_date(c->authorised_at, "");
+		g_ptr_array_add(problems,
+		                c->state == CH_CONF_HELD
+		                    ? g_strdup("the list has not been sent for authorisation yet")
+		                    : g_strdup_printf("the list was already authorised on %s; "
+		                                      "nothing was changed (ask admin for a change)",
+		                                      when));
+	}
+}
+
+ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const char *sender,
+                                    const char *text, ChEffects *fx)
+{
+	g_autoptr(ChCommands) cmds = ch_commands_parse_chair(text);
+	g_autoptr(GPtrArray) understood = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) esc = g_ptr_array_new(); /* ChCommand*, borrowed */
+	gboolean authorise = FALSE, none = FALSE;
+	read_chair_commands(c, cmds, understood, problems, esc, &authorise, &none);
+	chair_reply_problems(c, cmds, authorise, none, esc->len, problems);
+	if (problems->len) {
+		ch_notice_not_understood(c, ctx, sender, "the distribution list", understood, problems,
+		                         chair_example, NULL, fx);
+		return CH_REPLY_NOT_UNDERSTOOD;
+	}
+	g_autofree char *now = ch_engine_now_str(ctx);
+	ch_set_str(&c->authorised_at, now);
+	ch_engine_set_state(c, fx, CH_CONF_AUTHORISED);
+	g_autoptr(GString) done = g_string_new("  The distribution list is authorised.\n");
+	ch_engine_escalations_raise(c, esc, ctx, done, fx);
+	if (!esc->len)
+		g_string_append(done, "  No one is escalated.\n");
+	ch_notice_transcript(c, ctx, sender, "the distribution list", done->str, fx);
+	return CH_REPLY_APPLIED;
+}
+
+void ch_engine_conference_added(ChCase *c, const ChEngineCtx *ctx)
+{
+	g_autoptr(GDateTime) held = ch_clock_parse(c->held);
+	g_autoptr(GDateTime) by = g_date_time_add_hours(held, ctx->rules->list_within_hours);
+	g_free(c->next_at);
+	c->next_at = ch_clock_key(by);
+}
+
+gboolean ch_engine_conference_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
+{
+	c->dirty = TRUE;
+	g_clear_pointer(&c->next_at, g_free);
+	if (c->state != CH_CONF_HELD || !ctx->people[CH_ROLE_ADMIN])
+		return FALSE;
+	g_autofree char *now = ch_engine_now_str(ctx);
+	GDate today;
+	ch_clock_local_date(ctx->now, &today);
+	/* Again the next working day, until the list goes. */
+	c->next_at = ch_engine_after_due(ctx, &today);
+	ch_set_str(&c->list_reminded_at, now);
+	fx->changed = TRUE;
+	g_autofree char *day = ch_date_format(&today);
+	ch_effects_audit(fx, CH_AUDIT_LIST_OVERDUE, CH_OBJ_NAMED(CH_OBJ_CONFERENCE, c->ref), NULL, NULL,
+	                 "the distribution list has not been sent to the chair");
+	g_autofree char *key = g_strdup_printf("list-overdue:%s:%s", c->ref, day);
+	ChIntent *i = ch_effects_intent(fx, "list_overdue", ctx->people[CH_ROLE_ADMIN], NULL, key);
+	ch_engine_base_vars(i, c);
+	return TRUE;
+}
+
+gboolean ch_engine_close_if_done(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
+{
+	if (c->state != CH_CONF_AUTHORISED || !ch_case_finished(c))
+		return FALSE;
+	g_autofree char *now = ch_engine_now_str(ctx);
+	ch_set_str(&c->closed_at, now);
+	g_clear_pointer(&c->next_at, g_free);
+	ch_engine_set_state(c, fx, CH_CONF_CLOSED);
+	return TRUE;
+}
