@@ -284,8 +284,8 @@ gboolean ch_purge(ChApp *app, GDateTime *before, gboolean dry_run, ChPurgeCounts
 	g_autofree char *what = ch_purge_counts_text(counts);
 	g_autofree char *line = g_strdup_printf("removed %s; last activity before %s", what,
 	                                        before_s);
-	ok = ok && ch_store_audit(s, now_s, 0, "cli", "retention.purge", NULL, NULL, NULL, line,
-	                          error) &&
+	ok = ok && ch_store_audit(s, now_s, 0, "cli", ch_audit_name(CH_AUDIT_RETENTION_PURGE), NULL,
+	                          NULL, NULL, line, error) &&
 	     ch_store_commit(s, error);
 	if (!ok) {
 		ch_store_rollback(s);
