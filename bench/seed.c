@@ -105,7 +105,7 @@ static gboolean clone_one(ChApp *app, const ChCase *tpl, const ChRules *rules, c
 	g_autoptr(ChCase) add = ch_case_new();
 	add->ref = g_strdup(ref);
 	add->held = g_strdup(tpl->held);
-	add->type = g_strdup(tpl->type);
+	add->type = tpl->type;
 	add->procedure = g_strdup(tpl->procedure);
 	add->chair_email = g_strdup(tpl->chair_email);
 	add->chair_name = g_strdup(tpl->chair_name);
