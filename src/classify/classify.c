@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "classify/token.h"
+#include "engine/kinds.h"
 #include "store/cases.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -336,19 +337,13 @@ static gboolean by_token(ChApp *app, const ChMessage *m, const char *token, GDat
 	return TRUE;
 }
 
-/* TRUE when addr's domain belongs to an agency that owes this conference a report. */
-static gboolean agency_domain_owes(ChApp *app, const ChCase *c, const char *addr)
+/* The store's answer for the engine's tokenless match: does this agency own that domain? */
+static gboolean agency_owns(gpointer data, gint64 agency_id, const char *domain)
 {
-	const char *d = domain_of(addr);
-	for (guint i = 0; d && i < c->reports->len; i++) {
-		ChReport *r = c->reports->pdata[i];
-		if (r->state == CH_REPORT_AWAITED || r->state == CH_REPORT_MISSING)
-			if (ch_store_int(app->store, 0,
-			                 "SELECT 1 FROM agency_domain WHERE agency_id = ? AND domain = ?",
-			                 "is", r->agency_id, d))
-				return TRUE;
-	}
-	return FALSE;
+	ChApp *app = data;
+	return ch_store_int(app->store, 0,
+	                    "SELECT 1 FROM agency_domain WHERE agency_id = ? AND domain = ?", "is",
+	                    agency_id, domain) != 0;
 }
 
 /* No token: the subject's conference, and a sender that conference is waiting on. */
@@ -373,60 +368,23 @@ static gboolean by_subject(ChApp *app, const ChMessage *m, ChMatch *out, GError 
 		return TRUE;
 	}
 	const char *from = m->from_addr;
-	if (!ch_case_on_roster(c, from) && !agency_domain_owes(app, c, from)) {
-		set(out, CH_MATCH_NONE, "sender %s is not on the roster of %s", from ? from : "(none)",
-		    c->ref);
+	if (!ch_case_on_roster(c, from) && !ch_kind_owing_domain(c, from, agency_owns, app)) {
+		set(out, CH_MATCH_NONE, "sender %s is not on the roster of %s", from, c->ref);
 		return TRUE;
 	}
-	if (!g_ascii_strcasecmp(from, c->chair_email) && c->state == CH_CONF_LIST_SENT) {
-		out->purpose = CH_PURPOSE_AUTHORISE;
-		out->result = CH_MATCH_OK;
-		return TRUE;
-	}
-	/* A report from an agency that owes one: its people on the list, its SLO or lead, or an
-	 * address in its own mail domain. */
-	const char *from_domain = domain_of(from);
-	for (guint i = 0; i < c->reports->len; i++) {
-		ChReport *r = c->reports->pdata[i];
-		if (r->state != CH_REPORT_AWAITED && r->state != CH_REPORT_MISSING)
-			continue;
-		gboolean theirs = FALSE;
-		for (guint k = 0; k < c->attendees->len; k++) {
-			ChAttendee *a = c->attendees->pdata[k];
-			if (a->agency_id == r->agency_id &&
-			    (!g_ascii_strcasecmp(from, a->email) ||
-			     (a->slo_email && !g_ascii_strcasecmp(from, a->slo_email)) ||
-			     (a->lead_email && !g_ascii_strcasecmp(from, a->lead_email))))
-				theirs = TRUE;
-		}
-		if (!theirs && from_domain &&
-		    ch_store_int(app->store, 0,
-		                 "SELECT 1 FROM agency_domain WHERE agency_id = ? AND domain = ?", "is",
-		                 r->agency_id, from_domain))
-			theirs = TRUE;
-		if (theirs) {
-			out->purpose = CH_PURPOSE_REPORT;
-			out->object_id = r->id;
-			out->result = CH_MATCH_OK;
-			return TRUE;
-		}
-	}
-	ChEscalation *only = NULL;
-	guint n = 0;
-	for (guint i = 0; i < c->escalations->len; i++) {
-		ChEscalation *e = c->escalations->pdata[i];
-		if (e->state == CH_ESC_OPEN && e->asked && !g_ascii_strcasecmp(e->asked, from))
-			only = e, n++;
-	}
-	if (n == 1) {
-		out->purpose = CH_PURPOSE_ESCALATION;
-		out->object_id = only->id;
+	/* Which of the things this conference waits for the sender is answering (engine/kinds.c). */
+	gpointer object;
+	gboolean ambiguous;
+	const ChKind *k = ch_kind_tokenless(c, from, agency_owns, app, &object, &ambiguous);
+	if (k) {
+		out->purpose = k->purpose;
+		out->object_id = ch_kind_object_id(k, object);
 		out->result = CH_MATCH_OK;
 		return TRUE;
 	}
 	set(out, CH_MATCH_NONE,
-	    n ? "sender %s is asked about several escalations of %s: cannot tell which"
-	      : "sender %s is on the roster of %s but nothing there awaits their reply",
+	    ambiguous ? "sender %s is asked about several escalations of %s: cannot tell which"
+	              : "sender %s is on the roster of %s but nothing there awaits their reply",
 	    from, c->ref);
 	return TRUE;
 }

@@ -10,6 +10,7 @@
 #include "app/service.h"
 #include "classify/classify.h"
 #include "engine/engine.h"
+#include "engine/kinds.h"
 #include "engine/notices.h"
 #include "outbound/outbox.h"
 #include "store/cases.h"
@@ -240,8 +241,8 @@ static gboolean handle_auto(Ctx *x, const ChMessage *m, GError **error)
 		ch_match_clear(&match);
 		return FALSE;
 	}
-	gboolean about_escalation = linked && (match.purpose == CH_PURPOSE_ESCALATION ||
-	                                       match.purpose == CH_PURPOSE_CONFIRM);
+	const ChKind *kind = linked ? ch_kind(match.purpose) : NULL;
+	gboolean about_escalation = kind && kind->object == CH_OBJ_ESCALATION;
 	/* Named as the engine names it, by its line on the list (names.h). */
 	const ChEscalation *esc = about_escalation && c ? ch_case_escalation(c, match.object_id)
 	                                                : NULL;
@@ -376,7 +377,7 @@ static gboolean store_report(Ctx *x, const ChCase *c, const ChReport *r, const C
 
 static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 {
-	g_autofree char *text = NULL;
+	g_autofree char *text = NULL, *sha = NULL, *file = NULL;
 	ChApp *app = x->app;
 	ChMatch match;
 	if (!ch_classify(app, m, x->now, &match, error))
@@ -405,47 +406,31 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 		               match.conference_id, match.reason, error);
 		goto out;
 	}
-	const char *reply = m->reply_text ? m->reply_text : "";
-	if (match.purpose == CH_PURPOSE_AUTHORISE) {
-		ch_engine_chair_reply(c, &ctx, m->from_addr, reply, fx);
-	} else if (match.purpose == CH_PURPOSE_ESCALATION || match.purpose == CH_PURPOSE_CONFIRM) {
-		ChEscalation *e = ch_case_escalation(c, match.object_id);
-		if (!e) {
+	/* What the answer is about decides what it needs and who handles it (engine/kinds.c). */
+	const ChKind *kind = ch_kind(match.purpose);
+	gpointer object = kind ? ch_kind_object(kind, c, match.object_id) : NULL;
+	if (!object) {
+		ok = apply_effects(x, c, fx, NULL, error) &&
+		     to_triage(x, CH_MSG_TRIAGE, c->id,
+		               kind ? kind->missing : "reply to a message that expects no answer", error);
+		goto out;
+	}
+	ChAnswer answer = { .sender = m->from_addr, .text = m->reply_text ? m->reply_text : "",
+	                    .message_row = x->row };
+	if (kind->carries_report) {
+		gboolean empty = FALSE;
+		if (!store_report(x, c, object, m, &sha, &file, &empty, error))
+			goto out;
+		if (empty) {
 			ok = apply_effects(x, c, fx, NULL, error) &&
-			     to_triage(x, CH_MSG_TRIAGE, c->id, "reply names an escalation that is not there",
+			     to_triage(x, CH_MSG_TRIAGE, c->id,
+			               "a message about a report, but with no attachment and no text",
 			               error);
 			goto out;
 		}
-		ch_engine_escalation_reply(c, e, &ctx, m->from_addr, match.purpose == CH_PURPOSE_CONFIRM,
-		                           reply, fx);
-	} else if (match.purpose == CH_PURPOSE_REPORT || match.purpose == CH_PURPOSE_REVIEW) {
-		ChReport *r = ch_case_report(c, match.object_id);
-		if (!r) {
-			ok = apply_effects(x, c, fx, NULL, error) &&
-			     to_triage(x, CH_MSG_TRIAGE, c->id, "reply names a report that is not there", error);
-			goto out;
-		}
-		if (match.purpose == CH_PURPOSE_REVIEW) {
-			ch_engine_report_reply(c, r, &ctx, m->from_addr, reply, fx);
-		} else {
-			g_autofree char *sha = NULL, *file = NULL;
-			gboolean empty = FALSE;
-			if (!store_report(x, c, r, m, &sha, &file, &empty, error))
-				goto out;
-			if (empty) {
-				ok = apply_effects(x, c, fx, NULL, error) &&
-				     to_triage(x, CH_MSG_TRIAGE, c->id,
-				               "a message about a report, but with no attachment and no text",
-				               error);
-				goto out;
-			}
-			ch_engine_report_received(c, r, &ctx, m->from_addr, sha, file, x->row, fx);
-		}
-	} else {
-		ok = apply_effects(x, c, fx, NULL, error) &&
-		     to_triage(x, CH_MSG_TRIAGE, c->id, "reply to a message that expects no answer", error);
-		goto out;
+		answer.sha256 = sha, answer.file = file;
 	}
+	kind->answer(c, object, &ctx, &answer, fx);
 	ch_engine_close_if_done(c, &ctx, fx);
 	ok = apply_effects(x, c, fx, m->message_id, error) &&
 	     set_message(x, CH_MSG_HANDLED, ch_purpose_name(match.purpose), c->id, NULL, error);

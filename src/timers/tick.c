@@ -4,6 +4,7 @@
 
 #include "app/effects.h"
 #include "engine/engine.h"
+#include "engine/kinds.h"
 #include "outbound/outbox.h"
 #include "store/cases.h"
 #include "util/clock.h"
@@ -21,15 +22,13 @@ gboolean ch_tick_working_time(ChApp *app, GDateTime *now)
 	return minutes >= app->cfg->hours_start && minutes < app->cfg->hours_end;
 }
 
-typedef enum { DUE_CONFERENCE, DUE_ESCALATION, DUE_REPORT } DueKind;
-
 typedef struct {
-	DueKind kind;
+	ChObjKind kind;   /* whose clock: the conference, an escalation, a report */
 	gint64 conference_id;
 	gint64 id;
 } Due;
 
-/* One obligation's step, in its own transaction. */
+/* One obligation's step, in its own transaction, through its timer (engine/kinds.c). */
 static gboolean step(ChApp *app, const Due *d, GDateTime *now, gboolean *acted, GError **error)
 {
 	ChStore *s = app->store;
@@ -38,21 +37,17 @@ static gboolean step(ChApp *app, const Due *d, GDateTime *now, gboolean *acted, 
 	g_autoptr(ChCase) c = ch_store_case_load_id(s, d->conference_id, error);
 	gboolean ok = c != NULL;
 	if (ok) {
-		ChEscalation *e = d->kind == DUE_ESCALATION ? ch_case_escalation(c, d->id) : NULL;
-		ChReport *r = d->kind == DUE_REPORT ? ch_case_report(c, d->id) : NULL;
+		const ChTimer *t = ch_timer(d->kind);
+		gpointer object = t ? ch_timer_object(t, c, d->id) : NULL;
 		const ChRules *rules = ch_app_rules(app, c->procedure, error);
-		ok = rules && (d->kind == DUE_CONFERENCE || e || r);
+		ok = rules && object;
 		if (ok) {
-			static const char *const names[] = { "conference", "escalation", "report" };
-			const char *next = e ? e->next_at : r ? r->next_at : c->next_at;
 			g_autofree char *event = g_strdup_printf("timer:%s:%" G_GINT64_FORMAT ":%s",
-			                                         names[d->kind], d->id, next);
+			                                         t->name, d->id, t->next_at(c, object));
 			ChEngineCtx ctx;
 			ch_app_engine_ctx(app, rules, now, event, &ctx);
 			g_autoptr(ChEffects) fx = ch_effects_new();
-			*acted = e   ? ch_engine_escalation_due(c, e, &ctx, fx)
-			         : r ? ch_engine_report_due(c, r, &ctx, fx)
-			             : ch_engine_conference_due(c, &ctx, fx);
+			*acted = t->due(c, object, &ctx, fx);
 			ch_engine_close_if_done(c, &ctx, fx);
 			ok = ch_effects_apply(app, c, fx, NULL, now, "timer", error);
 		}
@@ -137,14 +132,14 @@ gboolean ch_tick(ChApp *app, GDateTime *now, ChTickCounts *counts, GError **erro
 	GArray *due = g_array_new(FALSE, FALSE, sizeof(Due));
 	/* Each table's next_at is indexed: the cost is what is due, not what is open. */
 	static const struct {
-		DueKind kind;
+		ChObjKind kind;
 		const char *sql;
 	} queries[] = {
-		{ DUE_CONFERENCE, "SELECT id, id FROM conference WHERE next_at IS NOT NULL"
+		{ CH_OBJ_CONFERENCE, "SELECT id, id FROM conference WHERE next_at IS NOT NULL"
 		                  " AND next_at <= ? ORDER BY next_at" },
-		{ DUE_ESCALATION, "SELECT conference_id, id FROM escalation WHERE next_at IS NOT NULL"
+		{ CH_OBJ_ESCALATION, "SELECT conference_id, id FROM escalation WHERE next_at IS NOT NULL"
 		                  " AND next_at <= ? ORDER BY next_at" },
-		{ DUE_REPORT, "SELECT conference_id, id FROM report WHERE next_at IS NOT NULL"
+		{ CH_OBJ_REPORT, "SELECT conference_id, id FROM report WHERE next_at IS NOT NULL"
 		              " AND next_at <= ? ORDER BY next_at" },
 	};
 	gboolean ok = TRUE;
