@@ -158,7 +158,6 @@ int cmd_conference_add(int argc, char **argv)
 	c->ref = g_strdup(argv[1]);
 	c->held = ch_clock_format(held_t);
 	c->type = ctype;
-	c->state = CH_CONF_HELD;
 	c->procedure = g_strdup(procedure ? procedure : app->cfg->procedure);
 	c->chair_email = ch_addr_normalise(chair);
 	c->chair_name = g_strdup(chair_name);
@@ -170,7 +169,6 @@ int cmd_conference_add(int argc, char **argv)
 	ChEngineCtx ctx;
 	ch_app_engine_ctx(app, rules, now, "cli:conference-add", &ctx);
 	ch_engine_conference_added(c, &ctx);
-	c->dirty = TRUE;
 	if (ch_store_begin(app->store, &e) && ch_store_conference_add(app->store, c, now_s, &e) &&
 	    ch_store_case_save(app->store, c, &e) &&
 	    ch_store_audit(app->store, now_s, c->id, "cli", ch_audit_name(CH_AUDIT_CONFERENCE_ADDED),

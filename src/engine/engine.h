@@ -120,7 +120,8 @@ ChReplyResult ch_engine_report_reply(ChCase *c, ChReport *r, const ChEngineCtx *
  * (the list not sent in time). Each moves next_at on, so a second run does nothing. */
 gboolean ch_engine_report_due(ChCase *c, ChReport *r, const ChEngineCtx *ctx, ChEffects *fx);
 gboolean ch_engine_conference_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx);
-/* At conference add: when the list must have gone to the chair. */
+/* At conference add: the case's first state (held), and when the list must have gone to
+ * the chair. */
 void ch_engine_conference_added(ChCase *c, const ChEngineCtx *ctx);
 
 /* authorised -> closed once nothing is left to chase: every escalation resolved, unresolved

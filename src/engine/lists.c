@@ -151,6 +151,9 @@ ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const cha
 
 void ch_engine_conference_added(ChCase *c, const ChEngineCtx *ctx)
 {
+	/* Every case starts held: the list waits for admin to send it. */
+	c->state = CH_CONF_HELD;
+	c->dirty = TRUE;
 	g_autoptr(GDateTime) held = ch_clock_parse(c->held);
 	g_autoptr(GDateTime) by = g_date_time_add_hours(held, ctx->rules->list_within_hours);
 	g_free(c->next_at);
