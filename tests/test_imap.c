@@ -43,8 +43,10 @@ typedef struct {
 	guint sets;
 } MemState;
 
-static gboolean state_get(gpointer data, const char *mailbox, guint32 *v, guint32 *last)
+static gboolean state_get(gpointer data, const char *mailbox, guint32 *v, guint32 *last,
+                          GError **error)
 {
+	(void)error;
 	MemState *st = data;
 	g_assert_cmpstr(mailbox, ==, "INBOX");
 	if (!st->known)

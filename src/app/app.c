@@ -274,8 +274,12 @@ gboolean ch_app_init_files(const char *config_path, const char *state_dir,
 	g_autoptr(ChStore) store = ch_store_open(cfg->database, error);
 	if (!store)
 		return FALSE;
-	if (fresh)
+	if (fresh) {
+		int version = ch_store_schema_version(store, error);
+		if (version < 0)
+			return FALSE;
 		g_string_append_printf(report, "made database %s (schema %d)\n", cfg->database,
-		                       ch_store_schema_version(store));
+		                       version);
+	}
 	return TRUE;
 }

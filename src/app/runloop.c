@@ -8,6 +8,7 @@
 #include "engine/notices.h"
 #include "outbound/outbox.h"
 #include "report/reconcile.h"
+#include "store/outbox.h"
 #include "timers/tick.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -96,9 +97,14 @@ static void daily_account(ChApp *app, GDateTime *now)
 	ch_clock_local_date(now, &today);
 	g_autofree char *day = ch_date_format(&today);
 	g_autofree char *key = g_strdup_printf("reconcile:%s", day);
-	if (ch_store_int(app->store, 0, "SELECT 1 FROM outbox WHERE event_key = ?", "s", key))
-		return;
 	GError *e = NULL;
+	gboolean sent = FALSE;
+	if (!ch_store_outbox_has_event(app->store, key, &sent, &e)) {
+		say_error("daily account", &e);
+		return;
+	}
+	if (sent)
+		return;
 	gboolean clean = FALSE;
 	g_autofree char *account = ch_reconcile_summary_text(app, &clean, &e);
 	if (!account) {
@@ -154,12 +160,11 @@ static void catch_signals(ChApp *app)
 static guint outbox_count(ChApp *app, GDateTime *now, gboolean due)
 {
 	g_autofree char *now_s = ch_clock_key(now);
-	return (guint)ch_store_int(app->store, 0,
-	                           due ? "SELECT count(*) FROM outbox WHERE state IN"
-	                                 " ('queued','retrying') AND next_attempt <= ?"
-	                               : "SELECT count(*) FROM outbox WHERE state = 'retrying'"
-	                                 " AND next_attempt > ?",
-	                           "s", now_s);
+	gint64 n = 0;
+	GError *e = NULL;
+	if (!ch_store_outbox_count_waiting(app->store, now_s, due, &n, &e))
+		say_error("outbox", &e);
+	return (guint)n;
 }
 
 /* What the loop waits with, in plain words. */

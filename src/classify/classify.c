@@ -5,6 +5,7 @@
 #include "classify/token.h"
 #include "engine/kinds.h"
 #include "store/cases.h"
+#include "store/outbox.h"
 #include "util/clock.h"
 #include "util/error.h"
 
@@ -269,38 +270,26 @@ static gboolean by_token(ChApp *app, const ChMessage *m, const char *token, GDat
 		return TRUE;
 	}
 	ChStore *s = app->store;
-	sqlite3_stmt *st = ch_store_query(s, error,
-	                                  "SELECT t.purpose, t.conference_id,"
-	                                  " coalesce(t.object_id,0), t.recipient,"
-	                                  " coalesce(t.stage,0), coalesce(e.stage,0)"
-	                                  " FROM token t LEFT JOIN escalation e"
-	                                  "   ON e.id = t.object_id"
-	                                  "  AND t.purpose IN ('escalation','confirm')"
-	                                  " WHERE t.id = ?",
-	                                  "i", (gint64)id);
-	if (!st)
+	ChStoreToken row;
+	gboolean found = FALSE;
+	if (!ch_store_token_get(s, (gint64)id, &row, &found, error))
 		return FALSE;
-	GError *local = NULL;
-	if (!ch_store_step(s, st, &local)) {
-		if (local) {
-			g_propagate_error(error, local);
-			return FALSE;
-		}
+	if (!found) {
 		set(out, CH_MATCH_NONE, "reply token names nothing we sent");
 		return TRUE;
 	}
-	if (!ch_purpose_parse((const char *)sqlite3_column_text(st, 0), &out->purpose)) {
+	if (!ch_purpose_parse(row.purpose, &out->purpose)) {
 		g_set_error(error, CH_ERROR, CH_ERROR_FINAL,
 		            "the database holds token.purpose = '%s', which this chaser does not know",
-		            sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
+		            row.purpose);
+		ch_store_token_clear(&row);
 		return FALSE;
 	}
-	out->conference_id = sqlite3_column_int64(st, 1);
-	out->object_id = sqlite3_column_int64(st, 2);
-	g_autofree char *recipient = ch_store_col_str(st, 3);
-	gint64 token_stage = sqlite3_column_int64(st, 4), now_stage = sqlite3_column_int64(st, 5);
-	sqlite3_reset(st);
+	g_clear_pointer(&row.purpose, g_free);
+	out->conference_id = row.conference_id;
+	out->object_id = row.object_id;
+	g_autofree char *recipient = g_steal_pointer(&row.recipient);
+	gint64 token_stage = row.stage, now_stage = row.now_stage;
 	out->by_token = TRUE;
 	GDate today;
 	ch_clock_local_date(now, &today);
@@ -325,7 +314,9 @@ static gboolean by_token(ChApp *app, const ChMessage *m, const char *token, GDat
 	}
 	g_autofree char *tag = ch_classify_subject_ref(m->subject);
 	if (tag) {
-		gint64 other = ch_store_conference_by_ref(s, tag);
+		gint64 other = 0;
+		if (!ch_store_conference_by_ref(s, tag, &other, error))
+			return FALSE;
 		if (other && other != out->conference_id) {
 			set(out, CH_MATCH_NONE, "subject names conference %s but the reply token is for "
 			                        "another conference",
@@ -337,13 +328,22 @@ static gboolean by_token(ChApp *app, const ChMessage *m, const char *token, GDat
 	return TRUE;
 }
 
-/* The store's answer for the engine's tokenless match: does this agency own that domain? */
+/* The store's answer for the engine's tokenless match: does this agency own that domain?
+ * The engine cannot take an error, so the first one is kept here and by_subject fails on it
+ * after the engine has answered: a busy database is never read as "not theirs". */
+typedef struct {
+	ChApp *app;
+	GError *error;
+} Owns;
+
 static gboolean agency_owns(gpointer data, gint64 agency_id, const char *domain)
 {
-	ChApp *app = data;
-	return ch_store_int(app->store, 0,
-	                    "SELECT 1 FROM agency_domain WHERE agency_id = ? AND domain = ?", "is",
-	                    agency_id, domain) != 0;
+	Owns *o = data;
+	gboolean has = FALSE;
+	if (!o->error && !ch_store_agency_has_domain(o->app->store, agency_id, domain, &has,
+	                                             &o->error))
+		return FALSE;
+	return has;
 }
 
 /* No token: the subject's conference, and a sender that conference is waiting on. */
@@ -354,7 +354,9 @@ static gboolean by_subject(ChApp *app, const ChMessage *m, ChMatch *out, GError 
 		set(out, CH_MATCH_NONE, "no reply token, no known thread and no conference reference");
 		return TRUE;
 	}
-	gint64 id = ch_store_conference_by_ref(app->store, tag);
+	gint64 id = 0;
+	if (!ch_store_conference_by_ref(app->store, tag, &id, error))
+		return FALSE;
 	if (!id) {
 		set(out, CH_MATCH_NONE, "subject names %s, which is not a conference here", tag);
 		return TRUE;
@@ -368,14 +370,25 @@ static gboolean by_subject(ChApp *app, const ChMessage *m, ChMatch *out, GError 
 		return TRUE;
 	}
 	const char *from = m->from_addr;
-	if (!ch_case_on_roster(c, from) && !ch_kind_owing_domain(c, from, agency_owns, app)) {
+	Owns owns = { app, NULL };
+	gboolean listed = ch_case_on_roster(c, from) || ch_kind_owing_domain(c, from, agency_owns,
+	                                                                      &owns);
+	if (owns.error) {
+		g_propagate_error(error, owns.error);
+		return FALSE;
+	}
+	if (!listed) {
 		set(out, CH_MATCH_NONE, "sender %s is not on the roster of %s", from, c->ref);
 		return TRUE;
 	}
 	/* Which of the things this conference waits for the sender is answering (engine/kinds.c). */
 	gpointer object;
 	gboolean ambiguous;
-	const ChKind *k = ch_kind_tokenless(c, from, agency_owns, app, &object, &ambiguous);
+	const ChKind *k = ch_kind_tokenless(c, from, agency_owns, &owns, &object, &ambiguous);
+	if (owns.error) {
+		g_propagate_error(error, owns.error);
+		return FALSE;
+	}
 	if (k) {
 		out->purpose = k->purpose;
 		out->object_id = ch_kind_object_id(k, object);

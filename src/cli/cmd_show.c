@@ -8,6 +8,7 @@
 #include "engine/commands.h"
 #include "inbound/intake.h"
 #include "store/cases.h"
+#include "store/views.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/term.h"
@@ -32,19 +33,19 @@ static void json_int(JsonBuilder *b, const char *key, gint64 v)
 static char *auto_reply_of(ChApp *app, const ChCase *c, const ChEscalation *e)
 {
 	g_autofree char *obj = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_ESCALATION, e->attendee->n));
-	sqlite3_stmt *st = ch_store_query(app->store, NULL,
-	                                  "SELECT at, detail FROM audit WHERE what = ?"
-	                                  " AND conference_id = ? AND object = ?"
-	                                  " ORDER BY id DESC LIMIT 1",
-	                                  "sis", ch_audit_name(CH_AUDIT_MESSAGE_AUTOMATIC),
-	                                  c->id, obj);
-	char *out = NULL;
-	if (st && ch_store_step(app->store, st, NULL)) {
-		g_autofree char *when = cli_when((const char *)sqlite3_column_text(st, 0));
-		out = g_strdup_printf("%s: %s", when, sqlite3_column_text(st, 1));
-		sqlite3_reset(st);
+	GError *err = NULL;
+	g_autoptr(GPtrArray) rows = ch_store_view_last_automatic(app->store, c->id, obj, &err);
+	if (!rows) {
+		/* The escalation is shown without it, and the reader is told why. */
+		g_autofree char *why = g_strdup_printf("(could not be read: %s)", err->message);
+		g_error_free(err);
+		return g_steal_pointer(&why);
 	}
-	return out;
+	if (!rows->len)
+		return NULL;
+	const ChStoreRow *row = rows->pdata[0];
+	g_autofree char *when = cli_when(ch_store_row_str(row, 0));
+	return g_strdup_printf("%s: %s", when, ch_store_row_str(row, 1));
 }
 
 static void escalation_json(ChApp *app, JsonBuilder *b, const ChCase *c, const ChEscalation *e)
@@ -177,22 +178,22 @@ static void show_text(ChApp *app, const ChCase *c)
 	for (guint i = 0; i < c->escalations->len; i++)
 		escalation_text(app, c, c->escalations->pdata[i], FALSE);
 	GError *e = NULL;
-	sqlite3_stmt *st = ch_store_query(app->store, &e,
-	                                  "SELECT detail, created_at FROM task WHERE conference_id = ?"
-	                                  " AND done_at IS NULL ORDER BY id",
-	                                  "i", c->id);
-	gboolean header = FALSE;
-	while (st && ch_store_step(app->store, st, &e)) {
-		if (!header)
-			ch_term_printf("\nTasks for admin\n");
-		header = TRUE;
-		g_autofree char *w = cli_when((const char *)sqlite3_column_text(st, 1));
-		ch_term_printf("  %s: %s\n", w, sqlite3_column_text(st, 0));
+	g_autoptr(GPtrArray) tasks = ch_store_view_open_tasks(app->store, c->id, &e);
+	if (!tasks) {
+		ch_term_printf("\nTasks for admin: could not be read (%s)\n", e->message);
+		g_clear_error(&e);
+		return;
 	}
-	g_clear_error(&e);
+	for (guint i = 0; i < tasks->len; i++) {
+		const ChStoreRow *row = tasks->pdata[i];
+		if (!i)
+			ch_term_printf("\nTasks for admin\n");
+		g_autofree char *w = cli_when(ch_store_row_str(row, 2));
+		ch_term_printf("  %s: %s\n", w, ch_store_row_str(row, 1));
+	}
 }
 
-static JsonNode *case_json(ChApp *app, const ChCase *c)
+static JsonNode *case_json(ChApp *app, const ChCase *c, GError **error)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
@@ -258,15 +259,15 @@ static JsonNode *case_json(ChApp *app, const ChCase *c)
 	json_builder_end_array(b);
 	json_builder_set_member_name(b, "tasks");
 	json_builder_begin_array(b);
-	sqlite3_stmt *st = ch_store_query(app->store, NULL,
-	                                  "SELECT kind, detail, created_at FROM task"
-	                                  " WHERE conference_id = ? AND done_at IS NULL ORDER BY id",
-	                                  "i", c->id);
-	while (st && ch_store_step(app->store, st, NULL)) {
+	g_autoptr(GPtrArray) tasks = ch_store_view_open_tasks(app->store, c->id, error);
+	if (!tasks)
+		return NULL;
+	for (guint i = 0; i < tasks->len; i++) {
+		const ChStoreRow *row = tasks->pdata[i];
 		json_builder_begin_object(b);
-		json_str(b, "kind", (const char *)sqlite3_column_text(st, 0));
-		json_str(b, "detail", (const char *)sqlite3_column_text(st, 1));
-		json_str(b, "created", (const char *)sqlite3_column_text(st, 2));
+		json_str(b, "kind", ch_store_row_str(row, 0));
+		json_str(b, "detail", ch_store_row_str(row, 1));
+		json_str(b, "created", ch_store_row_str(row, 2));
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -295,7 +296,9 @@ int cmd_show(int argc, char **argv)
 		return cli_error(e);
 	}
 	if (json) {
-		JsonNode *n = case_json(app, c);
+		JsonNode *n = case_json(app, c, &e);
+		if (!n)
+			return cli_error(e);
 		cli_print_json(n);
 		json_node_unref(n);
 	} else {
@@ -321,19 +324,12 @@ int cmd_escalations(int argc, char **argv)
 		return CLI_FAIL;
 	GError *e = NULL;
 	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
-	sqlite3_stmt *st = ch_store_query(app->store, &e,
-	                                  open_only ? "SELECT DISTINCT conference_id FROM escalation"
-	                                              " WHERE state IN ('open','responded')"
-	                                              " ORDER BY conference_id"
-	                                            : "SELECT DISTINCT conference_id FROM escalation"
-	                                              " ORDER BY conference_id",
-	                                  "");
-	while (st && ch_store_step(app->store, st, &e)) {
-		gint64 id = sqlite3_column_int64(st, 0);
-		g_array_append_val(ids, id);
-	}
-	if (e) {
+	g_autoptr(GPtrArray) found = ch_store_view_escalation_conferences(app->store, open_only, &e);
+	if (!found)
 		return cli_error(e);
+	for (guint i = 0; i < found->len; i++) {
+		gint64 id = ch_store_row_int(found->pdata[i], 0);
+		g_array_append_val(ids, id);
 	}
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_array(b);
@@ -377,29 +373,27 @@ int cmd_outbox(int argc, char **argv)
 	if (!app)
 		return CLI_FAIL;
 	GError *e = NULL;
-	sqlite3_stmt *st = ch_store_query(
-		app->store, &e,
-		"SELECT o.id, c.ref, o.kind, o.rcpt, o.subject, o.state, o.attempts, o.created_at,"
-		" o.sent_at, o.last_error, o.message_id, o.event_key FROM outbox o"
-		" LEFT JOIN conference c ON c.id = o.conference_id ORDER BY o.id",
-		"");
+	g_autoptr(GPtrArray) rows = ch_store_view_outbox(app->store, &e);
+	if (!rows)
+		return cli_error(e);
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_array(b);
 	guint n = 0;
-	while (st && ch_store_step(app->store, st, &e)) {
+	for (guint k = 0; k < rows->len; k++) {
+		const ChStoreRow *row = rows->pdata[k];
 		n++;
 		const char *col[12];
 		for (int i = 0; i < 12; i++)
-			col[i] = (const char *)sqlite3_column_text(st, i);
+			col[i] = ch_store_row_str(row, i);
 		if (json) {
 			json_builder_begin_object(b);
-			json_int(b, "id", sqlite3_column_int64(st, 0));
+			json_int(b, "id", ch_store_row_int(row, 0));
 			json_str(b, "ref", col[1]);
 			json_str(b, "kind", col[2]);
 			json_str(b, "to", col[3]);
 			json_str(b, "subject", col[4]);
 			json_str(b, "state", col[5]);
-			json_int(b, "attempts", sqlite3_column_int64(st, 6));
+			json_int(b, "attempts", ch_store_row_int(row, 6));
 			json_str(b, "queued", col[7]);
 			json_str(b, "sent", col[8]);
 			json_str(b, "error", col[9]);
@@ -413,9 +407,6 @@ int cmd_outbox(int argc, char **argv)
 		}
 	}
 	json_builder_end_array(b);
-	if (e) {
-		return cli_error(e);
-	}
 	if (json) {
 		g_autoptr(JsonNode) root = json_builder_get_root(b);
 		cli_print_json(root);
@@ -443,24 +434,21 @@ int cmd_triage(int argc, char **argv)
 	if (!app)
 		return CLI_FAIL;
 	GError *e = NULL;
-	sqlite3_stmt *st = ch_store_query(
-		app->store, &e,
-		"SELECT t.id, c.ref, t.reason, t.state, t.created_at, m.from_addr, m.state,"
-		" m.fingerprint, m.location FROM triage t JOIN message m ON m.id = t.message"
-		" LEFT JOIN conference c ON c.id = t.conference_id"
-		" WHERE ? OR t.state = 'open' ORDER BY t.id",
-		"i", (gint64)all);
+	g_autoptr(GPtrArray) rows = ch_store_view_triage(app->store, all, &e);
+	if (!rows)
+		return cli_error(e);
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_array(b);
 	guint n = 0;
-	while (st && ch_store_step(app->store, st, &e)) {
+	for (guint k = 0; k < rows->len; k++) {
+		const ChStoreRow *row = rows->pdata[k];
 		n++;
 		const char *col[9];
 		for (int i = 0; i < 9; i++)
-			col[i] = (const char *)sqlite3_column_text(st, i);
+			col[i] = ch_store_row_str(row, i);
 		if (json) {
 			json_builder_begin_object(b);
-			json_int(b, "id", sqlite3_column_int64(st, 0));
+			json_int(b, "id", ch_store_row_int(row, 0));
 			json_str(b, "ref", col[1]);
 			json_str(b, "reason", col[2]);
 			json_str(b, "state", col[3]);
@@ -477,9 +465,6 @@ int cmd_triage(int argc, char **argv)
 		}
 	}
 	json_builder_end_array(b);
-	if (e) {
-		return cli_error(e);
-	}
 	if (json) {
 		g_autoptr(JsonNode) root = json_builder_get_root(b);
 		cli_print_json(root);

@@ -24,7 +24,7 @@
 
 #include "app/service.h"
 #include "inbound/driver.h"
-#include "store/store.h"
+#include "store/mailbox.h"
 #include "util/error.h"
 #include "util/tls.h"
 
@@ -768,9 +768,16 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 	guint32 validity = m->imap->imap_selection_info->sel_uidvalidity;
 
 	guint32 known_validity = 0, last_uid = 0;
+	GError *state_error = NULL;
 	gboolean known = m->state.get != NULL &&
-	                 m->state.get(m->state.data, m->mailbox, &known_validity, &last_uid) &&
+	                 m->state.get(m->state.data, m->mailbox, &known_validity, &last_uid,
+	                              &state_error) &&
 	                 known_validity != 0;
+	if (state_error) {
+		g_propagate_error(error, state_error);
+		m->selected = FALSE;
+		return FALSE;
+	}
 	if (known && known_validity != validity) {
 		/* Every UID we knew now names another message, or none: reading on could hand
 		 * over old mail as new. A person must look (and reset the stored value). */
@@ -905,28 +912,20 @@ typedef struct {
 
 /* IMAP state (UIDVALIDITY, last UID) kept in the store. */
 static gboolean reader_state_get(gpointer data, const char *mailbox, guint32 *uidvalidity,
-                                 guint32 *last_uid)
+                                 guint32 *last_uid, GError **error)
 {
 	Reader *rd = data;
-	gint64 v = ch_store_int(rd->app->store, -1, "SELECT uidvalidity FROM mailbox WHERE name = ?",
-	                        "s", mailbox);
-	if (v < 0)
+	gboolean known = FALSE;
+	if (!ch_store_mailbox_get(rd->app->store, mailbox, &known, uidvalidity, last_uid, error))
 		return FALSE;
-	*uidvalidity = (guint32)v;
-	*last_uid = (guint32)ch_store_int(rd->app->store, 0,
-	                                  "SELECT last_uid FROM mailbox WHERE name = ?", "s", mailbox);
-	return TRUE;
+	return known;
 }
 
 static gboolean reader_state_set(gpointer data, const char *mailbox, guint32 uidvalidity,
                                  guint32 last_uid, GError **error)
 {
 	Reader *rd = data;
-	return ch_store_run(rd->app->store, error,
-	                    "INSERT INTO mailbox(name, uidvalidity, last_uid) VALUES(?,?,?)"
-	                    " ON CONFLICT(name) DO UPDATE SET uidvalidity = excluded.uidvalidity,"
-	                    " last_uid = max(last_uid, excluded.last_uid)",
-	                    "sii", mailbox, (gint64)uidvalidity, (gint64)last_uid);
+	return ch_store_mailbox_set(rd->app->store, mailbox, uidvalidity, last_uid, error);
 }
 
 static ChIntakeResult reader_intake(gpointer data, const char *where, const guint8 *raw,

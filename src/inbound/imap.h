@@ -23,9 +23,13 @@ typedef struct ChImap ChImap;
 typedef ChIntakeResult (*ChIntakeFunc)(gpointer data, const char *where, const guint8 *raw,
                                        gsize len, gsize size_if_not_fetched, GError **error);
 
-/* state: a callback pair to remember (uidvalidity, last_uid) per mailbox in the store. */
+/* state: a callback pair to remember (uidvalidity, last_uid) per mailbox in the store. get
+ * answers TRUE with the values when the mailbox is known, FALSE when it is not; FALSE with
+ * *error set when the store could not say (the sweep then stops: a UIDVALIDITY that cannot
+ * be read back must not be taken for a new mailbox). */
 typedef struct {
-	gboolean (*get)(gpointer data, const char *mailbox, guint32 *uidvalidity, guint32 *last_uid);
+	gboolean (*get)(gpointer data, const char *mailbox, guint32 *uidvalidity, guint32 *last_uid,
+	                GError **error);
 	gboolean (*set)(gpointer data, const char *mailbox, guint32 uidvalidity, guint32 last_uid,
 	                GError **error);
 	gpointer data;

@@ -14,6 +14,8 @@
 #include "engine/notices.h"
 #include "outbound/outbox.h"
 #include "store/cases.h"
+#include "store/messages.h"
+#include "store/outbox.h"
 #include "util/clock.h"
 #include "util/durable.h"
 #include "util/crashpoint.h"
@@ -39,10 +41,8 @@ typedef struct {
 static gboolean set_message(Ctx *x, ChMsgState state, const char *kind, gint64 conference_id,
                             const char *reason, GError **error)
 {
-	return ch_store_run(x->app->store, error,
-	                    "UPDATE message SET state = ?, kind = ?, conference_id = NULLIF(?,0),"
-	                    " reason = ? WHERE id = ?",
-	                    "ssisi", ch_msg_state_name(state), kind, conference_id, reason, x->row);
+	return ch_store_message_set(x->app->store, x->row, ch_msg_state_name(state), kind,
+	                            conference_id, reason, error);
 }
 
 /* Triage: recorded, visible to admin, acted on by nobody until a person decides. */
@@ -50,13 +50,11 @@ static gboolean to_triage(Ctx *x, ChMsgState state, gint64 conference_id, const 
                           GError **error)
 {
 	ChApp *app = x->app;
+	gint64 triage_id = 0;
 	if (!set_message(x, state, "triage", conference_id, reason, error) ||
-	    !ch_store_run(app->store, error,
-	                  "INSERT INTO triage(message, conference_id, reason, state, created_at)"
-	                  " VALUES(?,NULLIF(?,0),?,'open',?)",
-	                  "iiss", x->row, conference_id, reason, x->now_s))
+	    !ch_store_triage_add(app->store, x->row, conference_id, reason, x->now_s, &triage_id,
+	                         error))
 		return FALSE;
-	gint64 triage_id = ch_store_last_id(app->store);
 	g_autofree char *obj = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_TRIAGE, triage_id));
 	if (!ch_store_audit(app->store, x->now_s, conference_id, x->source,
 	                    ch_audit_name(state == CH_MSG_HELD ? CH_AUDIT_MESSAGE_HELD
@@ -187,9 +185,11 @@ static char *safety_text(const ChMessage *m, const guint8 *raw, gsize len)
 static gboolean handle_bounce(Ctx *x, const ChMessage *m, GError **error)
 {
 	gint64 conf = 0;
-	if (!m->bounced_message_id ||
-	    !ch_store_int(x->app->store, 0, "SELECT 1 FROM outbox WHERE message_id = ?", "s",
-	                  m->bounced_message_id)) {
+	gboolean ours = FALSE;
+	if (m->bounced_message_id &&
+	    !ch_store_outbox_has_message_id(x->app->store, m->bounced_message_id, &ours, error))
+		return FALSE;
+	if (!ours) {
 		/* A bounce of our own mail repeats our own words (a safety alert among them): only
 		 * one that bounces nothing of ours is read for them. */
 		/* The message it carries back is not ours, so all of it is read, not only the
@@ -348,12 +348,9 @@ static gboolean store_report(Ctx *x, const ChCase *c, const ChReport *r, const C
 		                                                   len);
 		g_autofree char *file = stored_name(sha, a->filename, a->content_type);
 		if (!store_file(x, file, data ? data : (const guint8 *)"", len, error) ||
-		    !ch_store_run(x->app->store, error,
-		                  "INSERT INTO attachment(message, conference_id, report_id, n, filename,"
-		                  " content_type, size, sha256, file, is_report)"
-		                  " VALUES(?,?,?,?,?,?,?,?,?,?)",
-		                  "iiiississi", x->row, c->id, r->id, (gint64)i, a->filename,
-		                  a->content_type, (gint64)len, sha, file, (gint64)((int)i == pick)))
+		    !ch_store_attachment_add(x->app->store, x->row, c->id, r->id, (gint64)i, a->filename,
+		                             a->content_type, (gint64)len, sha, file, (int)i == pick,
+		                             error))
 			return FALSE;
 		if ((int)i == pick) {
 			*sha_r = g_steal_pointer(&sha);
@@ -467,14 +464,10 @@ static gboolean handle(Ctx *x, const guint8 *data, gsize len, GError **error)
 	ChApp *app = x->app;
 	GError *perr = NULL;
 	g_autoptr(ChMessage) m = parse_marked(x, data, len, &perr);
-	if (!ch_store_run(app->store, error,
-	                  "INSERT INTO message(fingerprint, location, received_at, size, message_id,"
-	                  " from_addr, class, state, raw_path) VALUES(?,?,?,?,?,?,?,'handled',?)",
-	                  "sssissss", x->fp, x->where, x->now_s, (gint64)len,
-	                  m ? m->message_id : NULL, m ? m->from_addr : NULL,
-	                  m ? ch_message_class_name(m->cls) : "unreadable", NULL))
+	if (!ch_store_message_add(app->store, x->fp, x->where, x->now_s, (gint64)len,
+	                          m ? m->message_id : NULL, m ? m->from_addr : NULL,
+	                          m ? ch_message_class_name(m->cls) : "unreadable", &x->row, error))
 		goto fail;
-	x->row = ch_store_last_id(app->store);
 	x->raw = data;
 	x->raw_len = len;
 	if (!m) {
@@ -489,17 +482,20 @@ static gboolean handle(Ctx *x, const guint8 *data, gsize len, GError **error)
 		       to_triage(x, CH_MSG_TRIAGE, 0, reason, error);
 	}
 	switch (m->cls) {
-	case CH_CLASS_OWN:
+	case CH_CLASS_OWN: {
 		/* Only a mail we really sent is ignored as ours: staff writing as the shared mailbox,
 		 * or a form that uses its address, is read like anyone's mail. */
+		gboolean ours = FALSE;
 		if (m->message_id &&
-		    ch_store_int(app->store, 0, "SELECT 1 FROM outbox WHERE message_id = ?", "s",
-		                 m->message_id))
+		    !ch_store_outbox_has_message_id(app->store, m->message_id, &ours, error))
+			return FALSE;
+		if (ours)
 			return ch_store_audit(app->store, x->now_s, 0, x->source,
 			                      ch_audit_name(CH_AUDIT_MESSAGE_OWN), NULL,
 			                      NULL, NULL, "our own mail came back; ignored", error) &&
 			       set_message(x, CH_MSG_HANDLED, "own", 0, NULL, error);
 		return handle_person(x, m, error);
+	}
 	case CH_CLASS_BOUNCE:
 		return handle_bounce(x, m, error);
 	case CH_CLASS_AUTO:
@@ -527,31 +523,29 @@ static ChIntakeResult failed_attempt(Ctx *x, gsize len, const GError *why, gbool
 	ChIntakeResult r = CH_INTAKE_RETRY;
 	if (!ch_store_begin(s, &e))
 		goto out;
-	gint64 row = ch_store_int(s, 0, "SELECT id FROM message WHERE fingerprint = ?", "s", x->fp);
+	gint64 row = 0;
+	if (!ch_store_message_by_fingerprint(s, x->fp, &row, &e))
+		goto out;
 	if (!row) {
 		/* The raw bytes are already in the spool (intake writes them first): record where. */
 		g_autofree char *raw = g_strdup_printf("%s.eml", x->fp);
-		if (!ch_store_run(s, &e,
-		                  "INSERT INTO message(fingerprint, location, received_at, size, state,"
-		                  " attempts, raw_path) VALUES(?,?,?,?,'failing',0,?)",
-		                  "sssis", x->fp, x->where, x->now_s, (gint64)len, raw))
+		if (!ch_store_message_add_failing(s, x->fp, x->where, x->now_s, (gint64)len, raw, &row,
+		                                  &e))
 			goto out;
-		row = ch_store_last_id(s);
 	}
-	gint64 attempts = ch_store_int(s, 0, "SELECT attempts FROM message WHERE id = ?", "i", row) + 1;
-	if (!ch_store_run(s, &e, "UPDATE message SET attempts = ?, reason = ? WHERE id = ?", "isi",
-	                  attempts, why ? why->message : NULL, row))
+	gint64 attempts = 0;
+	if (!ch_store_message_attempts(s, row, &attempts, &e))
+		goto out;
+	attempts++;
+	if (!ch_store_message_set_attempts(s, row, attempts, why ? why->message : NULL, &e))
 		goto out;
 	if (attempts >= MAX_ATTEMPTS || at_once) {
 		g_autofree char *reason = at_once ? g_strdup(why ? why->message : "unknown error")
 		                                  : g_strdup_printf("failed %d times: %s", MAX_ATTEMPTS,
 		                                                    why ? why->message
 		                                                        : "unknown error");
-		if (!ch_store_run(s, &e, "UPDATE message SET state = 'quarantine' WHERE id = ?", "i", row) ||
-		    !ch_store_run(s, &e,
-		                  "INSERT INTO triage(message, reason, state, created_at)"
-		                  " VALUES(?,?,'open',?)",
-		                  "iss", row, reason, x->now_s) ||
+		if (!ch_store_message_quarantine(s, row, &e) ||
+		    !ch_store_triage_add(s, row, 0, reason, x->now_s, NULL, &e) ||
 		    !ch_store_audit(s, x->now_s, 0, x->source, ch_audit_name(CH_AUDIT_MESSAGE_QUARANTINE),
 		                    NULL, NULL, ch_msg_state_name(CH_MSG_QUARANTINE), reason, &e))
 			goto out;
@@ -591,18 +585,11 @@ static ChIntakeResult not_handled(Ctx *x, gsize len, const GError *e)
 static void log_handled(ChApp *app, const char *fp, gint64 row)
 {
 	GError *e = NULL;
-	sqlite3_stmt *st = ch_store_query(app->store, &e,
-	                                  "SELECT m.state, m.kind, c.ref FROM message m LEFT JOIN"
-	                                  " conference c ON c.id = m.conference_id WHERE m.id = ?",
-	                                  "i", row);
 	g_autofree char *state = NULL, *kind = NULL, *ref = NULL;
-	while (st && ch_store_step(app->store, st, &e)) {
-		if (!state) {
-			state = ch_store_col_str(st, 0);
-			kind = ch_store_col_str(st, 1);
-			ref = ch_store_col_str(st, 2);
-		}
-	}
+	/* Only a log line: the message's effect is committed whether or not it can be written. */
+	if (!ch_store_message_summary(app->store, row, &state, &kind, &ref, &e))
+		ch_service_log(G_LOG_LEVEL_WARNING, NULL, fp, 0, "message %.12s: handled (%s)", fp,
+		               e->message);
 	g_clear_error(&e);
 	if (!state)
 		return;
@@ -625,14 +612,14 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 	fingerprint(data, len, fp);
 	ChStore *s = app->store;
 	g_autoptr(GDateTime) now = ch_clock_now();
-	gint64 known = ch_store_int(s, 0, "SELECT id FROM message WHERE fingerprint = ?"
-	                                  " AND state <> 'failing'", "s", fp);
+	gint64 known = 0;
+	gboolean quarantined = FALSE;
+	if (!ch_store_message_known(s, fp, &known, &quarantined, error))
+		return CH_INTAKE_RETRY;
 	if (known) {
 		/* Handled before (a crash came between our commit and the move, or the same bytes
 		 * were delivered twice): nothing to do but let the driver move it. */
-		gint64 q = ch_store_int(s, 0, "SELECT state = 'quarantine' FROM message WHERE id = ?",
-		                        "i", known);
-		return q ? CH_INTAKE_QUARANTINE : CH_INTAKE_DONE;
+		return quarantined ? CH_INTAKE_QUARANTINE : CH_INTAKE_DONE;
 	}
 	/* The raw bytes go to disk before anything else happens: whatever follows, the message
 	 * itself is never lost. */
@@ -660,11 +647,12 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 		 * OOM killer chose us for someone else's memory. A message that kills the parser
 		 * kills it every time, so dying in the same place twice quarantines it. Either way
 		 * it waits for the next sweep, and the messages after it are read now. */
-		gboolean again = ch_store_int(s, 0,
-		                              "SELECT 1 FROM message WHERE fingerprint = ?"
-		                              " AND state = 'failing' AND reason LIKE"
-		                              " 'chaser stopped while reading%'",
-		                              "s", fp) != 0;
+		gboolean again = FALSE;
+		if (!ch_store_message_died_reading(s, fp, &again, &e)) {
+			/* The mark stays: the next sweep asks again. */
+			r = CH_INTAKE_RETRY;
+			goto done;
+		}
 		g_autoptr(GError) died = g_error_new_literal(
 			CH_ERROR, CH_ERROR_FINAL,
 			again ? "chaser stopped while reading this message twice (the parser crashed or "
@@ -679,12 +667,8 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 		r = CH_INTAKE_RETRY;
 	} else {
 		/* A message that failed before has a 'failing' row; its effect replaces it. */
-		gboolean ok = ch_store_run(s, &e,
-		                           "DELETE FROM message WHERE fingerprint = ? AND state = 'failing'",
-		                           "s", fp) &&
-		              handle(&x, data, len, &e) &&
-		              ch_store_run(s, &e, "UPDATE message SET raw_path = ? WHERE id = ?", "si",
-		                           name, x.row);
+		gboolean ok = ch_store_message_drop_failing(s, fp, &e) && handle(&x, data, len, &e) &&
+		              ch_store_message_set_raw_path(s, x.row, name, &e);
 		ch_crashpoint("intake.before-commit");
 		ok = ok && ch_store_commit(s, &e);
 		ch_crashpoint("intake.after-commit");
@@ -697,6 +681,7 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 			log_handled(app, fp, x.row);
 		}
 	}
+done:
 	if (e)
 		g_propagate_error(error, e);
 	g_free(x.now_s);
@@ -710,7 +695,10 @@ ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, co
 	g_autofree char *fp = g_compute_checksum_for_string(G_CHECKSUM_SHA256, where, -1);
 	g_autofree char *key = g_strdup_printf("oversized:%s", fp);
 	ChStore *s = app->store;
-	if (ch_store_int(s, 0, "SELECT 1 FROM message WHERE fingerprint = ?", "s", key))
+	gint64 known = 0;
+	if (!ch_store_message_by_fingerprint(s, key, &known, error))
+		return CH_INTAKE_RETRY;
+	if (known)
 		return CH_INTAKE_QUARANTINE;
 	g_autoptr(GDateTime) now = ch_clock_now();
 	Ctx x = { .app = app, .fp = key, .where = where, .now = now,
@@ -720,12 +708,9 @@ ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, co
 	                                          size, app->cfg->max_message_size);
 	GError *e = NULL;
 	gboolean ok = ch_store_begin(s, &e) &&
-	              ch_store_run(s, &e,
-	                           "INSERT INTO message(fingerprint, location, received_at, size,"
-	                           " class, state) VALUES(?,?,?,?,'oversized','triage')",
-	                           "sssi", key, where, x.now_s, (gint64)size);
+	              ch_store_message_add_oversized(s, key, where, x.now_s, (gint64)size, &x.row,
+	                                             &e);
 	if (ok) {
-		x.row = ch_store_last_id(s);
 		g_autofree char *text = head ? safety_text(NULL, (const guint8 *)head, head_len)
 		                             : NULL;
 		ok = (!text || safety_anyway(&x, NULL, text,
@@ -782,27 +767,22 @@ gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, GError
 	g_autofree char *now_s = ch_clock_format(now);
 	if (!ch_store_begin(s, error))
 		return FALSE;
-	sqlite3_stmt *st = ch_store_query(s, error,
-	                                  "SELECT t.state, m.id, m.state, m.raw_path, m.fingerprint,"
-	                                  " coalesce(t.conference_id,0) FROM triage t"
-	                                  " JOIN message m ON m.id = t.message WHERE t.id = ?",
-	                                  "i", triage_id);
-	g_autofree char *tstate = NULL, *mstate = NULL, *raw = NULL, *fp = NULL;
-	gint64 row = 0, conf = 0;
-	if (st && ch_store_step(s, st, NULL)) {
-		tstate = ch_store_col_str(st, 0);
-		row = sqlite3_column_int64(st, 1);
-		mstate = ch_store_col_str(st, 2);
-		raw = ch_store_col_str(st, 3);
-		fp = ch_store_col_str(st, 4);
-		conf = sqlite3_column_int64(st, 5);
-		sqlite3_reset(st);
+	ChStoreTriageItem item;
+	gboolean found = FALSE;
+	if (!ch_store_triage_get(s, triage_id, &item, &found, error)) {
+		ch_store_rollback(s);
+		return FALSE;
 	}
-	gboolean ok = decidable(triage_id, tstate, mstate, release, error);
+	g_autofree char *tstate = g_steal_pointer(&item.state);
+	g_autofree char *mstate = g_steal_pointer(&item.message_state);
+	g_autofree char *raw = g_steal_pointer(&item.raw_path);
+	g_autofree char *fp = g_steal_pointer(&item.fingerprint);
+	gint64 row = item.message_row, conf = item.conference_id;
+	gboolean ok = decidable(triage_id, found ? tstate : NULL, mstate, release, error);
 	g_autofree char *obj = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_TRIAGE, triage_id));
 	if (ok && !release) {
-		ok = ch_store_run(s, error, "UPDATE triage SET state = 'dropped', decided_at = ?"
-		                            " WHERE id = ?", "si", now_s, triage_id) &&
+		ok = ch_store_triage_decide(s, triage_id, ch_triage_state_name(CH_TRIAGE_DROPPED), now_s,
+		                            error) &&
 		     ch_store_audit(s, now_s, conf, "cli", ch_audit_name(CH_AUDIT_TRIAGE_DROPPED), obj,
 		                    ch_triage_state_name(CH_TRIAGE_OPEN),
 		                    ch_triage_state_name(CH_TRIAGE_DROPPED), NULL, error);
@@ -822,8 +802,9 @@ gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, GError
 			          .release = TRUE };
 			g_autoptr(ChMessage) m = ch_message_parse((const guint8 *)data, len, &app->parse,
 			                                          error);
-			ok = m && ch_store_run(s, error, "UPDATE triage SET state = 'released', decided_at = ?"
-			                                 " WHERE id = ?", "si", now_s, triage_id) &&
+			ok = m &&
+			     ch_store_triage_decide(s, triage_id, ch_triage_state_name(CH_TRIAGE_RELEASED),
+			                            now_s, error) &&
 			     ch_store_audit(s, now_s, conf, "cli", ch_audit_name(CH_AUDIT_TRIAGE_RELEASED), obj,
 			                    ch_triage_state_name(CH_TRIAGE_OPEN),
 			                    ch_triage_state_name(CH_TRIAGE_RELEASED),

@@ -7,21 +7,25 @@
 #include "outbound/render.h"
 #include "outbound/transport.h"
 #include "store/cases.h"
-#include "store/store.h"
+#include "store/outbox.h"
 #include "util/clock.h"
 #include "util/crashpoint.h"
 #include "util/error.h"
 
 /* The mail a stranger can make chaser send: answers to whoever wrote (transcripts, "not
- * understood"), and admin's triage alerts. Each group is limited per address per hour, so a
- * flood of mail in cannot become a flood of mail out. */
-static const char *rate_group(const char *kind)
+ * understood"), and admin's triage alerts. Each group (of at most two kinds) is limited per
+ * address per hour, so a flood of mail in cannot become a flood of mail out. */
+static gboolean rate_group(const char *kind, const char **a, const char **b)
 {
-	if (!strcmp(kind, "transcript") || !strcmp(kind, "not_understood"))
-		return "'transcript','not_understood'";
-	if (!strcmp(kind, "triage_alert"))
-		return "'triage_alert'";
-	return NULL;
+	if (!strcmp(kind, "transcript") || !strcmp(kind, "not_understood")) {
+		*a = "transcript", *b = "not_understood";
+		return TRUE;
+	}
+	if (!strcmp(kind, "triage_alert")) {
+		*a = *b = "triage_alert";
+		return TRUE;
+	}
+	return FALSE;
 }
 
 static char *nonce(void)
@@ -42,9 +46,13 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 {
 	ChStore *s = app->store;
 	g_autofree char *now_s = ch_clock_format(now);
-	if (ch_store_int(s, 0, "SELECT 1 FROM outbox WHERE event_key = ?", "s", in->event_key))
+	gboolean queued = FALSE;
+	if (!ch_store_outbox_has_event(s, in->event_key, &queued, error))
+		return FALSE;
+	if (queued)
 		return TRUE; /* this event already has its message */
-	const char *group = rate_group(in->template);
+	const char *kind_a = NULL, *kind_b = NULL;
+	gboolean group = rate_group(in->template, &kind_a, &kind_b);
 	if (!strcmp(in->template, "triage_alert") && g_str_has_prefix(in->event_key, "triage:")) {
 		/* Counted per sender of the message in triage, not per admin: a flood from one
 		 * address must not hide the alert for somebody else's held reply. What is held
@@ -52,23 +60,16 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 		g_autoptr(GDateTime) hour_ago = g_date_time_add_hours(now, -1);
 		g_autofree char *since = ch_clock_format(hour_ago);
 		const char *fp = in->event_key + strlen("triage:");
-		gint64 n = ch_store_int(
-			s, 0,
-			"SELECT count(*) FROM outbox o JOIN message m"
-			"  ON o.event_key = 'triage:' || m.fingerprint"
-			" WHERE o.kind = 'triage_alert' AND julianday(o.created_at) > julianday(?)"
-			"   AND m.from_addr IS (SELECT from_addr FROM message WHERE fingerprint = ?)",
-			"ss", since, fp);
+		gint64 n = 0;
+		if (!ch_store_outbox_count_triage_alerts_from(s, since, fp, &n, error))
+			return FALSE;
 		/* Mail that matched no conference from many addresses at once (spam, a mail loop)
 		 * must not spend the mailbox's sending quota either: past three times the limit in
 		 * an hour such alerts wait for the digest too. A held message of a conference is
 		 * never held back by that overall count. */
-		gint64 all = c ? 0
-		               : ch_store_int(s, 0,
-		                              "SELECT count(*) FROM outbox WHERE kind = 'triage_alert'"
-		                              " AND conference_id IS NULL"
-		                              " AND julianday(created_at) > julianday(?)",
-		                              "s", since);
+		gint64 all = 0;
+		if (!c && !ch_store_outbox_count_unmatched_triage_alerts(s, since, &all, error))
+			return FALSE;
 		if (n >= app->cfg->reply_limit || all >= 3 * (gint64)app->cfg->reply_limit)
 			return ch_store_audit(s, now_s, c ? c->id : 0, source,
 			                      ch_audit_name(CH_AUDIT_MAIL_RATE_LIMITED),
@@ -79,16 +80,14 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 			                          : "not sent: too many triage alerts about mail of no "
 			                            "conference this hour; in the next triage digest",
 			                      error);
-		group = NULL;
+		group = FALSE;
 	}
 	if (group) {
 		g_autoptr(GDateTime) hour_ago = g_date_time_add_hours(now, -1);
 		g_autofree char *since = ch_clock_format(hour_ago);
-		g_autofree char *sql = g_strdup_printf("SELECT count(*) FROM outbox WHERE rcpt = ?"
-		                                       " AND julianday(created_at) > julianday(?)"
-		                                       " AND kind IN (%s)",
-		                                       group);
-		gint64 n = ch_store_int(s, 0, sql, "ss", in->to, since);
+		gint64 n = 0;
+		if (!ch_store_outbox_count_to(s, in->to, since, kind_a, kind_b, &n, error))
+			return FALSE;
 		if (n >= app->cfg->reply_limit)
 			return ch_store_audit(s, now_s, c ? c->id : 0, source,
 			                      ch_audit_name(CH_AUDIT_MAIL_RATE_LIMITED),
@@ -103,15 +102,13 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 		if (in->esc || in->report)
 			g_return_val_if_fail(object > 0, FALSE);
 		gint64 stage = in->esc ? in->esc->stage : 0;
-		if (!ch_store_run(s, error,
-		                  "INSERT INTO token(purpose, conference_id, object_id, recipient, expires,"
-		                  " stage) VALUES(?,?,?,?,?,NULLIF(?,0))",
-		                  "siissi", ch_purpose_name(in->purpose), c->id, object, in->to, exp_s,
-		                  stage))
+		gint64 token_id = 0;
+		if (!ch_store_token_add(s, ch_purpose_name(in->purpose), c->id, object, in->to, exp_s, stage, &token_id,
+		                        error))
 			return FALSE;
 		GDate exp_d;
 		ch_clock_local_date(exp, &exp_d);
-		token = ch_token_make(app->keys, (guint32)ch_store_last_id(s), &exp_d);
+		token = ch_token_make(app->keys, (guint32)token_id, &exp_d);
 	}
 	g_autofree char *subject = NULL, *body = NULL;
 	if (!ch_render((const char *const *)app->cfg->templates_path, in->template, in->vars, &subject, &body, error))
@@ -152,14 +149,11 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 		return FALSE;
 	}
 	g_autofree char *due_key = ch_clock_key(now);
-	if (!ch_store_run(s, error,
-	                  "INSERT INTO outbox(conference_id, kind, event_key, rcpt, message_id, subject,"
-	                  " wire, state, next_attempt, created_at)"
-	                  " VALUES(NULLIF(?,0),?,?,?,?,?,?,'queued',?,?)",
-	                  "isssssbss", c ? c->id : (gint64)0, in->template, in->event_key, in->to,
-	                  msgid, subject, wire, due_key, now_s))
+	gint64 row = 0;
+	if (!ch_store_outbox_add(s, c ? c->id : (gint64)0, in->template, in->event_key, in->to,
+	                         msgid, subject, wire, due_key, now_s, &row, error))
 		return FALSE;
-	g_autofree char *outbox_id = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_OUTBOX, ch_store_last_id(s)));
+	g_autofree char *outbox_id = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_OUTBOX, row));
 	return ch_store_audit(s, now_s, c ? c->id : 0, source, ch_audit_name(CH_AUDIT_MAIL_QUEUED),
 	                      outbox_id, NULL,
 	                      in->to, in->template, error);
@@ -178,23 +172,7 @@ gboolean ch_outbox_queue(ChApp *app, const ChCase *c, ChEffects *fx, const char 
 
 /* ---- flush ------------------------------------------------------------------------------ */
 
-typedef struct {
-	gint64 id;
-	gint64 conference_id;
-	char *kind;
-	char *rcpt;
-	GBytes *wire;
-	int attempts;
-	char *created_at;
-	char *ref; /* the conference's reference, for the log; NULL for none */
-} Row;
-
-static void row_free(Row *r)
-{
-	g_free(r->kind), g_free(r->rcpt), g_free(r->created_at), g_free(r->ref);
-	g_bytes_unref(r->wire);
-	g_free(r);
-}
+typedef ChStoreOutboxRow Row;
 
 /* A mail that did not arrive must not look sent: a task on the case, and admin told by mail
  * (unless the mail that failed was itself to admin: no loop). */
@@ -206,10 +184,7 @@ static gboolean delivery_failed(ChApp *app, gint64 outbox_id, gint64 conference_
 	g_autofree char *now_s = ch_clock_format(now);
 	g_autofree char *task = g_strdup_printf("%s to %s was not delivered: %s", kind, rcpt,
 	                                        why ? why : "refused");
-	if (!ch_store_run(s, error,
-	                  "INSERT INTO task(conference_id, kind, detail, created_at)"
-	                  " VALUES(NULLIF(?,0),'delivery_failed',?,?)",
-	                  "iss", conference_id, task, now_s))
+	if (!ch_store_task_add(s, conference_id, "delivery_failed", task, now_s, error))
 		return FALSE;
 	if (!app->cfg->admin || !g_ascii_strcasecmp(rcpt, app->cfg->admin))
 		return TRUE;
@@ -244,10 +219,7 @@ static gboolean record(ChApp *app, const Row *r, ChSendResult res, const char *r
 	}
 	switch (res) {
 	case CH_SEND_OK:
-		ok = ch_store_run(s, error,
-		                  "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = ?,"
-		                  " last_error = NULL WHERE id = ?",
-		                  "sii", now_s, (gint64)attempts, r->id) &&
+		ok = ch_store_outbox_mark_sent(s, r->id, now_s, attempts, error) &&
 		     ch_store_audit(s, now_s, r->conference_id, "flush",
 		                    ch_audit_name(CH_AUDIT_MAIL_SENT), obj, ch_out_state_name(CH_OUT_QUEUED),
 		                    ch_out_state_name(CH_OUT_SENT), r->rcpt, error);
@@ -259,18 +231,12 @@ static gboolean record(ChApp *app, const Row *r, ChSendResult res, const char *r
 		gint64 wait = MIN(60 << MIN(attempts - 1, 10), 3600);
 		g_autoptr(GDateTime) next = g_date_time_add_seconds(now, wait);
 		g_autofree char *next_s = ch_clock_key(next);
-		ok = ch_store_run(s, error,
-		                  "UPDATE outbox SET state = 'retrying', attempts = ?, next_attempt = ?,"
-		                  " last_error = ? WHERE id = ?",
-		                  "issi", (gint64)attempts, next_s, reply, r->id);
+		ok = ch_store_outbox_mark_retrying(s, r->id, attempts, next_s, reply, error);
 		counts->retrying++;
 		break;
 	}
 	case CH_SEND_PERMANENT:
-		ok = ch_store_run(s, error,
-		                  "UPDATE outbox SET state = 'failed', attempts = ?, last_error = ?"
-		                  " WHERE id = ?",
-		                  "isi", (gint64)attempts, reply, r->id) &&
+		ok = ch_store_outbox_mark_failed(s, r->id, attempts, reply, error) &&
 		     delivery_failed(app, r->id, r->conference_id, r->kind, r->rcpt, reply, now, "flush",
 		                     error) &&
 		     ch_store_audit(s, now_s, r->conference_id, "flush",
@@ -293,32 +259,9 @@ gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GErr
 {
 	ChStore *s = app->store;
 	g_autofree char *now_s = ch_clock_key(now);
-	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)row_free);
-	GError *local = NULL;
-	sqlite3_stmt *st = ch_store_query(s, error,
-	                                  "SELECT id, coalesce(conference_id,0), kind, rcpt, wire,"
-	                                  " attempts, created_at, (SELECT ref FROM conference"
-	                                  " WHERE id = outbox.conference_id) FROM outbox WHERE state IN"
-	                                  " ('queued','retrying') AND next_attempt <= ? ORDER BY id",
-	                                  "s", now_s);
-	if (!st)
+	g_autoptr(GPtrArray) rows = ch_store_outbox_due(s, now_s, error);
+	if (!rows)
 		return FALSE;
-	while (ch_store_step(s, st, &local)) {
-		Row *r = g_new0(Row, 1);
-		r->id = sqlite3_column_int64(st, 0);
-		r->conference_id = sqlite3_column_int64(st, 1);
-		r->kind = ch_store_col_str(st, 2);
-		r->rcpt = ch_store_col_str(st, 3);
-		r->wire = g_bytes_new(sqlite3_column_blob(st, 4), sqlite3_column_bytes(st, 4));
-		r->attempts = sqlite3_column_int(st, 5);
-		r->created_at = ch_store_col_str(st, 6);
-		r->ref = ch_store_col_str(st, 7);
-		g_ptr_array_add(rows, r);
-	}
-	if (local) {
-		g_propagate_error(error, local);
-		return FALSE;
-	}
 	/* Opened only when there is something to send: an idle loop makes no connection. */
 	g_autoptr(ChTransport) transport = NULL;
 	if (rows->len && !(transport = ch_transport_open(app->cfg, error)))
@@ -361,22 +304,13 @@ gboolean ch_outbox_mark_bounced(ChApp *app, const char *message_id, const char *
                                 gint64 *conference_r, GError **error)
 {
 	ChStore *s = app->store;
-	gint64 id = ch_store_int(s, 0, "SELECT id FROM outbox WHERE message_id = ?", "s", message_id);
-	if (!id)
-		return TRUE;
-	gint64 conf = ch_store_int(s, 0, "SELECT coalesce(conference_id,0) FROM outbox WHERE id = ?",
-	                           "i", id);
-	g_autofree char *kind = NULL, *rcpt = NULL, *state = NULL;
-	sqlite3_stmt *st = ch_store_query(s, error, "SELECT kind, rcpt, state FROM outbox WHERE id = ?",
-	                                  "i", id);
-	if (!st)
+	g_autoptr(ChStoreOutboxRow) row = NULL;
+	if (!ch_store_outbox_by_message_id(s, message_id, &row, error))
 		return FALSE;
-	if (ch_store_step(s, st, NULL)) {
-		kind = ch_store_col_str(st, 0);
-		rcpt = ch_store_col_str(st, 1);
-		state = ch_store_col_str(st, 2);
-		sqlite3_reset(st);
-	}
+	if (!row)
+		return TRUE;
+	gint64 id = row->id, conf = row->conference_id;
+	const char *kind = row->kind, *rcpt = row->rcpt, *state = row->state;
 	g_autofree char *obj = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_OUTBOX, id));
 	if (conference_r)
 		*conference_r = conf;
@@ -404,9 +338,7 @@ gboolean ch_outbox_mark_bounced(ChApp *app, const char *message_id, const char *
 		                      obj, state, state,
 		                      detail, error);
 	g_autoptr(GDateTime) now = ch_clock_parse(at);
-	return ch_store_run(s, error,
-	                    "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?", "si",
-	                    detail, id) &&
+	return ch_store_outbox_mark_failed(s, id, -1, detail, error) &&
 	       delivery_failed(app, id, conf, kind, rcpt, why, now, source, error) &&
 	       ch_store_audit(s, at, conf, source, ch_audit_name(CH_AUDIT_MAIL_BOUNCED), obj,
 	                      ch_out_state_name(CH_OUT_SENT), ch_out_state_name(CH_OUT_FAILED), detail,

@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 
 #include "engine/names.h"
+#include "store/views.h"
 #include "util/error.h"
 
 void ch_reconcile_clear(ChReconcile *r)
@@ -61,28 +62,22 @@ static gboolean in_triage_state(const Msg *m)
 static gboolean check_messages(ChApp *app, ChReconcile *r, GHashTable *files, GError **error)
 {
 	ChStore *s = app->store;
-	GError *local = NULL;
 	g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func(msg_free);
-	sqlite3_stmt *st = ch_store_query(s, error,
-	                                  "SELECT id, fingerprint, location, state, raw_path, class,"
-	                                  " attempts FROM message ORDER BY id",
-	                                  "");
-	while (st && ch_store_step(s, st, &local)) {
-		Msg *m = g_new0(Msg, 1);
-		m->id = sqlite3_column_int64(st, 0);
-		m->fp = ch_store_col_str(st, 1);
-		m->location = ch_store_col_str(st, 2);
-		m->state = ch_store_col_str(st, 3);
-		m->known = ch_msg_state_parse(m->state, &m->st);
-		m->raw_path = ch_store_col_str(st, 4);
-		m->cls = ch_store_col_str(st, 5);
-		m->attempts = sqlite3_column_int64(st, 6);
-		g_ptr_array_add(msgs, m);
-	}
-	if (!st || local) {
-		if (local)
-			g_propagate_error(error, local);
+	g_autoptr(GPtrArray) rows = ch_store_view_messages(s, error);
+	if (!rows)
 		return FALSE;
+	for (guint i = 0; i < rows->len; i++) {
+		const ChStoreRow *row = rows->pdata[i];
+		Msg *m = g_new0(Msg, 1);
+		m->id = ch_store_row_int(row, 0);
+		m->fp = g_strdup(ch_store_row_str(row, 1));
+		m->location = g_strdup(ch_store_row_str(row, 2));
+		m->state = g_strdup(ch_store_row_str(row, 3));
+		m->known = ch_msg_state_parse(m->state, &m->st);
+		m->raw_path = g_strdup(ch_store_row_str(row, 4));
+		m->cls = g_strdup(ch_store_row_str(row, 5));
+		m->attempts = ch_store_row_int(row, 6);
+		g_ptr_array_add(msgs, m);
 	}
 	g_autofree char *dir = g_build_filename(app->cfg->spool, "messages", NULL);
 	for (guint i = 0; i < msgs->len; i++) {
@@ -123,13 +118,11 @@ static gboolean check_messages(ChApp *app, ChReconcile *r, GHashTable *files, GE
 		}
 		if (!in_triage_state(m))
 			continue;
-		gint64 rows = ch_store_int(s, 0, "SELECT count(*) FROM triage WHERE message = ?", "i",
-		                           m->id);
-		gint64 undecided_or_dropped = ch_store_int(s, 0,
-		                                           "SELECT count(*) FROM triage WHERE message = ?"
-		                                           " AND state IN ('open','dropped')",
-		                                           "i", m->id);
-		if (!rows)
+		gint64 triage_rows = 0, undecided_or_dropped = 0;
+		if (!ch_store_view_triage_of_message(s, m->id, &triage_rows, &undecided_or_dropped,
+		                                     error))
+			return FALSE;
+		if (!triage_rows)
 			fault(r, "message %.12s (%s) is in %s but has no triage row", m->fp, loc, m->state);
 		else if (!undecided_or_dropped)
 			fault(r, "message %.12s (%s) was released from triage but is still in %s", m->fp,
@@ -141,62 +134,53 @@ static gboolean check_messages(ChApp *app, ChReconcile *r, GHashTable *files, GE
 static gboolean check_triage(ChApp *app, ChReconcile *r, GError **error)
 {
 	ChStore *s = app->store;
-	GError *local = NULL;
-	r->triage_rows = ch_store_int(s, 0, "SELECT count(*) FROM triage", "");
-	r->triage_open = ch_store_int(s, 0, "SELECT count(*) FROM triage WHERE state = 'open'", "");
-	sqlite3_stmt *st = ch_store_query(s, error,
-	                                  "SELECT t.id, t.message, t.state FROM triage t"
-	                                  " LEFT JOIN message m ON m.id = t.message"
-	                                  " WHERE m.id IS NULL ORDER BY t.id",
-	                                  "");
-	while (st && ch_store_step(s, st, &local))
+	gint64 total = 0, open = 0;
+	if (!ch_store_view_triage_totals(s, &total, &open, error))
+		return FALSE;
+	r->triage_rows = total;
+	r->triage_open = open;
+	g_autoptr(GPtrArray) rows = ch_store_view_triage_orphans(s, error);
+	if (!rows)
+		return FALSE;
+	for (guint i = 0; i < rows->len; i++) {
+		const ChStoreRow *row = rows->pdata[i];
 		fault(r, "triage %" G_GINT64_FORMAT " (%s) names message row %" G_GINT64_FORMAT
 		         ", which is not there",
-		      (gint64)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 2),
-		      (gint64)sqlite3_column_int64(st, 1));
-	if (local)
-		g_propagate_error(error, local);
-	return st && !local;
+		      ch_store_row_int(row, 0), ch_store_row_str(row, 2), ch_store_row_int(row, 1));
+	}
+	return TRUE;
 }
 
 /* Every report and attachment on record has its file: one gone (removed by hand, or by a
  * purge of another case that shared it) is evidence lost, and says so. */
 static gboolean check_report_files(ChApp *app, ChReconcile *r, GError **error)
 {
-	ChStore *s = app->store;
-	GError *local = NULL;
 	g_autofree char *dir = g_build_filename(app->cfg->spool, "reports", NULL);
-	sqlite3_stmt *st = ch_store_query(s, error,
-	                                  "SELECT c.ref, 'report', r.file FROM report r"
-	                                  " JOIN conference c ON c.id = r.conference_id"
-	                                  " WHERE r.file IS NOT NULL"
-	                                  " UNION SELECT c.ref, 'attachment', a.file FROM attachment a"
-	                                  " JOIN conference c ON c.id = a.conference_id"
-	                                  " ORDER BY 1, 3",
-	                                  "");
-	while (st && ch_store_step(s, st, &local)) {
-		const char *ref = (const char *)sqlite3_column_text(st, 0);
-		const char *what = (const char *)sqlite3_column_text(st, 1);
-		const char *file = (const char *)sqlite3_column_text(st, 2);
+	g_autoptr(GPtrArray) rows = ch_store_view_report_files(app->store, error);
+	if (!rows)
+		return FALSE;
+	for (guint i = 0; i < rows->len; i++) {
+		const ChStoreRow *row = rows->pdata[i];
+		const char *ref = ch_store_row_str(row, 0);
+		const char *what = ch_store_row_str(row, 1);
+		const char *file = ch_store_row_str(row, 2);
 		const char *rel = g_str_has_prefix(file, "reports/") ? file + strlen("reports/") : file;
 		g_autofree char *path = g_path_is_absolute(rel) ? g_strdup(rel)
 		                                                : g_build_filename(dir, rel, NULL);
 		if (strstr(rel, "..") || !g_file_test(path, G_FILE_TEST_IS_REGULAR))
 			fault(r, "%s: the file of its %s, %s, is missing", ref, what, path);
 	}
-	if (local)
-		g_propagate_error(error, local);
-	return st && !local;
+	return TRUE;
 }
 
 static gboolean check_outbox(ChApp *app, ChReconcile *r, GError **error)
 {
-	ChStore *s = app->store;
-	GError *local = NULL;
-	sqlite3_stmt *st = ch_store_query(s, error, "SELECT id, state, kind FROM outbox ORDER BY id",
-	                                  "");
-	while (st && ch_store_step(s, st, &local)) {
-		const char *state = (const char *)sqlite3_column_text(st, 1);
+	g_autoptr(GPtrArray) rows = ch_store_view_outbox_states(app->store, error);
+	if (!rows)
+		return FALSE;
+	for (guint i = 0; i < rows->len; i++) {
+		const ChStoreRow *row = rows->pdata[i];
+		const char *state = ch_store_row_str(row, 1);
 		ChOutState os;
 		gboolean known = ch_out_state_parse(state, &os);
 		r->out_total++;
@@ -212,13 +196,11 @@ static gboolean check_outbox(ChApp *app, ChReconcile *r, GError **error)
 			r->out_other++;
 			fault(r, "outbox %" G_GINT64_FORMAT " (%s) is in state '%s', none of queued,"
 			         " retrying, sent or failed",
-			      (gint64)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 2),
+			      ch_store_row_int(row, 0), ch_store_row_str(row, 2),
 			      state ? state : "(none)");
 		}
 	}
-	if (local)
-		g_propagate_error(error, local);
-	return st && !local;
+	return TRUE;
 }
 
 gboolean ch_reconcile_run(ChApp *app, ChReconcile *r, GError **error)

@@ -7,6 +7,7 @@
 #include "engine/commands.h"
 #include "report/report_page.h"
 #include "store/cases.h"
+#include "store/views.h"
 #include "util/clock.h"
 #include "util/error.h"
 
@@ -274,18 +275,15 @@ static void audit_row_free(gpointer p)
 
 static gboolean load_messages(Record *r, GError **error)
 {
-	ChStore *s = r->app->store;
-	GError *local = NULL;
-	sqlite3_stmt *st = ch_store_query(s, error,
-	                                  "SELECT id, received_at, from_addr, kind, class, state,"
-	                                  " fingerprint, location, reason, message_id, size"
-	                                  " FROM message WHERE conference_id = ? ORDER BY id",
-	                                  "i", r->c->id);
-	while (st && ch_store_step(s, st, &local)) {
+	g_autoptr(GPtrArray) rows = ch_store_view_case_messages(r->app->store, r->c->id, error);
+	if (!rows)
+		return FALSE;
+	for (guint k = 0; k < rows->len; k++) {
+		const ChStoreRow *row = rows->pdata[k];
 		const char *col[10];
 		for (int i = 0; i < 10; i++)
-			col[i] = (const char *)sqlite3_column_text(st, i);
-		Entry *e = entry_new(r->entries, col[1], 0, sqlite3_column_int64(st, 0), "MESSAGE IN");
+			col[i] = ch_store_row_str(row, i);
+		Entry *e = entry_new(r->entries, col[1], 0, ch_store_row_int(row, 0), "MESSAGE IN");
 		e->headline = g_strdup_printf("Message in from %s", col[2] ? col[2] : "(no sender)");
 		detail(e, "to", r->app->cfg->address);
 		detail(e, "about", col[3]);
@@ -295,72 +293,62 @@ static gboolean load_messages(Record *r, GError **error)
 		detail(e, "found at", col[7]);
 		detail(e, "Message-ID", col[9]);
 		g_autofree char *size = g_strdup_printf("%" G_GINT64_FORMAT " bytes",
-		                                        (gint64)sqlite3_column_int64(st, 10));
+		                                        ch_store_row_int(row, 10));
 		detail(e, "size", size);
 		detail(e, "why held", col[8]);
 		if (col[6])
 			g_hash_table_insert(r->senders, g_strdup(col[6]), g_strdup(col[2] ? col[2] : "?"));
 	}
-	if (local)
-		g_propagate_error(error, local);
-	return st && !local;
+	return TRUE;
 }
 
 static gboolean load_outbox(Record *r, GError **error)
 {
-	ChStore *s = r->app->store;
-	GError *local = NULL;
-	sqlite3_stmt *st = ch_store_query(s, error,
-	                                  "SELECT id, created_at, sent_at, rcpt, kind, subject, state,"
-	                                  " message_id, wire, last_error FROM outbox"
-	                                  " WHERE conference_id = ? ORDER BY id",
-	                                  "i", r->c->id);
-	while (st && ch_store_step(s, st, &local)) {
+	g_autoptr(GPtrArray) rows = ch_store_view_case_outbox(r->app->store, r->c->id, error);
+	if (!rows)
+		return FALSE;
+	for (guint k = 0; k < rows->len; k++) {
+		const ChStoreRow *row = rows->pdata[k];
 		OutMail *m = g_new0(OutMail, 1);
-		m->id = sqlite3_column_int64(st, 0);
-		m->at = ch_store_col_str(st, 1);
-		m->sent_at = ch_store_col_str(st, 2);
-		m->rcpt = ch_store_col_str(st, 3);
-		m->kind = ch_store_col_str(st, 4);
-		m->subject = ch_store_col_str(st, 5);
-		m->state = ch_store_col_str(st, 6);
-		m->message_id = ch_store_col_str(st, 7);
-		const void *wire = sqlite3_column_blob(st, 8);
-		int len = sqlite3_column_bytes(st, 8);
-		m->sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, wire ? wire : (const void *)"",
+		m->id = ch_store_row_int(row, 0);
+		m->at = g_strdup(ch_store_row_str(row, 1));
+		m->sent_at = g_strdup(ch_store_row_str(row, 2));
+		m->rcpt = g_strdup(ch_store_row_str(row, 3));
+		m->kind = g_strdup(ch_store_row_str(row, 4));
+		m->subject = g_strdup(ch_store_row_str(row, 5));
+		m->state = g_strdup(ch_store_row_str(row, 6));
+		m->message_id = g_strdup(ch_store_row_str(row, 7));
+		GBytes *wire = ch_store_row_bytes(row, 8);
+		gsize len = 0;
+		const void *data = wire ? g_bytes_get_data(wire, &len) : NULL;
+		m->sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data ? data : (const void *)"",
 		                                        len);
-		m->error = ch_store_col_str(st, 9);
+		m->error = g_strdup(ch_store_row_str(row, 9));
 		g_hash_table_insert(r->outbox, g_memdup2(&m->id, sizeof m->id), m);
 	}
-	if (local)
-		g_propagate_error(error, local);
-	return st && !local;
+	return TRUE;
 }
 
 static gboolean load_audit(Record *r, GError **error)
 {
-	ChStore *s = r->app->store;
-	GError *local = NULL;
-	sqlite3_stmt *st = ch_store_query(s, error,
-	                                  "SELECT id, at, source, what, object, old, new, detail"
-	                                  " FROM audit WHERE conference_id = ? ORDER BY id",
-	                                  "i", r->c->id);
-	while (st && ch_store_step(s, st, &local)) {
+	g_autoptr(GPtrArray) rows = ch_store_view_case_audit(r->app->store, r->c->id, error);
+	if (!rows)
+		return FALSE;
+	for (guint k = 0; k < rows->len; k++) {
+		const ChStoreRow *row = rows->pdata[k];
 		AuditRow *a = g_new0(AuditRow, 1);
-		a->id = sqlite3_column_int64(st, 0);
-		a->at = ch_store_col_str(st, 1);
-		a->source = ch_store_col_str(st, 2);
-		a->what = ch_store_col_str(st, 3);
+		a->id = ch_store_row_int(row, 0);
+		a->at = g_strdup(ch_store_row_str(row, 1));
+		a->source = g_strdup(ch_store_row_str(row, 2));
+		a->what = g_strdup(ch_store_row_str(row, 3));
 		a->known = ch_audit_parse(a->what, &a->kind);
-		a->object = ch_store_col_str(st, 4);
-		a->old_value = ch_store_col_str(st, 5);
-		a->new_value = ch_store_col_str(st, 6);
-		a->detail = ch_store_col_str(st, 7);
+		a->object = g_strdup(ch_store_row_str(row, 4));
+		a->old_value = g_strdup(ch_store_row_str(row, 5));
+		a->new_value = g_strdup(ch_store_row_str(row, 6));
+		a->detail = g_strdup(ch_store_row_str(row, 7));
 		g_ptr_array_add(r->audit, a);
 	}
-	if (local)
-		g_propagate_error(error, local);
-	return st && !local;
+	return TRUE;
 }
 
 static OutMail *outbox_of(Record *r, const char *object)
@@ -415,23 +403,19 @@ static void audit_entries(Record *r)
 
 static gboolean task_entries(Record *r, GError **error)
 {
-	ChStore *s = r->app->store;
-	GError *local = NULL;
-	sqlite3_stmt *st = ch_store_query(s, error,
-	                                  "SELECT id, created_at, kind, detail, done_at FROM task"
-	                                  " WHERE conference_id = ? ORDER BY id",
-	                                  "i", r->c->id);
-	while (st && ch_store_step(s, st, &local)) {
-		Entry *e = entry_new(r->entries, (const char *)sqlite3_column_text(st, 1), 3,
-		                     sqlite3_column_int64(st, 0), "TASK");
-		e->headline = g_strdup_printf("Task for admin: %s", sqlite3_column_text(st, 2));
-		detail(e, "detail", (const char *)sqlite3_column_text(st, 3));
-		g_autofree char *done = when_iso((const char *)sqlite3_column_text(st, 4));
-		detail(e, "done", sqlite3_column_type(st, 4) == SQLITE_NULL ? "not yet" : done);
+	g_autoptr(GPtrArray) rows = ch_store_view_case_tasks(r->app->store, r->c->id, error);
+	if (!rows)
+		return FALSE;
+	for (guint k = 0; k < rows->len; k++) {
+		const ChStoreRow *row = rows->pdata[k];
+		Entry *e = entry_new(r->entries, ch_store_row_str(row, 1), 3, ch_store_row_int(row, 0),
+		                     "TASK");
+		e->headline = g_strdup_printf("Task for admin: %s", ch_store_row_str(row, 2));
+		detail(e, "detail", ch_store_row_str(row, 3));
+		g_autofree char *done = when_iso(ch_store_row_str(row, 4));
+		detail(e, "done", ch_store_row_is_null(row, 4) ? "not yet" : done);
 	}
-	if (local)
-		g_propagate_error(error, local);
-	return st && !local;
+	return TRUE;
 }
 
 static void write_timeline(Record *r, Out *o)
@@ -610,23 +594,18 @@ static void write_escalations(Record *r, Out *o, const ChRules *rules)
 
 static gboolean write_reports(Record *r, Out *o, GError **error)
 {
-	ChStore *s = r->app->store;
-	GError *local = NULL;
-	sqlite3_stmt *st = ch_store_query(s, error,
-	                                  "SELECT ag.name, r.state, r.asked, r.requested_at, r.due,"
-	                                  " r.calendar, r.received_at, r.on_time, r.sha256,"
-	                                  " r.missing_at FROM report r JOIN agency ag"
-	                                  " ON ag.id = r.agency_id WHERE r.conference_id = ?"
-	                                  " ORDER BY r.id",
-	                                  "i", r->c->id);
+	g_autoptr(GPtrArray) rows = ch_store_view_case_reports(r->app->store, r->c->id, error);
+	if (!rows)
+		return FALSE;
 	gboolean any = FALSE;
-	while (st && ch_store_step(s, st, &local)) {
+	for (guint k = 0; k < rows->len; k++) {
+		const ChStoreRow *row = rows->pdata[k];
 		if (!any)
 			heading(o, "Post-conference reports");
 		any = TRUE;
 		const char *col[10];
 		for (int i = 0; i < 10; i++)
-			col[i] = (const char *)sqlite3_column_text(st, i);
+			col[i] = ch_store_row_str(row, i);
 		g_autofree char *title = g_strdup_printf("Report owed by %s", col[0]);
 		subheading(o, title);
 		g_autofree char *requested = col[3] ? when_iso(col[3]) : NULL;
@@ -635,9 +614,9 @@ static gboolean write_reports(Record *r, Out *o, GError **error)
 		                              : NULL;
 		g_autofree char *received = col[6] ? when_iso(col[6]) : NULL;
 		g_autofree char *missing = col[9] ? when_iso(col[9]) : NULL;
-		const char *on_time = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL
-		                      : sqlite3_column_int(st, 7)             ? "yes"
-		                                                              : "no, late";
+		const char *on_time = ch_store_row_is_null(row, 7) ? NULL
+		                      : ch_store_row_int(row, 7)   ? "yes"
+		                                                   : "no, late";
 		fields_begin(o);
 		field(o, "State", col[1]);
 		field(o, "Asked", col[2]);
@@ -649,9 +628,7 @@ static gboolean write_reports(Record *r, Out *o, GError **error)
 		field(o, "Marked missing", missing);
 		fields_end(o);
 	}
-	if (local)
-		g_propagate_error(error, local);
-	return st && !local;
+	return TRUE;
 }
 
 /* ---- the Cwm Taf conference chair resolution form --------------------------------------- */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "engine/commands.h"
+#include "store/views.h"
 #include "util/clock.h"
 #include "util/error.h"
 
@@ -81,62 +82,48 @@ GPtrArray *ch_register_load(ChApp *app, const GDate *from, const GDate *to, GDat
 	GPtrArray *rows = g_ptr_array_new_with_free_func(row_free);
 	GDate today;
 	ch_clock_local_date(now, &today);
-	GError *local = NULL;
-	/* Ordered by the instant raised, not the text: stored times carry GMT or BST offsets. */
-	sqlite3_stmt *st = ch_store_query(
-		app->store, error,
-		"SELECT e.id, c.ref, c.procedure, e.raised_at, ag.name, a.name, a.attendance,"
-		" e.reasons, e.stage, e.asked, e.stage_at, e.due, e.calendar, e.chasers,"
-		" e.responded_at, e.response, e.state, e.outcome, e.closed_at, e.comment"
-		" FROM escalation e JOIN conference c ON c.id = e.conference_id"
-		" JOIN attendee a ON a.id = e.attendee_id JOIN agency ag ON ag.id = a.agency_id"
-		" ORDER BY julianday(e.raised_at), e.id",
-		"");
-	if (!st) {
+	g_autoptr(GPtrArray) found = ch_store_view_escalations(app->store, error);
+	if (!found) {
 		g_ptr_array_unref(rows);
 		return NULL;
 	}
-	while (ch_store_step(app->store, st, &local)) {
-		const char *raised = (const char *)sqlite3_column_text(st, 3);
+	for (guint k = 0; k < found->len; k++) {
+		const ChStoreRow *row = found->pdata[k];
+		const char *raised = ch_store_row_str(row, 3);
 		GDate rd;
 		if (!ch_register_local_date(raised, &rd) || g_date_compare(&rd, from) < 0 ||
 		    g_date_compare(&rd, to) > 0)
 			continue;
 		ChRegisterRow *r = g_new0(ChRegisterRow, 1);
-		r->id = sqlite3_column_int64(st, 0);
-		r->ref = ch_store_col_str(st, 1);
-		r->procedure = ch_store_col_str(st, 2);
+		r->id = ch_store_row_int(row, 0);
+		r->ref = g_strdup(ch_store_row_str(row, 1));
+		r->procedure = g_strdup(ch_store_row_str(row, 2));
 		r->raised = local_time(raised);
 		r->raised_date = rd;
-		r->agency = ch_store_col_str(st, 4);
-		r->professional = ch_store_col_str(st, 5);
-		r->attendance = ch_store_col_str(st, 6);
-		const char *reasons = (const char *)sqlite3_column_text(st, 7);
+		r->agency = g_strdup(ch_store_row_str(row, 4));
+		r->professional = g_strdup(ch_store_row_str(row, 5));
+		r->attendance = g_strdup(ch_store_row_str(row, 6));
+		const char *reasons = ch_store_row_str(row, 7);
 		r->reasons = g_strsplit(reasons ? reasons : "", ",", -1);
-		r->stage = sqlite3_column_int(st, 8);
-		r->asked = ch_store_col_str(st, 9);
-		r->stage_at = local_time((const char *)sqlite3_column_text(st, 10));
-		if (!ch_clock_parse_date((const char *)sqlite3_column_text(st, 11), &r->due))
+		r->stage = (int)ch_store_row_int(row, 8);
+		r->asked = g_strdup(ch_store_row_str(row, 9));
+		r->stage_at = local_time(ch_store_row_str(row, 10));
+		if (!ch_clock_parse_date(ch_store_row_str(row, 11), &r->due))
 			g_date_clear(&r->due, 1);
-		r->calendar = ch_store_col_str(st, 12);
-		r->chasers = sqlite3_column_int(st, 13);
-		r->responded = local_time((const char *)sqlite3_column_text(st, 14));
-		r->response = ch_store_col_str(st, 15);
-		r->state = ch_store_col_str(st, 16);
-		r->outcome = ch_store_col_str(st, 17);
-		r->closed = local_time((const char *)sqlite3_column_text(st, 18));
-		r->comment = ch_store_col_str(st, 19);
+		r->calendar = g_strdup(ch_store_row_str(row, 12));
+		r->chasers = (int)ch_store_row_int(row, 13);
+		r->responded = local_time(ch_store_row_str(row, 14));
+		r->response = g_strdup(ch_store_row_str(row, 15));
+		r->state = g_strdup(ch_store_row_str(row, 16));
+		r->outcome = g_strdup(ch_store_row_str(row, 17));
+		r->closed = local_time(ch_store_row_str(row, 18));
+		r->comment = g_strdup(ch_store_row_str(row, 19));
 		const ChRules *rules = ch_app_rules(app, r->procedure, NULL);
 		const ChStage *stage = rules ? ch_rules_stage(rules, r->stage) : NULL;
 		if (stage)
 			r->stage_title = g_strdup(stage->title ? stage->title : stage->name);
 		decide(app, r, &today);
 		g_ptr_array_add(rows, r);
-	}
-	if (local) {
-		g_propagate_error(error, local);
-		g_ptr_array_unref(rows);
-		return NULL;
 	}
 	return rows;
 }

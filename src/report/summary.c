@@ -5,6 +5,7 @@
 #include "engine/commands.h"
 #include "engine/names.h"
 #include "report/register.h"
+#include "store/views.h"
 #include "util/clock.h"
 
 typedef struct {
@@ -57,33 +58,31 @@ typedef struct {
 static gboolean gather(ChApp *app, const Period *p, Figures *f, GError **error)
 {
 	ChStore *s = app->store;
-	GError *local = NULL;
-	sqlite3_stmt *st = ch_store_query(s, error, "SELECT held, minutes_missing_info FROM conference",
-	                                  "");
-	while (st && ch_store_step(s, st, &local)) {
-		if (!in_period(p, (const char *)sqlite3_column_text(st, 0)))
+	g_autoptr(GPtrArray) conferences = ch_store_view_conference_minutes(s, error);
+	if (!conferences)
+		return FALSE;
+	for (guint i = 0; i < conferences->len; i++) {
+		const ChStoreRow *row = conferences->pdata[i];
+		if (!in_period(p, ch_store_row_str(row, 0)))
 			continue;
 		f->conferences++;
-		f->minutes_missing += sqlite3_column_int64(st, 1) > 0;
+		f->minutes_missing += ch_store_row_int(row, 1) > 0;
 	}
-	if (!st || local)
-		goto fail;
 	/* Reports are whatever the table holds: every state is counted, none is assumed. */
-	st = ch_store_query(s, error,
-	                    "SELECT c.held, r.state, r.on_time, r.received_at, r.due,"
-	                    " r.requested_at IS NULL FROM report r"
-	                    " JOIN conference c ON c.id = r.conference_id",
-	                    "");
-	while (st && ch_store_step(s, st, &local)) {
-		if (!in_period(p, (const char *)sqlite3_column_text(st, 0)))
+	g_autoptr(GPtrArray) reports = ch_store_view_report_timeliness(s, error);
+	if (!reports)
+		return FALSE;
+	for (guint i = 0; i < reports->len; i++) {
+		const ChStoreRow *row = reports->pdata[i];
+		if (!in_period(p, ch_store_row_str(row, 0)))
 			continue;
-		const char *state = (const char *)sqlite3_column_text(st, 1);
+		const char *state = ch_store_row_str(row, 1);
 		ChReportState rs;
 		gboolean known = ch_report_state_parse(state, &rs);
 		/* Owed, but the request has not gone out yet ("due_to_request": an older chaser's
 		 * word for it). */
 		if (!state || !strcmp(state, "due_to_request") ||
-		    (known && rs == CH_REPORT_AWAITED && sqlite3_column_int(st, 5))) {
+		    (known && rs == CH_REPORT_AWAITED && ch_store_row_int(row, 5))) {
 			f->rep_not_requested++;
 			continue;
 		}
@@ -96,13 +95,13 @@ static gboolean gather(ChApp *app, const Period *p, Figures *f, GError **error)
 			f->rep_missing++;
 		} else if (rs == CH_REPORT_RECEIVED) {
 			gboolean on_time;
-			if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-				on_time = sqlite3_column_int(st, 2) != 0;
+			if (!ch_store_row_is_null(row, 2)) {
+				on_time = ch_store_row_int(row, 2) != 0;
 			} else {
 				/* Not recorded: decide it the way the register does, by the due date. */
 				GDate got, due;
-				on_time = ch_register_local_date((const char *)sqlite3_column_text(st, 3), &got) &&
-				          ch_clock_parse_date((const char *)sqlite3_column_text(st, 4), &due) &&
+				on_time = ch_register_local_date(ch_store_row_str(row, 3), &got) &&
+				          ch_clock_parse_date(ch_store_row_str(row, 4), &due) &&
 				          g_date_compare(&got, &due) <= 0;
 			}
 			if (on_time)
@@ -111,21 +110,21 @@ static gboolean gather(ChApp *app, const Period *p, Figures *f, GError **error)
 				f->rep_late++;
 		}
 	}
-	if (!st || local)
-		goto fail;
-	st = ch_store_query(s, error, "SELECT at FROM audit WHERE what = ?", "s",
-	                    ch_audit_name(CH_AUDIT_SAFETY_ALERT));
-	while (st && ch_store_step(s, st, &local))
-		f->safety_alerts += in_period(p, (const char *)sqlite3_column_text(st, 0));
-	if (!st || local)
-		goto fail;
-	st = ch_store_query(s, error, "SELECT created_at, state FROM triage", "");
-	while (st && ch_store_step(s, st, &local)) {
-		if (!in_period(p, (const char *)sqlite3_column_text(st, 0)))
+	g_autoptr(GPtrArray) alerts = ch_store_view_safety_alerts(s, error);
+	if (!alerts)
+		return FALSE;
+	for (guint i = 0; i < alerts->len; i++)
+		f->safety_alerts += in_period(p, ch_store_row_str(alerts->pdata[i], 0));
+	g_autoptr(GPtrArray) triage = ch_store_view_triage_states(s, error);
+	if (!triage)
+		return FALSE;
+	for (guint i = 0; i < triage->len; i++) {
+		const ChStoreRow *row = triage->pdata[i];
+		if (!in_period(p, ch_store_row_str(row, 0)))
 			continue;
 		ChTriageState ts;
 		f->triage_opened++;
-		if (!ch_triage_state_parse((const char *)sqlite3_column_text(st, 1), &ts))
+		if (!ch_triage_state_parse(ch_store_row_str(row, 1), &ts))
 			continue;
 		if (ts == CH_TRIAGE_OPEN)
 			f->triage_open++;
@@ -134,19 +133,12 @@ static gboolean gather(ChApp *app, const Period *p, Figures *f, GError **error)
 		else if (ts == CH_TRIAGE_DROPPED)
 			f->triage_dropped++;
 	}
-	if (!st || local)
-		goto fail;
-	st = ch_store_query(s, error, "SELECT received_at FROM message WHERE state = 'quarantine'",
-	                    "");
-	while (st && ch_store_step(s, st, &local))
-		f->quarantined += in_period(p, (const char *)sqlite3_column_text(st, 0));
-	if (!st || local)
-		goto fail;
+	g_autoptr(GPtrArray) quarantined = ch_store_view_quarantined(s, error);
+	if (!quarantined)
+		return FALSE;
+	for (guint i = 0; i < quarantined->len; i++)
+		f->quarantined += in_period(p, ch_store_row_str(quarantined->pdata[i], 0));
 	return TRUE;
-fail:
-	if (local)
-		g_propagate_error(error, local);
-	return FALSE;
 }
 
 /* ---- tables ----------------------------------------------------------------------------- */

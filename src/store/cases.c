@@ -1,5 +1,7 @@
 #include "store/cases.h"
 
+#include "store/store-private.h"
+
 #include <string.h>
 
 #include "util/error.h"
@@ -8,7 +10,10 @@ gboolean ch_store_agency_add(ChStore *s, const char *name, const char *slo_email
                              const char *slo_name, const char *lead_email,
                              const char *const *domains, GError **error)
 {
-	if (ch_store_agency_id(s, name)) {
+	gint64 have = 0;
+	if (!ch_store_agency_id(s, name, &have, error))
+		return FALSE;
+	if (have) {
 		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "agency '%s' already exists", name);
 		return FALSE;
 	}
@@ -25,33 +30,41 @@ gboolean ch_store_agency_add(ChStore *s, const char *name, const char *slo_email
 	return TRUE;
 }
 
-gint64 ch_store_agency_id(ChStore *s, const char *name)
+gboolean ch_store_agency_id(ChStore *s, const char *name, gint64 *id_r, GError **error)
 {
-	return ch_store_int(s, 0, "SELECT id FROM agency WHERE name = ?", "s", name);
+	return ch_store_get_int(s, id_r, 0, error, "SELECT id FROM agency WHERE name = ?", "s", name);
+}
+
+gboolean ch_store_agency_has_domain(ChStore *s, gint64 agency_id, const char *domain,
+                                    gboolean *has_r, GError **error)
+{
+	gint64 v = 0;
+	if (!ch_store_get_int(s, &v, 0, error,
+	                      "SELECT 1 FROM agency_domain WHERE agency_id = ? AND domain = ?", "is",
+	                      agency_id, domain))
+		return FALSE;
+	*has_r = v != 0;
+	return TRUE;
 }
 
 char **ch_store_procedures_in_use(ChStore *s, GError **error)
 {
-	GPtrArray *out = g_ptr_array_new();
-	sqlite3_stmt *st = ch_store_query(s, error, "SELECT DISTINCT procedure FROM conference"
-	                                            " WHERE state <> 'closed' ORDER BY 1", "");
-	while (st && ch_store_step(s, st, error))
-		g_ptr_array_add(out, ch_store_col_str(st, 0));
-	g_ptr_array_add(out, NULL);
-	char **v = (char **)g_ptr_array_free(out, FALSE);
-	if (error && *error)
-		g_clear_pointer(&v, g_strfreev);
-	return v;
+	return ch_store_strv(s, error, "SELECT DISTINCT procedure FROM conference"
+	                               " WHERE state <> 'closed' ORDER BY 1", "");
 }
 
-gint64 ch_store_conference_by_ref(ChStore *s, const char *ref)
+gboolean ch_store_conference_by_ref(ChStore *s, const char *ref, gint64 *id_r, GError **error)
 {
-	return ch_store_int(s, 0, "SELECT id FROM conference WHERE ref = ?", "s", ref);
+	return ch_store_get_int(s, id_r, 0, error, "SELECT id FROM conference WHERE ref = ?", "s",
+	                        ref);
 }
 
 gboolean ch_store_conference_add(ChStore *s, ChCase *c, const char *now, GError **error)
 {
-	if (ch_store_conference_by_ref(s, c->ref)) {
+	gint64 have = 0;
+	if (!ch_store_conference_by_ref(s, c->ref, &have, error))
+		return FALSE;
+	if (have) {
 		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "conference %s already exists", c->ref);
 		return FALSE;
 	}
@@ -71,15 +84,19 @@ gboolean ch_store_attendee_add(ChStore *s, gint64 conference_id, const char *nam
                                const char *email, const char *agency, ChAttendance attendance,
                                ChAttReport report, int *n_r, GError **error)
 {
-	gint64 agency_id = ch_store_agency_id(s, agency);
+	gint64 agency_id = 0;
+	if (!ch_store_agency_id(s, agency, &agency_id, error))
+		return FALSE;
 	if (!agency_id) {
 		g_set_error(error, CH_ERROR, CH_ERROR_USAGE,
 		            "unknown agency '%s' (add it first with: chaser agency add)", agency);
 		return FALSE;
 	}
-	gint64 n = ch_store_int(s, 0, "SELECT max(n) FROM attendee WHERE conference_id = ?", "i",
-	                        conference_id) +
-	           1;
+	gint64 n = 0;
+	if (!ch_store_get_int(s, &n, 0, error, "SELECT max(n) FROM attendee WHERE conference_id = ?",
+	                      "i", conference_id))
+		return FALSE;
+	n++;
 	if (!ch_store_run(s, error,
 	                  "INSERT INTO attendee(conference_id, n, name, email, agency_id, attendance,"
 	                  " report) VALUES(?,?,?,?,?,?,?)",

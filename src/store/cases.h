@@ -3,7 +3,8 @@
  * ch_store_case_load() returns a whole case (attendees with their agency's SLO and lead, and
  * every escalation) owned by the caller; ch_store_case_save() writes back what the engine
  * marked dirty and gives new escalations their ids. Both run inside the caller's
- * transaction. A missing conference or agency is CH_ERROR_USAGE naming it. States are enums
+ * transaction. A missing conference or agency is CH_ERROR_USAGE naming it; a lookup that
+ * finds nothing answers 0 and TRUE, and FALSE only when the store failed. States are enums
  * in memory and their names (engine/names.h) in the database; a name the tables do not know
  * is CH_ERROR_FINAL naming the column and the value.
  */
@@ -15,7 +16,11 @@
 gboolean ch_store_agency_add(ChStore *s, const char *name, const char *slo_email,
                              const char *slo_name, const char *lead_email,
                              const char *const *domains, GError **error);
-gint64 ch_store_agency_id(ChStore *s, const char *name);
+/* The agency's id into *id_r, 0 when there is none by that name. */
+gboolean ch_store_agency_id(ChStore *s, const char *name, gint64 *id_r, GError **error);
+/* Whether `domain` is one of the agency's own mail domains. */
+gboolean ch_store_agency_has_domain(ChStore *s, gint64 agency_id, const char *domain,
+                                    gboolean *has_r, GError **error);
 
 /* c->ref, held, type, procedure, chair_*, social_worker, practice_manager, minute_taker
  * and state (the first state, set by the caller) are read; c->id is set. */
@@ -27,10 +32,10 @@ gboolean ch_store_attendee_add(ChStore *s, gint64 conference_id, const char *nam
 ChCase *ch_store_case_load(ChStore *s, const char *ref, GError **error);
 ChCase *ch_store_case_load_id(ChStore *s, gint64 id, GError **error);
 gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error);
-/* The conference whose reference appears in a subject tag, or 0. */
 /* The procedures (rules names) of the conferences not yet closed; NULL on error. */
 char **ch_store_procedures_in_use(ChStore *s, GError **error);
-gint64 ch_store_conference_by_ref(ChStore *s, const char *ref);
+/* The conference with that reference (a subject tag, a command line) into *id_r, or 0. */
+gboolean ch_store_conference_by_ref(ChStore *s, const char *ref, gint64 *id_r, GError **error);
 
 /* The SQL condition "conference `conf` (a table alias) is finished": ch_case_finished() said
  * in SQL, built from the same predicates (engine/names.h), so the two cannot drift. */

@@ -1,4 +1,4 @@
-#include "store/store.h"
+#include "store/store-private.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
@@ -87,9 +87,12 @@ void ch_store_close(ChStore *s)
 	g_free(s);
 }
 
-int ch_store_schema_version(ChStore *s)
+int ch_store_schema_version(ChStore *s, GError **error)
 {
-	return (int)ch_store_int(s, 0, "PRAGMA user_version", "");
+	gint64 v = -1;
+	if (!ch_store_get_int(s, &v, -1, error, "PRAGMA user_version", ""))
+		return -1;
+	return (int)v;
 }
 
 gboolean ch_store_begin(ChStore *s, GError **error)
@@ -218,18 +221,46 @@ gint64 ch_store_last_id(ChStore *s)
 	return sqlite3_last_insert_rowid(s->db);
 }
 
-gint64 ch_store_int(ChStore *s, gint64 def, const char *sql, const char *types, ...)
+gboolean ch_store_get_int(ChStore *s, gint64 *out, gint64 def, GError **error, const char *sql,
+                          const char *types, ...)
 {
 	va_list ap;
 	va_start(ap, types);
-	sqlite3_stmt *st = vquery(s, NULL, sql, types, ap);
+	sqlite3_stmt *st = vquery(s, error, sql, types, ap);
 	va_end(ap);
 	if (!st)
-		return def;
-	gint64 v = def;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(st, 0);
+		return FALSE;
+	*out = def;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*out = sqlite3_column_int64(st, 0);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		set_sql_error(s, error, "step");
+		sqlite3_reset(st);
+		return FALSE;
+	}
 	sqlite3_reset(st);
+	return TRUE;
+}
+
+char **ch_store_strv(ChStore *s, GError **error, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	sqlite3_stmt *st = vquery(s, error, sql, types, ap);
+	va_end(ap);
+	if (!st)
+		return NULL;
+	GPtrArray *out = g_ptr_array_new();
+	GError *local = NULL;
+	while (ch_store_step(s, st, &local))
+		g_ptr_array_add(out, ch_store_col_str(st, 0));
+	g_ptr_array_add(out, NULL);
+	char **v = (char **)g_ptr_array_free(out, FALSE);
+	if (local) {
+		g_propagate_error(error, local);
+		g_clear_pointer(&v, g_strfreev);
+	}
 	return v;
 }
 

@@ -7,6 +7,9 @@
 #include "engine/kinds.h"
 #include "outbound/outbox.h"
 #include "store/cases.h"
+#include "store/due.h"
+#include "store/messages.h"
+#include "store/outbox.h"
 #include "util/clock.h"
 #include "util/crashpoint.h"
 #include "util/error.h"
@@ -22,14 +25,9 @@ gboolean ch_tick_working_time(ChApp *app, GDateTime *now)
 	return minutes >= app->cfg->hours_start && minutes < app->cfg->hours_end;
 }
 
-typedef struct {
-	ChObjKind kind;   /* whose clock: the conference, an escalation, a report */
-	gint64 conference_id;
-	gint64 id;
-} Due;
-
 /* One obligation's step, in its own transaction, through its timer (engine/kinds.c). */
-static gboolean step(ChApp *app, const Due *d, GDateTime *now, gboolean *acted, GError **error)
+static gboolean step(ChApp *app, const ChStoreDue *d, GDateTime *now, gboolean *acted,
+                     GError **error)
 {
 	ChStore *s = app->store;
 	if (!ch_store_begin(s, error))
@@ -72,36 +70,27 @@ static gboolean triage_digest(ChApp *app, GDateTime *now, GError **error)
 		return TRUE;
 	g_autoptr(GDateTime) hour_ago = g_date_time_add_hours(now, -1);
 	g_autofree char *since = ch_clock_format(hour_ago);
-	if (ch_store_int(s, 0, "SELECT 1 FROM outbox WHERE kind = 'triage_digest'"
-	                       " AND julianday(created_at) > julianday(?)", "s", since))
+	gboolean recent = FALSE;
+	if (!ch_store_outbox_digest_since(s, since, &recent, error))
+		return FALSE;
+	if (recent)
 		return TRUE;
-	gint64 covered = ch_store_int(s, 0, "SELECT coalesce(max(CAST(substr(event_key, 15)"
-	                                    " AS INTEGER)), 0) FROM outbox"
-	                                    " WHERE kind = 'triage_digest'", "");
+	gint64 covered = 0;
+	if (!ch_store_outbox_digest_covered(s, &covered, error))
+		return FALSE;
 	if (!ch_store_begin(s, error))
 		return FALSE;
-	sqlite3_stmt *st = ch_store_query(
-		s, error,
-		"SELECT count(*), coalesce(m.from_addr, '(no sender)'), max(t.id) FROM triage t"
-		" JOIN message m ON m.id = t.message"
-		" WHERE t.state = 'open' AND t.id > ?"
-		"   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_key = 'triage:' ||"
-		"                   m.fingerprint)"
-		" GROUP BY 2 ORDER BY 1 DESC, 2",
-		"i", covered);
 	g_autoptr(GString) summary = g_string_new(NULL);
 	gint64 newest = 0, total = 0;
-	GError *local = NULL;
-	while (st && ch_store_step(s, st, &local)) {
-		gint64 n = sqlite3_column_int64(st, 0);
-		g_string_append_printf(summary, "  %4" G_GINT64_FORMAT "  from %s\n", n,
-		                       (const char *)sqlite3_column_text(st, 1));
-		newest = MAX(newest, sqlite3_column_int64(st, 2));
-		total += n;
+	g_autoptr(GPtrArray) senders = ch_store_triage_unalerted(s, covered, error);
+	gboolean ok = senders != NULL;
+	for (guint i = 0; ok && i < senders->len; i++) {
+		const ChStoreTriageSender *g = senders->pdata[i];
+		g_string_append_printf(summary, "  %4" G_GINT64_FORMAT "  from %s\n", g->count,
+		                       g->from_addr);
+		newest = MAX(newest, g->newest);
+		total += g->count;
 	}
-	gboolean ok = st && !local;
-	if (local)
-		g_propagate_error(error, local);
 	if (ok && total) {
 		g_autoptr(ChEffects) fx = ch_effects_new();
 		g_autofree char *key = g_strdup_printf("triage_digest:%" G_GINT64_FORMAT, newest);
@@ -129,40 +118,14 @@ gboolean ch_tick(ChApp *app, GDateTime *now, ChTickCounts *counts, GError **erro
 	}
 	ChStore *s = app->store;
 	g_autofree char *key = ch_clock_key(now);
-	GArray *due = g_array_new(FALSE, FALSE, sizeof(Due));
-	/* Each table's next_at is indexed: the cost is what is due, not what is open. */
-	static const struct {
-		ChObjKind kind;
-		const char *sql;
-	} queries[] = {
-		{ CH_OBJ_CONFERENCE, "SELECT id, id FROM conference WHERE next_at IS NOT NULL"
-		                  " AND next_at <= ? ORDER BY next_at" },
-		{ CH_OBJ_ESCALATION, "SELECT conference_id, id FROM escalation WHERE next_at IS NOT NULL"
-		                  " AND next_at <= ? ORDER BY next_at" },
-		{ CH_OBJ_REPORT, "SELECT conference_id, id FROM report WHERE next_at IS NOT NULL"
-		              " AND next_at <= ? ORDER BY next_at" },
-	};
+	GArray *due = ch_store_due(s, key, error);
+	if (!due)
+		return FALSE;
 	gboolean ok = TRUE;
-	for (guint q = 0; q < G_N_ELEMENTS(queries) && ok; q++) {
-		GError *local = NULL;
-		sqlite3_stmt *st = ch_store_query(s, error, queries[q].sql, "s", key);
-		if (!st) {
-			ok = FALSE;
-			break;
-		}
-		while (ch_store_step(s, st, &local)) {
-			Due d = { queries[q].kind, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1) };
-			g_array_append_val(due, d);
-		}
-		if (local) {
-			g_propagate_error(error, local);
-			ok = FALSE;
-		}
-	}
 	for (guint i = 0; ok && i < due->len && !g_atomic_int_get(&app->stop); i++) {
 		gboolean acted = FALSE;
 		counts->due++;
-		ok = step(app, &g_array_index(due, Due, i), now, &acted, error);
+		ok = step(app, &g_array_index(due, ChStoreDue, i), now, &acted, error);
 		counts->acted += acted;
 	}
 	g_array_unref(due);

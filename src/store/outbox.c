@@ -1,0 +1,273 @@
+#include "store/outbox.h"
+
+#include <string.h>
+
+#include "store/store-private.h"
+
+static gboolean get_flag(ChStore *s, gboolean *has_r, GError **error, const char *sql,
+                         const char *arg)
+{
+	gint64 v = 0;
+	if (!ch_store_get_int(s, &v, 0, error, sql, "s", arg))
+		return FALSE;
+	*has_r = v != 0;
+	return TRUE;
+}
+
+gboolean ch_store_outbox_has_event(ChStore *s, const char *event_key, gboolean *has_r,
+                                   GError **error)
+{
+	return get_flag(s, has_r, error, "SELECT 1 FROM outbox WHERE event_key = ?", event_key);
+}
+
+gboolean ch_store_outbox_has_message_id(ChStore *s, const char *message_id, gboolean *has_r,
+                                        GError **error)
+{
+	return get_flag(s, has_r, error, "SELECT 1 FROM outbox WHERE message_id = ?", message_id);
+}
+
+gboolean ch_store_outbox_count_triage_alerts_from(ChStore *s, const char *since,
+                                                  const char *fingerprint, gint64 *n_r,
+                                                  GError **error)
+{
+	return ch_store_get_int(
+		s, n_r, 0, error,
+		"SELECT count(*) FROM outbox o JOIN message m"
+		"  ON o.event_key = 'triage:' || m.fingerprint"
+		" WHERE o.kind = 'triage_alert' AND julianday(o.created_at) > julianday(?)"
+		"   AND m.from_addr IS (SELECT from_addr FROM message WHERE fingerprint = ?)",
+		"ss", since, fingerprint);
+}
+
+gboolean ch_store_outbox_count_unmatched_triage_alerts(ChStore *s, const char *since,
+                                                       gint64 *n_r, GError **error)
+{
+	return ch_store_get_int(s, n_r, 0, error,
+	                        "SELECT count(*) FROM outbox WHERE kind = 'triage_alert'"
+	                        " AND conference_id IS NULL"
+	                        " AND julianday(created_at) > julianday(?)",
+	                        "s", since);
+}
+
+gboolean ch_store_outbox_count_to(ChStore *s, const char *rcpt, const char *since,
+                                  const char *kind_a, const char *kind_b, gint64 *n_r,
+                                  GError **error)
+{
+	return ch_store_get_int(s, n_r, 0, error,
+	                        "SELECT count(*) FROM outbox WHERE rcpt = ?"
+	                        " AND julianday(created_at) > julianday(?)"
+	                        " AND kind IN (?, ?)",
+	                        "ssss", rcpt, since, kind_a, kind_b);
+}
+
+gboolean ch_store_outbox_digest_since(ChStore *s, const char *since, gboolean *has_r,
+                                      GError **error)
+{
+	return get_flag(s, has_r, error,
+	                "SELECT 1 FROM outbox WHERE kind = 'triage_digest'"
+	                " AND julianday(created_at) > julianday(?)",
+	                since);
+}
+
+gboolean ch_store_outbox_digest_covered(ChStore *s, gint64 *triage_id_r, GError **error)
+{
+	return ch_store_get_int(s, triage_id_r, 0, error,
+	                        "SELECT coalesce(max(CAST(substr(event_key, 15)"
+	                        " AS INTEGER)), 0) FROM outbox"
+	                        " WHERE kind = 'triage_digest'",
+	                        "");
+}
+
+gboolean ch_store_outbox_count_waiting(ChStore *s, const char *now_key, gboolean due,
+                                       gint64 *n_r, GError **error)
+{
+	return ch_store_get_int(s, n_r, 0, error,
+	                        due ? "SELECT count(*) FROM outbox WHERE state IN"
+	                              " ('queued','retrying') AND next_attempt <= ?"
+	                            : "SELECT count(*) FROM outbox WHERE state = 'retrying'"
+	                              " AND next_attempt > ?",
+	                        "s", now_key);
+}
+
+gboolean ch_store_token_add(ChStore *s, const char *purpose, gint64 conference_id,
+                            gint64 object_id, const char *recipient, const char *expires,
+                            gint64 stage, gint64 *id_r, GError **error)
+{
+	if (!ch_store_run(s, error,
+	                  "INSERT INTO token(purpose, conference_id, object_id, recipient, expires,"
+	                  " stage) VALUES(?,?,?,?,?,NULLIF(?,0))",
+	                  "siissi", purpose, conference_id, object_id, recipient, expires, stage))
+		return FALSE;
+	*id_r = ch_store_last_id(s);
+	return TRUE;
+}
+
+void ch_store_token_clear(ChStoreToken *t)
+{
+	g_clear_pointer(&t->purpose, g_free);
+	g_clear_pointer(&t->recipient, g_free);
+}
+
+gboolean ch_store_token_get(ChStore *s, gint64 id, ChStoreToken *t, gboolean *found_r,
+                            GError **error)
+{
+	memset(t, 0, sizeof *t);
+	*found_r = FALSE;
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT t.purpose, t.conference_id,"
+	                                  " coalesce(t.object_id,0), t.recipient,"
+	                                  " coalesce(t.stage,0), coalesce(e.stage,0)"
+	                                  " FROM token t LEFT JOIN escalation e"
+	                                  "   ON e.id = t.object_id"
+	                                  "  AND t.purpose IN ('escalation','confirm')"
+	                                  " WHERE t.id = ?",
+	                                  "i", id);
+	if (!st)
+		return FALSE;
+	GError *local = NULL;
+	if (!ch_store_step(s, st, &local)) {
+		if (local) {
+			g_propagate_error(error, local);
+			return FALSE;
+		}
+		return TRUE;
+	}
+	t->purpose = ch_store_col_str(st, 0);
+	t->conference_id = sqlite3_column_int64(st, 1);
+	t->object_id = sqlite3_column_int64(st, 2);
+	t->recipient = ch_store_col_str(st, 3);
+	t->stage = sqlite3_column_int64(st, 4);
+	t->now_stage = sqlite3_column_int64(st, 5);
+	sqlite3_reset(st);
+	*found_r = TRUE;
+	return TRUE;
+}
+
+gboolean ch_store_outbox_add(ChStore *s, gint64 conference_id, const char *kind,
+                             const char *event_key, const char *rcpt, const char *message_id,
+                             const char *subject, GBytes *wire, const char *due_key,
+                             const char *created_at, gint64 *id_r, GError **error)
+{
+	if (!ch_store_run(s, error,
+	                  "INSERT INTO outbox(conference_id, kind, event_key, rcpt, message_id, subject,"
+	                  " wire, state, next_attempt, created_at)"
+	                  " VALUES(NULLIF(?,0),?,?,?,?,?,?,'queued',?,?)",
+	                  "isssssbss", conference_id, kind, event_key, rcpt, message_id, subject, wire,
+	                  due_key, created_at))
+		return FALSE;
+	if (id_r)
+		*id_r = ch_store_last_id(s);
+	return TRUE;
+}
+
+void ch_store_outbox_row_free(ChStoreOutboxRow *r)
+{
+	if (!r)
+		return;
+	g_free(r->kind), g_free(r->rcpt), g_free(r->state), g_free(r->created_at), g_free(r->ref);
+	if (r->wire)
+		g_bytes_unref(r->wire);
+	g_free(r);
+}
+
+GPtrArray *ch_store_outbox_due(ChStore *s, const char *now_key, GError **error)
+{
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT id, coalesce(conference_id,0), kind, rcpt, wire,"
+	                                  " attempts, created_at, (SELECT ref FROM conference"
+	                                  " WHERE id = outbox.conference_id) FROM outbox WHERE state IN"
+	                                  " ('queued','retrying') AND next_attempt <= ? ORDER BY id",
+	                                  "s", now_key);
+	if (!st)
+		return NULL;
+	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)ch_store_outbox_row_free);
+	GError *local = NULL;
+	while (ch_store_step(s, st, &local)) {
+		ChStoreOutboxRow *r = g_new0(ChStoreOutboxRow, 1);
+		r->id = sqlite3_column_int64(st, 0);
+		r->conference_id = sqlite3_column_int64(st, 1);
+		r->kind = ch_store_col_str(st, 2);
+		r->rcpt = ch_store_col_str(st, 3);
+		r->wire = g_bytes_new(sqlite3_column_blob(st, 4), sqlite3_column_bytes(st, 4));
+		r->attempts = sqlite3_column_int(st, 5);
+		r->created_at = ch_store_col_str(st, 6);
+		r->ref = ch_store_col_str(st, 7);
+		g_ptr_array_add(rows, r);
+	}
+	if (local) {
+		g_propagate_error(error, local);
+		g_ptr_array_unref(rows);
+		return NULL;
+	}
+	return rows;
+}
+
+gboolean ch_store_outbox_by_message_id(ChStore *s, const char *message_id,
+                                       ChStoreOutboxRow **row_r, GError **error)
+{
+	*row_r = NULL;
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT id, coalesce(conference_id,0), kind, rcpt, state"
+	                                  " FROM outbox WHERE message_id = ?",
+	                                  "s", message_id);
+	if (!st)
+		return FALSE;
+	GError *local = NULL;
+	if (!ch_store_step(s, st, &local)) {
+		if (local) {
+			g_propagate_error(error, local);
+			return FALSE;
+		}
+		return TRUE;
+	}
+	ChStoreOutboxRow *r = g_new0(ChStoreOutboxRow, 1);
+	r->id = sqlite3_column_int64(st, 0);
+	r->conference_id = sqlite3_column_int64(st, 1);
+	r->kind = ch_store_col_str(st, 2);
+	r->rcpt = ch_store_col_str(st, 3);
+	r->state = ch_store_col_str(st, 4);
+	sqlite3_reset(st);
+	*row_r = r;
+	return TRUE;
+}
+
+gboolean ch_store_outbox_mark_sent(ChStore *s, gint64 id, const char *at, int attempts,
+                                   GError **error)
+{
+	return ch_store_run(s, error,
+	                    "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = ?,"
+	                    " last_error = NULL WHERE id = ?",
+	                    "sii", at, (gint64)attempts, id);
+}
+
+gboolean ch_store_outbox_mark_retrying(ChStore *s, gint64 id, int attempts,
+                                       const char *next_key, const char *last_error,
+                                       GError **error)
+{
+	return ch_store_run(s, error,
+	                    "UPDATE outbox SET state = 'retrying', attempts = ?, next_attempt = ?,"
+	                    " last_error = ? WHERE id = ?",
+	                    "issi", (gint64)attempts, next_key, last_error, id);
+}
+
+gboolean ch_store_outbox_mark_failed(ChStore *s, gint64 id, int attempts,
+                                     const char *last_error, GError **error)
+{
+	if (attempts < 0)
+		return ch_store_run(s, error,
+		                    "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?",
+		                    "si", last_error, id);
+	return ch_store_run(s, error,
+	                    "UPDATE outbox SET state = 'failed', attempts = ?, last_error = ?"
+	                    " WHERE id = ?",
+	                    "isi", (gint64)attempts, last_error, id);
+}
+
+gboolean ch_store_task_add(ChStore *s, gint64 conference_id, const char *kind,
+                           const char *detail, const char *created_at, GError **error)
+{
+	return ch_store_run(s, error,
+	                    "INSERT INTO task(conference_id, kind, detail, created_at)"
+	                    " VALUES(NULLIF(?,0),?,?,?)",
+	                    "isss", conference_id, kind, detail, created_at);
+}
