@@ -65,8 +65,10 @@ static gboolean to_triage(Ctx *x, ChMsgState state, gint64 conference_id, const 
 		return TRUE;
 	g_autoptr(ChEffects) fx = ch_effects_new();
 	g_autofree char *key = g_strdup_printf("triage:%s", x->fp);
-	g_autoptr(ChCase) c = conference_id ? ch_store_case_load_id(app->store, conference_id, NULL)
+	g_autoptr(ChCase) c = conference_id ? ch_store_case_load_id(app->store, conference_id, error)
 	                                    : NULL;
+	if (conference_id && !c)
+		return FALSE;
 	ChIntent *i = ch_notice_alert(fx, "triage_alert", app->cfg->admin, key, c, "triage", FALSE);
 	g_autofree char *id_s = g_strdup_printf("%" G_GINT64_FORMAT, triage_id);
 	ch_intent_set(i, "triage_id", id_s);

@@ -11,10 +11,12 @@
  * for a constraint (a duplicate, a missing row), each with SQLite's message.
  *
  * The SQL itself lives in the store's modules, each named for what it holds: cases.h
- * (conferences, people, escalations, reports), messages.h (inbound messages and triage),
- * outbox.h (mail queued, reply tokens, tasks for admin), due.h (what the timers look for),
- * mailbox.h (IMAP UIDVALIDITY and last UID), views.h (the rows the reports and `show` read).
- * They return plain values the caller owns; SQLite itself is private to src/store.
+ * (conferences, people, escalations, reports), messages.h (inbound messages, attachments,
+ * triage), outbox.h (mail queued, reply tokens, tasks for admin), due.h (what the timers
+ * look for), mailbox.h (IMAP UIDVALIDITY and last UID), retention.h (what `purge` counts and
+ * removes), views.h (the rows the reports and `show` read), and the audit log below. They
+ * return plain values the caller owns; SQLite itself is private to src/store
+ * (store-private.h), and tests/store-only.sh fails the suite when it leaks out.
  */
 #pragma once
 #include <glib.h>
