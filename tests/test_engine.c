@@ -17,6 +17,7 @@
 
 #include "app/rules_file.h"
 #include "engine/engine.h"
+#include "engine/kinds.h"
 #include "timers/calendar.h"
 #include "util/clock.h"
 
@@ -463,6 +464,47 @@ static ChReport *event_report(Run *run, ChCase *c)
 	return r;
 }
 
+/* A timer through the timers table, its key's name and next time checked on the way. */
+static char *due(const ChTimer *t, ChCase *c, gpointer object, gint64 id,
+                 const ChEngineCtx *ctx, ChEffects *fx)
+{
+	g_assert_nonnull(t);
+	g_assert_true(ch_timer_object(t, c, id) == object);
+	(void)t->next_at(c, object);
+	return g_strdup(t->due(c, object, ctx, fx) ? "true" : "false");
+}
+
+/* [event] domains = AGENCY_ID:DOMAIN;...: the agencies' mail domains, as the store knows them. */
+static gboolean owns_domain(gpointer data, gint64 agency_id, const char *domain)
+{
+	g_autofree char *want = g_strdup_printf("%" G_GINT64_FORMAT ":%s", agency_id, domain);
+	for (char **d = data; d && *d; d++)
+		if (!g_ascii_strcasecmp(*d, want))
+			return TRUE;
+	return FALSE;
+}
+
+/* A message without a token: "PURPOSE OBJECT" (the escalation's line, the report's agency
+ * id, 0 for the list), "ambiguous", or "none"; and whether the sender is in an owing
+ * agency's domain, after a space, when [event] domains is given. */
+static char *tokenless(Run *run, ChCase *c, const char *from)
+{
+	g_auto(GStrv) domains = g_key_file_get_string_list(run->kf, "event", "domains", NULL, NULL);
+	gpointer object = NULL;
+	gboolean ambiguous = FALSE;
+	const ChKind *k = ch_kind_tokenless(c, from, owns_domain, domains, &object, &ambiguous);
+	const char *owing = !domains ? ""
+	                    : ch_kind_owing_domain(c, from, owns_domain, domains) ? " owing"
+	                                                                           : " not-owing";
+	if (!k)
+		return g_strdup_printf("%s%s", ambiguous ? "ambiguous" : "none", owing);
+	gint64 n = k->object == CH_OBJ_ESCALATION ? ((ChEscalation *)object)->attendee->n
+	           : k->object == CH_OBJ_REPORT   ? ((ChReport *)object)->agency_id
+	                                          : 0;
+	g_assert_true(ch_kind_object(k, c, ch_kind_object_id(k, object)) == object);
+	return g_strdup_printf("%s %" G_GINT64_FORMAT "%s", ch_purpose_name(k->purpose), n, owing);
+}
+
 /* Runs the event; returns the result in the case file's words (and the text it gave back,
  * for the calls that return one). */
 static char *run_event(Run *run, ChCase *c, const ChEngineCtx *ctx, ChEffects *fx, char **text)
@@ -479,16 +521,22 @@ static char *run_event(Run *run, ChCase *c, const ChEngineCtx *ctx, ChEffects *f
 			*text = g_strdup(error->message);
 		return g_strdup(ok ? "true" : "false");
 	}
+	/* Answers and timers go through the kinds and timers tables, as intake and tick do. */
+	ChAnswer a = { .sender = from, .text = body ? body : "" };
 	if (!strcmp(kind, "chair_reply"))
-		return g_strdup(reply_name(ch_engine_chair_reply(c, ctx, from, body, fx)));
+		return g_strdup(reply_name(ch_kind(CH_PURPOSE_AUTHORISE)->answer(c, c, ctx, &a, fx)));
 	if (!strcmp(kind, "escalation_reply")) {
 		gboolean chair = g_key_file_get_boolean(run->kf, "event", "from_chair", NULL);
-		return g_strdup(reply_name(ch_engine_escalation_reply(c, event_escalation(run, c), ctx,
-		                                                      from, chair, body, fx)));
+		const ChKind *k = ch_kind(chair ? CH_PURPOSE_CONFIRM : CH_PURPOSE_ESCALATION);
+		return g_strdup(reply_name(k->answer(c, event_escalation(run, c), ctx, &a, fx)));
 	}
 	if (!strcmp(kind, "escalation_due"))
-		return g_strdup(ch_engine_escalation_due(c, event_escalation(run, c), ctx, fx) ? "true"
-		                                                                               : "false");
+		{
+		ChEscalation *e = event_escalation(run, c);
+		return due(ch_timer(CH_OBJ_ESCALATION), c, e, e->id, ctx, fx);
+	}
+	if (!strcmp(kind, "tokenless"))
+		return tokenless(run, c, from);
 	if (!strcmp(kind, "plan_reports")) {
 		*text = ch_engine_plan_reports(c, ctx, fx);
 		return g_strdup("true");
@@ -496,18 +544,21 @@ static char *run_event(Run *run, ChCase *c, const ChEngineCtx *ctx, ChEffects *f
 	if (!strcmp(kind, "report_received")) {
 		g_autofree char *sha = get(run, "event", "sha256");
 		g_autofree char *file = get(run, "event", "file");
-		gint64 row = g_key_file_get_int64(run->kf, "event", "message", NULL);
-		return g_strdup(reply_name(ch_engine_report_received(c, event_report(run, c), ctx, from,
-		                                                     sha, file, row, fx)));
+		a.sha256 = sha, a.file = file;
+		a.message_row = g_key_file_get_int64(run->kf, "event", "message", NULL);
+		return g_strdup(reply_name(ch_kind(CH_PURPOSE_REPORT)->answer(c, event_report(run, c), ctx,
+		                                                              &a, fx)));
 	}
 	if (!strcmp(kind, "report_reply"))
-		return g_strdup(reply_name(ch_engine_report_reply(c, event_report(run, c), ctx, from,
-		                                                  body, fx)));
+		return g_strdup(
+			reply_name(ch_kind(CH_PURPOSE_REVIEW)->answer(c, event_report(run, c), ctx, &a, fx)));
 	if (!strcmp(kind, "report_due"))
-		return g_strdup(ch_engine_report_due(c, event_report(run, c), ctx, fx) ? "true"
-		                                                                       : "false");
+		{
+		ChReport *r = event_report(run, c);
+		return due(ch_timer(CH_OBJ_REPORT), c, r, r->id, ctx, fx);
+	}
 	if (!strcmp(kind, "conference_due"))
-		return g_strdup(ch_engine_conference_due(c, ctx, fx) ? "true" : "false");
+		return due(ch_timer(CH_OBJ_CONFERENCE), c, c, c->id, ctx, fx);
 	if (!strcmp(kind, "conference_added")) {
 		ch_engine_conference_added(c, ctx);
 		return g_strdup("true");
