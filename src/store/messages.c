@@ -196,16 +196,11 @@ gboolean ch_store_triage_get(ChStore *s, gint64 id, ChStoreTriageItem *t, gboole
 	                                  " coalesce(t.conference_id,0) FROM triage t"
 	                                  " JOIN message m ON m.id = t.message WHERE t.id = ?",
 	                                  "i", id);
-	if (!st)
+	gboolean there;
+	if (!st || !ch_store_first(s, st, &there, error))
 		return FALSE;
-	GError *local = NULL;
-	if (!ch_store_step(s, st, &local)) {
-		if (local) {
-			g_propagate_error(error, local);
-			return FALSE;
-		}
+	if (!there)
 		return TRUE;
-	}
 	t->state = ch_store_col_str(st, 0);
 	t->message_row = sqlite3_column_int64(st, 1);
 	t->message_state = ch_store_col_str(st, 2);

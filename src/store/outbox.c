@@ -122,16 +122,11 @@ gboolean ch_store_token_get(ChStore *s, gint64 id, ChStoreToken *t, gboolean *fo
 	                                  "  AND t.purpose IN ('escalation','confirm')"
 	                                  " WHERE t.id = ?",
 	                                  "i", id);
-	if (!st)
+	gboolean there;
+	if (!st || !ch_store_first(s, st, &there, error))
 		return FALSE;
-	GError *local = NULL;
-	if (!ch_store_step(s, st, &local)) {
-		if (local) {
-			g_propagate_error(error, local);
-			return FALSE;
-		}
+	if (!there)
 		return TRUE;
-	}
 	t->purpose = ch_store_col_str(st, 0);
 	t->conference_id = sqlite3_column_int64(st, 1);
 	t->object_id = sqlite3_column_int64(st, 2);
@@ -210,16 +205,11 @@ gboolean ch_store_outbox_by_message_id(ChStore *s, const char *message_id,
 	                                  "SELECT id, coalesce(conference_id,0), kind, rcpt, state"
 	                                  " FROM outbox WHERE message_id = ?",
 	                                  "s", message_id);
-	if (!st)
+	gboolean there;
+	if (!st || !ch_store_first(s, st, &there, error))
 		return FALSE;
-	GError *local = NULL;
-	if (!ch_store_step(s, st, &local)) {
-		if (local) {
-			g_propagate_error(error, local);
-			return FALSE;
-		}
+	if (!there)
 		return TRUE;
-	}
 	ChStoreOutboxRow *r = g_new0(ChStoreOutboxRow, 1);
 	r->id = sqlite3_column_int64(st, 0);
 	r->conference_id = sqlite3_column_int64(st, 1);

@@ -22,6 +22,9 @@ gboolean ch_store_run(ChStore *s, GError **error, const char *sql, const char *t
 /* Steps a query from ch_store_query: TRUE with a row, FALSE at the end or on error
  * (then *error is set). */
 gboolean ch_store_step(ChStore *s, sqlite3_stmt *st, GError **error);
+/* Steps a query to its first row: FALSE on error; else *there_r says whether a row came
+ * (the caller reads it, then resets st). */
+gboolean ch_store_first(ChStore *s, sqlite3_stmt *st, gboolean *there_r, GError **error);
 gint64 ch_store_last_id(ChStore *s);
 /* One integer (first column of the first row) into *out, or `def` when there is no row or
  * it is NULL. FALSE, with *error set, only when the query failed: a caller never mistakes a

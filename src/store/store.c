@@ -199,6 +199,17 @@ gboolean ch_store_step(ChStore *s, sqlite3_stmt *st, GError **error)
 	return FALSE;
 }
 
+gboolean ch_store_first(ChStore *s, sqlite3_stmt *st, gboolean *there_r, GError **error)
+{
+	GError *local = NULL;
+	*there_r = ch_store_step(s, st, &local);
+	if (local) {
+		g_propagate_error(error, local);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean ch_store_run(ChStore *s, GError **error, const char *sql, const char *types, ...)
 {
 	va_list ap;
