@@ -2,6 +2,8 @@
  * state. Pure. */
 #include "engine/engine-private.h"
 
+#include <string.h>
+
 #include "util/clock.h"
 
 char *ch_engine_now_str(const ChEngineCtx *ctx)
@@ -89,4 +91,15 @@ void ch_engine_base_vars(ChIntent *i, const ChCase *c)
 	ch_intent_set(i, "ref", c->ref);
 	ch_intent_set(i, "held", held);
 	ch_intent_set(i, "chair_name", c->chair_name ? c->chair_name : "the chair");
+}
+
+gboolean ch_engine_same_addr(const char *a, const char *b)
+{
+	return a && b && !g_ascii_strcasecmp(a, b);
+}
+
+const char *ch_engine_domain_of(const char *addr)
+{
+	const char *at = addr ? strrchr(addr, '@') : NULL;
+	return at ? at + 1 : NULL;
 }

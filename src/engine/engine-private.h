@@ -17,6 +17,7 @@
 #pragma once
 #include <glib.h>
 #include "engine/engine.h"
+#include "engine/kinds.h"
 
 /* ---- engine-private.c ---- */
 
@@ -50,3 +51,19 @@ void ch_engine_set_state(ChCase *c, ChEffects *fx, ChConfState state);
  * stage 1. What was done is appended to `done` for the chair's transcript. */
 void ch_engine_escalations_raise(ChCase *c, GPtrArray *commands, const ChEngineCtx *ctx,
                                  GString *done, ChEffects *fx);
+
+/* ---- the kinds of answer (kinds.h), each in the file of what it decides ---- */
+
+extern const ChKind ch_kinds_lists[];       /* lists.c: the chair's answer to the list */
+extern const guint ch_kinds_lists_n;
+extern const ChKind ch_kinds_reports[];     /* reports.c: a report; its review */
+extern const guint ch_kinds_reports_n;
+extern const ChKind ch_kinds_escalations[]; /* escalations.c: an answer; the chair's confirmation */
+extern const guint ch_kinds_escalations_n;
+
+/* Addresses compared as mail compares them (case aside); NULL is never the same. */
+gboolean ch_engine_same_addr(const char *a, const char *b);
+/* The domain of an address (after its last '@'), or NULL. */
+const char *ch_engine_domain_of(const char *addr);
+/* A report still owed: awaited, or missing (late but still wanted). */
+gboolean ch_engine_report_owed(const ChReport *r);

@@ -382,3 +382,42 @@ gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx 
 	tell_exhausted(c, e, ctx, "no answer by the due date of the last stage", fx);
 	return TRUE;
 }
+
+/* ---- answers ---- */
+
+/* Without a token: the person asked at an open escalation's stage, when they are asked about
+ * one only: with two, an answer without its token cannot say which it closes. */
+static gpointer escalation_awaited(const ChCase *c, const char *from, ChDomainCheck owns,
+                                   gpointer owns_data, gboolean *ambiguous_r)
+{
+	ChEscalation *only = NULL;
+	guint n = 0;
+	for (guint i = 0; i < c->escalations->len; i++) {
+		ChEscalation *e = c->escalations->pdata[i];
+		if (e->state == CH_ESC_OPEN && ch_engine_same_addr(e->asked, from))
+			only = e, n++;
+	}
+	if (n > 1)
+		*ambiguous_r = TRUE;
+	return n == 1 ? only : NULL;
+}
+
+static ChReplyResult answer_escalation(ChCase *c, gpointer object, const ChEngineCtx *ctx,
+                                       const ChAnswer *a, ChEffects *fx)
+{
+	return ch_engine_escalation_reply(c, object, ctx, a->sender, FALSE, a->text, fx);
+}
+
+static ChReplyResult answer_confirm(ChCase *c, gpointer object, const ChEngineCtx *ctx,
+                                    const ChAnswer *a, ChEffects *fx)
+{
+	return ch_engine_escalation_reply(c, object, ctx, a->sender, TRUE, a->text, fx);
+}
+
+const ChKind ch_kinds_escalations[] = {
+	{ CH_PURPOSE_ESCALATION, CH_OBJ_ESCALATION, TRUE, FALSE,
+	  "reply names an escalation that is not there", escalation_awaited, answer_escalation },
+	{ CH_PURPOSE_CONFIRM, CH_OBJ_ESCALATION, TRUE, FALSE,
+	  "reply names an escalation that is not there", NULL, answer_confirm },
+};
+const guint ch_kinds_escalations_n = G_N_ELEMENTS(ch_kinds_escalations);

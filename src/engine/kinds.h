@@ -4,10 +4,11 @@
  * (names.h). The kind of that purpose says what the token's object is (the conference, an
  * escalation, a report), whether the token holds for one stage of a ladder only, whether
  * intake must store the message's report before the engine sees it, who may answer without a
- * token, and the engine's handler. Intake, classify and the timers dispatch through these
- * tables and name no purpose themselves, so a new kind of answer is a purpose in names.h, a
- * row here and its handler in the engine file of what it decides (declared in
- * engine-private.h): see docs/ARCHITECTURE.md.
+ * token, and the engine's handler. Each row sits in the engine file of what it decides
+ * (ch_kinds_lists, ch_kinds_reports, ch_kinds_escalations in engine-private.h) beside its
+ * handler; kinds.c gathers them. Intake, classify and the timers dispatch through these tables
+ * and name no purpose themselves, so a new kind of answer is a purpose in names.h and names.c
+ * and a row with its handler in one engine file: see docs/ARCHITECTURE.md.
  *
  * Pure like the rest of the engine. The rows are static; objects returned are borrowed from
  * the case.

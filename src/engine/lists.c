@@ -192,3 +192,25 @@ gboolean ch_engine_close_if_done(ChCase *c, const ChEngineCtx *ctx, ChEffects *f
 	ch_engine_set_state(c, fx, CH_CONF_CLOSED);
 	return TRUE;
 }
+
+/* ---- answers ---- */
+
+/* Without a token: the chair, while the list waits for them. */
+static gpointer chair_awaited(const ChCase *c, const char *from, ChDomainCheck owns,
+                              gpointer owns_data, gboolean *ambiguous_r)
+{
+	return ch_engine_same_addr(from, c->chair_email) && c->state == CH_CONF_LIST_SENT
+	           ? (gpointer)c
+	           : NULL;
+}
+
+static ChReplyResult answer_list(ChCase *c, gpointer object, const ChEngineCtx *ctx,
+                                 const ChAnswer *a, ChEffects *fx)
+{
+	return ch_engine_chair_reply(c, ctx, a->sender, a->text, fx);
+}
+
+const ChKind ch_kinds_lists[] = {
+	{ CH_PURPOSE_AUTHORISE, CH_OBJ_CONFERENCE, FALSE, FALSE, NULL, chair_awaited, answer_list },
+};
+const guint ch_kinds_lists_n = G_N_ELEMENTS(ch_kinds_lists);

@@ -323,3 +323,59 @@ gboolean ch_engine_report_due(ChCase *c, ChReport *r, const ChEngineCtx *ctx, Ch
 	}
 	return FALSE;
 }
+
+/* ---- answers ---- */
+
+gboolean ch_engine_report_owed(const ChReport *r)
+{
+	return r->state == CH_REPORT_AWAITED || r->state == CH_REPORT_MISSING;
+}
+
+/* An agency that owes a report: its people on the list, its SLO or lead, or an address in
+ * its own mail domain. */
+static gboolean report_theirs(const ChCase *c, const ChReport *r, const char *from,
+                              ChDomainCheck owns, gpointer owns_data)
+{
+	for (guint k = 0; k < c->attendees->len; k++) {
+		ChAttendee *a = c->attendees->pdata[k];
+		if (a->agency_id == r->agency_id &&
+		    (ch_engine_same_addr(from, a->email) || ch_engine_same_addr(from, a->slo_email) ||
+		     ch_engine_same_addr(from, a->lead_email)))
+			return TRUE;
+	}
+	const char *d = ch_engine_domain_of(from);
+	return d && owns && owns(owns_data, r->agency_id, d);
+}
+
+/* Without a token: the first owed report of the sender's agency is the one they send. */
+static gpointer report_awaited(const ChCase *c, const char *from, ChDomainCheck owns,
+                               gpointer owns_data, gboolean *ambiguous_r)
+{
+	for (guint i = 0; i < c->reports->len; i++) {
+		ChReport *r = c->reports->pdata[i];
+		if (ch_engine_report_owed(r) && report_theirs(c, r, from, owns, owns_data))
+			return r;
+	}
+	return NULL;
+}
+
+static ChReplyResult answer_report(ChCase *c, gpointer object, const ChEngineCtx *ctx,
+                                   const ChAnswer *a, ChEffects *fx)
+{
+	return ch_engine_report_received(c, object, ctx, a->sender, a->sha256, a->file,
+	                                 a->message_row, fx);
+}
+
+static ChReplyResult answer_review(ChCase *c, gpointer object, const ChEngineCtx *ctx,
+                                   const ChAnswer *a, ChEffects *fx)
+{
+	return ch_engine_report_reply(c, object, ctx, a->sender, a->text, fx);
+}
+
+const ChKind ch_kinds_reports[] = {
+	{ CH_PURPOSE_REPORT, CH_OBJ_REPORT, FALSE, TRUE, "reply names a report that is not there",
+	  report_awaited, answer_report },
+	{ CH_PURPOSE_REVIEW, CH_OBJ_REPORT, FALSE, FALSE, "reply names a report that is not there",
+	  NULL, answer_review },
+};
+const guint ch_kinds_reports_n = G_N_ELEMENTS(ch_kinds_reports);
