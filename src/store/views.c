@@ -58,6 +58,8 @@ GBytes *ch_store_row_bytes(const ChStoreRow *r, guint col)
 }
 
 /* Every row of a query, each value copied, so that no statement stays open behind it. */
+static GPtrArray *collect(ChStore *s, sqlite3_stmt *st, GError **error);
+
 static GPtrArray *rows(ChStore *s, GError **error, const char *sql, const char *types, ...)
 {
 	va_list ap;
@@ -71,8 +73,12 @@ static GPtrArray *rows(ChStore *s, GError **error, const char *sql, const char *
 	else
 		st = ch_store_query(s, error, sql, "s", va_arg(ap, const char *));
 	va_end(ap);
-	if (!st)
-		return NULL;
+	return st ? collect(s, st, error) : NULL;
+}
+
+/* Every row of a prepared statement, copied. */
+static GPtrArray *collect(ChStore *s, sqlite3_stmt *st, GError **error)
+{
 	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)row_free);
 	GError *local = NULL;
 	while (ch_store_step(s, st, &local)) {
@@ -202,10 +208,13 @@ GPtrArray *ch_store_view_case_reports(ChStore *s, gint64 conference_id, GError *
 GPtrArray *ch_store_view_last_automatic(ChStore *s, gint64 conference_id, const char *object,
                                         GError **error)
 {
-	return rows(s, error,
-	            "SELECT at, detail FROM audit WHERE what = ?"
-	            " AND conference_id = ? AND object = ? ORDER BY id DESC LIMIT 1",
-	            "sis", ch_audit_name(CH_AUDIT_MESSAGE_AUTOMATIC), conference_id, object);
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT at, detail FROM audit WHERE what = ?"
+	                                  " AND conference_id = ? AND object = ?"
+	                                  " ORDER BY id DESC LIMIT 1",
+	                                  "sis", ch_audit_name(CH_AUDIT_MESSAGE_AUTOMATIC),
+	                                  conference_id, object);
+	return st ? collect(s, st, error) : NULL;
 }
 
 GPtrArray *ch_store_view_open_tasks(ChStore *s, gint64 conference_id, GError **error)
