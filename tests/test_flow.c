@@ -132,7 +132,10 @@ static void test_subjects_carry_only_the_reference(void)
 		"Reminder: escalation response overdue", "Escalation moved to the next stage",
 		"A message needs a person", "Post-conference report requested",
 		"Reminder: post-conference report due soon", "Post-conference report missing",
-		"Post-conference report not received", NULL,
+		"Post-conference report not received",
+		"Reminder: escalation response awaiting your decision",
+		"Reminder: distribution list awaiting your authorisation",
+		"Waiting for the chair: please follow up", NULL,
 	};
 	static const char *const names[] = { "Okafor", "Marsh", "Nair", "Rees", "Ffion", "Lena",
 		                                     "Calloway", "Pike", "foster", NULL };

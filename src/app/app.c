@@ -92,6 +92,19 @@ static gboolean template_ok(const char *path, GError **error)
 	return TRUE;
 }
 
+/* The templates chaser names in its own code (the rules name the stages' own, checked when
+ * a rules file is read): one missing would fail the first message that needs it, perhaps
+ * months later, so it stops chaser at start instead. */
+static const char *const needed_templates[] = {
+	"chair_overdue", "delivery_failed", "distribution_list", "escalation_chaser",
+	"escalation_climbed", "escalation_closed", "escalation_confirm_reminder",
+	"escalation_response", "escalation_unresolved", "high_risk_alert", "inbound_stopped",
+	"list_authorise_reminder", "list_overdue", "not_understood", "reconcile_daily",
+	"report_missing_agency", "report_missing_chair", "report_receipt", "report_received",
+	"report_reminder", "report_request", "report_review_reminder", "safety_alert",
+	"transcript", "triage_alert", "triage_digest",
+};
+
 /* Every template on the search path, the copy that would be used of each. */
 static gboolean check_templates(ChApp *app, GError **error)
 {
@@ -106,6 +119,15 @@ static gboolean check_templates(ChApp *app, GError **error)
 			g_autofree char *path = g_build_filename(*d, f, NULL);
 			if (!template_ok(path, error))
 				return FALSE;
+		}
+	}
+	for (guint k = 0; k < G_N_ELEMENTS(needed_templates); k++) {
+		g_autofree char *file = g_strconcat(needed_templates[k], ".txt", NULL);
+		if (!g_hash_table_contains(seen, file)) {
+			g_autofree char *where = g_strjoinv(", ", app->cfg->templates_path);
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "template %s is in none of %s", file,
+			            where);
+			return FALSE;
 		}
 	}
 	return TRUE;

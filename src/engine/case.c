@@ -28,7 +28,7 @@ void ch_escalation_free(ChEscalation *e)
 	g_free(e->comment), g_free(e->raised_at), g_free(e->stage_at);
 	g_free(e->due), g_free(e->calendar), g_free(e->asked), g_free(e->chased_at);
 	g_free(e->responded_at), g_free(e->response), g_free(e->outcome), g_free(e->closed_at);
-	g_free(e->next_at);
+	g_free(e->next_at), g_free(e->confirm_due), g_free(e->confirm_reminded_at);
 	g_free(e);
 }
 
@@ -53,7 +53,7 @@ void ch_case_free(ChCase *c)
 	g_free(c->practice_manager), g_free(c->minute_taker);
 	g_free(c->list_sent_at), g_free(c->authorised_at), g_free(c->closed_at);
 	g_free(c->minutes_due), g_free(c->minutes_not_before), g_free(c->list_reminded_at);
-	g_free(c->next_at);
+	g_free(c->next_at), g_free(c->due);
 	g_ptr_array_unref(c->reports);
 	g_ptr_array_unref(c->escalations);
 	g_ptr_array_unref(c->attendees);

@@ -43,7 +43,10 @@ typedef struct {
 	char *response;
 	char *outcome;
 	char *closed_at;
-	char *next_at;         /* when the timer next looks at it, or NULL */
+	char *next_at;         /* when the timer next looks at it; never NULL while open or
+	                          responded (the schema refuses it) */
+	char *confirm_due;     /* responded: when the chair's confirmation is due (ISO) */
+	char *confirm_reminded_at; /* responded: when the chair was reminded to confirm */
 	gboolean dirty;
 } ChEscalation;
 
@@ -93,7 +96,10 @@ typedef struct {
 	char *minutes_not_before;
 	int minutes_missing_info; /* reports missing when the minutes were due to be signed */
 	char *list_reminded_at;
-	char *next_at;           /* the conference's own timer (list not sent) */
+	char *next_at;           /* the conference's own timer: the list not sent (held), not
+	                            authorised (list_sent); never NULL in those states */
+	char *due;               /* ISO: when the list is due to the chair (held), or the
+	                            chair's authorisation (list_sent) */
 	gboolean dirty;
 	GPtrArray *attendees;    /* ChAttendee*, by n */
 	GPtrArray *escalations;  /* ChEscalation* */

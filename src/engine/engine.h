@@ -88,7 +88,8 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
                                          const char *text, ChEffects *fx);
 
 /* The timer for an escalation whose next_at has come: a chaser while the stage allows one,
- * then the next stage (or, past the last, unresolved and the CP coordinator told). */
+ * then the next stage (or, past the last, unresolved and the CP coordinator told). A
+ * responded one waits for the chair: a reminder, then the CP coordinator told. */
 gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
                                   ChEffects *fx);
 

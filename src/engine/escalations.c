@@ -248,13 +248,31 @@ static void apply_not_resolved(ChCase *c, ChEscalation *e, const ChCommand *unre
 	tell_exhausted(c, e, ctx, why, fx);
 }
 
+/* An answer that is not a decision leaves the chair owing one. The procedures give the chair
+ * no time for it; a chair expects the time the stage gave the person asked (5 working days
+ * at the SLO's), then a reminder, then the CP coordinator told (ch_engine_escalation_due). */
+static void confirm_clock(ChEscalation *e, const ChEngineCtx *ctx)
+{
+	const ChStage *st = ch_rules_stage(ctx->rules, e->stage);
+	ChUnit unit = st ? st->unit : CH_UNIT_WORKING_DAYS;
+	guint amount = st ? st->amount : 5;
+	GDate due;
+	g_autoptr(GDateTime) due_at = ch_calendar_deadline(ctx->cal, ctx->now, unit, amount, &due);
+	g_free(e->confirm_due);
+	e->confirm_due = ch_clock_format(due_at);
+	g_clear_pointer(&e->confirm_reminded_at, g_free);
+	g_free(e->next_at);
+	e->next_at = unit == CH_UNIT_HOURS ? ch_clock_key(due_at) : ch_engine_after_due(ctx, &due);
+	e->dirty = TRUE;
+}
+
 /* Free text: an answer, but not a decision. Keep it and let the chair decide. */
 static void apply_answer(ChCase *c, ChEscalation *e, const char *body, const ChEngineCtx *ctx,
                          gboolean from_chair, GString *done, ChEffects *fx)
 {
 	g_autofree char *answer = g_utf8_substring(body, 0, MIN(g_utf8_strlen(body, -1), 2000));
 	ch_set_str(&e->response, answer);
-	g_clear_pointer(&e->next_at, g_free);
+	confirm_clock(e, ctx);
 	set_esc_state(e, fx, CH_ESC_RESPONDED, NULL);
 	g_string_append(done, "  Your answer is recorded and the chair is asked to confirm "
 	                      "whether it resolves the concern.\n");
@@ -359,16 +377,74 @@ static void climb(ChCase *c, ChEscalation *e, int next, const ChEngineCtx *ctx, 
 	ch_intent_set(i, "asked", *e->asked ? e->asked : "nobody (admin told)");
 }
 
+/* The chair has not confirmed whether an answer resolves the concern: first a reminder to
+ * the chair with the answer again, a working day's grace, then the CP coordinator is told,
+ * and told again each time the stage's time passes while nothing comes: never silent. */
+static gboolean confirm_due(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx, ChEffects *fx)
+{
+	g_autofree char *now = ch_engine_now_str(ctx);
+	GDate today;
+	ch_clock_local_date(ctx->now, &today);
+	g_autofree char *day = ch_date_format(&today);
+	e->dirty = TRUE;
+	fx->changed = TRUE;
+	g_free(e->next_at);
+	/* An answer recorded before the chair's decision had a time of its own: the stage's
+	 * due date is the nearest thing to one. */
+	if (!e->confirm_due)
+		e->confirm_due = g_strdup(e->due);
+	if (!e->confirm_reminded_at) {
+		ch_set_str(&e->confirm_reminded_at, now);
+		e->next_at = ch_engine_after_due(ctx, &today);
+		ch_effects_audit(fx, CH_AUDIT_ESCALATION_CONFIRM_REMINDED, esc_obj(e), NULL,
+		                 c->chair_email,
+		                 "the chair has not confirmed whether the answer resolves the concern");
+		g_autofree char *key = g_strdup_printf("esc:%s:%d:confirm-reminder:%s", c->ref,
+		                                       e->attendee->n, e->confirm_due);
+		ChIntent *i = ch_effects_intent(fx, "escalation_confirm_reminder", c->chair_email,
+		                                c->chair_name, key);
+		i->purpose = CH_PURPOSE_CONFIRM;
+		i->esc = e;
+		ch_engine_base_vars(i, c);
+		g_autofree char *due = ch_clock_long_date(e->confirm_due, "");
+		ch_intent_set(i, "agency", e->attendee->agency);
+		ch_intent_set(i, "professional", e->attendee->name);
+		ch_intent_set(i, "response", e->response);
+		ch_intent_set(i, "due", due);
+		return TRUE;
+	}
+	const ChStage *st = ch_rules_stage(ctx->rules, e->stage);
+	GDate again;
+	g_autoptr(GDateTime) again_at = ch_calendar_deadline(
+		ctx->cal, ctx->now, st ? st->unit : CH_UNIT_WORKING_DAYS, st ? st->amount : 5, &again);
+	e->next_at = st && st->unit == CH_UNIT_HOURS ? ch_clock_key(again_at)
+	                                             : ch_engine_after_due(ctx, &again);
+	ch_effects_audit(fx, CH_AUDIT_ESCALATION_CONFIRM_OVERDUE, esc_obj(e), NULL,
+	                 ch_engine_coordinator_or_admin(ctx),
+	                 "the chair was reminded and has still not confirmed");
+	g_autofree char *what = g_strdup_printf("confirm whether the answer about line %d (%s) "
+	                                        "resolves the concern raised",
+	                                        e->attendee->n, e->attendee->agency);
+	g_autofree char *key = g_strdup_printf("esc:%s:%d:confirm-overdue:%s", c->ref,
+	                                       e->attendee->n, day);
+	ch_notice_chair_overdue(c, ctx, what, e->confirm_due, e->confirm_reminded_at, key, fx);
+	return TRUE;
+}
+
 gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
                                   ChEffects *fx)
 {
 	const ChStage *st = ch_rules_stage(ctx->rules, e->stage);
-	if (e->state != CH_ESC_OPEN || !st) {
+	if (e->state == CH_ESC_RESPONDED)
+		return confirm_due(c, e, ctx, fx);
+	if (e->state != CH_ESC_OPEN) {
 		g_clear_pointer(&e->next_at, g_free);
 		e->dirty = TRUE;
 		return FALSE;
 	}
-	if ((guint)e->chasers < st->chasers) {
+	/* A stage the rules no longer have (the file was changed) is past the last one: the
+	 * escalation must not sit open without a clock. */
+	if (st && (guint)e->chasers < st->chasers) {
 		chase(c, e, st, ctx, fx);
 		return TRUE;
 	}

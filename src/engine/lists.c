@@ -37,6 +37,15 @@ gboolean ch_engine_list_send(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx, G
 	g_autofree char *now = ch_engine_now_str(ctx);
 	ch_set_str(&c->list_sent_at, now);
 	ch_engine_set_state(c, fx, CH_CONF_LIST_SENT);
+	/* The chair now owes the authorisation: it has a due time and a next time like
+	 * everything owed (ch_engine_conference_due reminds, then tells the CP coordinator). */
+	GDate by;
+	g_autoptr(GDateTime) by_at = ch_calendar_deadline(ctx->cal, ctx->now, CH_UNIT_WORKING_DAYS,
+	                                                  ctx->rules->list_authorise_days, &by);
+	g_free(c->due);
+	c->due = ch_clock_key(by_at);
+	g_free(c->next_at);
+	c->next_at = ch_engine_after_due(ctx, &by);
 	g_autofree char *key = g_strdup_printf("list:%s", c->ref);
 	ChIntent *i = ch_effects_intent(fx, "distribution_list", c->chair_email, c->chair_name, key);
 	i->purpose = CH_PURPOSE_AUTHORISE;
@@ -140,6 +149,8 @@ ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const cha
 	}
 	g_autofree char *now = ch_engine_now_str(ctx);
 	ch_set_str(&c->authorised_at, now);
+	g_clear_pointer(&c->due, g_free);
+	g_clear_pointer(&c->next_at, g_free);
 	ch_engine_set_state(c, fx, CH_CONF_AUTHORISED);
 	g_autoptr(GString) done = g_string_new("  The distribution list is authorised.\n");
 	ch_engine_escalations_raise(c, esc, ctx, done, fx);
@@ -158,19 +169,67 @@ void ch_engine_conference_added(ChCase *c, const ChEngineCtx *ctx)
 	g_autoptr(GDateTime) by = g_date_time_add_hours(held, ctx->rules->list_within_hours);
 	g_free(c->next_at);
 	c->next_at = ch_clock_key(by);
+	g_free(c->due);
+	c->due = ch_clock_key(by);
+}
+
+/* The chair has not authorised the list by its due time: one reminder with the list again,
+ * a working day's grace, then the CP coordinator is told, and told again each time the
+ * authorisation's time passes while nothing comes. */
+static gboolean authorise_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
+{
+	g_autofree char *now = ch_engine_now_str(ctx);
+	GDate today;
+	ch_clock_local_date(ctx->now, &today);
+	fx->changed = TRUE;
+	g_autoptr(GDateTime) sent = ch_clock_parse(c->list_sent_at);
+	g_autoptr(GDateTime) reminded = ch_clock_parse(c->list_reminded_at);
+	ChObj obj = CH_OBJ_NAMED(CH_OBJ_CONFERENCE, c->ref);
+	/* list_reminded_at told admin about a list not sent; later than the sending, it is the
+	 * chair's reminder. */
+	if (!reminded || (sent && g_date_time_compare(reminded, sent) < 0)) {
+		ch_set_str(&c->list_reminded_at, now);
+		c->next_at = ch_engine_after_due(ctx, &today);
+		ch_effects_audit(fx, CH_AUDIT_LIST_AUTHORISE_REMINDED, obj, NULL, c->chair_email,
+		                 "the chair has not authorised the distribution list");
+		g_autofree char *key = g_strdup_printf("list:%s:authorise-reminder", c->ref);
+		ChIntent *i = ch_effects_intent(fx, "list_authorise_reminder", c->chair_email,
+		                                c->chair_name, key);
+		i->purpose = CH_PURPOSE_AUTHORISE;
+		ch_engine_base_vars(i, c);
+		g_autofree char *due = ch_clock_long_date(c->due, "");
+		ch_intent_set(i, "due", due);
+		return TRUE;
+	}
+	GDate again;
+	g_autoptr(GDateTime) again_at = ch_calendar_deadline(ctx->cal, ctx->now, CH_UNIT_WORKING_DAYS,
+	                                                     ctx->rules->list_authorise_days, &again);
+	c->next_at = ch_engine_after_due(ctx, &again);
+	ch_effects_audit(fx, CH_AUDIT_LIST_AUTHORISE_OVERDUE, obj, NULL,
+	                 ch_engine_coordinator_or_admin(ctx),
+	                 "the chair was reminded and has still not authorised the list");
+	g_autofree char *day = ch_date_format(&today);
+	g_autofree char *key = g_strdup_printf("list:%s:authorise-overdue:%s", c->ref, day);
+	ch_notice_chair_overdue(c, ctx, "authorise the distribution list", c->due,
+	                        c->list_reminded_at, key, fx);
+	return TRUE;
 }
 
 gboolean ch_engine_conference_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 {
 	c->dirty = TRUE;
 	g_clear_pointer(&c->next_at, g_free);
-	if (c->state != CH_CONF_HELD || !ctx->people[CH_ROLE_ADMIN])
+	if (c->state == CH_CONF_LIST_SENT)
+		return authorise_due(c, ctx, fx);
+	if (c->state != CH_CONF_HELD)
 		return FALSE;
 	g_autofree char *now = ch_engine_now_str(ctx);
 	GDate today;
 	ch_clock_local_date(ctx->now, &today);
 	/* Again the next working day, until the list goes. */
 	c->next_at = ch_engine_after_due(ctx, &today);
+	if (!ctx->people[CH_ROLE_ADMIN])
+		return FALSE;
 	ch_set_str(&c->list_reminded_at, now);
 	fx->changed = TRUE;
 	g_autofree char *day = ch_date_format(&today);

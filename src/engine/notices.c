@@ -1,6 +1,7 @@
 #include "engine/notices.h"
 
 #include "engine/engine-private.h"
+#include "util/clock.h"
 
 ChIntent *ch_notice_alert(ChEffects *fx, const char *template, const char *to,
                           const char *event_key, const ChCase *c, const char *ref,
@@ -51,4 +52,20 @@ void ch_notice_transcript(const ChCase *c, const ChEngineCtx *ctx, const char *s
 	ch_engine_base_vars(i, c);
 	ch_intent_set(i, "about", about);
 	ch_intent_set(i, "done", done);
+}
+
+void ch_notice_chair_overdue(const ChCase *c, const ChEngineCtx *ctx, const char *what,
+                             const char *due, const char *reminded, const char *key,
+                             ChEffects *fx)
+{
+	const char *to = ch_engine_coordinator_or_admin(ctx);
+	if (!to)
+		return;
+	ChIntent *i = ch_effects_intent(fx, "chair_overdue", to, NULL, key);
+	ch_engine_base_vars(i, c);
+	g_autofree char *due_long = ch_clock_long_date(due, "");
+	g_autofree char *reminded_long = ch_clock_long_date(reminded, "");
+	ch_intent_set(i, "what", what);
+	ch_intent_set(i, "due", due_long);
+	ch_intent_set(i, "reminded", reminded_long);
 }

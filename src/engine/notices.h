@@ -4,6 +4,8 @@
  *   alerts      a person must act now (immediate safety, high risk, a message in triage,
  *               the mailbox that cannot be read): one recipient, one event key, the
  *               conference's variables or a stand-in reference
+ *   follow-up   the chair was reminded and has still not done what chaser waits for:
+ *               the CP coordinator (admin when none is named) is asked to follow it up
  *   answers     to whoever wrote: "not understood" (what was understood, what was not, an
  *               example) and the transcript of what was done, threaded under their message
  *
@@ -32,3 +34,10 @@ void ch_notice_not_understood(const ChCase *c, const ChEngineCtx *ctx, const cha
 /* The transcript to the sender: `done` is the lines of what was done, each ending "\n". */
 void ch_notice_transcript(const ChCase *c, const ChEngineCtx *ctx, const char *sender,
                           const char *about, const char *done, ChEffects *fx);
+
+/* The chair did not `what` (e.g. "authorise the distribution list") by `due` though reminded
+ * on `reminded`: chair_overdue to the CP coordinator, or admin, keyed `key`. Nothing when
+ * neither is named. */
+void ch_notice_chair_overdue(const ChCase *c, const ChEngineCtx *ctx, const char *what,
+                             const char *due, const char *reminded, const char *key,
+                             ChEffects *fx);

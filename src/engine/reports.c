@@ -314,11 +314,29 @@ gboolean ch_engine_report_due(ChCase *c, ChReport *r, const ChEngineCtx *ctx, Ch
 	}
 	if (r->state == CH_REPORT_RECEIVED && !r->reviewed_at && !r->review_reminded_at) {
 		ch_set_str(&r->review_reminded_at, now);
+		/* Still owed: a working day's grace, then the CP coordinator is told. */
+		r->next_at = ch_engine_after_due(ctx, &today);
 		fx->changed = TRUE;
 		ch_effects_audit(fx, CH_AUDIT_REPORT_REVIEW_REMINDED, report_obj(r), NULL, NULL,
 		                 "not marked reviewed within the time allowed");
 		tell(fx, "report_review_reminder", c, r, c->chair_email, CH_PURPOSE_REVIEW,
 		     "review-reminder");
+		return TRUE;
+	}
+	if (r->state == CH_REPORT_RECEIVED && !r->reviewed_at) {
+		/* Told again each time the review's time passes while nothing comes. */
+		g_autoptr(GDateTime) again = g_date_time_add_hours(ctx->now, ctx->rules->review_hours);
+		r->next_at = ch_clock_key(again);
+		fx->changed = TRUE;
+		const char *to = ch_engine_coordinator_or_admin(ctx);
+		ch_effects_audit(fx, CH_AUDIT_REPORT_REVIEW_OVERDUE, report_obj(r), NULL, to,
+		                 "the chair was reminded and has still not marked it reviewed");
+		g_autofree char *what = g_strdup_printf("review the post-conference report from %s",
+		                                        r->agency);
+		g_autofree char *day = ch_date_format(&today);
+		g_autofree char *key = g_strdup_printf("report:%s:%" G_GINT64_FORMAT ":review-overdue:%s",
+		                                       c->ref, r->agency_id, day);
+		ch_notice_chair_overdue(c, ctx, what, r->review_due, r->review_reminded_at, key, fx);
 		return TRUE;
 	}
 	return FALSE;

@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 
 #include "engine/names.h"
+#include "store/obligations.h"
 #include "store/views.h"
 #include "util/error.h"
 
@@ -203,6 +204,27 @@ static gboolean check_outbox(ChApp *app, ChReconcile *r, GError **error)
 	return TRUE;
 }
 
+/* Everything owed has a clock; a row an older chaser left without one waits for ever, and
+ * only a person can decide what it should be. Named by conference and what is owed, never by
+ * who (the owner may be a person's address). */
+static gboolean check_obligations(ChApp *app, ChReconcile *r, GError **error)
+{
+	g_autoptr(GPtrArray) open = ch_store_unclocked(app->store, error);
+	if (!open)
+		return FALSE;
+	for (guint i = 0; i < open->len; i++) {
+		const ChUnclocked *u = open->pdata[i];
+		g_autofree char *line = u->line ? g_strdup_printf(" of line %d", u->line) : g_strdup("");
+		g_autofree char *agency = u->agency ? g_strdup_printf(" (%s)", u->agency) : g_strdup("");
+		fault(r, "%s: %s%s%s is owed but has no %s: nothing will chase it", u->ref,
+		      ch_obligation_describe(u->kind), line, agency,
+		      u->no_due && u->no_next ? "due time and no next time"
+		      : u->no_due             ? "due time"
+		                              : "next time");
+	}
+	return TRUE;
+}
+
 gboolean ch_reconcile_run(ChApp *app, ChReconcile *r, GError **error)
 {
 	memset(r, 0, sizeof *r);
@@ -217,7 +239,8 @@ gboolean ch_reconcile_run(ChApp *app, ChReconcile *r, GError **error)
 		if (g_str_has_suffix(name, ".eml"))
 			g_hash_table_add(files, g_strdup(name));
 	if (!check_messages(app, r, files, error) || !check_triage(app, r, error) ||
-	    !check_report_files(app, r, error) || !check_outbox(app, r, error))
+	    !check_report_files(app, r, error) || !check_outbox(app, r, error) ||
+	    !check_obligations(app, r, error))
 		return FALSE;
 	if (r->seen != r->handled + r->triage + r->held + r->quarantined + r->failing)
 		fault(r, "messages do not add up: %" G_GINT64_FORMAT " seen", r->seen);

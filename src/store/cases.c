@@ -70,11 +70,11 @@ gboolean ch_store_conference_add(ChStore *s, ChCase *c, const char *now, GError 
 	}
 	if (!ch_store_run(s, error,
 	                  "INSERT INTO conference(ref, held, type, procedure, chair_email, chair_name,"
-	                  " social_worker, practice_manager, minute_taker, state, created_at)"
-	                  " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-	                  "sssssssssss", c->ref, c->held, ch_conf_type_name(c->type), c->procedure,
+	                  " social_worker, practice_manager, minute_taker, state, created_at, due,"
+	                  " next_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	                  "sssssssssssss", c->ref, c->held, ch_conf_type_name(c->type), c->procedure,
 	                  c->chair_email, c->chair_name, c->social_worker, c->practice_manager,
-	                  c->minute_taker, ch_conf_state_name(c->state), now))
+	                  c->minute_taker, ch_conf_state_name(c->state), now, c->due, c->next_at))
 		return FALSE;
 	c->id = ch_store_last_id(s);
 	return TRUE;
@@ -166,7 +166,8 @@ static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 	st = ch_store_query(s, error,
 	                    "SELECT id, attendee_id, reasons, comment, stage, state, raised_at,"
 	                    " stage_at, due, calendar, asked, chased_at, responded_at, response,"
-	                    " outcome, closed_at, next_at, chasers FROM escalation WHERE conference_id = ?"
+	                    " outcome, closed_at, next_at, chasers, confirm_due, confirm_reminded_at"
+	                    " FROM escalation WHERE conference_id = ?"
 	                    " ORDER BY id",
 	                    "i", c->id);
 	if (!st)
@@ -191,6 +192,8 @@ static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 		e->closed_at = ch_store_col_str(st, 15);
 		e->next_at = ch_store_col_str(st, 16);
 		e->chasers = sqlite3_column_int(st, 17);
+		e->confirm_due = ch_store_col_str(st, 18);
+		e->confirm_reminded_at = ch_store_col_str(st, 19);
 		g_ptr_array_add(c->escalations, e);
 		if (!COL_ENUM(st, 5, ch_esc_state_parse, &e->state, "escalation.state", &local))
 			break;
@@ -279,6 +282,7 @@ static ChCase *load_where(ChStore *s, const char *sql, const char *types, const 
 	c->minutes_missing_info = sqlite3_column_int(st, 17);
 	c->list_reminded_at = ch_store_col_str(st, 18);
 	c->next_at = ch_store_col_str(st, 19);
+	c->due = ch_store_col_str(st, 20);
 	if (!COL_ENUM(st, 3, ch_conf_type_parse, &c->type, "conference.type", error) ||
 	    !COL_ENUM(st, 10, ch_conf_state_parse, &c->state, "conference.state", error)) {
 		sqlite3_reset(st);
@@ -297,7 +301,7 @@ static ChCase *load_where(ChStore *s, const char *sql, const char *types, const 
 	"SELECT id, ref, held, type, procedure, chair_email, chair_name, social_worker,"         \
 	" practice_manager, minute_taker, state, list_sent_at, authorised_at, closed_at,"        \
 	" high_risk, minutes_due, minutes_not_before, minutes_missing_info,"                     \
-	" list_reminded_at, next_at FROM conference "
+	" list_reminded_at, next_at, due FROM conference "
 
 ChCase *ch_store_case_load(ChStore *s, const char *ref, GError **error)
 {
@@ -315,10 +319,13 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 	    !ch_store_run(s, error,
 	                  "UPDATE conference SET state = ?, list_sent_at = ?, authorised_at = ?,"
 	                  " closed_at = ?, high_risk = ?, minutes_due = ?, minutes_not_before = ?,"
-	                  " minutes_missing_info = ?, list_reminded_at = ?, next_at = ? WHERE id = ?",
-	                  "ssssississi", ch_conf_state_name(c->state), c->list_sent_at, c->authorised_at, c->closed_at,
+	                  " minutes_missing_info = ?, list_reminded_at = ?, next_at = ?, due = ?"
+	                  " WHERE id = ?",
+	                  "ssssississsi", ch_conf_state_name(c->state), c->list_sent_at,
+	                  c->authorised_at, c->closed_at,
 	                  (gint64)c->high_risk, c->minutes_due, c->minutes_not_before,
-	                  (gint64)c->minutes_missing_info, c->list_reminded_at, c->next_at, c->id))
+	                  (gint64)c->minutes_missing_info, c->list_reminded_at, c->next_at, c->due,
+	                  c->id))
 		return FALSE;
 	c->dirty = FALSE;
 	for (guint i = 0; i < c->attendees->len; i++) {
@@ -338,11 +345,12 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 		if (!e->id) {
 			if (!ch_store_run(s, error,
 			                  "INSERT INTO escalation(conference_id, attendee_id, reasons, comment,"
-			                  " stage, state, raised_at, stage_at, due, calendar, asked)"
-			                  " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-			                  "iississssss", c->id, e->attendee_id, reasons, e->comment,
-			                  (gint64)e->stage, ch_esc_state_name(e->state), e->raised_at, e->stage_at, e->due,
-			                  e->calendar, e->asked))
+			                  " stage, state, raised_at, stage_at, due, calendar, asked, next_at,"
+			                  " confirm_due) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			                  "iississssssss", c->id, e->attendee_id, reasons, e->comment,
+			                  (gint64)e->stage, ch_esc_state_name(e->state), e->raised_at,
+			                  e->stage_at, e->due, e->calendar, e->asked, e->next_at,
+			                  e->confirm_due))
 				return FALSE;
 			e->id = ch_store_last_id(s);
 		}
@@ -350,12 +358,13 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 		                  "UPDATE escalation SET reasons = ?, comment = ?, stage = ?, state = ?,"
 		                  " stage_at = ?, due = ?, calendar = ?, asked = ?, chased_at = ?,"
 		                  " responded_at = ?, response = ?, outcome = ?, closed_at = ?,"
-		                  " next_at = ?, chasers = ? WHERE id = ?",
-		                  "ssisssssssssssii", reasons, e->comment, (gint64)e->stage,
+		                  " next_at = ?, chasers = ?, confirm_due = ?, confirm_reminded_at = ?"
+		                  " WHERE id = ?",
+		                  "ssisssssssssssissi", reasons, e->comment, (gint64)e->stage,
 		                  ch_esc_state_name(e->state),
 		                  e->stage_at, e->due, e->calendar, e->asked, e->chased_at,
 		                  e->responded_at, e->response, e->outcome, e->closed_at, e->next_at,
-		                  (gint64)e->chasers, e->id))
+		                  (gint64)e->chasers, e->confirm_due, e->confirm_reminded_at, e->id))
 			return FALSE;
 		e->dirty = FALSE;
 	}
@@ -366,11 +375,12 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 		if (!r->id) {
 			if (!ch_store_run(s, error,
 			                  "INSERT INTO report(conference_id, agency_id, attendee_id, asked, state,"
-			                  " request_by, due, calendar) VALUES(?,?,NULLIF(?,0),?,?,?,?,?)",
-			                  "iiisssss", c->id, r->agency_id,
+			                  " request_by, due, calendar, next_at)"
+			                  " VALUES(?,?,NULLIF(?,0),?,?,?,?,?,?)",
+			                  "iiissssss", c->id, r->agency_id,
 			                  r->attendee ? r->attendee->id : (gint64)0, r->asked,
 			                  ch_report_state_name(r->state),
-			                  r->request_by, r->due, r->calendar))
+			                  r->request_by, r->due, r->calendar, r->next_at))
 				return FALSE;
 			r->id = ch_store_last_id(s);
 		}

@@ -197,6 +197,65 @@ static const char *const migrations[] = {
 	"  file TEXT NOT NULL,"
 	"  is_report INTEGER NOT NULL) STRICT;"
 	"CREATE INDEX attachment_conference ON attachment(conference_id)",
+	/* 4: no open obligation without a clock. What each open row owes, who owes it, by when
+	 * and when chaser looks at it next is the view `obligation`; the triggers below refuse
+	 * to store an open row without its due time or its next time.
+	 *
+	 * Triggers rather than CHECK constraints: a CHECK needs each table rebuilt (foreign
+	 * keys, indexes and the audit log's triggers with it), and the rebuild would fail on the
+	 * rows an older chaser left without a clock (a conference whose list awaits the chair, an
+	 * escalation whose SLO wrote free text, a report reminded once about its review). Those
+	 * rows stay as they are, `chaser reconcile` names them, and an update may touch them
+	 * without giving them a clock; no write may make a new one. */
+	"ALTER TABLE conference ADD COLUMN due TEXT;"
+	"ALTER TABLE escalation ADD COLUMN confirm_due TEXT;"
+	"ALTER TABLE escalation ADD COLUMN confirm_reminded_at TEXT;"
+	/* A held conference's list was due list_within (24 hours in every shipped rules file)
+	 * after it was held; its next time is there already. */
+	"UPDATE conference SET due = strftime('%Y-%m-%dT%H:%M:%SZ', held, '+24 hours')"
+	"  WHERE state = 'held' AND next_at IS NOT NULL;"
+	"CREATE VIEW obligation AS"
+	"  SELECT 'list_send' AS kind, c.id AS conference_id, c.ref AS ref, NULL AS line,"
+	"    NULL AS agency, 'admin' AS owner, c.due AS due, c.next_at AS next_at"
+	"    FROM conference c WHERE c.state = 'held'"
+	"  UNION ALL SELECT 'list_authorise', c.id, c.ref, NULL, NULL, c.chair_email, c.due,"
+	"    c.next_at FROM conference c WHERE c.state = 'list_sent'"
+	"  UNION ALL SELECT 'escalation_answer', e.conference_id, c.ref, a.n, g.name,"
+	"    coalesce(nullif(e.asked, ''), 'admin'), e.due, e.next_at"
+	"    FROM escalation e JOIN conference c ON c.id = e.conference_id"
+	"    JOIN attendee a ON a.id = e.attendee_id JOIN agency g ON g.id = a.agency_id"
+	"    WHERE e.state = 'open'"
+	"  UNION ALL SELECT 'escalation_confirm', e.conference_id, c.ref, a.n, g.name,"
+	"    c.chair_email, e.confirm_due, e.next_at"
+	"    FROM escalation e JOIN conference c ON c.id = e.conference_id"
+	"    JOIN attendee a ON a.id = e.attendee_id JOIN agency g ON g.id = a.agency_id"
+	"    WHERE e.state = 'responded'"
+	"  UNION ALL SELECT 'report', r.conference_id, c.ref, NULL, g.name, r.asked, r.due,"
+	"    r.next_at FROM report r JOIN conference c ON c.id = r.conference_id"
+	"    JOIN agency g ON g.id = r.agency_id WHERE r.state = 'awaited'"
+	"  UNION ALL SELECT 'report_review', r.conference_id, c.ref, NULL, g.name,"
+	"    c.chair_email, r.review_due, r.next_at"
+	"    FROM report r JOIN conference c ON c.id = r.conference_id"
+	"    JOIN agency g ON g.id = r.agency_id"
+	"    WHERE r.state = 'received' AND r.reviewed_at IS NULL;"
+#define UNCLOCKED_CONFERENCE(X)                                                               \
+	"(" X ".state IN ('held','list_sent') AND (" X ".due IS NULL OR " X ".next_at IS NULL))"
+#define UNCLOCKED_ESCALATION(X)                                                               \
+	"((" X ".state = 'open' AND (" X ".due IS NULL OR " X ".next_at IS NULL))"                \
+	" OR (" X ".state = 'responded' AND (" X ".confirm_due IS NULL OR " X ".next_at IS NULL)))"
+#define UNCLOCKED_REPORT(X)                                                                   \
+	"((" X ".state = 'awaited' AND " X ".next_at IS NULL)"                                   \
+	" OR (" X ".state = 'received' AND " X ".reviewed_at IS NULL"                             \
+	"     AND (" X ".review_due IS NULL OR " X ".next_at IS NULL)))"
+#define CLOCK_TRIGGERS(T, UNCLOCKED, WHAT)                                                    \
+	"CREATE TRIGGER " T "_clock_insert BEFORE INSERT ON " T " WHEN " UNCLOCKED("NEW")         \
+	"  BEGIN SELECT RAISE(ABORT, 'an open " WHAT " needs its due time and next time'); END;"  \
+	"CREATE TRIGGER " T "_clock_update BEFORE UPDATE ON " T                                   \
+	"  WHEN " UNCLOCKED("NEW") " AND NOT " UNCLOCKED("OLD")                                   \
+	"  BEGIN SELECT RAISE(ABORT, 'an open " WHAT " needs its due time and next time'); END;"
+	CLOCK_TRIGGERS("conference", UNCLOCKED_CONFERENCE, "conference")
+	CLOCK_TRIGGERS("escalation", UNCLOCKED_ESCALATION, "escalation")
+	CLOCK_TRIGGERS("report", UNCLOCKED_REPORT, "report"),
 };
 
 int ch_schema_latest(void)

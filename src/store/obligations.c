@@ -1,0 +1,60 @@
+#include "store/obligations.h"
+
+#include <string.h>
+
+#include "store/store-private.h"
+
+static void unclocked_free(gpointer p)
+{
+	ChUnclocked *u = p;
+	g_free(u->ref), g_free(u->kind), g_free(u->agency);
+	g_free(u);
+}
+
+GPtrArray *ch_store_unclocked(ChStore *s, GError **error)
+{
+	GError *local = NULL;
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT ref, kind, coalesce(line, 0), agency, due IS NULL,"
+	                                  " next_at IS NULL FROM obligation"
+	                                  " WHERE due IS NULL OR next_at IS NULL"
+	                                  " ORDER BY ref, kind, line, agency",
+	                                  "");
+	if (!st)
+		return NULL;
+	GPtrArray *out = g_ptr_array_new_with_free_func(unclocked_free);
+	while (ch_store_step(s, st, &local)) {
+		ChUnclocked *u = g_new0(ChUnclocked, 1);
+		u->ref = ch_store_col_str(st, 0);
+		u->kind = ch_store_col_str(st, 1);
+		u->line = sqlite3_column_int(st, 2);
+		u->agency = ch_store_col_str(st, 3);
+		u->no_due = sqlite3_column_int(st, 4) != 0;
+		u->no_next = sqlite3_column_int(st, 5) != 0;
+		g_ptr_array_add(out, u);
+	}
+	if (local) {
+		g_propagate_error(error, local);
+		g_ptr_array_unref(out);
+		return NULL;
+	}
+	return out;
+}
+
+const char *ch_obligation_describe(const char *kind)
+{
+	static const struct {
+		const char *kind, *words;
+	} names[] = {
+		{ "list_send", "the distribution list, to be sent to the chair" },
+		{ "list_authorise", "the chair's authorisation of the distribution list" },
+		{ "escalation_answer", "an answer to the escalation" },
+		{ "escalation_confirm", "the chair's decision on the answer to the escalation" },
+		{ "report", "a post-conference report" },
+		{ "report_review", "the chair's review of a post-conference report" },
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+		if (!strcmp(names[i].kind, kind))
+			return names[i].words;
+	return kind;
+}

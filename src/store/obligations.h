@@ -1,0 +1,29 @@
+/* obligations: what is owed, as the store holds it.
+ *
+ * Every open item (a list to send or to authorise, an escalation's answer or the chair's
+ * confirmation of one, a report awaited or awaiting review) has an owner, a due time and a
+ * next time; the view `obligation` (schema.c, migration 4) lists them and the schema's
+ * triggers refuse to store a new one without its clock. A database from before that
+ * migration may still hold such rows: ch_store_unclocked() names them for reconcile.
+ *
+ * The returned array and its items are the caller's. Errors are the store's.
+ */
+#pragma once
+#include <glib.h>
+#include "store/store.h"
+
+typedef struct {
+	char *ref;       /* conference reference */
+	char *kind;      /* list_send | list_authorise | escalation_answer | escalation_confirm |
+	                    report | report_review */
+	int line;        /* the escalation's line on the list, or 0 */
+	char *agency;    /* the agency concerned, or NULL */
+	gboolean no_due; /* what is missing: the due time, the next time, or both */
+	gboolean no_next;
+} ChUnclocked;
+
+/* Open items without a due time or a next time, by conference reference. NULL on error. */
+GPtrArray *ch_store_unclocked(ChStore *s, GError **error);
+
+/* What `kind` owes, in words for a person ("the chair's authorisation of the list"). */
+const char *ch_obligation_describe(const char *kind);
