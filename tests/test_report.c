@@ -1712,15 +1712,19 @@ static void test_report_figures_for_report_rows_as_stored(void)
 	                      "--chair", H_CHAIR, "--social-worker", "amara.sowande@council.example",
 	                      NULL),
 	                ==, 0);
-	/* Whatever the report part of chaser made, these rows are the whole table now. */
+	/* Whatever the report part of chaser made, these rows are the whole table now. Each
+	 * report still owed carries its clock, as the schema requires of every open item. */
 	sqlite3 *sq = db_open(h);
 	db_exec(sq, "DELETE FROM report");
 #define INSERT_REPORT                                                                        \
-	"INSERT INTO report(conference_id, agency_id, asked, state, request_by,"                   \
-	" requested_at, due, calendar, received_at, on_time) SELECT c.id, a.id,"                    \
-	" 'x@agency.example.org', '%s', '2026-11-21T10:00:00+00:00', %s,"                         \
-	" '2026-11-27', 'test', %s, %s FROM conference c, agency a"                               \
-	" WHERE c.ref = '%s' AND a.name = '%s'"
+	"WITH v(state) AS (SELECT '%s')"                                                           \
+	" INSERT INTO report(conference_id, agency_id, asked, state, request_by,"                  \
+	" requested_at, due, calendar, received_at, on_time, review_due, next_at)"                 \
+	" SELECT c.id, a.id, 'x@agency.example.org', v.state, '2026-11-21T10:00:00+00:00', %s,"   \
+	" '2026-11-27', 'test', %s, %s,"                                                           \
+	" CASE v.state WHEN 'received' THEN '2026-11-28T09:00:00+00:00' END,"                      \
+	" CASE v.state WHEN 'missing' THEN NULL ELSE '2026-12-01T09:00:00Z' END"                   \
+	" FROM v, conference c, agency a WHERE c.ref = '%s' AND a.name = '%s'"
 	static const char *const rows[][6] = {
 		/* state, requested_at, received_at, on_time, conference, agency */
 		{ "received", "'2026-11-21T10:00:00+00:00'", "'2026-11-25T09:00:00+00:00'", "1",
