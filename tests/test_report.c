@@ -2093,17 +2093,18 @@ static void test_purge_removes_a_finished_case_and_nothing_else(void)
 	JsonArray *esc = json_object_get_array_member(json_node_get_object(show), "escalations");
 	for (guint i = 0; i < json_array_get_length(esc); i++)
 		g_assert_cmpstr(h_str(json_array_get_object_element(esc, i), "state"), ==, "resolved");
-	/* Post-conference reports are settled too (whatever chaser made of them). */
+	/* Post-conference reports are settled too (whatever chaser made of them): received and
+	 * reviewed, since a report awaiting review is still owed. */
 	sqlite3 *sq = db_open(h);
 	db_exec(sq, "UPDATE report SET state = 'received', on_time = 1, received_at ="
-	            " '2026-11-25T10:00:00+00:00' WHERE conference_id = (SELECT id FROM conference"
-	            " WHERE ref = '" H_REF "')");
+	            " '2026-11-25T10:00:00+00:00', reviewed_at = '2026-11-25T15:00:00+00:00'"
+	            " WHERE conference_id = (SELECT id FROM conference WHERE ref = '" H_REF "')");
 	/* Each case keeps a stored report file under spool/reports/. */
 	db_exec(sq, "UPDATE report SET file = 'aaaa-police-report.pdf' WHERE conference_id ="
 	            " (SELECT id FROM conference WHERE ref = '" H_REF "') AND agency_id ="
 	            " (SELECT id FROM agency WHERE name = 'Northshire Police')");
-	db_exec(sq, "UPDATE report SET file = 'bbbb-police-report.pdf', state = 'received'"
-	            " WHERE conference_id = (SELECT id FROM conference WHERE ref = '" OTHER_REF "')"
+	db_exec(sq, "UPDATE report SET file = 'bbbb-police-report.pdf', state = 'received',"
+	            " reviewed_at = '2026-11-25T15:00:00+00:00' WHERE conference_id = (SELECT id FROM conference WHERE ref = '" OTHER_REF "')"
 	            " AND agency_id = (SELECT id FROM agency WHERE name = 'Northshire Police')");
 	g_assert_cmpint(sqlite3_changes(sq), ==, 1);
 	g_autofree char *report_a = g_build_filename(h->dir, "spool", "reports",
