@@ -76,7 +76,7 @@ static const Field case_fields[] = {
 	FE(ChCase, state, ch_conf_state), FS(ChCase, list_sent_at), FS(ChCase, authorised_at),
 	FS(ChCase, closed_at), FB(ChCase, high_risk), FS(ChCase, minutes_due),
 	FS(ChCase, minutes_not_before), FI(ChCase, minutes_missing_info),
-	FS(ChCase, list_reminded_at), FS(ChCase, next_at), { NULL, 0, 0 },
+	FS(ChCase, list_reminded_at), FS(ChCase, next_at), FS(ChCase, due), { NULL, 0, 0 },
 };
 
 static const Field attendee_fields[] = {
@@ -92,7 +92,8 @@ static const Field escalation_fields[] = {
 	FS(ChEscalation, stage_at), FS(ChEscalation, due), FS(ChEscalation, calendar),
 	FS(ChEscalation, asked), FS(ChEscalation, chased_at), FI(ChEscalation, chasers),
 	FS(ChEscalation, responded_at), FS(ChEscalation, response), FS(ChEscalation, outcome),
-	FS(ChEscalation, closed_at), FS(ChEscalation, next_at), { NULL, 0, 0 },
+	FS(ChEscalation, closed_at), FS(ChEscalation, next_at), FS(ChEscalation, confirm_due),
+	FS(ChEscalation, confirm_reminded_at), { NULL, 0, 0 },
 };
 
 static const Field report_fields[] = {
