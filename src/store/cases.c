@@ -313,6 +313,38 @@ ChCase *ch_store_case_load_id(ChStore *s, gint64 id, GError **error)
 	return load_where(s, CONFERENCE_COLUMNS "WHERE id = ?", "i", NULL, id, error);
 }
 
+/* One changed escalation of case c: inserted first when it has no row yet. */
+static gboolean save_escalation(ChStore *s, const ChCase *c, ChEscalation *e, GError **error)
+{
+	g_autofree char *reasons = g_strjoinv(",", e->reasons);
+	if (!e->id) {
+		if (!ch_store_run(s, error,
+		                  "INSERT INTO escalation(conference_id, attendee_id, reasons, comment,"
+		                  " stage, state, raised_at, stage_at, due, calendar, asked, next_at,"
+		                  " confirm_due) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		                  "iississssssss", c->id, e->attendee_id, reasons, e->comment,
+		                  (gint64)e->stage, ch_esc_state_name(e->state), e->raised_at,
+		                  e->stage_at, e->due, e->calendar, e->asked, e->next_at,
+		                  e->confirm_due))
+			return FALSE;
+		e->id = ch_store_last_id(s);
+	}
+	if (!ch_store_run(s, error,
+	                  "UPDATE escalation SET reasons = ?, comment = ?, stage = ?, state = ?,"
+	                  " stage_at = ?, due = ?, calendar = ?, asked = ?, chased_at = ?,"
+	                  " responded_at = ?, response = ?, outcome = ?, closed_at = ?,"
+	                  " next_at = ?, chasers = ?, confirm_due = ?, confirm_reminded_at = ?"
+	                  " WHERE id = ?",
+	                  "ssisssssssssssissi", reasons, e->comment, (gint64)e->stage,
+	                  ch_esc_state_name(e->state),
+	                  e->stage_at, e->due, e->calendar, e->asked, e->chased_at,
+	                  e->responded_at, e->response, e->outcome, e->closed_at, e->next_at,
+	                  (gint64)e->chasers, e->confirm_due, e->confirm_reminded_at, e->id))
+		return FALSE;
+	e->dirty = FALSE;
+	return TRUE;
+}
+
 gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 {
 	if (c->dirty &&
@@ -339,34 +371,8 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 	}
 	for (guint i = 0; i < c->escalations->len; i++) {
 		ChEscalation *e = c->escalations->pdata[i];
-		if (!e->dirty)
-			continue;
-		g_autofree char *reasons = g_strjoinv(",", e->reasons);
-		if (!e->id) {
-			if (!ch_store_run(s, error,
-			                  "INSERT INTO escalation(conference_id, attendee_id, reasons, comment,"
-			                  " stage, state, raised_at, stage_at, due, calendar, asked, next_at,"
-			                  " confirm_due) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			                  "iississssssss", c->id, e->attendee_id, reasons, e->comment,
-			                  (gint64)e->stage, ch_esc_state_name(e->state), e->raised_at,
-			                  e->stage_at, e->due, e->calendar, e->asked, e->next_at,
-			                  e->confirm_due))
-				return FALSE;
-			e->id = ch_store_last_id(s);
-		}
-		if (!ch_store_run(s, error,
-		                  "UPDATE escalation SET reasons = ?, comment = ?, stage = ?, state = ?,"
-		                  " stage_at = ?, due = ?, calendar = ?, asked = ?, chased_at = ?,"
-		                  " responded_at = ?, response = ?, outcome = ?, closed_at = ?,"
-		                  " next_at = ?, chasers = ?, confirm_due = ?, confirm_reminded_at = ?"
-		                  " WHERE id = ?",
-		                  "ssisssssssssssissi", reasons, e->comment, (gint64)e->stage,
-		                  ch_esc_state_name(e->state),
-		                  e->stage_at, e->due, e->calendar, e->asked, e->chased_at,
-		                  e->responded_at, e->response, e->outcome, e->closed_at, e->next_at,
-		                  (gint64)e->chasers, e->confirm_due, e->confirm_reminded_at, e->id))
+		if (e->dirty && !save_escalation(s, c, e, error))
 			return FALSE;
-		e->dirty = FALSE;
 	}
 	for (guint i = 0; i < c->reports->len; i++) {
 		ChReport *r = c->reports->pdata[i];
