@@ -96,13 +96,14 @@ static gboolean template_ok(const char *path, GError **error)
  * a rules file is read): one missing would fail the first message that needs it, perhaps
  * months later, so it stops chaser at start instead. */
 static const char *const needed_templates[] = {
-	"chair_overdue", "delivery_failed", "distribution_list", "escalation_chaser",
-	"escalation_climbed", "escalation_closed", "escalation_confirm_reminder",
-	"escalation_response", "escalation_unresolved", "high_risk_alert", "inbound_stopped",
-	"list_authorise_reminder", "list_overdue", "not_understood", "reconcile_daily",
-	"report_missing_agency", "report_missing_chair", "report_receipt", "report_received",
-	"report_reminder", "report_request", "report_review_reminder", "safety_alert",
-	"transcript", "triage_alert", "triage_digest",
+	"chair_overdue", "config_stopped", "delivery_failed", "distribution_list",
+	"escalation_chaser", "escalation_climbed", "escalation_closed",
+	"escalation_confirm_reminder", "escalation_response", "escalation_unresolved",
+	"high_risk_alert", "inbound_stopped", "list_authorise_reminder", "list_overdue",
+	"not_understood", "reconcile_daily", "report_missing_agency", "report_missing_chair",
+	"report_receipt", "report_received", "report_reminder", "report_request",
+	"report_review_reminder", "safety_alert", "transcript", "triage_alert",
+	"triage_digest",
 };
 
 /* Every template on the search path, the copy that would be used of each. */
