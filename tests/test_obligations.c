@@ -8,15 +8,6 @@
 
 #define CP_COORDINATOR "cp.coordinator@council.example"
 
-static sqlite3 *db_open(Harness *h)
-{
-	g_autofree char *db = g_build_filename(h->dir, "spool", "chaser.db", NULL);
-	sqlite3 *sq = NULL;
-	g_assert_cmpint(sqlite3_open(db, &sq), ==, SQLITE_OK);
-	sqlite3_busy_timeout(sq, 5000);
-	return sq;
-}
-
 static void db_exec(sqlite3 *sq, const char *sql)
 {
 	char *msg = NULL;
@@ -89,7 +80,7 @@ static void test_schema_refuses_open_items_without_a_clock(void)
 {
 	g_autoptr(Harness) h = h_new(NULL);
 	h_story_setup(h);
-	sqlite3 *sq = db_open(h);
+	sqlite3 *sq = h_db_open(h);
 	db_exec(sq, "PRAGMA foreign_keys = ON");
 	/* The story's own reports would share the (conference, agency) key. */
 	db_exec(sq, "DELETE FROM report");
@@ -163,7 +154,7 @@ static void test_schema_refuses_open_items_without_a_clock(void)
  * conference whose list waits for its chair, a report reminded once about its review. */
 static void make_older(Harness *h)
 {
-	sqlite3 *sq = db_open(h);
+	sqlite3 *sq = h_db_open(h);
 	db_exec(sq, "DROP VIEW IF EXISTS obligation;"
 	            "DROP TRIGGER IF EXISTS conference_clock_insert;"
 	            "DROP TRIGGER IF EXISTS conference_clock_update;"
@@ -222,7 +213,7 @@ static void test_older_database_migrates_and_reconcile_names_what_has_no_clock(v
 	/* No one's name or address: the conference and what is owed. */
 	g_assert_null(strstr(h->out, "Owen"));
 	g_assert_null(strstr(h->out, "@"));
-	sqlite3 *sq = db_open(h);
+	sqlite3 *sq = h_db_open(h);
 	g_autofree char *version = db_str(sq, "PRAGMA user_version");
 	g_assert_cmpstr(version, ==, "4");
 	sqlite3_close(sq);
@@ -254,7 +245,7 @@ static void test_free_text_answer_chases_the_chair_across_christmas(void)
 	/* The chair has the stage's 5 working days: 22, 23, 24, 29 and 30 December (Christmas
 	 * Day, the weekend and Boxing Day's substitute on the 28th skipped); chaser looks at it
 	 * at the start of the next working day. */
-	sqlite3 *sq = db_open(h);
+	sqlite3 *sq = h_db_open(h);
 	g_autofree char *next = db_str(sq, "SELECT next_at FROM escalation WHERE state = 'responded'");
 	g_assert_cmpstr(next, ==, "2026-12-31T09:00:00Z");
 	g_autofree char *due = db_str(sq, "SELECT confirm_due FROM escalation"
@@ -298,7 +289,7 @@ static void test_free_text_answer_chases_the_chair_across_christmas(void)
 	g_assert_nonnull(strstr(told_body, "line 2 (Brookfield Primary School)"));
 	g_assert_nonnull(strstr(told_body, "Thursday 31 December 2026"));
 	/* Still owed, so still on the clock; the chair's answer to the reminder decides it. */
-	sq = db_open(h);
+	sq = h_db_open(h);
 	g_autofree char *again = db_str(sq, "SELECT next_at FROM escalation"
 	                                    " WHERE state = 'responded'");
 	sqlite3_close(sq);

@@ -93,15 +93,6 @@ static char *path_in(Harness *h, const char *name)
 	return g_build_filename(h->dir, name, NULL);
 }
 
-static sqlite3 *db_open(Harness *h)
-{
-	g_autofree char *db = g_build_filename(h->dir, "spool", "chaser.db", NULL);
-	sqlite3 *sq = NULL;
-	g_assert_cmpint(sqlite3_open(db, &sq), ==, SQLITE_OK);
-	sqlite3_busy_timeout(sq, 5000);
-	return sq;
-}
-
 static gint64 db_int(sqlite3 *sq, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
@@ -1714,7 +1705,7 @@ static void test_report_figures_for_report_rows_as_stored(void)
 	                ==, 0);
 	/* Whatever the report part of chaser made, these rows are the whole table now. Each
 	 * report still owed carries its clock, as the schema requires of every open item. */
-	sqlite3 *sq = db_open(h);
+	sqlite3 *sq = h_db_open(h);
 	db_exec(sq, "DELETE FROM report");
 #define INSERT_REPORT                                                                        \
 	"WITH v(state) AS (SELECT '%s')"                                                           \
@@ -1882,7 +1873,7 @@ static void test_record_lists_every_event_in_order_and_no_other_case(void)
 	g_assert_cmpint(h_run(h, "2026-12-10T10:00", "record", H_REF, NULL), ==, 0);
 	g_autofree char *text = g_strdup(h->out);
 
-	sqlite3 *sq = db_open(h);
+	sqlite3 *sq = h_db_open(h);
 	g_autofree char *id = db_str(sq, "SELECT id FROM conference WHERE ref = '" H_REF "'");
 	g_autofree char *q_msg = g_strdup_printf("SELECT fingerprint FROM message WHERE"
 	                                         " conference_id = %s", id);
@@ -2019,7 +2010,7 @@ static void test_reconcile_passes_then_names_the_damaged_message(gconstpointer d
 	g_assert_nonnull(strstr(h->out, "No faults"));
 
 	/* Behind chaser's back. */
-	sqlite3 *sq = db_open(h);
+	sqlite3 *sq = h_db_open(h);
 	g_autofree char *fp = NULL, *where = NULL;
 	if (!strcmp(d->damage, "triage-row")) {
 		fp = db_str(sq, "SELECT m.fingerprint FROM triage t JOIN message m ON m.id = t.message");
@@ -2063,7 +2054,7 @@ static void test_reconcile_passes_then_names_the_damaged_message(gconstpointer d
 
 static GPtrArray *files_of(Harness *h, const char *ref)
 {
-	sqlite3 *sq = db_open(h);
+	sqlite3 *sq = h_db_open(h);
 	g_autofree char *q = g_strdup_printf(
 		"SELECT 'spool/messages/' || raw_path FROM message m JOIN conference c"
 		" ON c.id = m.conference_id WHERE c.ref = '%s' AND raw_path IS NOT NULL"
@@ -2095,7 +2086,7 @@ static void test_purge_removes_a_finished_case_and_nothing_else(void)
 		g_assert_cmpstr(h_str(json_array_get_object_element(esc, i), "state"), ==, "resolved");
 	/* Post-conference reports are settled too (whatever chaser made of them): received and
 	 * reviewed, since a report awaiting review is still owed. */
-	sqlite3 *sq = db_open(h);
+	sqlite3 *sq = h_db_open(h);
 	db_exec(sq, "UPDATE report SET state = 'received', on_time = 1, received_at ="
 	            " '2026-11-25T10:00:00+00:00', reviewed_at = '2026-11-25T15:00:00+00:00'"
 	            " WHERE conference_id = (SELECT id FROM conference WHERE ref = '" H_REF "')");
@@ -2151,7 +2142,7 @@ static void test_purge_removes_a_finished_case_and_nothing_else(void)
 	g_assert_true(g_file_test(report_b, G_FILE_TEST_EXISTS));
 	g_assert_cmpint(h_run(h, "2027-06-02T10:00", "show", OTHER_REF, NULL), ==, 0);
 
-	sq = db_open(h);
+	sq = h_db_open(h);
 	g_assert_cmpint(db_int(sq, "SELECT count(*) FROM audit WHERE conference_id = (SELECT id FROM"
 	                           " conference WHERE ref = '" OTHER_REF "')"),
 	                ==, other_audit);

@@ -9,18 +9,14 @@ gboolean ch_store_mailbox_get(ChStore *s, const char *mailbox, gboolean *known_r
 	sqlite3_stmt *st = ch_store_query(s, error,
 	                                  "SELECT uidvalidity, last_uid FROM mailbox WHERE name = ?",
 	                                  "s", mailbox);
-	if (!st)
+	gboolean there;
+	if (!st || !ch_store_first(s, st, &there, error))
 		return FALSE;
-	GError *local = NULL;
-	if (ch_store_step(s, st, &local)) {
+	if (there) {
 		*known_r = TRUE;
 		*uidvalidity_r = (guint32)sqlite3_column_int64(st, 0);
 		*last_uid_r = (guint32)sqlite3_column_int64(st, 1);
 		sqlite3_reset(st);
-	}
-	if (local) {
-		g_propagate_error(error, local);
-		return FALSE;
 	}
 	return TRUE;
 }

@@ -135,18 +135,14 @@ gboolean ch_store_message_summary(ChStore *s, gint64 row, char **state_r, char *
 	                                  "SELECT m.state, m.kind, c.ref FROM message m LEFT JOIN"
 	                                  " conference c ON c.id = m.conference_id WHERE m.id = ?",
 	                                  "i", row);
-	if (!st)
+	gboolean there;
+	if (!st || !ch_store_first(s, st, &there, error))
 		return FALSE;
-	GError *local = NULL;
-	if (ch_store_step(s, st, &local)) {
+	if (there) {
 		*state_r = ch_store_col_str(st, 0);
 		*kind_r = ch_store_col_str(st, 1);
 		*ref_r = ch_store_col_str(st, 2);
 		sqlite3_reset(st);
-	}
-	if (local) {
-		g_propagate_error(error, local);
-		return FALSE;
 	}
 	return TRUE;
 }

@@ -523,3 +523,12 @@ GPtrArray *h_dump_added(const char *before, const char *after, const char *table
 			g_ptr_array_add(out, g_strdup(added->pdata[i]));
 	return out;
 }
+
+sqlite3 *h_db_open(Harness *h)
+{
+	g_autofree char *db = g_build_filename(h->dir, "spool", "chaser.db", NULL);
+	sqlite3 *sq = NULL;
+	g_assert_cmpint(sqlite3_open(db, &sq), ==, SQLITE_OK);
+	sqlite3_busy_timeout(sq, 5000);
+	return sq;
+}

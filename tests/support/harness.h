@@ -6,6 +6,7 @@
 #pragma once
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include <sqlite3.h>
 
 typedef struct {
 	char *dir;
@@ -94,3 +95,6 @@ char *h_files(Harness *h);
 void h_assert_same(const char *what, const char *before, const char *after);
 /* The rows of one table added since a dump, as h_dump writes them. */
 GPtrArray *h_dump_added(const char *before, const char *after, const char *table);
+/* The case's database opened read-write beside chaser (a busy wait of 5 s), for a test that
+ * writes what an older chaser or a broken hand would; the caller closes it. */
+sqlite3 *h_db_open(Harness *h);
