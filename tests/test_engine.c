@@ -3,7 +3,8 @@
  * Each case file (a GKeyFile; tests/data/engine/README says what every group and key means)
  * holds a conference as the store would load it, one event with the time it happens, and what
  * the procedure says must follow: the states after, every message (template, recipient, key
- * variables) and every audit event. The engine runs on the real rules files (the rules loader)
+ * variables), every audit event and every change to the store beyond the case (an outbox row
+ * failed, a task for admin). The engine runs on the real rules files (the rules loader)
  * and the real bank holidays (the calendar loader); no binary, no database, no mail.
  *
  * The expected values in the case files are worked out from the procedures and the rules by
@@ -423,6 +424,84 @@ static void check_audit(Run *run, const ChEffects *fx)
 	}
 }
 
+/* [audit detail] N = the detail of the N-th audit event, exactly (the words on the record). */
+static void check_audit_detail(Run *run, const ChEffects *fx)
+{
+	g_auto(GStrv) keys = g_key_file_get_keys(run->kf, "audit detail", NULL, NULL);
+	for (char **k = keys; k && *k; k++) {
+		guint n = (guint)g_ascii_strtoull(*k, NULL, 10);
+		if (n < 1 || n > fx->audit->len) {
+			differ(run, "[audit detail] %s: there is no such audit event", *k);
+			continue;
+		}
+		const ChAuditEvent *a = fx->audit->pdata[n - 1];
+		g_autofree char *want = get(run, "audit detail", *k);
+		if (g_strcmp0(want, a->detail ? a->detail : NONE))
+			differ(run, "[audit detail] %s: expected '%s', got '%s'", *k, want,
+			       a->detail ? a->detail : NONE);
+	}
+}
+
+/* A typed change to the store, in the case file's words. */
+static const char *change_kind_name(ChChangeKind k)
+{
+	switch (k) {
+	case CH_CHANGE_OUTBOX_FAILED:
+		return "outbox_failed";
+	case CH_CHANGE_TASK:
+		return "task";
+	}
+	return "?";
+}
+
+static void check_change(Run *run, const char *group, const ChChange *ch)
+{
+	g_auto(GStrv) keys = g_key_file_get_keys(run->kf, group, NULL, NULL);
+	for (char **k = keys; k && *k; k++) {
+		g_autofree char *want = get(run, group, *k);
+		g_autofree char *got = NULL;
+		if (!strcmp(*k, "kind"))
+			got = g_strdup(change_kind_name(ch->kind));
+		else if (!strcmp(*k, "id"))
+			got = g_strdup_printf("%" G_GINT64_FORMAT, ch->id);
+		else if (!strcmp(*k, "conference"))
+			got = g_strdup_printf("%" G_GINT64_FORMAT, ch->conference_id);
+		else if (!strcmp(*k, "attempts"))
+			got = g_strdup_printf("%d", ch->attempts);
+		else if (!strcmp(*k, "what"))
+			got = g_strdup(ch->what ? ch->what : NONE);
+		else if (!strcmp(*k, "detail"))
+			got = g_strdup(ch->detail ? ch->detail : NONE);
+		else
+			g_error("%s: [%s] %s: not something a change has", run->path, group, *k);
+		if (strcmp(want, got))
+			differ(run, "[%s] (%s) %s: expected '%s', got '%s'", group,
+			       change_kind_name(ch->kind), *k, want, got);
+	}
+}
+
+/* [change K]: the K-th typed change to the store, exactly those listed. */
+static void check_changes(Run *run, const ChEffects *fx)
+{
+	g_auto(GStrv) groups = g_key_file_get_groups(run->kf, NULL);
+	guint n = 0;
+	for (char **g = groups; *g; g++) {
+		if (!g_str_has_prefix(*g, "change "))
+			continue;
+		if (n < fx->changes->len)
+			check_change(run, *g, fx->changes->pdata[n]);
+		n++;
+	}
+	if (n != fx->changes->len) {
+		GString *got = g_string_new(NULL);
+		for (guint k = 0; k < fx->changes->len; k++)
+			g_string_append_printf(got, " %s",
+			                       change_kind_name(((ChChange *)fx->changes->pdata[k])->kind));
+		differ(run, "expected %u changes, got %u:%s", n, fx->changes->len, got->str);
+		g_string_free(got, TRUE);
+	}
+}
+
 static const char *reply_name(ChReplyResult r)
 {
 	switch (r) {
@@ -506,6 +585,34 @@ static char *tokenless(Run *run, ChCase *c, const char *from)
 	return g_strdup_printf("%s %" G_GINT64_FORMAT "%s", ch_purpose_name(k->purpose), n, owing);
 }
 
+/* bounce, refused: a mail of ours, as the outbox row says (outbox, conference, kind, rcpt,
+ * state, attempts), and what the report or the server said (action, why). The case file's
+ * conference is the row's when `conference` is not 0. */
+static char *delivery(Run *run, ChCase *c, const ChEngineCtx *ctx, ChEffects *fx,
+                      gboolean refused)
+{
+	g_autofree char *kind = get(run, "event", "template");
+	g_autofree char *rcpt = get(run, "event", "rcpt");
+	g_autofree char *state = get(run, "event", "state");
+	g_autofree char *action = get(run, "event", "action");
+	g_autofree char *why = get(run, "event", "why");
+	ChBounce b = {
+		.outbox_id = g_key_file_get_int64(run->kf, "event", "outbox", NULL),
+		.conference_id = g_key_file_get_int64(run->kf, "event", "conference", NULL),
+		.kind = kind, .rcpt = rcpt, .action = ch_dsn_action_parse(action),
+		.why = why && strcmp(why, NONE) ? why : NULL,
+		.attempts = g_key_file_get_integer(run->kf, "event", "attempts", NULL),
+	};
+	b.c = b.conference_id ? c : NULL;
+	if (!kind || !rcpt || !state || !ch_out_state_parse(state, &b.state))
+		g_error("%s: [event] needs template, rcpt and state (an outbox state)", run->path);
+	if (refused)
+		ch_engine_refused(&b, ctx, fx);
+	else
+		ch_engine_bounce(&b, ctx, fx);
+	return g_strdup("true");
+}
+
 /* Runs the event; returns the result in the case file's words (and the text it gave back,
  * for the calls that return one). */
 static char *run_event(Run *run, ChCase *c, const ChEngineCtx *ctx, ChEffects *fx, char **text)
@@ -578,6 +685,8 @@ static char *run_event(Run *run, ChCase *c, const ChEngineCtx *ctx, ChEffects *f
 		                    ? "true"
 		                    : "false");
 	}
+	if (!strcmp(kind, "bounce") || !strcmp(kind, "refused"))
+		return delivery(run, c, ctx, fx, !strcmp(kind, "refused"));
 	g_error("%s: [event] kind = %s: not an event this test knows", run->path, kind);
 }
 
@@ -665,6 +774,8 @@ static void test_case(gconstpointer data)
 	check_after(&run, c);
 	check_intents(&run, fx);
 	check_audit(&run, fx);
+	check_audit_detail(&run, fx);
+	check_changes(&run, fx);
 
 	for (guint k = 0; k < G_N_ELEMENTS(people); k++)
 		g_free(people[k]);

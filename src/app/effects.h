@@ -1,9 +1,11 @@
 /* effects: where the engine's decisions take effect. The engine returns a changed case and a
- * ChEffects (audit events, intents); ch_effects_apply() saves the case's changes, appends the
+ * ChEffects (audit events, intents, typed changes to outbox rows and tasks);
+ * ch_effects_apply() saves the case's changes, makes the typed changes, appends the
  * audit events (each marked with `source`, e.g. "timer", "cli", "message:<sha256>") and
  * queues the intents, all inside the caller's open transaction, so that a decision is
  * either recorded whole or not at all. Every caller of the engine (intake, the timer, the
- * command line) goes through it; nothing here decides anything.
+ * command line, the outbox for mail that did not arrive) goes through it; nothing here
+ * decides anything.
  *
  * c may be NULL for effects that belong to no conference (a safety alert about mail that
  * matched none). On failure nothing is rolled back here: the caller's transaction is, and the

@@ -1,6 +1,6 @@
-/* Effects: what one run of the engine asks for, intents and audit events, owned by the
- * ChEffects they are added to. (The mail built the same way from several places, alerts and
- * the answers to a reply, is built by notices.c.) */
+/* Effects: what one run of the engine asks for, intents, audit events and typed changes to
+ * the store beyond the case, owned by the ChEffects they are added to. (The mail built the
+ * same way from several places, alerts and the answers to a reply, is built by notices.c.) */
 #include "engine/engine-private.h"
 
 static void intent_free(ChIntent *i)
@@ -9,6 +9,12 @@ static void intent_free(ChIntent *i)
 	g_free(i->event_key);
 	g_hash_table_unref(i->vars);
 	g_free(i);
+}
+
+static void change_free(ChChange *ch)
+{
+	g_free(ch->what), g_free(ch->detail);
+	g_free(ch);
 }
 
 static void audit_free(ChAuditEvent *a)
@@ -23,6 +29,7 @@ ChEffects *ch_effects_new(void)
 	ChEffects *fx = g_new0(ChEffects, 1);
 	fx->intents = g_ptr_array_new_with_free_func((GDestroyNotify)intent_free);
 	fx->audit = g_ptr_array_new_with_free_func((GDestroyNotify)audit_free);
+	fx->changes = g_ptr_array_new_with_free_func((GDestroyNotify)change_free);
 	return fx;
 }
 
@@ -32,6 +39,7 @@ void ch_effects_free(ChEffects *fx)
 		return;
 	g_ptr_array_unref(fx->intents);
 	g_ptr_array_unref(fx->audit);
+	g_ptr_array_unref(fx->changes);
 	g_free(fx);
 }
 
@@ -63,4 +71,16 @@ void ch_effects_audit(ChEffects *fx, ChAudit what, ChObj object, const char *old
 	a->new_value = g_strdup(new_value);
 	a->detail = g_strdup(detail);
 	g_ptr_array_add(fx->audit, a);
+}
+
+ChChange *ch_effects_change(ChEffects *fx, ChChangeKind kind, const char *what,
+                            const char *detail)
+{
+	ChChange *ch = g_new0(ChChange, 1);
+	ch->kind = kind;
+	ch->attempts = -1;
+	ch->what = g_strdup(what);
+	ch->detail = g_strdup(detail);
+	g_ptr_array_add(fx->changes, ch);
+	return ch;
 }

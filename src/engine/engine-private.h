@@ -3,13 +3,14 @@
  * The engine is split by what it decides, each file using only this header's helpers (in
  * engine-private.c) and the public engine.h, never one another's statics:
  *
- *   effects.c      ChEffects: intents and audit events
+ *   effects.c      ChEffects: intents, audit events and typed changes to the store
  *   notices.c      alerts, and the not-understood and transcript answers (notices.h)
  *   lists.c        the conference: the distribution list, the chair's reply, the list's own
  *                  timer, closing a finished case
  *   escalations.c  escalations: raising, the ladder of stages, answers, the timer
  *   reports.c      post-conference reports
  *   safety.c       immediate-safety words
+ *   bounces.c      mail of ours that did not arrive: delivery reports, refusals at sending
  *
  * lists.c calls into escalations.c (the chair raises them) and reports.c (the list plans
  * them); neither calls back. Pure, like the rest of the engine: no I/O headers.

@@ -3,14 +3,15 @@
  * reads (the time is ctx->now). Every message kind and every timer goes through here.
  *
  * The engine changes the ChCase in place and marks what it changed (dirty); the caller saves
- * those changes, queues the intents and appends the audit events in one transaction. An
+ * those changes, makes the typed changes beyond the case (ChChange), queues the intents and
+ * appends the audit events in one transaction. An
  * intent is a message to one person: a template name, a recipient and the template's
  * variables; its event_key is unique per event and recipient so queuing it twice is
  * harmless.
  *
  * The functions are implemented by what they decide (engine-private.h lists the files):
- * lists.c, escalations.c, reports.c, safety.c, effects.c (and notices.c for the mail built
- * the same way from several places).
+ * lists.c, escalations.c, reports.c, safety.c, bounces.c, effects.c (and notices.c for the
+ * mail built the same way from several places).
  */
 #pragma once
 #include <glib.h>
@@ -53,9 +54,28 @@ typedef struct {
 	char *detail;
 } ChAuditEvent;
 
+/* A change to the store beyond the case, typed so that the applier carries it out without
+ * deciding anything (app/effects.c applies them first, in order, then the audit events). */
+typedef enum {
+	CH_CHANGE_OUTBOX_FAILED, /* outbox row `id` is failed, `detail` its error; `attempts` the
+	                            tries so far, or -1 to leave the count as it is */
+	CH_CHANGE_TASK,          /* a task for admin of kind `what` on conference `conference_id`
+	                            (0: none), `detail` saying what to do */
+} ChChangeKind;
+
+typedef struct {
+	ChChangeKind kind;
+	gint64 id;
+	gint64 conference_id;
+	int attempts;
+	char *what;
+	char *detail;
+} ChChange;
+
 typedef struct {
 	GPtrArray *intents;   /* ChIntent* */
 	GPtrArray *audit;     /* ChAuditEvent* */
+	GPtrArray *changes;   /* ChChange*: outbox rows and tasks, beyond the case */
 	gboolean changed;     /* the case's state changed */
 } ChEffects;
 
@@ -67,6 +87,9 @@ ChIntent *ch_effects_intent(ChEffects *fx, const char *template, const char *to,
 void ch_intent_set(ChIntent *i, const char *key, const char *value);
 void ch_effects_audit(ChEffects *fx, ChAudit what, ChObj object, const char *old_value,
                       const char *new_value, const char *detail);
+/* Appends a change (its strings copied) and returns it, for the fields its kind uses. */
+ChChange *ch_effects_change(ChEffects *fx, ChChangeKind kind, const char *what,
+                            const char *detail);
 
 typedef enum {
 	CH_REPLY_APPLIED,         /* commands understood and applied */
@@ -128,3 +151,41 @@ void ch_engine_conference_added(ChCase *c, const ChEngineCtx *ctx);
 /* authorised -> closed once nothing is left to chase: every escalation resolved, unresolved
  * or closed, and every post-conference report received or missing. TRUE if it closed. */
 gboolean ch_engine_close_if_done(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx);
+
+/* ---- delivery of our own mail (engine/bounces.c) ---- */
+
+/* A delivery report's Action (RFC 3464 2.3.3), read once from its lower-case text. A report
+ * that names none, or a word the RFC does not define, counts as failed: only a report that
+ * says the mail went, or is still on its way, may leave it looking sent. */
+typedef enum {
+	CH_DSN_FAILED,
+	CH_DSN_DELAYED,
+	CH_DSN_DELIVERED,
+	CH_DSN_RELAYED,
+	CH_DSN_EXPANDED,
+} ChDsnAction;
+ChDsnAction ch_dsn_action_parse(const char *text);
+const char *ch_dsn_action_name(ChDsnAction a);
+
+/* What the caller read from the store about one mail of ours that a report, or the
+ * receiving server at sending, says did not (or did) arrive. Strings are borrowed. */
+typedef struct {
+	gint64 outbox_id;
+	gint64 conference_id;  /* 0: mail of no conference */
+	const ChCase *c;       /* that conference, or NULL when there is none */
+	const char *kind;      /* the template it was made from */
+	const char *rcpt;
+	ChOutState state;      /* the outbox row's state now */
+	ChDsnAction action;    /* ch_engine_bounce: what the report says */
+	const char *why;       /* the report's status and recipient, or the server's refusal;
+	                          NULL when none was given */
+	int attempts;          /* ch_engine_refused: the tries, the refused one included */
+} ChBounce;
+
+/* A delivery report: failed marks the row failed and opens a task for admin, who is told by
+ * mail unless the mail was to admin (once: a second report is only audited); delayed,
+ * delivered, relayed and expanded are audited and change nothing. */
+void ch_engine_bounce(const ChBounce *b, const ChEngineCtx *ctx, ChEffects *fx);
+/* The receiving server refused the mail for good at sending (or it kept failing too long):
+ * the row failed after b->attempts tries, b->why the reply, and admin's task as above. */
+void ch_engine_refused(const ChBounce *b, const ChEngineCtx *ctx, ChEffects *fx);

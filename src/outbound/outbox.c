@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "app/effects.h"
 #include "app/service.h"
 #include "outbound/render.h"
 #include "outbound/transport.h"
@@ -174,31 +175,24 @@ gboolean ch_outbox_queue(ChApp *app, const ChCase *c, ChEffects *fx, const char 
 
 typedef ChStoreOutboxRow Row;
 
-/* A mail that did not arrive must not look sent: a task on the case, and admin told by mail
- * (unless the mail that failed was itself to admin: no loop). */
-static gboolean delivery_failed(ChApp *app, gint64 outbox_id, gint64 conference_id,
-                                const char *kind, const char *rcpt, const char *why,
-                                GDateTime *now, const char *source, GError **error)
+/* The engine decides what a mail that did not arrive changes (engine/bounces.c); here the
+ * facts are read and its effects applied, in the caller's transaction. */
+static gboolean not_delivered(ChApp *app, ChBounce *b, gboolean refused, GDateTime *now,
+                              const char *source, GError **error)
 {
-	ChStore *s = app->store;
-	g_autofree char *now_s = ch_clock_format(now);
-	g_autofree char *task = g_strdup_printf("%s to %s was not delivered: %s", kind, rcpt,
-	                                        why ? why : "refused");
-	if (!ch_store_task_add(s, conference_id, "delivery_failed", task, now_s, error))
+	g_autoptr(ChCase) c = NULL;
+	if (b->conference_id && !(c = ch_store_case_load_id(app->store, b->conference_id, error)))
 		return FALSE;
-	if (!app->cfg->admin || !g_ascii_strcasecmp(rcpt, app->cfg->admin))
-		return TRUE;
-	g_autoptr(ChCase) c = conference_id ? ch_store_case_load_id(s, conference_id, error) : NULL;
-	if (conference_id && !c)
-		return FALSE;
+	b->c = c;
+	const ChRules *rules = ch_app_rules(app, c ? c->procedure : NULL, NULL);
+	ChEngineCtx ctx;
+	ch_app_engine_ctx(app, rules ? rules : ch_app_rules(app, NULL, NULL), now, source, &ctx);
 	g_autoptr(ChEffects) fx = ch_effects_new();
-	g_autofree char *key = g_strdup_printf("failed:outbox:%" G_GINT64_FORMAT, outbox_id);
-	ChIntent *i = ch_effects_intent(fx, "delivery_failed", app->cfg->admin, NULL, key);
-	ch_intent_set(i, "ref", c ? c->ref : "delivery");
-	ch_intent_set(i, "kind", kind);
-	ch_intent_set(i, "to", rcpt);
-	ch_intent_set(i, "why", why ? why : "refused");
-	return ch_outbox_queue(app, c, fx, NULL, now, source, error);
+	if (refused)
+		ch_engine_refused(b, &ctx, fx);
+	else
+		ch_engine_bounce(b, &ctx, fx);
+	return ch_effects_apply(app, c, fx, NULL, now, source, error);
 }
 
 static gboolean record(ChApp *app, const Row *r, ChSendResult res, const char *reply,
@@ -235,16 +229,14 @@ static gboolean record(ChApp *app, const Row *r, ChSendResult res, const char *r
 		counts->retrying++;
 		break;
 	}
-	case CH_SEND_PERMANENT:
-		ok = ch_store_outbox_mark_failed(s, r->id, attempts, reply, error) &&
-		     delivery_failed(app, r->id, r->conference_id, r->kind, r->rcpt, reply, now, "flush",
-		                     error) &&
-		     ch_store_audit(s, now_s, r->conference_id, "flush",
-		                    ch_audit_name(CH_AUDIT_MAIL_FAILED), obj,
-		                    ch_out_state_name(CH_OUT_QUEUED), ch_out_state_name(CH_OUT_FAILED),
-		                    reply, error);
+	case CH_SEND_PERMANENT: {
+		ChBounce b = { .outbox_id = r->id, .conference_id = r->conference_id, .kind = r->kind,
+		               .rcpt = r->rcpt, .state = CH_OUT_QUEUED, .why = reply,
+		               .attempts = attempts };
+		ok = not_delivered(app, &b, TRUE, now, "flush", error);
 		counts->failed++;
 		break;
+	}
 	}
 	ch_crashpoint("flush.before-record");
 	if (!ok || !ch_store_commit(s, error)) {
@@ -303,44 +295,20 @@ gboolean ch_outbox_mark_bounced(ChApp *app, const char *message_id, const char *
                                 const char *why, const char *at, const char *source,
                                 gint64 *conference_r, GError **error)
 {
-	ChStore *s = app->store;
 	g_autoptr(ChStoreOutboxRow) row = NULL;
-	if (!ch_store_outbox_by_message_id(s, message_id, &row, error))
+	if (!ch_store_outbox_by_message_id(app->store, message_id, &row, error))
 		return FALSE;
 	if (!row)
 		return TRUE;
-	gint64 id = row->id, conf = row->conference_id;
-	const char *kind = row->kind, *rcpt = row->rcpt, *state = row->state;
-	g_autofree char *obj = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_OUTBOX, id));
 	if (conference_r)
-		*conference_r = conf;
-	/* RFC 3464 2.3.3: only "failed" is final. "delayed" is a warning while the server keeps
-	 * trying (Status 4.4.7 and the like): the mail may yet arrive, and the report that
-	 * follows decides. "delivered", "relayed" and "expanded" say it went. Either way the
-	 * report goes on the record and nothing else changes: a task for a mail still on its
-	 * way would send admin chasing a delivery that happens anyway. */
-	gboolean delayed = action && !strcmp(action, "delayed");
-	if (delayed || (action && (!strcmp(action, "delivered") || !strcmp(action, "relayed") ||
-	                           !strcmp(action, "expanded")))) {
-		g_autofree char *said = g_strdup_printf(
-			"%s to %s %s: %s%s", kind, rcpt, action, why ? why : "no status given",
-			delayed ? "; the receiving server is still trying" : "");
-		return ch_store_audit(s, at, conf, source, ch_audit_name(delayed ? CH_AUDIT_MAIL_DELAYED
-		                                                        : CH_AUDIT_MAIL_REPORTED),
-		                      obj, state, state, said, error);
-	}
-	g_autofree char *detail = g_strdup_printf("%s to %s bounced: %s", kind, rcpt,
-	                                          why ? why : "no reason given");
-	/* Already failed (a second report, from another server or a copy): the task exists. */
-	ChOutState out_state;
-	if (state && ch_out_state_parse(state, &out_state) && out_state == CH_OUT_FAILED)
-		return ch_store_audit(s, at, conf, source, ch_audit_name(CH_AUDIT_MAIL_BOUNCED_AGAIN),
-		                      obj, state, state,
-		                      detail, error);
+		*conference_r = row->conference_id;
+	/* The schema's CHECK lets a row hold only the four states, so this parse cannot fail. */
+	ChOutState state = CH_OUT_SENT;
+	if (row->state)
+		(void)ch_out_state_parse(row->state, &state);
+	ChBounce b = { .outbox_id = row->id, .conference_id = row->conference_id,
+	               .kind = row->kind, .rcpt = row->rcpt, .state = state,
+	               .action = ch_dsn_action_parse(action), .why = why };
 	g_autoptr(GDateTime) now = ch_clock_parse(at);
-	return ch_store_outbox_mark_failed(s, id, -1, detail, error) &&
-	       delivery_failed(app, id, conf, kind, rcpt, why, now, source, error) &&
-	       ch_store_audit(s, at, conf, source, ch_audit_name(CH_AUDIT_MAIL_BOUNCED), obj,
-	                      ch_out_state_name(CH_OUT_SENT), ch_out_state_name(CH_OUT_FAILED), detail,
-	                      error);
+	return not_delivered(app, &b, FALSE, now, source, error);
 }

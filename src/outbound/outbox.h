@@ -30,10 +30,12 @@ typedef struct {
 gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GError **error);
 
 /* A delivery report about an outbox message. `action` is its RFC 3464 Action (NULL for a
- * bounce that names none, which counts as failed): failed marks the message failed and opens
- * a task for admin (once: a second report adds only an audit line); delayed is recorded and
- * changes nothing, since the server is still trying and a later report decides; delivered,
- * relayed and expanded are recorded and change nothing. */
+ * bounce that names none, which counts as failed). The row and its conference are read here;
+ * what follows is decided by ch_engine_bounce() (engine/bounces.c) and applied by
+ * ch_effects_apply() in the caller's transaction: failed marks the message failed and opens
+ * a task for admin (once: a second report adds only an audit line); delayed, delivered,
+ * relayed and expanded are recorded and change nothing. A refusal at sending goes the same
+ * way through ch_engine_refused(). */
 gboolean ch_outbox_mark_bounced(ChApp *app, const char *message_id, const char *action,
                                 const char *why, const char *at, const char *source,
                                 gint64 *conference_r, GError **error);
