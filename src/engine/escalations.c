@@ -100,8 +100,10 @@ static gboolean enter_stage(ChCase *c, ChEscalation *e, int stage, const ChEngin
 	return TRUE;
 }
 
-/* One ESCALATE line: a new escalation, or its reasons and comment added to the one there. */
-static void add_escalation(ChCase *c, const ChCommand *cmd, const char *now)
+/* One ESCALATE line: a new escalation, or its reasons and comment added to the one there.
+ * Returns the escalation when it was already at a stage before this reply (a later concern
+ * about a line escalated at authorisation), else NULL. */
+static ChEscalation *add_escalation(ChCase *c, const ChCommand *cmd, const char *now)
 {
 	ChAttendee *a = ch_case_attendee(c, cmd->n);
 	ChEscalation *e = ch_case_escalation_for(c, cmd->n);
@@ -134,14 +136,40 @@ static void add_escalation(ChCase *c, const ChCommand *cmd, const char *now)
 		e->comment = joined;
 	}
 	e->dirty = TRUE;
+	return e->stage ? e : NULL;
+}
+
+/* A later ESCALATE for a line already escalated: its ladder goes on where it is (the person
+ * asked keeps the clock they were given); the record and the chair's transcript say what
+ * was added. */
+static void added_to(const ChEscalation *e, const char *old_codes, const ChCommand *cmd,
+                     GString *done, ChEffects *fx)
+{
+	g_autofree char *codes = g_strjoinv(", ", e->reasons);
+	ch_effects_audit(fx, CH_AUDIT_ESCALATION_RAISED, esc_obj(e), old_codes, codes,
+	                 cmd->text ? cmd->text : "added to the escalation already raised");
+	fx->changed = TRUE;
+	g_autofree char *words = ch_reasons_describe(e->reasons);
+	g_string_append_printf(done,
+	                       "  Line %d (%s, %s) was already escalated (stage %d, %s); it now "
+	                       "reads: %s.\n",
+	                       e->attendee->n, e->attendee->name, e->attendee->agency, e->stage,
+	                       ch_esc_state_name(e->state), words);
 }
 
 void ch_engine_escalations_raise(ChCase *c, GPtrArray *commands, const ChEngineCtx *ctx,
                                  GString *done, ChEffects *fx)
 {
 	g_autofree char *now = ch_engine_now_str(ctx);
-	for (guint k = 0; k < commands->len; k++)
-		add_escalation(c, commands->pdata[k], now);
+	for (guint k = 0; k < commands->len; k++) {
+		const ChCommand *cmd = commands->pdata[k];
+		ChEscalation *was = ch_case_escalation_for(c, cmd->n);
+		g_autofree char *old_codes = was && was->reasons ? g_strjoinv(", ", was->reasons)
+		                                                 : NULL;
+		ChEscalation *e = add_escalation(c, cmd, now);
+		if (e)
+			added_to(e, old_codes, cmd, done, fx);
+	}
 	for (guint k = 0; k < c->escalations->len; k++) {
 		ChEscalation *e = c->escalations->pdata[k];
 		if (e->stage)

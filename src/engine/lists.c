@@ -112,6 +112,16 @@ static void read_chair_commands(const ChCase *c, const ChCommands *cmds, GPtrArr
 static void chair_reply_problems(const ChCase *c, const ChCommands *cmds, gboolean authorise,
                                  gboolean none, guint escalations, GPtrArray *problems)
 {
+	if (c->state == CH_CONF_CLOSED) {
+		/* Nothing is chased any more: a concern now is for admin, whatever was written. */
+		g_autofree char *when = ch_clock_long_date(c->authorised_at, "");
+		g_autofree char *closed = ch_clock_long_date(c->closed_at, "");
+		g_ptr_array_add(problems, g_strdup_printf("the list was already authorised on %s and "
+		                                          "the conference was closed on %s; nothing "
+		                                          "was changed (ask admin for a change)",
+		                                          when, closed));
+		return;
+	}
 	if (cmds->commands->len == 0 && problems->len == 0)
 		g_ptr_array_add(problems, g_strdup("no command found: the reply needs AUTHORISED on a "
 		                                   "line of its own"));
@@ -121,15 +131,52 @@ static void chair_reply_problems(const ChCase *c, const ChCommands *cmds, gboole
 	if (none && escalations)
 		g_ptr_array_add(problems, g_strdup("NO ESCALATION and ESCALATE lines are both there: "
 		                                   "send one or the other"));
-	if (!problems->len && c->state != CH_CONF_LIST_SENT) {
-		g_autofree char *when = ch_clock_long_date(c->authorised_at, "");
-		g_ptr_array_add(problems,
-		                c->state == CH_CONF_HELD
-		                    ? g_strdup("the list has not been sent for authorisation yet")
-		                    : g_strdup_printf("the list was already authorised on %s; "
-		                                      "nothing was changed (ask admin for a change)",
-		                                      when));
+	/* (An authorised list is answered by chair_later_reply.) */
+	if (!problems->len && c->state == CH_CONF_HELD)
+		g_ptr_array_add(problems, g_strdup("the list has not been sent for authorisation yet"));
+}
+
+static const char later_example[] =
+	"  ESCALATE 3 no_report, report_late: nothing arrived before the conference\n"
+	"(the list is already authorised: AUTHORISED is not needed again)";
+
+/* The chair's reply once the list is authorised (to the list or to the transcript of an
+ * earlier reply): a concern that comes up later is raised as it would have been at
+ * authorisation. AUTHORISED again and NO ESCALATION change nothing already done. */
+static ChReplyResult chair_later_reply(ChCase *c, const ChEngineCtx *ctx, const char *sender,
+                                       const ChCommands *cmds, GPtrArray *understood,
+                                       GPtrArray *problems, GPtrArray *esc, gboolean authorise,
+                                       gboolean none, ChEffects *fx)
+{
+	if (cmds->commands->len == 0 && problems->len == 0)
+		g_ptr_array_add(problems, g_strdup("no command found: the list is already authorised; "
+		                                   "to raise a concern write ESCALATE, the line number "
+		                                   "and a reason on a line of its own"));
+	if (none && esc->len)
+		g_ptr_array_add(problems, g_strdup("NO ESCALATION and ESCALATE lines are both there: "
+		                                   "send one or the other"));
+	if (problems->len) {
+		ch_notice_not_understood(c, ctx, sender, "the distribution list", understood, problems,
+		                         later_example, NULL, fx);
+		return CH_REPLY_NOT_UNDERSTOOD;
 	}
+	g_autoptr(GString) done = g_string_new(NULL);
+	g_autofree char *when = ch_clock_long_date(c->authorised_at, "");
+	if (authorise)
+		g_string_append_printf(done, "  The distribution list was already authorised%s%s; "
+		                             "that stands.\n",
+		                       *when ? " on " : "", when);
+	ch_engine_escalations_raise(c, esc, ctx, done, fx);
+	if (none)
+		g_string_append(done, c->escalations->len
+		                          ? "  No new escalation; those already raised go on as they "
+		                            "were.\n"
+		                          : "  No one is escalated.\n");
+	g_string_append(done, "  To raise a concern later, reply to this email with an ESCALATE "
+	                      "line.\n");
+	ChIntent *i = ch_notice_transcript(c, ctx, sender, "the distribution list", done->str, fx);
+	i->purpose = CH_PURPOSE_AUTHORISE;
+	return CH_REPLY_APPLIED;
 }
 
 ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const char *sender,
@@ -141,6 +188,9 @@ ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const cha
 	g_autoptr(GPtrArray) esc = g_ptr_array_new(); /* ChCommand*, borrowed */
 	gboolean authorise = FALSE, none = FALSE;
 	read_chair_commands(c, cmds, understood, problems, esc, &authorise, &none);
+	if (c->state == CH_CONF_AUTHORISED)
+		return chair_later_reply(c, ctx, sender, cmds, understood, problems, esc, authorise,
+		                         none, fx);
 	chair_reply_problems(c, cmds, authorise, none, esc->len, problems);
 	if (problems->len) {
 		ch_notice_not_understood(c, ctx, sender, "the distribution list", understood, problems,
@@ -156,7 +206,10 @@ ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const cha
 	ch_engine_escalations_raise(c, esc, ctx, done, fx);
 	if (!esc->len)
 		g_string_append(done, "  No one is escalated.\n");
-	ch_notice_transcript(c, ctx, sender, "the distribution list", done->str, fx);
+	/* The transcript can be answered like the list: a concern that comes up after
+	 * authorising is raised by replying to either. */
+	ChIntent *i = ch_notice_transcript(c, ctx, sender, "the distribution list", done->str, fx);
+	i->purpose = CH_PURPOSE_AUTHORISE;
 	return CH_REPLY_APPLIED;
 }
 

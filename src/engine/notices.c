@@ -43,8 +43,8 @@ void ch_notice_not_understood(const ChCase *c, const ChEngineCtx *ctx, const cha
 	                 NULL, audit_detail ? audit_detail : ps);
 }
 
-void ch_notice_transcript(const ChCase *c, const ChEngineCtx *ctx, const char *sender,
-                          const char *about, const char *done, ChEffects *fx)
+ChIntent *ch_notice_transcript(const ChCase *c, const ChEngineCtx *ctx, const char *sender,
+                               const char *about, const char *done, ChEffects *fx)
 {
 	g_autofree char *key = g_strdup_printf("tr:%s:%s:%s", c->ref, sender, ctx->event_id);
 	ChIntent *i = ch_effects_intent(fx, "transcript", sender, NULL, key);
@@ -52,6 +52,7 @@ void ch_notice_transcript(const ChCase *c, const ChEngineCtx *ctx, const char *s
 	ch_engine_base_vars(i, c);
 	ch_intent_set(i, "about", about);
 	ch_intent_set(i, "done", done);
+	return i;
 }
 
 void ch_notice_chair_overdue(const ChCase *c, const ChEngineCtx *ctx, const char *what,

@@ -31,9 +31,10 @@ void ch_notice_not_understood(const ChCase *c, const ChEngineCtx *ctx, const cha
                               const char *about, GPtrArray *understood, GPtrArray *problems,
                               const char *example, const char *audit_detail, ChEffects *fx);
 
-/* The transcript to the sender: `done` is the lines of what was done, each ending "\n". */
-void ch_notice_transcript(const ChCase *c, const ChEngineCtx *ctx, const char *sender,
-                          const char *about, const char *done, ChEffects *fx);
+/* The transcript to the sender: `done` is the lines of what was done, each ending "\n".
+ * Returned borrowed, for a caller whose transcript may itself be answered (a purpose). */
+ChIntent *ch_notice_transcript(const ChCase *c, const ChEngineCtx *ctx, const char *sender,
+                               const char *about, const char *done, ChEffects *fx);
 
 /* The chair did not `what` (e.g. "authorise the distribution list") by `due` though reminded
  * on `reminded`: chair_overdue to the CP coordinator, or admin, keyed `key`. Nothing when

@@ -64,8 +64,8 @@ static gboolean owes_report(const ChCase *c, const ChAttendee *a)
 
 /* The report a's agency owes, and the request to everyone it sent to the list. */
 static void request_report(ChCase *c, ChAttendee *a, const ChEngineCtx *ctx,
-                           GDateTime *request_by, const GDate *due, const char *due_s,
-                           ChEffects *fx)
+                           GDateTime *request_by, gboolean late, const GDate *due,
+                           const char *due_s, ChEffects *fx)
 {
 	ChReport *r = g_new0(ChReport, 1);
 	r->agency_id = a->agency_id;
@@ -81,14 +81,15 @@ static void request_report(ChCase *c, ChAttendee *a, const ChEngineCtx *ctx,
 	r->next_at = reminder_at(ctx, due);
 	r->dirty = TRUE;
 	g_ptr_array_add(c->reports, r);
-	g_autofree char *detail = g_strdup_printf("due %s (%u working days after the conference, "
+	g_autofree char *detail = g_strdup_printf("due %s (%u working days after the %s, "
 	                                          "calendar %s)", due_s, ctx->rules->report_days,
-	                                          r->calendar);
+	                                          late ? "request" : "conference", r->calendar);
 	ch_effects_audit(fx, CH_AUDIT_REPORT_REQUESTED, report_obj(r), NULL,
 	                 ch_report_state_name(r->state), detail);
-	if (g_date_time_compare(ctx->now, request_by) > 0)
-		ch_effects_audit(fx, CH_AUDIT_REPORT_REQUEST_LATE, report_obj(r), NULL, NULL,
-		                 "the request went out later than the procedure asks");
+	if (late)
+		ch_effects_audit(fx, CH_AUDIT_REPORT_REQUEST_LATE, report_obj(r), NULL, due_s,
+		                 "the request went out later than the procedure asks; the due date "
+		                 "counts from the request");
 	/* Everyone the agency sent to the list is asked; one message each. */
 	for (guint q = 0; q < c->attendees->len; q++) {
 		ChAttendee *b = c->attendees->pdata[q];
@@ -104,13 +105,58 @@ static void request_report(ChCase *c, ChAttendee *a, const ChEngineCtx *ctx,
 	}
 }
 
+/* Whether the requests go out later than the procedure allows: after the day its
+ * report_request_within ends, or after the next working day when that day is a closed one
+ * (nobody can send on a Saturday). A request sent by then leaves the agency what the
+ * procedure gives; the time of day is not counted, as the due date is a day too. */
+static gboolean request_late(const ChEngineCtx *ctx, GDateTime *request_by)
+{
+	GDate last, today;
+	ch_clock_local_date(request_by, &last);
+	ch_calendar_add_working_days(ctx->cal, &last, 0, &last);
+	ch_clock_local_date(ctx->now, &today);
+	return g_date_compare(&today, &last) > 0;
+}
+
+/* Admin is told once that the requests went late and which date they now carry. */
+static void tell_late(const ChCase *c, const ChEngineCtx *ctx, const GDate *due,
+                      const GDate *procedure_due, const char *agencies, ChEffects *fx)
+{
+	const char *admin = ctx->people[CH_ROLE_ADMIN];
+	if (!admin || !*agencies)
+		return;
+	g_autofree char *key = g_strdup_printf("report:%s:request-late", c->ref);
+	ChIntent *i = ch_effects_intent(fx, "report_request_late", admin, NULL, key);
+	ch_engine_base_vars(i, c);
+	g_autofree char *due_long = ch_date_format_long(due);
+	g_autofree char *procedure_long = ch_date_format_long(procedure_due);
+	ch_intent_set(i, "due", due_long);
+	ch_intent_set(i, "procedure_due", procedure_long);
+	ch_intent_set(i, "agencies", agencies);
+}
+
 char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 {
 	const ChRules *rules = ctx->rules;
 	g_autoptr(GDateTime) held = ch_clock_parse(c->held);
 	g_autoptr(GDateTime) request_by = g_date_time_add_hours(held, rules->request_within_hours);
-	GDate due, minutes, not_before;
+	GDate due, procedure_due, minutes, not_before;
 	g_autofree char *due_s = date_after(ctx, c->held, rules->report_days, &due);
+	procedure_due = due;
+	/* A late request would leave the agency less than the procedure's working days: the
+	 * due date then counts from the day the request goes out, never earlier than the
+	 * procedure's own. */
+	gboolean late = request_late(ctx, request_by);
+	if (late) {
+		GDate from_now;
+		g_autoptr(GDateTime) by = ch_calendar_deadline(ctx->cal, ctx->now, CH_UNIT_WORKING_DAYS,
+		                                               rules->report_days, &from_now);
+		if (g_date_compare(&from_now, &due) > 0) {
+			due = from_now;
+			g_free(due_s);
+			due_s = ch_date_format(&due);
+		}
+	}
 	g_autofree char *minutes_s = date_after(ctx, c->held,
 	                                        c->type == CH_CONF_REVIEW ? rules->minutes_review_days
 	                                                                   : rules->minutes_initial_days,
@@ -118,16 +164,21 @@ char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 	ch_set_str(&c->minutes_due, minutes_s);
 	c->dirty = TRUE;
 	GString *owed = g_string_new(NULL);
+	GString *late_list = g_string_new(NULL);
 	for (guint k = 0; k < c->attendees->len; k++) {
 		ChAttendee *a = c->attendees->pdata[k];
 		if (ch_case_report_for_agency(c, a->agency_id))
 			continue;
 		if (!owes_report(c, a))
 			continue;
-		request_report(c, a, ctx, request_by, &due, due_s, fx);
+		request_report(c, a, ctx, request_by, late, &due, due_s, fx);
 		g_autofree char *due_long = ch_date_format_long(&due);
 		g_string_append_printf(owed, "  - %s, due %s\n", a->agency, due_long);
+		g_string_append_printf(late_list, "  - %s\n", a->agency);
 	}
+	if (late && g_date_compare(&due, &procedure_due) > 0)
+		tell_late(c, ctx, &due, &procedure_due, late_list->str, fx);
+	g_string_free(late_list, TRUE);
 	g_autofree char *minutes_long = ch_date_format_long(&minutes);
 	GString *text = g_string_new(NULL);
 	g_string_append_printf(text, "The minutes of this %s conference are due by %s.\n",
@@ -135,6 +186,12 @@ char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 	if (owed->len) {
 		g_autofree char *nb = date_after(ctx, c->held, rules->minutes_not_before_days,
 		                                 &not_before);
+		/* Signing before the reports given more time are due would leave them out. */
+		if (late && g_date_compare(&due, &not_before) > 0) {
+			not_before = due;
+			g_free(nb);
+			nb = ch_date_format(&not_before);
+		}
 		ch_set_str(&c->minutes_not_before, nb);
 		g_autofree char *nb_long = ch_date_format_long(&not_before);
 		g_string_append_printf(text,
