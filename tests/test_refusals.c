@@ -316,8 +316,10 @@ static const ReplyRefusal reply_refusals[] = {
 	{ "no-escalation-with-escalate", AT_LIST, "distribution_list", H_CHAIR,
 	  "AUTHORISED\nNO ESCALATION\nESCALATE 2 no_report: nothing came\n",
 	  "NO ESCALATION and ESCALATE lines are both there" },
-	{ "already-authorised", AT_AUTHORISED, "distribution_list", H_CHAIR,
-	  "AUTHORISED\nESCALATE 1 no_report: nothing\n", "the list was already authorised on" },
+	/* After authorising the chair may still escalate (a later concern), but only a line
+	 * that is on the list. */
+	{ "later-escalate-no-such-line", AT_AUTHORISED, "distribution_list", H_CHAIR,
+	  "AUTHORISED\nESCALATE 9 no_report: nothing\n", "there is no line 9 on the list" },
 	{ "list-reply-after-close", AT_CLOSED, "distribution_list", H_CHAIR, "AUTHORISED\n",
 	  "the list was already authorised on" },
 	{ "empty-list-reply", AT_LIST, "distribution_list", H_CHAIR, "", "no command found" },
