@@ -2,8 +2,35 @@
 
 #include "outbound/outbox.h"
 #include "store/cases.h"
+#include "store/messages.h"
 #include "store/outbox.h"
 #include "util/clock.h"
+
+/* The store changes, in the order decided: message rows, new triage items (each gets its id
+ * here, before anything that names it is written), decided ones. */
+static gboolean apply_store_changes(ChStore *s, ChEffects *fx, const char *now_s,
+                                    GError **error)
+{
+	for (guint i = 0; i < fx->messages->len; i++) {
+		const ChMessageSet *m = fx->messages->pdata[i];
+		if (!ch_store_message_set(s, m->row, ch_msg_state_name(m->state), m->kind,
+		                          m->conference_id, m->reason, error))
+			return FALSE;
+	}
+	for (guint i = 0; i < fx->triage->len; i++) {
+		ChTriageAdd *t = fx->triage->pdata[i];
+		if (!ch_store_triage_add(s, t->message_row, t->conference_id, t->reason, now_s, &t->id,
+		                         error))
+			return FALSE;
+	}
+	for (guint i = 0; i < fx->decisions->len; i++) {
+		const ChTriageDecision *d = fx->decisions->pdata[i];
+		if (!ch_store_triage_decide(s, d->id, ch_triage_state_name(d->state), now_s, error))
+			return FALSE;
+	}
+	ch_effects_resolve(fx);
+	return TRUE;
+}
 
 gboolean ch_effects_apply(ChApp *app, ChCase *c, ChEffects *fx, const char *in_reply_to,
                           GDateTime *now, const char *source, GError **error)
@@ -27,10 +54,13 @@ gboolean ch_effects_apply(ChApp *app, ChCase *c, ChEffects *fx, const char *in_r
 		if (!ok)
 			return FALSE;
 	}
+	if (!apply_store_changes(s, fx, now_s, error))
+		return FALSE;
 	for (guint i = 0; i < fx->audit->len; i++) {
 		ChAuditEvent *a = fx->audit->pdata[i];
-		if (!ch_store_audit(s, now_s, c ? c->id : 0, source, ch_audit_name(a->what), a->object,
-		                    a->old_value, a->new_value, a->detail, error))
+		if (!ch_store_audit(s, now_s, c ? c->id : fx->conference_id, source,
+		                    ch_audit_name(a->what), a->object, a->old_value, a->new_value,
+		                    a->detail, error))
 			return FALSE;
 	}
 	return ch_outbox_queue(app, c, fx, in_reply_to, now, source, error);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "app/service.h"
-#include "engine/notices.h"
+#include "engine/engine.h"
 #include "outbound/outbox.h"
 #include "report/reconcile.h"
 #include "store/outbox.h"
@@ -53,14 +53,12 @@ static void say_error(const char *what, GError **e)
 static void tell_admin(ChApp *app, const char *kind, const char *key_prefix, const char *ref,
                        const char *why)
 {
-	if (!app->cfg->admin)
-		return;
 	g_autoptr(GDateTime) now = ch_clock_now();
-	g_autofree char *day = g_date_time_format(now, "%Y-%m-%d");
+	ChEngineCtx ctx;
+	ch_app_engine_ctx(app, NULL, now, NULL, &ctx);
 	g_autoptr(ChEffects) fx = ch_effects_new();
-	g_autofree char *key = g_strdup_printf("%s:%s", key_prefix, day);
-	ChIntent *i = ch_notice_alert(fx, kind, app->cfg->admin, key, NULL, ref, FALSE);
-	ch_intent_set(i, "why", why);
+	if (!ch_engine_admin_alert(&ctx, kind, key_prefix, ref, why, fx))
+		return;
 	GError *e = NULL;
 	if (!ch_store_begin(app->store, &e) ||
 	    !ch_outbox_queue(app, NULL, fx, NULL, now, "run", &e) || !ch_store_commit(app->store, &e)) {
@@ -87,36 +85,30 @@ static const char *stop_class(const char *why)
 }
 
 /* Once a working day, admin gets the account that nothing was dropped: messages seen =
- * handled + quarantined + in triage, and the outbox. The event key (the date) makes it once
- * a day however often chaser restarts. */
+ * handled + quarantined + in triage, and the outbox. Whether it goes is the engine's
+ * (engine/triage.c); this reads what it needs, the account only when it may go. */
 static void daily_account(ChApp *app, GDateTime *now)
 {
-	if (!app->cfg->admin || !ch_tick_working_time(app, now))
+	ChEngineCtx ctx;
+	ch_app_engine_ctx(app, NULL, now, NULL, &ctx);
+	g_autofree char *key = ch_engine_daily_account_key(&ctx);
+	if (!key)
 		return;
-	GDate today;
-	ch_clock_local_date(now, &today);
-	g_autofree char *day = ch_date_format(&today);
-	g_autofree char *key = g_strdup_printf("reconcile:%s", day);
 	GError *e = NULL;
 	gboolean sent = FALSE;
 	if (!ch_store_outbox_has_event(app->store, key, &sent, &e)) {
 		say_error("daily account", &e);
 		return;
 	}
-	if (sent)
-		return;
 	gboolean clean = FALSE;
-	g_autofree char *account = ch_reconcile_summary_text(app, &clean, &e);
-	if (!account) {
+	g_autofree char *account = sent ? NULL : ch_reconcile_summary_text(app, &clean, &e);
+	if (!sent && !account) {
 		say_error("daily account", &e);
 		return;
 	}
 	g_autoptr(ChEffects) fx = ch_effects_new();
-	ChIntent *i = ch_effects_intent(fx, "reconcile_daily", app->cfg->admin, NULL, key);
-	ch_intent_set(i, "ref", "account");
-	ch_intent_set(i, "day", day);
-	ch_intent_set(i, "verdict", clean ? "nothing was dropped" : "FAULTS were found: see below");
-	ch_intent_set(i, "account", account);
+	if (!ch_engine_daily_account(&ctx, sent, account, clean, fx))
+		return;
 	if (!ch_store_begin(app->store, &e) || !ch_outbox_queue(app, NULL, fx, NULL, now, "timer", &e) ||
 	    !ch_store_commit(app->store, &e)) {
 		ch_store_rollback(app->store);

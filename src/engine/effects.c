@@ -1,12 +1,13 @@
 /* Effects: what one run of the engine asks for, intents, audit events and typed changes to
- * the store beyond the case, owned by the ChEffects they are added to. (The mail built the
- * same way from several places, alerts and the answers to a reply, is built by notices.c.) */
+ * the store beyond the case (outbox rows, tasks, message rows, triage items), owned by the
+ * ChEffects they are added to. (The mail built the same way from several places, alerts and
+ * the answers to a reply, is built by notices.c.) */
 #include "engine/engine-private.h"
 
 static void intent_free(ChIntent *i)
 {
 	g_free(i->template), g_free(i->to), g_free(i->to_name);
-	g_free(i->event_key);
+	g_free(i->event_key), g_free(i->triage_var);
 	g_hash_table_unref(i->vars);
 	g_free(i);
 }
@@ -24,12 +25,27 @@ static void audit_free(ChAuditEvent *a)
 	g_free(a);
 }
 
+static void message_set_free(ChMessageSet *m)
+{
+	g_free(m->kind), g_free(m->reason);
+	g_free(m);
+}
+
+static void triage_add_free(ChTriageAdd *t)
+{
+	g_free(t->reason);
+	g_free(t);
+}
+
 ChEffects *ch_effects_new(void)
 {
 	ChEffects *fx = g_new0(ChEffects, 1);
 	fx->intents = g_ptr_array_new_with_free_func((GDestroyNotify)intent_free);
 	fx->audit = g_ptr_array_new_with_free_func((GDestroyNotify)audit_free);
 	fx->changes = g_ptr_array_new_with_free_func((GDestroyNotify)change_free);
+	fx->messages = g_ptr_array_new_with_free_func((GDestroyNotify)message_set_free);
+	fx->triage = g_ptr_array_new_with_free_func((GDestroyNotify)triage_add_free);
+	fx->decisions = g_ptr_array_new_with_free_func(g_free);
 	return fx;
 }
 
@@ -40,6 +56,9 @@ void ch_effects_free(ChEffects *fx)
 	g_ptr_array_unref(fx->intents);
 	g_ptr_array_unref(fx->audit);
 	g_ptr_array_unref(fx->changes);
+	g_ptr_array_unref(fx->messages);
+	g_ptr_array_unref(fx->triage);
+	g_ptr_array_unref(fx->decisions);
 	g_free(fx);
 }
 
@@ -83,4 +102,66 @@ ChChange *ch_effects_change(ChEffects *fx, ChChangeKind kind, const char *what,
 	ch->detail = g_strdup(detail);
 	g_ptr_array_add(fx->changes, ch);
 	return ch;
+}
+
+void ch_effects_message(ChEffects *fx, gint64 row, ChMsgState state, const char *kind,
+                        gint64 conference_id, const char *reason)
+{
+	ChMessageSet *m = g_new0(ChMessageSet, 1);
+	m->row = row;
+	m->state = state;
+	m->kind = g_strdup(kind);
+	m->conference_id = conference_id;
+	m->reason = g_strdup(reason);
+	g_ptr_array_add(fx->messages, m);
+}
+
+ChTriageAdd *ch_effects_triage(ChEffects *fx, gint64 message_row, gint64 conference_id,
+                               const char *reason)
+{
+	ChTriageAdd *t = g_new0(ChTriageAdd, 1);
+	t->message_row = message_row;
+	t->conference_id = conference_id;
+	t->reason = g_strdup(reason);
+	g_ptr_array_add(fx->triage, t);
+	return t;
+}
+
+void ch_effects_triage_decided(ChEffects *fx, gint64 id, ChTriageState state)
+{
+	ChTriageDecision *d = g_new0(ChTriageDecision, 1);
+	d->id = id;
+	d->state = state;
+	g_ptr_array_add(fx->decisions, d);
+}
+
+void ch_effects_audit_triage(ChEffects *fx, ChAudit what, const ChTriageAdd *t,
+                             const char *old_value, const char *new_value, const char *detail)
+{
+	ch_effects_audit(fx, what, CH_OBJ_NOTHING, old_value, new_value, detail);
+	((ChAuditEvent *)fx->audit->pdata[fx->audit->len - 1])->triage = t;
+}
+
+void ch_intent_set_triage_id(ChIntent *i, const char *var, const ChTriageAdd *t)
+{
+	i->triage = t;
+	ch_set_str(&i->triage_var, var);
+}
+
+void ch_effects_resolve(ChEffects *fx)
+{
+	for (guint k = 0; k < fx->audit->len; k++) {
+		ChAuditEvent *a = fx->audit->pdata[k];
+		if (a->triage && a->triage->id) {
+			g_free(a->object);
+			a->object = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_TRIAGE, a->triage->id));
+		}
+	}
+	for (guint k = 0; k < fx->intents->len; k++) {
+		ChIntent *i = fx->intents->pdata[k];
+		if (i->triage && i->triage->id) {
+			g_autofree char *id = g_strdup_printf("%" G_GINT64_FORMAT, i->triage->id);
+			ch_intent_set(i, i->triage_var, id);
+		}
+	}
 }

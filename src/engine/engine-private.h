@@ -11,6 +11,7 @@
  *   reports.c      post-conference reports
  *   safety.c       immediate-safety words
  *   bounces.c      mail of ours that did not arrive: delivery reports, refusals at sending
+ *   triage.c       a message no answer handles (triage, automatic mail); the daily account
  *
  * lists.c calls into escalations.c (the chair raises them) and reports.c (the list plans
  * them); neither calls back. Pure, like the rest of the engine: no I/O headers.

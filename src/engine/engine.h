@@ -3,14 +3,16 @@
  * reads (the time is ctx->now). Every message kind and every timer goes through here.
  *
  * The engine changes the ChCase in place and marks what it changed (dirty); the caller saves
- * those changes, makes the typed changes beyond the case (ChChange), queues the intents and
- * appends the audit events in one transaction. An
+ * those changes, makes the typed changes beyond the case (ChChange: an outbox row, a task;
+ * a message row's state, a triage item), queues the intents and appends the audit events in
+ * one transaction. An
  * intent is a message to one person: a template name, a recipient and the template's
  * variables; its event_key is unique per event and recipient so queuing it twice is
  * harmless.
  *
  * The functions are implemented by what they decide (engine-private.h lists the files):
- * lists.c, escalations.c, reports.c, safety.c, bounces.c, effects.c (and notices.c for the
+ * lists.c, escalations.c, reports.c, safety.c, bounces.c, triage.c, effects.c (and notices.c
+ * for the
  * mail built the same way from several places).
  */
 #pragma once
@@ -32,6 +34,37 @@ typedef struct {
 	int hours_end;
 } ChEngineCtx;
 
+/* ---- store changes: what becomes of the message being handled ----
+ *
+ * Typed, so that the engine decides them and the applier (app/effects.c) only carries them
+ * out. A triage item's id is the store's, known only once the applier has added it: the
+ * audit events and intents that name it point at its ChTriageAdd, and ch_effects_resolve()
+ * writes the id into them once it is set. */
+
+/* Set message row `row` to `state`, read as `kind` ("triage", "automatic", ...), about
+ * `conference_id` (0 for none), with `reason` (or NULL). */
+typedef struct {
+	gint64 row;
+	ChMsgState state;
+	char *kind;
+	gint64 conference_id;
+	char *reason;
+} ChMessageSet;
+
+/* Add an open triage item for message row `message_row`; `id` is 0 until it is added. */
+typedef struct {
+	gint64 message_row;
+	gint64 conference_id;
+	char *reason;
+	gint64 id;
+} ChTriageAdd;
+
+/* A person decided triage item `id`: it moves to `state` (released, dropped). */
+typedef struct {
+	gint64 id;
+	ChTriageState state;
+} ChTriageDecision;
+
 typedef struct {
 	char *template;
 	char *to;
@@ -44,6 +77,8 @@ typedef struct {
 	GHashTable *vars;     /* char* -> char* */
 	gboolean urgent;      /* an alert: never held to working hours */
 	gboolean in_reply;    /* thread it under the message being handled */
+	const ChTriageAdd *triage; /* var `triage_var` is this triage item's id (borrowed) */
+	char *triage_var;
 } ChIntent;
 
 typedef struct {
@@ -52,6 +87,7 @@ typedef struct {
 	char *old_value;
 	char *new_value;
 	char *detail;
+	const ChTriageAdd *triage; /* the object is this triage item, once it has its id */
 } ChAuditEvent;
 
 /* A change to the store beyond the case, typed so that the applier carries it out without
@@ -77,6 +113,11 @@ typedef struct {
 	GPtrArray *audit;     /* ChAuditEvent* */
 	GPtrArray *changes;   /* ChChange*: outbox rows and tasks, beyond the case */
 	gboolean changed;     /* the case's state changed */
+	GPtrArray *messages;  /* ChMessageSet*: message rows to set, in order */
+	GPtrArray *triage;    /* ChTriageAdd*: triage items to add, in order */
+	GPtrArray *decisions; /* ChTriageDecision*: triage items decided */
+	gint64 conference_id; /* applied without its case: the conference the audit events are
+	                         about (0 for none) */
 } ChEffects;
 
 ChEffects *ch_effects_new(void);
@@ -90,6 +131,20 @@ void ch_effects_audit(ChEffects *fx, ChAudit what, ChObj object, const char *old
 /* Appends a change (its strings copied) and returns it, for the fields its kind uses. */
 ChChange *ch_effects_change(ChEffects *fx, ChChangeKind kind, const char *what,
                             const char *detail);
+void ch_effects_message(ChEffects *fx, gint64 row, ChMsgState state, const char *kind,
+                        gint64 conference_id, const char *reason);
+/* The new item, owned by fx, for the audit events and intents that name it. */
+ChTriageAdd *ch_effects_triage(ChEffects *fx, gint64 message_row, gint64 conference_id,
+                               const char *reason);
+void ch_effects_triage_decided(ChEffects *fx, gint64 id, ChTriageState state);
+/* An audit event about the triage item t (named "triage N" once t has its id). */
+void ch_effects_audit_triage(ChEffects *fx, ChAudit what, const ChTriageAdd *t,
+                             const char *old_value, const char *new_value, const char *detail);
+/* Intent i's variable `var` is t's id, once it has one. */
+void ch_intent_set_triage_id(ChIntent *i, const char *var, const ChTriageAdd *t);
+/* Once every triage item of fx has its id: the audit objects and intent variables that name
+ * one say it. Pure; the applier calls it between adding the items and writing the rest. */
+void ch_effects_resolve(ChEffects *fx);
 
 typedef enum {
 	CH_REPLY_APPLIED,         /* commands understood and applied */
@@ -147,6 +202,61 @@ gboolean ch_engine_conference_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *
 /* At conference add: the case's first state (held), and when the list must have gone to
  * the chair. */
 void ch_engine_conference_added(ChCase *c, const ChEngineCtx *ctx);
+
+/* ---- what becomes of a message no answer handles (engine/triage.c) ---- */
+
+/* Message row `row` goes to triage: `state` is CH_MSG_HELD (matched, the sender must be
+ * checked), CH_MSG_TRIAGE (nothing to apply it to) or CH_MSG_QUARANTINE (not taken in); c is
+ * its case, or NULL. The row set, the triage item, its audit event, and the alert to admin
+ * unless `quiet` (the triage digest counts it) or no admin is named, keyed by
+ * ctx->event_id. */
+void ch_engine_triage(const ChCase *c, const ChEngineCtx *ctx, gint64 row, ChMsgState state,
+                      const char *reason, gboolean quiet, ChEffects *fx);
+
+/* A person decides open triage item `triage_id` (ts, its message's ms, its conference
+ * `conference_id`): drop it, or release a held message for intake to handle as vouched
+ * for. The decision and its audit event; FALSE with a CH_ERROR_USAGE *error, and nothing
+ * added, when it was decided already or a release names a message not held for a sender
+ * check. */
+gboolean ch_engine_triage_decide(gint64 triage_id, ChTriageState ts, ChMsgState ms,
+                                 gint64 conference_id, gboolean release, ChEffects *fx,
+                                 GError **error);
+
+/* A mail we really sent came back into the mailbox: handled as our own and ignored. */
+void ch_engine_own_mail(gint64 row, ChEffects *fx);
+
+/* Automatic mail (an out-of-office, a list's robot), recorded and never answered. */
+typedef struct {
+	gint64 row;          /* its message row */
+	const char *from;    /* its sender, or NULL */
+	const char *why;     /* why it reads as automatic (message-class.c), or NULL */
+	const char *back;    /* the return date an out-of-office gives, or NULL */
+} ChAutoMail;
+
+/* c is its case when the thread was found and the sender belongs (NULL otherwise), and
+ * purpose and object_id what the thread is about: an escalation is named by its line. */
+void ch_engine_automatic(const ChCase *c, ChPurpose purpose, gint64 object_id,
+                         const ChAutoMail *m, ChEffects *fx);
+
+/* Inside working time: a working day of ctx->cal, between ctx->hours_start and _end. */
+gboolean ch_engine_working_time(const ChEngineCtx *ctx);
+
+/* The daily account to admin, decided in two steps so that the caller reads only what the
+ * decision needs. ch_engine_daily_account_key(): the event key of today's account (one a
+ * day, however often chaser restarts), or NULL when none may go now (no admin named,
+ * outside working time); caller frees. The caller looks that key up in the outbox and reads
+ * the account; ch_engine_daily_account() then adds reconcile_daily unless `sent_today`.
+ * TRUE when it did. */
+char *ch_engine_daily_account_key(const ChEngineCtx *ctx);
+gboolean ch_engine_daily_account(const ChEngineCtx *ctx, gboolean sent_today,
+                                 const char *account, gboolean clean, ChEffects *fx);
+
+/* chaser itself needs a person (the mailbox cannot be read, the configuration is broken):
+ * `template` to admin with `why`, `ref` standing for a conference, once a day (the key is
+ * `key_prefix`:the date of ctx->now). FALSE, and nothing added, when no admin is named. */
+gboolean ch_engine_admin_alert(const ChEngineCtx *ctx, const char *template,
+                               const char *key_prefix, const char *ref, const char *why,
+                               ChEffects *fx);
 
 /* authorised -> closed once nothing is left to chase: every escalation resolved, unresolved
  * or closed, and every post-conference report received or missing. TRUE if it closed. */

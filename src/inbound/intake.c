@@ -11,7 +11,6 @@
 #include "classify/classify.h"
 #include "engine/engine.h"
 #include "engine/kinds.h"
-#include "engine/notices.h"
 #include "outbound/outbox.h"
 #include "store/cases.h"
 #include "store/messages.h"
@@ -45,43 +44,42 @@ static gboolean set_message(Ctx *x, ChMsgState state, const char *kind, gint64 c
 	                            conference_id, reason, error);
 }
 
-/* Triage: recorded, visible to admin, acted on by nobody until a person decides. */
-static gboolean to_triage(Ctx *x, ChMsgState state, gint64 conference_id, const char *reason,
-                          GError **error)
-{
-	ChApp *app = x->app;
-	gint64 triage_id = 0;
-	if (!set_message(x, state, "triage", conference_id, reason, error) ||
-	    !ch_store_triage_add(app->store, x->row, conference_id, reason, x->now_s, &triage_id,
-	                         error))
-		return FALSE;
-	g_autofree char *obj = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_TRIAGE, triage_id));
-	if (!ch_store_audit(app->store, x->now_s, conference_id, x->source,
-	                    ch_audit_name(state == CH_MSG_HELD ? CH_AUDIT_MESSAGE_HELD
-	                                                       : CH_AUDIT_MESSAGE_TRIAGE),
-	                    obj, NULL, ch_msg_state_name(state), reason, error))
-		return FALSE;
-	if (!app->cfg->admin || x->quiet)
-		return TRUE;
-	g_autoptr(ChEffects) fx = ch_effects_new();
-	g_autofree char *key = g_strdup_printf("triage:%s", x->fp);
-	g_autoptr(ChCase) c = conference_id ? ch_store_case_load_id(app->store, conference_id, error)
-	                                    : NULL;
-	if (conference_id && !c)
-		return FALSE;
-	ChIntent *i = ch_notice_alert(fx, "triage_alert", app->cfg->admin, key, c, "triage", FALSE);
-	g_autofree char *id_s = g_strdup_printf("%" G_GINT64_FORMAT, triage_id);
-	ch_intent_set(i, "triage_id", id_s);
-	ch_intent_set(i, "reason", reason);
-	ch_intent_set(i, "state", state == CH_MSG_HELD ? "held until you release it"
-	                                                 : "waiting in triage");
-	return ch_outbox_queue(app, c, fx, NULL, x->now, x->source, error);
-}
-
 static gboolean apply_effects(Ctx *x, ChCase *c, ChEffects *fx, const char *in_reply_to,
                               GError **error)
 {
 	return ch_effects_apply(x->app, c, fx, in_reply_to, x->now, x->source, error);
+}
+
+/* The engine's context for the message in hand: its case's rules, or the default. */
+static void engine_ctx(Ctx *x, const ChCase *c, ChEngineCtx *ctx)
+{
+	const ChRules *rules = ch_app_rules(x->app, c ? c->procedure : NULL, NULL);
+	if (!rules)
+		rules = ch_app_rules(x->app, NULL, NULL);
+	ch_app_engine_ctx(x->app, rules, x->now, x->fp, ctx);
+}
+
+/* Triage, as the engine decides it (engine/triage.c), for the message of case c (or none). */
+static gboolean to_triage_case(Ctx *x, ChCase *c, ChMsgState state, const char *reason,
+                               GError **error)
+{
+	ChEngineCtx ctx;
+	engine_ctx(x, c, &ctx);
+	g_autoptr(ChEffects) fx = ch_effects_new();
+	ch_engine_triage(c, &ctx, x->row, state, reason, x->quiet, fx);
+	return apply_effects(x, c, fx, NULL, error);
+}
+
+/* ... for a message of conference `conference_id` (0: none), its case loaded here. */
+static gboolean to_triage(Ctx *x, ChMsgState state, gint64 conference_id, const char *reason,
+                          GError **error)
+{
+	g_autoptr(ChCase) c = conference_id ? ch_store_case_load_id(x->app->store, conference_id,
+	                                                            error)
+	                                    : NULL;
+	if (conference_id && !c)
+		return FALSE;
+	return to_triage_case(x, c, state, reason, error);
 }
 
 /* Immediate safety is looked for in every message, whatever its class and whether or not it
@@ -93,11 +91,8 @@ static gboolean safety_anyway(Ctx *x, ChCase *c, const char *text, const char *w
 {
 	ChApp *app = x->app;
 	g_autoptr(ChEffects) fx = ch_effects_new();
-	const ChRules *rules = ch_app_rules(app, c ? c->procedure : NULL, NULL);
-	if (!rules)
-		rules = ch_app_rules(app, NULL, NULL);
 	ChEngineCtx ctx;
-	ch_app_engine_ctx(app, rules, x->now, x->fp, &ctx);
+	engine_ctx(x, c, &ctx);
 	if (!ch_engine_safety_check(c, &ctx, (const char *const *)app->cfg->safety_words, text,
 	                            what, x->fp, fx))
 		return TRUE;
@@ -225,9 +220,6 @@ static gboolean handle_auto(Ctx *x, const ChMessage *m, GError **error)
 	 * reply with a refused token says nothing about anyone's case. */
 	gboolean linked = match.result != CH_MATCH_NONE;
 	gint64 conf = linked ? match.conference_id : 0;
-	g_autofree char *detail = g_strdup_printf("%s%s%s", m->class_reason ? m->class_reason : "",
-	                                          m->auto_return_date ? "; back " : "",
-	                                          m->auto_return_date ? m->auto_return_date : "");
 	g_autoptr(ChCase) c = conf ? ch_store_case_load_id(x->app->store, conf, error) : NULL;
 	if (conf && !c) {
 		ch_match_clear(&match);
@@ -243,20 +235,12 @@ static gboolean handle_auto(Ctx *x, const ChMessage *m, GError **error)
 		ch_match_clear(&match);
 		return FALSE;
 	}
-	const ChKind *kind = linked ? ch_kind(match.purpose) : NULL;
-	gboolean about_escalation = kind && kind->object == CH_OBJ_ESCALATION;
-	/* Named as the engine names it, by its line on the list (names.h). */
-	const ChEscalation *esc = about_escalation && c ? ch_case_escalation(c, match.object_id)
-	                                                : NULL;
-	g_autofree char *obj = esc && esc->attendee
-	                           ? ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_ESCALATION, esc->attendee->n))
-	                           : NULL;
-	gboolean ok = ch_store_audit(x->app->store, x->now_s, conf, x->source,
-	                             ch_audit_name(CH_AUDIT_MESSAGE_AUTOMATIC),
-	                             obj, NULL, m->from_addr, detail, error) &&
-	              set_message(x, CH_MSG_HANDLED, "automatic", conf, detail, error);
+	ChAutoMail am = { .row = x->row, .from = m->from_addr, .why = m->class_reason,
+	                  .back = m->auto_return_date };
+	g_autoptr(ChEffects) fx = ch_effects_new();
+	ch_engine_automatic(c, linked ? match.purpose : CH_PURPOSE_NONE, match.object_id, &am, fx);
 	ch_match_clear(&match);
-	return ok;
+	return apply_effects(x, c, fx, NULL, error);
 }
 
 /* [A-Za-z0-9_-] of s, at most max bytes, each run of anything else one '_'. */
@@ -401,8 +385,8 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 		match.result = CH_MATCH_OK;
 	if (match.result != CH_MATCH_OK) {
 		ok = apply_effects(x, c, fx, NULL, error) &&
-		     to_triage(x, match.result == CH_MATCH_HELD ? CH_MSG_HELD : CH_MSG_TRIAGE,
-		               match.conference_id, match.reason, error);
+		     to_triage_case(x, c, match.result == CH_MATCH_HELD ? CH_MSG_HELD : CH_MSG_TRIAGE,
+		                    match.reason, error);
 		goto out;
 	}
 	/* What the answer is about decides what it needs and who handles it (engine/kinds.c). */
@@ -410,8 +394,9 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 	gpointer object = kind ? ch_kind_object(kind, c, match.object_id) : NULL;
 	if (!object) {
 		ok = apply_effects(x, c, fx, NULL, error) &&
-		     to_triage(x, CH_MSG_TRIAGE, c->id,
-		               kind ? kind->missing : "reply to a message that expects no answer", error);
+		     to_triage_case(x, c, CH_MSG_TRIAGE,
+		                    kind ? kind->missing : "reply to a message that expects no answer",
+		                    error);
 		goto out;
 	}
 	ChAnswer answer = { .sender = m->from_addr, .text = m->reply_text ? m->reply_text : "",
@@ -422,9 +407,9 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 			goto out;
 		if (empty) {
 			ok = apply_effects(x, c, fx, NULL, error) &&
-			     to_triage(x, CH_MSG_TRIAGE, c->id,
-			               "a message about a report, but with no attachment and no text",
-			               error);
+			     to_triage_case(x, c, CH_MSG_TRIAGE,
+			                    "a message about a report, but with no attachment and no text",
+			                    error);
 			goto out;
 		}
 		answer.sha256 = sha, answer.file = file;
@@ -491,12 +476,11 @@ static gboolean handle(Ctx *x, const guint8 *data, gsize len, GError **error)
 		if (m->message_id &&
 		    !ch_store_outbox_has_message_id(app->store, m->message_id, &ours, error))
 			return FALSE;
-		if (ours)
-			return ch_store_audit(app->store, x->now_s, 0, x->source,
-			                      ch_audit_name(CH_AUDIT_MESSAGE_OWN), NULL,
-			                      NULL, NULL, "our own mail came back; ignored", error) &&
-			       set_message(x, CH_MSG_HANDLED, "own", 0, NULL, error);
-		return handle_person(x, m, error);
+		if (!ours)
+			return handle_person(x, m, error);
+		g_autoptr(ChEffects) fx = ch_effects_new();
+		ch_engine_own_mail(x->row, fx);
+		return apply_effects(x, NULL, fx, NULL, error);
 	}
 	case CH_CLASS_BOUNCE:
 		return handle_bounce(x, m, error);
@@ -734,34 +718,27 @@ ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, co
 	return r;
 }
 
-/* Whether a person may decide triage item `triage_id` now: it is open, and a release needs
- * a message held for a sender check. */
-static gboolean decidable(gint64 triage_id, const char *tstate, const char *mstate,
-                          gboolean release, GError **error)
+/* What the store holds of triage item `triage_id`, read as the engine's words: it exists,
+ * and its states are names this chaser knows. */
+static gboolean triage_facts(gint64 triage_id, const char *tstate, const char *mstate,
+                             ChTriageState *ts, ChMsgState *ms, GError **error)
 {
-	ChTriageState ts;
-	ChMsgState ms;
 	if (!tstate)
 		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "no triage item %" G_GINT64_FORMAT,
 		            triage_id);
-	else if (!ch_triage_state_parse(tstate, &ts) || !ch_msg_state_parse(mstate, &ms))
+	else if (!ch_triage_state_parse(tstate, ts) || !ch_msg_state_parse(mstate, ms))
 		g_set_error(error, CH_ERROR, CH_ERROR_FINAL,
 		            "the database holds triage.state = '%s', message.state = '%s' for triage %"
 		            G_GINT64_FORMAT ", which this chaser does not know",
 		            tstate, mstate ? mstate : "(null)", triage_id);
-	else if (ts != CH_TRIAGE_OPEN)
-		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "triage %" G_GINT64_FORMAT " was already %s",
-		            triage_id, tstate);
-	else if (release && ms != CH_MSG_HELD)
-		g_set_error(error, CH_ERROR, CH_ERROR_USAGE,
-		            "triage %" G_GINT64_FORMAT " was not held for a sender check: it matched "
-		            "nothing to apply it to (drop it, and act by hand if needed)",
-		            triage_id);
 	else
 		return TRUE;
 	return FALSE;
 }
 
+/* A person's decision on a triage item: the engine decides whether it may be made and what
+ * it changes (engine/triage.c); a release then hands the stored message to handle_person as
+ * vouched for, in the same transaction. */
 gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, GError **error)
 {
 	ChStore *s = app->store;
@@ -780,14 +757,13 @@ gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, GError
 	g_autofree char *raw = g_steal_pointer(&item.raw_path);
 	g_autofree char *fp = g_steal_pointer(&item.fingerprint);
 	gint64 row = item.message_row, conf = item.conference_id;
-	gboolean ok = decidable(triage_id, found ? tstate : NULL, mstate, release, error);
-	g_autofree char *obj = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_TRIAGE, triage_id));
+	ChTriageState ts = CH_TRIAGE_OPEN;
+	ChMsgState ms = CH_MSG_TRIAGE;
+	g_autoptr(ChEffects) fx = ch_effects_new();
+	gboolean ok = triage_facts(triage_id, found ? tstate : NULL, mstate, &ts, &ms, error) &&
+	              ch_engine_triage_decide(triage_id, ts, ms, conf, release, fx, error);
 	if (ok && !release) {
-		ok = ch_store_triage_decide(s, triage_id, ch_triage_state_name(CH_TRIAGE_DROPPED), now_s,
-		                            error) &&
-		     ch_store_audit(s, now_s, conf, "cli", ch_audit_name(CH_AUDIT_TRIAGE_DROPPED), obj,
-		                    ch_triage_state_name(CH_TRIAGE_OPEN),
-		                    ch_triage_state_name(CH_TRIAGE_DROPPED), NULL, error);
+		ok = ch_effects_apply(app, NULL, fx, NULL, now, "cli", error);
 	} else if (ok) {
 		g_autofree char *path = g_build_filename(app->cfg->spool, "messages", raw, NULL);
 		g_autofree char *data = NULL;
@@ -804,13 +780,7 @@ gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, GError
 			          .release = TRUE };
 			g_autoptr(ChMessage) m = ch_message_parse((const guint8 *)data, len, &app->parse,
 			                                          error);
-			ok = m &&
-			     ch_store_triage_decide(s, triage_id, ch_triage_state_name(CH_TRIAGE_RELEASED),
-			                            now_s, error) &&
-			     ch_store_audit(s, now_s, conf, "cli", ch_audit_name(CH_AUDIT_TRIAGE_RELEASED), obj,
-			                    ch_triage_state_name(CH_TRIAGE_OPEN),
-			                    ch_triage_state_name(CH_TRIAGE_RELEASED),
-			                    "a person vouched for the sender", error) &&
+			ok = m && ch_effects_apply(app, NULL, fx, NULL, now, "cli", error) &&
 			     handle_person(&x, m, error);
 			g_free(x.source);
 		}

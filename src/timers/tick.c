@@ -16,13 +16,9 @@
 
 gboolean ch_tick_working_time(ChApp *app, GDateTime *now)
 {
-	GDate today;
-	ch_clock_local_date(now, &today);
-	if (!ch_calendar_is_working_day(app->cal, &today))
-		return FALSE;
-	g_autoptr(GDateTime) local = g_date_time_to_timezone(now, ch_clock_zone());
-	int minutes = g_date_time_get_hour(local) * 60 + g_date_time_get_minute(local);
-	return minutes >= app->cfg->hours_start && minutes < app->cfg->hours_end;
+	ChEngineCtx ctx;
+	ch_app_engine_ctx(app, NULL, now, NULL, &ctx);
+	return ch_engine_working_time(&ctx);
 }
 
 /* One obligation's step, in its own transaction, through its timer (engine/kinds.c). */
