@@ -30,14 +30,14 @@ const char *const ch_phrases_safety[] = {
 	"urgent concern*",
 	/* acting now: removal, orders, the police, section 46 and 47 */
 	"remov* ... today", "remov* ... tonight", "remov* ... immediately", "remov* ... now",
-	"remov* ... from the home", "remov* ... into care", "remov* ... care of",
-	"remov* ... from * care", "removal today", "removal tonight", "immediate removal",
+	"remov* ... from the home", "remov* ... into care", "remov* ... care", "removal today", "removal tonight", "immediate removal",
 	"emergency removal", "emergency placement", "emergency foster*", "place of safety",
 	"police protection", "police powers of protection", "emergency protection order", "epo",
 	"section 46", "section 47", "s46", "s47", "s 46", "s 47", "sec 47", "sec 46",
 	"strategy discussion", "strategy meeting", "strategy call", "strategy discussions",
 	"joint investigation", "achieving best evidence", "abe interview",
-	"police were called", "police called", "called the police", "police attended",
+	"police were called", "police called", "called the police", "police attended the",
+	"police attended a", "police attended an", "police attended at",
 	"officers attended", "police have been called", "arrest*",
 	/* what was done or said to a child */
 	"disclosed", "disclosing", "a disclosure", "the disclosure", "her disclosure",
@@ -48,8 +48,9 @@ const char *const ch_phrases_safety[] = {
 	"black eye", "bite mark*", "burn mark*", "cigarette burn*", "scald*", "marks on",
 	"unexplained mark*", "non accidental", "nai", "head injur*", "bleed*", "covered in blood",
 	"hit her", "hit him", "hit me", "hit them", "hits her", "hits him", "hits me",
-	"hitting her", "hitting him", "hitting them", "hitting me", "was hit", "been hit",
-	"being hit", "hit by", "hit with a", "beat her", "beat him",
+	"hitting her", "hitting him", "hitting them", "hitting me", "was hit", "being hit",
+	"hit with a", "hit by ... dad", "hit by ... father", "hit by ... mum", "hit by ... mother",
+	"hit by ... partner", "hit by ... boyfriend", "hit by ... stepdad", "hit by ... stepfather", "beat her", "beat him",
 	"beats her", "beats him", "beating her", "beating him", "beaten", "punch*", "kicked",
 	"kick her", "kick him", "kicking her", "kicking him",
 	"slap*", "smacked", "shook the baby", "shaken", "thrown", "threw her", "threw him",
@@ -73,19 +74,22 @@ const char *const ch_phrases_safety[] = {
 	"missing from care", "missing from school", "missing from education", "missing person*",
 	"missing episode*", "missing overnight", "missing since", "whereabouts unknown",
 	"whereabouts are unknown", "whereabouts are not known", "whereabouts not known",
-	"cannot be located", "cannot be found", "cant be found", "not been seen since",
+	"she cannot be found", "he cannot be found", "they cannot be found", "she cannot be located",
+	"he cannot be located", "cannot locate her", "cannot locate him", "not been seen since",
 	"not returned home", "did not return home", "didnt return home", "ran away",
 	"run away", "runaway", "absconded", "abduct*", "fled",
 	/* taking their own life, harming themselves */
 	"suicid*", "sucid*", "suicd*", "self harm*", "selfharm*", "self injur*",
 	"harm* herself", "harm* himself", "harm* themselves", "harm* myself", "overdos*",
 	"ligature*", "wants to die", "want to die", "wanted to die", "end her life",
-	"end his life", "end their life", "end my life", "own life", "jump* off",
+	"end his life", "end their life", "end my life", "tak* ... own life",
+	"end* ... own life", "jump* off",
 	/* the adults: violence last night, drink and drugs in charge of a child */
 	"domestic violence incident", "domestic abuse incident", "domestic incident",
 	"dv incident", "da incident", "incident ... last night", "incident ... this morning",
 	"last night ... police", "under the influence", "intoxicated", "drunk", "passed out",
-	"unconscious", "not breathing", "unresponsive", "no food", "not been fed",
+	"unconscious", "not breathing", "found unresponsive", "no food",
+	"not been fed",
 	"breach* ... bail", "breach* ... non molestation", "breach* ... injunction",
 	"moved back in", "back in the home", "back at the address", "returned to the home",
 	"returned to the family home", "taken to hospital", "admitted to hospital",
@@ -115,6 +119,16 @@ const char *const ch_phrases_routine[] = {
 	"unauthorized disclosure", "subject to disclosure", "copied disclosed",
 	"disclosed distributed", "disclosed or copied", "disclosed to any other person",
 	"disclosed to anyone", "disclosed to third parties", "disclosed to any third party",
+	/* a report or a mail gone astray, our own account's figures: not a child */
+	"report* went missing", "report* has gone missing", "report* have gone missing",
+	"email* went missing", "went missing in the post", "immediate safety alert*",
+	/* a list, a service, a system, training: not a child */
+	"remove me", "remove my", "remove us", "remov* ... list", "remov* ... register",
+	"missing information", "missing report", "missing reports", "adult social care",
+	"adult services", "no food allerg*", "no food intoleran*", "life story",
+	"unconscious bias", "cyber attack*", "ambulance service*", "ambulance trust",
+	"attended the conference", "attended conference", "attended the meeting",
+	"attended the core group", "not safe to send", "not safe to share", "not safe to email",
 	/* a deadline, not a child */
 	"in danger of missing", "in danger of being late", "in danger of running late",
 	"in danger of slipping", "in danger of going out late", "unsafe to assume",
@@ -170,7 +184,10 @@ static void word_add(Words *w, gunichar c)
 		w->in_word = TRUE;
 	}
 	w->newlines = 0;
-	g_string_append_unichar(w->buf, c);
+	if (c < 0x80)
+		g_string_append_c(w->buf, (char)c);
+	else
+		g_string_append_unichar(w->buf, c);
 }
 
 /* A sentence's end is the word "." (never two in a row): a "..." does not reach over it. */
@@ -210,7 +227,7 @@ static gsize entity_len(const char *p, gboolean *apostrophe)
 		                            "&#8217;", "&#8216;", "&#x2019;", NULL };
 	*apostrophe = FALSE;
 	for (const char *const *a = apos; *a; a++)
-		*apostrophe = *apostrophe || strncmp(p, *a, k + 1) == 0;
+		*apostrophe = *apostrophe || g_ascii_strncasecmp(p, *a, k + 1) == 0;
 	return k + 1;
 }
 
@@ -222,12 +239,20 @@ static gboolean joiner(gunichar c)
 	       c == 0x00AD || c == 0x200C || c == 0x200D || c == 0xFEFF;
 }
 
-/* The words of `text` (lower case, valid UTF-8) as the header describes them. */
+/* The words of `text` (valid UTF-8) as the header describes them. Letters are lowered one
+ * by one (ASCII without a table look-up): the text may be megabytes, and a copy lowered
+ * whole first would cost as much again. */
 static void words_read(Words *w, const char *text)
 {
 	for (const char *p = text; *p;) {
-		gunichar c = g_utf8_get_char(p);
-		gsize step = (gsize)(g_utf8_next_char(p) - p);
+		guchar b = (guchar)*p;
+		if (g_ascii_isalnum(b)) {
+			word_add(w, (gunichar)g_ascii_tolower(b));
+			p++;
+			continue;
+		}
+		gunichar c = b < 0x80 ? b : g_utf8_get_char(p);
+		gsize step = b < 0x80 ? 1 : (gsize)(g_utf8_next_char(p) - p);
 		gboolean apostrophe = FALSE;
 		gsize n;
 		if (c == '<' && (n = tag_len(p))) {
@@ -240,7 +265,7 @@ static void words_read(Words *w, const char *text)
 		} else if (joiner(c)) {
 			/* nothing: the word goes on */
 		} else if (g_unichar_isalnum(c)) {
-			word_add(w, c);
+			word_add(w, g_unichar_tolower(c));
 		} else if ((c == '.' || c == '!' || c == '?') &&
 		           (!p[1] || g_ascii_isspace(p[1]) || p[1] == '<')) {
 			sentence_end(w);
@@ -256,10 +281,10 @@ static void words_read(Words *w, const char *text)
 
 static void words_fold(Words *w, const char *text)
 {
-	g_autofree char *valid = g_utf8_make_valid(text, -1);
-	g_autofree char *down = g_utf8_strdown(valid, -1);
-	words_init(w, strlen(down));
-	words_read(w, down);
+	g_autofree char *valid = g_utf8_validate(text, -1, NULL) ? NULL : g_utf8_make_valid(text, -1);
+	const char *t = valid ? valid : text;
+	words_init(w, strlen(t));
+	words_read(w, t);
 }
 
 char *ch_phrases_fold(const char *text)
