@@ -4,18 +4,20 @@
  *
  * How a text is read (ch_phrases_fold): lower case; apostrophes dropped ("isn't" is "isnt");
  * HTML tags and entities, punctuation, line breaks and every kind of space separate words; a
- * full stop, "!" or "?" before a space ends a sentence. A phrase is words separated by
- * spaces, matched word for word against the text:
+ * full stop, "!" or "?" before a space, or a blank line, ends a sentence. A phrase is words
+ * separated by spaces, matched word for word against the text:
  *
- *   word      the same word; one of seven letters or more also with one letter wrong, missing,
- *             added, or two swapped ("signficant harm"), the first letter right
+ *   word      the same word; in a phrase of two words or more, a word of seven letters or
+ *             more also with one letter wrong, missing, added, or two swapped ("signficant
+ *             harm"), the first letter right (a single word forgiven so would catch too much:
+ *             "stacked" for "smacked")
  *   word*     any word that begins so ("bruis*": bruise, bruised, bruising)
  *   ...       up to three other words in between, in the same sentence ("remov* ... today")
  *
  * Routine phrases are found first and blanked: job titles, our own mails' wording quoted in
- * a reply, reassurances in the negative ("no immediate safeguarding concerns"). A phrase of
- * a concern does not match across a blanked word, but anything else in the message still
- * alerts. Routine phrases match exactly (no letter forgiven): a miss there costs only a
+ * a reply, reassurances in the negative ("no immediate safeguarding concerns"). A blanked
+ * word matches no word of a phrase (a "..." may pass over it); anything else in the message
+ * still alerts. Routine phrases match exactly (no letter forgiven): a miss there costs only a
  * false alarm.
  *
  * Everything returned points into the lists given (no ownership passes).
