@@ -122,6 +122,8 @@ const char *const ch_phrases_routine[] = {
 	/* a report or a mail gone astray, our own account's figures: not a child */
 	"report* went missing", "report* has gone missing", "report* have gone missing",
 	"email* went missing", "went missing in the post", "immediate safety alert*",
+	/* a mail gateway's own header ("X-NAI-Spam-Score") */
+	"x nai*",
 	/* a list, a service, a system, training: not a child */
 	"remove me", "remove my", "remove us", "remov* ... list", "remov* ... register",
 	"missing information", "missing report", "missing reports", "adult social care",
