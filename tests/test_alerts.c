@@ -288,7 +288,7 @@ static void test_binary_attachments_raise_nothing(void)
 		g_autofree char *b64 = g_base64_encode(bin, 300 * 1024);
 		g_string_append_printf(m, "--s\r\nContent-Type: application/pdf; name=\"r%d.pdf\"\r\n"
 		                       "Content-Transfer-Encoding: base64\r\n\r\n", k);
-		for (gsize at = 0; b64[at]; at += 76)
+		for (gsize at = 0, len = strlen(b64); at < len; at += 76)
 			g_string_append_printf(m, "%.76s\r\n", b64 + at);
 	}
 	g_string_append(m, "--s--\r\n");
