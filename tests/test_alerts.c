@@ -260,6 +260,43 @@ static void test_safety_words_in_unreadable_base64(void)
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORDINATOR), ==, 1);
 }
 
+/* A report sent as a PDF or a scan decodes to bytes in which short words ("gun", "s 47")
+ * turn up by chance, and so does base64 itself, in the attachment and in the headers:
+ * binary attachments and long base64 are not read for the words, so the report of every
+ * agency does not alert; a text attachment still is (the .txt person above). */
+static void test_binary_attachments_raise_nothing(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	g_autoptr(GRand) r = g_rand_new_with_seed(47);
+	/* Base64 in the headers too, split at '/' and '+' into "gun", "stab", "kill" by chance. */
+	g_autoptr(GString) m = g_string_new("From: pat.doe@elsewhere.example.org\r\n"
+	                                    "To: safeguarding@council.example\r\n"
+	                                    "Message-ID: <CAK4x=Qm9keQ/gun+stab_Zm9vYmFyYmF6cXV4"
+	                                    "@mail.elsewhere.example.org>\r\n"
+	                                    "DKIM-Signature: v=1; a=rsa-sha256; d=elsewhere.example.org;\r\n"
+	                                    "\tb=dGhpcyBpcyBub3QgYSByZWFsIHNp/kill+Z25hdHVyZQ/gun/s+47/Ab"
+	                                    "Zm9vYmFy\r\n"
+	                                    "Subject: our reports\r\n"
+	                                    "Content-Type: multipart/mixed; boundary=\"s\"\r\n\r\n"
+	                                    "--s\r\nContent-Type: text/plain\r\n\r\n"
+	                                    "Please find our reports attached.\r\n");
+	for (int k = 0; k < 4; k++) {
+		g_autofree guchar *bin = g_malloc(300 * 1024);
+		for (gsize i = 0; i < 300 * 1024; i++)
+			bin[i] = (guchar)g_rand_int_range(r, 0, 256);
+		g_autofree char *b64 = g_base64_encode(bin, 300 * 1024);
+		g_string_append_printf(m, "--s\r\nContent-Type: application/pdf; name=\"r%d.pdf\"\r\n"
+		                       "Content-Transfer-Encoding: base64\r\n\r\n", k);
+		for (gsize at = 0, len = strlen(b64); at < len; at += 76)
+			g_string_append_printf(m, "%.76s\r\n", b64 + at);
+	}
+	g_string_append(m, "--s--\r\n");
+	h_deliver(h, "scans", m->str);
+	poll_flush(h, T);
+	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORDINATOR), ==, 0);
+}
+
 /* A delivery report for no mail of ours goes to triage without an alert of its own, so a
  * bouncing admin mailbox cannot answer every alert with a bounce and every bounce with an
  * alert; the digest counts it. */
@@ -342,6 +379,8 @@ int main(int argc, char **argv)
 		g_test_add_data_func(p, &people[i], test_safety_words_where_people_put_them);
 	}
 	g_test_add_func("/alerts/safety/unreadable-base64-body", test_safety_words_in_unreadable_base64);
+	g_test_add_func("/alerts/safety/binary-attachments-raise-nothing",
+	                test_binary_attachments_raise_nothing);
 	g_test_add_func("/alerts/triage/foreign-bounce-only-in-the-digest",
 	                test_foreign_bounce_alerts_only_in_the_digest);
 	g_test_add_func("/alerts/triage/many-strangers-capped-held-reply-still-alerts",

@@ -4,13 +4,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "engine/phrases.h"
 #include "util/error.h"
-
-/* Used when the config does not list its own: an immediate-safety alert must never be off
- * because a key was left out. */
-#define SAFETY_WORDS                                                                          \
-	"immediate danger;not safe tonight;immediate risk;at risk of serious harm now;"           \
-	"disclosed abuse today;police protection"
 
 #ifndef CHASER_DATADIR
 #define CHASER_DATADIR "/usr/local/share/chaser"
@@ -145,9 +140,10 @@ static const char default_text[] =
 	"closures =\n"
 	"\n"
 	"[safety]\n"
-	"# words that mean a child may not be safe now: any message holding one alerts the\n"
-	"# CP coordinator at once\n"
-	"words = " SAFETY_WORDS "\n"
+	"# any message holding a phrase of an immediate-safety concern alerts the CP coordinator\n"
+	"# at once; chaser knows how professionals write one (chaser.conf(5)): phrases of your\n"
+	"# own, separated by ;, are looked for as well\n"
+	"words =\n"
 	"\n"
 	"[inbound]\n"
 	"# maildir (the embedded default) or imap\n"
@@ -408,6 +404,20 @@ static char **get_list(Reader *r, const char *group, const char *key, const char
 	return (char **)g_ptr_array_free(out, FALSE);
 }
 
+/* The built-in phrases and the config's own after them: a config written when the list was
+ * shorter, or one that lists a council's own words, never narrows what alerts. */
+static char **safety_words(Reader *r)
+{
+	g_auto(GStrv) own = get_list(r, "safety", "words", "");
+	GPtrArray *out = g_ptr_array_new();
+	for (const char *const *w = ch_phrases_safety; *w; w++)
+		g_ptr_array_add(out, g_strdup(*w));
+	for (char **w = own; *w; w++)
+		g_ptr_array_add(out, g_strdup(*w));
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
 static int get_hhmm(Reader *r, const char *group, const char *key, const char *def)
 {
 	g_autofree char *v = get_str(r, group, key, def);
@@ -507,7 +517,7 @@ static void read_people(Reader *r, ChConfig *c)
 	c->hours_start = get_hhmm(r, "hours", "start", "09:00");
 	c->hours_end = get_hhmm(r, "hours", "end", "17:00");
 	c->closures = get_list(r, "hours", "closures", "");
-	c->safety_words = get_list(r, "safety", "words", SAFETY_WORDS);
+	c->safety_words = safety_words(r);
 }
 
 /* [inbound], [imap], [outbound], [smtp], [limits]: how mail comes and goes, and the files

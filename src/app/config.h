@@ -68,7 +68,7 @@ typedef struct {
 	int hours_start;        /* minutes after midnight, working hours for chasers */
 	int hours_end;
 	char **closures;        /* local closure dates YYYY-MM-DD */
-	char **safety_words;    /* immediate-safety phrases, lower case */
+	char **safety_words;    /* immediate-safety phrases: ch_phrases_safety, then [safety] words */
 
 	char *inbound;          /* maildir | imap */
 	char *maildir;

@@ -9,7 +9,8 @@
  *                  timer, closing a finished case
  *   escalations.c  escalations: raising, the ladder of stages, answers, the timer
  *   reports.c      post-conference reports
- *   safety.c       immediate-safety words
+ *   safety.c       immediate-safety words, matched by phrases.c (phrases.h: the phrases
+ *                  and the matcher, which calls nothing of the engine)
  *   bounces.c      mail of ours that did not arrive: delivery reports, refusals at sending
  *   triage.c       a message no answer handles (triage, automatic mail); the daily account
  *

@@ -171,10 +171,10 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
                                   ChEffects *fx);
 
-/* Immediate-safety words: TRUE (and alert intents) when text holds one of `words`. `what`
- * says where the words were seen (e.g. "a reply from the chair"), never the text itself. */
-/* text lower-cased with every run of white space (no-break spaces too) made one space. */
-char *ch_engine_fold_space(const char *text);
+/* Immediate-safety words: TRUE (and alert intents) when text holds one of the phrases
+ * `words` (the config gives ch_phrases_safety and its own; engine/phrases.h says how they
+ * match). `what` says where the words were seen (e.g. "a reply from the chair"), never the
+ * text itself. */
 gboolean ch_engine_safety_check(ChCase *c, const ChEngineCtx *ctx, const char *const *words,
                                 const char *text, const char *what, const char *event_id,
                                 ChEffects *fx);

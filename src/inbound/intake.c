@@ -106,30 +106,57 @@ static gboolean safety_anyway(Ctx *x, ChCase *c, const char *text, const char *w
 #define VIEW_MAX (4u << 20)        /* the decoded view reads the first 4 MiB of a message */
 #define VIEW_B64_MAX (1u << 20)    /* and decodes base64 runs up to 1 MiB (not a PDF's) */
 
-/* A run of base64 lines, decoded onto out (when long enough to be a part), then emptied. A
- * run cut at VIEW_B64_MAX is an attachment's start: decoded as far as it goes. */
+/* Decoded bytes that are text, in any charset: almost no control characters, where a PDF,
+ * an image or a zip has one byte in eight. Only text is read for the words: in binary, short
+ * phrases ("gun", "s 47") turn up by chance, and every report sent as a file would alert. */
+static gboolean looks_like_text(const guchar *b, gsize n)
+{
+	gsize control = 0;
+	for (gsize k = 0; k < n; k++)
+		control += (b[k] < 0x20 && !g_ascii_isspace(b[k])) || b[k] == 0x7f;
+	return control * 100 <= n;
+}
+
+/* A run of base64 lines, decoded onto out (when long enough to be a part, and text), then
+ * emptied. A run cut at VIEW_B64_MAX is an attachment's start: decoded as far as it goes. */
 static void add_base64_run(GString *run, GString *out)
 {
 	if (run->len >= 16 && run->len <= VIEW_B64_MAX + 4096) {
 		gsize n = 0;
 		guchar *bin = g_base64_decode(run->str, &n);
-		g_autofree char *valid = g_utf8_make_valid((const char *)bin, (gssize)n);
+		if (looks_like_text(bin, n)) {
+			g_autofree char *valid = g_utf8_make_valid((const char *)bin, (gssize)n);
+			g_string_append_c(out, '\n');
+			g_string_append(out, valid);
+		}
 		g_free(bin);
-		g_string_append_c(out, '\n');
-		g_string_append(out, valid);
 	}
 	g_string_truncate(run, 0);
 }
 
-static char *decoded_view(const guint8 *raw, gsize len)
+static gboolean base64ish(char c)
 {
-	/* Bounded: what a person writes sits in the first megabytes; a 25 MB attachment must not
-	 * cost ten times its size here, and its text was read by the parser already. */
-	g_autofree char *text = g_utf8_make_valid((const char *)raw, (gssize)MIN(len, VIEW_MAX));
-	len = strlen(text);
-	GString *out = g_string_sized_new(len + len / 2);
-	/* Quoted-printable, undone wherever it appears (harmless on text that is not). */
-	for (const char *p = text; *p; p++) {
+	return g_ascii_isalnum(c) || c == '+' || c == '/' || c == '=' || c == '-' || c == '_';
+}
+
+/* Quoted-printable undone on one line (its line break included), wherever it appears:
+ * harmless on text that is not. A stretch of 40 characters or more of the base64 alphabets
+ * is one space: no one writes so much without a space, and a signature's b= value, a
+ * Message-ID or a link's token would otherwise be read as words split at '/' and '+', in
+ * which short ones ("gun", "stab") turn up by chance. */
+static void append_qp_undone(GString *out, const char *l, gsize n)
+{
+	for (const char *p = l; p < l + n; p++) {
+		if (p == l || !base64ish(p[-1])) {
+			gsize run = 0;
+			while (p + run < l + n && base64ish(p[run]))
+				run++;
+			if (run >= 40) {
+				g_string_append_c(out, ' ');
+				p += run - 1;
+				continue;
+			}
+		}
 		if (p[0] == '=' && (p[1] == '\n' || (p[1] == '\r' && p[2] == '\n'))) {
 			p += p[1] == '\r' ? 2 : 1;
 		} else if (p[0] == '=' && g_ascii_isxdigit(p[1]) && g_ascii_isxdigit(p[2])) {
@@ -140,9 +167,22 @@ static char *decoded_view(const guint8 *raw, gsize len)
 			g_string_append_c(out, *p);
 		}
 	}
-	/* Base64: each run of lines made only of the alphabet, decoded and added. The lines are
-	 * walked in place: a split of 40 MB of short lines costs ten times its size. */
+}
+
+static char *decoded_view(const guint8 *raw, gsize len)
+{
+	/* Bounded: what a person writes sits in the first megabytes; a 25 MB attachment must not
+	 * cost ten times its size here, and its text was read by the parser already. */
+	g_autofree char *text = g_utf8_make_valid((const char *)raw, (gssize)MIN(len, VIEW_MAX));
+	len = strlen(text);
+	GString *out = g_string_sized_new(len + len / 2);
+	/* Each line as it is (quoted-printable undone), and each run of lines made only of the
+	 * base64 alphabet decoded after it. A run's lines are left out once one is 40
+	 * characters or more (its last, shorter line too): only what they decode to is read.
+	 * The lines are walked in place: a split of 40 MB of short lines costs ten times its
+	 * size. */
 	GString *run = g_string_new(NULL);
+	gboolean in_long_run = FALSE;
 	for (const char *l = text;;) {
 		const char *nl = strchr(l, '\n');
 		gsize n = nl ? (gsize)(nl - l) : strlen(l);
@@ -154,6 +194,9 @@ static char *decoded_view(const guint8 *raw, gsize len)
 			g_string_append_len(run, l, (gssize)body);
 		else if (!b64)
 			add_base64_run(run, out);
+		in_long_run = b64 && (in_long_run || body >= 40);
+		if (!in_long_run)
+			append_qp_undone(out, l, nl ? n + 1 : n);
 		if (!nl)
 			break;
 		l = nl + 1;
