@@ -880,6 +880,12 @@ static void test_case(gconstpointer data)
 	g_autoptr(ChEffects) fx = ch_effects_new();
 	g_autofree char *text = NULL;
 	g_autofree char *result = run_event(&run, c, &ctx, fx, &text);
+	/* then = close_if_done: what intake and tick do after every answer and timer. */
+	g_autofree char *then = get(&run, "event", "then");
+	if (then && strcmp(then, "close_if_done"))
+		g_error("%s: [event] then = '%s': only close_if_done is known", path, then);
+	if (then)
+		ch_engine_close_if_done(c, &ctx, fx);
 	/* The ids the store gives new triage items, from [event] triage_id (1 if not given), as
 	 * the applier sets them before it writes what names them. */
 	gint64 triage_id = g_key_file_has_key(kf, "event", "triage_id", NULL)

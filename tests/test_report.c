@@ -2180,6 +2180,68 @@ static void test_purge_removes_a_finished_case_and_nothing_else(void)
 	g_assert_nonnull(strstr(h->out, "removed 0 conferences"));
 }
 
+/* A report has come but the chair has not marked it reviewed: the review is still owed, so
+ * the conference is not finished. It stays open when its last escalation ends, purge keeps
+ * it however old, and once the chair marks the report reviewed it closes and may go. */
+static void test_purge_keeps_a_case_whose_report_awaits_review(void)
+{
+	g_autoptr(Harness) h = h_new(CWM_PEOPLE);
+	two_conferences(h);
+	/* Both reports were missed by their due date; the police send theirs late, answering the
+	 * mail about this conference (the SLO has one about each). */
+	g_autoptr(GPtrArray) sent = h_outgoing(h);
+	guint delivered = 0;
+	for (guint i = 0; i < sent->len; i++) {
+		if (!g_str_has_suffix(sent->pdata[i], "-report_missing_agency.eml"))
+			continue;
+		g_autofree char *subject = h_header(sent->pdata[i], "Subject");
+		g_autofree char *to = h_header(sent->pdata[i], "To");
+		if (!strstr(subject, H_REF) || !strstr(to, H_POLICE_SLO))
+			continue;
+		g_autofree char *token = h_token(sent->pdata[i]);
+		g_autofree char *msgid = h_msgid(sent->pdata[i]);
+		g_autofree char *text = g_strdup_printf(
+			"From: %s\nTo: safeguarding+%s@council.example\nSubject: RE: %s\n"
+			"Message-ID: <report-p@test.example.org>\nIn-Reply-To: <%s>\n\n"
+			"Our post-conference report, late: the officer has no further concerns to add.\n",
+			H_POLICE_SLO, token, subject, msgid);
+		h_deliver(h, "report-p", text);
+		delivered++;
+	}
+	g_assert_cmpuint(delivered, ==, 1);
+	g_assert_cmpint(h_run(h, "2026-12-10T09:00", "poll", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-12-10T09:00", "flush", NULL), ==, 0);
+	g_assert_cmpuint(h_count_mail(h, "report_received", H_CHAIR), ==, 1);
+	/* The school's SLO answers at last: every escalation of H_REF is resolved. */
+	h_reply_to(h, "slo-b", "escalation", H_SCHOOL_SLO, H_SCHOOL_SLO,
+	           "RESOLVED: redaction checklist now used");
+	g_assert_cmpint(h_run(h, "2026-12-10T10:00", "poll", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-12-10T10:00", "flush", NULL), ==, 0);
+	g_autoptr(JsonNode) show = h_json(h, "2026-12-10T10:01", "show", H_REF, NULL);
+	JsonObject *conf = json_node_get_object(show);
+	JsonArray *esc = json_object_get_array_member(conf, "escalations");
+	for (guint i = 0; i < json_array_get_length(esc); i++)
+		g_assert_cmpstr(h_str(json_array_get_object_element(esc, i), "state"), ==, "resolved");
+	/* The chair still owes the police report's review: not closed. */
+	g_assert_cmpstr(h_str(conf, "state"), ==, "authorised");
+
+	g_assert_cmpint(h_run(h, "2027-06-02T10:00", "purge", "--before", "2027-06-01", "--dry-run",
+	                      NULL), ==, 0);
+	g_assert_nonnull(strstr(h->out, "would remove 0 conferences"));
+	g_assert_cmpint(h_run(h, "2027-06-02T10:00", "purge", "--before", "2027-06-01", NULL), ==, 0);
+	g_assert_nonnull(strstr(h->out, "removed 0 conferences"));
+	g_assert_cmpint(h_run(h, "2027-06-02T10:00", "show", H_REF, NULL), ==, 0);
+
+	/* Reviewed: nothing is owed any more; the conference closes, and then it may go. */
+	h_reply_to(h, "review", "report_received", H_CHAIR, H_CHAIR, "REVIEWED");
+	g_assert_cmpint(h_run(h, "2026-12-10T11:00", "poll", NULL), ==, 0);
+	g_autoptr(JsonNode) after = h_json(h, "2026-12-10T11:01", "show", H_REF, NULL);
+	g_assert_cmpstr(h_str(json_node_get_object(after), "state"), ==, "closed");
+	g_assert_cmpint(h_run(h, "2027-06-02T10:00", "purge", "--before", "2027-06-01", NULL), ==, 0);
+	g_assert_nonnull(strstr(h->out, "removed 1 conference,"));
+	g_assert_cmpint(h_run(h, "2027-06-02T10:00", "show", H_REF, NULL), ==, 1);
+}
+
 /* ---- usage -------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -2246,6 +2308,8 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/report/purge/removes-a-finished-case-and-nothing-else",
 	                test_purge_removes_a_finished_case_and_nothing_else);
+	g_test_add_func("/report/purge/keeps-a-case-whose-report-awaits-review",
+	                test_purge_keeps_a_case_whose_report_awaits_review);
 	for (guint i = 0; i < G_N_ELEMENTS(usage_cases); i++) {
 		g_autofree char *name = g_strdup_printf("/report/cli/refuses-%s", usage_cases[i].name);
 		g_test_add_data_func(name, &usage_cases[i], test_cli_refuses_bad_report_usage);

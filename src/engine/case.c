@@ -156,12 +156,18 @@ gboolean ch_case_finished(const ChCase *c)
 		if (!ch_esc_state_finished(e->state))
 			return FALSE;
 	}
-	for (guint i = 0; i < c->reports->len; i++) {
-		const ChReport *r = c->reports->pdata[i];
-		if (!ch_report_state_finished(r->state))
+	for (guint i = 0; i < c->reports->len; i++)
+		if (!ch_report_finished(c->reports->pdata[i]))
 			return FALSE;
-	}
 	return TRUE;
+}
+
+gboolean ch_report_finished(const ChReport *r)
+{
+	/* A report that came is not the end of it: the chair's review is owed, chased by the
+	 * report's timer, until the chair marks it reviewed. */
+	return ch_report_state_finished(r->state) &&
+	       !(ch_report_state_owes_review(r->state) && !r->reviewed_at);
 }
 
 gboolean ch_set_str(char **field, const char *value)

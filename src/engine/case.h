@@ -124,9 +124,12 @@ void ch_escalation_free(ChEscalation *e);
 void ch_report_free(ChReport *r);
 void ch_attendee_free(ChAttendee *a);
 
-/* authorised, with nothing left to chase: every escalation and every post-conference report
- * finished (names.h); or already closed. The one definition of a finished case. */
+/* authorised, with nothing owed: every escalation and every post-conference report
+ * finished; or already closed. The one definition of a finished case (names.h). */
 gboolean ch_case_finished(const ChCase *c);
+/* Nothing owed for this report: missing, or received and, when its state owes the chair's
+ * review, reviewed. */
+gboolean ch_report_finished(const ChReport *r);
 
 /* Replaces *field with a copy of value, returning TRUE if it changed. */
 gboolean ch_set_str(char **field, const char *value);

@@ -73,6 +73,11 @@ gboolean ch_report_state_finished(ChReportState s)
 	return s == CH_REPORT_RECEIVED || s == CH_REPORT_MISSING;
 }
 
+gboolean ch_report_state_owes_review(ChReportState s)
+{
+	return s == CH_REPORT_RECEIVED;
+}
+
 static const char *const attendance[CH_N_ATTENDANCE] = {
 	[CH_ATTENDED] = "attended",
 	[CH_APOLOGIES] = "apologies",

@@ -7,9 +7,12 @@
  * never a silent default. tests/names.sh reads the tables in names.c and fails when any
  * other file under src/ compares a string against one of these names.
  *
- * "Finished" (nothing left to chase) is defined once, here: ch_esc_state_finished(),
- * ch_report_state_finished() and ch_case_finished() in case.c; the SQL that has to say it is
- * built from them (ch_store_finished_sql() in store/cases.c).
+ * "Finished" (nothing is owed any more) is defined once, here: ch_esc_state_finished(),
+ * ch_report_state_finished() and ch_report_state_owes_review(), put together by
+ * ch_report_finished() and ch_case_finished() in case.c; the SQL that has to say it is built
+ * from the same predicates (ch_store_finished_sql() in store/cases.c), and
+ * tests/test_finished.c checks the two agree with each other and with the schema's
+ * `obligation` view.
  *
  * Adding a role that the config names ([people]) touches this file and names.c only: the
  * config reads one [people] key per such role, the engine context carries its address and a
@@ -63,8 +66,11 @@ typedef enum {
 	CH_REPORT_N_STATES
 } ChReportState;
 CH_NAME_TABLE_DECLARE(ChReportState, ch_report_state);
-/* Nothing left to chase: received or missing. */
+/* Nothing left to chase of the report itself: received or missing. */
 gboolean ch_report_state_finished(ChReportState s);
+/* A report in this state owes the chair's review until it is marked reviewed (its
+ * reviewed_at): received. ch_report_finished() (case.h) puts the two together. */
+gboolean ch_report_state_owes_review(ChReportState s);
 
 typedef enum {
 	CH_ATTENDED,

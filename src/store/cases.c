@@ -420,13 +420,18 @@ char *ch_store_finished_sql(const char *conf)
 	STATE_LIST(esc_open, CH_ESC_N_STATES, ch_esc_state_name, ch_esc_state_finished, FALSE);
 	STATE_LIST(rep_open, CH_REPORT_N_STATES, ch_report_state_name, ch_report_state_finished,
 	           FALSE);
+	/* ch_report_finished(): a report in these states is owed its review until reviewed. */
+	g_autoptr(GString) rep_review = g_string_new(NULL);
+	STATE_LIST(rep_review, CH_REPORT_N_STATES, ch_report_state_name,
+	           ch_report_state_owes_review, TRUE);
 	return g_strdup_printf("(%s.state = '%s'"
 	                       " OR (%s.state = '%s'"
 	                       " AND NOT EXISTS (SELECT 1 FROM escalation e_f"
 	                       " WHERE e_f.conference_id = %s.id AND e_f.state IN (%s))"
 	                       " AND NOT EXISTS (SELECT 1 FROM report r_f"
-	                       " WHERE r_f.conference_id = %s.id AND r_f.state IN (%s))))",
+	                       " WHERE r_f.conference_id = %s.id AND (r_f.state IN (%s)"
+	                       " OR (r_f.state IN (%s) AND r_f.reviewed_at IS NULL)))))",
 	                       conf, ch_conf_state_name(CH_CONF_CLOSED), conf,
 	                       ch_conf_state_name(CH_CONF_AUTHORISED), conf, esc_open->str, conf,
-	                       rep_open->str);
+	                       rep_open->str, rep_review->str);
 }

@@ -1,0 +1,217 @@
+/* "Finished" means nothing is owed, and the engine and the store say it alike.
+ *
+ * A conference closes (ch_engine_close_if_done, through ch_case_finished) and is purged
+ * (ch_store_finished_sql) only when it is finished. Both are meant to be one definition;
+ * here every combination of a conference's state with one escalation's state and one
+ * report's state (a received report with and without the chair's review) is stored, and for
+ * each: the engine's answer on the loaded case equals the store's SQL on the same rows, and
+ * an authorised conference is finished exactly when the schema's `obligation` view lists
+ * nothing it is owed. In-process, on a store in a temporary folder.
+ */
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "engine/case.h"
+#include "store/cases.h"
+#include "store/retention.h"
+#include "store/store.h"
+
+#define NONE NULL
+#define NEXT "'2027-01-04T09:00:00Z'"
+
+static const char *const conf_states[] = { "held", "list_sent", "authorised", "closed" };
+
+/* One escalation of line 1, and the columns its state needs to be stored with its clock. */
+static const struct {
+	const char *state;
+	const char *confirm_due, *next_at;
+} escalations[] = {
+	{ NONE, NULL, NULL },
+	{ "open", "NULL", NEXT },
+	{ "responded", "'2027-01-05T09:00:00+00:00'", NEXT },
+	{ "resolved", "NULL", "NULL" },
+	{ "unresolved", "NULL", "NULL" },
+	{ "closed", "NULL", "NULL" },
+};
+
+/* One report of the agency, likewise. */
+static const struct {
+	const char *name;
+	const char *state;
+	const char *review_due, *reviewed_at, *next_at;
+} reports[] = {
+	{ "none", NONE, NULL, NULL, NULL },
+	{ "awaited", "awaited", "NULL", "NULL", NEXT },
+	{ "received, review owed", "received", "'2026-12-22T16:30:00+00:00'", "NULL", NEXT },
+	{ "received and reviewed", "received", "'2026-12-22T16:30:00+00:00'",
+	  "'2026-12-22T10:00:00+00:00'", "NULL" },
+	{ "missing", "missing", "NULL", "NULL", "NULL" },
+};
+
+static void db_exec(sqlite3 *sq, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(sq, sql, NULL, NULL, &msg) != SQLITE_OK)
+		g_error("%s: %s", sql, msg);
+}
+
+static gint64 db_int(sqlite3 *sq, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	g_assert_cmpint(sqlite3_prepare_v2(sq, sql, -1, &st, NULL), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+	gint64 v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The conference CP-2026-N in conf state c, with escalation e and report r; its id. */
+static gint64 add_case(sqlite3 *sq, int n, guint c, guint e, guint r)
+{
+	gboolean waiting = c < 2; /* held, list_sent: the list is owed, with its clock */
+	g_autofree char *conf = g_strdup_printf(
+		"INSERT INTO conference(ref, held, type, procedure, chair_email, social_worker, state,"
+		" created_at, due, next_at) VALUES('CP-2026-%04d', '2026-12-14T10:00:00+00:00',"
+		" 'initial', 'default', 'chair@chairs.example.org', 'sw@council.example.org', '%s',"
+		" '2026-12-14T11:00:00+00:00', %s, %s)",
+		n, conf_states[c], waiting ? "'2026-12-15T10:00:00+00:00'" : "NULL",
+		waiting ? NEXT : "NULL");
+	db_exec(sq, conf);
+	gint64 id = sqlite3_last_insert_rowid(sq);
+	g_autofree char *att = g_strdup_printf(
+		"INSERT INTO attendee(conference_id, n, name, email, agency_id, attendance, report)"
+		" VALUES(%" G_GINT64_FORMAT ", 1, 'Sam Patel', 'sam.patel@school.example.org', 1,"
+		" 'attended', 'awaited')",
+		id);
+	db_exec(sq, att);
+	gint64 att_id = sqlite3_last_insert_rowid(sq);
+	if (escalations[e].state) {
+		g_autofree char *sql = g_strdup_printf(
+			"INSERT INTO escalation(conference_id, attendee_id, reasons, stage, state,"
+			" raised_at, stage_at, due, calendar, asked, next_at, confirm_due)"
+			" VALUES(%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", 'no_report', 1, '%s',"
+			" '2026-12-15T11:00:00+00:00', '2026-12-15T11:00:00+00:00', '2026-12-22', 'test',"
+			" 'slo@school.example.org', %s, %s)",
+			id, att_id, escalations[e].state, escalations[e].next_at,
+			escalations[e].confirm_due);
+		db_exec(sq, sql);
+	}
+	if (reports[r].state) {
+		g_autofree char *sql = g_strdup_printf(
+			"INSERT INTO report(conference_id, agency_id, attendee_id, asked, state, request_by,"
+			" due, calendar, review_due, reviewed_at, next_at) VALUES(%" G_GINT64_FORMAT ", 1,"
+			" %" G_GINT64_FORMAT ", 'sam.patel@school.example.org', '%s',"
+			" '2026-12-15T10:00:00+00:00', '2026-12-21', 'test', %s, %s, %s)",
+			id, att_id, reports[r].state, reports[r].review_due, reports[r].reviewed_at,
+			reports[r].next_at);
+		db_exec(sq, sql);
+	}
+	return id;
+}
+
+static gboolean holds(GArray *ids, gint64 id)
+{
+	for (guint i = 0; i < ids->len; i++)
+		if (g_array_index(ids, gint64, i) == id)
+			return TRUE;
+	return FALSE;
+}
+
+static void test_engine_and_store_agree_on_finished(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("chaser-finished-XXXXXX", NULL);
+	g_assert_nonnull(dir);
+	g_autofree char *path = g_build_filename(dir, "chaser.db", NULL);
+	g_autoptr(GError) error = NULL;
+	ChStore *s = ch_store_open(path, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(s);
+
+	/* The rows, written as an older or newer chaser (or a person) might have left them. */
+	sqlite3 *sq = NULL;
+	g_assert_cmpint(sqlite3_open(path, &sq), ==, SQLITE_OK);
+	db_exec(sq, "PRAGMA foreign_keys = ON; BEGIN;"
+	            "INSERT INTO agency(id, name, slo_email) VALUES(1, 'Northfield School',"
+	            " 'slo@school.example.org')");
+	guint n_conf = G_N_ELEMENTS(conf_states), n_esc = G_N_ELEMENTS(escalations),
+	      n_rep = G_N_ELEMENTS(reports);
+	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+	int n = 0;
+	for (guint c = 0; c < n_conf; c++)
+		for (guint e = 0; e < n_esc; e++)
+			for (guint r = 0; r < n_rep; r++) {
+				gint64 id = add_case(sq, ++n, c, e, r);
+				g_array_append_val(ids, id);
+			}
+	db_exec(sq, "COMMIT");
+
+	/* The store's answer: finished and quiet before a cut-off no row is after. */
+	g_autoptr(GArray) finished_sql = g_array_new(FALSE, FALSE, sizeof(gint64));
+	g_assert_true(ch_store_retention_candidates(s, "2100-01-01T00:00:00Z", finished_sql, NULL,
+	                                            &error));
+	g_assert_no_error(error);
+
+	guint checked = 0, finished = 0;
+	n = 0;
+	for (guint c = 0; c < n_conf; c++)
+		for (guint e = 0; e < n_esc; e++)
+			for (guint r = 0; r < n_rep; r++, n++) {
+				gint64 id = g_array_index(ids, gint64, n);
+				g_autoptr(ChCase) k = ch_store_case_load_id(s, id, &error);
+				g_assert_no_error(error);
+				g_assert_nonnull(k);
+				gboolean engine = ch_case_finished(k), store = holds(finished_sql, id);
+				g_autofree char *what = g_strdup_printf(
+					"conference %s, escalation %s, report %s", conf_states[c],
+					escalations[e].state ? escalations[e].state : "none", reports[r].name);
+				if (engine != store)
+					g_error("%s: the engine says %sfinished, the store's SQL %sfinished", what,
+					        engine ? "" : "not ", store ? "" : "not ");
+				if (!strcmp(conf_states[c], "authorised")) {
+					/* Finished is "nothing owed": nothing in the obligation view. */
+					g_autofree char *q = g_strdup_printf("SELECT count(*) FROM obligation"
+					                                     " WHERE conference_id = %" G_GINT64_FORMAT,
+					                                     id);
+					gboolean owed = db_int(sq, q) > 0;
+					if (engine == owed)
+						g_error("%s: %s, but %s", what,
+						        engine ? "finished" : "not finished",
+						        owed ? "something is owed" : "nothing is owed");
+				}
+				finished += engine;
+				checked++;
+			}
+	g_assert_cmpuint(checked, ==, n_conf * n_esc * n_rep);
+	/* Every closed conference, and of the authorised ones those with nothing open. */
+	g_test_message("%u of %u combinations finished", finished, checked);
+	g_assert_cmpuint(finished, >, n_esc * n_rep);
+	sqlite3_close(sq);
+	ch_store_close(s);
+	g_autofree char *wal = g_strconcat(path, "-wal", NULL), *shm = g_strconcat(path, "-shm", NULL);
+	g_unlink(path), g_unlink(wal), g_unlink(shm);
+	g_rmdir(dir);
+}
+
+/* A report that has come but is not yet reviewed still owes the chair's review: the case is
+ * not finished, in memory as in the store. */
+static void test_report_awaiting_review_is_not_finished(void)
+{
+	ChReport r = { .state = CH_REPORT_RECEIVED };
+	g_assert_false(ch_report_finished(&r));
+	r.reviewed_at = (char *)"2026-12-22T10:00:00+00:00";
+	g_assert_true(ch_report_finished(&r));
+	r.reviewed_at = NULL;
+	r.state = CH_REPORT_MISSING;
+	g_assert_true(ch_report_finished(&r));
+	r.state = CH_REPORT_AWAITED;
+	g_assert_false(ch_report_finished(&r));
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/finished/engine-and-store-agree", test_engine_and_store_agree_on_finished);
+	g_test_add_func("/finished/report-awaiting-review", test_report_awaiting_review_is_not_finished);
+	return g_test_run();
+}
