@@ -294,9 +294,20 @@ static void test_default_full_life(void)
 	g_assert_cmpstr(h_str(h_escalation(s9, 4), "state"), ==, "unresolved");
 	g_assert_cmpint(json_object_get_int_member(h_escalation(s9, 4), "stage"), ==, 4);
 	g_assert_cmpuint(h_count_mail(h, "escalation_unresolved", COORD), ==, 1);
-	/* Nothing is left to chase: every escalation ended, every report received or missing. */
-	g_assert_cmpstr(h_str(json_node_get_object(s9), "state"), ==, "closed");
+	/* Every escalation ended, every report received or missing; but the chair has marked
+	 * neither received report reviewed (HIGH RISK is not a review: the chair was reminded
+	 * about both), so the review is still owed and the conference stays open. */
+	g_assert_cmpstr(h_str(json_node_get_object(s9), "state"), ==, "authorised");
 	g_assert_cmpstr(h_str(json_node_get_object(s8), "state"), ==, "authorised");
+	/* The chair reviews both: nothing is left to chase, and the conference closes. */
+	reply(h, "review-school", "report_received", H_CHAIR, "Brookfield Primary School", H_CHAIR,
+	      "REVIEWED", NULL);
+	reply(h, "review-housing", "report_received", H_CHAIR, "Northshire Housing", H_CHAIR,
+	      "REVIEWED", NULL);
+	poll_flush(h, "2026-12-21T10:00");
+	g_autoptr(JsonNode) s10 = h_json(h, NULL, "show", REF, NULL);
+	g_assert_cmpstr(h_str(json_node_get_object(s10), "state"), ==, "closed");
+	g_assert_cmpuint(h_audit_count(h, REF, "report.reviewed"), ==, 2);
 
 	/* The audit trail holds each step, each deadline with the calendar it used. */
 	g_assert_cmpuint(h_audit_count(h, REF, "report.requested"), ==, 3);

@@ -47,6 +47,12 @@ const ChKind *ch_kind(ChPurpose purpose)
 	return NULL;
 }
 
+gboolean ch_purpose_stage_bound(ChPurpose purpose)
+{
+	const ChKind *k = ch_kind(purpose);
+	return k && k->stage_bound && k->object == CH_OBJ_ESCALATION;
+}
+
 /* The conference itself, or one of its escalations or reports by id. */
 static gpointer object_in(ChObjKind kind, const ChCase *c, gint64 id)
 {

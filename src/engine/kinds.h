@@ -33,7 +33,8 @@ typedef gboolean (*ChDomainCheck)(gpointer data, gint64 agency_id, const char *d
 typedef struct {
 	ChPurpose purpose;
 	ChObjKind object;        /* what the token's object id names */
-	gboolean stage_bound;    /* the token holds only while the ladder is at its stage */
+	gboolean stage_bound;    /* the token holds only while the ladder is at its stage (the
+	                            object is then an escalation: only an escalation climbs) */
 	gboolean carries_report; /* intake stores the report before the handler runs */
 	const char *missing;     /* triage reason when the object is no longer there */
 	/* A sender without a token (but on the roster): the object this kind would take it as
@@ -47,6 +48,10 @@ typedef struct {
 
 /* The kind of a purpose, or NULL for CH_PURPOSE_NONE (mail that expects no answer). */
 const ChKind *ch_kind(ChPurpose purpose);
+/* Whether a token of this purpose holds only for the stage of its escalation it was sent
+ * at: the kind's stage_bound (FALSE for a purpose with no kind). The store reads the
+ * escalation's stage now for these tokens, so a new stage-bound kind needs no store change. */
+gboolean ch_purpose_stage_bound(ChPurpose purpose);
 /* The object a kind's token names in this case, or NULL when it is not there. */
 gpointer ch_kind_object(const ChKind *k, const ChCase *c, gint64 id);
 /* The id of an object ch_kind_object or tokenless returned (0 for the conference). */

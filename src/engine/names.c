@@ -242,24 +242,38 @@ static const char *const audits[CH_AUDIT_N] = {
 };
 CH_NAME_TABLE_DEFINE(ChAudit, ch_audit, audits)
 
+/* The numbered objects: each spelled as its words and then its number, written and read
+ * back through this one table. */
+static const struct {
+	ChObjKind kind;
+	const char *words;
+} numbered[] = {
+	{ CH_OBJ_ESCALATION, "escalation of line " },
+	{ CH_OBJ_ATTENDEE, "line " },
+	{ CH_OBJ_TRIAGE, "triage " },
+	{ CH_OBJ_OUTBOX, "outbox " },
+};
+
 char *ch_obj_text(ChObj o)
 {
-	switch (o.kind) {
-	case CH_OBJ_NONE:
+	if (o.kind == CH_OBJ_NONE)
 		return NULL;
-	case CH_OBJ_ESCALATION:
-		return g_strdup_printf("escalation of line %" G_GINT64_FORMAT, o.id);
-	case CH_OBJ_ATTENDEE:
-		return g_strdup_printf("line %" G_GINT64_FORMAT, o.id);
-	case CH_OBJ_TRIAGE:
-		return g_strdup_printf("triage %" G_GINT64_FORMAT, o.id);
-	case CH_OBJ_OUTBOX:
-		return g_strdup_printf("outbox %" G_GINT64_FORMAT, o.id);
-	case CH_OBJ_CONFERENCE:
-	case CH_OBJ_REPORT:
-	case CH_OBJ_AGENCY:
-	case CH_OBJ_ABOUT:
-		return g_strdup(o.name);
+	for (guint i = 0; i < G_N_ELEMENTS(numbered); i++)
+		if (numbered[i].kind == o.kind)
+			return g_strdup_printf("%s%" G_GINT64_FORMAT, numbered[i].words, o.id);
+	return g_strdup(o.name);
+}
+
+gboolean ch_obj_parse(const char *text, ChObj *out)
+{
+	for (guint i = 0; text && i < G_N_ELEMENTS(numbered); i++) {
+		gint64 id;
+		if (g_str_has_prefix(text, numbered[i].words) &&
+		    g_ascii_string_to_signed(text + strlen(numbered[i].words), 10, 1, G_MAXINT64, &id,
+		                             NULL)) {
+			*out = CH_OBJ_NUMBERED(numbered[i].kind, id);
+			return TRUE;
+		}
 	}
-	return NULL;
+	return FALSE;
 }

@@ -264,3 +264,7 @@ typedef struct {
 
 /* The object's one spelling (caller frees), or NULL for CH_OBJ_NONE. */
 char *ch_obj_text(ChObj o);
+/* An audit line's object read back from its spelling: TRUE, with *out set (name NULL), for
+ * the numbered kinds (escalation, attendee, triage, outbox); FALSE for any other text, a
+ * name, whose kind the text alone does not say (the audit line's event does). */
+gboolean ch_obj_parse(const char *text, ChObj *out);

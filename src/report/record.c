@@ -251,6 +251,7 @@ typedef struct {
 	char *at, *source, *what, *object, *old_value, *new_value, *detail;
 	ChAudit kind;   /* what, when this chaser knows it */
 	gboolean known;
+	ChObj obj;      /* object, when it is a numbered one (ch_obj_parse); else CH_OBJ_NONE */
 } AuditRow;
 
 static gboolean is(const AuditRow *a, ChAudit kind)
@@ -343,6 +344,8 @@ static gboolean load_audit(Record *r, GError **error)
 		a->what = g_strdup(ch_store_row_str(row, 3));
 		a->known = ch_audit_parse(a->what, &a->kind);
 		a->object = g_strdup(ch_store_row_str(row, 4));
+		if (!ch_obj_parse(a->object, &a->obj))
+			a->obj = CH_OBJ_NOTHING;
 		a->old_value = g_strdup(ch_store_row_str(row, 5));
 		a->new_value = g_strdup(ch_store_row_str(row, 6));
 		a->detail = g_strdup(ch_store_row_str(row, 7));
@@ -351,20 +354,17 @@ static gboolean load_audit(Record *r, GError **error)
 	return TRUE;
 }
 
-static OutMail *outbox_of(Record *r, const char *object)
+/* The outbox row an audit line is about, or NULL. */
+static OutMail *outbox_of(Record *r, const AuditRow *a)
 {
-	gint64 id;
-	if (!object || !g_str_has_prefix(object, "outbox ") ||
-	    !g_ascii_string_to_signed(object + 7, 10, 1, G_MAXINT64, &id, NULL))
-		return NULL;
-	return g_hash_table_lookup(r->outbox, &id);
+	return a->obj.kind == CH_OBJ_OUTBOX ? g_hash_table_lookup(r->outbox, &a->obj.id) : NULL;
 }
 
 static void audit_entries(Record *r)
 {
 	for (guint i = 0; i < r->audit->len; i++) {
 		AuditRow *a = r->audit->pdata[i];
-		OutMail *m = outbox_of(r, a->object);
+		OutMail *m = outbox_of(r, a);
 		gboolean mail = m && (is(a, CH_AUDIT_MAIL_QUEUED) || is(a, CH_AUDIT_MAIL_SENT));
 		Entry *e = entry_new(r->entries, a->at, 1, a->id, mail ? "MESSAGE OUT" : "EVENT");
 		const char *words = words_for(a->what);
@@ -636,8 +636,7 @@ static gboolean write_reports(Record *r, Out *o, GError **error)
 /* The audit lines about one escalation: its object names the line on the list. */
 static gboolean about(const AuditRow *a, const ChEscalation *e)
 {
-	g_autofree char *obj = ch_obj_text(CH_OBJ_NUMBERED(CH_OBJ_ESCALATION, e->attendee->n));
-	return !g_strcmp0(a->object, obj);
+	return a->obj.kind == CH_OBJ_ESCALATION && a->obj.id == e->attendee->n;
 }
 
 static char *local_day(const char *iso)

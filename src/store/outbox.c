@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "engine/kinds.h"
 #include "store/store-private.h"
 
 static gboolean get_flag(ChStore *s, gboolean *has_r, GError **error, const char *sql,
@@ -108,20 +109,34 @@ void ch_store_token_clear(ChStoreToken *t)
 	g_clear_pointer(&t->recipient, g_free);
 }
 
+/* A token's row, with its escalation's stage now when its purpose holds for one stage only:
+ * those purposes come from the kinds table (ch_purpose_stage_bound), not from this file.
+ * Built once; the names are the engine's static tables. */
+static const char *token_get_sql(void)
+{
+	static char *sql;
+	if (g_once_init_enter(&sql)) {
+		g_autoptr(GString) bound = g_string_new(NULL);
+		CH_STORE_NAME_LIST(bound, CH_PURPOSE_N, ch_purpose_name, ch_purpose_stage_bound, TRUE);
+		char *text = g_strdup_printf("SELECT t.purpose, t.conference_id,"
+		                             " coalesce(t.object_id,0), t.recipient,"
+		                             " coalesce(t.stage,0), coalesce(e.stage,0)"
+		                             " FROM token t LEFT JOIN escalation e"
+		                             "   ON e.id = t.object_id"
+		                             "  AND t.purpose IN (%s)"
+		                             " WHERE t.id = ?",
+		                             bound->str);
+		g_once_init_leave(&sql, text);
+	}
+	return sql;
+}
+
 gboolean ch_store_token_get(ChStore *s, gint64 id, ChStoreToken *t, gboolean *found_r,
                             GError **error)
 {
 	memset(t, 0, sizeof *t);
 	*found_r = FALSE;
-	sqlite3_stmt *st = ch_store_query(s, error,
-	                                  "SELECT t.purpose, t.conference_id,"
-	                                  " coalesce(t.object_id,0), t.recipient,"
-	                                  " coalesce(t.stage,0), coalesce(e.stage,0)"
-	                                  " FROM token t LEFT JOIN escalation e"
-	                                  "   ON e.id = t.object_id"
-	                                  "  AND t.purpose IN ('escalation','confirm')"
-	                                  " WHERE t.id = ?",
-	                                  "i", id);
+	sqlite3_stmt *st = ch_store_query(s, error, token_get_sql(), "i", id);
 	gboolean there;
 	if (!st || !ch_store_first(s, st, &there, error))
 		return FALSE;

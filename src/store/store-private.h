@@ -31,6 +31,18 @@ gint64 ch_store_last_id(ChStore *s);
  * busy database for "not there". */
 gboolean ch_store_get_int(ChStore *s, gint64 *out, gint64 def, GError **error, const char *sql,
                           const char *types, ...);
+/* Appends "'a','b'" to the GString out: the names (name(k), k from 0 to n-1) of the values
+ * a predicate of the engine holds (want TRUE) or does not hold for (want FALSE). The SQL
+ * that has to name states or purposes builds its IN lists this way from the engine's one
+ * definition instead of spelling them. The names are the static tables of engine/names.c:
+ * never text from outside. */
+#define CH_STORE_NAME_LIST(out, n, name, pred, want)                                          \
+	do {                                                                                      \
+		for (int k_ = 0; k_ < (n); k_++)                                                      \
+			if ((pred(k_) != 0) == (want) && name(k_))                                        \
+				g_string_append_printf((out), "%s'%s'", (out)->len ? "," : "", name(k_));     \
+	} while (0)
+
 /* Column text copied (NULL stays NULL). */
 char *ch_store_col_str(sqlite3_stmt *st, int col);
 /* Every row of a query that reads one text column into a NULL-terminated vector; NULL on
