@@ -277,8 +277,9 @@ int cmd_purge(int argc, char **argv)
 	};
 	if (!cli_parse(&argc, &argv, "[--before DATE]",
 	               "Retention: remove finished conferences (closed, or authorised with every "
-	               "escalation ended and every report received or missing) whose last activity "
-	               "was before DATE, with everything of theirs: list, escalations, reports and "
+	               "escalation ended and every report missing, or received and reviewed by the "
+	               "chair) whose last activity was before DATE, with everything of theirs: "
+	               "list, escalations, reports and "
 	               "their files, tokens, mail in and out and its files, triage items, tasks and "
 	               "audit lines. One audit line records what went, in counts only. --dry-run "
 	               "shows what would go. Without --before, [chaser] retention_days sets DATE.",

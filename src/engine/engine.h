@@ -258,8 +258,9 @@ gboolean ch_engine_admin_alert(const ChEngineCtx *ctx, const char *template,
                                const char *key_prefix, const char *ref, const char *why,
                                ChEffects *fx);
 
-/* authorised -> closed once nothing is left to chase: every escalation resolved, unresolved
- * or closed, and every post-conference report received or missing. TRUE if it closed. */
+/* authorised -> closed once nothing is owed (ch_case_finished): every escalation resolved,
+ * unresolved or closed, and every post-conference report missing, or received and reviewed
+ * by the chair. TRUE if it closed. */
 gboolean ch_engine_close_if_done(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx);
 
 /* ---- delivery of our own mail (engine/bounces.c) ---- */

@@ -2,8 +2,9 @@
  *
  * A conference can go when it is finished and quiet: closed, or authorised with every
  * escalation ended (resolved, closed or unresolved) and every post-conference report
- * received or missing; and its last activity (its latest audit line, or when it was entered
- * if it has none) is before `before`. A conference still waiting for its list to be sent or
+ * missing, or received and reviewed by the chair (ch_case_finished: nothing owed); and its
+ * last activity (its latest audit line, or when it was entered if it has none) is before
+ * `before`. A conference still waiting for its list to be sent or
  * authorised is never finished.
  *
  * Everything of those conferences goes in one transaction: attendees, escalations, reports,
