@@ -704,6 +704,7 @@ static char *run_event(Run *run, ChCase *c, const ChEngineCtx *ctx, ChEffects *f
 		g_autofree char *sha = get(run, "event", "sha256");
 		g_autofree char *file = get(run, "event", "file");
 		a.sha256 = sha, a.file = file;
+		a.body = g_key_file_get_boolean(run->kf, "event", "body", NULL);
 		a.message_row = g_key_file_get_int64(run->kf, "event", "message", NULL);
 		return g_strdup(reply_name(ch_kind(CH_PURPOSE_REPORT)->answer(c, event_report(run, c), ctx,
 		                                                              &a, fx)));

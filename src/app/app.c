@@ -100,10 +100,10 @@ static const char *const needed_templates[] = {
 	"escalation_chaser", "escalation_climbed", "escalation_closed",
 	"escalation_confirm_reminder", "escalation_response", "escalation_unresolved",
 	"high_risk_alert", "inbound_stopped", "list_authorise_reminder", "list_overdue",
-	"not_understood", "reconcile_daily", "report_missing_agency", "report_missing_chair",
-	"report_receipt", "report_received", "report_reminder", "report_request",
-	"report_request_late", "report_review_reminder", "safety_alert", "transcript",
-	"triage_alert", "triage_digest",
+	"not_understood", "reconcile_daily", "report_answer", "report_answer_receipt",
+	"report_missing_agency", "report_missing_chair", "report_receipt", "report_received",
+	"report_reminder", "report_request", "report_request_late", "report_review_reminder",
+	"safety_alert", "transcript", "triage_alert", "triage_digest",
 };
 
 /* Every template on the search path, the copy that would be used of each. */

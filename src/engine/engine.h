@@ -186,6 +186,16 @@ gboolean ch_engine_safety_check(ChCase *c, const ChEngineCtx *ctx, const char *c
  * text for the chair about the minutes (caller frees). */
 char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx);
 
+/* Whether the reply's own text (quoted text removed) is a report written in the email: it
+ * has a line that marks it, the word REPORT on a line of its own or leading it ("REPORT",
+ * "Report:", "Our report below", "Please find our report below", "Post-conference report
+ * from Northshire Housing: ..."), in any case, with some text after that line. An
+ * attachment is always the report; a body is one only when marked, so a holding reply
+ * ("we will send it next week") or a question is an answer, not a report. Intake asks this
+ * to know whether to store the body as the report; the report's answer handler asks it
+ * again before it takes a body as one. */
+gboolean ch_engine_report_marked(const char *text);
+
 /* A report arrived (its content already stored durably as `file` with `sha256`). */
 ChReplyResult ch_engine_report_received(ChCase *c, ChReport *r, const ChEngineCtx *ctx,
                                         const char *sender, const char *sha256,

@@ -24,6 +24,8 @@ typedef struct {
 	const char *text;         /* the reply's own text (quoted text removed), never NULL */
 	const char *sha256;       /* a report's content: its hash, file under spool/reports/ */
 	const char *file;
+	gboolean body;            /* that content is the message's body, not an attachment:
+	                             stored because ch_engine_report_marked(text) said so */
 	gint64 message_row;       /* the message row it came in */
 } ChAnswer;
 

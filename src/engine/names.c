@@ -226,6 +226,7 @@ static const char *const audits[CH_AUDIT_N] = {
 	[CH_AUDIT_MESSAGE_QUARANTINE] = "message.quarantine",
 	[CH_AUDIT_MESSAGE_TRIAGE] = "message.triage",
 	[CH_AUDIT_REPLY_NOT_UNDERSTOOD] = "reply.not_understood",
+	[CH_AUDIT_REPORT_ANSWERED] = "report.answered",
 	[CH_AUDIT_REPORT_MISSING] = "report.missing",
 	[CH_AUDIT_REPORT_RECEIVED] = "report.received",
 	[CH_AUDIT_REPORT_RECEIVED_AGAIN] = "report.received_again",

@@ -204,11 +204,11 @@ char *ch_engine_plan_reports(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 	return g_string_free(text, FALSE);
 }
 
-static void tell(ChEffects *fx, const char *kind, const ChCase *c, const ChReport *r,
-                 const char *to, ChPurpose purpose, const char *suffix)
+static ChIntent *tell(ChEffects *fx, const char *kind, const ChCase *c, const ChReport *r,
+                      const char *to, ChPurpose purpose, const char *suffix)
 {
 	if (!to || !*to)
-		return;
+		return NULL;
 	g_autofree char *key = g_strdup_printf("report:%s:%" G_GINT64_FORMAT ":%s:%s", c->ref,
 	                                       r->agency_id, suffix, to);
 	ChIntent *i = ch_effects_intent(fx, kind, to, NULL, key);
@@ -217,6 +217,7 @@ static void tell(ChEffects *fx, const char *kind, const ChCase *c, const ChRepor
 		i->report = (ChReport *)r;
 	}
 	report_vars(i, c, r);
+	return i;
 }
 
 ChReplyResult ch_engine_report_received(ChCase *c, ChReport *r, const ChEngineCtx *ctx,
@@ -399,6 +400,157 @@ gboolean ch_engine_report_due(ChCase *c, ChReport *r, const ChEngineCtx *ctx, Ch
 	return FALSE;
 }
 
+/* ---- a report written in the email ---- */
+
+/* The marker is REPORT as a title, not as a word in a sentence: before it only the words of
+ * a lead-in ("please find our", "here is the", "post-conference", "agency's"), after it
+ * nothing, or "below", "follows", "as follows", "is below". The title may also say whose
+ * report it is ("of", "for", "from" and any words) when it ends in a colon ("Post-conference
+ * report from Northshire Housing: ...") or its lead-in says the report is below ("Please find
+ * below the report of Brookfield School for CP-2026-0042"). A colon ends the title and may
+ * start the report on the same line. So "Report to follow", "our report is attached" (when
+ * nothing is), "report from us will be late", "we will send the report next week" are
+ * sentences about a report and never mark one. A holding reply that begins "Report: not
+ * ready yet" would be taken as the report; people do not write that, and the agency's
+ * receipt says what came. */
+static const char *const report_word[] = { "report", NULL };
+static const char *const report_lead[] = {
+	"please", "find", "see", "here", "is", "our", "the", "my", "agency", "agency's",
+	"post", "conference", "written", "full", "s", "below", NULL,
+};
+static const char *const report_below[] = { "below", NULL };
+static const char *const report_tail[] = { "as", "is", "below", "follows", NULL };
+static const char *const report_tail_end[] = { "below", "follows", NULL };
+static const char *const report_whose[] = { "from", "of", "for", NULL };
+
+static gboolean word_in(const char *w, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(w, *list))
+			return TRUE;
+	return FALSE;
+}
+
+/* The words of line[0..n): runs of ASCII letters, digits and apostrophes (a typographic one
+ * read as ASCII), lower-cased. Any other character separates words. */
+static GPtrArray *line_words(const char *line, gsize n)
+{
+	GPtrArray *w = g_ptr_array_new_with_free_func(g_free);
+	GString *cur = g_string_new(NULL);
+	for (gsize k = 0; k <= n; k++) {
+		gboolean apos = k + 2 < n && !memcmp(line + k, "\xe2\x80\x99", 3);
+		char ch = k < n ? line[k] : ' ';
+		if (g_ascii_isalnum(ch) || ch == '\'' || apos) {
+			g_string_append_c(cur, apos ? '\'' : g_ascii_tolower(ch));
+			k += apos ? 2 : 0;
+			continue;
+		}
+		if (cur->len)
+			g_ptr_array_add(w, g_strdup(cur->str));
+		g_string_truncate(cur, 0);
+	}
+	g_string_free(cur, TRUE);
+	return w;
+}
+
+/* TRUE when line (n bytes) is a marker; *rest_r is what follows its colon, or NULL. */
+static gboolean marker_line(const char *line, gsize n, const char **rest_r)
+{
+	const char *colon = memchr(line, ':', n);
+	*rest_r = colon ? colon + 1 : NULL;
+	g_autoptr(GPtrArray) w = line_words(line, colon ? (gsize)(colon - line) : n);
+	guint k = 0;
+	gboolean below = FALSE;
+	for (; k < w->len && word_in(w->pdata[k], report_lead); k++)
+		below = below || word_in(w->pdata[k], report_below);
+	if (k == w->len || !word_in(w->pdata[k], report_word))
+		return FALSE;
+	k++;
+	if ((colon || below) && k < w->len && word_in(w->pdata[k], report_whose))
+		return TRUE;
+	for (guint t = k; t < w->len; t++)
+		if (!word_in(w->pdata[t], report_tail))
+			return FALSE;
+	return k == w->len || word_in(w->pdata[w->len - 1], report_tail_end);
+}
+
+static gboolean blank(const char *s, gsize n)
+{
+	for (gsize k = 0; k < n; k++)
+		if (!g_ascii_isspace(s[k]))
+			return FALSE;
+	return TRUE;
+}
+
+gboolean ch_engine_report_marked(const char *text)
+{
+	if (!text)
+		return FALSE;
+	/* The marker is looked for where a person puts a title, in the first lines they wrote;
+	 * the report itself may be any length after it. */
+	const char *p = text;
+	for (guint lines = 0; *p && lines < CH_COMMANDS_MAX_LINES; lines++) {
+		const char *nl = strchr(p, '\n');
+		gsize n = nl ? (gsize)(nl - p) : strlen(p);
+		const char *rest = NULL;
+		if (marker_line(p, n, &rest)) {
+			/* The report is what follows the marker: a marker with nothing after it is a
+			 * report that was meant to be pasted and was not. */
+			if (rest && !blank(rest, (gsize)(p + n - rest)))
+				return TRUE;
+			if (nl && !blank(nl + 1, strlen(nl + 1)))
+				return TRUE;
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return FALSE;
+}
+
+/* A reply to a report request that is not the report: a holding reply ("we will send it next
+ * week"), a question, a report meant to be attached and forgotten. It is an answer: on the
+ * record, shown to admin (who may want to phone the agency), and the request keeps its state
+ * and its clock, so the reminder and the missing notice still go when they are due. The
+ * agency is told that it was not taken as the report and how to send one; that receipt
+ * carries the request's token, so a reply to it with the report attached is the report. */
+static ChReplyResult report_answered(ChCase *c, ChReport *r, const ChEngineCtx *ctx,
+                                     const char *sender, ChEffects *fx)
+{
+	gboolean owed = ch_engine_report_owed(r);
+	g_autofree char *due_long = ch_clock_long_date(r->due, "");
+	g_autofree char *standing =
+		r->state == CH_REPORT_AWAITED
+			? g_strdup_printf("is still awaited, due by %s, and the reminders go on as planned",
+			                  due_long)
+		: r->state == CH_REPORT_MISSING
+			? g_strdup_printf("was due by %s and is recorded as missing; it is still taken "
+			                  "when it comes", due_long)
+			: g_strdup("had already arrived; this reply came after it");
+	g_autofree char *detail = g_strdup_printf("a reply from %s without the report (nothing "
+	                                          "attached, no REPORT line); the report %s",
+	                                          sender ? sender : "an unknown sender", standing);
+	ch_effects_audit(fx, CH_AUDIT_REPORT_ANSWERED, report_obj(r), NULL, NULL, detail);
+	/* Admin, who keeps the conference's reports; the CP coordinator when no admin is named,
+	 * so that someone sees it. Only the reference and the agency: the reply's words stay on
+	 * the record, not in mail. */
+	const char *admin = ctx->people[CH_ROLE_ADMIN] ? ctx->people[CH_ROLE_ADMIN]
+	                                               : ctx->people[CH_ROLE_CP_COORDINATOR];
+	g_autofree char *suffix = g_strdup_printf("answer:%s", ctx->event_id ? ctx->event_id : "");
+	ChIntent *i = tell(fx, "report_answer", c, r, admin, CH_PURPOSE_NONE, suffix);
+	if (i)
+		ch_intent_set(i, "standing", standing);
+	if (owed) {
+		ChIntent *back = tell(fx, "report_answer_receipt", c, r, sender, CH_PURPOSE_REPORT,
+		                      suffix);
+		if (back) {
+			back->in_reply = TRUE;
+			ch_intent_set(back, "standing", standing);
+		}
+	}
+	return CH_REPLY_RECORDED;
+}
+
 /* ---- answers ---- */
 
 gboolean ch_engine_report_owed(const ChReport *r)
@@ -437,6 +589,11 @@ static gpointer report_awaited(const ChCase *c, const char *from, ChDomainCheck 
 static ChReplyResult answer_report(ChCase *c, gpointer object, const ChEngineCtx *ctx,
                                    const ChAnswer *a, ChEffects *fx)
 {
+	/* An attachment is the report; the body is one only when the agency marked it. Intake
+	 * stored the body because it was marked; it is asked again here, so the rule is decided
+	 * in one place whoever calls. */
+	if (!a->sha256 || (a->body && !ch_engine_report_marked(a->text)))
+		return report_answered(c, object, ctx, a->sender, fx);
 	return ch_engine_report_received(c, object, ctx, a->sender, a->sha256, a->file,
 	                                 a->message_row, fx);
 }

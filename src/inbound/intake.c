@@ -359,15 +359,19 @@ static gboolean store_file(Ctx *x, const char *name, const guint8 *data, gsize l
 
 /* The report, and everything that came with it, kept apart from the message: the attachment
  * that is the report by disposition and type (never Outlook's inline logo, a signature or a
- * vCard), else the body when someone pasted the report into the email. Every attachment is
- * written durably before the commit that records it, each on a row of its own with its
- * SHA-256; the report's SHA-256 and file go on the report. TRUE with *empty_r when there is
- * no report at all. */
+ * vCard), else the body when the agency wrote the report in the email and marked it so (the
+ * engine's rule, ch_engine_report_marked: a holding reply is not stored as a report). Every
+ * attachment is written durably before the commit that records it, each on a row of its own
+ * with its SHA-256; the report's SHA-256 and file go on the report, *body_r says it is the
+ * body. TRUE with *empty_r when there is no report at all and the reply has no text either
+ * (the engine takes a reply with text and no report as an answer). */
 static gboolean store_report(Ctx *x, const ChCase *c, const ChReport *r, const ChMessage *m,
-                             char **sha_r, char **file_r, gboolean *empty_r, GError **error)
+                             char **sha_r, char **file_r, gboolean *body_r, gboolean *empty_r,
+                             GError **error)
 {
 	int pick = ch_message_report_attachment(m);
 	*empty_r = TRUE;
+	*body_r = FALSE;
 	for (guint i = 0; m->attachments && i < m->attachments->len; i++) {
 		const ChAttachment *a = m->attachments->pdata[i];
 		gsize len = 0;
@@ -387,7 +391,7 @@ static gboolean store_report(Ctx *x, const ChCase *c, const ChReport *r, const C
 			*empty_r = FALSE;
 		}
 	}
-	if (pick < 0 && m->reply_text && g_utf8_strlen(m->reply_text, -1) >= 20) {
+	if (pick < 0 && ch_engine_report_marked(m->reply_text)) {
 		const guint8 *data = (const guint8 *)m->body_text;
 		gsize len = strlen(m->body_text);
 		g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
@@ -396,7 +400,13 @@ static gboolean store_report(Ctx *x, const ChCase *c, const ChReport *r, const C
 			return FALSE;
 		*sha_r = g_steal_pointer(&sha);
 		*file_r = g_steal_pointer(&file);
+		*body_r = TRUE;
 		*empty_r = FALSE;
+	} else if (pick < 0 && m->reply_text) {
+		/* No report, but words: the engine takes them as an answer; nothing to store. */
+		for (const char *p = m->reply_text; *p && *empty_r; p++)
+			if (!g_ascii_isspace(*p))
+				*empty_r = FALSE;
 	}
 	return TRUE;
 }
@@ -445,8 +455,8 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 	ChAnswer answer = { .sender = m->from_addr, .text = m->reply_text ? m->reply_text : "",
 	                    .message_row = x->row };
 	if (kind->carries_report) {
-		gboolean empty = FALSE;
-		if (!store_report(x, c, object, m, &sha, &file, &empty, error))
+		gboolean empty = FALSE, body = FALSE;
+		if (!store_report(x, c, object, m, &sha, &file, &body, &empty, error))
 			goto out;
 		if (empty) {
 			ok = apply_effects(x, c, fx, NULL, error) &&
@@ -455,7 +465,7 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 			                    error);
 			goto out;
 		}
-		answer.sha256 = sha, answer.file = file;
+		answer.sha256 = sha, answer.file = file, answer.body = body;
 	}
 	kind->answer(c, object, &ctx, &answer, fx);
 	ch_engine_close_if_done(c, &ctx, fx);
