@@ -62,6 +62,10 @@ static void test_holding_reply_keeps_the_report_owed_and_chased(void)
 	g_assert_cmpuint(h_count_mail(h, "report_received", NULL), ==, 0);
 	g_assert_cmpuint(h_audit_count(h, H_REF, "report.received"), ==, 0);
 	g_assert_cmpuint(h_audit_count(h, H_REF, "report.answered"), ==, 1);
+	/* Nothing of it is kept as a report: only the message itself is on the record. */
+	g_autofree char *reports_dir = g_build_filename(h->dir, "spool", "reports", NULL);
+	g_autoptr(GDir) reports = g_dir_open(reports_dir, 0, NULL);
+	g_assert_true(!reports || !g_dir_read_name(reports));
 	/* Admin is told, by the reference and the agency; the reply's words stay on the record. */
 	g_assert_cmpuint(h_count_mail(h, "report_answer", ADMIN), ==, 1);
 	g_autofree char *told = h_mail(h, "report_answer", ADMIN);
