@@ -2203,7 +2203,7 @@ static void test_purge_keeps_a_case_whose_report_awaits_review(void)
 		g_autofree char *text = g_strdup_printf(
 			"From: %s\nTo: safeguarding+%s@council.example\nSubject: RE: %s\n"
 			"Message-ID: <report-p@test.example.org>\nIn-Reply-To: <%s>\n\n"
-			"Our post-conference report, late: the officer has no further concerns to add.\n",
+			"REPORT\nSent late: the officer has no further concerns to add.\n",
 			H_POLICE_SLO, token, subject, msgid);
 		h_deliver(h, "report-p", text);
 		delivered++;
