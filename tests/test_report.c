@@ -1776,6 +1776,33 @@ static void test_report_figures_for_report_rows_as_stored(void)
 
 /* Two conferences at once: H_REF under the Cwm Taf procedure, and another beside it whose
  * people must never show in the first's record. */
+/* The reply `body` from `from` to the one mail of kind `suffix` that went to them about H_REF
+ * (an SLO has a mail about each of the two conferences), delivered as message `id`. How many
+ * were answered: the caller asserts one. */
+static guint answer_mail_about_ref(Harness *h, const char *suffix, const char *from,
+                                   const char *id, const char *body)
+{
+	g_autoptr(GPtrArray) sent = h_outgoing(h);
+	guint delivered = 0;
+	for (guint i = 0; i < sent->len; i++) {
+		if (!g_str_has_suffix(sent->pdata[i], suffix))
+			continue;
+		g_autofree char *subject = h_header(sent->pdata[i], "Subject");
+		g_autofree char *to = h_header(sent->pdata[i], "To");
+		if (!strstr(subject, H_REF) || !strstr(to, from))
+			continue;
+		g_autofree char *token = h_token(sent->pdata[i]);
+		g_autofree char *msgid = h_msgid(sent->pdata[i]);
+		g_autofree char *text = g_strdup_printf(
+			"From: %s\nTo: safeguarding+%s@council.example\nSubject: RE: %s\n"
+			"Message-ID: <%s@test.example.org>\nIn-Reply-To: <%s>\n\n%s\n",
+			from, token, subject, id, msgid, body);
+		h_deliver(h, id, text);
+		delivered++;
+	}
+	return delivered;
+}
+
 static void two_conferences(Harness *h)
 {
 	const char *t = "2026-11-23T09:30";
@@ -1820,23 +1847,10 @@ static void two_conferences(Harness *h)
 	g_assert_cmpint(h_run(h, "2026-11-24T10:00", "poll", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, "2026-11-24T10:00", "flush", NULL), ==, 0);
 	/* The police SLO has a mail about each conference: answer the right one. */
-	g_autoptr(GPtrArray) sent = h_outgoing(h);
-	for (guint i = 0; i < sent->len; i++) {
-		if (!g_str_has_suffix(sent->pdata[i], "-escalation.eml"))
-			continue;
-		g_autofree char *subject = h_header(sent->pdata[i], "Subject");
-		g_autofree char *to = h_header(sent->pdata[i], "To");
-		if (!strstr(subject, H_REF) || !strstr(to, H_POLICE_SLO))
-			continue;
-		g_autofree char *token = h_token(sent->pdata[i]);
-		g_autofree char *msgid = h_msgid(sent->pdata[i]);
-		g_autofree char *text = g_strdup_printf(
-			"From: %s\nTo: safeguarding+%s@council.example\nSubject: RE: %s\n"
-			"Message-ID: <slo-a@test.example.org>\nIn-Reply-To: <%s>\n\n"
-			"RESOLVED: the officer now sends reports before each conference\n",
-			H_POLICE_SLO, token, subject, msgid);
-		h_deliver(h, "slo-a", text);
-	}
+	g_assert_cmpuint(answer_mail_about_ref(h, "-escalation.eml", H_POLICE_SLO, "slo-a",
+	                                       "RESOLVED: the officer now sends reports before each "
+	                                       "conference"),
+	                 ==, 1);
 	h_deliver(h, "stranger",
 	          "From: Pat Doe <pat.doe@elsewhere.example.com>\nTo: safeguarding@council.example\n"
 	          "Subject: RE: [" H_REF "] Distribution list\nMessage-ID: <s1@elsewhere.example.com>"
@@ -2189,26 +2203,11 @@ static void test_purge_keeps_a_case_whose_report_awaits_review(void)
 	two_conferences(h);
 	/* Both reports were missed by their due date; the police send theirs late, answering the
 	 * mail about this conference (the SLO has one about each). */
-	g_autoptr(GPtrArray) sent = h_outgoing(h);
-	guint delivered = 0;
-	for (guint i = 0; i < sent->len; i++) {
-		if (!g_str_has_suffix(sent->pdata[i], "-report_missing_agency.eml"))
-			continue;
-		g_autofree char *subject = h_header(sent->pdata[i], "Subject");
-		g_autofree char *to = h_header(sent->pdata[i], "To");
-		if (!strstr(subject, H_REF) || !strstr(to, H_POLICE_SLO))
-			continue;
-		g_autofree char *token = h_token(sent->pdata[i]);
-		g_autofree char *msgid = h_msgid(sent->pdata[i]);
-		g_autofree char *text = g_strdup_printf(
-			"From: %s\nTo: safeguarding+%s@council.example\nSubject: RE: %s\n"
-			"Message-ID: <report-p@test.example.org>\nIn-Reply-To: <%s>\n\n"
-			"REPORT\nSent late: the officer has no further concerns to add.\n",
-			H_POLICE_SLO, token, subject, msgid);
-		h_deliver(h, "report-p", text);
-		delivered++;
-	}
-	g_assert_cmpuint(delivered, ==, 1);
+	g_assert_cmpuint(answer_mail_about_ref(h, "-report_missing_agency.eml", H_POLICE_SLO,
+	                                       "report-p",
+	                                       "REPORT\nSent late: the officer has no further "
+	                                       "concerns to add."),
+	                 ==, 1);
 	g_assert_cmpint(h_run(h, "2026-12-10T09:00", "poll", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, "2026-12-10T09:00", "flush", NULL), ==, 0);
 	g_assert_cmpuint(h_count_mail(h, "report_received", H_CHAIR), ==, 1);
