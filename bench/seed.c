@@ -113,6 +113,14 @@ static gboolean clone_one(ChApp *app, const ChCase *tpl, const ChRules *rules, c
 	add->practice_manager = g_strdup(tpl->practice_manager);
 	add->minute_taker = g_strdup(tpl->minute_taker);
 	const char *created = tpl->list_sent_at ? tpl->list_sent_at : tpl->held;
+	g_autoptr(GDateTime) now = NULL;
+	ChEngineCtx ctx;
+	g_autofree char *event = g_strdup_printf("bench-seed:%s", ref);
+	/* The first state and its clocks before the row is stored, as `conference add` does:
+	 * the schema refuses an open conference without them. */
+	if (!engine_at(app, rules, created, event, &ctx, &now, error))
+		return FALSE;
+	ch_engine_conference_added(add, &ctx);
 	if (!ch_store_conference_add(s, add, created, error))
 		return FALSE;
 	/* list import: the same lines */
@@ -125,13 +133,6 @@ static gboolean clone_one(ChApp *app, const ChCase *tpl, const ChRules *rules, c
 	g_autoptr(ChCase) c = ch_store_case_load_id(s, add->id, error);
 	if (!c)
 		return FALSE;
-	g_autoptr(GDateTime) now = NULL;
-	ChEngineCtx ctx;
-	g_autofree char *event = g_strdup_printf("bench-seed:%s", ref);
-	if (!engine_at(app, rules, created, event, &ctx, &now, error))
-		return FALSE;
-	ch_engine_conference_added(c, &ctx);
-	c->dirty = TRUE;
 	if (tpl->list_sent_at) {
 		g_autoptr(ChEffects) fx = ch_effects_new();
 		if (!engine_at(app, rules, tpl->list_sent_at, event, &ctx, &now, error) ||
