@@ -102,7 +102,8 @@ static const char *const needed_templates[] = {
 	"high_risk_alert", "inbound_stopped", "list_authorise_reminder", "list_overdue",
 	"not_understood", "reconcile_daily", "report_answer", "report_answer_receipt",
 	"report_missing_agency", "report_missing_chair", "report_receipt", "report_received",
-	"report_reminder", "report_request", "report_request_late", "report_review_reminder",
+	"report_reminder", "report_request", "report_request_late", "report_review_overdue",
+	"report_review_reminder",
 	"safety_alert", "transcript", "triage_alert", "triage_digest",
 };
 

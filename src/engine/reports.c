@@ -326,6 +326,56 @@ ChReplyResult ch_engine_report_reply(ChCase *c, ChReport *r, const ChEngineCtx *
 	return CH_REPLY_APPLIED;
 }
 
+/* The chair was reminded about the review and it is still owed. The first working day after
+ * the reminder the CP coordinator (admin when none is named) is told; from then on, every
+ * report_review_repeat working days, the chair is reminded again and the coordinator told
+ * again, until the chair replies REVIEWED: silence never ends the review, and the next look
+ * is always at the start of a working day to come, so a closed day leaves no clock behind. */
+static void review_overdue(ChCase *c, ChReport *r, const ChEngineCtx *ctx, const GDate *today,
+                           ChEffects *fx)
+{
+	GDate reminded, first, again;
+	g_autoptr(GDateTime) reminded_t = ch_clock_parse(r->review_reminded_at);
+	gboolean later = FALSE;
+	if (reminded_t) {
+		/* The first round, or a later one (also when chaser was stopped past the first). */
+		ch_clock_local_date(reminded_t, &reminded);
+		ch_calendar_add_working_days(ctx->cal, &reminded, 1, &first);
+		later = g_date_compare(today, &first) > 0;
+	}
+	ch_calendar_add_working_days(ctx->cal, today, MAX(ctx->rules->review_repeat_days, 1),
+	                             &again);
+	g_free(r->next_at);
+	r->next_at = ch_engine_working_start(ctx, &again);
+	fx->changed = TRUE;
+	const char *to = ch_engine_coordinator_or_admin(ctx);
+	ch_effects_audit(fx, CH_AUDIT_REPORT_REVIEW_OVERDUE, report_obj(r), NULL, to,
+	                 later ? "still not marked reviewed: the chair reminded again and the "
+	                         "follow-up asked again"
+	                       : "the chair was reminded and has still not marked it reviewed");
+	g_autofree char *day = ch_date_format(today);
+	if (later) {
+		g_autofree char *suffix = g_strdup_printf("review-again:%s", day);
+		ChIntent *i = tell(fx, "report_review_overdue", c, r, c->chair_email,
+		                   CH_PURPOSE_REVIEW, suffix);
+		if (i) {
+			g_autofree char *review_due = ch_clock_long_date(r->review_due, "");
+			g_autofree char *reminded_long = ch_clock_long_date(r->review_reminded_at, "");
+			g_autofree char *next_long = ch_date_format_long(&again);
+			ch_intent_set(i, "review_due", review_due);
+			ch_intent_set(i, "reminded", reminded_long);
+			ch_intent_set(i, "next", next_long);
+			ch_intent_set(i, "follow_up", to ? to : "nobody (no CP coordinator or admin "
+			                                         "is named)");
+		}
+	}
+	g_autofree char *what = g_strdup_printf("review the post-conference report from %s",
+	                                        r->agency);
+	g_autofree char *key = g_strdup_printf("report:%s:%" G_GINT64_FORMAT ":review-overdue:%s",
+	                                       c->ref, r->agency_id, day);
+	ch_notice_chair_overdue(c, ctx, what, r->review_due, r->review_reminded_at, key, fx);
+}
+
 gboolean ch_engine_report_due(ChCase *c, ChReport *r, const ChEngineCtx *ctx, ChEffects *fx)
 {
 	g_autofree char *now = ch_clock_format(ctx->now);
@@ -382,19 +432,7 @@ gboolean ch_engine_report_due(ChCase *c, ChReport *r, const ChEngineCtx *ctx, Ch
 		return TRUE;
 	}
 	if (r->state == CH_REPORT_RECEIVED && !r->reviewed_at) {
-		/* Told again each time the review's time passes while nothing comes. */
-		g_autoptr(GDateTime) again = g_date_time_add_hours(ctx->now, ctx->rules->review_hours);
-		r->next_at = ch_clock_key(again);
-		fx->changed = TRUE;
-		const char *to = ch_engine_coordinator_or_admin(ctx);
-		ch_effects_audit(fx, CH_AUDIT_REPORT_REVIEW_OVERDUE, report_obj(r), NULL, to,
-		                 "the chair was reminded and has still not marked it reviewed");
-		g_autofree char *what = g_strdup_printf("review the post-conference report from %s",
-		                                        r->agency);
-		g_autofree char *day = ch_date_format(&today);
-		g_autofree char *key = g_strdup_printf("report:%s:%" G_GINT64_FORMAT ":review-overdue:%s",
-		                                       c->ref, r->agency_id, day);
-		ch_notice_chair_overdue(c, ctx, what, r->review_due, r->review_reminded_at, key, fx);
+		review_overdue(c, r, ctx, &today, fx);
 		return TRUE;
 	}
 	return FALSE;

@@ -33,6 +33,7 @@ typedef struct {
 	guint report_days;          /* post-conference report due, working days (5) */
 	guint request_within_hours; /* report request out within (24) */
 	guint review_hours;         /* chair reviews a received report within (24) */
+	guint review_repeat_days;   /* then reminded again every, working days (2) */
 	guint minutes_initial_days; /* minutes due after an initial conference (20) */
 	guint minutes_review_days;  /* ... after a review conference (25) */
 	guint minutes_not_before_days; /* not signed before this while reports are awaited (5) */
