@@ -226,45 +226,83 @@ void ch_engine_conference_added(ChCase *c, const ChEngineCtx *ctx)
 	c->due = ch_clock_key(by);
 }
 
-/* The chair has not authorised the list by its due time: one reminder with the list again,
- * a working day's grace, then the CP coordinator is told, and told again each time the
- * authorisation's time passes while nothing comes. */
-static gboolean authorise_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
+/* After admin has been told, the chair is reminded again, and admin told again, every this
+ * many working days until the chair answers: often enough that a list never sits a week
+ * unnoticed, seldom enough that a chair on leave for a week gets two or three reminders,
+ * not five. */
+#define LIST_AGAIN_DAYS 2
+
+/* Who is told when the chair does not answer or the list is not sent: admin, who sends the
+ * list and knows the chair; when no admin is named, the role table's fallback for admin (the
+ * CP coordinator), so that silence never ends in nobody being told. */
+static const char *list_admin(const ChCase *c, const ChEngineCtx *ctx)
+{
+	return ch_engine_role_address(c, NULL, ctx, CH_ROLE_ADMIN);
+}
+
+static void remind_chair(ChCase *c, const ChEngineCtx *ctx, const GDate *today, ChEffects *fx)
 {
 	g_autofree char *now = ch_engine_now_str(ctx);
+	g_autofree char *day = ch_date_format(today);
+	ch_set_str(&c->list_reminded_at, now);
+	ch_effects_audit(fx, CH_AUDIT_LIST_AUTHORISE_REMINDED, CH_OBJ_NAMED(CH_OBJ_CONFERENCE, c->ref),
+	                 NULL, c->chair_email, "the chair has not authorised the distribution list");
+	g_autofree char *key = g_strdup_printf("list:%s:authorise-reminder:%s", c->ref, day);
+	ChIntent *i = ch_effects_intent(fx, "list_authorise_reminder", c->chair_email, c->chair_name,
+	                                key);
+	i->purpose = CH_PURPOSE_AUTHORISE;
+	ch_engine_base_vars(i, c);
+	g_autofree char *due = ch_clock_long_date(c->due, "");
+	ch_intent_set(i, "due", due);
+}
+
+/* The chair has not authorised the list by its due time. The working day after it, the chair
+ * is reminded with a token to authorise by; the working day after that, admin is told; then
+ * every LIST_AGAIN_DAYS working days the chair is reminded again and admin told again, until
+ * the chair answers. The conference always keeps a next time while the list waits. Each
+ * mail's key carries the day, so a second tick on the same day sends nothing new. */
+static gboolean authorise_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
+{
 	GDate today;
 	ch_clock_local_date(ctx->now, &today);
 	fx->changed = TRUE;
 	g_autoptr(GDateTime) sent = ch_clock_parse(c->list_sent_at);
 	g_autoptr(GDateTime) reminded = ch_clock_parse(c->list_reminded_at);
-	ChObj obj = CH_OBJ_NAMED(CH_OBJ_CONFERENCE, c->ref);
 	/* list_reminded_at told admin about a list not sent; later than the sending, it is the
 	 * chair's reminder. */
 	if (!reminded || (sent && g_date_time_compare(reminded, sent) < 0)) {
-		ch_set_str(&c->list_reminded_at, now);
+		remind_chair(c, ctx, &today, fx);
 		c->next_at = ch_engine_after_due(ctx, &today);
-		ch_effects_audit(fx, CH_AUDIT_LIST_AUTHORISE_REMINDED, obj, NULL, c->chair_email,
-		                 "the chair has not authorised the distribution list");
-		g_autofree char *key = g_strdup_printf("list:%s:authorise-reminder", c->ref);
-		ChIntent *i = ch_effects_intent(fx, "list_authorise_reminder", c->chair_email,
-		                                c->chair_name, key);
-		i->purpose = CH_PURPOSE_AUTHORISE;
-		ch_engine_base_vars(i, c);
-		g_autofree char *due = ch_clock_long_date(c->due, "");
-		ch_intent_set(i, "due", due);
 		return TRUE;
 	}
-	GDate again;
-	g_autoptr(GDateTime) again_at = ch_calendar_deadline(ctx->cal, ctx->now, CH_UNIT_WORKING_DAYS,
-	                                                     ctx->rules->list_authorise_days, &again);
-	c->next_at = ch_engine_after_due(ctx, &again);
-	ch_effects_audit(fx, CH_AUDIT_LIST_AUTHORISE_OVERDUE, obj, NULL,
-	                 ch_engine_coordinator_or_admin(ctx),
-	                 "the chair was reminded and has still not authorised the list");
+	/* The chair's last reminder is LIST_AGAIN_DAYS working days old or more: remind again.
+	 * (The first time admin is told, the working day after the first reminder, it is not.) */
+	GDate reminded_day, again;
+	ch_clock_local_date(reminded, &reminded_day);
+	ch_calendar_add_working_days(ctx->cal, &reminded_day, LIST_AGAIN_DAYS, &again);
+	if (g_date_compare(&today, &again) >= 0)
+		remind_chair(c, ctx, &today, fx);
+	GDate next;
+	ch_calendar_add_working_days(ctx->cal, &today, LIST_AGAIN_DAYS, &next);
+	g_free(c->next_at);
+	c->next_at = ch_engine_working_start(ctx, &next);
+	const char *to = list_admin(c, ctx);
+	ch_effects_audit(fx, CH_AUDIT_LIST_AUTHORISE_OVERDUE, CH_OBJ_NAMED(CH_OBJ_CONFERENCE, c->ref),
+	                 NULL, to, "the chair was reminded and has still not authorised the list");
+	if (!to)
+		return TRUE;
 	g_autofree char *day = ch_date_format(&today);
 	g_autofree char *key = g_strdup_printf("list:%s:authorise-overdue:%s", c->ref, day);
-	ch_notice_chair_overdue(c, ctx, "authorise the distribution list", c->due,
-	                        c->list_reminded_at, key, fx);
+	ChIntent *i = ch_effects_intent(fx, "list_authorise_overdue", to, NULL, key);
+	ch_engine_base_vars(i, c);
+	g_autofree char *due = ch_clock_long_date(c->due, "");
+	g_autofree char *sent_long = ch_clock_long_date(c->list_sent_at, "");
+	g_autofree char *reminded_long = ch_clock_long_date(c->list_reminded_at, "");
+	g_autofree char *next_long = ch_date_format_long(&next);
+	ch_intent_set(i, "due", due);
+	ch_intent_set(i, "sent", sent_long);
+	ch_intent_set(i, "reminded", reminded_long);
+	ch_intent_set(i, "next", next_long);
 	return TRUE;
 }
 
@@ -281,7 +319,8 @@ gboolean ch_engine_conference_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *
 	ch_clock_local_date(ctx->now, &today);
 	/* Again the next working day, until the list goes. */
 	c->next_at = ch_engine_after_due(ctx, &today);
-	if (!ctx->people[CH_ROLE_ADMIN])
+	const char *to = list_admin(c, ctx);
+	if (!to)
 		return FALSE;
 	ch_set_str(&c->list_reminded_at, now);
 	fx->changed = TRUE;
@@ -289,7 +328,7 @@ gboolean ch_engine_conference_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *
 	ch_effects_audit(fx, CH_AUDIT_LIST_OVERDUE, CH_OBJ_NAMED(CH_OBJ_CONFERENCE, c->ref), NULL, NULL,
 	                 "the distribution list has not been sent to the chair");
 	g_autofree char *key = g_strdup_printf("list-overdue:%s:%s", c->ref, day);
-	ChIntent *i = ch_effects_intent(fx, "list_overdue", ctx->people[CH_ROLE_ADMIN], NULL, key);
+	ChIntent *i = ch_effects_intent(fx, "list_overdue", to, NULL, key);
 	ch_engine_base_vars(i, c);
 	return TRUE;
 }

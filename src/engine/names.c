@@ -144,7 +144,9 @@ static const ChRoleInfo roles[CH_ROLE_N] = {
 	[CH_ROLE_QASG] = { "qasg", CH_ROLE_OF_PEOPLE, 0, CH_ROLE_QASG, 0, NULL, TRUE, FALSE },
 	[CH_ROLE_CHAIR] = { "chair", CH_ROLE_OF_CASE, AT(ChCase, chair_email), CH_ROLE_CHAIR,
 	                    AT(ChCase, chair_name), NULL, TRUE, FALSE },
-	[CH_ROLE_ADMIN] = { "admin", CH_ROLE_OF_PEOPLE, 0, CH_ROLE_ADMIN, 0, NULL, TRUE, TRUE },
+	/* Whoever would tell admin tells the CP coordinator when no admin is named. */
+	[CH_ROLE_ADMIN] = { "admin", CH_ROLE_OF_PEOPLE, 0, CH_ROLE_CP_COORDINATOR, 0, NULL, TRUE,
+	                    TRUE },
 	[CH_ROLE_SOCIAL_WORKER] = { "social_worker", CH_ROLE_OF_CASE, AT(ChCase, social_worker),
 	                            CH_ROLE_SOCIAL_WORKER, 0, NULL, FALSE, FALSE },
 	[CH_ROLE_PRACTICE_MANAGER] = { "practice_manager", CH_ROLE_OF_CASE,
