@@ -54,6 +54,8 @@ static const struct {
 	{ "list_within", G_STRUCT_OFFSET(ChRules, list_within_hours), CH_UNIT_HOURS, "24 hours" },
 	{ "list_authorise_within", G_STRUCT_OFFSET(ChRules, list_authorise_days),
 	  CH_UNIT_WORKING_DAYS, "1 working day" },
+	{ "list_authorise_repeat", G_STRUCT_OFFSET(ChRules, list_repeat_days),
+	  CH_UNIT_WORKING_DAYS, "2 working days" },
 	{ "report_due", G_STRUCT_OFFSET(ChRules, report_days), CH_UNIT_WORKING_DAYS,
 	  "5 working days" },
 	{ "report_request_within", G_STRUCT_OFFSET(ChRules, request_within_hours), CH_UNIT_HOURS,

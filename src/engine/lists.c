@@ -226,12 +226,6 @@ void ch_engine_conference_added(ChCase *c, const ChEngineCtx *ctx)
 	c->due = ch_clock_key(by);
 }
 
-/* After admin has been told, the chair is reminded again, and admin told again, every this
- * many working days until the chair answers: often enough that a list never sits a week
- * unnoticed, seldom enough that a chair on leave for a week gets two or three reminders,
- * not five. */
-#define LIST_AGAIN_DAYS 2
-
 /* Who is told when the chair does not answer or the list is not sent: admin, who sends the
  * list and knows the chair; when no admin is named, the role table's fallback for admin (the
  * CP coordinator), so that silence never ends in nobody being told. */
@@ -258,9 +252,11 @@ static void remind_chair(ChCase *c, const ChEngineCtx *ctx, const GDate *today, 
 
 /* The chair has not authorised the list by its due time. The working day after it, the chair
  * is reminded with a token to authorise by; the working day after that, admin is told; then
- * every LIST_AGAIN_DAYS working days the chair is reminded again and admin told again, until
- * the chair answers. The conference always keeps a next time while the list waits. Each
- * mail's key carries the day, so a second tick on the same day sends nothing new. */
+ * every list_authorise_repeat working days the chair is reminded again and admin told again,
+ * until the chair answers (2 in the shipped rules: often enough that a list never sits a week
+ * unnoticed, seldom enough that a chair away for a week gets two or three reminders, not
+ * five). The conference always keeps a next time while the list waits. Each mail's key
+ * carries the day, so a second tick on the same day sends nothing new. */
 static gboolean authorise_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 {
 	GDate today;
@@ -275,15 +271,15 @@ static gboolean authorise_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 		c->next_at = ch_engine_after_due(ctx, &today);
 		return TRUE;
 	}
-	/* The chair's last reminder is LIST_AGAIN_DAYS working days old or more: remind again.
+	/* The chair's last reminder is list_authorise_repeat working days old or more: remind again.
 	 * (The first time admin is told, the working day after the first reminder, it is not.) */
 	GDate reminded_day, again;
 	ch_clock_local_date(reminded, &reminded_day);
-	ch_calendar_add_working_days(ctx->cal, &reminded_day, LIST_AGAIN_DAYS, &again);
+	ch_calendar_add_working_days(ctx->cal, &reminded_day, ctx->rules->list_repeat_days, &again);
 	if (g_date_compare(&today, &again) >= 0)
 		remind_chair(c, ctx, &today, fx);
 	GDate next;
-	ch_calendar_add_working_days(ctx->cal, &today, LIST_AGAIN_DAYS, &next);
+	ch_calendar_add_working_days(ctx->cal, &today, ctx->rules->list_repeat_days, &next);
 	g_free(c->next_at);
 	c->next_at = ch_engine_working_start(ctx, &next);
 	const char *to = list_admin(c, ctx);

@@ -13,6 +13,7 @@ ChRules *ch_rules_new(const char *name)
 	r->stages = g_ptr_array_new_with_free_func((GDestroyNotify)stage_free);
 	r->list_within_hours = 24;
 	r->list_authorise_days = 1;
+	r->list_repeat_days = 2;
 	r->report_days = 5;
 	r->request_within_hours = 24;
 	r->review_hours = 24;

@@ -30,6 +30,7 @@ typedef struct {
 	GPtrArray *stages;          /* ChStage*, from stage 1 */
 	guint list_within_hours;    /* distribution list to the chair within (24) */
 	guint list_authorise_days;  /* the chair authorises the list within, working days (1) */
+	guint list_repeat_days;     /* then reminded again every, working days (2) */
 	guint report_days;          /* post-conference report due, working days (5) */
 	guint request_within_hours; /* report request out within (24) */
 	guint review_hours;         /* chair reviews a received report within (24) */
