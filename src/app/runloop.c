@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "app/effects.h"
 #include "app/service.h"
 #include "engine/engine.h"
 #include "outbound/outbox.h"
@@ -61,7 +62,7 @@ static void tell_admin(ChApp *app, const char *kind, const char *key_prefix, con
 		return;
 	GError *e = NULL;
 	if (!ch_store_begin(app->store, &e) ||
-	    !ch_outbox_queue(app, NULL, fx, NULL, now, "run", &e) || !ch_store_commit(app->store, &e)) {
+	    !ch_effects_apply(app, NULL, fx, NULL, now, "run", &e) || !ch_store_commit(app->store, &e)) {
 		ch_store_rollback(app->store);
 		g_warning("cannot queue the alert to admin: %s", e ? e->message : "?");
 		g_clear_error(&e);
@@ -109,7 +110,7 @@ static void daily_account(ChApp *app, GDateTime *now)
 	g_autoptr(ChEffects) fx = ch_effects_new();
 	if (!ch_engine_daily_account(&ctx, sent, account, clean, fx))
 		return;
-	if (!ch_store_begin(app->store, &e) || !ch_outbox_queue(app, NULL, fx, NULL, now, "timer", &e) ||
+	if (!ch_store_begin(app->store, &e) || !ch_effects_apply(app, NULL, fx, NULL, now, "timer", &e) ||
 	    !ch_store_commit(app->store, &e)) {
 		ch_store_rollback(app->store);
 		say_error("daily account", &e);

@@ -95,7 +95,7 @@ static gboolean triage_digest(ChApp *app, GDateTime *now, GError **error)
 		ch_intent_set(i, "ref", "triage");
 		ch_intent_set(i, "count", count);
 		ch_intent_set(i, "summary", summary->str);
-		ok = ch_outbox_queue(app, NULL, fx, NULL, now, "timer", error);
+		ok = ch_effects_apply(app, NULL, fx, NULL, now, "timer", error);
 	}
 	if (!ok || !ch_store_commit(s, error)) {
 		ch_store_rollback(s);
