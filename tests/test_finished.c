@@ -16,6 +16,7 @@
 #include "store/cases.h"
 #include "store/retention.h"
 #include "store/store.h"
+#include "support/real.h"
 
 #define NONE NULL
 #define NEXT "'2027-01-04T09:00:00Z'"
@@ -54,16 +55,6 @@ static void db_exec(sqlite3 *sq, const char *sql)
 	char *msg = NULL;
 	if (sqlite3_exec(sq, sql, NULL, NULL, &msg) != SQLITE_OK)
 		g_error("%s: %s", sql, msg);
-}
-
-static gint64 db_int(sqlite3 *sq, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	g_assert_cmpint(sqlite3_prepare_v2(sq, sql, -1, &st, NULL), ==, SQLITE_OK);
-	g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
-	gint64 v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
 }
 
 /* The conference CP-2026-N in conf state c, with escalation e and report r; its id. */
@@ -173,7 +164,7 @@ static void test_engine_and_store_agree_on_finished(void)
 					g_autofree char *q = g_strdup_printf("SELECT count(*) FROM obligation"
 					                                     " WHERE conference_id = %" G_GINT64_FORMAT,
 					                                     id);
-					gboolean owed = db_int(sq, q) > 0;
+					gboolean owed = real_db_int(sq, -1, q, NULL) > 0;
 					if (engine == owed)
 						g_error("%s: %s, but %s", what,
 						        engine ? "finished" : "not finished",

@@ -1774,8 +1774,6 @@ static void test_report_figures_for_report_rows_as_stored(void)
 /* The Cwm Taf ladder's last stage asks the quality assurance group's chair. */
 #define CWM_PEOPLE "[people]\nqasg = " QASG "\n"
 
-/* Two conferences at once: H_REF under the Cwm Taf procedure, and another beside it whose
- * people must never show in the first's record. */
 /* The reply `body` from `from` to the one mail of kind `suffix` that went to them about H_REF
  * (an SLO has a mail about each of the two conferences), delivered as message `id`. How many
  * were answered: the caller asserts one. */
@@ -1803,6 +1801,8 @@ static guint answer_mail_about_ref(Harness *h, const char *suffix, const char *f
 	return delivered;
 }
 
+/* Two conferences at once: H_REF under the Cwm Taf procedure, and another beside it whose
+ * people must never show in the first's record. */
 static void two_conferences(Harness *h)
 {
 	const char *t = "2026-11-23T09:30";
@@ -2219,6 +2219,8 @@ static void test_purge_keeps_a_case_whose_report_awaits_review(void)
 	g_autoptr(JsonNode) show = h_json(h, "2026-12-10T10:01", "show", H_REF, NULL);
 	JsonObject *conf = json_node_get_object(show);
 	JsonArray *esc = json_object_get_array_member(conf, "escalations");
+	/* The chair escalated lines 1 and 2 (two_conferences). */
+	g_assert_cmpuint(json_array_get_length(esc), ==, 2);
 	for (guint i = 0; i < json_array_get_length(esc); i++)
 		g_assert_cmpstr(h_str(json_array_get_object_element(esc, i), "state"), ==, "resolved");
 	/* The chair still owes the police report's review: not closed. */

@@ -50,8 +50,10 @@ static gboolean alerts(const ChConfig *cfg, const char *text)
 	for (int role = 0; role < CH_ROLE_N; role++)
 		ctx.people[role] = cfg->people[role];
 	g_autoptr(ChEffects) fx = ch_effects_new();
-	gboolean hit = ch_engine_safety_check(NULL, &ctx, (const char *const *)cfg->safety_words,
-	                                      text, "a test sentence", ctx.event_id, fx);
+	g_autoptr(ChPhrases) phrases = ch_phrases_new((const char *const *)cfg->safety_words,
+	                                              ch_phrases_routine);
+	gboolean hit = ch_engine_safety_check(NULL, &ctx, phrases, text, "a test sentence",
+	                                      ctx.event_id, fx);
 	g_assert_cmpuint(fx->intents->len, ==, hit ? 1 : 0);
 	if (hit) {
 		const ChIntent *i = g_ptr_array_index(fx->intents, 0);

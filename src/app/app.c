@@ -205,6 +205,8 @@ ChApp *ch_app_open(const char *config_path, GError **error)
 	}
 	if (!load_rules(app, error) || !check_roles(app, error) || !check_templates(app, error))
 		return NULL;
+	app->safety = ch_phrases_new((const char *const *)app->cfg->safety_words,
+	                             ch_phrases_routine);
 	return g_steal_pointer(&app);
 }
 
@@ -214,6 +216,7 @@ void ch_app_close(ChApp *app)
 		return;
 	if (app->rules)
 		g_hash_table_destroy(app->rules);
+	ch_phrases_free(app->safety);
 	ch_calendar_free(app->cal);
 	ch_keys_free(app->keys);
 	ch_store_close(app->store);

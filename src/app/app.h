@@ -20,6 +20,7 @@ struct ChApp {
 	ChKeys *keys;
 	ChCalendar *cal;
 	GHashTable *rules;       /* name -> ChRules* */
+	ChPhrases *safety;       /* cfg->safety_words and the routine words, read once */
 	ChParseOptions parse;
 	char *domain;            /* of the shared mailbox */
 	char *local_part;        /* of the shared mailbox */

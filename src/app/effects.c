@@ -6,11 +6,26 @@
 #include "store/outbox.h"
 #include "util/clock.h"
 
-/* The store changes, in the order decided: message rows, new triage items (each gets its id
- * here, before anything that names it is written), decided ones. */
+/* The store changes beyond the case, before the audit lines that say they happened: outbox
+ * rows failed and tasks, message rows, new triage items (each gets its id here, before
+ * anything that names it is written), decided ones. */
 static gboolean apply_store_changes(ChStore *s, ChEffects *fx, const char *now_s,
                                     GError **error)
 {
+	for (guint i = 0; i < fx->changes->len; i++) {
+		const ChChange *ch = fx->changes->pdata[i];
+		gboolean ok = FALSE;
+		switch (ch->kind) {
+		case CH_CHANGE_OUTBOX_FAILED:
+			ok = ch_store_outbox_mark_failed(s, ch->id, ch->attempts, ch->detail, error);
+			break;
+		case CH_CHANGE_TASK:
+			ok = ch_store_task_add(s, ch->conference_id, ch->what, ch->detail, now_s, error);
+			break;
+		}
+		if (!ok)
+			return FALSE;
+	}
 	for (guint i = 0; i < fx->messages->len; i++) {
 		const ChMessageSet *m = fx->messages->pdata[i];
 		if (!ch_store_message_set(s, m->row, ch_msg_state_name(m->state), m->kind,
@@ -39,21 +54,6 @@ gboolean ch_effects_apply(ChApp *app, ChCase *c, ChEffects *fx, const char *in_r
 	if (c && !ch_store_case_save(s, c, error))
 		return FALSE;
 	g_autofree char *now_s = ch_clock_format(now);
-	/* Before the audit lines, which say they happened. */
-	for (guint i = 0; i < fx->changes->len; i++) {
-		ChChange *ch = fx->changes->pdata[i];
-		gboolean ok = FALSE;
-		switch (ch->kind) {
-		case CH_CHANGE_OUTBOX_FAILED:
-			ok = ch_store_outbox_mark_failed(s, ch->id, ch->attempts, ch->detail, error);
-			break;
-		case CH_CHANGE_TASK:
-			ok = ch_store_task_add(s, ch->conference_id, ch->what, ch->detail, now_s, error);
-			break;
-		}
-		if (!ok)
-			return FALSE;
-	}
 	if (!apply_store_changes(s, fx, now_s, error))
 		return FALSE;
 	for (guint i = 0; i < fx->audit->len; i++) {

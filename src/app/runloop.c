@@ -108,7 +108,7 @@ static void daily_account(ChApp *app, GDateTime *now)
 		return;
 	}
 	g_autoptr(ChEffects) fx = ch_effects_new();
-	if (!ch_engine_daily_account(&ctx, sent, account, clean, fx))
+	if (!ch_engine_daily_account(&ctx, key, sent, account, clean, fx))
 		return;
 	if (!ch_store_begin(app->store, &e) || !ch_effects_apply(app, NULL, fx, NULL, now, "timer", &e) ||
 	    !ch_store_commit(app->store, &e)) {

@@ -18,6 +18,7 @@
 #pragma once
 #include <glib.h>
 #include "engine/case.h"
+#include "engine/phrases.h"
 #include "engine/rules.h"
 #include "timers/calendar.h"
 
@@ -171,11 +172,11 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
                                   ChEffects *fx);
 
-/* Immediate-safety words: TRUE (and alert intents) when text holds one of the phrases
- * `words` (the config gives ch_phrases_safety and its own; engine/phrases.h says how they
- * match). `what` says where the words were seen (e.g. "a reply from the chair"), never the
- * text itself. */
-gboolean ch_engine_safety_check(ChCase *c, const ChEngineCtx *ctx, const char *const *words,
+/* Immediate-safety words: TRUE (and alert intents) when text holds one of `phrases` (the
+ * app reads them once: ch_phrases_safety, the config's own, the routine words;
+ * engine/phrases.h says how they match; NULL finds nothing). `what` says where the words
+ * were seen (e.g. "a reply from the chair"), never the text itself. */
+gboolean ch_engine_safety_check(ChCase *c, const ChEngineCtx *ctx, const ChPhrases *phrases,
                                 const char *text, const char *what, const char *event_id,
                                 ChEffects *fx);
 
@@ -255,10 +256,10 @@ gboolean ch_engine_working_time(const ChEngineCtx *ctx);
  * decision needs. ch_engine_daily_account_key(): the event key of today's account (one a
  * day, however often chaser restarts), or NULL when none may go now (no admin named,
  * outside working time); caller frees. The caller looks that key up in the outbox and reads
- * the account; ch_engine_daily_account() then adds reconcile_daily unless `sent_today`.
- * TRUE when it did. */
+ * the account; ch_engine_daily_account() then adds reconcile_daily under that key unless it
+ * is NULL or `sent_today`. TRUE when it did. */
 char *ch_engine_daily_account_key(const ChEngineCtx *ctx);
-gboolean ch_engine_daily_account(const ChEngineCtx *ctx, gboolean sent_today,
+gboolean ch_engine_daily_account(const ChEngineCtx *ctx, const char *key, gboolean sent_today,
                                  const char *account, gboolean clean, ChEffects *fx);
 
 /* chaser itself needs a person (the mailbox cannot be read, the configuration is broken):

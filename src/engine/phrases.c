@@ -474,21 +474,39 @@ static const Phrase *match_at(const PhraseSet *s, const Words *w, guint at, guin
 	return NULL;
 }
 
-const char *ch_phrases_find(const char *const *alert, const char *const *routine,
-                            const char *text)
+struct ChPhrases {
+	PhraseSet routine;
+	PhraseSet alert;
+};
+
+ChPhrases *ch_phrases_new(const char *const *alert, const char *const *routine)
 {
-	if (!text || !alert || !*alert)
+	ChPhrases *p = g_new0(ChPhrases, 1);
+	set_init(&p->routine, routine, FALSE);
+	set_init(&p->alert, alert, TRUE);
+	return p;
+}
+
+void ch_phrases_free(ChPhrases *p)
+{
+	if (!p)
+		return;
+	set_clear(&p->routine);
+	set_clear(&p->alert);
+	g_free(p);
+}
+
+const char *ch_phrases_match(const ChPhrases *p, const char *text)
+{
+	if (!text || !p)
 		return NULL;
 	Words w;
 	words_fold(&w, text);
-	PhraseSet rs, as;
-	set_init(&rs, routine, FALSE);
-	set_init(&as, alert, TRUE);
 	/* Routine words first, blanked where they stand: "no immediate risk" is then no
 	 * "immediate risk", and a concern beside it still matches. */
 	for (guint i = 0; i < w.starts->len;) {
 		guint end = i;
-		if (match_at(&rs, &w, i, &end) && end > i) {
+		if (match_at(&p->routine, &w, i, &end) && end > i) {
 			for (guint k = i; k < end; k++)
 				w.buf->str[g_array_index(w.starts, gsize, k)] = '\0';
 			i = end;
@@ -499,12 +517,19 @@ const char *ch_phrases_find(const char *const *alert, const char *const *routine
 	const char *hit = NULL;
 	for (guint i = 0; i < w.starts->len && !hit; i++) {
 		guint end;
-		const Phrase *ph = match_at(&as, &w, i, &end);
+		const Phrase *ph = match_at(&p->alert, &w, i, &end);
 		if (ph)
 			hit = ph->text;
 	}
-	set_clear(&rs);
-	set_clear(&as);
 	words_clear(&w);
 	return hit;
+}
+
+const char *ch_phrases_find(const char *const *alert, const char *const *routine,
+                            const char *text)
+{
+	if (!text || !alert || !*alert)
+		return NULL;
+	g_autoptr(ChPhrases) p = ch_phrases_new(alert, routine);
+	return ch_phrases_match(p, text);
 }

@@ -31,8 +31,17 @@ extern const char *const ch_phrases_safety[];
 /* The routine phrases blanked before looking; NULL-terminated. */
 extern const char *const ch_phrases_routine[];
 
-/* The first of `alert` (in list order) found in `text` once the `routine` phrases are blanked,
- * or NULL. Either list may be NULL. */
+/* The two lists read once into phrases ready to match (every message is read for them):
+ * the lists must outlive the set, which points into them. Either may be NULL. */
+typedef struct ChPhrases ChPhrases;
+ChPhrases *ch_phrases_new(const char *const *alert, const char *const *routine);
+void ch_phrases_free(ChPhrases *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChPhrases, ch_phrases_free)
+
+/* The first alert phrase (in list order) found in `text` once the routine phrases are
+ * blanked, or NULL (also for a NULL set). */
+const char *ch_phrases_match(const ChPhrases *p, const char *text);
+/* The same for lists read just for this text (tests, one-off checks). */
 const char *ch_phrases_find(const char *const *alert, const char *const *routine,
                             const char *text);
 

@@ -572,8 +572,7 @@ static ChReplyResult report_answered(ChCase *c, ChReport *r, const ChEngineCtx *
 	/* Admin, who keeps the conference's reports; the CP coordinator when no admin is named,
 	 * so that someone sees it. Only the reference and the agency: the reply's words stay on
 	 * the record, not in mail. */
-	const char *admin = ctx->people[CH_ROLE_ADMIN] ? ctx->people[CH_ROLE_ADMIN]
-	                                               : ctx->people[CH_ROLE_CP_COORDINATOR];
+	const char *admin = ch_engine_role_address(c, NULL, ctx, CH_ROLE_ADMIN);
 	g_autofree char *suffix = g_strdup_printf("answer:%s", ctx->event_id ? ctx->event_id : "");
 	ChIntent *i = tell(fx, "report_answer", c, r, admin, CH_PURPOSE_NONE, suffix);
 	if (i)

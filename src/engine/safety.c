@@ -4,15 +4,15 @@
 #include "engine/notices.h"
 #include "engine/phrases.h"
 
-gboolean ch_engine_safety_check(ChCase *c, const ChEngineCtx *ctx, const char *const *words,
+gboolean ch_engine_safety_check(ChCase *c, const ChEngineCtx *ctx, const ChPhrases *phrases,
                                 const char *text, const char *what, const char *event_id,
                                 ChEffects *fx)
 {
-	if (!text || !words)
+	if (!text || !phrases)
 		return FALSE;
 	/* Case, line breaks, punctuation, apostrophes and HTML are read past, and the team's
 	 * routine words are not read as a concern (engine/phrases.h). */
-	if (!ch_phrases_find(words, ch_phrases_routine, text))
+	if (!ch_phrases_match(phrases, text))
 		return FALSE;
 	const char *to = ch_engine_coordinator_or_admin(ctx);
 	ch_effects_audit(fx, CH_AUDIT_SAFETY_ALERT,

@@ -108,10 +108,9 @@ char *ch_engine_daily_account_key(const ChEngineCtx *ctx)
 	return g_strdup_printf("reconcile:%s", day);
 }
 
-gboolean ch_engine_daily_account(const ChEngineCtx *ctx, gboolean sent_today,
+gboolean ch_engine_daily_account(const ChEngineCtx *ctx, const char *key, gboolean sent_today,
                                  const char *account, gboolean clean, ChEffects *fx)
 {
-	g_autofree char *key = ch_engine_daily_account_key(ctx);
 	if (!key || sent_today)
 		return FALSE;
 	g_autofree char *day = today(ctx);

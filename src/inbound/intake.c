@@ -93,7 +93,7 @@ static gboolean safety_anyway(Ctx *x, ChCase *c, const char *text, const char *w
 	g_autoptr(ChEffects) fx = ch_effects_new();
 	ChEngineCtx ctx;
 	engine_ctx(x, c, &ctx);
-	if (!ch_engine_safety_check(c, &ctx, (const char *const *)app->cfg->safety_words, text,
+	if (!ch_engine_safety_check(c, &ctx, app->safety, text,
 	                            what, x->fp, fx))
 		return TRUE;
 	return apply_effects(x, c, fx, NULL, error);
@@ -432,7 +432,7 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 	ch_app_engine_ctx(app, rules, x->now, x->fp, &ctx);
 	/* Immediate safety first, whatever else the message does or fails to do. */
 	text = safety_text(m, x->raw, x->raw_len);
-	ch_engine_safety_check(c, &ctx, (const char *const *)app->cfg->safety_words, text, what,
+	ch_engine_safety_check(c, &ctx, app->safety, text, what,
 	                       x->fp, fx);
 	if (x->release && match.result == CH_MATCH_HELD)
 		match.result = CH_MATCH_OK;

@@ -409,13 +409,14 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 char *ch_store_finished_sql(const char *conf)
 {
 	g_autoptr(GString) esc_open = g_string_new(NULL), rep_open = g_string_new(NULL);
-	CH_STORE_NAME_LIST(esc_open, CH_ESC_N_STATES, ch_esc_state_name, ch_esc_state_finished, FALSE);
-	CH_STORE_NAME_LIST(rep_open, CH_REPORT_N_STATES, ch_report_state_name, ch_report_state_finished,
-	           FALSE);
+	CH_STORE_NAME_LIST(esc_open, CH_ESC_N_STATES, ch_esc_state_name, ch_esc_state_finished,
+	                   FALSE);
+	CH_STORE_NAME_LIST(rep_open, CH_REPORT_N_STATES, ch_report_state_name,
+	                   ch_report_state_finished, FALSE);
 	/* ch_report_finished(): a report in these states is owed its review until reviewed. */
 	g_autoptr(GString) rep_review = g_string_new(NULL);
 	CH_STORE_NAME_LIST(rep_review, CH_REPORT_N_STATES, ch_report_state_name,
-	           ch_report_state_owes_review, TRUE);
+	                   ch_report_state_owes_review, TRUE);
 	return g_strdup_printf("(%s.state = '%s'"
 	                       " OR (%s.state = '%s'"
 	                       " AND NOT EXISTS (SELECT 1 FROM escalation e_f"
