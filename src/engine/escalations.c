@@ -207,6 +207,19 @@ static const char slo_example[] =
 	"or, if it is not resolved:\n"
 	"  NOT RESOLVED: why it is not";
 
+/* The one example that fits what the sender seemed to want; both when it is not clear. */
+static const char *slo_example_for(const ChCommands *cmds)
+{
+	switch (cmds->want) {
+	case CH_WANT_RESOLVED:
+		return "  RESOLVED: the manager has met the professional and reports will be on time";
+	case CH_WANT_NOT_RESOLVED:
+		return "  NOT RESOLVED: the report has still not been sent";
+	default:
+		return slo_example;
+	}
+}
+
 /* Why an answer cannot be applied, into `problems` (empty when it can). */
 static void reply_problems(const ChEscalation *e, const ChCommand *resolved,
                            const ChCommand *unresolved, const char *body, gboolean from_chair,
@@ -336,9 +349,13 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 	}
 	g_autofree char *body = g_strstrip(g_strdup(text ? text : ""));
 	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	for (guint k = 0; k < cmds->problems->len; k++)
+		g_ptr_array_add(problems, g_strdup(cmds->problems->pdata[k]));
 	reply_problems(e, resolved, unresolved, body, from_chair, problems);
 	if (problems->len) {
-		ch_notice_not_understood(c, ctx, sender, about, NULL, problems, slo_example, NULL, fx);
+		g_autofree char *quoted = ch_commands_quote(cmds, text);
+		ch_notice_not_understood(c, ctx, sender, about, quoted, NULL, problems,
+		                         slo_example_for(cmds), NULL, fx);
 		return CH_REPLY_NOT_UNDERSTOOD;
 	}
 	g_autofree char *now = ch_engine_now_str(ctx);

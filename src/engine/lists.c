@@ -67,6 +67,40 @@ static const char chair_example[] =
 	"  AUTHORISED\n"
 	"  NO ESCALATION";
 
+/* The one example that fits what the chair seemed to want: the line and the reason they
+ * wrote when those were read, so the example is their own instruction written as chaser
+ * reads it. Both forms when it is not clear. */
+static char *chair_example_for(const ChCase *c, const ChCommands *cmds, gboolean later)
+{
+	const char *again = later ? "\n(the list is already authorised: AUTHORISED is not needed "
+	                            "again)"
+	                          : "";
+	if (cmds->want == CH_WANT_ESCALATE) {
+		int n = cmds->want_n > 0 && ch_case_attendee(c, cmds->want_n) ? cmds->want_n : 1;
+		return g_strdup_printf("%s  ESCALATE %d %s: what happened%s", later ? "" : "  AUTHORISED\n",
+		                       n, cmds->want_reason ? cmds->want_reason : "no_report", again);
+	}
+	if (later)
+		return NULL;
+	if (cmds->want == CH_WANT_BOTH)
+		return g_strdup(chair_example);
+	return g_strdup("  AUTHORISED\n  NO ESCALATION\n"
+	                "(add a line such as ESCALATE 3 no_report for anyone to escalate)");
+}
+
+/* The list as the parser sees it, to read names instead of line numbers. */
+static ChCommands *parse_chair_reply(const ChCase *c, const char *text)
+{
+	g_autofree ChListLine *list = g_new0(ChListLine, c->attendees->len + 1);
+	for (guint k = 0; k < c->attendees->len; k++) {
+		ChAttendee *a = c->attendees->pdata[k];
+		list[k].n = a->n;
+		list[k].name = a->name;
+		list[k].agency = a->agency;
+	}
+	return ch_commands_parse_chair_list(text, list, c->attendees->len);
+}
+
 /* What the chair's commands say, read against the list: what was understood, the problems,
  * the ESCALATE commands (borrowed from cmds) and whether AUTHORISED or NO ESCALATION was
  * there. */
@@ -144,7 +178,8 @@ static const char later_example[] =
  * earlier reply): a concern that comes up later is raised as it would have been at
  * authorisation. AUTHORISED again and NO ESCALATION change nothing already done. */
 static ChReplyResult chair_later_reply(ChCase *c, const ChEngineCtx *ctx, const char *sender,
-                                       const ChCommands *cmds, GPtrArray *understood,
+                                       const char *text, const ChCommands *cmds,
+                                       GPtrArray *understood,
                                        GPtrArray *problems, GPtrArray *esc, gboolean authorise,
                                        gboolean none, ChEffects *fx)
 {
@@ -156,8 +191,10 @@ static ChReplyResult chair_later_reply(ChCase *c, const ChEngineCtx *ctx, const 
 		g_ptr_array_add(problems, g_strdup("NO ESCALATION and ESCALATE lines are both there: "
 		                                   "send one or the other"));
 	if (problems->len) {
-		ch_notice_not_understood(c, ctx, sender, "the distribution list", understood, problems,
-		                         later_example, NULL, fx);
+		g_autofree char *quoted = ch_commands_quote(cmds, text);
+		g_autofree char *fit = chair_example_for(c, cmds, TRUE);
+		ch_notice_not_understood(c, ctx, sender, "the distribution list", quoted, understood,
+		                         problems, fit ? fit : later_example, NULL, fx);
 		return CH_REPLY_NOT_UNDERSTOOD;
 	}
 	g_autoptr(GString) done = g_string_new(NULL);
@@ -182,19 +219,21 @@ static ChReplyResult chair_later_reply(ChCase *c, const ChEngineCtx *ctx, const 
 ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const char *sender,
                                     const char *text, ChEffects *fx)
 {
-	g_autoptr(ChCommands) cmds = ch_commands_parse_chair(text);
+	g_autoptr(ChCommands) cmds = parse_chair_reply(c, text);
 	g_autoptr(GPtrArray) understood = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) esc = g_ptr_array_new(); /* ChCommand*, borrowed */
 	gboolean authorise = FALSE, none = FALSE;
 	read_chair_commands(c, cmds, understood, problems, esc, &authorise, &none);
 	if (c->state == CH_CONF_AUTHORISED)
-		return chair_later_reply(c, ctx, sender, cmds, understood, problems, esc, authorise,
+		return chair_later_reply(c, ctx, sender, text, cmds, understood, problems, esc, authorise,
 		                         none, fx);
 	chair_reply_problems(c, cmds, authorise, none, esc->len, problems);
 	if (problems->len) {
-		ch_notice_not_understood(c, ctx, sender, "the distribution list", understood, problems,
-		                         chair_example, NULL, fx);
+		g_autofree char *quoted = ch_commands_quote(cmds, text);
+		g_autofree char *fit = chair_example_for(c, cmds, FALSE);
+		ch_notice_not_understood(c, ctx, sender, "the distribution list", quoted, understood,
+		                         problems, fit, NULL, fx);
 		return CH_REPLY_NOT_UNDERSTOOD;
 	}
 	g_autofree char *now = ch_engine_now_str(ctx);

@@ -26,8 +26,9 @@ static char *indented(GPtrArray *lines)
 }
 
 void ch_notice_not_understood(const ChCase *c, const ChEngineCtx *ctx, const char *sender,
-                              const char *about, GPtrArray *understood, GPtrArray *problems,
-                              const char *example, const char *audit_detail, ChEffects *fx)
+                              const char *about, const char *quoted, GPtrArray *understood,
+                              GPtrArray *problems, const char *example,
+                              const char *audit_detail, ChEffects *fx)
 {
 	g_autofree char *us = indented(understood);
 	g_autofree char *ps = indented(problems);
@@ -36,6 +37,7 @@ void ch_notice_not_understood(const ChCase *c, const ChEngineCtx *ctx, const cha
 	i->in_reply = TRUE;
 	ch_engine_base_vars(i, c);
 	ch_intent_set(i, "about", about);
+	ch_intent_set(i, "quoted", quoted && *quoted ? quoted : "  (nothing: the reply was empty)\n");
 	ch_intent_set(i, "understood", *us ? us : "  nothing\n");
 	ch_intent_set(i, "problems", ps);
 	ch_intent_set(i, "example", example);

@@ -24,12 +24,14 @@ ChIntent *ch_notice_alert(ChEffects *fx, const char *template, const char *to,
                           const char *event_key, const ChCase *c, const char *ref,
                           gboolean urgent);
 
-/* "Not understood" to the sender about `about`: the lines understood (NULL or empty:
- * "nothing"), the problems, an example of what would be. Audited as reply.not_understood
- * with `audit_detail`, or the problems when it is NULL. */
+/* "Not understood" to the sender about `about`: the sender's own words (`quoted`, lines of
+ * "  > ..." from ch_commands_quote; NULL: none to show), the lines understood (NULL or
+ * empty: "nothing"), the problems, the example that fits what the sender seemed to want.
+ * Audited as reply.not_understood with `audit_detail`, or the problems when it is NULL. */
 void ch_notice_not_understood(const ChCase *c, const ChEngineCtx *ctx, const char *sender,
-                              const char *about, GPtrArray *understood, GPtrArray *problems,
-                              const char *example, const char *audit_detail, ChEffects *fx);
+                              const char *about, const char *quoted, GPtrArray *understood,
+                              GPtrArray *problems, const char *example,
+                              const char *audit_detail, ChEffects *fx);
 
 /* The transcript to the sender: `done` is the lines of what was done, each ending "\n".
  * Returned borrowed, for a caller whose transcript may itself be answered (a purpose). */

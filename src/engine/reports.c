@@ -284,7 +284,8 @@ ChReplyResult ch_engine_report_reply(ChCase *c, ChReport *r, const ChEngineCtx *
 	if (!reviewed && !high) {
 		g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
 		g_ptr_array_add(problems, g_strdup("neither REVIEWED nor HIGH RISK was found"));
-		ch_notice_not_understood(c, ctx, sender, about, NULL, problems,
+		g_autofree char *quoted = ch_commands_quote(NULL, text);
+		ch_notice_not_understood(c, ctx, sender, about, quoted, NULL, problems,
 		                         "  REVIEWED\nor, when the report shows the child may be at "
 		                         "high risk:\n  HIGH RISK",
 		                         "no REVIEWED or HIGH RISK", fx);
