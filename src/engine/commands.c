@@ -316,6 +316,31 @@ static char *fold_line(const char *raw)
 	return out;
 }
 
+/* A line as written, for quoting back and for the record: trimmed, with list bullets and
+ * bold markers people add in rich-text clients taken off the front. */
+static char *clean_line(const char *raw)
+{
+	char *s = g_strstrip(g_strdup(raw));
+	char *p = s;
+	while (*p == '*' || *p == '-' || *p == '\xe2' || *p == ' ' || *p == '\t') {
+		/* U+2022 BULLET is e2 80 a2 */
+		if (*p == '\xe2') {
+			if (p[1] == '\x80' && p[2] == '\xa2')
+				p += 3;
+			else
+				break;
+		} else {
+			p++;
+		}
+	}
+	char *out = g_strdup(p);
+	g_free(s);
+	size_t n = strlen(out);
+	while (n && (out[n - 1] == '*' || out[n - 1] == ' '))
+		out[--n] = 0;
+	return out;
+}
+
 static gboolean is_neg(const char *w)
 {
 	static const char *const neg[] = {
@@ -407,6 +432,7 @@ static const char *cue_of_partial(const char *low, gboolean partial_counts)
 		{ "in part", "it says \"in part\"" },
 		{ "partly", "it says \"partly\"" },
 		{ "partially", "it says \"partially\"" },
+		{ "for now", "it says \"for now\"" },
 		{ "by whom", "it asks \"by whom\"" },
 	};
 	if (strchr(low, '?'))
@@ -470,7 +496,7 @@ static const char *const authorise_filler[] = {
 	"many", "great", "cheers", "hereby", "glad", "confirm", "can", "both", "accurate",
 	"fully", "attached", "above", "below", "are", "hi", "hello", "dear", "everything",
 	"we", "so", "from", "my", "side", "here", "entries", "of", "them", "done", "list's",
-	"gone", "a", "please", "find", NULL,
+	"gone", "a", "please", "find", "for", "your", "help", "again", "sending", "over", NULL,
 };
 
 static const char *const none_tail[] = {
@@ -713,6 +739,42 @@ static void pending_flush(Pending *pd, GPtrArray *out)
 	g_ptr_array_set_size(pd->codes, 0);
 }
 
+/* "no report was received before the conference": a reason, then words that say when or
+ * why, which become the comment. Only when the words after the reason start with one of a
+ * few linking words, so that "no report or late report" is still not read. The comment is
+ * taken in lower case (from the reason part of the line). */
+static const char *reason_then_comment(const char *piece, char **comment)
+{
+	static const char *const starters[] = { "before", "after", "since", "from", "despite",
+		                                   "at", "on", "in", "by", "for", "again", "ahead",
+		                                   "last", "this", "prior", "even", NULL };
+	g_autoptr(GPtrArray) w = words_of(piece);
+	for (guint j = w->len; j-- > 1;) {
+		if (!in_set(w->pdata[j], starters))
+			continue;
+		GString *head = g_string_new(NULL);
+		for (guint k = 0; k < j; k++)
+			g_string_append_printf(head, "%s%s", k ? " " : "", (char *)w->pdata[k]);
+		const char *code = ch_reason_from_words(head->str);
+		g_string_free(head, TRUE);
+		if (!code)
+			continue;
+		/* where word j starts, found by walking the words before it */
+		const char *at = piece;
+		for (guint k = 0; k <= j; k++) {
+			at = find_word(at, w->pdata[k]);
+			if (!at)
+				return NULL;
+			if (k < j)
+				at += strlen(w->pdata[k]);
+		}
+		g_free(*comment);
+		*comment = g_strdup(at);
+		return code;
+	}
+	return NULL;
+}
+
 /* One "ESCALATE ..." segment of a line (what follows the word, up to the next ESCALATE):
  * its targets, reasons and comment, into `out` as (n, codes, comment) triples. FALSE with
  * a problem added when any part is not understood. */
@@ -849,6 +911,8 @@ static gboolean parse_segment(ChCommands *cs, const char *line, const char *seg_
 				continue;
 		}
 		const char *code = ch_reason_from_words(piece);
+		if (!code && i + 1 == pieces->len && !*comment)
+			code = reason_then_comment(piece, &comment);
 		if (!code) {
 			g_autofree char *what = g_strdup_printf("'%s' is not a reason I know", piece);
 			problem(cs, line, what);
@@ -985,9 +1049,7 @@ static gboolean authorise_clause(ChCommands *cs, const char *line, GPtrArray *w)
 {
 	for (guint i = 0; i < w->len; i++) {
 		const char *x = w->pdata[i];
-		if (is_neg(x) || g_str_has_prefix(x, "un") || g_str_has_prefix(x, "dis")) {
-			if (in_set(x, authorise_words))
-				continue;
+		if (is_neg(x)) {
 			g_autofree char *why = g_strdup_printf("it says \"%s\"", x);
 			hold(cs, line, why);
 			return FALSE;
@@ -1005,6 +1067,30 @@ static gboolean authorise_clause(ChCommands *cs, const char *line, GPtrArray *w)
 		return FALSE;
 	}
 	return TRUE;
+}
+
+/* A condition or reservation beside a command on its line: "Authorised, but line 4 has the
+ * wrong email", "Authorised once the school is added". */
+static const char *condition_of(const char *low)
+{
+	static const struct {
+		const char *words;
+		const char *why;
+	} cond[] = {
+		{ "but", "it says \"but\"" }, { "however", "it says \"however\"" },
+		{ "except", "it says \"except\"" }, { "apart from", "it says \"apart from\"" },
+		{ "although", "it says \"although\"" }, { "though", "it says \"though\"" },
+		{ "subject to", "it says \"subject to\"" }, { "pending", "it says \"pending\"" },
+		{ "once", "it says \"once\"" }, { "provided", "it says \"provided\"" },
+		{ "providing", "it says \"providing\"" }, { "condition", "it sets a condition" },
+		{ "if", "it says \"if\"" }, { "unless", "it says \"unless\"" },
+		{ "until", "it says \"until\"" }, { "when", "it says \"when\"" },
+		{ "as long as", "it says \"as long as\"" }, { "assuming", "it says \"assuming\"" },
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(cond); i++)
+		if (find_word(low, cond[i].words))
+			return cond[i].why;
+	return NULL;
 }
 
 typedef struct {
@@ -1026,6 +1112,12 @@ static void chair_line(ChCommands *cs, const char *line, const char *fold, const
 	gboolean authorise = FALSE, none = FALSE;
 	gssize esc_start = -1;
 	size_t from = 0;
+	g_autoptr(GPtrArray) all_words = words_of(low);
+	if (none_phrase(all_words)) {
+		/* "Escalations: none" */
+		g_ptr_array_set_size(clauses, 0);
+		none = TRUE;
+	}
 	for (guint k = 0; k < clauses->len; k++) {
 		const char *cl = clauses->pdata[k];
 		const char *at = strstr(low + from, cl);
@@ -1046,7 +1138,9 @@ static void chair_line(ChCommands *cs, const char *line, const char *fold, const
 		gboolean un = FALSE;
 		for (guint i = 0; i < w->len; i++)
 			un |= g_str_has_prefix(w->pdata[i], "unauthori") ||
-			      g_str_has_prefix(w->pdata[i], "unapprov");
+			      g_str_has_prefix(w->pdata[i], "unapprov") ||
+			      g_str_has_prefix(w->pdata[i], "disagree") ||
+			      g_str_has_prefix(w->pdata[i], "disapprov");
 		if (un || has_word_in(w, authorise_words)) {
 			if (cs->want == CH_WANT_UNKNOWN)
 				cs->want = CH_WANT_AUTHORISE;
@@ -1073,6 +1167,8 @@ static void chair_line(ChCommands *cs, const char *line, const char *fold, const
 	 * asked about, not acted on. An ESCALATE part checks its own comment. */
 	g_autofree char *before_esc = esc_start < 0 ? g_strdup(low) : g_strndup(low, esc_start);
 	const char *why = cue_of(before_esc);
+	if (!why)
+		why = condition_of(before_esc);
 	if (!why && esc_start >= 0 && strchr(low, '?'))
 		why = "it reads as a question";
 	if (why) {
@@ -1146,7 +1242,7 @@ static const char *const resolved_lead[] = {
 	"pleased", "glad", "happy", "to", "say", "report", "i'm", "im", "we've", "i've",
 	"it's", "its", "so", "yes", "ok", "okay", "thanks", "thank", "you", "hello", "hi",
 	"and", "as", "already", "today", "still", "remains", "remain", "i'd", "like", "can",
-	"dear", "that's", "this", "both", "our", "side", "from", "now", "being", "well",
+	"dear", "that's", "this", "both", "our", "side", "from", "now", "well",
 	"your", "query", "regarding", "re", NULL,
 };
 
@@ -1154,8 +1250,8 @@ static const char *const resolved_lead[] = {
 static const char *const resolved_after_cue[] = {
 	"no", "not", "partly", "partially", "whom", "who", "maybe", "perhaps", "possibly",
 	"hopefully", "soon", "yet", "pending", "subject", "unless", "until", "if", "once",
-	"except", "but", "however", "nearly", "almost", "kind", "sort", "apparently", "i",
-	"we", "never", "nope", NULL,
+	"except", "but", "however", "nearly", "almost", "kind", "sort", "apparently",
+	"never", "nope", "apart", "provided", "subject", "think", "believe", "hope", NULL,
 };
 
 static void slo_line(ChCommands *cs, const char *line, const char *fold, const char *low,
@@ -1166,6 +1262,7 @@ static void slo_line(ChCommands *cs, const char *line, const char *fold, const c
 	for (const char *p = low; *p; p++)
 		if ((p == low || !word_char(p[-1])) &&
 		    (g_str_has_prefix(p, "resolv") || g_str_has_prefix(p, "unresolv") ||
+		     g_str_has_prefix(p, "resolu") ||
 		     g_str_has_prefix(p, "reslov") || g_str_has_prefix(p, "resovl"))) {
 			hit = p;
 			break;
@@ -1238,7 +1335,11 @@ static void slo_line(ChCommands *cs, const char *line, const char *fold, const c
 		const char *why = NULL;
 		static const char *const anywhere[] = { "in part", "partly", "partially", "by whom",
 			                                   "not yet", "not fully", "not completely",
-			                                   "not entirely", NULL };
+			                                   "not entirely", "apart from", "except",
+			                                   "i think", "i believe", "we think",
+			                                   "i hope", "hopefully", "unless", "if",
+			                                   "for now", "provided", "subject to", "until",
+			                                   "pending", "but", "however", NULL };
 		for (guint k = 0; anywhere[k] && !why; k++)
 			if (find_word(low, anywhere[k]))
 				why = anywhere[k];
@@ -1262,7 +1363,15 @@ static void slo_line(ChCommands *cs, const char *line, const char *fold, const c
 	/* "RESOLVED: outcome" and "Not resolved - why" keep what follows the word; a sentence
 	 * ("We have resolved this with the officer") is kept whole, in the sender's words. */
 	gboolean at_start = lw->len == negs && cstart == 0;
-	c->text = at_start ? outcome_text(fold, wend, lines, i) : outcome_text(fold, 0, lines, i);
+	size_t skip = 0;
+	if (at_start) {
+		/* in the line as written (fold may differ in length): past the word */
+		g_autofree char *lower = g_ascii_strdown(line, -1);
+		const char *r = strstr(lower, "resolved");
+		skip = r ? (size_t)(r - lower) + strlen("resolved") : strlen(line);
+	}
+	(void)fold;
+	c->text = outcome_text(line, skip, lines, i);
 }
 
 static ChCommands *parse_lines(const char *text, const ChairCtx *cx, gboolean slo)
@@ -1276,9 +1385,9 @@ static ChCommands *parse_lines(const char *text, const ChairCtx *cx, gboolean sl
 		if (!*fold)
 			continue;
 		g_autofree char *low = g_ascii_strdown(fold, -1);
-		g_autofree char *line = g_strstrip(g_strdup(lines[i]));
-		/* the line as quoted back: trimmed, bullets and bold markers off */
-		g_autofree char *shown = g_strdup(fold);
+		/* the line as quoted back, in the sender's words: trimmed, bullets and bold
+		 * markers off */
+		g_autofree char *shown = clean_line(lines[i]);
 		if (slo)
 			slo_line(cs, shown, fold, low, lines, i, cues);
 		else
