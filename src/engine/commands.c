@@ -869,9 +869,17 @@ static gboolean parse_segment(ChCommands *cs, const char *line, const char *seg_
 		c0++;
 	comment = g_strdup(seg_fold + c0);
 	g_strstrip(comment);
+	/* "(nothing came)": the bracket that closes the comment's own is kept, "@SUM(A1)" */
 	size_t cl = strlen(comment);
-	while (cl && (comment[cl - 1] == ')' || comment[cl - 1] == ' '))
+	int open = 0;
+	for (size_t k = 0; k < cl; k++)
+		open += comment[k] == '(' ? 1 : comment[k] == ')' ? -1 : 0;
+	while (cl && open < 0 && comment[cl - 1] == ')') {
 		comment[--cl] = 0;
+		open++;
+		while (cl && comment[cl - 1] == ' ')
+			comment[--cl] = 0;
+	}
 	comment_low = g_ascii_strdown(comment, -1);
 	const char *ccue = comment_cue(comment_low);
 	if (ccue) {
@@ -1326,6 +1334,18 @@ static void slo_line(ChCommands *cs, const char *line, const char *fold, const c
 		return;
 	}
 	gboolean resolved = !un && !negs;
+	/* "RESOLVED: outcome", the form the mail asks for: the outcome is the sender's text and
+	 * may hold a question mark (a link, a quoted question) without making the decision one.
+	 * Everywhere else a question mark on the line makes it a question. */
+	g_autofree char *checked = g_strdup(low);
+	size_t colon_at = wend;
+	while (low[colon_at] == ' ')
+		colon_at++;
+	if (cstart == 0 && lw->len == negs && low[colon_at] == ':')
+		for (char *q = checked + colon_at; *q; q++)
+			if (*q == '?')
+				*q = ' ';
+	low = checked;
 	if (strchr(low, '?')) {
 		hold(cs, line, "it reads as a question");
 		return;
