@@ -433,6 +433,8 @@ static const char *cue_of_partial(const char *low, gboolean partial_counts)
 		{ "partly", "it says \"partly\"" },
 		{ "partially", "it says \"partially\"" },
 		{ "for now", "it says \"for now\"" },
+		{ "yet", "it says \"yet\"" },
+		{ "as far as", "it says \"as far as\"" },
 		{ "by whom", "it asks \"by whom\"" },
 	};
 	if (strchr(low, '?'))
@@ -1120,6 +1122,7 @@ static void chair_line(ChCommands *cs, const char *line, const char *fold, const
 	gboolean authorise = FALSE, none = FALSE;
 	gssize esc_start = -1;
 	size_t from = 0;
+	g_autofree char *neg_seen = NULL; /* a "not" in a clause that is not the command */
 	g_autoptr(GPtrArray) all_words = words_of(low);
 	if (none_phrase(all_words)) {
 		/* "Escalations: none" */
@@ -1149,6 +1152,12 @@ static void chair_line(ChCommands *cs, const char *line, const char *fold, const
 			      g_str_has_prefix(w->pdata[i], "unapprov") ||
 			      g_str_has_prefix(w->pdata[i], "disagree") ||
 			      g_str_has_prefix(w->pdata[i], "disapprov");
+		if (!has_word_in(w, authorise_words) && !neg_seen)
+			for (guint i = 0; i < w->len; i++)
+				if (is_neg(w->pdata[i])) {
+					neg_seen = g_strdup(w->pdata[i]);
+					break;
+				}
 		if (un || has_word_in(w, authorise_words)) {
 			if (cs->want == CH_WANT_UNKNOWN)
 				cs->want = CH_WANT_AUTHORISE;
@@ -1177,6 +1186,10 @@ static void chair_line(ChCommands *cs, const char *line, const char *fold, const
 	const char *why = cue_of(before_esc);
 	if (!why)
 		why = condition_of(before_esc);
+	/* "Not sure. Authorised." */
+	g_autofree char *neg_why = neg_seen ? g_strdup_printf("it says \"%s\"", neg_seen) : NULL;
+	if (!why && neg_why)
+		why = neg_why;
 	if (!why && esc_start >= 0 && strchr(low, '?'))
 		why = "it reads as a question";
 	if (why) {
@@ -1364,9 +1377,18 @@ static void slo_line(ChCommands *cs, const char *line, const char *fold, const c
 			if (find_word(low, anywhere[k]))
 				why = anywhere[k];
 		g_autoptr(GPtrArray) after = words_of(low + wend);
-		for (guint k = 0; k < MIN(after->len, 2) && !why; k++)
+		gboolean nfa = after->len >= 2 && !strcmp(after->pdata[0], "no") &&
+		               !strcmp(after->pdata[1], "further");
+		for (guint k = nfa ? 2 : 0; k < MIN(after->len, 2) && !why; k++)
 			if (in_set(after->pdata[k], resolved_after_cue) || is_neg(after->pdata[k]))
 				why = after->pdata[k];
+		/* a sentence that says resolved and "not" elsewhere is not plainly resolved */
+		gboolean explicit_form = cstart == 0 && lw->len == negs && low[colon_at] == ':';
+		g_autoptr(GPtrArray) whole = words_of(low);
+		for (guint k = 0; !explicit_form && !why && k < whole->len; k++)
+			if (is_neg(whole->pdata[k]) &&
+			    !(nfa && !strcmp(whole->pdata[k], "no")))
+				why = whole->pdata[k];
 		if (why) {
 			g_autofree char *w = g_strdup_printf("it says \"%s\"", why);
 			hold(cs, line, w);
