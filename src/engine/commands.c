@@ -967,8 +967,7 @@ static const char *const escalate_lead[] = {
 static void chair_escalations(ChCommands *cs, const char *line, const char *fold,
                               const char *low, size_t start, const ChairCtx *cx)
 {
-	cs->want = cs->want == CH_WANT_BOTH || cs->want == CH_WANT_ESCALATE ? cs->want
-	                                                                  : CH_WANT_ESCALATE;
+	cs->want = CH_WANT_ESCALATE;
 	/* the ESCALATE words of the line, by offset */
 	GArray *at = g_array_new(FALSE, FALSE, sizeof(size_t));
 	for (const char *p = low + start; *p; p++) {
@@ -1275,7 +1274,7 @@ static const char *const resolved_after_cue[] = {
 	"never", "nope", "apart", "provided", "subject", "think", "believe", "hope", NULL,
 };
 
-static void slo_line(ChCommands *cs, const char *line, const char *fold, const char *low,
+static void slo_line(ChCommands *cs, const char *line, const char *low,
                      char **const lines, guint i, GPtrArray *cues)
 {
 	/* the first RESOLVE word of the line */
@@ -1412,7 +1411,6 @@ static void slo_line(ChCommands *cs, const char *line, const char *fold, const c
 		const char *r = strstr(lower, "resolved");
 		skip = r ? (size_t)(r - lower) + strlen("resolved") : strlen(line);
 	}
-	(void)fold;
 	c->text = outcome_text(line, skip, lines, i);
 }
 
@@ -1431,7 +1429,7 @@ static ChCommands *parse_lines(const char *text, const ChairCtx *cx, gboolean sl
 		 * markers off */
 		g_autofree char *shown = clean_line(lines[i]);
 		if (slo)
-			slo_line(cs, shown, fold, low, lines, i, cues);
+			slo_line(cs, shown, low, lines, i, cues);
 		else
 			chair_line(cs, shown, fold, low, cx, cues);
 	}
