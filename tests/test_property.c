@@ -542,7 +542,8 @@ static GDateTime *parse_iso(const char *v)
 
 /* Known faults of chaser, seen by this property and left for the engine's owners. Both are
  * one fault: a late reply on a closed conference makes something owed again, and the
- * conference stays closed with nobody chasing it.
+ * conference stays closed ("closed: nothing left to chase") while it is owed; the item's own
+ * timer does go on chasing it, and reconcile finds nothing wrong.
  *   - an escalation that had ended unresolved (the last rung was silent, or said NOT
  *     RESOLVED) is answered later, in words: it becomes 'responded', the chair owing a
  *     decision, on the closed conference;
