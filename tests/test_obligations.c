@@ -1,8 +1,10 @@
 /* No open obligation without a clock: the schema refuses one, an older database that holds
  * one is named by reconcile, and an SLO's free-text answer leaves the chair owing a decision
  * that is chased like everything else. The real binary, as a user runs it. */
+#include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "support/harness.h"
 
@@ -228,6 +230,64 @@ static void test_older_database_migrates_and_reconcile_names_what_has_no_clock(v
 	h->broken = TRUE; /* the older rows were made behind chaser's back */
 }
 
+/* `chaser --now NOW run` for `ms` milliseconds, then SIGTERM, as the service is stopped;
+ * returns its exit status. */
+static int run_for(Harness *h, const char *now, guint ms)
+{
+	const char *argv[] = { h->bin, "-c", h->conf, "--now", now, "run", NULL };
+	GPid pid;
+	GError *e = NULL;
+	g_assert_true(g_spawn_async(h->dir, (char **)argv, NULL,
+	                            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+	                                G_SPAWN_STDERR_TO_DEV_NULL,
+	                            NULL, NULL, &pid, &e));
+	g_assert_no_error(e);
+	g_usleep(ms * 1000);
+	g_assert_cmpint(kill(pid, SIGTERM), ==, 0);
+	int status = 0;
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_spawn_close_pid(pid);
+	g_assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* The day's account that `chaser run` mails admin says what reconcile says: an older
+ * database's open items without a clock, each named, and no longer "nothing was dropped". */
+static void test_daily_account_names_what_has_no_clock(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	escalated(h);
+	make_older(h);
+	/* Wednesday 16 December 2026, in working hours: the day's account goes. */
+	g_assert_cmpint(run_for(h, "2026-12-16T10:00", 1500), ==, 0);
+	g_assert_cmpuint(h_count_mail(h, "reconcile_daily", "cp.admin@council.example"), ==, 1);
+	g_autofree char *mail = h_mail(h, "reconcile_daily", NULL);
+	g_autofree char *body = h_body(mail);
+	g_test_message("%s", body);
+	g_assert_nonnull(strstr(body, "FAULTS were found"));
+	g_assert_null(strstr(body, "nothing was dropped"));
+	static const char *const named[] = {
+		"FAULT: CP-2026-0042: the chair's decision on the answer to the escalation of line 2 "
+		"(Brookfield Primary School) is owed but has no due time and no next time",
+		"FAULT: CP-2026-0050: the chair's authorisation of the distribution list is owed but "
+		"has no due time and no next time",
+		"FAULT: CP-2026-0042: the chair's review of a post-conference report (Brookfield "
+		"Primary School) is owed but has no next time",
+	};
+	/* The body as admin reads it: lines may be folded, so compare with spaces squeezed. */
+	GString *flat = g_string_new(NULL);
+	for (const char *p = body; *p; p++)
+		if (!g_ascii_isspace(*p) || (flat->len && flat->str[flat->len - 1] != ' '))
+			g_string_append_c(flat, g_ascii_isspace(*p) ? ' ' : *p);
+	for (guint i = 0; i < G_N_ELEMENTS(named); i++)
+		if (!strstr(flat->str, named[i]))
+			g_error("the daily account does not say \"%s\":\n%s", named[i], body);
+	g_string_free(flat, TRUE);
+	/* No one's name or address in what it says of them. */
+	g_assert_null(strstr(body, "Owen"));
+	h->broken = TRUE; /* the older rows were made behind chaser's back */
+}
+
 /* ---- the SLO's free-text answer ------------------------------------------------------- */
 
 static void test_free_text_answer_chases_the_chair_across_christmas(void)
@@ -308,6 +368,8 @@ int main(int argc, char **argv)
 	                test_schema_refuses_open_items_without_a_clock);
 	g_test_add_func("/obligations/reconcile/older-database-names-what-has-no-clock",
 	                test_older_database_migrates_and_reconcile_names_what_has_no_clock);
+	g_test_add_func("/obligations/daily-account/names-what-has-no-clock",
+	                test_daily_account_names_what_has_no_clock);
 	g_test_add_func("/obligations/escalation/free-text-answer-chases-the-chair",
 	                test_free_text_answer_chases_the_chair_across_christmas);
 	return g_test_run();
