@@ -230,6 +230,26 @@ static void test_older_database_migrates_and_reconcile_names_what_has_no_clock(v
 	h->broken = TRUE; /* the older rows were made behind chaser's back */
 }
 
+/* A conference closed while its escalation is still open (as a late reply to a closed case
+ * once made happen): nothing a person looks at lists it, so reconcile must. */
+static void test_reconcile_names_what_a_closed_conference_owes(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	escalated(h);
+	g_assert_cmpint(h_run(h, "2026-12-14T09:20", "reconcile", NULL), ==, 0);
+	sqlite3 *sq = h_db_open(h);
+	db_exec(sq, "UPDATE conference SET state = 'closed', closed_at = '2026-12-14T09:15:00Z'"
+	            " WHERE ref = 'CP-2026-0042'");
+	sqlite3_close(sq);
+	g_assert_cmpint(h_run(h, "2026-12-14T09:25", "reconcile", NULL), ==, 1);
+	g_test_message("%s", h->out);
+	g_assert_nonnull(strstr(h->out, "FAULT: CP-2026-0042: an answer to the escalation of line 2"
+	                                " (Brookfield Primary School) is owed but the conference is"
+	                                " closed"));
+	g_assert_null(strstr(h->out, "@"));
+	h->broken = TRUE; /* the conference was closed behind chaser's back */
+}
+
 /* `chaser --now NOW run` for `ms` milliseconds, then SIGTERM, as the service is stopped;
  * returns its exit status. */
 static int run_for(Harness *h, const char *now, guint ms)
@@ -368,6 +388,8 @@ int main(int argc, char **argv)
 	                test_schema_refuses_open_items_without_a_clock);
 	g_test_add_func("/obligations/reconcile/older-database-names-what-has-no-clock",
 	                test_older_database_migrates_and_reconcile_names_what_has_no_clock);
+	g_test_add_func("/obligations/reconcile/names-what-a-closed-conference-owes",
+	                test_reconcile_names_what_a_closed_conference_owes);
 	g_test_add_func("/obligations/daily-account/names-what-has-no-clock",
 	                test_daily_account_names_what_has_no_clock);
 	g_test_add_func("/obligations/escalation/free-text-answer-chases-the-chair",

@@ -222,6 +222,18 @@ static gboolean check_obligations(ChApp *app, ChReconcile *r, GError **error)
 		      : u->no_due             ? "due time"
 		                              : "next time");
 	}
+	/* A closed conference is out of every list a person looks at; what it still owes would
+	 * be chased by its own clock with nobody expecting it. */
+	g_autoptr(GPtrArray) closed = ch_store_owed_when_closed(app->store, error);
+	if (!closed)
+		return FALSE;
+	for (guint i = 0; i < closed->len; i++) {
+		const ChUnclocked *u = closed->pdata[i];
+		g_autofree char *line = u->line ? g_strdup_printf(" of line %d", u->line) : g_strdup("");
+		g_autofree char *agency = u->agency ? g_strdup_printf(" (%s)", u->agency) : g_strdup("");
+		fault(r, "%s: %s%s%s is owed but the conference is closed", u->ref,
+		      ch_obligation_describe(u->kind), line, agency);
+	}
 	return TRUE;
 }
 

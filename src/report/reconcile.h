@@ -7,8 +7,8 @@
  * triage, and each triage row against its message. Every discrepancy is a fault naming the
  * message by the first 12 hex digits of its SHA-256 and where it was found; a figure that
  * does not add up is a fault too. So is an open obligation without its clock (a row an
- * older chaser left), named by conference and what is owed. Notes are things worth knowing
- * that are not faults.
+ * older chaser left), or one still owed by a closed conference, named by conference and what
+ * is owed. Notes are things worth knowing that are not faults.
  *
  * Read only. Errors are the store's (CH_ERROR_TEMPORARY when busy).
  */

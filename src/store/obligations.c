@@ -11,15 +11,16 @@ static void unclocked_free(gpointer p)
 	g_free(u);
 }
 
-GPtrArray *ch_store_unclocked(ChStore *s, GError **error)
+/* The open items the condition `where` picks, over the view joined to their conference
+ * (alias c), by conference reference. */
+static GPtrArray *open_items(ChStore *s, const char *where, GError **error)
 {
 	GError *local = NULL;
-	sqlite3_stmt *st = ch_store_query(s, error,
-	                                  "SELECT ref, kind, coalesce(line, 0), agency, due IS NULL,"
-	                                  " next_at IS NULL FROM obligation"
-	                                  " WHERE due IS NULL OR next_at IS NULL"
-	                                  " ORDER BY ref, kind, line, agency",
-	                                  "");
+	g_autofree char *sql = g_strconcat("SELECT o.ref, o.kind, coalesce(o.line, 0), o.agency,"
+	                                   " o.due IS NULL, o.next_at IS NULL FROM obligation o"
+	                                   " JOIN conference c ON c.id = o.conference_id WHERE ",
+	                                   where, " ORDER BY o.ref, o.kind, o.line, o.agency", NULL);
+	sqlite3_stmt *st = ch_store_query(s, error, sql, "");
 	if (!st)
 		return NULL;
 	GPtrArray *out = g_ptr_array_new_with_free_func(unclocked_free);
@@ -39,6 +40,16 @@ GPtrArray *ch_store_unclocked(ChStore *s, GError **error)
 		return NULL;
 	}
 	return out;
+}
+
+GPtrArray *ch_store_unclocked(ChStore *s, GError **error)
+{
+	return open_items(s, "o.due IS NULL OR o.next_at IS NULL", error);
+}
+
+GPtrArray *ch_store_owed_when_closed(ChStore *s, GError **error)
+{
+	return open_items(s, "c.state = 'closed'", error);
 }
 
 const char *ch_obligation_describe(const char *kind)

@@ -24,6 +24,9 @@ typedef struct {
 
 /* Open items without a due time or a next time, by conference reference. NULL on error. */
 GPtrArray *ch_store_unclocked(ChStore *s, GError **error);
+/* Open items of a conference that is closed: owed, though nothing about the conference says
+ * so any more. NULL on error. */
+GPtrArray *ch_store_owed_when_closed(ChStore *s, GError **error);
 
 /* What `kind` owes, in words for a person ("the chair's authorisation of the list"). */
 const char *ch_obligation_describe(const char *kind);
