@@ -232,6 +232,11 @@ static void reply_problems(const ChEscalation *e, const ChCommand *resolved,
 		g_autofree char *when = ch_clock_long_date(e->closed_at, "");
 		g_ptr_array_add(problems, g_strdup_printf("this escalation was already closed on %s",
 		                                          when));
+	} else if (e->state == CH_ESC_UNRESOLVED) {
+		/* Ended: the last stage passed and the coordinator was told. An answer now would
+		 * reopen what the conference may already have closed on. */
+		g_ptr_array_add(problems, g_strdup("this escalation has already ended as not "
+		                                   "resolved: please contact the CP coordinator"));
 	}
 	if (!resolved && !unresolved && !*body)
 		g_ptr_array_add(problems, g_strdup("the reply was empty"));

@@ -257,6 +257,12 @@ ChReplyResult ch_engine_report_received(ChCase *c, ChReport *r, const ChEngineCt
 	                                          sha256);
 	ch_effects_audit(fx, CH_AUDIT_REPORT_RECEIVED, report_obj(r), ch_report_state_name(old),
 	                 ch_report_state_name(r->state), detail);
+	/* A report marked missing may be all that kept the conference open; one that arrives
+	 * after it closed is still owed a review, so the conference is open again until then. */
+	if (c->state == CH_CONF_CLOSED) {
+		g_clear_pointer(&c->closed_at, g_free);
+		ch_engine_set_state(c, fx, CH_CONF_AUTHORISED);
+	}
 	tell(fx, "report_receipt", c, r, sender, CH_PURPOSE_NONE, "receipt");
 	/* The chair and the social worker may answer the notice (REVIEWED, HIGH RISK). */
 	tell(fx, "report_received", c, r, c->chair_email, CH_PURPOSE_REVIEW, "notice");
