@@ -1113,6 +1113,13 @@ static void cue_free(Cue *c)
 	g_free(c);
 }
 
+/* One line of the chair's reply. Long because its parts depend on each other: the line is
+ * read clause by clause ("Approved. Thanks Jane"); an authorisation, "no escalation" or the
+ * first ESCALATE clause is found (that clause runs to the end of the line, its commas and
+ * colons included); only then can the rest of the line be read for a doubt (a question, a
+ * retraction, a condition, a "not" in another clause), and a doubt anywhere holds the whole
+ * line, so nothing is added until all of it has been read. A line with no command that
+ * looks like one becomes a cue. */
 static void chair_line(ChCommands *cs, const char *line, const char *fold, const char *low,
                        const ChairCtx *cx, GPtrArray *cues)
 {
@@ -1274,6 +1281,13 @@ static const char *const resolved_after_cue[] = {
 	"never", "nope", "apart", "provided", "subject", "think", "believe", "hope", NULL,
 };
 
+/* One line of an SLO's (or a later stage's) answer. Long because the answer's polarity is
+ * read in steps that share what the earlier ones found: the first RESOLVE-like word (typos
+ * included, so they are asked about), the words of its clause before it (only a "not" or an
+ * allowed lead-in such as "this is now"), a question mark (except in the outcome of the
+ * RESOLVED: form the mail asks for), the first words after it ("Resolved? No", "in part"),
+ * and a "not" elsewhere in a sentence. Any doubt holds the line; only a line read to the end
+ * gives RESOLVED or NOT RESOLVED with its outcome. */
 static void slo_line(ChCommands *cs, const char *line, const char *low,
                      char **const lines, guint i, GPtrArray *cues)
 {
@@ -1318,7 +1332,10 @@ static void slo_line(ChCommands *cs, const char *line, const char *low,
 	if (cs->want != CH_WANT_UNKNOWN && cs->want != want)
 		want = CH_WANT_UNKNOWN;
 	cs->want = want;
-	if (strcmp(word, "resolved") && strcmp(word, "unresolved")) {
+	/* "Resolving", "resolution" and misspellings were found above so that they are asked
+	 * about, never read as an answer either way. */
+	static const char *const answer_words[] = { "resolved", "unresolved", NULL };
+	if (!in_set(word, answer_words)) {
 		hold(cs, line, "I could not tell whether it says RESOLVED or NOT RESOLVED");
 		return;
 	}
@@ -1329,7 +1346,9 @@ static void slo_line(ChCommands *cs, const char *line, const char *low,
 			negs++;
 			continue;
 		}
-		if (!strcmp(x, "can") && !(k + 1 < lw->len && !strcmp(lw->pdata[k + 1], "confirm"))) {
+		/* "I can confirm it is resolved" is an answer; "can be resolved" is a hope. */
+		static const char *const can_then[] = { "confirm", NULL };
+		if (!strcmp(x, "can") && !(k + 1 < lw->len && in_set(lw->pdata[k + 1], can_then))) {
 			hold(cs, line, "it says \"can\": it may not be resolved yet");
 			return;
 		}
