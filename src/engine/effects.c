@@ -46,6 +46,7 @@ ChEffects *ch_effects_new(void)
 	fx->messages = g_ptr_array_new_with_free_func((GDestroyNotify)message_set_free);
 	fx->triage = g_ptr_array_new_with_free_func((GDestroyNotify)triage_add_free);
 	fx->decisions = g_ptr_array_new_with_free_func(g_free);
+	fx->safety = g_ptr_array_new_with_free_func((GDestroyNotify)ch_safety_alert_free);
 	return fx;
 }
 
@@ -59,6 +60,7 @@ void ch_effects_free(ChEffects *fx)
 	g_ptr_array_unref(fx->messages);
 	g_ptr_array_unref(fx->triage);
 	g_ptr_array_unref(fx->decisions);
+	g_ptr_array_unref(fx->safety);
 	g_free(fx);
 }
 
@@ -164,4 +166,9 @@ void ch_effects_resolve(ChEffects *fx)
 			ch_intent_set(i, i->triage_var, id);
 		}
 	}
+}
+
+void ch_effects_safety(ChEffects *fx, const ChSafetyAlert *a)
+{
+	g_ptr_array_add(fx->safety, ch_safety_alert_copy(a));
 }

@@ -63,6 +63,7 @@ const char *ch_obligation_describe(const char *kind)
 		{ "escalation_confirm", "the chair's decision on the answer to the escalation" },
 		{ "report", "a post-conference report" },
 		{ "report_review", "the chair's review of a post-conference report" },
+		{ "safety_ack", "an acknowledgement of an immediate-safety alert" },
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(names); i++)
 		if (!strcmp(names[i].kind, kind))

@@ -15,7 +15,7 @@
 typedef struct {
 	char *ref;       /* conference reference */
 	char *kind;      /* list_send | list_authorise | escalation_answer | escalation_confirm |
-	                    report | report_review */
+	                    report | report_review | safety_ack */
 	int line;        /* the escalation's line on the list, or 0 */
 	char *agency;    /* the agency concerned, or NULL */
 	gboolean no_due; /* what is missing: the due time, the next time, or both */
