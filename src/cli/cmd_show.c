@@ -151,6 +151,37 @@ static void safety_text_one(const ChSafetyAlert *a)
 	}
 }
 
+/* The conference's alerts that wait for an acknowledgement, for admin to see. */
+static void safety_section(ChApp *app, const ChCase *c)
+{
+	GError *e = NULL;
+	g_autoptr(GPtrArray) alerts = ch_store_safety_list(app->store, FALSE, c->id, &e);
+	if (!alerts) {
+		ch_term_printf("\nImmediate-safety alerts: could not be read (%s)\n", e->message);
+		g_clear_error(&e);
+		return;
+	}
+	for (guint i = 0; i < alerts->len; i++) {
+		if (!i)
+			ch_term_printf("\nImmediate-safety alerts not yet acknowledged\n");
+		safety_text_one(alerts->pdata[i]);
+	}
+}
+
+/* Every alert of the conference, acknowledged or not: the member "safety_alerts". */
+static gboolean safety_member(ChApp *app, JsonBuilder *b, const ChCase *c, GError **error)
+{
+	json_builder_set_member_name(b, "safety_alerts");
+	json_builder_begin_array(b);
+	g_autoptr(GPtrArray) alerts = ch_store_safety_list(app->store, TRUE, c->id, error);
+	if (!alerts)
+		return FALSE;
+	for (guint i = 0; i < alerts->len; i++)
+		safety_json(b, alerts->pdata[i]);
+	json_builder_end_array(b);
+	return TRUE;
+}
+
 static void show_text(ChApp *app, const ChCase *c)
 {
 	g_autofree char *held = cli_when(c->held);
@@ -216,17 +247,8 @@ static void show_text(ChApp *app, const ChCase *c)
 		ch_term_printf("  none\n");
 	for (guint i = 0; i < c->escalations->len; i++)
 		escalation_text(app, c, c->escalations->pdata[i], FALSE);
+	safety_section(app, c);
 	GError *e = NULL;
-	g_autoptr(GPtrArray) alerts = ch_store_safety_list(app->store, FALSE, c->id, &e);
-	if (!alerts) {
-		ch_term_printf("\nImmediate-safety alerts: could not be read (%s)\n", e->message);
-		g_clear_error(&e);
-	}
-	for (guint i = 0; alerts && i < alerts->len; i++) {
-		if (!i)
-			ch_term_printf("\nImmediate-safety alerts not yet acknowledged\n");
-		safety_text_one(alerts->pdata[i]);
-	}
 	g_autoptr(GPtrArray) tasks = ch_store_view_open_tasks(app->store, c->id, &e);
 	if (!tasks) {
 		ch_term_printf("\nTasks for admin: could not be read (%s)\n", e->message);
@@ -242,6 +264,8 @@ static void show_text(ChApp *app, const ChCase *c)
 	}
 }
 
+/* One conference for programs. Long because the JSON that chaser(8) promises is one list of
+ * members, read most easily in the order it is written. */
 static JsonNode *case_json(ChApp *app, const ChCase *c, GError **error)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
@@ -320,14 +344,8 @@ static JsonNode *case_json(ChApp *app, const ChCase *c, GError **error)
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
-	json_builder_set_member_name(b, "safety_alerts");
-	json_builder_begin_array(b);
-	g_autoptr(GPtrArray) alerts = ch_store_safety_list(app->store, TRUE, c->id, error);
-	if (!alerts)
+	if (!safety_member(app, b, c, error))
 		return NULL;
-	for (guint i = 0; i < alerts->len; i++)
-		safety_json(b, alerts->pdata[i]);
-	json_builder_end_array(b);
 	json_builder_end_object(b);
 	return json_builder_get_root(b);
 }

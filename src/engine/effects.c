@@ -1,5 +1,6 @@
 /* Effects: what one run of the engine asks for, intents, audit events and typed changes to
- * the store beyond the case (outbox rows, tasks, message rows, triage items), owned by the
+ * the store beyond the case (outbox rows, tasks, message rows, triage items, immediate-safety
+ * alerts as they now stand), owned by the
  * ChEffects they are added to. (The mail built the same way from several places, alerts and
  * the answers to a reply, is built by notices.c.) */
 #include "engine/engine-private.h"
@@ -166,6 +167,32 @@ void ch_effects_resolve(ChEffects *fx)
 			ch_intent_set(i, i->triage_var, id);
 		}
 	}
+}
+
+void ch_safety_alert_free(ChSafetyAlert *a)
+{
+	if (!a)
+		return;
+	g_free(a->key), g_free(a->ref), g_free(a->message), g_free(a->what), g_free(a->asked);
+	g_free(a->raised_at), g_free(a->due), g_free(a->next_at);
+	g_free(a->acknowledged_by), g_free(a->acknowledged_at), g_free(a->escalated_at);
+	g_free(a->told);
+	g_free(a);
+}
+
+ChSafetyAlert *ch_safety_alert_copy(const ChSafetyAlert *a)
+{
+	ChSafetyAlert *b = g_new0(ChSafetyAlert, 1);
+	b->id = a->id;
+	b->conference_id = a->conference_id;
+	b->state = a->state;
+	b->key = g_strdup(a->key), b->ref = g_strdup(a->ref), b->message = g_strdup(a->message);
+	b->what = g_strdup(a->what), b->asked = g_strdup(a->asked);
+	b->raised_at = g_strdup(a->raised_at), b->due = g_strdup(a->due);
+	b->next_at = g_strdup(a->next_at), b->acknowledged_by = g_strdup(a->acknowledged_by);
+	b->acknowledged_at = g_strdup(a->acknowledged_at);
+	b->escalated_at = g_strdup(a->escalated_at), b->told = g_strdup(a->told);
+	return b;
 }
 
 void ch_effects_safety(ChEffects *fx, const ChSafetyAlert *a)
