@@ -49,16 +49,19 @@ gboolean ch_store_safety_save(ChStore *s, ChSafetyAlert *a, GError **error)
 		                    " told = ? WHERE id = ?",
 		                    "ssssssi", a->next_at, state, a->acknowledged_by,
 		                    a->acknowledged_at, a->escalated_at, a->told, a->id);
+	/* The same event raising it again (a held message released, then handled as vouched
+	 * for) is the same alert, as the outbox keeps one mail per event: the first stands. */
 	if (!ch_store_run(s, error,
 	                  "INSERT INTO safety_alert(key, conference_id, message, what, asked,"
 	                  " raised_at, due, next_at, state, acknowledged_by, acknowledged_at,"
-	                  " escalated_at, told) VALUES(?,NULLIF(?,0),?,?,?,?,?,?,?,?,?,?,?)",
+	                  " escalated_at, told) VALUES(?,NULLIF(?,0),?,?,?,?,?,?,?,?,?,?,?)"
+	                  " ON CONFLICT(key) DO NOTHING",
 	                  "sisssssssssss", a->key, a->conference_id, a->message, a->what, a->asked,
 	                  a->raised_at, a->due, a->next_at, state, a->acknowledged_by,
 	                  a->acknowledged_at, a->escalated_at, a->told))
 		return FALSE;
-	a->id = ch_store_last_id(s);
-	return TRUE;
+	return ch_store_get_int(s, &a->id, 0, error, "SELECT id FROM safety_alert WHERE key = ?",
+	                        "s", a->key);
 }
 
 ChSafetyAlert *ch_store_safety_load(ChStore *s, gint64 id, GError **error)
