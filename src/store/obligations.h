@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 typedef struct {
-	char *ref;       /* conference reference */
+	char *ref;       /* conference reference ("no conference" for a safety alert of none) */
 	char *kind;      /* list_send | list_authorise | escalation_answer | escalation_confirm |
 	                    report | report_review | safety_ack */
 	int line;        /* the escalation's line on the list, or 0 */
