@@ -18,6 +18,7 @@
 
 #define TABLE "tests/data/safety/phrases.txt"
 #define COORDINATOR "cp.coordinator@council.example"
+#define LSM "lead.safeguarding@council.example"
 
 /* A config as `chaser init` writes it, with `safety` in place of its [safety] words line. */
 static ChConfig *config_with(const char *safety)
@@ -41,12 +42,15 @@ static ChConfig *config_with(const char *safety)
 }
 
 /* TRUE when `text` alerts, as intake's safety scan would see it; an alert must be a mail to
- * the coordinator. */
+ * the coordinator and one to the lead safeguarding manager (the config names both). */
 static gboolean alerts(const ChConfig *cfg, const char *text)
 {
 	ChEngineCtx ctx;
 	memset(&ctx, 0, sizeof ctx);
 	ctx.event_id = "msg-table";
+	/* The alert's acknowledgement is due an hour from now: the engine needs its clock. */
+	g_autoptr(GDateTime) now = g_date_time_new_utc(2026, 11, 28, 23, 0, 0);
+	ctx.now = now;
 	for (int role = 0; role < CH_ROLE_N; role++)
 		ctx.people[role] = cfg->people[role];
 	g_autoptr(ChEffects) fx = ch_effects_new();
@@ -54,11 +58,14 @@ static gboolean alerts(const ChConfig *cfg, const char *text)
 	                                              ch_phrases_routine);
 	gboolean hit = ch_engine_safety_check(NULL, &ctx, phrases, text, "a test sentence",
 	                                      ctx.event_id, fx);
-	g_assert_cmpuint(fx->intents->len, ==, hit ? 1 : 0);
+	g_assert_cmpuint(fx->intents->len, ==, hit ? 2 : 0);
 	if (hit) {
 		const ChIntent *i = g_ptr_array_index(fx->intents, 0);
 		g_assert_cmpstr(i->template, ==, "safety_alert");
 		g_assert_cmpstr(i->to, ==, COORDINATOR);
+		const ChIntent *j = g_ptr_array_index(fx->intents, 1);
+		g_assert_cmpstr(j->template, ==, "safety_alert");
+		g_assert_cmpstr(j->to, ==, LSM);
 	}
 	return hit;
 }

@@ -25,6 +25,9 @@
 #define T_REPLY "2026-11-24T09:10"
 #define T_LATER "2026-11-25T10:00"
 #define ADMIN "cp.admin@council.example"
+/* An immediate-safety alert goes to both: one mail each per event. */
+#define COORD "cp.coordinator@council.example"
+#define LSM "lead.safeguarding@council.example"
 #define REF_B "CP-2026-0043"
 /* The harness writes its own [chaser] group first; GKeyFile merges a repeated group (and
  * for a repeated key the later value wins), so this extra text adds to that group. */
@@ -717,7 +720,8 @@ static void test_held_with_safety_words_released_alerts_once(void)
 	poll_and_flush(h, T_REPLY);
 	g_autofree char *state = conference_state(h, H_REF);
 	g_assert_cmpstr(state, ==, "list_sent");
-	g_assert_cmpuint(h_count_mail(h, "safety_alert", NULL), ==, 1);
+	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORD), ==, 1);
+	g_assert_cmpuint(h_count_mail(h, "safety_alert", LSM), ==, 1);
 	g_autoptr(JsonNode) t = triage(h);
 	JsonArray *items = json_node_get_array(t);
 	g_assert_cmpuint(json_array_get_length(items), ==, 1);
@@ -732,7 +736,8 @@ static void test_held_with_safety_words_released_alerts_once(void)
 	g_autofree char *after = conference_state(h, H_REF);
 	g_assert_cmpstr(after, ==, "authorised");
 	g_assert_cmpuint(h_count_mail(h, "transcript", H_CHAIR), ==, 1);
-	g_assert_cmpuint(h_count_mail(h, "safety_alert", NULL), ==, 1);
+	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORD), ==, 1);
+	g_assert_cmpuint(h_count_mail(h, "safety_alert", LSM), ==, 1);
 }
 
 /* A message that matched nothing cannot be "released" into a case: there is none. */
@@ -1270,7 +1275,8 @@ static void test_child_details_never_in_subjects_or_logs(void)
 	/* The story did happen. */
 	g_autoptr(JsonNode) s = h_json(h, NULL, "show", H_REF, NULL);
 	g_assert_cmpstr(h_str(h_escalation(s, 4), "state"), ==, "resolved");
-	g_assert_cmpuint(h_count_mail(h, "safety_alert", NULL), ==, 1);
+	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORD), ==, 1);
+	g_assert_cmpuint(h_count_mail(h, "safety_alert", LSM), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), >=, 3);
 
 	g_autoptr(GPtrArray) sent = h_outgoing(h);
@@ -1312,7 +1318,7 @@ static void test_child_details_never_in_subjects_or_logs(void)
 	h_deliver(h, "c11-run-unreadable", unreadable2);
 	h_deliver(h, "c12-run-junk", "\x01\x02 " CHILD " \xff\xfe again");
 	guint triage_before = json_array_get_length(items);
-	guint alerts_before = h_count_mail(h, "safety_alert", NULL);
+	guint alerts_before = h_count_mail(h, "safety_alert", COORD);
 	g_autofree char *log = run_logged(h, "2026-12-21T10:00", 2500);
 	assert_no_child("chaser run's log", log);
 	/* It did read them, and said so. */
@@ -1322,7 +1328,7 @@ static void test_child_details_never_in_subjects_or_logs(void)
 	g_assert_cmpuint(json_array_get_length(items2), >=, triage_before + 3);
 	for (guint i = 0; i < json_array_get_length(items2); i++)
 		assert_no_child("triage reason", h_str(json_array_get_object_element(items2, i), "reason"));
-	g_assert_cmpuint(h_count_mail(h, "safety_alert", NULL), ==, alerts_before + 1);
+	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORD), ==, alerts_before + 1);
 	g_autoptr(GPtrArray) sent2 = h_outgoing(h);
 	for (guint i = sent->len; i < sent2->len; i++) {
 		g_autofree char *raw = h_header(sent2->pdata[i], "Subject");

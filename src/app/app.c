@@ -105,7 +105,7 @@ static const char *const needed_templates[] = {
 	"report_missing_agency", "report_missing_chair", "report_receipt", "report_received",
 	"report_reminder", "report_request", "report_request_late", "report_review_overdue",
 	"report_review_reminder",
-	"safety_alert", "transcript", "triage_alert", "triage_digest",
+	"safety_alert", "safety_escalated", "safety_open", "transcript", "triage_alert", "triage_digest",
 };
 
 /* Every template on the search path, the copy that would be used of each. */
@@ -248,6 +248,7 @@ void ch_app_engine_ctx(ChApp *app, const ChRules *rules, GDateTime *now, const c
 	ctx->cp_managers = (const char *const *)app->cfg->cp_managers;
 	ctx->hours_start = app->cfg->hours_start;
 	ctx->hours_end = app->cfg->hours_end;
+	ctx->safety_ack_minutes = (int)app->cfg->safety_ack_minutes;
 }
 
 gboolean ch_app_init_files(const char *config_path, const char *state_dir,

@@ -32,7 +32,7 @@ static const char *const known[] = {
 	"mailbox", "address", "name", "plus_addressing", NULL,
 	"people", NULL, /* its keys are the roles of the name table (people_key) */
 	"hours", "start", "end", "closures", NULL,
-	"safety", "words", NULL,
+	"safety", "words", "ack_within", NULL,
 	"inbound", "type", "maildir", NULL,
 	"imap", "url", "user", "password_file", "oauth2_token_file", "oauth2_token_command",
 	"ca_file", "starttls", "mailbox", "processed", "quarantine", "idle", "poll_interval",
@@ -127,6 +127,10 @@ static const char default_text[] =
 	"admin = cp.admin@council.example\n"
 	"cp_coordinator = cp.coordinator@council.example\n"
 	"lead_safeguarding_manager = lead.safeguarding@council.example\n"
+	"# told when an immediate-safety alert is not acknowledged in time ([safety] ack_within)\n"
+	"# or an out-of-office answers it\n"
+	"#team_manager = team.manager@council.example\n"
+	"#service_manager = service.manager@council.example\n"
 	"# chair of the quality assurance group, for procedures whose ladder ends there\n"
 	"qasg = qasg.chair@council.example\n"
 	"cp_managers = cp.managers@council.example\n"
@@ -141,9 +145,12 @@ static const char default_text[] =
 	"\n"
 	"[safety]\n"
 	"# any message holding a phrase of an immediate-safety concern alerts the CP coordinator\n"
-	"# at once; chaser knows how professionals write one (chaser.conf(5)): phrases of your\n"
-	"# own, separated by ;, are looked for as well\n"
+	"# and the lead safeguarding manager at once; chaser knows how professionals write one\n"
+	"# (chaser.conf(5)): phrases of your own, separated by ;, are looked for as well\n"
 	"words =\n"
+	"# one of them must acknowledge by replying within this time (minutes or hours), or\n"
+	"# the team manager and the service manager are told\n"
+	"ack_within = 1 hour\n"
 	"\n"
 	"[inbound]\n"
 	"# maildir (the embedded default) or imap\n"
@@ -404,6 +411,38 @@ static char **get_list(Reader *r, const char *group, const char *key, const char
 	return (char **)g_ptr_array_free(out, FALSE);
 }
 
+/* A time in minutes or hours ("1 hour", "90 minutes"): in minutes, at least one. */
+static guint get_minutes(Reader *r, const char *group, const char *key, guint def)
+{
+	g_autofree char *v = get_str(r, group, key, NULL);
+	if (!v)
+		return def;
+	g_auto(GStrv) w = g_strsplit_set(v, " \t", -1);
+	guint n_words = 0;
+	const char *words[2] = { NULL, NULL };
+	for (char **p = w; *p; p++) {
+		if (!**p)
+			continue;
+		if (n_words < 2)
+			words[n_words] = *p;
+		n_words++;
+	}
+	guint64 n = 0;
+	if (n_words == 2 && g_ascii_string_to_unsigned(words[0], 10, 1, 10000, &n, NULL)) {
+		const char *u = words[1];
+		if (!g_ascii_strcasecmp(u, "minute") || !g_ascii_strcasecmp(u, "minutes"))
+			return (guint)n;
+		if (!g_ascii_strcasecmp(u, "hour") || !g_ascii_strcasecmp(u, "hours"))
+			return (guint)n * 60;
+	}
+	if (!r->failed)
+		g_set_error(r->error, CH_ERROR, CH_ERROR_CONFIG,
+		            "%s:%u: [%s] %s = '%s': write e.g. '1 hour' or '30 minutes'", r->path,
+		            line_of(r, group, key), group, key, v);
+	r->failed = TRUE;
+	return def;
+}
+
 /* The built-in phrases and the config's own after them: a config written when the list was
  * shorter, or one that lists a council's own words, never narrows what alerts. */
 static char **safety_words(Reader *r)
@@ -518,6 +557,7 @@ static void read_people(Reader *r, ChConfig *c)
 	c->hours_end = get_hhmm(r, "hours", "end", "17:00");
 	c->closures = get_list(r, "hours", "closures", "");
 	c->safety_words = safety_words(r);
+	c->safety_ack_minutes = get_minutes(r, "safety", "ack_within", 60);
 }
 
 /* [inbound], [imap], [outbound], [smtp], [limits]: how mail comes and goes, and the files

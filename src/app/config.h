@@ -69,6 +69,7 @@ typedef struct {
 	int hours_end;
 	char **closures;        /* local closure dates YYYY-MM-DD */
 	char **safety_words;    /* immediate-safety phrases: ch_phrases_safety, then [safety] words */
+	guint safety_ack_minutes; /* [safety] ack_within: an alert's acknowledgement is due (60) */
 
 	char *inbound;          /* maildir | imap */
 	char *maildir;

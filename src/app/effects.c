@@ -4,11 +4,13 @@
 #include "store/cases.h"
 #include "store/messages.h"
 #include "store/outbox.h"
+#include "store/safety.h"
 #include "util/clock.h"
 
 /* The store changes beyond the case, before the audit lines that say they happened: outbox
  * rows failed and tasks, message rows, new triage items (each gets its id here, before
- * anything that names it is written), decided ones. */
+ * anything that names it is written), decided ones, immediate-safety alerts as they now
+ * stand. */
 static gboolean apply_store_changes(ChStore *s, ChEffects *fx, const char *now_s,
                                     GError **error)
 {
@@ -43,6 +45,9 @@ static gboolean apply_store_changes(ChStore *s, ChEffects *fx, const char *now_s
 		if (!ch_store_triage_decide(s, d->id, ch_triage_state_name(d->state), now_s, error))
 			return FALSE;
 	}
+	for (guint i = 0; i < fx->safety->len; i++)
+		if (!ch_store_safety_save(s, fx->safety->pdata[i], error))
+			return FALSE;
 	ch_effects_resolve(fx);
 	return TRUE;
 }

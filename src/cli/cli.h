@@ -44,6 +44,7 @@ int cmd_show(int argc, char **argv);
 int cmd_escalations(int argc, char **argv);
 int cmd_outbox(int argc, char **argv);
 int cmd_triage(int argc, char **argv);
+int cmd_safety(int argc, char **argv);
 int cmd_triage_release(int argc, char **argv);
 int cmd_triage_drop(int argc, char **argv);
 int cmd_key_rotate(int argc, char **argv);

@@ -1,4 +1,5 @@
-/* Commands that show: a conference, the escalations, the outbox, triage. Text for people,
+/* Commands that show: a conference, the escalations, the outbox, triage, the
+ * immediate-safety alerts. Text for people,
  * --json for programs. Nothing here changes state except triage release and drop. */
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "engine/commands.h"
 #include "inbound/intake.h"
 #include "store/cases.h"
+#include "store/safety.h"
 #include "store/views.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -112,6 +114,74 @@ static const char *att_report_words(const ChAttendee *a)
 	                                                : ch_att_report_name(a->report);
 }
 
+static void safety_json(JsonBuilder *b, const ChSafetyAlert *a)
+{
+	json_builder_begin_object(b);
+	json_int(b, "id", a->id);
+	json_str(b, "ref", a->ref);
+	json_str(b, "state", ch_safety_state_name(a->state));
+	json_str(b, "raised", a->raised_at);
+	json_str(b, "what", a->what);
+	json_str(b, "message", a->message);
+	json_str(b, "asked", a->asked);
+	json_str(b, "due", a->due);
+	json_str(b, "escalated", a->escalated_at);
+	json_str(b, "told", a->told);
+	json_str(b, "acknowledged_by", a->acknowledged_by);
+	json_str(b, "acknowledged", a->acknowledged_at);
+	json_builder_end_object(b);
+}
+
+static void safety_text_one(const ChSafetyAlert *a)
+{
+	g_autofree char *raised = cli_when(a->raised_at);
+	ch_term_printf("%4" G_GINT64_FORMAT "  %s  %s  %s\n", a->id, raised,
+	               a->ref ? a->ref : "-", a->what ? a->what : "");
+	if (a->state == CH_SAFETY_ACKNOWLEDGED) {
+		g_autofree char *w = cli_when(a->acknowledged_at);
+		ch_term_printf("      acknowledged by %s, %s\n", a->acknowledged_by, w);
+		return;
+	}
+	g_autofree char *due = cli_when(a->due);
+	ch_term_printf("      OPEN: asked %s to acknowledge by %s\n", a->asked, due);
+	if (a->escalated_at) {
+		g_autofree char *w = cli_when(a->escalated_at);
+		ch_term_printf("      not acknowledged: %s told, %s\n", a->told ? a->told : "nobody",
+		               w);
+	}
+}
+
+/* The conference's alerts that wait for an acknowledgement, for admin to see. */
+static void safety_section(ChApp *app, const ChCase *c)
+{
+	GError *e = NULL;
+	g_autoptr(GPtrArray) alerts = ch_store_safety_list(app->store, FALSE, c->id, &e);
+	if (!alerts) {
+		ch_term_printf("\nImmediate-safety alerts: could not be read (%s)\n", e->message);
+		g_clear_error(&e);
+		return;
+	}
+	for (guint i = 0; i < alerts->len; i++) {
+		if (!i)
+			ch_term_printf("\nImmediate-safety alerts not yet acknowledged\n");
+		safety_text_one(alerts->pdata[i]);
+	}
+}
+
+/* Every alert of the conference, acknowledged or not: the member "safety_alerts". */
+static gboolean safety_member(ChApp *app, JsonBuilder *b, const ChCase *c, GError **error)
+{
+	json_builder_set_member_name(b, "safety_alerts");
+	json_builder_begin_array(b);
+	g_autoptr(GPtrArray) alerts = ch_store_safety_list(app->store, TRUE, c->id, error);
+	if (!alerts)
+		return FALSE;
+	for (guint i = 0; i < alerts->len; i++)
+		safety_json(b, alerts->pdata[i]);
+	json_builder_end_array(b);
+	return TRUE;
+}
+
 static void show_text(ChApp *app, const ChCase *c)
 {
 	g_autofree char *held = cli_when(c->held);
@@ -177,6 +247,7 @@ static void show_text(ChApp *app, const ChCase *c)
 		ch_term_printf("  none\n");
 	for (guint i = 0; i < c->escalations->len; i++)
 		escalation_text(app, c, c->escalations->pdata[i], FALSE);
+	safety_section(app, c);
 	GError *e = NULL;
 	g_autoptr(GPtrArray) tasks = ch_store_view_open_tasks(app->store, c->id, &e);
 	if (!tasks) {
@@ -193,6 +264,8 @@ static void show_text(ChApp *app, const ChCase *c)
 	}
 }
 
+/* One conference for programs. Long because the JSON that chaser(8) promises is one list of
+ * members, read most easily in the order it is written. */
 static JsonNode *case_json(ChApp *app, const ChCase *c, GError **error)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
@@ -271,6 +344,8 @@ static JsonNode *case_json(ChApp *app, const ChCase *c, GError **error)
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
+	if (!safety_member(app, b, c, error))
+		return NULL;
 	json_builder_end_object(b);
 	return json_builder_get_root(b);
 }
@@ -471,6 +546,45 @@ int cmd_triage(int argc, char **argv)
 	} else if (!n) {
 		ch_term_printf("nothing waits in triage\n");
 	}
+	return CLI_OK;
+}
+
+int cmd_safety(int argc, char **argv)
+{
+	gboolean json = FALSE, all = FALSE;
+	GOptionEntry entries[] = {
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+		{ "all", 0, 0, G_OPTION_ARG_NONE, &all, "Also those already acknowledged", NULL },
+		{ NULL },
+	};
+	if (!cli_parse(&argc, &argv, "",
+	               "List immediate-safety alerts that nobody has acknowledged yet: who was "
+	               "asked, by when, and who was told when nobody answered. An alert stays "
+	               "here until someone asked or told replies to it.",
+	               entries))
+		return CLI_USAGE;
+	g_autoptr(ChApp) app = cli_open();
+	if (!app)
+		return CLI_FAIL;
+	GError *e = NULL;
+	g_autoptr(GPtrArray) alerts = ch_store_safety_list(app->store, all, 0, &e);
+	if (!alerts)
+		return cli_error(e);
+	if (json) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		json_builder_begin_array(b);
+		for (guint i = 0; i < alerts->len; i++)
+			safety_json(b, alerts->pdata[i]);
+		json_builder_end_array(b);
+		g_autoptr(JsonNode) root = json_builder_get_root(b);
+		cli_print_json(root);
+		return CLI_OK;
+	}
+	for (guint i = 0; i < alerts->len; i++)
+		safety_text_one(alerts->pdata[i]);
+	if (!alerts->len)
+		ch_term_printf(all ? "no immediate-safety alerts\n"
+		                   : "every immediate-safety alert has been acknowledged\n");
 	return CLI_OK;
 }
 

@@ -34,6 +34,7 @@ static const struct {
 	{ "triage", "release", cmd_triage_release, "apply a held message after checking it" },
 	{ "triage", "drop", cmd_triage_drop, "discard a message in triage" },
 	{ "triage", NULL, cmd_triage, "list messages waiting for a person" },
+	{ "safety", NULL, cmd_safety, "list immediate-safety alerts not yet acknowledged" },
 	{ "key", "rotate", cmd_key_rotate, "make a new reply-token key, keeping the old one for a while" },
 	{ "report", NULL, cmd_report, "the partnership summary and the escalation register" },
 	{ "record", NULL, cmd_record, "the case record of one conference, for the child's file" },

@@ -1,5 +1,6 @@
 /* Effects: what one run of the engine asks for, intents, audit events and typed changes to
- * the store beyond the case (outbox rows, tasks, message rows, triage items), owned by the
+ * the store beyond the case (outbox rows, tasks, message rows, triage items, immediate-safety
+ * alerts as they now stand), owned by the
  * ChEffects they are added to. (The mail built the same way from several places, alerts and
  * the answers to a reply, is built by notices.c.) */
 #include "engine/engine-private.h"
@@ -46,6 +47,7 @@ ChEffects *ch_effects_new(void)
 	fx->messages = g_ptr_array_new_with_free_func((GDestroyNotify)message_set_free);
 	fx->triage = g_ptr_array_new_with_free_func((GDestroyNotify)triage_add_free);
 	fx->decisions = g_ptr_array_new_with_free_func(g_free);
+	fx->safety = g_ptr_array_new_with_free_func((GDestroyNotify)ch_safety_alert_free);
 	return fx;
 }
 
@@ -59,6 +61,7 @@ void ch_effects_free(ChEffects *fx)
 	g_ptr_array_unref(fx->messages);
 	g_ptr_array_unref(fx->triage);
 	g_ptr_array_unref(fx->decisions);
+	g_ptr_array_unref(fx->safety);
 	g_free(fx);
 }
 
@@ -164,4 +167,35 @@ void ch_effects_resolve(ChEffects *fx)
 			ch_intent_set(i, i->triage_var, id);
 		}
 	}
+}
+
+void ch_safety_alert_free(ChSafetyAlert *a)
+{
+	if (!a)
+		return;
+	g_free(a->key), g_free(a->ref), g_free(a->message), g_free(a->what), g_free(a->asked);
+	g_free(a->raised_at), g_free(a->due), g_free(a->next_at);
+	g_free(a->acknowledged_by), g_free(a->acknowledged_at), g_free(a->escalated_at);
+	g_free(a->told);
+	g_free(a);
+}
+
+ChSafetyAlert *ch_safety_alert_copy(const ChSafetyAlert *a)
+{
+	ChSafetyAlert *b = g_new0(ChSafetyAlert, 1);
+	b->id = a->id;
+	b->conference_id = a->conference_id;
+	b->state = a->state;
+	b->key = g_strdup(a->key), b->ref = g_strdup(a->ref), b->message = g_strdup(a->message);
+	b->what = g_strdup(a->what), b->asked = g_strdup(a->asked);
+	b->raised_at = g_strdup(a->raised_at), b->due = g_strdup(a->due);
+	b->next_at = g_strdup(a->next_at), b->acknowledged_by = g_strdup(a->acknowledged_by);
+	b->acknowledged_at = g_strdup(a->acknowledged_at);
+	b->escalated_at = g_strdup(a->escalated_at), b->told = g_strdup(a->told);
+	return b;
+}
+
+void ch_effects_safety(ChEffects *fx, const ChSafetyAlert *a)
+{
+	g_ptr_array_add(fx->safety, ch_safety_alert_copy(a));
 }

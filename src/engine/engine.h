@@ -33,7 +33,32 @@ typedef struct {
 	const char *const *cp_managers; /* CH_ROLE_CP_MANAGERS, the one list */
 	int hours_start;   /* minutes after midnight */
 	int hours_end;
+	int safety_ack_minutes; /* [safety] ack_within; 0 for the default, an hour */
 } ChEngineCtx;
+
+/* An immediate-safety alert, as the store keeps it (store/safety.h): who was asked to
+ * acknowledge it, by when, and what became of it. Strings are owned. */
+typedef struct {
+	gint64 id;             /* 0 until saved */
+	char *key;             /* "safety:<event id>": one alert per message that raised it */
+	gint64 conference_id;  /* 0: about mail of no conference */
+	char *ref;             /* that conference's reference, or NULL */
+	char *message;         /* the event that raised it (a message's SHA-256) */
+	char *what;            /* where the words were seen, in our words */
+	char *asked;           /* the addresses asked to acknowledge, ';'-separated */
+	char *raised_at;
+	char *due;             /* the acknowledgement is due by (ISO) */
+	char *next_at;         /* when the timer next looks at it (UTC key); NULL once done */
+	ChSafetyState state;
+	char *acknowledged_by;
+	char *acknowledged_at;
+	char *escalated_at;    /* the team and service managers told */
+	char *told;            /* who was told then, ';'-separated: they may acknowledge too */
+} ChSafetyAlert;
+
+void ch_safety_alert_free(ChSafetyAlert *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChSafetyAlert, ch_safety_alert_free)
+ChSafetyAlert *ch_safety_alert_copy(const ChSafetyAlert *a);
 
 /* ---- store changes: what becomes of the message being handled ----
  *
@@ -119,6 +144,8 @@ typedef struct {
 	GPtrArray *decisions; /* ChTriageDecision*: triage items decided */
 	gint64 conference_id; /* applied without its case: the conference the audit events are
 	                         about (0 for none) */
+	GPtrArray *safety;    /* ChSafetyAlert*: immediate-safety alerts to save as they are
+	                         (a new one has id 0), copies owned by fx */
 } ChEffects;
 
 ChEffects *ch_effects_new(void);
@@ -138,6 +165,8 @@ void ch_effects_message(ChEffects *fx, gint64 row, ChMsgState state, const char 
 ChTriageAdd *ch_effects_triage(ChEffects *fx, gint64 message_row, gint64 conference_id,
                                const char *reason);
 void ch_effects_triage_decided(ChEffects *fx, gint64 id, ChTriageState state);
+/* Alert a is to be saved as it is now (a copy is kept). */
+void ch_effects_safety(ChEffects *fx, const ChSafetyAlert *a);
 /* An audit event about the triage item t (named "triage N" once t has its id). */
 void ch_effects_audit_triage(ChEffects *fx, ChAudit what, const ChTriageAdd *t,
                              const char *old_value, const char *new_value, const char *detail);
@@ -179,6 +208,35 @@ gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx 
 gboolean ch_engine_safety_check(ChCase *c, const ChEngineCtx *ctx, const ChPhrases *phrases,
                                 const char *text, const char *what, const char *event_id,
                                 ChEffects *fx);
+
+/* Raises an immediate-safety alert whatever the words (the words were found, or someone
+ * who may raise one wrote a SAFETY: line): the alert, to be saved, with its acknowledgement
+ * clock ([safety] ack_within), and safety_alert at once, at any hour, to the CP coordinator
+ * (admin when none is named) and the lead safeguarding manager, asking each to
+ * acknowledge by replying. Audited as safety.alert with `why`. */
+void ch_engine_safety_raise(const ChCase *c, const ChEngineCtx *ctx, const char *what,
+                            const char *event_id, const char *why, ChEffects *fx);
+
+/* Whether `own_text` (the sender's own words, quotes removed) holds a line that begins
+ * "SAFETY:" and the sender may raise an alert so: the chair of c, the CP coordinator or the
+ * lead safeguarding manager. */
+gboolean ch_engine_safety_marked(const ChCase *c, const ChEngineCtx *ctx, const char *sender,
+                                 const char *own_text);
+
+/* A message in answer to alert a (its thread, or for automatic mail its sender, names it).
+ * A person's reply from someone asked or told acknowledges it; an automatic reply (an
+ * out-of-office) from someone asked tells the team and service managers at once, as
+ * silence would, and acknowledges nothing. FALSE, and nothing added, when the message is
+ * not one of those (another sender, or an alert already acknowledged): the caller handles
+ * it as any other. */
+gboolean ch_engine_safety_reply(ChSafetyAlert *a, const ChEngineCtx *ctx, const char *sender,
+                                gboolean automatic, ChEffects *fx);
+
+/* The alert's timer (its next_at has come), at any hour: not acknowledged in time, the team
+ * and service managers are told (admin when neither is named), once; after that admin is
+ * reminded each working day until someone acknowledges. The alert always keeps a next
+ * time while it is open. TRUE when it sent something. */
+gboolean ch_engine_safety_due(ChSafetyAlert *a, const ChEngineCtx *ctx, ChEffects *fx);
 
 /* ---- post-conference reports (engine/reports.c) ---- */
 

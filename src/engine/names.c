@@ -110,6 +110,12 @@ static const char *const triage_states[CH_TRIAGE_N_STATES] = {
 };
 CH_NAME_TABLE_DEFINE(ChTriageState, ch_triage_state, triage_states)
 
+static const char *const safety_states[CH_SAFETY_N_STATES] = {
+	[CH_SAFETY_OPEN] = "open",
+	[CH_SAFETY_ACKNOWLEDGED] = "acknowledged",
+};
+CH_NAME_TABLE_DEFINE(ChSafetyState, ch_safety_state, safety_states)
+
 static const char *const out_states[CH_OUT_N_STATES] = {
 	[CH_OUT_QUEUED] = "queued",
 	[CH_OUT_RETRYING] = "retrying",
@@ -156,6 +162,10 @@ static const ChRoleInfo roles[CH_ROLE_N] = {
 	                           CH_ROLE_MINUTE_TAKER, 0, NULL, FALSE, FALSE },
 	[CH_ROLE_CP_MANAGERS] = { "cp_managers", CH_ROLE_OF_PEOPLE_LIST, 0, CH_ROLE_CP_MANAGERS, 0,
 	                          NULL, FALSE, FALSE },
+	[CH_ROLE_TEAM_MANAGER] = { "team_manager", CH_ROLE_OF_PEOPLE, 0, CH_ROLE_TEAM_MANAGER, 0,
+	                           NULL, TRUE, FALSE },
+	[CH_ROLE_SERVICE_MANAGER] = { "service_manager", CH_ROLE_OF_PEOPLE, 0,
+	                              CH_ROLE_SERVICE_MANAGER, 0, NULL, TRUE, FALSE },
 };
 #undef AT
 
@@ -240,6 +250,10 @@ static const char *const audits[CH_AUDIT_N] = {
 	[CH_AUDIT_REPORT_REVIEWED] = "report.reviewed",
 	[CH_AUDIT_RETENTION_PURGE] = "retention.purge",
 	[CH_AUDIT_SAFETY_ALERT] = "safety.alert",
+	[CH_AUDIT_SAFETY_ACKNOWLEDGED] = "safety.acknowledged",
+	[CH_AUDIT_SAFETY_AWAY] = "safety.away",
+	[CH_AUDIT_SAFETY_ESCALATED] = "safety.escalated",
+	[CH_AUDIT_SAFETY_REMINDED] = "safety.reminded",
 	[CH_AUDIT_TRIAGE_DROPPED] = "triage.dropped",
 	[CH_AUDIT_TRIAGE_RELEASED] = "triage.released",
 };

@@ -119,6 +119,14 @@ typedef enum {
 } ChOutState;
 CH_NAME_TABLE_DECLARE(ChOutState, ch_out_state);
 
+/* An immediate-safety alert: waiting for someone to say they are acting on it, or done. */
+typedef enum {
+	CH_SAFETY_OPEN,
+	CH_SAFETY_ACKNOWLEDGED,
+	CH_SAFETY_N_STATES
+} ChSafetyState;
+CH_NAME_TABLE_DECLARE(ChSafetyState, ch_safety_state);
+
 /* ---- reply-token purposes: what an answer to a message we sent is about ---- */
 
 typedef enum {
@@ -147,6 +155,8 @@ typedef enum {
 	CH_ROLE_PRACTICE_MANAGER,
 	CH_ROLE_MINUTE_TAKER,
 	CH_ROLE_CP_MANAGERS,
+	CH_ROLE_TEAM_MANAGER,    /* told when an immediate-safety alert is not acknowledged */
+	CH_ROLE_SERVICE_MANAGER, /* ... likewise */
 	CH_ROLE_N
 } ChRole;
 CH_NAME_TABLE_DECLARE(ChRole, ch_role);
@@ -224,6 +234,10 @@ typedef enum {
 	CH_AUDIT_REPORT_REVIEWED,
 	CH_AUDIT_RETENTION_PURGE,
 	CH_AUDIT_SAFETY_ALERT,
+	CH_AUDIT_SAFETY_ACKNOWLEDGED,
+	CH_AUDIT_SAFETY_AWAY,
+	CH_AUDIT_SAFETY_ESCALATED,
+	CH_AUDIT_SAFETY_REMINDED,
 	CH_AUDIT_TRIAGE_DROPPED,
 	CH_AUDIT_TRIAGE_RELEASED,
 	CH_AUDIT_N

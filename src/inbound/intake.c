@@ -15,6 +15,7 @@
 #include "store/cases.h"
 #include "store/messages.h"
 #include "store/outbox.h"
+#include "store/safety.h"
 #include "util/clock.h"
 #include "util/durable.h"
 #include "util/crashpoint.h"
@@ -222,6 +223,27 @@ static char *safety_text(const ChMessage *m, const guint8 *raw, gsize len)
 	return g_strconcat(sb, "\n", view, NULL);
 }
 
+/* The immediate-safety alert this message answers, by the mail of ours it replies to
+ * (In-Reply-To, then References, newest first); NULL with no error when it answers none.
+ * An alert goes to people, not to a conference's thread, so it carries no reply token: its
+ * Message-ID, which only its recipients saw, names it. */
+static gboolean alert_of_thread(Ctx *x, const ChMessage *m, ChSafetyAlert **a_r,
+                                GError **error)
+{
+	ChStore *s = x->app->store;
+	gint64 id = 0;
+	*a_r = NULL;
+	if (!ch_store_safety_by_mail(s, m->in_reply_to, &id, error))
+		return FALSE;
+	for (guint i = 0; !id && m->references && i < m->references->len; i++)
+		if (!ch_store_safety_by_mail(s, m->references->pdata[m->references->len - 1 - i], &id,
+		                             error))
+			return FALSE;
+	if (id && !(*a_r = ch_store_safety_load(s, id, error)))
+		return FALSE;
+	return TRUE;
+}
+
 static gboolean handle_bounce(Ctx *x, const ChMessage *m, GError **error)
 {
 	gint64 conf = 0;
@@ -283,6 +305,20 @@ static gboolean handle_auto(Ctx *x, const ChMessage *m, GError **error)
 	g_autoptr(ChEffects) fx = ch_effects_new();
 	ch_engine_automatic(c, linked ? match.purpose : CH_PURPOSE_NONE, match.object_id, &am, fx);
 	ch_match_clear(&match);
+	/* An out-of-office from someone asked to acknowledge an immediate-safety alert: in
+	 * answer to the alert, or (a server that drops the thread) from them while one waits
+	 * for them. Nobody is there to act, so the managers are told now. */
+	g_autoptr(ChSafetyAlert) alert = NULL;
+	gint64 waiting = 0;
+	if (!alert_of_thread(x, m, &alert, error) ||
+	    (!alert && !ch_store_safety_open_asking(x->app->store, m->from_addr, &waiting, error)) ||
+	    (waiting && !(alert = ch_store_safety_load(x->app->store, waiting, error))))
+		return FALSE;
+	if (alert) {
+		ChEngineCtx ctx;
+		engine_ctx(x, c, &ctx);
+		ch_engine_safety_reply(alert, &ctx, m->from_addr, TRUE, fx);
+	}
 	return apply_effects(x, c, fx, NULL, error);
 }
 
@@ -421,6 +457,7 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 	gboolean ok = FALSE;
 	g_autoptr(ChCase) c = NULL;
 	g_autoptr(ChEffects) fx = ch_effects_new();
+	g_autoptr(ChSafetyAlert) alert = NULL;
 	g_autofree char *what = g_strdup_printf("a message from %s", m->from_addr ? m->from_addr
 	                                                                         : "an unknown sender");
 	ChEngineCtx ctx;
@@ -430,10 +467,22 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 	if (!rules)
 		rules = ch_app_rules(app, NULL, NULL);
 	ch_app_engine_ctx(app, rules, x->now, x->fp, &ctx);
-	/* Immediate safety first, whatever else the message does or fails to do. */
+	/* Immediate safety first, whatever else the message does or fails to do: the words, or
+	 * a SAFETY: line from someone whose word is enough. */
 	text = safety_text(m, x->raw, x->raw_len);
-	ch_engine_safety_check(c, &ctx, app->safety, text, what,
-	                       x->fp, fx);
+	if (!ch_engine_safety_check(c, &ctx, app->safety, text, what, x->fp, fx) &&
+	    ch_engine_safety_marked(c, &ctx, m->from_addr, m->reply_text))
+		ch_engine_safety_raise(c, &ctx, what, x->fp, "a SAFETY: line from the chair or the "
+		                       "CP coordinator", fx);
+	/* A reply to an immediate-safety alert from someone it asked (or told) acknowledges it,
+	 * whatever else the thread would make of it. */
+	if (!alert_of_thread(x, m, &alert, error))
+		goto out;
+	if (alert && ch_engine_safety_reply(alert, &ctx, m->from_addr, FALSE, fx)) {
+		ok = apply_effects(x, c, fx, NULL, error) &&
+		     set_message(x, CH_MSG_HANDLED, "safety_ack", alert->conference_id, NULL, error);
+		goto out;
+	}
 	if (x->release && match.result == CH_MATCH_HELD)
 		match.result = CH_MATCH_OK;
 	if (match.result != CH_MATCH_OK) {

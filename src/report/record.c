@@ -206,6 +206,11 @@ static const struct {
 	{ CH_AUDIT_MESSAGE_TRIAGE, "Message put in triage for a person" },
 	{ CH_AUDIT_MESSAGE_AUTOMATIC, "Automatic reply received (not acted on)" },
 	{ CH_AUDIT_SAFETY_ALERT, "IMMEDIATE-SAFETY ALERT to the CP coordinator" },
+	{ CH_AUDIT_SAFETY_ACKNOWLEDGED, "Immediate-safety alert acknowledged" },
+	{ CH_AUDIT_SAFETY_AWAY, "Out-of-office in answer to an immediate-safety alert" },
+	{ CH_AUDIT_SAFETY_ESCALATED,
+	  "Immediate-safety alert not acknowledged: team and service managers told" },
+	{ CH_AUDIT_SAFETY_REMINDED, "Immediate-safety alert still not acknowledged: admin told" },
 	{ CH_AUDIT_TRIAGE_DROPPED, "Triage item dropped by admin" },
 	{ CH_AUDIT_TRIAGE_RELEASED, "Triage item released by admin" },
 };

@@ -16,9 +16,11 @@ static void unclocked_free(gpointer p)
 static GPtrArray *open_items(ChStore *s, const char *where, GError **error)
 {
 	GError *local = NULL;
-	g_autofree char *sql = g_strconcat("SELECT o.ref, o.kind, coalesce(o.line, 0), o.agency,"
+	/* LEFT JOIN: an immediate-safety alert may belong to no conference. */
+	g_autofree char *sql = g_strconcat("SELECT coalesce(o.ref, 'no conference'), o.kind,"
+	                                   " coalesce(o.line, 0), o.agency,"
 	                                   " o.due IS NULL, o.next_at IS NULL FROM obligation o"
-	                                   " JOIN conference c ON c.id = o.conference_id WHERE ",
+	                                   " LEFT JOIN conference c ON c.id = o.conference_id WHERE ",
 	                                   where, " ORDER BY o.ref, o.kind, o.line, o.agency", NULL);
 	sqlite3_stmt *st = ch_store_query(s, error, sql, "");
 	if (!st)
@@ -63,6 +65,7 @@ const char *ch_obligation_describe(const char *kind)
 		{ "escalation_confirm", "the chair's decision on the answer to the escalation" },
 		{ "report", "a post-conference report" },
 		{ "report_review", "the chair's review of a post-conference report" },
+		{ "safety_ack", "an acknowledgement of an immediate-safety alert" },
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(names); i++)
 		if (!strcmp(names[i].kind, kind))

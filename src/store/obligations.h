@@ -13,9 +13,9 @@
 #include "store/store.h"
 
 typedef struct {
-	char *ref;       /* conference reference */
+	char *ref;       /* conference reference ("no conference" for a safety alert of none) */
 	char *kind;      /* list_send | list_authorise | escalation_answer | escalation_confirm |
-	                    report | report_review */
+	                    report | report_review | safety_ack */
 	int line;        /* the escalation's line on the list, or 0 */
 	char *agency;    /* the agency concerned, or NULL */
 	gboolean no_due; /* what is missing: the due time, the next time, or both */

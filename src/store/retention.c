@@ -213,6 +213,7 @@ static const char *const delete_sql[] = {
 	"DELETE FROM token WHERE conference_id = ?",
 	"DELETE FROM outbox WHERE conference_id = ?",
 	"DELETE FROM task WHERE conference_id = ?",
+	"DELETE FROM safety_alert WHERE conference_id = ?",
 	"DELETE FROM message WHERE conference_id = ?",
 	"DELETE FROM attendee WHERE conference_id = ?",
 	"DELETE FROM audit WHERE conference_id = ?",

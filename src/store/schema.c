@@ -4,6 +4,33 @@
 
 /* Times are ISO 8601 text with an offset; dates (deadlines counted in days) are YYYY-MM-DD,
  * the civil date in Europe/London on which the obligation falls due. */
+/* The obligations of migration 4: the rows of the view `obligation`, kept as one text so
+ * that a later migration that adds a kind recreates the view with every kind before it. */
+#define OBLIGATIONS_4 \
+	"  SELECT 'list_send' AS kind, c.id AS conference_id, c.ref AS ref, NULL AS line," \
+	"    NULL AS agency, 'admin' AS owner, c.due AS due, c.next_at AS next_at" \
+	"    FROM conference c WHERE c.state = 'held'" \
+	"  UNION ALL SELECT 'list_authorise', c.id, c.ref, NULL, NULL, c.chair_email, c.due," \
+	"    c.next_at FROM conference c WHERE c.state = 'list_sent'" \
+	"  UNION ALL SELECT 'escalation_answer', e.conference_id, c.ref, a.n, g.name," \
+	"    coalesce(nullif(e.asked, ''), 'admin'), e.due, e.next_at" \
+	"    FROM escalation e JOIN conference c ON c.id = e.conference_id" \
+	"    JOIN attendee a ON a.id = e.attendee_id JOIN agency g ON g.id = a.agency_id" \
+	"    WHERE e.state = 'open'" \
+	"  UNION ALL SELECT 'escalation_confirm', e.conference_id, c.ref, a.n, g.name," \
+	"    c.chair_email, e.confirm_due, e.next_at" \
+	"    FROM escalation e JOIN conference c ON c.id = e.conference_id" \
+	"    JOIN attendee a ON a.id = e.attendee_id JOIN agency g ON g.id = a.agency_id" \
+	"    WHERE e.state = 'responded'" \
+	"  UNION ALL SELECT 'report', r.conference_id, c.ref, NULL, g.name, r.asked, r.due," \
+	"    r.next_at FROM report r JOIN conference c ON c.id = r.conference_id" \
+	"    JOIN agency g ON g.id = r.agency_id WHERE r.state = 'awaited'" \
+	"  UNION ALL SELECT 'report_review', r.conference_id, c.ref, NULL, g.name," \
+	"    c.chair_email, r.review_due, r.next_at" \
+	"    FROM report r JOIN conference c ON c.id = r.conference_id" \
+	"    JOIN agency g ON g.id = r.agency_id" \
+	"    WHERE r.state = 'received' AND r.reviewed_at IS NULL" \
+
 static const char *const migrations[] = {
 	/* 1: the core loop */
 	"CREATE TABLE agency("
@@ -214,30 +241,7 @@ static const char *const migrations[] = {
 	 * after it was held; its next time is there already. */
 	"UPDATE conference SET due = strftime('%Y-%m-%dT%H:%M:%SZ', held, '+24 hours')"
 	"  WHERE state = 'held' AND next_at IS NOT NULL;"
-	"CREATE VIEW obligation AS"
-	"  SELECT 'list_send' AS kind, c.id AS conference_id, c.ref AS ref, NULL AS line,"
-	"    NULL AS agency, 'admin' AS owner, c.due AS due, c.next_at AS next_at"
-	"    FROM conference c WHERE c.state = 'held'"
-	"  UNION ALL SELECT 'list_authorise', c.id, c.ref, NULL, NULL, c.chair_email, c.due,"
-	"    c.next_at FROM conference c WHERE c.state = 'list_sent'"
-	"  UNION ALL SELECT 'escalation_answer', e.conference_id, c.ref, a.n, g.name,"
-	"    coalesce(nullif(e.asked, ''), 'admin'), e.due, e.next_at"
-	"    FROM escalation e JOIN conference c ON c.id = e.conference_id"
-	"    JOIN attendee a ON a.id = e.attendee_id JOIN agency g ON g.id = a.agency_id"
-	"    WHERE e.state = 'open'"
-	"  UNION ALL SELECT 'escalation_confirm', e.conference_id, c.ref, a.n, g.name,"
-	"    c.chair_email, e.confirm_due, e.next_at"
-	"    FROM escalation e JOIN conference c ON c.id = e.conference_id"
-	"    JOIN attendee a ON a.id = e.attendee_id JOIN agency g ON g.id = a.agency_id"
-	"    WHERE e.state = 'responded'"
-	"  UNION ALL SELECT 'report', r.conference_id, c.ref, NULL, g.name, r.asked, r.due,"
-	"    r.next_at FROM report r JOIN conference c ON c.id = r.conference_id"
-	"    JOIN agency g ON g.id = r.agency_id WHERE r.state = 'awaited'"
-	"  UNION ALL SELECT 'report_review', r.conference_id, c.ref, NULL, g.name,"
-	"    c.chair_email, r.review_due, r.next_at"
-	"    FROM report r JOIN conference c ON c.id = r.conference_id"
-	"    JOIN agency g ON g.id = r.agency_id"
-	"    WHERE r.state = 'received' AND r.reviewed_at IS NULL;"
+	"CREATE VIEW obligation AS" OBLIGATIONS_4 ";"
 #define UNCLOCKED_CONFERENCE(X)                                                               \
 	"(" X ".state IN ('held','list_sent') AND (" X ".due IS NULL OR " X ".next_at IS NULL))"
 #define UNCLOCKED_ESCALATION(X)                                                               \
@@ -256,6 +260,36 @@ static const char *const migrations[] = {
 	CLOCK_TRIGGERS("conference", UNCLOCKED_CONFERENCE, "conference")
 	CLOCK_TRIGGERS("escalation", UNCLOCKED_ESCALATION, "escalation")
 	CLOCK_TRIGGERS("report", UNCLOCKED_REPORT, "report"),
+	/* 5: immediate-safety alerts: one row per message that raised one, open until someone
+	 * asked (or, once it went further, told) acknowledges it, with the time the
+	 * acknowledgement is due and the timer's next time (the team and service managers told,
+	 * then admin reminded each working day). An open alert is an obligation like the rest,
+	 * of the people asked; one of no conference has no reference. */
+	"CREATE TABLE safety_alert("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  conference_id INTEGER REFERENCES conference(id),"
+	"  message TEXT NOT NULL,"
+	"  what TEXT,"
+	"  asked TEXT NOT NULL,"
+	"  raised_at TEXT NOT NULL,"
+	"  due TEXT,"
+	"  next_at TEXT,"
+	"  state TEXT NOT NULL CHECK(state IN ('open','acknowledged')),"
+	"  acknowledged_by TEXT,"
+	"  acknowledged_at TEXT,"
+	"  escalated_at TEXT,"
+	"  told TEXT) STRICT;"
+	"CREATE INDEX safety_alert_next ON safety_alert(next_at) WHERE next_at IS NOT NULL;"
+	"CREATE INDEX safety_alert_conference ON safety_alert(conference_id);"
+	"DROP VIEW obligation;"
+	"CREATE VIEW obligation AS" OBLIGATIONS_4
+	"  UNION ALL SELECT 'safety_ack', a.conference_id, c.ref, NULL, NULL, a.asked, a.due,"
+	"    a.next_at FROM safety_alert a LEFT JOIN conference c ON c.id = a.conference_id"
+	"    WHERE a.state = 'open';"
+#define UNCLOCKED_SAFETY(X)                                                                   \
+	"(" X ".state = 'open' AND (" X ".due IS NULL OR " X ".next_at IS NULL))"
+	CLOCK_TRIGGERS("safety_alert", UNCLOCKED_SAFETY, "immediate-safety alert"),
 };
 
 int ch_schema_latest(void)

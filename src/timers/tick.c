@@ -10,6 +10,7 @@
 #include "store/due.h"
 #include "store/messages.h"
 #include "store/outbox.h"
+#include "store/safety.h"
 #include "util/clock.h"
 #include "util/crashpoint.h"
 #include "util/error.h"
@@ -104,9 +105,43 @@ static gboolean triage_digest(ChApp *app, GDateTime *now, GError **error)
 	return TRUE;
 }
 
+/* Immediate-safety alerts whose time has come, at any hour: a child's safety does not wait
+ * for Monday. Each in its own transaction, like every other step. */
+static gboolean safety_alerts(ChApp *app, GDateTime *now, ChTickCounts *counts,
+                              GError **error)
+{
+	ChStore *s = app->store;
+	g_autofree char *key = ch_clock_key(now);
+	g_autoptr(GArray) due = ch_store_safety_due(s, key, error);
+	if (!due)
+		return FALSE;
+	for (guint i = 0; i < due->len && !g_atomic_int_get(&app->stop); i++) {
+		gint64 id = g_array_index(due, gint64, i);
+		if (!ch_store_begin(s, error))
+			return FALSE;
+		g_autoptr(ChSafetyAlert) a = ch_store_safety_load(s, id, error);
+		gboolean ok = a != NULL;
+		if (ok) {
+			g_autofree char *event = g_strdup_printf("timer:safety:%" G_GINT64_FORMAT ":%s",
+			                                         id, a->next_at);
+			ChEngineCtx ctx;
+			ch_app_engine_ctx(app, ch_app_rules(app, NULL, NULL), now, event, &ctx);
+			g_autoptr(ChEffects) fx = ch_effects_new();
+			counts->due++;
+			counts->acted += ch_engine_safety_due(a, &ctx, fx);
+			ok = ch_effects_apply(app, NULL, fx, NULL, now, "timer", error);
+		}
+		if (!ok || !ch_store_commit(s, error)) {
+			ch_store_rollback(s);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 gboolean ch_tick(ChApp *app, GDateTime *now, ChTickCounts *counts, GError **error)
 {
-	if (!triage_digest(app, now, error))
+	if (!triage_digest(app, now, error) || !safety_alerts(app, now, counts, error))
 		return FALSE;
 	if (!ch_tick_working_time(app, now)) {
 		counts->held = TRUE;

@@ -4,7 +4,8 @@
  * tick costs what is due, not what is open. Each one is handled in its own transaction that
  * also moves next_at on; run twice at the same moment, the second run finds nothing. Chasers
  * and reminders wait for working hours on a working day; alerts about a child's safety never
- * wait (they are sent by the message that raised them, not by the timer).
+ * wait: they are sent by the message that raised them, and the timer that tells the managers
+ * when nobody acknowledged one runs at any hour.
  */
 #pragma once
 #include <glib.h>
