@@ -25,7 +25,8 @@ typedef struct {
 /* Open items without a due time or a next time, by conference reference. NULL on error. */
 GPtrArray *ch_store_unclocked(ChStore *s, GError **error);
 /* Open items of a conference that is closed: owed, though nothing about the conference says
- * so any more. NULL on error. */
+ * so any more. Safety alerts are not among them: they are owed whatever the conference's
+ * state. NULL on error. */
 GPtrArray *ch_store_owed_when_closed(ChStore *s, GError **error);
 
 /* What `kind` owes, in words for a person ("the chair's authorisation of the list"). */
