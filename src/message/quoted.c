@@ -268,21 +268,69 @@ static gint neighbour(const Line *lines, guint n, guint i, gint dir)
 	return -1;
 }
 
-/* Seeds first: long lines found in a sent mail, placed after the run above when they can. */
-static void place_seeds(const Sent *s, Line *lines, guint n)
+/* Index of p among l's places, or -1. */
+static gint place_index(const Line *l, guint p)
 {
+	for (guint k = 0; k < l->occ->len; k++)
+		if (g_array_index(l->occ, guint, k) == p)
+			return (gint)k;
+	return -1;
+}
+
+/* Seeds: runs of lines (blank lines between them skipped, one quote prefix) whose words
+ * follow on exactly from one line to the next in a sent mail, CH_QUOTED_SEED_WORDS words or
+ * more in all: one long line, or a paragraph a phone re-wrapped into short pieces. For each
+ * place of each line, `before` counts the run's words up to and including it, `after` from
+ * it on; a place whose run totals enough is a seed there. */
+static void place_seeds(Line *lines, guint n)
+{
+	GArray **before = g_new0(GArray *, n + 1), **after = g_new0(GArray *, n + 1);
 	for (guint i = 0; i < n; i++) {
-		Line *l = &lines[i];
-		if (l->m < CH_QUOTED_SEED_WORDS || l->occ->len == 0)
-			continue;
-		l->quoted = TRUE;
-		l->pos = g_array_index(l->occ, guint, 0);
-		gint j = neighbour(lines, n, i, -1);
-		guint p;
-		if (j >= 0 && lines[j].quoted && lines[j].sig == l->sig &&
-		    placed_after(s, l, lines[j].pos + lines[j].m, &p))
-			l->pos = p;
+		before[i] = g_array_sized_new(FALSE, TRUE, sizeof(guint), lines[i].occ->len);
+		after[i] = g_array_sized_new(FALSE, TRUE, sizeof(guint), lines[i].occ->len);
+		g_array_set_size(before[i], lines[i].occ->len);
+		g_array_set_size(after[i], lines[i].occ->len);
 	}
+	for (guint i = 0; i < n; i++) {
+		gint j = neighbour(lines, n, i, -1);
+		for (guint k = 0; k < lines[i].occ->len; k++) {
+			guint p = g_array_index(lines[i].occ, guint, k), run = 0;
+			gint at = j >= 0 && lines[j].sig == lines[i].sig && p >= lines[j].m
+			                  ? place_index(&lines[j], p - lines[j].m)
+			                  : -1;
+			if (at >= 0)
+				run = g_array_index(before[j], guint, at);
+			g_array_index(before[i], guint, k) = run + lines[i].m;
+		}
+	}
+	for (guint i = n; i-- > 0;) {
+		gint j = neighbour(lines, n, i, 1);
+		for (guint k = 0; k < lines[i].occ->len; k++) {
+			guint p = g_array_index(lines[i].occ, guint, k), run = 0;
+			gint at = j >= 0 && lines[j].sig == lines[i].sig
+			                  ? place_index(&lines[j], p + lines[i].m)
+			                  : -1;
+			if (at >= 0)
+				run = g_array_index(after[j], guint, at);
+			g_array_index(after[i], guint, k) = run + lines[i].m;
+		}
+	}
+	for (guint i = 0; i < n; i++) {
+		guint best = 0;
+		for (guint k = 0; k < lines[i].occ->len; k++) {
+			guint total = g_array_index(before[i], guint, k) +
+			              g_array_index(after[i], guint, k) - lines[i].m;
+			if (total >= CH_QUOTED_SEED_WORDS && total > best) {
+				best = total;
+				lines[i].quoted = TRUE;
+				lines[i].pos = g_array_index(lines[i].occ, guint, k);
+			}
+		}
+		g_array_free(before[i], TRUE);
+		g_array_free(after[i], TRUE);
+	}
+	g_free(before);
+	g_free(after);
 }
 
 /* One sweep down and one up; TRUE when a line joined a run. */
@@ -328,7 +376,7 @@ gboolean *ch_quoted_lines(const char *text, const char *const *sent, guint *n_li
 	Line *lines = g_new0(Line, n + 1);
 	for (guint i = 0; i < n; i++)
 		line_read(s, split[i], &lines[i]);
-	place_seeds(s, lines, n);
+	place_seeds(lines, n);
 	while (grow(s, lines, n))
 		;
 	for (guint i = 0; i < n; i++) {
