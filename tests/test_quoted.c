@@ -15,6 +15,7 @@
 
 #include "message/message.h"
 #include "message/quoted.h"
+#include "message/reply.h"
 #include "support/harness.h"
 
 /* ---- the module ---- */
@@ -145,6 +146,83 @@ static void test_large_reply(void)
 	g_autofree char *out = ch_quoted_strip(big->str, sent);
 	g_assert_true(g_str_has_prefix(out, "AUTHORISED\nthe the"));
 	g_string_free(big, TRUE);
+}
+
+/* ---- the client's markers (the second signal) ---- */
+
+typedef struct {
+	const char *name;
+	gboolean html;
+	const char *body;
+	const char *expect; /* the reply's own text */
+} MarkerCase;
+
+static const MarkerCase marker_cases[] = {
+	{ "outlook-swedish", FALSE,
+	  "AUTHORISED\n\nFrån: Safeguarding <s@council.example>\nSkickat: den 24 november 2026 "
+	  "09:30\nTill: Ffion <f@chairs.example.org>\nÄmne: list\n\nESCALATE 3 other: x\n",
+	  "AUTHORISED" },
+	{ "outlook-norwegian", FALSE,
+	  "AUTHORISED\n\nFra: Safeguarding <s@council.example>\nSendt: 24. november 2026 09:30\n"
+	  "Til: Ffion\nEmne: list\n\nESCALATE 3 other: x\n",
+	  "AUTHORISED" },
+	{ "outlook-polish", FALSE,
+	  "AUTHORISED\n\nOd: Safeguarding <s@council.example>\nWysłano: wtorek, 24 listopada "
+	  "2026 09:30\nDo: Ffion\nTemat: list\n\nESCALATE 3 other: x\n",
+	  "AUTHORISED" },
+	{ "windows-mail-russian", FALSE,
+	  "AUTHORISED\n\nОт: Safeguarding\nОтправлено: 24 ноября 2026 г. в 9:30\nКому: Ffion\n"
+	  "Тема: list\n\nESCALATE 3 other: x\n",
+	  "AUTHORISED" },
+	{ "hotmail-date-first", FALSE,
+	  "AUTHORISED\n\nDate: Tue, 24 Nov 2026 09:30:00 +0000\nFrom: s@council.example\n"
+	  "To: f@chairs.example.org\nSubject: list\n\nESCALATE 3 other: x\n",
+	  "AUTHORISED" },
+	{ "den-skrev", FALSE,
+	  "AUTHORISED\n\nDen 24 nov. 2026 kl. 09:30 skrev Safeguarding <s@council.example>:\n\n"
+	  "ESCALATE 3 other: x\n",
+	  "AUTHORISED" },
+	{ "napisal-gmail-polish", FALSE,
+	  "AUTHORISED\n\nwt., 24 lis 2026 o 09:30 Safeguarding <s@council.example> napisał(a):\n\n"
+	  "ESCALATE 3 other: x\n",
+	  "AUTHORISED" },
+	{ "napisal-russian", FALSE,
+	  "AUTHORISED\n\n24.11.2026 9:30, Safeguarding написал(а):\n\nESCALATE 3 other: x\n",
+	  "AUTHORISED" },
+	{ "ysgrifennodd", FALSE,
+	  "AUTHORISED\n\nDydd Mawrth 24 Tach 2026, Safeguarding <s@council.example> "
+	  "ysgrifennodd:\n\nESCALATE 3 other: x\n",
+	  "AUTHORISED" },
+	{ "tab-indented", FALSE,
+	  "AUTHORISED\n\n\tDear Dr Testwood,\n\n\t  ESCALATE 3 other: x\n\tConference Support\n",
+	  "AUTHORISED" },
+	/* A tab inside the person's own text, with their words after it, is theirs. */
+	{ "tab-inside-own-text", FALSE, "AUTHORISED\n\tESCALATE 2 other: x\n\tand more\nFfion",
+	  "AUTHORISED\n\tESCALATE 2 other: x\n\tand more\nFfion" },
+	{ "hotmail-stopspelling", TRUE,
+	  "<div>AUTHORISED</div><hr id=\"stopSpelling\">Date: today<br>From: s@council.example"
+	  "<br><br>ESCALATE 3 other: x",
+	  "AUTHORISED" },
+	{ "mailru-bordered-blockquote", TRUE,
+	  "<div>AUTHORISED</div><blockquote style=\"border-left:1px solid #0857A6\">"
+	  "<div>ESCALATE 3 other: x</div></blockquote><div>Ffion</div>",
+	  "AUTHORISED\nFfion" },
+	{ "yandex-trailing-blockquote", TRUE,
+	  "<div>AUTHORISED</div><div>24.11.2026, 09:30, Safeguarding:</div>"
+	  "<blockquote><div>ESCALATE 3 other: x</div></blockquote>",
+	  "AUTHORISED\n24.11.2026, 09:30, Safeguarding:" },
+	/* A bare blockquote with the person's words after it may be their own indenting. */
+	{ "blockquote-inside-own-text", TRUE,
+	  "<div>AUTHORISED</div><blockquote>ESCALATE 2 other: x</blockquote><div>Ffion</div>",
+	  "AUTHORISED\nESCALATE 2 other: x\nFfion" },
+};
+
+static void test_marker(gconstpointer data)
+{
+	const MarkerCase *c = data;
+	g_autofree char *text = c->html ? ch_html_to_text(c->body, TRUE) : g_strdup(c->body);
+	g_autofree char *own = ch_reply_extract(text);
+	g_assert_cmpstr(own, ==, c->expect);
 }
 
 /* ---- the real binary ---- */
@@ -419,6 +497,10 @@ int main(int argc, char **argv)
 		g_test_add_data_func(path, &flag_cases[i], test_flags);
 	}
 	g_test_add_func("/quoted/strip", test_strip);
+	for (gsize i = 0; i < G_N_ELEMENTS(marker_cases); i++) {
+		g_autofree char *path = g_strdup_printf("/quoted/markers/%s", marker_cases[i].name);
+		g_test_add_data_func(path, &marker_cases[i], test_marker);
+	}
 	g_test_add_func("/quoted/large-reply", test_large_reply);
 	for (gsize i = 0; i < G_N_ELEMENTS(styles); i++) {
 		g_autofree char *path = g_strdup_printf("/quoted/list-example/%s", styles[i].name);
