@@ -143,8 +143,12 @@ static void test_large_reply(void)
 	GString *big = g_string_new("AUTHORISED\n");
 	for (guint i = 0; i < 200000; i++)
 		g_string_append(big, "the the the the the the the the conference\n");
+	for (guint i = 0; i < 200000; i++)
+		g_string_append(big, "conference\n\n\n\n\n");
+	g_string_append(big, "Dear Dr Testwood,\n");
 	g_autofree char *out = ch_quoted_strip(big->str, sent);
 	g_assert_true(g_str_has_prefix(out, "AUTHORISED\nthe the"));
+	g_assert_true(g_str_has_suffix(out, "conference\n\n\n\n\nDear Dr Testwood,\n"));
 	g_string_free(big, TRUE);
 }
 

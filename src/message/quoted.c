@@ -18,6 +18,9 @@
 #define SHORT_WORDS 3
 /* Words a client may have left out between two quoted lines (a line it altered). */
 #define GAP_WORDS 3
+/* How many times the runs are grown in both directions at most (each sweep carries a run
+ * as far as it goes one way; a second is needed only where runs meet). */
+#define MAX_SWEEPS 8
 /* Between two sent mails in the sequence: no word has this id. */
 #define SEPARATOR G_MAXUINT
 
@@ -32,7 +35,8 @@ typedef struct {
 	GArray *words;  /* guint ids; NULL when a word is not in the sent mails */
 	guint m;        /* number of words */
 	guint sig;      /* quote prefix: 2 per '>' or '|', 1 for a tab */
-	GArray *occ;    /* guint starts where the whole line occurs in seq */
+	GArray *occ;    /* guint starts where the whole line occurs in seq; NULL for none */
+	gint up, down;  /* the nearest lines with words above and below, or -1 */
 	gboolean quoted;
 	guint pos;      /* where it was placed, when quoted */
 } Line;
@@ -175,6 +179,9 @@ static gboolean whole_line(const Sent *s, guint p, guint m)
 
 /* ---- the reply's lines ---- */
 
+/* Most lines of a reply are found nowhere and carry no array. */
+#define OCC_LEN(l) ((l)->occ ? (l)->occ->len : 0u)
+
 typedef struct {
 	const Sent *sent;
 	Line *line;
@@ -201,21 +208,23 @@ static void look_word(const char *w, gsize n, gpointer d)
 /* Where the whole line occurs in the sent sequence (at most MAX_PLACES starts). */
 static void find_places(const Sent *s, Line *l)
 {
-	l->occ = g_array_new(FALSE, FALSE, sizeof(guint));
 	if (!l->words || l->m == 0)
 		return;
 	const guint *w = (const guint *)(gpointer)l->words->data;
 	const guint *seq = (const guint *)(gpointer)s->seq->data;
 	GArray *first = g_ptr_array_index(s->places, w[0]);
-	for (guint k = 0; k < first->len && l->occ->len < MAX_PLACES; k++) {
+	for (guint k = 0; k < first->len && OCC_LEN(l) < MAX_PLACES; k++) {
 		guint p = g_array_index(first, guint, k);
 		if (p + l->m > s->seq->len)
 			break;
 		guint j = 1;
 		while (j < l->m && seq[p + j] == w[j])
 			j++;
-		if (j == l->m)
+		if (j == l->m) {
+			if (!l->occ)
+				l->occ = g_array_new(FALSE, FALSE, sizeof(guint));
 			g_array_append_val(l->occ, p);
+		}
 	}
 }
 
@@ -235,7 +244,7 @@ static void line_read(const Sent *s, const char *text, Line *l)
 
 static gboolean placed_after(const Sent *s, const Line *l, guint e, guint *p_r)
 {
-	for (guint k = 0; k < l->occ->len; k++) {
+	for (guint k = 0; k < OCC_LEN(l); k++) {
 		guint p = g_array_index(l->occ, guint, k);
 		guint gap = l->m >= SHORT_WORDS || whole_line(s, p, l->m) ? GAP_WORDS : 0;
 		if (p >= e && p <= e + gap) {
@@ -248,7 +257,7 @@ static gboolean placed_after(const Sent *s, const Line *l, guint e, guint *p_r)
 
 static gboolean placed_before(const Sent *s, const Line *l, guint start, guint *p_r)
 {
-	for (guint k = l->occ->len; k-- > 0;) {
+	for (guint k = OCC_LEN(l); k-- > 0;) {
 		guint p = g_array_index(l->occ, guint, k);
 		guint gap = l->m >= SHORT_WORDS || whole_line(s, p, l->m) ? GAP_WORDS : 0;
 		if (p + l->m <= start && start <= p + l->m + gap) {
@@ -262,16 +271,31 @@ static gboolean placed_before(const Sent *s, const Line *l, guint start, guint *
 /* The nearest line with words above (dir -1) or below (dir 1) line i, or -1. */
 static gint neighbour(const Line *lines, guint n, guint i, gint dir)
 {
-	for (gint j = (gint)i + dir; j >= 0 && j < (gint)n; j += dir)
-		if (lines[j].m > 0)
-			return j;
-	return -1;
+	(void)n;
+	return dir < 0 ? lines[i].up : lines[i].down;
+}
+
+/* Each line's nearest lines with words, once: long runs of blank lines cost one pass. */
+static void link_neighbours(Line *lines, guint n)
+{
+	gint last = -1;
+	for (guint i = 0; i < n; i++) {
+		lines[i].up = last;
+		if (lines[i].m > 0)
+			last = (gint)i;
+	}
+	last = -1;
+	for (guint i = n; i-- > 0;) {
+		lines[i].down = last;
+		if (lines[i].m > 0)
+			last = (gint)i;
+	}
 }
 
 /* Index of p among l's places, or -1. */
 static gint place_index(const Line *l, guint p)
 {
-	for (guint k = 0; k < l->occ->len; k++)
+	for (guint k = 0; k < OCC_LEN(l); k++)
 		if (g_array_index(l->occ, guint, k) == p)
 			return (gint)k;
 	return -1;
@@ -286,14 +310,17 @@ static void place_seeds(Line *lines, guint n)
 {
 	GArray **before = g_new0(GArray *, n + 1), **after = g_new0(GArray *, n + 1);
 	for (guint i = 0; i < n; i++) {
-		before[i] = g_array_sized_new(FALSE, TRUE, sizeof(guint), lines[i].occ->len);
-		after[i] = g_array_sized_new(FALSE, TRUE, sizeof(guint), lines[i].occ->len);
-		g_array_set_size(before[i], lines[i].occ->len);
-		g_array_set_size(after[i], lines[i].occ->len);
+		guint places = OCC_LEN(&lines[i]);
+		if (places == 0)
+			continue;
+		before[i] = g_array_sized_new(FALSE, TRUE, sizeof(guint), places);
+		after[i] = g_array_sized_new(FALSE, TRUE, sizeof(guint), places);
+		g_array_set_size(before[i], places);
+		g_array_set_size(after[i], places);
 	}
 	for (guint i = 0; i < n; i++) {
 		gint j = neighbour(lines, n, i, -1);
-		for (guint k = 0; k < lines[i].occ->len; k++) {
+		for (guint k = 0; k < OCC_LEN(&lines[i]); k++) {
 			guint p = g_array_index(lines[i].occ, guint, k), run = 0;
 			gint at = j >= 0 && lines[j].sig == lines[i].sig && p >= lines[j].m
 			                  ? place_index(&lines[j], p - lines[j].m)
@@ -305,7 +332,7 @@ static void place_seeds(Line *lines, guint n)
 	}
 	for (guint i = n; i-- > 0;) {
 		gint j = neighbour(lines, n, i, 1);
-		for (guint k = 0; k < lines[i].occ->len; k++) {
+		for (guint k = 0; k < OCC_LEN(&lines[i]); k++) {
 			guint p = g_array_index(lines[i].occ, guint, k), run = 0;
 			gint at = j >= 0 && lines[j].sig == lines[i].sig
 			                  ? place_index(&lines[j], p + lines[i].m)
@@ -317,7 +344,7 @@ static void place_seeds(Line *lines, guint n)
 	}
 	for (guint i = 0; i < n; i++) {
 		guint best = 0;
-		for (guint k = 0; k < lines[i].occ->len; k++) {
+		for (guint k = 0; k < OCC_LEN(&lines[i]); k++) {
 			guint total = g_array_index(before[i], guint, k) +
 			              g_array_index(after[i], guint, k) - lines[i].m;
 			if (total >= CH_QUOTED_SEED_WORDS && total > best) {
@@ -326,8 +353,10 @@ static void place_seeds(Line *lines, guint n)
 				lines[i].pos = g_array_index(lines[i].occ, guint, k);
 			}
 		}
-		g_array_free(before[i], TRUE);
-		g_array_free(after[i], TRUE);
+		if (before[i]) {
+			g_array_free(before[i], TRUE);
+			g_array_free(after[i], TRUE);
+		}
 	}
 	g_free(before);
 	g_free(after);
@@ -339,7 +368,7 @@ static gboolean grow(const Sent *s, Line *lines, guint n)
 	gboolean changed = FALSE;
 	for (guint i = 0; i < n; i++) {
 		Line *l = &lines[i];
-		if (l->quoted || l->occ->len == 0)
+		if (l->quoted || OCC_LEN(l) == 0)
 			continue;
 		gint j = neighbour(lines, n, i, -1);
 		if (j >= 0 && lines[j].quoted && lines[j].sig == l->sig &&
@@ -348,7 +377,7 @@ static gboolean grow(const Sent *s, Line *lines, guint n)
 	}
 	for (guint i = n; i-- > 0;) {
 		Line *l = &lines[i];
-		if (l->quoted || l->occ->len == 0)
+		if (l->quoted || OCC_LEN(l) == 0)
 			continue;
 		gint k = neighbour(lines, n, i, 1);
 		if (k >= 0 && lines[k].quoted && lines[k].sig == l->sig &&
@@ -376,8 +405,9 @@ gboolean *ch_quoted_lines(const char *text, const char *const *sent, guint *n_li
 	Line *lines = g_new0(Line, n + 1);
 	for (guint i = 0; i < n; i++)
 		line_read(s, split[i], &lines[i]);
+	link_neighbours(lines, n);
 	place_seeds(lines, n);
-	while (grow(s, lines, n))
+	for (guint k = 0; k < MAX_SWEEPS && grow(s, lines, n); k++)
 		;
 	for (guint i = 0; i < n; i++) {
 		out[i] = lines[i].quoted;
@@ -386,7 +416,8 @@ gboolean *ch_quoted_lines(const char *text, const char *const *sent, guint *n_li
 			gint a = neighbour(lines, n, i, -1), b = neighbour(lines, n, i, 1);
 			out[i] = a >= 0 && b >= 0 && lines[a].quoted && lines[b].quoted;
 		}
-		g_array_free(lines[i].occ, TRUE);
+		if (lines[i].occ)
+			g_array_free(lines[i].occ, TRUE);
 	}
 	g_free(lines);
 	sent_free(s);
