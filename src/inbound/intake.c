@@ -434,9 +434,11 @@ static void add_answered(Ctx *x, GBytes *wire, GPtrArray *wires, GPtrArray *bodi
 
 /* The reply's own words: m->reply_text (what the client's quote markers left) without the
  * lines that reproduce the mails of ours it answers (message/quoted.h), found by its reply
- * token and by the ids it names. Nothing quoted is ever read as a command, whatever the
- * client did or did not mark. */
-static gboolean own_words(Ctx *x, const ChMessage *m, char **own_r, GError **error)
+ * token and by the ids it names; when it names none (a client that dropped them, a reply
+ * matched by its subject), the last mails of its conference sent to its sender. Nothing
+ * quoted is ever read as a command, whatever the client did or did not mark. */
+static gboolean own_words(Ctx *x, const ChMessage *m, gint64 conference_id, char **own_r,
+                          GError **error)
 {
 	ChStore *s = x->app->store;
 	g_autoptr(GPtrArray) wires = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
@@ -457,6 +459,14 @@ static gboolean own_words(Ctx *x, const ChMessage *m, char **own_r, GError **err
 			return FALSE;
 		if (wire)
 			add_answered(x, wire, wires, bodies);
+	}
+	if (wires->len == 0 && conference_id && m->from_addr) {
+		g_autoptr(GPtrArray) to = ch_store_outbox_wires_to(s, conference_id, m->from_addr,
+		                                                   ANSWERED_MAX, error);
+		if (!to)
+			return FALSE;
+		for (guint i = 0; i < to->len; i++)
+			add_answered(x, g_bytes_ref(to->pdata[i]), wires, bodies);
 	}
 	g_ptr_array_add(bodies, NULL);
 	*own_r = ch_quoted_strip(m->reply_text ? m->reply_text : "",
@@ -505,7 +515,7 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 		                    error);
 		goto out;
 	}
-	if (!own_words(x, m, &own, error))
+	if (!own_words(x, m, c->id, &own, error))
 		goto out;
 	ChAnswer answer = { .sender = m->from_addr, .text = own, .message_row = x->row };
 	if (kind->carries_report) {

@@ -275,6 +275,28 @@ gboolean ch_store_outbox_wire_for_token(ChStore *s, const char *token, GBytes **
 	               wire_r, error);
 }
 
+GPtrArray *ch_store_outbox_wires_to(ChStore *s, gint64 conference_id, const char *rcpt,
+                                    guint limit, GError **error)
+{
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT wire FROM outbox WHERE rcpt = ? AND conference_id = ?"
+	                                  " ORDER BY id DESC LIMIT ?",
+	                                  "sii", rcpt, conference_id, (gint64)limit);
+	if (!st)
+		return NULL;
+	GPtrArray *wires = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	GError *local = NULL;
+	while (ch_store_step(s, st, &local))
+		g_ptr_array_add(wires, g_bytes_new(sqlite3_column_blob(st, 0),
+		                                   sqlite3_column_bytes(st, 0)));
+	if (local) {
+		g_propagate_error(error, local);
+		g_ptr_array_unref(wires);
+		return NULL;
+	}
+	return wires;
+}
+
 gboolean ch_store_outbox_mark_sent(ChStore *s, gint64 id, const char *at, int attempts,
                                    GError **error)
 {

@@ -100,6 +100,11 @@ gboolean ch_store_outbox_wire(ChStore *s, const char *message_id, GBytes **wire_
 gboolean ch_store_outbox_wire_for_token(ChStore *s, const char *token, GBytes **wire_r,
                                         GError **error);
 
+/* The bytes of the newest `limit` mails of a conference sent to `rcpt`, newest first; NULL
+ * on error. For a reply that names none of our mails. */
+GPtrArray *ch_store_outbox_wires_to(ChStore *s, gint64 conference_id, const char *rcpt,
+                                    guint limit, GError **error);
+
 gboolean ch_store_outbox_mark_sent(ChStore *s, gint64 id, const char *at, int attempts,
                                    GError **error);
 gboolean ch_store_outbox_mark_retrying(ChStore *s, gint64 id, int attempts,
