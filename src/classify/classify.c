@@ -402,6 +402,12 @@ static gboolean by_subject(ChApp *app, const ChMessage *m, ChMatch *out, GError 
 	return TRUE;
 }
 
+char *ch_classify_token(ChApp *app, const ChMessage *m)
+{
+	gboolean conflict = FALSE;
+	return find_token(app, m, &conflict);
+}
+
 gboolean ch_classify(ChApp *app, const ChMessage *m, GDateTime *now, ChMatch *out,
                      GError **error)
 {

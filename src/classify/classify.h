@@ -41,6 +41,10 @@ void ch_match_clear(ChMatch *m);
 gboolean ch_classify(ChApp *app, const ChMessage *m, GDateTime *now, ChMatch *out,
                      GError **error);
 
+/* The reply token the message carries, as ch_classify() finds it (the plus-address, else
+ * In-Reply-To, else References), not yet checked; NULL when none. */
+char *ch_classify_token(ChApp *app, const ChMessage *m);
+
 /* The conference reference in a subject tag such as "[CP-2026-0042]", or NULL. */
 char *ch_classify_subject_ref(const char *subject);
 

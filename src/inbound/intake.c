@@ -11,6 +11,7 @@
 #include "classify/classify.h"
 #include "engine/engine.h"
 #include "engine/kinds.h"
+#include "message/quoted.h"
 #include "outbound/outbox.h"
 #include "store/cases.h"
 #include "store/messages.h"
@@ -402,8 +403,8 @@ static gboolean store_file(Ctx *x, const char *name, const guint8 *data, gsize l
  * body. TRUE with *empty_r when there is no report at all and the reply has no text either
  * (the engine takes a reply with text and no report as an answer). */
 static gboolean store_report(Ctx *x, const ChCase *c, const ChReport *r, const ChMessage *m,
-                             char **sha_r, char **file_r, gboolean *body_r, gboolean *empty_r,
-                             GError **error)
+                             const char *reply, char **sha_r, char **file_r, gboolean *body_r,
+                             gboolean *empty_r, GError **error)
 {
 	int pick = ch_message_report_attachment(m);
 	*empty_r = TRUE;
@@ -427,7 +428,7 @@ static gboolean store_report(Ctx *x, const ChCase *c, const ChReport *r, const C
 			*empty_r = FALSE;
 		}
 	}
-	if (pick < 0 && ch_engine_report_marked(m->reply_text)) {
+	if (pick < 0 && ch_engine_report_marked(reply)) {
 		const guint8 *data = (const guint8 *)m->body_text;
 		gsize len = strlen(m->body_text);
 		g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
@@ -438,18 +439,80 @@ static gboolean store_report(Ctx *x, const ChCase *c, const ChReport *r, const C
 		*file_r = g_steal_pointer(&file);
 		*body_r = TRUE;
 		*empty_r = FALSE;
-	} else if (pick < 0 && m->reply_text) {
+	} else if (pick < 0) {
 		/* No report, but words: the engine takes them as an answer; nothing to store. */
-		for (const char *p = m->reply_text; *p && *empty_r; p++)
+		for (const char *p = reply; *p && *empty_r; p++)
 			if (!g_ascii_isspace(*p))
 				*empty_r = FALSE;
 	}
 	return TRUE;
 }
 
+/* How many of the ids a reply names (In-Reply-To, then References newest first) are looked
+ * up among the mail we sent. */
+#define ANSWERED_MAX 8
+
+static void add_answered(Ctx *x, GBytes *wire, GPtrArray *wires, GPtrArray *bodies)
+{
+	for (guint i = 0; i < wires->len; i++)
+		if (g_bytes_equal(wire, wires->pdata[i])) {
+			g_bytes_unref(wire);
+			return;
+		}
+	g_ptr_array_add(wires, wire);
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data(wire, &len);
+	/* Our own mail always parses; one that did not would only leave the markers to judge. */
+	g_autoptr(ChMessage) sent = ch_message_parse(data, len, &x->app->parse, NULL);
+	if (sent && sent->body_text && *sent->body_text)
+		g_ptr_array_add(bodies, g_strdup(sent->body_text));
+}
+
+/* The reply's own words: m->reply_text (what the client's quote markers left) without the
+ * lines that reproduce the mails of ours it answers (message/quoted.h), found by its reply
+ * token and by the ids it names; when it names none (a client that dropped them, a reply
+ * matched by its subject), the last mails of its conference sent to its sender. Nothing
+ * quoted is ever read as a command, whatever the client did or did not mark. */
+static gboolean own_words(Ctx *x, const ChMessage *m, gint64 conference_id, char **own_r,
+                          GError **error)
+{
+	ChStore *s = x->app->store;
+	g_autoptr(GPtrArray) wires = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *token = ch_classify_token(x->app, m);
+	GBytes *wire = NULL;
+	if (token && !ch_store_outbox_wire_for_token(s, token, &wire, error))
+		return FALSE;
+	if (wire)
+		add_answered(x, wire, wires, bodies);
+	g_autoptr(GPtrArray) ids = g_ptr_array_new();
+	if (m->in_reply_to)
+		g_ptr_array_add(ids, m->in_reply_to);
+	for (guint i = m->references ? m->references->len : 0; i-- > 0 && ids->len < ANSWERED_MAX;)
+		g_ptr_array_add(ids, m->references->pdata[i]);
+	for (guint i = 0; i < ids->len; i++) {
+		if (!ch_store_outbox_wire(s, ids->pdata[i], &wire, error))
+			return FALSE;
+		if (wire)
+			add_answered(x, wire, wires, bodies);
+	}
+	if (wires->len == 0 && conference_id && m->from_addr) {
+		g_autoptr(GPtrArray) to = ch_store_outbox_wires_to(s, conference_id, m->from_addr,
+		                                                   ANSWERED_MAX, error);
+		if (!to)
+			return FALSE;
+		for (guint i = 0; i < to->len; i++)
+			add_answered(x, g_bytes_ref(to->pdata[i]), wires, bodies);
+	}
+	g_ptr_array_add(bodies, NULL);
+	*own_r = ch_quoted_strip(m->reply_text ? m->reply_text : "",
+	                         (const char *const *)bodies->pdata);
+	return TRUE;
+}
+
 static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 {
-	g_autofree char *text = NULL, *sha = NULL, *file = NULL;
+	g_autofree char *text = NULL, *sha = NULL, *file = NULL, *own = NULL;
 	ChApp *app = x->app;
 	ChMatch match;
 	if (!ch_classify(app, m, x->now, &match, error))
@@ -501,11 +564,12 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 		                    error);
 		goto out;
 	}
-	ChAnswer answer = { .sender = m->from_addr, .text = m->reply_text ? m->reply_text : "",
-	                    .message_row = x->row };
+	if (!own_words(x, m, c->id, &own, error))
+		goto out;
+	ChAnswer answer = { .sender = m->from_addr, .text = own, .message_row = x->row };
 	if (kind->carries_report) {
 		gboolean empty = FALSE, body = FALSE;
-		if (!store_report(x, c, object, m, &sha, &file, &body, &empty, error))
+		if (!store_report(x, c, object, m, own, &sha, &file, &body, &empty, error))
 			goto out;
 		if (empty) {
 			ok = apply_effects(x, c, fx, NULL, error) &&

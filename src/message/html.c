@@ -10,7 +10,12 @@
  *     div.OutlookMessageHeader;
  *   - quoted subtrees, removed alone because a person may answer between them: Gmail's
  *     gmail_quote / gmail_attr, Thunderbird's moz-cite-prefix, blockquote type=cite
- *     (Thunderbird, Apple Mail), Yahoo's yahoo_quoted.
+ *     (Thunderbird, Apple Mail), Yahoo's yahoo_quoted, a blockquote with a left border
+ *     (Mail.ru, Yandex); and a bare blockquote that ends the document under the sender's
+ *     own text. Hotmail's stopSpelling element is a cut point.
+ *
+ * Whatever these miss, the lines that reproduce the mail being answered are still found
+ * (quoted.h).
  *
  * Every walk over the tree is iterative: the depth of a parsed document is the sender's to
  * choose. libxml2 itself stops reading at 256 nested elements (we do not ask for
@@ -123,14 +128,35 @@ static gboolean is_cut_point(xmlNode *n)
 	    (attr_equals(n, "id", "divRplyFwdMsg") || attr_equals(n, "id", "appendonsend") ||
 	     has_class(n, "OutlookMessageHeader")))
 		return TRUE;
+	/* Hotmail (and Outlook.com's older pages): <hr id="stopSpelling"> or a div so marked
+	 * opens the original's header block. */
+	if (attr_equals(n, "id", "stopSpelling") || has_class(n, "stopSpelling"))
+		return TRUE;
 	return is_outlook_desktop_header(n);
+}
+
+/* Mail.ru and Yandex quote in a bare <blockquote> drawn with a left border. */
+static gboolean is_bordered_blockquote(xmlNode *n)
+{
+	if (!is_element(n, "blockquote"))
+		return FALSE;
+	char *style = attr(n, "style");
+	gboolean bordered = FALSE;
+	if (style) {
+		char *low = g_ascii_strdown(style, -1);
+		bordered = strstr(low, "border-left") != NULL;
+		g_free(low);
+	}
+	xmlFree(style);
+	return bordered;
 }
 
 static gboolean is_quoted_subtree(xmlNode *n)
 {
 	if (n->type != XML_ELEMENT_NODE)
 		return FALSE;
-	if (is_element(n, "blockquote") && attr_equals(n, "type", "cite"))
+	if (is_element(n, "blockquote") &&
+	    (attr_equals(n, "type", "cite") || is_bordered_blockquote(n)))
 		return TRUE;
 	if (has_class(n, "gmail_quote") || has_class(n, "gmail_attr") ||
 	    has_class(n, "moz-cite-prefix") || has_class(n, "yahoo_quoted"))
@@ -159,6 +185,43 @@ static void cut_from(xmlNode *n)
 	remove_node(n);
 }
 
+static gboolean is_text_with_words(const xmlNode *n)
+{
+	if (n->type != XML_TEXT_NODE || !n->content)
+		return FALSE;
+	for (const xmlChar *p = n->content; *p; p++)
+		if (!g_ascii_isspace(*p) && *p != 0xC2 && *p != 0xA0)
+			return TRUE;
+	return FALSE;
+}
+
+/* A bare <blockquote> that holds the end of the document, under text of the sender's own, is
+ * the quoted original of a top-posted reply (Yandex, Mail.ru without their border, other
+ * webmail): the outermost blockquote around the last text, when the first text is outside
+ * it. A blockquote in the middle of a message is left alone: it may be the sender's own
+ * indented words. NULL when there is none. */
+static xmlNode *trailing_blockquote(xmlNode *root)
+{
+	xmlNode *first = NULL, *last = NULL;
+	for (xmlNode *n = root; n; n = next_node(root, n, TRUE)) {
+		if (!is_text_with_words(n))
+			continue;
+		if (!first)
+			first = n;
+		last = n;
+	}
+	xmlNode *quote = NULL;
+	for (xmlNode *p = last ? last->parent : NULL; p; p = p->parent)
+		if (is_element(p, "blockquote"))
+			quote = p;
+	if (!quote)
+		return NULL;
+	for (xmlNode *p = first; p; p = p->parent)
+		if (p == quote)
+			return NULL;
+	return quote;
+}
+
 /* Any node may be the one removed, the root element included (<html class="gmail_quote">
  * is the sender's to write): the root is looked up again after the cut, and the
  * caller looks it up again afterwards, maybe to find none. */
@@ -183,6 +246,11 @@ static void drop_quoted(xmlDoc *doc)
 	for (guint i = 0; i < doomed->len; i++)
 		remove_node(g_ptr_array_index(doomed, i));
 	g_ptr_array_free(doomed, TRUE);
+
+	root = xmlDocGetRootElement(doc);
+	xmlNode *trailing = root ? trailing_blockquote(root) : NULL;
+	if (trailing)
+		remove_node(trailing);
 }
 
 /* ---- text ---- */

@@ -6,6 +6,8 @@
  *   mime.c           the one walk over the parsed MIME tree; a part's decoded content
  *   message-class.c  own / bounce / automatic / person, bounce details, return dates
  *   message.c        the parse that ties them together (public part in message.h)
+ *   quoted.c         lines of a reply found in the mail chaser sent (quoted.h; uses none
+ *                    of these helpers, so intake can call it on text from anywhere)
  *
  * The files call each other in one direction only: message.c uses message-class.c, and
  * both use mime.c, text.c, reply.c and html.c; none of those uses message.c or

@@ -73,18 +73,21 @@ static const char *rtrim(const char *s, const char *end)
 
 /* ---- Outlook header blocks ---- */
 
-/* Header names as Outlook writes them in English, French, German, Spanish, Dutch, Welsh and
- * Italian. They are only trusted together (see outlook_block_at), never one at a time. */
+/* Header names as Outlook, Windows Mail and Hotmail write them in English, French, German,
+ * Spanish, Dutch, Welsh, Italian, Swedish, Norwegian, Danish, Polish and Russian. They are
+ * only trusted together (see outlook_block_at), never one at a time. */
 static const char *const from_keys[] = {
-	"From", "Von", "De", "Van", "Oddi wrth", "Gan", "Da", NULL,
+	"From", "Von", "De", "Van", "Oddi wrth", "Gan", "Da", "Från", "Fra", "Od", "От", NULL,
 };
 static const char *const date_keys[] = {
 	"Sent", "Date", "Gesendet", "Datum", "Envoyé", "Enviado", "Fecha", "Verzonden",
-	"Anfonwyd", "Dyddiad", "Inviato", "Data", NULL,
+	"Anfonwyd", "Dyddiad", "Inviato", "Data", "Skickat", "Sendt", "Dato", "Wysłano",
+	"Wysłane", "Отправлено", "Дата", NULL,
 };
 static const char *const to_keys[] = {
 	"To", "Subject", "Cc", "An", "Betreff", "À", "A", "Objet", "Para", "Asunto", "Aan",
-	"Onderwerp", "At", "Pwnc", "Oggetto", NULL,
+	"Onderwerp", "At", "Pwnc", "Oggetto", "Till", "Ämne", "Kopia", "Til", "Emne", "Kopi",
+	"Do", "Temat", "DW", "Кому", "Тема", "Копия", NULL,
 };
 
 /* "From:", "*From:*" (Outlook marks the names bold when it writes its own plain text) and
@@ -113,23 +116,31 @@ gboolean ch_reply_is_from_line(const char *line)
 }
 
 /* A "From:" line is a quote header only with a "Sent:"/"Date:" and a "To:"/"Subject:" line
- * just below it; a person may well start a line of their own with "From:". */
+ * just below it; a person may well start a line of their own with "From:". Some clients put
+ * the date first (Hotmail's "Date: / From: / To: / Subject:"), so a block may also open with
+ * a date or "To:" line, as long as every line of it up to the "From:" is a header line. */
 static gboolean outlook_block_at(char **lines, guint n, guint i)
 {
-	if (!line_has_key(lines[i], from_keys))
+	gboolean from = line_has_key(lines[i], from_keys);
+	gboolean date = !from && line_has_key(lines[i], date_keys);
+	gboolean to = !from && !date && line_has_key(lines[i], to_keys);
+	if (!from && !date && !to)
 		return FALSE;
-	gboolean date = FALSE, to = FALSE;
 	guint seen = 0;
 	for (guint j = i + 1; j < n && seen < HEADER_BLOCK_LINES; j++) {
 		if (is_blank(lines[j]))
 			continue;
 		seen++;
-		if (line_has_key(lines[j], date_keys))
+		if (line_has_key(lines[j], from_keys))
+			from = TRUE;
+		else if (line_has_key(lines[j], date_keys))
 			date = TRUE;
 		else if (line_has_key(lines[j], to_keys))
 			to = TRUE;
+		else if (!from)
+			return FALSE; /* before the "From:", only header lines */
 	}
-	return date && to;
+	return from && date && to;
 }
 
 /* ---- separators ---- */
@@ -198,7 +209,7 @@ static gboolean rule_then_from_at(char **lines, guint n, guint i)
 /* ---- attributions ("On ... wrote:") ---- */
 
 typedef struct {
-	const char *lead;    /* the word the line starts with */
+	const char *lead;    /* the word the line starts with; NULL: any (the verb must end it) */
 	const char *verb;    /* the verb it contains */
 	gboolean verb_last;  /* the verb ends the line ("wrote:"), or the name follows it */
 } Attribution;
@@ -212,6 +223,25 @@ static const Attribution attributions[] = {
 	{ "Ar", "ysgrifennodd", TRUE },    /* Ar Llun, 23 Tach 2026 am 10:02, A <a@x> ysgrifennodd: */
 	{ "Il", "ha scritto", TRUE },      /* Il giorno lun 23 nov 2026 alle 10:02 A <a@x> ha scritto: */
 	{ "Em", "escreveu", TRUE },        /* Em seg., 23 de nov. de 2026 às 10:02, A <a@x> escreveu: */
+	{ "Den", "skrev", FALSE },         /* Den 23 nov. 2026 kl. 10:02 skrev A <a@x>: (sv, no, da) */
+	{ "W dniu", "napisał", TRUE },     /* W dniu 23.11.2026 o 10:02, A <a@x> napisał: */
+	{ "W dniu", "pisze", TRUE },       /* W dniu 23.11.2026 o 10:02, A pisze: (Thunderbird) */
+	/* Verbs that end an attribution whatever it starts with (Gmail puts the weekday first:
+	 * "pon., 23 lis 2026 o 10:02 A <a@x> napisał(a):"); a date or an address is still
+	 * needed. The English "wrote:" alone stays weak: it ends ordinary sentences. */
+	{ NULL, "schrieb", TRUE },
+	{ NULL, "a écrit", TRUE },
+	{ NULL, "escribió", TRUE },
+	{ NULL, "schreef", TRUE },
+	{ NULL, "skrev", TRUE },
+	{ NULL, "napisał", TRUE },
+	{ NULL, "napisała", TRUE },
+	{ NULL, "napisał(a)", TRUE },
+	{ NULL, "ysgrifennodd", TRUE },
+	{ NULL, "написал", TRUE },
+	{ NULL, "написала", TRUE },
+	{ NULL, "написал(а)", TRUE },
+	{ NULL, "пишет", TRUE },
 };
 
 static gboolean contains_word(const char *s, const char *end, const char *word)
@@ -262,8 +292,9 @@ static AttrKind attribution_kind(const char *text)
 	for (gsize i = 0; i < G_N_ELEMENTS(attributions); i++) {
 		const Attribution *a = &attributions[i];
 		gboolean verb_at_end = ends_with_word(text, end, a->verb);
-		gsize lead = strlen(a->lead);
-		gboolean lead_ok = g_ascii_strncasecmp(text, a->lead, lead) == 0 && text[lead] == ' ';
+		gsize lead = a->lead ? strlen(a->lead) : 0;
+		gboolean lead_ok = !a->lead || (g_ascii_strncasecmp(text, a->lead, lead) == 0 &&
+		                                text[lead] == ' ');
 		gboolean verb_ok = a->verb_last ? verb_at_end : contains_word(text, end, a->verb);
 		if (lead_ok && verb_ok && has_date_or_address(text, end))
 			return ATTR_STRONG;
@@ -276,6 +307,8 @@ static AttrKind attribution_kind(const char *text)
 static gboolean starts_with_lead(const char *text)
 {
 	for (gsize i = 0; i < G_N_ELEMENTS(attributions); i++) {
+		if (!attributions[i].lead)
+			continue;
 		gsize n = strlen(attributions[i].lead);
 		if (g_ascii_strncasecmp(text, attributions[i].lead, n) == 0 && text[n] == ' ')
 			return TRUE;
@@ -314,11 +347,36 @@ static guint attribution_at(char **lines, guint n, guint i, AttrKind *kind)
 	return span;
 }
 
-static gboolean next_text_is_quoted(char **lines, guint n, guint i)
+/* Where a tab-indented original at the end of the message starts (s-nail, bsd-mailx and GNU
+ * mail quote with a tab, not a '>'), or n: from the last line up, blank lines and lines
+ * opening with a tab, at least TAB_QUOTE_LINES of them with text, and some text of the
+ * person's own above them (a message indented throughout is theirs, not a quote). Only a
+ * trailing block: a tab inside a person's own text is left alone. */
+#define TAB_QUOTE_LINES 2
+static guint tab_quote_start(char **lines, guint n)
+{
+	guint start = n, with_text = 0;
+	for (guint i = n; i-- > 0;) {
+		if (is_blank(lines[i]))
+			continue;
+		if (lines[i][0] != '\t')
+			break;
+		with_text++;
+		start = i;
+	}
+	if (with_text < TAB_QUOTE_LINES)
+		return n;
+	for (guint i = 0; i < start; i++)
+		if (!is_blank(lines[i]))
+			return start;
+	return n;
+}
+
+static gboolean next_text_is_quoted(char **lines, guint n, guint i, guint tab_start)
 {
 	for (; i < n; i++)
 		if (!is_blank(lines[i]))
-			return is_quoted(lines[i]);
+			return is_quoted(lines[i]) || i >= tab_start;
 	return FALSE;
 }
 
@@ -396,9 +454,10 @@ char *ch_reply_extract(const char *text)
 		g_strchomp(lines[i]); /* also the '\r' of CRLF text */
 
 	GPtrArray *kept = g_ptr_array_new();
+	guint tab_start = tab_quote_start(lines, n);
 	/* Dropping a quote leaves the blank lines around it; keep one, not a stack of them. */
 	gboolean dropped = FALSE;
-	for (guint i = 0; i < n; i++) {
+	for (guint i = 0; i < tab_start; i++) {
 		const char *line = lines[i];
 		if (is_quoted(line)) {
 			dropped = TRUE;
@@ -408,7 +467,7 @@ char *ch_reply_extract(const char *text)
 			break;
 		AttrKind kind = ATTR_NONE;
 		guint span = attribution_at(lines, n, i, &kind);
-		if (span > 0 && next_text_is_quoted(lines, n, i + span)) {
+		if (span > 0 && next_text_is_quoted(lines, n, i + span, tab_start)) {
 			i += span - 1;
 			dropped = TRUE;
 			continue;

@@ -1,10 +1,13 @@
 /* reply: the part of a message body a person just wrote.
  *
  * ch_reply_extract() takes a body as UTF-8 text and returns (newly allocated) only the new
- * text: it cuts at the first quote header ("On ... wrote:", Outlook's "From: ... Sent: ..."
- * block, "-----Original Message-----", and their equivalents in several languages), drops
- * ">"-quoted lines and trailing signatures ("-- ", "Sent from my iPhone"). Top-posted and
- * inline replies both work: inline, the unquoted lines between quotes are kept.
+ * text: it cuts at the first quote header ("On ... wrote:", "Den ... skrev ...:", Outlook's
+ * "From: ... Sent: ..." block in a dozen languages, Hotmail's "Date:"-first block,
+ * "-----Original Message-----" and its translations), drops ">"-quoted lines, a trailing
+ * tab-indented original (s-nail, bsd-mailx, GNU mail) and trailing signatures ("-- ", "Sent
+ * from my iPhone"). Top-posted and inline replies both work: inline, the unquoted lines
+ * between quotes are kept. These are the client's markers; quoted.h finds what they miss
+ * from the mail chaser sent.
  *
  * ch_html_to_text() turns an HTML body into plain text with a real HTML parser (libxml2),
  * leaving out what the sender's client marked as quoted (Outlook's divRplyFwdMsg and what

@@ -236,6 +236,67 @@ gboolean ch_store_outbox_by_message_id(ChStore *s, const char *message_id,
 	return TRUE;
 }
 
+/* One row's wire bytes, from a statement that selects them first, or *wire_r NULL. */
+static gboolean wire_of(ChStore *s, sqlite3_stmt *st, GBytes **wire_r, GError **error)
+{
+	*wire_r = NULL;
+	gboolean there;
+	if (!st || !ch_store_first(s, st, &there, error))
+		return FALSE;
+	if (there)
+		*wire_r = g_bytes_new(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0));
+	sqlite3_reset(st);
+	return TRUE;
+}
+
+gboolean ch_store_outbox_wire(ChStore *s, const char *message_id, GBytes **wire_r,
+                              GError **error)
+{
+	return wire_of(s,
+	               ch_store_query(s, error, "SELECT wire FROM outbox WHERE message_id = ?", "s",
+	                              message_id),
+	               wire_r, error);
+}
+
+gboolean ch_store_outbox_wire_for_token(ChStore *s, const char *token, GBytes **wire_r,
+                                        GError **error)
+{
+	/* Our Message-IDs are "c.TOKEN.NONCE@domain" with the token in lower case (its alphabet
+	 * is case-insensitive, so a client may have changed it): the ids in [c.TOKEN., c.TOKEN/)
+	 * are found on the unique index. */
+	g_autofree char *low = g_ascii_strdown(token, -1);
+	g_autofree char *from = g_strdup_printf("c.%s.", low);
+	g_autofree char *to = g_strdup_printf("c.%s/", low);
+	return wire_of(s,
+	               ch_store_query(s, error,
+	                              "SELECT wire FROM outbox WHERE message_id >= ? AND"
+	                              " message_id < ? ORDER BY id DESC LIMIT 1",
+	                              "ss", from, to),
+	               wire_r, error);
+}
+
+GPtrArray *ch_store_outbox_wires_to(ChStore *s, gint64 conference_id, const char *rcpt,
+                                    guint limit, GError **error)
+{
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT wire FROM outbox WHERE rcpt = ? AND conference_id = ?"
+	                                  " ORDER BY id DESC LIMIT ?",
+	                                  "sii", rcpt, conference_id, (gint64)limit);
+	if (!st)
+		return NULL;
+	GPtrArray *wires = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	GError *local = NULL;
+	while (ch_store_step(s, st, &local))
+		g_ptr_array_add(wires, g_bytes_new(sqlite3_column_blob(st, 0),
+		                                   sqlite3_column_bytes(st, 0)));
+	if (local) {
+		g_propagate_error(error, local);
+		g_ptr_array_unref(wires);
+		return NULL;
+	}
+	return wires;
+}
+
 gboolean ch_store_outbox_mark_sent(ChStore *s, gint64 id, const char *at, int attempts,
                                    GError **error)
 {

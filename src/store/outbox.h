@@ -92,6 +92,19 @@ GPtrArray *ch_store_outbox_due(ChStore *s, const char *now_key, GError **error);
 gboolean ch_store_outbox_by_message_id(ChStore *s, const char *message_id,
                                        ChStoreOutboxRow **row_r, GError **error);
 
+/* The bytes of our mail with this Message-ID (without <>), or *wire_r NULL when we sent
+ * none: the mail a reply answers, to tell what the reply quotes of it. */
+gboolean ch_store_outbox_wire(ChStore *s, const char *message_id, GBytes **wire_r,
+                              GError **error);
+/* ... of our newest mail whose Message-ID carries this reply token, or *wire_r NULL. */
+gboolean ch_store_outbox_wire_for_token(ChStore *s, const char *token, GBytes **wire_r,
+                                        GError **error);
+
+/* The bytes of the newest `limit` mails of a conference sent to `rcpt`, newest first; NULL
+ * on error. For a reply that names none of our mails. */
+GPtrArray *ch_store_outbox_wires_to(ChStore *s, gint64 conference_id, const char *rcpt,
+                                    guint limit, GError **error);
+
 gboolean ch_store_outbox_mark_sent(ChStore *s, gint64 id, const char *at, int attempts,
                                    GError **error);
 gboolean ch_store_outbox_mark_retrying(ChStore *s, gint64 id, int attempts,
