@@ -525,6 +525,15 @@ static const RulesMistake mistakes[] = {
 	  "report_due = '5 hours': write e.g. '5 working days'" },
 	{ "twice", "list_within = 24 hours", "list_within = 24 hours\nlist_within = 48 hours",
 	  "'list_within' is given twice" },
+	{ "on-silence-word", "on_silence = remind", "on_silence = wait",
+	  "on_silence = 'wait': write remind or unresolved" },
+	{ "on-silence-not-last", "chasers = 1\n\n[stage managers]",
+	  "chasers = 1\non_silence = remind\n\n[stage managers]",
+	  "on_silence is for the last stage: silence at stage 'slo' moves the concern to the next "
+	  "stage" },
+	{ "remind-every-duration", "remind_every = 2 working days", "remind_every = 2 weeks",
+	  "remind_every = '2 weeks': write e.g. '2 working days'" },
+	{ "meeting-word", "meeting = yes", "meeting = sure", "meeting must be yes or no" },
 };
 
 static void test_rules_mistake_named(gconstpointer data)
