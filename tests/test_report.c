@@ -2233,10 +2233,14 @@ static void test_purge_keeps_a_case_whose_report_awaits_review(void)
 	g_assert_nonnull(strstr(h->out, "removed 0 conferences"));
 	g_assert_cmpint(h_run(h, "2027-06-02T10:00", "show", H_REF, NULL), ==, 0);
 
-	/* Reviewed: nothing is owed any more; the conference closes, and then it may go. */
+	/* Reviewed: nothing is owed any more but the minutes, due Friday 18 December; the
+	 * tick of the working day after closes the conference, and then it may go. */
 	h_reply_to(h, "review", "report_received", H_CHAIR, H_CHAIR, "REVIEWED");
 	g_assert_cmpint(h_run(h, "2026-12-10T11:00", "poll", NULL), ==, 0);
-	g_autoptr(JsonNode) after = h_json(h, "2026-12-10T11:01", "show", H_REF, NULL);
+	g_autoptr(JsonNode) reviewed = h_json(h, "2026-12-10T11:01", "show", H_REF, NULL);
+	g_assert_cmpstr(h_str(json_node_get_object(reviewed), "state"), ==, "authorised");
+	g_assert_cmpint(h_run(h, "2026-12-21T09:05", "tick", NULL), ==, 0);
+	g_autoptr(JsonNode) after = h_json(h, "2026-12-21T09:06", "show", H_REF, NULL);
 	g_assert_cmpstr(h_str(json_node_get_object(after), "state"), ==, "closed");
 	g_assert_cmpint(h_run(h, "2027-06-02T10:00", "purge", "--before", "2027-06-01", NULL), ==, 0);
 	g_assert_nonnull(strstr(h->out, "removed 1 conference,"));

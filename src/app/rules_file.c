@@ -190,6 +190,27 @@ static char *stage_setting(ChStage *stage, const char *key, const char *v, guint
 	return problem;
 }
 
+/* What only the whole ladder can say: every stage names who it asks, and on_silence and
+ * remind_every are where they mean something. */
+static gboolean stages_complete(const ChRules *r, const char *path, GError **error)
+{
+	for (guint i = 0; i < r->stages->len; i++) {
+		ChStage *s = r->stages->pdata[i];
+		if (!s->ask_line) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s: stage '%s' does not say who to ask "
+			            "(ask = ...)", path, s->name);
+			return FALSE;
+		}
+	}
+	guint line = 0;
+	g_autofree char *problem = silence_problem(r, &line);
+	if (problem) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: %s", path, line, problem);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 ChRules *ch_rules_file_load(const char *path, const char *name,
                             const char *const *templates_path,
                             GError **error)
@@ -258,19 +279,7 @@ ChRules *ch_rules_file_load(const char *path, const char *name,
 		            "%s: no [stage NAME] section: the escalation ladder needs at least one", path);
 		return NULL;
 	}
-	for (guint i = 0; i < r->stages->len; i++) {
-		ChStage *s = r->stages->pdata[i];
-		if (!s->ask_line) {
-			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s: stage '%s' does not say who to ask "
-			            "(ask = ...)", path, s->name);
-			return NULL;
-		}
-	}
-	guint line = 0;
-	g_autofree char *problem = silence_problem(r, &line);
-	if (problem) {
-		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: %s", path, line, problem);
+	if (!stages_complete(r, path, error))
 		return NULL;
-	}
 	return g_steal_pointer(&r);
 }
