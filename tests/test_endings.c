@@ -181,6 +181,8 @@ static void test_meeting_date_then_outcome_asked(void)
 	g_assert_cmpuint(h_count_mail(h, "escalation_response", H_CHAIR), ==, 0);
 	g_autofree char *meeting = esc_column(h, 2, "meeting_date");
 	g_assert_cmpstr(meeting, ==, "2026-12-10");
+	g_autoptr(JsonNode) shown = h_json(h, "2026-11-27T16:05", "show", H_REF, NULL);
+	g_assert_cmpstr(h_str(h_escalation(shown, 2), "meeting"), ==, "2026-12-10");
 	g_autofree char *readback = h_mail(h, "transcript", LSM);
 	g_autofree char *rb = h_body(readback);
 	g_assert_nonnull(strstr(rb, "Thursday 10 December 2026"));
@@ -235,8 +237,8 @@ static void test_unresolved_ending_tells_chair(void)
 	g_autofree char *body = h_body(told);
 	g_assert_nonnull(strstr(body, "the meeting could not agree a plan"));
 	g_assert_nonnull(strstr(body, "Lena Marsh"));
-	g_autofree char *when = esc_column(h, 2, "chair_told_at");
-	g_assert_nonnull(when);
+	g_autoptr(JsonNode) shown = h_json(h, "2026-11-30T10:05", "show", H_REF, NULL);
+	g_assert_nonnull(h_str(h_escalation(shown, 2), "chair_told"));
 	/* The same reply again tells nobody twice. */
 	h_reply_to(h, "lsm-nr-again", "escalation_meeting", LSM, LSM,
 	           "NOT RESOLVED: the meeting could not agree a plan\n");
