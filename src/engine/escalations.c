@@ -228,9 +228,9 @@ static void tell_chair_ending(const ChCase *c, ChEscalation *e, const ChEngineCt
 static void end_unresolved(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx, const char *why,
                            gboolean from_chair, ChEffects *fx)
 {
-	g_autofree char *now = ch_engine_now_str(ctx);
+	/* closed_at stays unset: the register counts a concern closed, and its working days
+	 * to close, only when it was resolved. */
 	set_esc_state(e, fx, CH_ESC_UNRESOLVED, why);
-	ch_set_str(&e->closed_at, now);
 	g_clear_pointer(&e->next_at, g_free);
 	tell_exhausted(c, e, ctx, why, fx);
 	tell_chair_ending(c, e, ctx, "escalation_unresolved_chair", why, from_chair, fx);
