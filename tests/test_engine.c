@@ -94,7 +94,8 @@ static const Field escalation_fields[] = {
 	FS(ChEscalation, asked), FS(ChEscalation, chased_at), FI(ChEscalation, chasers),
 	FS(ChEscalation, responded_at), FS(ChEscalation, response), FS(ChEscalation, outcome),
 	FS(ChEscalation, closed_at), FS(ChEscalation, next_at), FS(ChEscalation, confirm_due),
-	FS(ChEscalation, confirm_reminded_at), { NULL, 0, 0 },
+	FS(ChEscalation, confirm_reminded_at), FS(ChEscalation, meeting_date),
+	FS(ChEscalation, outcome_asked_at), FS(ChEscalation, chair_told_at), { NULL, 0, 0 },
 };
 
 static const Field report_fields[] = {

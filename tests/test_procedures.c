@@ -283,7 +283,9 @@ static void test_default_full_life(void)
 	      "RESOLVED: independent meeting on 17 December agreed a plan", NULL);
 	poll_flush(h, "2026-12-15T10:00");
 
-	/* Line 4 stays silent to the end: stage 4 by silence, then unresolved at the last stage. */
+	/* Line 4 stays silent: stage 4 by silence (Friday 18th). At the last stage silence is
+	 * never an ending (on_silence = remind in the shipped rules): on Monday 21st the lead
+	 * safeguarding manager is reminded and the CP coordinator told. */
 	tick_flush(h, "2026-12-17T09:00");
 	tick_flush(h, "2026-12-18T09:00");
 	tick_flush(h, "2026-12-21T09:00");
@@ -291,20 +293,30 @@ static void test_default_full_life(void)
 	g_assert_cmpstr(h_str(h_escalation(s9, 1), "state"), ==, "resolved");
 	g_assert_cmpstr(h_str(h_escalation(s9, 1), "outcome"), ==,
 	                "independent meeting on 17 December agreed a plan");
-	g_assert_cmpstr(h_str(h_escalation(s9, 4), "state"), ==, "unresolved");
+	g_assert_cmpstr(h_str(h_escalation(s9, 4), "state"), ==, "open");
 	g_assert_cmpint(json_object_get_int_member(h_escalation(s9, 4), "stage"), ==, 4);
-	g_assert_cmpuint(h_count_mail(h, "escalation_unresolved", COORD), ==, 1);
-	/* Every escalation ended, every report received or missing; but the chair has marked
-	 * neither received report reviewed (HIGH RISK is not a review: the chair was reminded
-	 * about both), so the review is still owed and the conference stays open. */
+	g_assert_cmpuint(h_count_mail(h, "escalation_still_open", LSM), ==, 1);
+	g_assert_cmpuint(h_count_mail(h, "escalation_silent", COORD), ==, 1);
+	g_assert_cmpuint(h_count_mail(h, "escalation_unresolved", COORD), ==, 0);
+	/* Every report received or missing; but the chair has marked neither received report
+	 * reviewed (HIGH RISK is not a review: the chair was reminded about both), so the review
+	 * is still owed and the conference stays open. */
 	g_assert_cmpstr(h_str(json_node_get_object(s9), "state"), ==, "authorised");
 	g_assert_cmpstr(h_str(json_node_get_object(s8), "state"), ==, "authorised");
-	/* The chair reviews both: nothing is left to chase, and the conference closes. */
+	/* The chair reviews both, and the lead safeguarding manager answers the reminder about
+	 * line 4: nothing is left to chase. The minutes are due today (Monday 21st), so the
+	 * conference stays open until the tick of the working day after closes it. */
 	reply(h, "review-school", "report_received", H_CHAIR, "Brookfield Primary School", H_CHAIR,
 	      "REVIEWED", NULL);
 	reply(h, "review-housing", "report_received", H_CHAIR, "Northshire Housing", H_CHAIR,
 	      "REVIEWED", NULL);
+	reply(h, "lsm-4", "escalation_still_open", LSM, NULL, LSM,
+	      "RESOLVED: the police will send apologies in good time", NULL);
 	poll_flush(h, "2026-12-21T10:00");
+	g_autoptr(JsonNode) s10a = h_json(h, NULL, "show", REF, NULL);
+	g_assert_cmpstr(h_str(h_escalation(s10a, 4), "state"), ==, "resolved");
+	g_assert_cmpstr(h_str(json_node_get_object(s10a), "state"), ==, "authorised");
+	tick_flush(h, "2026-12-22T09:05");
 	g_autoptr(JsonNode) s10 = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpstr(h_str(json_node_get_object(s10), "state"), ==, "closed");
 	g_assert_cmpuint(h_audit_count(h, REF, "report.reviewed"), ==, 2);
@@ -525,6 +537,16 @@ static const RulesMistake mistakes[] = {
 	  "report_due = '5 hours': write e.g. '5 working days'" },
 	{ "twice", "list_within = 24 hours", "list_within = 24 hours\nlist_within = 48 hours",
 	  "'list_within' is given twice" },
+	{ "on-silence-word", "on_silence = remind", "on_silence = wait",
+	  "on_silence = 'wait': write remind or unresolved" },
+	{ "on-silence-not-last", "chasers = 1\n\n[stage managers]",
+	  "chasers = 1\non_silence = remind\n\n[stage managers]",
+	  "on_silence is for the last stage: silence at stage 'slo' moves the concern to the next "
+	  "stage" },
+	{ "remind-every-duration", "remind_every = 2 working days", "remind_every = 2 weeks",
+	  "remind_every = '2 weeks': write e.g. '2 working days'" },
+	{ "meeting-word", "meeting = yes\non_silence", "meeting = sure\non_silence",
+	  "meeting must be yes or no" },
 };
 
 static void test_rules_mistake_named(gconstpointer data)

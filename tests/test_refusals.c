@@ -264,13 +264,17 @@ static void test_purge_dry_run_changes_nothing(void)
 	g_assert_cmpint(h_run(h, "2026-11-24T09:10", "poll", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, "2026-11-24T09:10", "flush", NULL), ==, 0);
 	/* The school's report never comes: missing after its due date, and then nothing is
-	 * owed, so the conference closes. */
+	 * owed but the minutes, due Friday 18 December; the tick of the working day after
+	 * closes the conference. */
 	for (int d = 25; d <= 30; d++) {
 		g_autofree char *t = g_strdup_printf("2026-11-%02dT09:05", d);
 		g_assert_cmpint(h_run(h, t, "tick", NULL), ==, 0);
 		g_assert_cmpint(h_run(h, t, "flush", NULL), ==, 0);
 	}
-	g_autoptr(JsonNode) show = h_json(h, "2026-12-01T09:00", "show", H_REF, NULL);
+	g_autoptr(JsonNode) waiting = h_json(h, "2026-12-01T09:00", "show", H_REF, NULL);
+	g_assert_cmpstr(h_str(json_node_get_object(waiting), "state"), ==, "authorised");
+	g_assert_cmpint(h_run(h, "2026-12-21T09:05", "tick", NULL), ==, 0);
+	g_autoptr(JsonNode) show = h_json(h, "2026-12-21T09:10", "show", H_REF, NULL);
 	g_assert_cmpstr(h_str(json_node_get_object(show), "state"), ==, "closed");
 	g_autofree char *tables = h_dump(h, NULL);
 	g_autofree char *files = h_files(h);
@@ -348,6 +352,9 @@ static void reach(Harness *h, Stage stage)
 			g_assert_cmpint(h_run(h, t, "tick", NULL), ==, 0);
 			g_assert_cmpint(h_run(h, t, "flush", NULL), ==, 0);
 		}
+		/* Nothing owed but the minutes (due Friday 18 December): closed the working day
+		 * after. */
+		g_assert_cmpint(h_run(h, "2026-12-21T09:15", "tick", NULL), ==, 0);
 		g_autoptr(JsonNode) show = h_json(h, NULL, "show", H_REF, NULL);
 		g_assert_cmpstr(h_str(json_node_get_object(show), "state"), ==, "closed");
 		return;
@@ -454,7 +461,7 @@ static void test_not_resolved_at_the_last_stage(void)
 	/* Nothing climbs or is chased after the end, however long the timer runs. */
 	g_autoptr(GPtrArray) before = h_outgoing(h);
 	guint sent = before->len;
-	for (int d = 1; d <= 18; d++) {
+	for (int d = 1; d <= 21; d++) {
 		g_autofree char *t = g_strdup_printf("2026-12-%02dT09:05", d);
 		g_assert_cmpint(h_run(h, t, "tick", NULL), ==, 0);
 		g_assert_cmpint(h_run(h, t, "flush", NULL), ==, 0);
@@ -463,17 +470,20 @@ static void test_not_resolved_at_the_last_stage(void)
 	for (guint i = sent; i < later->len; i++)
 		if (strstr(later->pdata[i], "escalation"))
 			g_error("sent after the last stage ended: %s", (char *)later->pdata[i]);
-	g_autoptr(JsonNode) end = h_json(h, "2026-12-18T10:00", "show", H_REF, NULL);
+	g_autoptr(JsonNode) end = h_json(h, "2026-12-21T10:00", "show", H_REF, NULL);
 	g_assert_cmpstr(h_str(h_escalation(end, 2), "state"), ==, "unresolved");
 	g_assert_cmpint(json_object_get_int_member(h_escalation(end, 2), "stage"), ==, 4);
-	/* Nothing is owed any more (the school's report went missing on the way): it closes. */
+	/* Nothing is owed any more (the school's report went missing on the way, the chair was
+	 * told how the concern ended) and the minutes' date, Friday 18th, has passed: Monday's
+	 * tick closed it. */
+	g_assert_cmpuint(h_count_mail(h, "escalation_unresolved_chair", H_CHAIR), ==, 1);
 	g_assert_cmpstr(h_str(json_node_get_object(end), "state"), ==, "closed");
 	/* The same NOT RESOLVED again: the engine asks for the same notice to the CP coordinator
 	 * (the same event), and the outbox keeps it to the one mail already sent. */
 	h_reply_to(h, "nr4-again", "escalation_meeting", LSM, LSM,
 	           "NOT RESOLVED: still disputed at stage 4");
-	g_assert_cmpint(h_run(h, "2026-12-18T11:00", "poll", NULL), ==, 0);
-	g_assert_cmpint(h_run(h, "2026-12-18T11:00", "flush", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-12-21T11:00", "poll", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-12-21T11:00", "flush", NULL), ==, 0);
 	g_assert_cmpuint(h_count_mail(h, "escalation_unresolved", CP_COORDINATOR), ==, 1);
 }
 

@@ -1023,6 +1023,42 @@ static void year_free(void)
 	year = NULL;
 }
 
+/* The council of the year ends silence at the last stage as unresolved (on_silence =
+ * unresolved in its own copies of both rules files), so that its reports have concerns that
+ * ended unresolved to count; the shipped rules remind instead (test_endings). */
+static void council_ends_silence(Harness *h)
+{
+	g_autofree char *dir = g_build_filename(h->dir, "council-rules", NULL);
+	g_assert_cmpint(g_mkdir(dir, 0700), ==, 0);
+	static const char *const files[] = { "default.rules", "cwm-taf.rules" };
+	for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+		g_autofree char *shipped = g_build_filename("rules", files[i], NULL);
+		g_autofree char *text = NULL;
+		g_assert_true(g_file_get_contents(shipped, &text, NULL, NULL));
+		g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+		GString *own = g_string_new(NULL);
+		guint changed = 0;
+		for (char **l = lines; *l; l++) {
+			if (g_str_has_prefix(*l, "remind_every ="))
+				continue;
+			if (g_str_has_prefix(*l, "on_silence =")) {
+				g_string_append(own, "on_silence = unresolved\n");
+				changed++;
+			} else if (l[1])
+				g_string_append_printf(own, "%s\n", *l);
+		}
+		g_assert_cmpuint(changed, ==, 1);
+		g_autofree char *path = g_build_filename(dir, files[i], NULL);
+		g_assert_true(g_file_set_contents(path, own->str, -1, NULL));
+		g_string_free(own, TRUE);
+	}
+	g_autofree char *conf = NULL;
+	g_assert_true(g_file_get_contents(h->conf, &conf, NULL, NULL));
+	g_autofree char *key = g_strdup_printf("[chaser]\nrules = %s\n", dir);
+	g_autofree char *more = h_ini_merge(conf, key);
+	g_assert_true(g_file_set_contents(h->conf, more, -1, NULL));
+}
+
 /* The year, lived once and shared by the tests that read its reports. */
 static World *the_year(void)
 {
@@ -1030,6 +1066,7 @@ static World *the_year(void)
 		return year;
 	World *w = g_new0(World, 1);
 	w->h = h_new("[people]\nqasg = " QASG "\n[limits]\nmax_message_size = 200000\n");
+	council_ends_silence(w->h);
 	w->confs = g_ptr_array_new_with_free_func(conf_free);
 	w->events = g_ptr_array_new_with_free_func(event_free);
 	w->sent = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
@@ -2233,10 +2270,14 @@ static void test_purge_keeps_a_case_whose_report_awaits_review(void)
 	g_assert_nonnull(strstr(h->out, "removed 0 conferences"));
 	g_assert_cmpint(h_run(h, "2027-06-02T10:00", "show", H_REF, NULL), ==, 0);
 
-	/* Reviewed: nothing is owed any more; the conference closes, and then it may go. */
+	/* Reviewed: nothing is owed any more but the minutes, due Friday 18 December; the
+	 * tick of the working day after closes the conference, and then it may go. */
 	h_reply_to(h, "review", "report_received", H_CHAIR, H_CHAIR, "REVIEWED");
 	g_assert_cmpint(h_run(h, "2026-12-10T11:00", "poll", NULL), ==, 0);
-	g_autoptr(JsonNode) after = h_json(h, "2026-12-10T11:01", "show", H_REF, NULL);
+	g_autoptr(JsonNode) reviewed = h_json(h, "2026-12-10T11:01", "show", H_REF, NULL);
+	g_assert_cmpstr(h_str(json_node_get_object(reviewed), "state"), ==, "authorised");
+	g_assert_cmpint(h_run(h, "2026-12-21T09:05", "tick", NULL), ==, 0);
+	g_autoptr(JsonNode) after = h_json(h, "2026-12-21T09:06", "show", H_REF, NULL);
 	g_assert_cmpstr(h_str(json_node_get_object(after), "state"), ==, "closed");
 	g_assert_cmpint(h_run(h, "2027-06-02T10:00", "purge", "--before", "2027-06-01", NULL), ==, 0);
 	g_assert_nonnull(strstr(h->out, "removed 1 conference,"));

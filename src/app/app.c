@@ -98,7 +98,9 @@ static gboolean template_ok(const char *path, GError **error)
 static const char *const needed_templates[] = {
 	"chair_overdue", "config_stopped", "delivery_failed", "distribution_list",
 	"escalation_chaser", "escalation_climbed", "escalation_closed",
-	"escalation_confirm_reminder", "escalation_response", "escalation_unresolved",
+	"escalation_confirm_reminder", "escalation_meeting_outcome", "escalation_response",
+	"escalation_silent", "escalation_still_open", "escalation_unresolved",
+	"escalation_unresolved_chair",
 	"high_risk_alert", "inbound_stopped", "list_authorise_overdue",
 	"list_authorise_reminder", "list_overdue",
 	"not_understood", "reconcile_daily", "report_answer", "report_answer_receipt",

@@ -99,6 +99,55 @@ static char *top_setting(ChRules *r, const char *key, const char *v)
 	return g_strdup_printf("unknown setting '%s'", key);
 }
 
+/* The settings of a stage about how a concern ends (on line lineno): NULL, or what is
+ * wrong. Whether on_silence may be said here is known only once every stage is read. */
+static char *silence_setting(ChStage *stage, const char *key, const char *v, guint lineno)
+{
+	if (!strcmp(key, "on_silence")) {
+		if (!ch_silence_parse(v, &stage->on_silence))
+			return g_strdup_printf("on_silence = '%s': write remind or unresolved", v);
+		stage->on_silence_line = lineno;
+		return NULL;
+	}
+	if (!strcmp(key, "remind_every")) {
+		if (!set_days(&stage->remind_days, CH_UNIT_WORKING_DAYS, v) || !stage->remind_days)
+			return g_strdup_printf("remind_every = '%s': write e.g. '2 working days'", v);
+		stage->remind_line = lineno;
+		return NULL;
+	}
+	if (!strcmp(key, "meeting")) {
+		if (!strcmp(v, "yes"))
+			stage->meeting = TRUE;
+		else if (strcmp(v, "no"))
+			return g_strdup("meeting must be yes or no");
+		return NULL;
+	}
+	return g_strdup_printf("unknown stage setting '%s'", key);
+}
+
+/* on_silence and remind_every said where they mean something: on_silence at the last stage
+ * (silence at an earlier one climbs), remind_every with on_silence = remind. NULL, or what is
+ * wrong, with its line in *line_r. */
+static char *silence_problem(const ChRules *r, guint *line_r)
+{
+	for (guint i = 0; i < r->stages->len; i++) {
+		const ChStage *s = r->stages->pdata[i];
+		gboolean last = i + 1 == r->stages->len;
+		if (s->on_silence_line && !last) {
+			*line_r = s->on_silence_line;
+			return g_strdup_printf("on_silence is for the last stage: silence at stage '%s' "
+			                       "moves the concern to the next stage",
+			                       s->name);
+		}
+		if (s->remind_line && s->on_silence != CH_SILENCE_REMIND) {
+			*line_r = s->remind_line;
+			return g_strdup_printf("remind_every needs on_silence = remind in stage '%s'",
+			                       s->name);
+		}
+	}
+	return NULL;
+}
+
 /* One setting of a [stage] (on line lineno): NULL, or what is wrong with it. */
 static char *stage_setting(ChStage *stage, const char *key, const char *v, guint lineno,
                            const char *const *templates_path)
@@ -137,8 +186,29 @@ static char *stage_setting(ChStage *stage, const char *key, const char *v, guint
 		else
 			stage->chasers = (guint)n;
 	} else
-		problem = g_strdup_printf("unknown stage setting '%s'", key);
+		problem = silence_setting(stage, key, v, lineno);
 	return problem;
+}
+
+/* What only the whole ladder can say: every stage names who it asks, and on_silence and
+ * remind_every are where they mean something. */
+static gboolean stages_complete(const ChRules *r, const char *path, GError **error)
+{
+	for (guint i = 0; i < r->stages->len; i++) {
+		ChStage *s = r->stages->pdata[i];
+		if (!s->ask_line) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s: stage '%s' does not say who to ask "
+			            "(ask = ...)", path, s->name);
+			return FALSE;
+		}
+	}
+	guint line = 0;
+	g_autofree char *problem = silence_problem(r, &line);
+	if (problem) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: %s", path, line, problem);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 ChRules *ch_rules_file_load(const char *path, const char *name,
@@ -209,13 +279,7 @@ ChRules *ch_rules_file_load(const char *path, const char *name,
 		            "%s: no [stage NAME] section: the escalation ladder needs at least one", path);
 		return NULL;
 	}
-	for (guint i = 0; i < r->stages->len; i++) {
-		ChStage *s = r->stages->pdata[i];
-		if (!s->ask_line) {
-			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s: stage '%s' does not say who to ask "
-			            "(ask = ...)", path, s->name);
-			return NULL;
-		}
-	}
+	if (!stages_complete(r, path, error))
+		return NULL;
 	return g_steal_pointer(&r);
 }

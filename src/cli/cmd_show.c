@@ -75,6 +75,8 @@ static void escalation_json(ChApp *app, JsonBuilder *b, const ChCase *c, const C
 	json_str(b, "response", e->response);
 	json_str(b, "outcome", e->outcome);
 	json_str(b, "closed", e->closed_at);
+	json_str(b, "meeting", e->meeting_date);
+	json_str(b, "chair_told", e->chair_told_at);
 	g_autofree char *auto_reply = auto_reply_of(app, c, e);
 	json_str(b, "auto_reply", auto_reply);
 	json_builder_end_object(b);
@@ -101,6 +103,11 @@ static void escalation_text(ChApp *app, const ChCase *c, const ChEscalation *e,
 		       e->chasers ? " (chased)" : "");
 		if (e->response)
 			ch_term_printf("      answer so far: %s\n", e->response);
+		if (e->meeting_date) {
+			g_autofree char *meeting = ch_clock_long_date(e->meeting_date, "-");
+			ch_term_printf("      meeting set for %s; its outcome is asked the working day "
+			               "after\n", meeting);
+		}
 		g_autofree char *auto_reply = auto_reply_of(app, c, e);
 		if (auto_reply)
 			ch_term_printf("      automatic reply %s\n", auto_reply);

@@ -29,6 +29,7 @@ void ch_escalation_free(ChEscalation *e)
 	g_free(e->due), g_free(e->calendar), g_free(e->asked), g_free(e->chased_at);
 	g_free(e->responded_at), g_free(e->response), g_free(e->outcome), g_free(e->closed_at);
 	g_free(e->next_at), g_free(e->confirm_due), g_free(e->confirm_reminded_at);
+	g_free(e->meeting_date), g_free(e->outcome_asked_at), g_free(e->chair_told_at);
 	g_free(e);
 }
 
@@ -145,21 +146,34 @@ gboolean ch_case_on_roster(const ChCase *c, const char *addr)
 	return FALSE;
 }
 
-gboolean ch_case_finished(const ChCase *c)
+gboolean ch_case_finished(const ChCase *c, const char *today)
 {
 	if (c->state == CH_CONF_CLOSED)
 		return TRUE;
 	if (c->state != CH_CONF_AUTHORISED)
 		return FALSE;
-	for (guint i = 0; i < c->escalations->len; i++) {
-		const ChEscalation *e = c->escalations->pdata[i];
-		if (!ch_esc_state_finished(e->state))
+	for (guint i = 0; i < c->escalations->len; i++)
+		if (!ch_escalation_finished(c->escalations->pdata[i]))
 			return FALSE;
-	}
+	if (!ch_case_minutes_passed(c, today))
+		return FALSE;
 	for (guint i = 0; i < c->reports->len; i++)
 		if (!ch_report_finished(c->reports->pdata[i]))
 			return FALSE;
 	return TRUE;
+}
+
+gboolean ch_escalation_finished(const ChEscalation *e)
+{
+	/* 004: feedback is always given to the chair. An ending the chair has not heard of is
+	 * not the end of it. */
+	return ch_esc_state_finished(e->state) && e->chair_told_at;
+}
+
+gboolean ch_case_minutes_passed(const ChCase *c, const char *today)
+{
+	/* Both are YYYY-MM-DD, so text order is date order. */
+	return !c->minutes_due || g_strcmp0(c->minutes_due, today) < 0;
 }
 
 gboolean ch_report_finished(const ChReport *r)

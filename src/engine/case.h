@@ -47,6 +47,9 @@ typedef struct {
 	                          responded (the schema refuses it) */
 	char *confirm_due;     /* responded: when the chair's confirmation is due (ISO) */
 	char *confirm_reminded_at; /* responded: when the chair was reminded to confirm */
+	char *meeting_date;    /* YYYY-MM-DD: the meeting the person asked has set, or NULL */
+	char *outcome_asked_at; /* when they were asked for the meeting's outcome */
+	char *chair_told_at;   /* ended: when the chair was told how (or wrote the ending) */
 	gboolean dirty;
 } ChEscalation;
 
@@ -124,9 +127,16 @@ void ch_escalation_free(ChEscalation *e);
 void ch_report_free(ChReport *r);
 void ch_attendee_free(ChAttendee *a);
 
-/* authorised, with nothing owed: every escalation and every post-conference report
- * finished; or already closed. The one definition of a finished case (names.h). */
-gboolean ch_case_finished(const ChCase *c);
+/* authorised, with nothing owed on `today` (YYYY-MM-DD, London): every escalation and every
+ * post-conference report finished, and the minutes' due date passed; or already closed.
+ * The one definition of a finished case (names.h). */
+gboolean ch_case_finished(const ChCase *c, const char *today);
+/* Nothing owed for this escalation: it ended (resolved, unresolved, closed) and the chair
+ * was told how it ended. */
+gboolean ch_escalation_finished(const ChEscalation *e);
+/* The conference's minutes are due before `today` (YYYY-MM-DD): the case may close from the
+ * day after. A conference with no minutes date (never sent its list) has none to wait for. */
+gboolean ch_case_minutes_passed(const ChCase *c, const char *today);
 /* Nothing owed for this report: missing, or received and, when its state owes the chair's
  * review, reviewed. */
 gboolean ch_report_finished(const ChReport *r);

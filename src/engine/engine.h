@@ -328,8 +328,10 @@ gboolean ch_engine_admin_alert(const ChEngineCtx *ctx, const char *template,
                                ChEffects *fx);
 
 /* authorised -> closed once nothing is owed (ch_case_finished): every escalation resolved,
- * unresolved or closed, and every post-conference report missing, or received and reviewed
- * by the chair. TRUE if it closed. */
+ * unresolved or closed with the chair told how, every post-conference report missing, or
+ * received and reviewed by the chair, and the minutes' due date passed. When only the
+ * minutes' date is left, the conference's timer is set for the working day after it, so
+ * the tick closes it then. TRUE if it closed. */
 gboolean ch_engine_close_if_done(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx);
 
 /* ---- delivery of our own mail (engine/bounces.c) ---- */

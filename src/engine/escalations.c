@@ -202,6 +202,40 @@ static void tell_exhausted(const ChCase *c, const ChEscalation *e, const ChEngin
 	ch_intent_set(i, "why", why);
 }
 
+/* 004: feedback is always given to the chair. How the concern ended goes to the chair
+ * (`template`, with `why`), unless the chair wrote the ending: then their transcript says
+ * it. Either way the escalation records that the chair knows; a case closes only then. */
+static void tell_chair_ending(const ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
+                              const char *template, const char *why, gboolean from_chair,
+                              ChEffects *fx)
+{
+	g_autofree char *now = ch_engine_now_str(ctx);
+	ch_set_str(&e->chair_told_at, now);
+	e->dirty = TRUE;
+	if (from_chair)
+		return;
+	g_autofree char *key = g_strdup_printf("esc:%s:%d:ended", c->ref, e->attendee->n);
+	ChIntent *i = ch_effects_intent(fx, template, c->chair_email, c->chair_name, key);
+	ch_engine_base_vars(i, c);
+	ch_intent_set(i, "agency", e->attendee->agency);
+	ch_intent_set(i, "professional", e->attendee->name);
+	ch_intent_set(i, "outcome", why);
+	ch_intent_set(i, "why", why);
+}
+
+/* The concern ends unresolved past the last stage: the CP coordinator (else admin) and the
+ * chair are told. */
+static void end_unresolved(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx, const char *why,
+                           gboolean from_chair, ChEffects *fx)
+{
+	/* closed_at stays unset: the register counts a concern closed, and its working days
+	 * to close, only when it was resolved. */
+	set_esc_state(e, fx, CH_ESC_UNRESOLVED, why);
+	g_clear_pointer(&e->next_at, g_free);
+	tell_exhausted(c, e, ctx, why, fx);
+	tell_chair_ending(c, e, ctx, "escalation_unresolved_chair", why, from_chair, fx);
+}
+
 static const char slo_example[] =
 	"  RESOLVED: the manager has met the professional and reports will be on time\n"
 	"or, if it is not resolved:\n"
@@ -256,6 +290,8 @@ static void apply_resolved(ChCase *c, ChEscalation *e, const ChCommand *resolved
 	set_esc_state(e, fx, CH_ESC_RESOLVED, e->outcome);
 	g_string_append_printf(done, "  The escalation is closed as resolved.\n  Outcome: %s\n",
 	                       e->outcome);
+	/* The chair wrote it, or is told now: either way they know how it ended. */
+	ch_set_str(&e->chair_told_at, now);
 	if (from_chair)
 		return;
 	g_autofree char *key = g_strdup_printf("esc:%s:%d:closed", c->ref, e->attendee->n);
@@ -268,7 +304,8 @@ static void apply_resolved(ChCase *c, ChEscalation *e, const ChCommand *resolved
 
 /* NOT RESOLVED: the next stage at once, or past the last one, unresolved. */
 static void apply_not_resolved(ChCase *c, ChEscalation *e, const ChCommand *unresolved,
-                               const ChEngineCtx *ctx, GString *done, ChEffects *fx)
+                               const ChEngineCtx *ctx, gboolean from_chair, GString *done,
+                               ChEffects *fx)
 {
 	g_autofree char *why = g_strdup(unresolved->text ? unresolved->text : "no reason given");
 	ch_effects_audit(fx, CH_AUDIT_ESCALATION_NOT_RESOLVED, esc_obj(e), NULL, NULL, why);
@@ -285,13 +322,12 @@ static void apply_not_resolved(ChCase *c, ChEscalation *e, const ChCommand *unre
 		                       *e->asked ? e->asked : "nobody (admin told)", due);
 		return;
 	}
-	set_esc_state(e, fx, CH_ESC_UNRESOLVED, "past the last stage of the procedure");
-	g_clear_pointer(&e->next_at, g_free);
 	g_string_append_printf(done,
 	                       "  Recorded as not resolved: %s\n"
-	                       "  This was the last stage; the CP coordinator is told.\n",
+	                       "  This was the last stage; the CP coordinator and the chair are "
+	                       "told.\n",
 	                       why);
-	tell_exhausted(c, e, ctx, why, fx);
+	end_unresolved(c, e, ctx, why, from_chair, fx);
 }
 
 /* An answer that is not a decision leaves the chair owing one. The procedures give the chair
@@ -336,6 +372,138 @@ static void apply_answer(ChCase *c, ChEscalation *e, const char *body, const ChE
 	ch_intent_set(i, "response", answer);
 }
 
+/* ---- a meeting's date ---- */
+
+static const char *const month_names[] = {
+	"january", "february", "march", "april", "may", "june", "july", "august", "september",
+	"october", "november", "december",
+};
+
+/* The month a word names (1-12: in full, or its first three letters), or 0. */
+static int month_of(const char *w)
+{
+	for (int m = 0; m < 12; m++)
+		if (!strcmp(w, month_names[m]) || (strlen(w) == 3 && !strncmp(w, month_names[m], 3)))
+			return m + 1;
+	return 0;
+}
+
+/* A day of the month ("12", "12th", "1st"), or 0. */
+static int day_of(const char *w)
+{
+	char *end = NULL;
+	gint64 d = g_ascii_strtoll(w, &end, 10);
+	if (end == w || d < 1 || d > 31)
+		return 0;
+	if (*end && strcmp(end, "st") && strcmp(end, "nd") && strcmp(end, "rd") && strcmp(end, "th"))
+		return 0;
+	return (int)d;
+}
+
+static int year_of(const char *w)
+{
+	char *end = NULL;
+	gint64 y = w ? g_ascii_strtoll(w, &end, 10) : 0;
+	return w && end != w && !*end && y >= 2000 && y <= 2100 ? (int)y : 0;
+}
+
+/* "2027-01-12" or "12/01/2027" (day first, as in the UK): TRUE with d, m, y set. */
+static gboolean numeric_date(const char *w, int *d, int *m, int *y)
+{
+	g_auto(GStrv) p = g_strsplit_set(w, "-/", 4);
+	if (g_strv_length(p) != 3)
+		return FALSE;
+	guint64 n[3];
+	for (int k = 0; k < 3; k++)
+		if (!g_ascii_string_to_unsigned(p[k], 10, 1, 9999, &n[k], NULL))
+			return FALSE;
+	gboolean iso = strchr(w, '-') != NULL;
+	*y = (int)(iso ? n[0] : n[2]);
+	*m = (int)n[1];
+	*d = (int)(iso ? n[2] : n[0]);
+	return *y >= 2000 && *y <= 2100 && *m <= 12 && *d <= 31;
+}
+
+/* A date without a year is the one nearest today: "12 January" written in December is next
+ * January's, "3 December" written on the 5th is this year's. */
+static gboolean make_date(int d, int m, int y, const GDate *today, GDate *out)
+{
+	int year = y ? y : g_date_get_year(today);
+	if (!g_date_valid_dmy(d, m, year))
+		return FALSE;
+	g_date_clear(out, 1);
+	g_date_set_dmy(out, d, m, year);
+	if (!y && g_date_days_between(today, out) < -183)
+		g_date_add_years(out, 1);
+	else if (!y && g_date_days_between(today, out) > 183)
+		g_date_subtract_years(out, 1);
+	return g_date_valid(out);
+}
+
+/* The first date written in `text`, as a person writes one: "12 January 2027", "Tuesday
+ * 12th January", "January 12, 2027", "12/01/2027" (day first, as in the UK), "2027-01-12". */
+static gboolean find_date(const char *text, const GDate *today, GDate *out)
+{
+	g_autofree char *low = g_ascii_strdown(text, -1);
+	g_auto(GStrv) w = g_strsplit_set(low, " \t\r\n,.;:()", -1);
+	GPtrArray *words = g_ptr_array_new();
+	for (char **p = w; *p; p++)
+		if (**p)
+			g_ptr_array_add(words, *p);
+	gboolean found = FALSE;
+	for (guint k = 0; !found && k < words->len; k++) {
+		const char *a = words->pdata[k];
+		const char *b = k + 1 < words->len ? words->pdata[k + 1] : NULL;
+		const char *y = k + 2 < words->len ? words->pdata[k + 2] : NULL;
+		int d1, m1, y1;
+		if (numeric_date(a, &d1, &m1, &y1))
+			found = make_date(d1, m1, y1, today, out);
+		else if (b && day_of(a) && month_of(b))
+			found = make_date(day_of(a), month_of(b), year_of(y), today, out);
+		else if (b && month_of(a) && day_of(b) && strlen(a) > 3)
+			found = make_date(day_of(b), month_of(a), year_of(y), today, out);
+	}
+	g_ptr_array_free(words, TRUE);
+	return found;
+}
+
+/* At a stage whose person sets a meeting, a reply naming its date: the date is recorded
+ * and the escalation keeps its clock on it: the working day after the meeting they are
+ * asked for the outcome (ch_engine_escalation_due), then chased. FALSE when this is not
+ * such a stage or no date is written: the reply is an ordinary answer. */
+static gboolean meeting_set(ChCase *c, ChEscalation *e, const char *body,
+                            const ChEngineCtx *ctx, GString *done, ChEffects *fx)
+{
+	const ChStage *st = ch_rules_stage(ctx->rules, e->stage);
+	GDate today, meeting;
+	ch_clock_local_date(ctx->now, &today);
+	if (!st || !st->meeting || e->state != CH_ESC_OPEN || !find_date(body, &today, &meeting))
+		return FALSE;
+	g_autofree char *answer = g_utf8_substring(body, 0, MIN(g_utf8_strlen(body, -1), 2000));
+	g_autofree char *date = ch_date_format(&meeting);
+	g_autofree char *date_long = ch_date_format_long(&meeting);
+	ch_set_str(&e->response, answer);
+	ch_set_str(&e->meeting_date, date);
+	ch_set_str(&e->due, date);
+	g_clear_pointer(&e->outcome_asked_at, g_free);
+	g_clear_pointer(&e->chased_at, g_free);
+	e->chasers = 0;
+	/* A meeting already held (or today) is asked about the next working day. */
+	const GDate *ask_after = g_date_compare(&meeting, &today) < 0 ? &today : &meeting;
+	g_free(e->next_at);
+	e->next_at = ch_engine_after_due(ctx, ask_after);
+	e->dirty = TRUE;
+	fx->changed = TRUE;
+	ch_effects_audit(fx, CH_AUDIT_ESCALATION_MEETING_SET, esc_obj(e), NULL, date,
+	                 "the meeting's date; its outcome is asked for the working day after");
+	g_string_append_printf(done,
+	                       "  The meeting's date is recorded: %s.\n"
+	                       "  The working day after it you will be asked for its outcome "
+	                       "(RESOLVED or NOT RESOLVED).\n",
+	                       date_long);
+	return TRUE;
+}
+
 ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
                                          const char *sender, gboolean from_chair,
                                          const char *text, ChEffects *fx)
@@ -371,7 +539,9 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 	if (resolved)
 		apply_resolved(c, e, resolved, now, from_chair, done, fx);
 	else if (unresolved)
-		apply_not_resolved(c, e, unresolved, ctx, done, fx);
+		apply_not_resolved(c, e, unresolved, ctx, from_chair, done, fx);
+	else if (!from_chair && meeting_set(c, e, body, ctx, done, fx))
+		result = CH_REPLY_RECORDED;
 	else {
 		apply_answer(c, e, body, ctx, from_chair, done, fx);
 		result = CH_REPLY_RECORDED;
@@ -481,6 +651,80 @@ static gboolean confirm_due(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx, 
 	return TRUE;
 }
 
+/* The working day after the meeting: the person asked is asked for its outcome, and has
+ * the stage's time to give it; then chased like any answer at the stage. */
+static void ask_outcome(ChCase *c, ChEscalation *e, const ChStage *st, const ChEngineCtx *ctx,
+                        ChEffects *fx)
+{
+	g_autofree char *now = ch_engine_now_str(ctx);
+	ChUnit unit = st ? st->unit : CH_UNIT_WORKING_DAYS;
+	guint amount = st ? st->amount : 1;
+	GDate due;
+	g_autoptr(GDateTime) due_at = ch_calendar_deadline(ctx->cal, ctx->now, unit, amount, &due);
+	g_autofree char *meeting_long = ch_clock_long_date(e->meeting_date, "");
+	ch_set_str(&e->outcome_asked_at, now);
+	g_free(e->due);
+	e->due = ch_date_format(&due);
+	g_clear_pointer(&e->chased_at, g_free);
+	e->chasers = 0;
+	g_free(e->next_at);
+	e->next_at = unit == CH_UNIT_HOURS ? ch_clock_key(due_at) : ch_engine_after_due(ctx, &due);
+	e->dirty = TRUE;
+	fx->changed = TRUE;
+	ch_effects_audit(fx, CH_AUDIT_ESCALATION_OUTCOME_ASKED, esc_obj(e), NULL, e->asked,
+	                 "the meeting's date has passed: its outcome is asked for");
+	if (!e->asked || !*e->asked)
+		return;
+	g_autofree char *key = g_strdup_printf("esc:%s:%d:stage%d:outcome:%s", c->ref,
+	                                       e->attendee->n, e->stage, e->meeting_date);
+	ChIntent *i = ch_effects_intent(fx, "escalation_meeting_outcome", e->asked,
+	                                st ? ch_engine_role_greeting(c, e->attendee, st->ask) : NULL,
+	                                key);
+	if (st)
+		escalation_vars(i, c, e, st);
+	ch_intent_set(i, "meeting", meeting_long);
+}
+
+/* Silence at the last stage of a ladder whose rules say remind: the person asked is
+ * reminded, and the CP coordinator (else admin) told that the concern still waits, again
+ * every remind_every working days until somebody answers. Each mail's key carries the day,
+ * so a second tick that day sends nothing new. */
+static void remind_silence(ChCase *c, ChEscalation *e, const ChStage *st,
+                           const ChEngineCtx *ctx, ChEffects *fx)
+{
+	GDate today, next;
+	ch_clock_local_date(ctx->now, &today);
+	ch_calendar_add_working_days(ctx->cal, &today, st->remind_days, &next);
+	g_autofree char *day = ch_date_format(&today);
+	g_autofree char *next_long = ch_date_format_long(&next);
+	g_free(e->next_at);
+	e->next_at = ch_engine_working_start(ctx, &next);
+	e->dirty = TRUE;
+	fx->changed = TRUE;
+	const char *coordinator = ch_engine_coordinator_or_admin(ctx);
+	ch_effects_audit(fx, CH_AUDIT_ESCALATION_SILENCE_REMINDED, esc_obj(e), NULL, coordinator,
+	                 "no answer at the last stage: reminded, and told again until answered");
+	if (e->asked && *e->asked) {
+		g_autofree char *key = g_strdup_printf("esc:%s:%d:stage%d:silence:%s", c->ref,
+		                                       e->attendee->n, e->stage, day);
+		ChIntent *i = ch_effects_intent(fx, "escalation_still_open", e->asked,
+		                                ch_engine_role_greeting(c, e->attendee, st->ask), key);
+		escalation_vars(i, c, e, st);
+		ch_intent_set(i, "next", next_long);
+	}
+	if (!coordinator)
+		return;
+	g_autofree char *key = g_strdup_printf("esc:%s:%d:stage%d:silence-told:%s", c->ref,
+	                                       e->attendee->n, e->stage, day);
+	ChIntent *i = ch_effects_intent(fx, "escalation_silent", coordinator, NULL, key);
+	escalation_vars(i, c, e, st);
+	/* For the coordinator to follow up, not to answer in the asked person's place. */
+	i->purpose = CH_PURPOSE_NONE;
+	i->esc = NULL;
+	ch_intent_set(i, "asked", e->asked && *e->asked ? e->asked : "nobody (admin told)");
+	ch_intent_set(i, "next", next_long);
+}
+
 gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
                                   ChEffects *fx)
 {
@@ -491,6 +735,10 @@ gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx 
 		g_clear_pointer(&e->next_at, g_free);
 		e->dirty = TRUE;
 		return FALSE;
+	}
+	if (e->meeting_date && !e->outcome_asked_at) {
+		ask_outcome(c, e, st, ctx, fx);
+		return TRUE;
 	}
 	/* A stage the rules no longer have (the file was changed) is past the last one: the
 	 * escalation must not sit open without a clock. */
@@ -503,9 +751,13 @@ gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx 
 		climb(c, e, next, ctx, fx);
 		return TRUE;
 	}
-	set_esc_state(e, fx, CH_ESC_UNRESOLVED, "no answer by the due date of the last stage");
-	g_clear_pointer(&e->next_at, g_free);
-	tell_exhausted(c, e, ctx, "no answer by the due date of the last stage", fx);
+	/* The last stage: silence ends nothing silently. The rules say whether it is reminded
+	 * until somebody answers, or ends as unresolved with the chair and coordinator told. */
+	if (st && st->on_silence == CH_SILENCE_REMIND) {
+		remind_silence(c, e, st, ctx, fx);
+		return TRUE;
+	}
+	end_unresolved(c, e, ctx, "no answer by the due date of the last stage", FALSE, fx);
 	return TRUE;
 }
 

@@ -368,10 +368,36 @@ gboolean ch_engine_conference_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *
 	return TRUE;
 }
 
+/* Everything owed is done but the minutes are not yet due: the conference's own timer
+ * looks again the working day after their due date, so the tick closes it then (no answer
+ * may ever come to close it). */
+static void wait_for_minutes(ChCase *c, const ChEngineCtx *ctx)
+{
+	GDate due;
+	if (!c->minutes_due || !ch_clock_parse_date(c->minutes_due, &due))
+		return;
+	GDate after = due;
+	g_date_add_days(&after, 1);
+	g_autofree char *after_s = ch_date_format(&after);
+	/* Not finished even once the minutes are due: something else is owed, on its own clock. */
+	if (!ch_case_finished(c, after_s))
+		return;
+	g_autofree char *next = ch_engine_after_due(ctx, &due);
+	if (ch_set_str(&c->next_at, next))
+		c->dirty = TRUE;
+}
+
 gboolean ch_engine_close_if_done(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx)
 {
-	if (c->state != CH_CONF_AUTHORISED || !ch_case_finished(c))
+	GDate today_d;
+	ch_clock_local_date(ctx->now, &today_d);
+	g_autofree char *today = ch_date_format(&today_d);
+	if (c->state != CH_CONF_AUTHORISED)
 		return FALSE;
+	if (!ch_case_finished(c, today)) {
+		wait_for_minutes(c, ctx);
+		return FALSE;
+	}
 	g_autofree char *now = ch_engine_now_str(ctx);
 	ch_set_str(&c->closed_at, now);
 	g_clear_pointer(&c->next_at, g_free);

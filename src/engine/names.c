@@ -61,6 +61,12 @@ gboolean ch_esc_state_finished(ChEscState s)
 	return s == CH_ESC_RESOLVED || s == CH_ESC_UNRESOLVED || s == CH_ESC_CLOSED;
 }
 
+static const char *const silences[CH_SILENCE_N] = {
+	[CH_SILENCE_UNRESOLVED] = "unresolved",
+	[CH_SILENCE_REMIND] = "remind",
+};
+CH_NAME_TABLE_DEFINE(ChSilence, ch_silence, silences)
+
 static const char *const report_states[CH_REPORT_N_STATES] = {
 	[CH_REPORT_AWAITED] = "awaited",
 	[CH_REPORT_RECEIVED] = "received",
@@ -213,9 +219,12 @@ static const char *const audits[CH_AUDIT_N] = {
 	[CH_AUDIT_ESCALATION_CLIMBS] = "escalation.climbs",
 	[CH_AUDIT_ESCALATION_CONFIRM_OVERDUE] = "escalation.confirm_overdue",
 	[CH_AUDIT_ESCALATION_CONFIRM_REMINDED] = "escalation.confirm_reminded",
+	[CH_AUDIT_ESCALATION_MEETING_SET] = "escalation.meeting_set",
 	[CH_AUDIT_ESCALATION_NOBODY] = "escalation.nobody",
 	[CH_AUDIT_ESCALATION_NOT_RESOLVED] = "escalation.not_resolved",
+	[CH_AUDIT_ESCALATION_OUTCOME_ASKED] = "escalation.outcome_asked",
 	[CH_AUDIT_ESCALATION_RAISED] = "escalation.raised",
+	[CH_AUDIT_ESCALATION_SILENCE_REMINDED] = "escalation.silence_reminded",
 	[CH_AUDIT_ESCALATION_STAGE] = "escalation.stage",
 	[CH_AUDIT_ESCALATION_STATE] = "escalation.state",
 	[CH_AUDIT_LIST_IMPORTED] = "list.imported",

@@ -9,7 +9,8 @@
  *
  * "Finished" (nothing is owed any more) is defined once, here: ch_esc_state_finished(),
  * ch_report_state_finished() and ch_report_state_owes_review(), put together by
- * ch_report_finished() and ch_case_finished() in case.c; the SQL that has to say it is built
+ * ch_report_finished(), ch_escalation_finished() (ended, and the chair told how),
+ * ch_case_minutes_passed() and ch_case_finished() in case.c; the SQL that has to say it is built
  * from the same predicates (ch_store_finished_sql() in store/cases.c), and
  * tests/test_finished.c checks the two agree with each other and with the schema's
  * `obligation` view.
@@ -127,6 +128,17 @@ typedef enum {
 } ChSafetyState;
 CH_NAME_TABLE_DECLARE(ChSafetyState, ch_safety_state);
 
+/* What silence means at the last stage of a ladder, after its chasers (a rules file's
+ * on_silence): the person asked is reminded (and the CP coordinator told) again and again
+ * until somebody answers; or the concern ends as unresolved, the chair and CP coordinator
+ * told. */
+typedef enum {
+	CH_SILENCE_UNRESOLVED,
+	CH_SILENCE_REMIND,
+	CH_SILENCE_N
+} ChSilence;
+CH_NAME_TABLE_DECLARE(ChSilence, ch_silence);
+
 /* ---- reply-token purposes: what an answer to a message we sent is about ---- */
 
 typedef enum {
@@ -197,9 +209,12 @@ typedef enum {
 	CH_AUDIT_ESCALATION_CLIMBS,
 	CH_AUDIT_ESCALATION_CONFIRM_OVERDUE,
 	CH_AUDIT_ESCALATION_CONFIRM_REMINDED,
+	CH_AUDIT_ESCALATION_MEETING_SET,
 	CH_AUDIT_ESCALATION_NOBODY,
 	CH_AUDIT_ESCALATION_NOT_RESOLVED,
+	CH_AUDIT_ESCALATION_OUTCOME_ASKED,
 	CH_AUDIT_ESCALATION_RAISED,
+	CH_AUDIT_ESCALATION_SILENCE_REMINDED,
 	CH_AUDIT_ESCALATION_STAGE,
 	CH_AUDIT_ESCALATION_STATE,
 	CH_AUDIT_LIST_IMPORTED,

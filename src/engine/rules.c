@@ -43,6 +43,8 @@ ChStage *ch_rules_add_stage(ChRules *r, const char *name)
 	s->template = g_strdup("escalation");
 	s->ask = CH_ROLE_SLO;
 	s->chasers = 1;
+	s->on_silence = CH_SILENCE_UNRESOLVED;
+	s->remind_days = 2;
 	g_ptr_array_add(r->stages, s);
 	return s;
 }

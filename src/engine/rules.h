@@ -4,8 +4,11 @@
  * An escalation climbs the ladder of stages: at each stage someone (`ask`, a role) is
  * emailed with `template` and has `amount` `unit`s to answer; silence past the due date gets
  * `chasers` chasers (each a working day apart), then the escalation climbs to the next stage.
- * "NOT RESOLVED" climbs at once. Past the last stage the escalation is left open for a
- * person, and admin is told.
+ * "NOT RESOLVED" climbs at once. Silence at the last stage does what its `on_silence` says:
+ * the person asked is reminded every `remind_every` (and the CP coordinator told) until
+ * somebody answers, or the concern ends as unresolved; either way the chair hears how a
+ * concern ended. A `meeting` stage's person sets a meeting: a reply naming its date is
+ * recorded, and the working day after it they are asked for the outcome, then chased.
  */
 #pragma once
 #include <glib.h>
@@ -21,6 +24,11 @@ typedef struct {
 	guint amount;
 	char *template;    /* templates/NAME.txt */
 	guint chasers;
+	ChSilence on_silence;  /* the last stage: what silence after the chasers means */
+	guint on_silence_line; /* where the rules file said it (0: not said) */
+	guint remind_days;     /* on_silence = remind: again every, working days (2) */
+	guint remind_line;
+	gboolean meeting;      /* the answer is a meeting date; then its outcome is asked */
 } ChStage;
 
 typedef struct {

@@ -166,7 +166,8 @@ static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 	st = ch_store_query(s, error,
 	                    "SELECT id, attendee_id, reasons, comment, stage, state, raised_at,"
 	                    " stage_at, due, calendar, asked, chased_at, responded_at, response,"
-	                    " outcome, closed_at, next_at, chasers, confirm_due, confirm_reminded_at"
+	                    " outcome, closed_at, next_at, chasers, confirm_due, confirm_reminded_at,"
+	                    " meeting_date, outcome_asked_at, chair_told_at"
 	                    " FROM escalation WHERE conference_id = ?"
 	                    " ORDER BY id",
 	                    "i", c->id);
@@ -194,6 +195,9 @@ static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 		e->chasers = sqlite3_column_int(st, 17);
 		e->confirm_due = ch_store_col_str(st, 18);
 		e->confirm_reminded_at = ch_store_col_str(st, 19);
+		e->meeting_date = ch_store_col_str(st, 20);
+		e->outcome_asked_at = ch_store_col_str(st, 21);
+		e->chair_told_at = ch_store_col_str(st, 22);
 		g_ptr_array_add(c->escalations, e);
 		if (!COL_ENUM(st, 5, ch_esc_state_parse, &e->state, "escalation.state", &local))
 			break;
@@ -333,13 +337,14 @@ static gboolean save_escalation(ChStore *s, const ChCase *c, ChEscalation *e, GE
 	                  "UPDATE escalation SET reasons = ?, comment = ?, stage = ?, state = ?,"
 	                  " stage_at = ?, due = ?, calendar = ?, asked = ?, chased_at = ?,"
 	                  " responded_at = ?, response = ?, outcome = ?, closed_at = ?,"
-	                  " next_at = ?, chasers = ?, confirm_due = ?, confirm_reminded_at = ?"
-	                  " WHERE id = ?",
-	                  "ssisssssssssssissi", reasons, e->comment, (gint64)e->stage,
+	                  " next_at = ?, chasers = ?, confirm_due = ?, confirm_reminded_at = ?,"
+	                  " meeting_date = ?, outcome_asked_at = ?, chair_told_at = ? WHERE id = ?",
+	                  "ssisssssssssssisssssi", reasons, e->comment, (gint64)e->stage,
 	                  ch_esc_state_name(e->state),
 	                  e->stage_at, e->due, e->calendar, e->asked, e->chased_at,
 	                  e->responded_at, e->response, e->outcome, e->closed_at, e->next_at,
-	                  (gint64)e->chasers, e->confirm_due, e->confirm_reminded_at, e->id))
+	                  (gint64)e->chasers, e->confirm_due, e->confirm_reminded_at,
+	                  e->meeting_date, e->outcome_asked_at, e->chair_told_at, e->id))
 		return FALSE;
 	e->dirty = FALSE;
 	return TRUE;
@@ -406,25 +411,40 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 	return TRUE;
 }
 
-char *ch_store_finished_sql(const char *conf)
+/* ch_escalation_finished(): ended, and the chair told how. */
+static char *escalation_owed_sql(const char *e)
 {
-	g_autoptr(GString) esc_open = g_string_new(NULL), rep_open = g_string_new(NULL);
-	CH_STORE_NAME_LIST(esc_open, CH_ESC_N_STATES, ch_esc_state_name, ch_esc_state_finished,
-	                   FALSE);
+	g_autoptr(GString) open = g_string_new(NULL);
+	CH_STORE_NAME_LIST(open, CH_ESC_N_STATES, ch_esc_state_name, ch_esc_state_finished, FALSE);
+	return g_strdup_printf("(%s.state IN (%s) OR %s.chair_told_at IS NULL)", e, open->str, e);
+}
+
+/* ch_case_minutes_passed(): no minutes date, or one before today. */
+static char *minutes_passed_sql(const char *conf, const char *today)
+{
+	return g_strdup_printf("(%s.minutes_due IS NULL OR %s.minutes_due < %s)", conf, conf, today);
+}
+
+char *ch_store_finished_sql(const char *conf, const char *today)
+{
+	g_autoptr(GString) rep_open = g_string_new(NULL);
 	CH_STORE_NAME_LIST(rep_open, CH_REPORT_N_STATES, ch_report_state_name,
 	                   ch_report_state_finished, FALSE);
 	/* ch_report_finished(): a report in these states is owed its review until reviewed. */
 	g_autoptr(GString) rep_review = g_string_new(NULL);
 	CH_STORE_NAME_LIST(rep_review, CH_REPORT_N_STATES, ch_report_state_name,
 	                   ch_report_state_owes_review, TRUE);
+	g_autofree char *esc_owed = escalation_owed_sql("e_f");
+	g_autofree char *minutes = minutes_passed_sql(conf, today);
 	return g_strdup_printf("(%s.state = '%s'"
 	                       " OR (%s.state = '%s'"
 	                       " AND NOT EXISTS (SELECT 1 FROM escalation e_f"
-	                       " WHERE e_f.conference_id = %s.id AND e_f.state IN (%s))"
+	                       " WHERE e_f.conference_id = %s.id AND %s)"
 	                       " AND NOT EXISTS (SELECT 1 FROM report r_f"
 	                       " WHERE r_f.conference_id = %s.id AND (r_f.state IN (%s)"
-	                       " OR (r_f.state IN (%s) AND r_f.reviewed_at IS NULL)))))",
+	                       " OR (r_f.state IN (%s) AND r_f.reviewed_at IS NULL)))"
+	                       " AND %s))",
 	                       conf, ch_conf_state_name(CH_CONF_CLOSED), conf,
-	                       ch_conf_state_name(CH_CONF_AUTHORISED), conf, esc_open->str, conf,
-	                       rep_open->str, rep_review->str);
+	                       ch_conf_state_name(CH_CONF_AUTHORISED), conf, esc_owed, conf,
+	                       rep_open->str, rep_review->str, minutes);
 }

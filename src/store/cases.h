@@ -37,6 +37,8 @@ char **ch_store_procedures_in_use(ChStore *s, GError **error);
 /* The conference with that reference (a subject tag, a command line) into *id_r, or 0. */
 gboolean ch_store_conference_by_ref(ChStore *s, const char *ref, gint64 *id_r, GError **error);
 
-/* The SQL condition "conference `conf` (a table alias) is finished": ch_case_finished() said
- * in SQL, built from the same predicates (engine/names.h), so the two cannot drift. */
-char *ch_store_finished_sql(const char *conf);
+/* The SQL condition "conference `conf` (a table alias) is finished on `today`":
+ * ch_case_finished() said in SQL, built from the same predicates (engine/names.h), so the
+ * two cannot drift. `today` is an SQL expression giving the YYYY-MM-DD date (e.g.
+ * "date(?1)"), written into the condition as it is: never text from outside. */
+char *ch_store_finished_sql(const char *conf, const char *today);

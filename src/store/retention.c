@@ -4,15 +4,16 @@
 #include "store/outbox.h"
 #include "store/store-private.h"
 
-/* Finished (ch_store_finished_sql: the one definition, in SQL) and quiet before the
- * cut-off. julianday() reads the stored offsets, so GMT and BST times compare as instants. */
+/* Finished by the cut-off (ch_store_finished_sql: the one definition, in SQL; its minutes
+ * date passed before the cut-off's day) and quiet before it. julianday() reads the stored
+ * offsets, so GMT and BST times compare as instants. */
 static char *candidates_sql(void)
 {
-	g_autofree char *finished = ch_store_finished_sql("c");
+	g_autofree char *finished = ch_store_finished_sql("c", "date(?1)");
 	return g_strdup_printf(
 		"SELECT c.id, c.ref FROM conference c WHERE %s"
 		"   AND coalesce((SELECT max(julianday(a.at)) FROM audit a WHERE a.conference_id = c.id),"
-		"                julianday(c.created_at)) < julianday(?)"
+		"                julianday(c.created_at)) < julianday(?1)"
 		" ORDER BY c.id",
 		finished);
 }

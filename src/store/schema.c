@@ -290,6 +290,16 @@ static const char *const migrations[] = {
 #define UNCLOCKED_SAFETY(X)                                                                   \
 	"(" X ".state = 'open' AND (" X ".due IS NULL OR " X ".next_at IS NULL))"
 	CLOCK_TRIGGERS("safety_alert", UNCLOCKED_SAFETY, "immediate-safety alert"),
+	/* 6: how escalations end. The meeting date the person asked has set, and when they were
+	 * asked for its outcome; when the chair was told how the concern ended. A case closes
+	 * only once the chair has been told of every ending. Escalations that ended under an
+	 * older chaser are taken as told: what it sent is in the audit log, and holding their
+	 * cases open with nothing left to chase would keep them open for ever. */
+	"ALTER TABLE escalation ADD COLUMN meeting_date TEXT;"
+	"ALTER TABLE escalation ADD COLUMN outcome_asked_at TEXT;"
+	"ALTER TABLE escalation ADD COLUMN chair_told_at TEXT;"
+	"UPDATE escalation SET chair_told_at = coalesce(closed_at, stage_at)"
+	"  WHERE state IN ('resolved','unresolved','closed')",
 };
 
 int ch_schema_latest(void)
