@@ -241,6 +241,12 @@ static void show_text(ChApp *app, const ChCase *c)
 			ch_term_printf("  %s: awaited from %s, due %s%s\n", r->agency, r->asked, due,
 			       r->reminded_at ? " (reminded)" : "");
 		}
+		if (r->high_risk_at && r->addressed_at) {
+			ch_term_printf("    HIGH RISK: to be addressed by %s\n", r->addressed_by);
+		} else if (r->high_risk_at) {
+			g_autofree char *by = cli_when(r->high_risk_due);
+			ch_term_printf("    HIGH RISK: who addresses it is not yet decided (due %s)\n", by);
+		}
 	}
 	ch_term_printf("\nEscalations\n");
 	if (!c->escalations->len)
@@ -322,6 +328,10 @@ static JsonNode *case_json(ChApp *app, const ChCase *c, GError **error)
 		json_str(b, "sha256", r->sha256);
 		json_str(b, "reviewed", r->reviewed_at);
 		json_str(b, "missing", r->missing_at);
+		json_str(b, "high_risk", r->high_risk_at);
+		json_str(b, "high_risk_due", r->high_risk_due);
+		json_str(b, "addressed_by", r->addressed_by);
+		json_str(b, "addressed", r->addressed_at);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
