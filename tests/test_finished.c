@@ -3,7 +3,8 @@
  * A conference closes (ch_engine_close_if_done, through ch_case_finished) and is purged
  * (ch_store_finished_sql) only when it is finished. Both are meant to be one definition;
  * here every combination of a conference's state with one escalation's state and one
- * report's state (a received report with and without the chair's review) is stored, and for
+ * report's state (a received report with and without the chair's review), and of that
+ * report's high risk (none, nobody named yet, addressed), is stored, and for
  * each: the engine's answer on the loaded case equals the store's SQL on the same rows, and
  * an authorised conference is finished exactly when the schema's `obligation` view lists
  * nothing it is owed. In-process, on a store in a temporary folder.
@@ -50,6 +51,19 @@ static const struct {
 	{ "missing", "missing", "NULL", "NULL", "NULL" },
 };
 
+/* That report's high risk: never marked, marked with nobody named yet (on its clock), or
+ * marked and addressed. */
+#define HIGH_AT "'2026-12-22T10:00:00+00:00'"
+static const struct {
+	const char *name;
+	const char *high_risk_at, *high_risk_due, *high_risk_next_at, *addressed_by, *addressed_at;
+} high_risk[] = {
+	{ "not high risk", "NULL", "NULL", "NULL", "NULL", "NULL" },
+	{ "high risk, nobody named", HIGH_AT, "'2026-12-23T10:00:00+00:00'", NEXT, "NULL", "NULL" },
+	{ "high risk, addressed", HIGH_AT, "'2026-12-23T10:00:00+00:00'", "NULL",
+	  "'Sam Jones, social worker'", "'2026-12-22T15:00:00+00:00'" },
+};
+
 static void db_exec(sqlite3 *sq, const char *sql)
 {
 	char *msg = NULL;
@@ -57,8 +71,9 @@ static void db_exec(sqlite3 *sq, const char *sql)
 		g_error("%s: %s", sql, msg);
 }
 
-/* The conference CP-2026-N in conf state c, with escalation e and report r; its id. */
-static gint64 add_case(sqlite3 *sq, int n, guint c, guint e, guint r)
+/* The conference CP-2026-N in conf state c, with escalation e and report r (its high risk
+ * h); its id. */
+static gint64 add_case(sqlite3 *sq, int n, guint c, guint e, guint r, guint h)
 {
 	gboolean waiting = c < 2; /* held, list_sent: the list is owed, with its clock */
 	g_autofree char *conf = g_strdup_printf(
@@ -91,11 +106,15 @@ static gint64 add_case(sqlite3 *sq, int n, guint c, guint e, guint r)
 	if (reports[r].state) {
 		g_autofree char *sql = g_strdup_printf(
 			"INSERT INTO report(conference_id, agency_id, attendee_id, asked, state, request_by,"
-			" due, calendar, review_due, reviewed_at, next_at) VALUES(%" G_GINT64_FORMAT ", 1,"
+			" due, calendar, review_due, reviewed_at, next_at, high_risk_at, high_risk_due,"
+			" high_risk_next_at, addressed_by, addressed_at) VALUES(%" G_GINT64_FORMAT ", 1,"
 			" %" G_GINT64_FORMAT ", 'sam.patel@school.example.org', '%s',"
-			" '2026-12-15T10:00:00+00:00', '2026-12-21', 'test', %s, %s, %s)",
+			" '2026-12-15T10:00:00+00:00', '2026-12-21', 'test', %s, %s, %s, %s, %s, %s, %s,"
+			" %s)",
 			id, att_id, reports[r].state, reports[r].review_due, reports[r].reviewed_at,
-			reports[r].next_at);
+			reports[r].next_at, high_risk[h].high_risk_at, high_risk[h].high_risk_due,
+			high_risk[h].high_risk_next_at, high_risk[h].addressed_by,
+			high_risk[h].addressed_at);
 		db_exec(sq, sql);
 	}
 	return id;
@@ -126,15 +145,17 @@ static void test_engine_and_store_agree_on_finished(void)
 	            "INSERT INTO agency(id, name, slo_email) VALUES(1, 'Northfield School',"
 	            " 'slo@school.example.org')");
 	guint n_conf = G_N_ELEMENTS(conf_states), n_esc = G_N_ELEMENTS(escalations),
-	      n_rep = G_N_ELEMENTS(reports);
+	      n_rep = G_N_ELEMENTS(reports), n_high = G_N_ELEMENTS(high_risk);
 	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
 	int n = 0;
+	/* High risk only where there is a report to carry it. */
 	for (guint c = 0; c < n_conf; c++)
 		for (guint e = 0; e < n_esc; e++)
-			for (guint r = 0; r < n_rep; r++) {
-				gint64 id = add_case(sq, ++n, c, e, r);
-				g_array_append_val(ids, id);
-			}
+			for (guint r = 0; r < n_rep; r++)
+				for (guint h = 0; h < (reports[r].state ? n_high : 1); h++) {
+					gint64 id = add_case(sq, ++n, c, e, r, h);
+					g_array_append_val(ids, id);
+				}
 	db_exec(sq, "COMMIT");
 
 	/* The store's answer: finished and quiet before a cut-off no row is after. */
@@ -143,45 +164,70 @@ static void test_engine_and_store_agree_on_finished(void)
 	                                            &error));
 	g_assert_no_error(error);
 
-	guint checked = 0, finished = 0;
+	guint checked = 0, finished = 0, high_open_finished = 0;
 	n = 0;
 	for (guint c = 0; c < n_conf; c++)
 		for (guint e = 0; e < n_esc; e++)
-			for (guint r = 0; r < n_rep; r++, n++) {
-				gint64 id = g_array_index(ids, gint64, n);
-				g_autoptr(ChCase) k = ch_store_case_load_id(s, id, &error);
-				g_assert_no_error(error);
-				g_assert_nonnull(k);
-				gboolean engine = ch_case_finished(k), store = holds(finished_sql, id);
-				g_autofree char *what = g_strdup_printf(
-					"conference %s, escalation %s, report %s", conf_states[c],
-					escalations[e].state ? escalations[e].state : "none", reports[r].name);
-				if (engine != store)
-					g_error("%s: the engine says %sfinished, the store's SQL %sfinished", what,
-					        engine ? "" : "not ", store ? "" : "not ");
-				if (!strcmp(conf_states[c], "authorised")) {
-					/* Finished is "nothing owed": nothing in the obligation view. */
-					g_autofree char *q = g_strdup_printf("SELECT count(*) FROM obligation"
-					                                     " WHERE conference_id = %" G_GINT64_FORMAT,
-					                                     id);
-					gboolean owed = real_db_int(sq, -1, q, NULL) > 0;
-					if (engine == owed)
-						g_error("%s: %s, but %s", what,
-						        engine ? "finished" : "not finished",
-						        owed ? "something is owed" : "nothing is owed");
+			for (guint r = 0; r < n_rep; r++)
+				for (guint h = 0; h < (reports[r].state ? n_high : 1); h++, n++) {
+					gint64 id = g_array_index(ids, gint64, n);
+					g_autoptr(ChCase) k = ch_store_case_load_id(s, id, &error);
+					g_assert_no_error(error);
+					g_assert_nonnull(k);
+					gboolean engine = ch_case_finished(k), store = holds(finished_sql, id);
+					g_autofree char *what = g_strdup_printf(
+						"conference %s, escalation %s, report %s, %s", conf_states[c],
+						escalations[e].state ? escalations[e].state : "none", reports[r].name,
+						high_risk[h].name);
+					if (engine != store)
+						g_error("%s: the engine says %sfinished, the store's SQL %sfinished", what,
+						        engine ? "" : "not ", store ? "" : "not ");
+					if (!strcmp(conf_states[c], "authorised")) {
+						/* Finished is "nothing owed": nothing in the obligation view. */
+						g_autofree char *q = g_strdup_printf("SELECT count(*) FROM obligation"
+						                                     " WHERE conference_id = %" G_GINT64_FORMAT,
+						                                     id);
+						gboolean owed = real_db_int(sq, -1, q, NULL) > 0;
+						if (engine == owed)
+							g_error("%s: %s, but %s", what,
+							        engine ? "finished" : "not finished",
+							        owed ? "something is owed" : "nothing is owed");
+					}
+					/* A report marked high risk with nobody named leaves nothing finished
+					 * that is not already closed. */
+					if (h == 1 && strcmp(conf_states[c], "closed"))
+						high_open_finished += engine;
+					finished += engine;
+					checked++;
 				}
-				finished += engine;
-				checked++;
-			}
-	g_assert_cmpuint(checked, ==, n_conf * n_esc * n_rep);
+	g_assert_cmpuint(checked, ==, n_conf * n_esc * (1 + (n_rep - 1) * n_high));
+	g_assert_cmpuint(high_open_finished, ==, 0);
 	/* Every closed conference, and of the authorised ones those with nothing open. */
 	g_test_message("%u of %u combinations finished", finished, checked);
 	g_assert_cmpuint(finished, >, n_esc * n_rep);
+	/* The authorised ones finished: no open escalation, a report in none of the owed ways
+	 * (none; reviewed or missing, each not high risk or addressed): 4 escalation states x 5. */
+	g_assert_cmpuint(finished - n_esc * (1 + (n_rep - 1) * n_high), ==, 4 * 5);
 	sqlite3_close(sq);
 	ch_store_close(s);
 	g_autofree char *wal = g_strconcat(path, "-wal", NULL), *shm = g_strconcat(path, "-shm", NULL);
 	g_unlink(path), g_unlink(wal), g_unlink(shm);
 	g_rmdir(dir);
+}
+
+/* A report marked high risk owes the decision on who addresses it, whatever its state: not
+ * finished until someone is named. */
+static void test_high_risk_report_is_not_finished_until_addressed(void)
+{
+	ChReport r = { .state = CH_REPORT_MISSING };
+	g_assert_true(ch_report_finished(&r));
+	r.high_risk_at = (char *)"2026-12-22T10:00:00+00:00";
+	g_assert_false(ch_report_finished(&r));
+	r.state = CH_REPORT_RECEIVED;
+	r.reviewed_at = (char *)"2026-12-22T10:00:00+00:00";
+	g_assert_false(ch_report_finished(&r));
+	r.addressed_at = (char *)"2026-12-22T15:00:00+00:00";
+	g_assert_true(ch_report_finished(&r));
 }
 
 /* A report that has come but is not yet reviewed still owes the chair's review: the case is
@@ -204,5 +250,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/finished/engine-and-store-agree", test_engine_and_store_agree_on_finished);
 	g_test_add_func("/finished/report-awaiting-review", test_report_awaiting_review_is_not_finished);
+	g_test_add_func("/finished/high-risk-until-addressed",
+	                test_high_risk_report_is_not_finished_until_addressed);
 	return g_test_run();
 }
