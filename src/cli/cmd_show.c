@@ -182,6 +182,9 @@ static gboolean safety_member(ChApp *app, JsonBuilder *b, const ChCase *c, GErro
 	return TRUE;
 }
 
+/* Where a case stands, for a person: one section after another (the conference, the
+ * minutes, the reports and their high risk, the escalations, admin's tasks), in the order a
+ * reader looks for them; long because it is a list, not a decision. */
 static void show_text(ChApp *app, const ChCase *c)
 {
 	g_autofree char *held = cli_when(c->held);
