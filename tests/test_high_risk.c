@@ -216,6 +216,22 @@ static void test_each_report_alerts_the_four(void)
 		g_assert_cmpuint(h_count_mail(h, "high_risk_alert", four[k]), ==, 2);
 	g_autoptr(JsonNode) show = h_json(h, NULL, "show", REF, NULL);
 	g_assert_true(json_object_get_boolean_member(json_node_get_object(show), "high_risk"));
+
+	/* The CP coordinator answers the housing alert: anyone told may say who. That report's
+	 * decision is made and all four hear it; the school's stays open on its clock. */
+	h_reply_to(h, "coord", "high_risk_alert", COORD, COORD,
+	           "Hi all,\n\nHigh risk addressed by the CP coordinator (strategy meeting "
+	           "tomorrow).\n\nThanks\n");
+	poll_flush(h, "2026-12-02T14:00");
+	for (guint k = 0; k < G_N_ELEMENTS(four); k++)
+		g_assert_cmpuint(h_count_mail(h, "high_risk_addressed", four[k]), ==, 1);
+	g_autofree char *named = h_mail(h, "high_risk_addressed", CHAIR);
+	g_autofree char *named_body = h_body(named);
+	g_assert_nonnull(strstr(named_body, "Northshire Housing"));
+	g_assert_nonnull(strstr(named_body, "the CP coordinator (strategy meeting tomorrow)"));
+	g_assert_cmpuint(high_risk_open(h, "2026-12-02T14:00"), ==, 1);
+	g_autofree char *st = state(h);
+	g_assert_cmpstr(st, ==, "authorised");
 }
 
 /* Ticks (each followed by a flush) through every day from `from` for `days` days at five
