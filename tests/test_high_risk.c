@@ -136,12 +136,12 @@ static void reports_arrive(Harness *h, gboolean housing)
 	h_reply_to(h, "chair", "distribution_list", CHAIR, CHAIR, "AUTHORISED\n");
 	poll_flush(h, "2026-12-01T09:10");
 	h_reply_to(h, "school", "report_request", LENA, "Lena Marsh <" LENA ">",
-	           "REPORT\nLena has met the family twice since the conference; she saw bruising "
-	           "on the younger child on Monday.\n");
+	           "REPORT\nLena has met the family twice since the conference; the younger "
+	           "child's attendance has dropped to two days a week.\n");
 	if (housing)
 		h_reply_to(h, "housing", "report_request", OMAR, "Omar Haddad <" OMAR ">",
-		           "REPORT\nThe tenancy officer visited on Tuesday; the partner named in the "
-		           "plan has moved back in.\n");
+		           "REPORT\nThe tenancy officer visited on Tuesday; rent arrears have grown "
+		           "and the family may be moved to other housing.\n");
 	poll_flush(h, "2026-12-02T11:00");
 }
 
