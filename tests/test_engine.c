@@ -104,7 +104,10 @@ static const Field report_fields[] = {
 	FS(ChReport, calendar), FS(ChReport, reminded_at), FS(ChReport, received_at),
 	FI(ChReport, on_time), FS(ChReport, sha256), FS(ChReport, file), FL(ChReport, message),
 	FS(ChReport, review_due), FS(ChReport, reviewed_at), FS(ChReport, review_reminded_at),
-	FS(ChReport, missing_at), FS(ChReport, next_at), { NULL, 0, 0 },
+	FS(ChReport, missing_at), FS(ChReport, next_at), FS(ChReport, high_risk_at),
+	FS(ChReport, high_risk_by), FS(ChReport, high_risk_due), FS(ChReport, high_risk_next_at),
+	FS(ChReport, high_risk_reminded_at), FS(ChReport, addressed_by),
+	FS(ChReport, addressed_at), { NULL, 0, 0 },
 };
 
 static const Field *field_find(const Field *table, const char *name)
@@ -717,6 +720,10 @@ static char *run_event(Run *run, ChCase *c, const ChEngineCtx *ctx, ChEffects *f
 		{
 		ChReport *r = event_report(run, c);
 		return due(ch_timer(CH_OBJ_REPORT), c, r, r->id, ctx, fx);
+	}
+	if (!strcmp(kind, "high_risk_due")) {
+		ChReport *r = event_report(run, c);
+		return due(ch_timer_named("high_risk"), c, r, r->id, ctx, fx);
 	}
 	if (!strcmp(kind, "conference_due"))
 		return due(ch_timer(CH_OBJ_CONFERENCE), c, c, c->id, ctx, fx);

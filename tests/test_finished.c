@@ -4,12 +4,13 @@
  * (ch_store_finished_sql) only when it is finished. Both are meant to be one definition;
  * here every combination of a conference's state and minutes' due date (none, passed, due
  * today, to come) with one escalation's state (an ended one with and without the chair told
- * how it ended) and one report's state (a received report with and without the chair's
- * review) is stored, and for each: the engine's answer on the loaded case equals the store's
- * SQL on the same rows; an authorised conference is never finished while the chair has not
- * heard of an ending or its minutes are not yet due; and one whose minutes' date has passed
- * and whose chair knows every ending is finished exactly when the schema's `obligation`
- * view lists nothing it is owed. In-process, on a store in a temporary folder.
+ * how it ended), one report's state (a received report with and without the chair's review)
+ * and that report's high risk (none, nobody named yet, addressed) is stored, and for each:
+ * the engine's answer on the loaded case equals the store's SQL on the same rows; an
+ * authorised conference is never finished while the chair has not heard of an ending, its
+ * minutes are not yet due or a high-risk report has nobody named; and one whose minutes' date
+ * has passed and whose chair knows every ending is finished exactly when the schema's
+ * `obligation` view lists nothing it is owed. In-process, on a store in a temporary folder.
  */
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -69,6 +70,19 @@ static const struct {
 	{ "missing", "missing", "NULL", "NULL", "NULL" },
 };
 
+/* That report's high risk: never marked, marked with nobody named yet (on its clock), or
+ * marked and addressed. */
+#define HIGH_AT "'2026-12-22T10:00:00+00:00'"
+static const struct {
+	const char *name;
+	const char *high_risk_at, *high_risk_due, *high_risk_next_at, *addressed_by, *addressed_at;
+} high_risk[] = {
+	{ "not high risk", "NULL", "NULL", "NULL", "NULL", "NULL" },
+	{ "high risk, nobody named", HIGH_AT, "'2026-12-23T10:00:00+00:00'", NEXT, "NULL", "NULL" },
+	{ "high risk, addressed", HIGH_AT, "'2026-12-23T10:00:00+00:00'", "NULL",
+	  "'Sam Jones, social worker'", "'2026-12-22T15:00:00+00:00'" },
+};
+
 static void db_exec(sqlite3 *sq, const char *sql)
 {
 	char *msg = NULL;
@@ -76,9 +90,9 @@ static void db_exec(sqlite3 *sq, const char *sql)
 		g_error("%s: %s", sql, msg);
 }
 
-/* The conference CP-2026-N in conf state c, minutes' date m, with escalation e and report r;
- * its id. */
-static gint64 add_case(sqlite3 *sq, int n, guint c, guint m, guint e, guint r)
+/* The conference CP-2026-N in conf state c, minutes' date m, with escalation e and report r
+ * (its high risk h); its id. */
+static gint64 add_case(sqlite3 *sq, int n, guint c, guint m, guint e, guint r, guint h)
 {
 	gboolean waiting = c < 2; /* held, list_sent: the list is owed, with its clock */
 	g_autofree char *conf = g_strdup_printf(
@@ -111,11 +125,15 @@ static gint64 add_case(sqlite3 *sq, int n, guint c, guint m, guint e, guint r)
 	if (reports[r].state) {
 		g_autofree char *sql = g_strdup_printf(
 			"INSERT INTO report(conference_id, agency_id, attendee_id, asked, state, request_by,"
-			" due, calendar, review_due, reviewed_at, next_at) VALUES(%" G_GINT64_FORMAT ", 1,"
+			" due, calendar, review_due, reviewed_at, next_at, high_risk_at, high_risk_due,"
+			" high_risk_next_at, addressed_by, addressed_at) VALUES(%" G_GINT64_FORMAT ", 1,"
 			" %" G_GINT64_FORMAT ", 'sam.patel@school.example.org', '%s',"
-			" '2026-12-15T10:00:00+00:00', '2026-12-21', 'test', %s, %s, %s)",
+			" '2026-12-15T10:00:00+00:00', '2026-12-21', 'test', %s, %s, %s, %s, %s, %s, %s,"
+			" %s)",
 			id, att_id, reports[r].state, reports[r].review_due, reports[r].reviewed_at,
-			reports[r].next_at);
+			reports[r].next_at, high_risk[h].high_risk_at, high_risk[h].high_risk_due,
+			high_risk[h].high_risk_next_at, high_risk[h].addressed_by,
+			high_risk[h].addressed_at);
 		db_exec(sq, sql);
 	}
 	return id;
@@ -132,7 +150,7 @@ static gboolean holds(GArray *ids, gint64 id)
 /* One stored combination: the engine and the store agree, and "finished" means nothing
  * owed. */
 static void check_case(ChStore *s, sqlite3 *sq, gint64 id, guint c, guint m, guint e, guint r,
-                       GArray *finished_sql, guint *finished)
+                       guint h, GArray *finished_sql, guint *finished)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(ChCase) k = ch_store_case_load_id(s, id, &error);
@@ -142,9 +160,9 @@ static void check_case(ChStore *s, sqlite3 *sq, gint64 id, guint c, guint m, gui
 	gboolean told = !escalations[e].chair_told_at || strcmp(escalations[e].chair_told_at, "NULL");
 	gboolean authorised = !strcmp(conf_states[c], "authorised");
 	g_autofree char *what = g_strdup_printf(
-		"conference %s (%s), escalation %s%s, report %s", conf_states[c], minutes[m].name,
-		escalations[e].state ? escalations[e].state : "none",
-		told ? "" : " (the chair not told)", reports[r].name);
+		"conference %s (%s), escalation %s%s, report %s, %s", conf_states[c],
+		minutes[m].name, escalations[e].state ? escalations[e].state : "none",
+		told ? "" : " (the chair not told)", reports[r].name, high_risk[h].name);
 	if (engine != store)
 		g_error("%s: the engine says %sfinished, the store's SQL %sfinished", what,
 		        engine ? "" : "not ", store ? "" : "not ");
@@ -153,6 +171,9 @@ static void check_case(ChStore *s, sqlite3 *sq, gint64 id, guint c, guint m, gui
 	if (authorised && engine && (!told || !minutes[m].passed))
 		g_error("%s: finished before %s", what,
 		        told ? "the minutes' date passed" : "the chair was told");
+	/* Nor does a report marked high risk with nobody named. */
+	if (authorised && engine && h == 1)
+		g_error("%s: finished while nobody is named to address the high risk", what);
 	if (authorised && told && minutes[m].passed) {
 		/* Finished is "nothing owed": nothing in the obligation view. */
 		g_autofree char *q = g_strdup_printf("SELECT count(*) FROM obligation"
@@ -183,16 +204,19 @@ static void test_engine_and_store_agree_on_finished(void)
 	            "INSERT INTO agency(id, name, slo_email) VALUES(1, 'Northfield School',"
 	            " 'slo@school.example.org')");
 	guint n_conf = G_N_ELEMENTS(conf_states), n_esc = G_N_ELEMENTS(escalations),
-	      n_rep = G_N_ELEMENTS(reports), n_min = G_N_ELEMENTS(minutes);
+	      n_rep = G_N_ELEMENTS(reports), n_min = G_N_ELEMENTS(minutes),
+	      n_high = G_N_ELEMENTS(high_risk);
 	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
 	int n = 0;
+	/* High risk only where there is a report to carry it. */
 	for (guint c = 0; c < n_conf; c++)
 		for (guint m = 0; m < n_min; m++)
 			for (guint e = 0; e < n_esc; e++)
-				for (guint r = 0; r < n_rep; r++) {
-					gint64 id = add_case(sq, ++n, c, m, e, r);
-					g_array_append_val(ids, id);
-				}
+				for (guint r = 0; r < n_rep; r++)
+					for (guint h = 0; h < (reports[r].state ? n_high : 1); h++) {
+						gint64 id = add_case(sq, ++n, c, m, e, r, h);
+						g_array_append_val(ids, id);
+					}
 	db_exec(sq, "COMMIT");
 
 	/* The store's answer: finished by the cut-off's day and quiet before it (no row has
@@ -207,20 +231,40 @@ static void test_engine_and_store_agree_on_finished(void)
 	for (guint c = 0; c < n_conf; c++)
 		for (guint m = 0; m < n_min; m++)
 			for (guint e = 0; e < n_esc; e++)
-				for (guint r = 0; r < n_rep; r++, n++) {
-					gint64 id = g_array_index(ids, gint64, n);
-					check_case(s, sq, id, c, m, e, r, finished_sql, &finished);
-					checked++;
-				}
-	g_assert_cmpuint(checked, ==, n_conf * n_min * n_esc * n_rep);
+				for (guint r = 0; r < n_rep; r++)
+					for (guint h = 0; h < (reports[r].state ? n_high : 1); h++, n++) {
+						gint64 id = g_array_index(ids, gint64, n);
+						check_case(s, sq, id, c, m, e, r, h, finished_sql, &finished);
+						checked++;
+					}
+	g_assert_cmpuint(checked, ==, n_conf * n_min * n_esc * (1 + (n_rep - 1) * n_high));
 	/* Every closed conference, and of the authorised ones those with nothing open. */
 	g_test_message("%u of %u combinations finished", finished, checked);
-	g_assert_cmpuint(finished, >, n_min * n_esc * n_rep);
+	g_assert_cmpuint(finished, >, n_min * n_esc * (1 + (n_rep - 1) * n_high));
+	/* The authorised ones finished: minutes passed (2 dates), the chair told of any ending
+	 * (none and 3 told endings), a report in none of the owed ways (none; reviewed or
+	 * missing, each not high risk or addressed: 5): 2 x 4 x 5. */
+	g_assert_cmpuint(finished - n_min * n_esc * (1 + (n_rep - 1) * n_high), ==, 2 * 4 * 5);
 	sqlite3_close(sq);
 	ch_store_close(s);
 	g_autofree char *wal = g_strconcat(path, "-wal", NULL), *shm = g_strconcat(path, "-shm", NULL);
 	g_unlink(path), g_unlink(wal), g_unlink(shm);
 	g_rmdir(dir);
+}
+
+/* A report marked high risk owes the decision on who addresses it, whatever its state: not
+ * finished until someone is named. */
+static void test_high_risk_report_is_not_finished_until_addressed(void)
+{
+	ChReport r = { .state = CH_REPORT_MISSING };
+	g_assert_true(ch_report_finished(&r));
+	r.high_risk_at = (char *)"2026-12-22T10:00:00+00:00";
+	g_assert_false(ch_report_finished(&r));
+	r.state = CH_REPORT_RECEIVED;
+	r.reviewed_at = (char *)"2026-12-22T10:00:00+00:00";
+	g_assert_false(ch_report_finished(&r));
+	r.addressed_at = (char *)"2026-12-22T15:00:00+00:00";
+	g_assert_true(ch_report_finished(&r));
 }
 
 /* A report that has come but is not yet reviewed still owes the chair's review: the case is
@@ -262,5 +306,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/finished/engine-and-store-agree", test_engine_and_store_agree_on_finished);
 	g_test_add_func("/finished/report-awaiting-review", test_report_awaiting_review_is_not_finished);
 	g_test_add_func("/finished/ending-needs-the-chair-told", test_ending_needs_the_chair_told);
+	g_test_add_func("/finished/high-risk-until-addressed",
+	                test_high_risk_report_is_not_finished_until_addressed);
 	return g_test_run();
 }

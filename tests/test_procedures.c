@@ -219,13 +219,19 @@ static void test_default_full_life(void)
 	g_autoptr(JsonNode) s2 = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpstr(h_str(report_of(s2, "Northshire Housing"), "state"), ==, "received");
 	g_assert_true(json_object_get_boolean_member(report_of(s2, "Northshire Housing"), "on_time"));
-	/* The chair says it shows high risk: the practice manager is alerted at once. */
+	/* The chair says it shows high risk: the practice manager is alerted at once (with the
+	 * chair, the social worker and the CP coordinator). Within the 24 hours the social
+	 * worker answers the alert, naming who takes it up with the professional. */
 	reply(h, "highrisk", "report_received", H_CHAIR, "Northshire Housing", H_CHAIR,
 	      "HIGH RISK - please call me", NULL);
 	poll_flush(h, "2026-11-30T17:00");
 	g_autoptr(JsonNode) s3 = h_json(h, NULL, "show", REF, NULL);
 	g_assert_true(json_object_get_boolean_member(json_node_get_object(s3), "high_risk"));
 	g_assert_cmpuint(h_count_mail(h, "high_risk_alert", PM), ==, 1);
+	reply(h, "addressed", "high_risk_alert", SW, "Northshire Housing", SW,
+	      "ADDRESSED BY Amara Sowande, social worker", NULL);
+	poll_flush(h, "2026-11-30T17:30");
+	g_assert_cmpuint(h_count_mail(h, "high_risk_addressed", PM), ==, 1);
 
 	/* Tuesday 1 December: the police report never came: missing. */
 	tick_flush(h, "2026-12-01T09:00");

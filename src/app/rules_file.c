@@ -64,6 +64,8 @@ static const struct {
 	  "24 hours" },
 	{ "report_review_repeat", G_STRUCT_OFFSET(ChRules, review_repeat_days),
 	  CH_UNIT_WORKING_DAYS, "2 working days" },
+	{ "high_risk_decide_within", G_STRUCT_OFFSET(ChRules, high_risk_hours), CH_UNIT_HOURS,
+	  "24 hours" },
 	{ "report_reminder_before", G_STRUCT_OFFSET(ChRules, report_chase_before_days),
 	  CH_UNIT_WORKING_DAYS, "1 working day" },
 	{ "minutes_due_initial", G_STRUCT_OFFSET(ChRules, minutes_initial_days),

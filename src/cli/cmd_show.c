@@ -189,6 +189,9 @@ static gboolean safety_member(ChApp *app, JsonBuilder *b, const ChCase *c, GErro
 	return TRUE;
 }
 
+/* Where a case stands, for a person: one section after another (the conference, the
+ * minutes, the reports and their high risk, the escalations, admin's tasks), in the order a
+ * reader looks for them; long because it is a list, not a decision. */
 static void show_text(ChApp *app, const ChCase *c)
 {
 	g_autofree char *held = cli_when(c->held);
@@ -247,6 +250,12 @@ static void show_text(ChApp *app, const ChCase *c)
 		} else {
 			ch_term_printf("  %s: awaited from %s, due %s%s\n", r->agency, r->asked, due,
 			       r->reminded_at ? " (reminded)" : "");
+		}
+		if (r->high_risk_at && r->addressed_at) {
+			ch_term_printf("    HIGH RISK: to be addressed by %s\n", r->addressed_by);
+		} else if (r->high_risk_at) {
+			g_autofree char *by = cli_when(r->high_risk_due);
+			ch_term_printf("    HIGH RISK: who addresses it is not yet decided (due %s)\n", by);
 		}
 	}
 	ch_term_printf("\nEscalations\n");
@@ -329,6 +338,10 @@ static JsonNode *case_json(ChApp *app, const ChCase *c, GError **error)
 		json_str(b, "sha256", r->sha256);
 		json_str(b, "reviewed", r->reviewed_at);
 		json_str(b, "missing", r->missing_at);
+		json_str(b, "high_risk", r->high_risk_at);
+		json_str(b, "high_risk_due", r->high_risk_due);
+		json_str(b, "addressed_by", r->addressed_by);
+		json_str(b, "addressed", r->addressed_at);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);

@@ -42,6 +42,9 @@ void ch_report_free(ChReport *r)
 	g_free(r->received_at), g_free(r->sha256), g_free(r->file), g_free(r->review_due);
 	g_free(r->reviewed_at), g_free(r->review_reminded_at), g_free(r->missing_at);
 	g_free(r->next_at);
+	g_free(r->high_risk_at), g_free(r->high_risk_by), g_free(r->high_risk_due);
+	g_free(r->high_risk_next_at), g_free(r->high_risk_reminded_at);
+	g_free(r->addressed_by), g_free(r->addressed_at);
 	g_free(r);
 }
 
@@ -181,7 +184,15 @@ gboolean ch_report_finished(const ChReport *r)
 	/* A report that came is not the end of it: the chair's review is owed, chased by the
 	 * report's timer, until the chair marks it reviewed. */
 	return ch_report_state_finished(r->state) &&
-	       !(ch_report_state_owes_review(r->state) && !r->reviewed_at);
+	       !(ch_report_state_owes_review(r->state) && !r->reviewed_at) &&
+	       !ch_report_high_risk_open(r);
+}
+
+gboolean ch_report_high_risk_open(const ChReport *r)
+{
+	/* A high-risk report stays owed whatever its state: the case must not close, nor be
+	 * purged, before someone is named to take it up with the professional. */
+	return r->high_risk_at && !r->addressed_at;
 }
 
 gboolean ch_set_str(char **field, const char *value)

@@ -76,6 +76,15 @@ typedef struct {
 	char *review_reminded_at;
 	char *missing_at;
 	char *next_at;
+	/* High risk (002: the chair and the social worker decide between them, within 24 hours,
+	 * who addresses it): an obligation of its own, on its own clock, beside the review. */
+	char *high_risk_at;          /* when it was marked high risk, or NULL */
+	char *high_risk_by;          /* who marked it */
+	char *high_risk_due;         /* when the decision on who addresses it is due (ISO) */
+	char *high_risk_next_at;     /* its timer; never NULL while unaddressed */
+	char *high_risk_reminded_at; /* the last reminder about it */
+	char *addressed_by;          /* who will address it, as the reply named them */
+	char *addressed_at;          /* when that reply came: the obligation ends */
 	gboolean dirty;
 } ChReport;
 
@@ -138,8 +147,10 @@ gboolean ch_escalation_finished(const ChEscalation *e);
  * day after. A conference with no minutes date (never sent its list) has none to wait for. */
 gboolean ch_case_minutes_passed(const ChCase *c, const char *today);
 /* Nothing owed for this report: missing, or received and, when its state owes the chair's
- * review, reviewed. */
+ * review, reviewed; and, when it was marked high risk, addressed. */
 gboolean ch_report_finished(const ChReport *r);
+/* Marked high risk and nobody yet named to address it. */
+gboolean ch_report_high_risk_open(const ChReport *r);
 
 /* Replaces *field with a copy of value, returning TRUE if it changed. */
 gboolean ch_set_str(char **field, const char *value);

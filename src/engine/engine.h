@@ -260,7 +260,11 @@ ChReplyResult ch_engine_report_received(ChCase *c, ChReport *r, const ChEngineCt
                                         const char *sender, const char *sha256,
                                         const char *file, gint64 message_row, ChEffects *fx);
 
-/* The chair's or social worker's answer to the notice of a report: REVIEWED, HIGH RISK. */
+/* An answer about a received report, from the chair or the social worker (the notice), or
+ * anyone told of its high risk: REVIEWED (the chair's counts), HIGH RISK (the report's own
+ * high-risk obligation: the chair, social worker, practice manager and CP coordinator told,
+ * 24 hours to decide who addresses it), ADDRESSED BY <who> (or "<who> will address it"):
+ * who takes it up, recorded, everyone told, the clock stopped. */
 ChReplyResult ch_engine_report_reply(ChCase *c, ChReport *r, const ChEngineCtx *ctx,
                                      const char *sender, const char *text, ChEffects *fx);
 
@@ -268,6 +272,11 @@ ChReplyResult ch_engine_report_reply(ChCase *c, ChReport *r, const ChEngineCtx *
  * (the list not sent in time). Each moves next_at on, so a second run does nothing. */
 gboolean ch_engine_report_due(ChCase *c, ChReport *r, const ChEngineCtx *ctx, ChEffects *fx);
 gboolean ch_engine_conference_due(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx);
+/* A high-risk report's own timer (high_risk_next_at): nobody named to address it by the
+ * due time reminds the chair and the social worker; each working day after, both again and
+ * admin (else the CP coordinator) told. Never stops until someone is named. */
+gboolean ch_engine_high_risk_due(ChCase *c, ChReport *r, const ChEngineCtx *ctx,
+                                 ChEffects *fx);
 /* At conference add: the case's first state (held), and when the list must have gone to
  * the chair. */
 void ch_engine_conference_added(ChCase *c, const ChEngineCtx *ctx);
@@ -329,9 +338,9 @@ gboolean ch_engine_admin_alert(const ChEngineCtx *ctx, const char *template,
 
 /* authorised -> closed once nothing is owed (ch_case_finished): every escalation resolved,
  * unresolved or closed with the chair told how, every post-conference report missing, or
- * received and reviewed by the chair, and the minutes' due date passed. When only the
- * minutes' date is left, the conference's timer is set for the working day after it, so
- * the tick closes it then. TRUE if it closed. */
+ * received and reviewed by the chair, every report marked high risk addressed, and the
+ * minutes' due date passed. When only the minutes' date is left, the conference's timer is
+ * set for the working day after it, so the tick closes it then. TRUE if it closed. */
 gboolean ch_engine_close_if_done(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx);
 
 /* ---- delivery of our own mail (engine/bounces.c) ---- */

@@ -2,6 +2,8 @@
 
 #include "engine/engine-private.h"
 
+#include <string.h>
+
 /* Each file of the engine holds the kinds of answer it decides (engine-private.h); these are
  * gathered in the order a message without a token is tried: the chair's answer to the list
  * first (the chair may also be asked about an escalation), then a report an agency owes, then
@@ -120,6 +122,11 @@ static const char *report_next(const ChCase *c, gconstpointer object)
 	return ((const ChReport *)object)->next_at;
 }
 
+static const char *high_risk_next(const ChCase *c, gconstpointer object)
+{
+	return ((const ChReport *)object)->high_risk_next_at;
+}
+
 static gboolean conference_due(ChCase *c, gpointer object, const ChEngineCtx *ctx,
                                ChEffects *fx)
 {
@@ -137,16 +144,33 @@ static gboolean report_due(ChCase *c, gpointer object, const ChEngineCtx *ctx, C
 	return ch_engine_report_due(c, object, ctx, fx);
 }
 
+static gboolean high_risk_due(ChCase *c, gpointer object, const ChEngineCtx *ctx,
+                              ChEffects *fx)
+{
+	return ch_engine_high_risk_due(c, object, ctx, fx);
+}
+
+/* A report has two clocks: its own (request, review) and, once marked high risk, the one for
+ * deciding who addresses it; each is a timer, so neither waits on the other. */
 static const ChTimer timers[] = {
 	{ CH_OBJ_CONFERENCE, "conference", conference_next, conference_due },
 	{ CH_OBJ_ESCALATION, "escalation", escalation_next, escalation_due },
 	{ CH_OBJ_REPORT, "report", report_next, report_due },
+	{ CH_OBJ_REPORT, "high_risk", high_risk_next, high_risk_due },
 };
 
 const ChTimer *ch_timer(ChObjKind object)
 {
 	for (guint i = 0; i < G_N_ELEMENTS(timers); i++)
 		if (timers[i].object == object)
+			return &timers[i];
+	return NULL;
+}
+
+const ChTimer *ch_timer_named(const char *name)
+{
+	for (guint i = 0; name && i < G_N_ELEMENTS(timers); i++)
+		if (!strcmp(timers[i].name, name))
 			return &timers[i];
 	return NULL;
 }

@@ -79,7 +79,9 @@ typedef struct {
 	gboolean (*due)(ChCase *c, gpointer object, const ChEngineCtx *ctx, ChEffects *fx);
 } ChTimer;
 
-/* The timer of an object kind, or NULL when that kind has none. */
+/* The (first) timer of an object kind, or NULL when that kind has none. */
 const ChTimer *ch_timer(ChObjKind object);
+/* The timer of that name (ChTimer.name), or NULL. */
+const ChTimer *ch_timer_named(const char *name);
 /* The object a timer row names in this case (the case itself for the conference). */
 gpointer ch_timer_object(const ChTimer *t, ChCase *c, gint64 id);

@@ -10,7 +10,9 @@
  * "Finished" (nothing is owed any more) is defined once, here: ch_esc_state_finished(),
  * ch_report_state_finished() and ch_report_state_owes_review(), put together by
  * ch_report_finished(), ch_escalation_finished() (ended, and the chair told how),
- * ch_case_minutes_passed() and ch_case_finished() in case.c; the SQL that has to say it is built
+ * ch_case_minutes_passed() and ch_case_finished() in case.c (which add the one obligation
+ * that is not a state: a report marked high risk owes the decision on who addresses it
+ * until its addressed_at is set); the SQL that has to say it is built
  * from the same predicates (ch_store_finished_sql() in store/cases.c), and
  * tests/test_finished.c checks the two agree with each other and with the schema's
  * `obligation` view.
@@ -238,6 +240,10 @@ typedef enum {
 	CH_AUDIT_MESSAGE_TRIAGE,
 	CH_AUDIT_REPLY_NOT_UNDERSTOOD,
 	CH_AUDIT_REPORT_ANSWERED,
+	CH_AUDIT_REPORT_HIGH_RISK,
+	CH_AUDIT_REPORT_HIGH_RISK_ADDRESSED,
+	CH_AUDIT_REPORT_HIGH_RISK_OVERDUE,
+	CH_AUDIT_REPORT_HIGH_RISK_REMINDED,
 	CH_AUDIT_REPORT_MISSING,
 	CH_AUDIT_REPORT_RECEIVED,
 	CH_AUDIT_REPORT_RECEIVED_AGAIN,

@@ -272,29 +272,277 @@ ChReplyResult ch_engine_report_received(ChCase *c, ChReport *r, const ChEngineCt
 	return CH_REPLY_APPLIED;
 }
 
+/* ---- high risk ----
+ *
+ * 002: when a report suggests the child should be removed or is at high risk, the chair and
+ * the social worker decide between them, within 24 hours, who takes it up with the
+ * professional, and the practice manager is made aware. So each report marked high risk owes
+ * that decision: the chair, the social worker, the practice manager and the CP coordinator are
+ * told at once (any of them may answer who), the answer is recorded and everyone told learns
+ * who, and silence brings reminders to the chair and the social worker, then admin, on the
+ * report's own high-risk clock until someone is named. */
+
+/* Who is told about a report's high risk, each address once: the chair and the social worker
+ * (who decide), the practice manager, the CP coordinator. */
+static guint high_risk_people(const ChCase *c, const ChEngineCtx *ctx, const char **to,
+                              const char **role)
+{
+	const char *const cand[][2] = {
+		{ c->chair_email, "the chair" },
+		{ c->social_worker, "the social worker" },
+		{ c->practice_manager, "the practice manager" },
+		{ ctx->people[CH_ROLE_CP_COORDINATOR], "the CP coordinator" },
+	};
+	guint n = 0;
+	for (guint k = 0; k < G_N_ELEMENTS(cand); k++) {
+		if (!cand[k][0] || !*cand[k][0])
+			continue;
+		gboolean dup = FALSE;
+		for (guint j = 0; j < n; j++)
+			dup = dup || ch_engine_same_addr(to[j], cand[k][0]);
+		if (dup)
+			continue;
+		to[n] = cand[k][0];
+		role[n++] = cand[k][1];
+	}
+	return n;
+}
+
+/* "the chair, the social worker and the practice manager" */
+static char *roles_text(const char **role, guint n)
+{
+	GString *s = g_string_new(NULL);
+	for (guint k = 0; k < n; k++)
+		g_string_append_printf(s, "%s%s", k == 0 ? "" : k + 1 == n ? " and " : ", ", role[k]);
+	return g_string_free(s, FALSE);
+}
+
+/* A time for a person: "Thursday 3 December 2026 at 11:00" (London). */
+static char *long_time(const char *iso)
+{
+	g_autoptr(GDateTime) t = ch_clock_parse(iso);
+	if (!t)
+		return g_strdup(iso ? iso : "");
+	g_autoptr(GDateTime) local = g_date_time_to_timezone(t, ch_clock_zone());
+	g_autofree char *day = ch_clock_long_date(iso, "");
+	g_autofree char *hm = g_date_time_format(local, "%H:%M");
+	return g_strdup_printf("%s at %s", day, hm);
+}
+
+/* The most of a name chaser keeps: a person's name or a role, never a paragraph. */
+#define CH_ADDRESSED_BY_MAX 120
+
+/* Who one sentence names in "<who> will address it" (also "will speak to", "will take it
+ * up", ...), "I" (and "I'll") being the sender; NULL when it names nobody. `sentence` is the
+ * original text, `low` its lower-case copy, both `n` bytes. */
+static char *sentence_who(const char *sentence, const char *low, gsize n, const char *sender)
+{
+	static const char *const verbs[] = {
+		" will address", " will speak to", " will take it up", " will take this up",
+		" will contact the professional", NULL,
+	};
+	g_autofree char *l = g_strndup(low, n);
+	g_autofree char *orig = g_strndup(sentence, n);
+	gsize skip = 0;
+	if (g_str_has_prefix(l, "high risk"))
+		skip = strlen("high risk");
+	while (l[skip] && strchr(" :-,", l[skip]))
+		skip++;
+	const char *from = l + skip;
+	g_autofree char *norm = NULL;
+	if (g_str_has_prefix(from, "i'll "))
+		from = norm = g_strconcat("i will ", from + strlen("i'll "), NULL);
+	else if (g_str_has_prefix(from, "i\xe2\x80\x99ll "))
+		from = norm = g_strconcat("i will ", from + strlen("i\xe2\x80\x99ll "), NULL);
+	g_autofree char *who = NULL;
+	for (guint v = 0; verbs[v] && !who; v++) {
+		const char *at = strstr(from, verbs[v]);
+		if (at && at > from)
+			who = norm ? g_strndup(from, (gsize)(at - from))
+			           : g_strndup(orig + skip, (gsize)(at - from));
+	}
+	if (!who)
+		return NULL;
+	g_strstrip(who);
+	if (!g_ascii_strcasecmp(who, "i"))
+		return g_strdup(sender ? sender : "the sender");
+	/* A long clause before "will address" is a sentence about something else. */
+	guint words = 1;
+	for (const char *p = who; *p; p++)
+		words += *p == ' ';
+	return words > 8 || !*who ? NULL : g_steal_pointer(&who);
+}
+
+/* Who a line names to address a high-risk report, or NULL when it names nobody: "ADDRESSED
+ * BY <who>" (also "HIGH RISK ADDRESSED BY ...", "to be addressed by ...", "it will be
+ * addressed by ..."), or, when `sentences` (the report is high risk, or this reply marks it),
+ * a sentence of it naming who (sentence_who): "I will speak to the school" in a reply about
+ * a report nobody marked is about something else. *empty_r is set for ADDRESSED BY with no
+ * name after it. `line` is the original line, `low` its lower-case
+ * copy. */
+static char *addressed_by(const char *line, const char *low, const char *sender,
+                          gboolean sentences, gboolean *empty_r)
+{
+	*empty_r = FALSE;
+	const char *by = strstr(low, "addressed by");
+	g_autofree char *who = NULL;
+	if (by) {
+		who = g_strdup(line + (by - low) + strlen("addressed by"));
+	} else if (sentences) {
+		/* Sentence by sentence: "Thanks. I'll speak to her today." */
+		for (gsize at = 0; low[at] && !who;) {
+			gsize n = strcspn(low + at, ".!?;");
+			who = sentence_who(line + at, low + at, n, sender);
+			at += n;
+			while (low[at] && strchr(".!?; ", low[at]))
+				at++;
+		}
+	}
+	if (!who)
+		return NULL;
+	g_strstrip(who);
+	gsize skip = 0;
+	while (who[skip] && strchr(":-,", who[skip]))
+		skip++;
+	char *w = g_strstrip(g_strdup(who + skip));
+	gsize n = strlen(w);
+	while (n && strchr(".,;:", w[n - 1]))
+		w[--n] = '\0';
+	if (!*w) {
+		g_free(w);
+		*empty_r = TRUE;
+		return NULL;
+	}
+	if (g_utf8_strlen(w, -1) > CH_ADDRESSED_BY_MAX) {
+		char *cut = g_utf8_substring(w, 0, CH_ADDRESSED_BY_MAX);
+		g_free(w);
+		w = cut;
+	}
+	return w;
+}
+
+/* Report r is marked high risk now by `sender`: its own obligation, the conference's flag,
+ * and the alert to everyone who must know, each with the report's review token so that any
+ * of them may answer who addresses it. */
+static void mark_high_risk(ChCase *c, ChReport *r, const ChEngineCtx *ctx, const char *sender,
+                           GString *done, ChEffects *fx)
+{
+	g_autoptr(GDateTime) due = g_date_time_add_hours(ctx->now, ctx->rules->high_risk_hours);
+	g_free(r->high_risk_at);
+	r->high_risk_at = ch_clock_format(ctx->now);
+	ch_set_str(&r->high_risk_by, sender);
+	g_free(r->high_risk_due);
+	r->high_risk_due = ch_clock_format(due);
+	g_free(r->high_risk_next_at);
+	r->high_risk_next_at = ch_clock_key(due);
+	r->dirty = TRUE;
+	fx->changed = TRUE;
+	g_autofree char *decide = long_time(r->high_risk_due);
+	g_autofree char *detail = g_strdup_printf("raised by %s; who addresses it is to be decided "
+	                                          "by %s", sender ? sender : "an unknown sender",
+	                                          r->high_risk_due);
+	if (!c->high_risk) {
+		c->high_risk = TRUE;
+		c->dirty = TRUE;
+		g_autofree char *who = g_strdup_printf("raised by %s", sender);
+		ch_effects_audit(fx, CH_AUDIT_CONFERENCE_HIGH_RISK,
+		                 CH_OBJ_NAMED(CH_OBJ_CONFERENCE, c->ref), "no", "yes", who);
+	}
+	ch_effects_audit(fx, CH_AUDIT_REPORT_HIGH_RISK, report_obj(r), NULL, "high risk", detail);
+	const char *to[4], *role[4];
+	guint n = high_risk_people(c, ctx, to, role);
+	for (guint k = 0; k < n; k++) {
+		g_autofree char *key = g_strdup_printf("highrisk:%s:%" G_GINT64_FORMAT ":alert:%s",
+		                                       c->ref, r->agency_id, to[k]);
+		ChIntent *i = ch_notice_alert(fx, "high_risk_alert", to[k], key, c, NULL, TRUE);
+		i->purpose = CH_PURPOSE_REVIEW;
+		i->report = r;
+		report_vars(i, c, r);
+		ch_intent_set(i, "raised_by", sender);
+		ch_intent_set(i, "decide_by", decide);
+	}
+	g_autofree char *told = roles_text(role, n);
+	g_string_append_printf(done, "  The report from %s is marked as high risk, and %s %s been "
+	                       "told. Who takes it up with the professional is to be decided by "
+	                       "%s: reply ADDRESSED BY and a name or role.\n",
+	                       r->agency, told, n == 1 ? "has" : "have", decide);
+}
+
+/* `who` will address report r's high risk, as `sender` said: recorded, the clock stopped,
+ * and everyone told about the high risk is told who. A later answer naming someone else is
+ * recorded over it the same way. */
+static void mark_addressed(ChCase *c, ChReport *r, const ChEngineCtx *ctx, const char *sender,
+                           const char *who, GString *done, ChEffects *fx)
+{
+	if (r->addressed_by && !g_strcmp0(r->addressed_by, who)) {
+		g_string_append_printf(done, "  %s was already recorded as addressing the high-risk "
+		                       "report from %s.\n", who, r->agency);
+		return;
+	}
+	g_autofree char *old = g_strdup(r->addressed_by);
+	ch_set_str(&r->addressed_by, who);
+	g_free(r->addressed_at);
+	r->addressed_at = ch_clock_format(ctx->now);
+	g_clear_pointer(&r->high_risk_next_at, g_free);
+	r->dirty = TRUE;
+	fx->changed = TRUE;
+	g_autofree char *detail = g_strdup_printf("named by %s", sender ? sender : "an unknown sender");
+	ch_effects_audit(fx, CH_AUDIT_REPORT_HIGH_RISK_ADDRESSED, report_obj(r), old, who, detail);
+	const char *to[4], *role[4];
+	guint n = high_risk_people(c, ctx, to, role);
+	for (guint k = 0; k < n; k++) {
+		g_autofree char *key = g_strdup_printf("highrisk:%s:%" G_GINT64_FORMAT ":addressed:%s:%s",
+		                                       c->ref, r->agency_id,
+		                                       ctx->event_id ? ctx->event_id : "", to[k]);
+		ChIntent *i = ch_effects_intent(fx, "high_risk_addressed", to[k], NULL, key);
+		report_vars(i, c, r);
+		ch_intent_set(i, "addressed_by", who);
+		ch_intent_set(i, "named_by", sender);
+	}
+	g_autofree char *told = roles_text(role, n);
+	g_string_append_printf(done, "  Recorded: %s will address the high-risk report from %s; "
+	                       "%s %s been told.\n", who, r->agency, told, n == 1 ? "has" : "have");
+}
+
 ChReplyResult ch_engine_report_reply(ChCase *c, ChReport *r, const ChEngineCtx *ctx,
                                      const char *sender, const char *text, ChEffects *fx)
 {
 	g_autofree char *now = ch_clock_format(ctx->now);
-	gboolean reviewed = FALSE, high = FALSE;
+	gboolean reviewed = FALSE, high = FALSE, high_line = FALSE, empty = FALSE;
+	g_autofree char *who = NULL;
 	g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", CH_COMMANDS_MAX_LINES);
 	for (guint k = 0; lines[k]; k++) {
 		g_autofree char *l = g_ascii_strdown(g_strstrip(lines[k]), -1);
-		if (g_str_has_prefix(l, "reviewed"))
+		if (g_str_has_prefix(l, "reviewed")) {
 			reviewed = TRUE;
-		else if (g_str_has_prefix(l, "high risk"))
-			high = TRUE;
+		} else if (g_str_has_prefix(l, "high risk")) {
+			/* "HIGH RISK" marks it; "HIGH RISK ADDRESSED BY ..." marks it if it is not yet
+			 * and names who. */
+			high_line = TRUE;
+			high = high || !strstr(l, "addressed by");
+		}
+	}
+	for (guint k = 0; lines[k] && !who; k++) {
+		g_autofree char *l = g_ascii_strdown(lines[k], -1);
+		gboolean no_name = FALSE;
+		who = addressed_by(lines[k], l, sender, r->high_risk_at || high_line, &no_name);
+		empty = empty || no_name;
 	}
 	gboolean is_chair = sender && !g_ascii_strcasecmp(sender, c->chair_email);
 	g_autofree char *about = g_strdup_printf("the report from %s", r->agency);
-	if (!reviewed && !high) {
+	if (empty || (!reviewed && !high && !who)) {
 		g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-		g_ptr_array_add(problems, g_strdup("neither REVIEWED nor HIGH RISK was found"));
+		g_ptr_array_add(problems, g_strdup(empty ? "ADDRESSED BY needs the name or role of "
+		                                           "whoever will address it"
+		                                         : "neither REVIEWED nor HIGH RISK was found"));
 		g_autofree char *quoted = ch_commands_quote(NULL, text);
 		ch_notice_not_understood(c, ctx, sender, about, quoted, NULL, problems,
 		                         "  REVIEWED\nor, when the report shows the child may be at "
-		                         "high risk:\n  HIGH RISK",
-		                         "no REVIEWED or HIGH RISK", fx);
+		                         "high risk:\n  HIGH RISK\nand, once you know who takes it up "
+		                         "with the professional:\n  ADDRESSED BY Sam Jones, social "
+		                         "worker",
+		                         empty ? "ADDRESSED BY without a name"
+		                               : "no REVIEWED or HIGH RISK", fx);
 		return CH_REPLY_NOT_UNDERSTOOD;
 	}
 	GString *done = g_string_new(NULL);
@@ -308,29 +556,84 @@ ChReplyResult ch_engine_report_reply(ChCase *c, ChReport *r, const ChEngineCtx *
 	} else if (reviewed && !is_chair) {
 		g_string_append(done, "  Only the chair's review counts for the record; noted.\n");
 	}
-	if (high && !c->high_risk) {
-		c->high_risk = TRUE;
-		c->dirty = TRUE;
-		fx->changed = TRUE;
-		g_autofree char *who = g_strdup_printf("raised by %s", sender);
-		ch_effects_audit(fx, CH_AUDIT_CONFERENCE_HIGH_RISK, CH_OBJ_NAMED(CH_OBJ_CONFERENCE, c->ref),
-		                 "no", "yes", who);
-		const char *to = c->practice_manager ? c->practice_manager
-		                                     : ctx->people[CH_ROLE_CP_COORDINATOR];
-		if (to) {
-			g_autofree char *key = g_strdup_printf("highrisk:%s:%" G_GINT64_FORMAT, c->ref, r->id);
-			ChIntent *i = ch_notice_alert(fx, "high_risk_alert", to, key, c, NULL, TRUE);
-			report_vars(i, c, r);
-			ch_intent_set(i, "raised_by", sender);
-		}
-		g_string_append(done, "  The conference is flagged as high risk and the practice "
-		                      "manager has been alerted.\n");
-	} else if (high) {
-		g_string_append(done, "  The conference was already flagged as high risk.\n");
+	/* Every report marked high risk is its own obligation: a second agency's high risk is
+	 * alerted like the first. Only the same report marked again is not. "HIGH RISK
+	 * ADDRESSED BY ..." marks it and names who at once. */
+	gboolean mark = high_line && !r->high_risk_at;
+	if (mark) {
+		mark_high_risk(c, r, ctx, sender, done, fx);
+	} else if (high && !who) {
+		g_autofree char *when = long_time(r->high_risk_at);
+		g_string_append_printf(done, "  The report from %s was already marked as high risk "
+		                       "(%s).\n", r->agency, when);
 	}
+	if (who && r->high_risk_at)
+		mark_addressed(c, r, ctx, sender, who, done, fx);
+	else if (who)
+		g_string_append_printf(done, "  The report from %s is not marked as high risk, so "
+		                       "there is nothing to address; reply HIGH RISK first if it "
+		                       "should be.\n", r->agency);
 	ch_notice_transcript(c, ctx, sender, about, done->str, fx);
 	g_string_free(done, TRUE);
 	return CH_REPLY_APPLIED;
+}
+
+/* The decision on who addresses a high-risk report is due and nobody has been named. At the
+ * due time the chair and the social worker are reminded; from then on, each working day,
+ * both are reminded again and admin (the CP coordinator when no admin is named) is told. The
+ * next look is always at the start of a working day to come: silence never ends it. */
+gboolean ch_engine_high_risk_due(ChCase *c, ChReport *r, const ChEngineCtx *ctx,
+                                 ChEffects *fx)
+{
+	r->dirty = TRUE;
+	if (!ch_report_high_risk_open(r)) {
+		g_clear_pointer(&r->high_risk_next_at, g_free);
+		return FALSE;
+	}
+	GDate today;
+	ch_clock_local_date(ctx->now, &today);
+	gboolean again = r->high_risk_reminded_at != NULL;
+	g_free(r->high_risk_reminded_at);
+	r->high_risk_reminded_at = ch_clock_format(ctx->now);
+	g_free(r->high_risk_next_at);
+	r->high_risk_next_at = ch_engine_after_due(ctx, &today);
+	fx->changed = TRUE;
+	g_autofree char *day = ch_date_format(&today);
+	g_autofree char *decide = long_time(r->high_risk_due);
+	g_autofree char *raised = long_time(r->high_risk_at);
+	GDate next;
+	ch_calendar_add_working_days(ctx->cal, &today, 1, &next);
+	g_autofree char *next_long = ch_date_format_long(&next);
+	const char *admin = ch_engine_role_address(c, NULL, ctx, CH_ROLE_ADMIN);
+	if (!admin)
+		admin = ctx->people[CH_ROLE_CP_COORDINATOR];
+	ch_effects_audit(fx, again ? CH_AUDIT_REPORT_HIGH_RISK_OVERDUE
+	                           : CH_AUDIT_REPORT_HIGH_RISK_REMINDED,
+	                 report_obj(r), NULL, again ? admin : NULL,
+	                 again ? "still nobody named to address it: the chair and the social worker "
+	                         "reminded again, admin told"
+	                       : "nobody named to address it in the time allowed: the chair and the "
+	                         "social worker reminded");
+	const char *decide_to[] = { c->chair_email, c->social_worker };
+	for (guint k = 0; k < G_N_ELEMENTS(decide_to); k++) {
+		if (!decide_to[k] || !*decide_to[k] ||
+		    (k == 1 && ch_engine_same_addr(decide_to[0], decide_to[1])))
+			continue;
+		g_autofree char *suffix = g_strdup_printf("high-risk-reminder:%s", day);
+		ChIntent *i = tell(fx, "high_risk_reminder", c, r, decide_to[k], CH_PURPOSE_REVIEW,
+		                   suffix);
+		ch_intent_set(i, "raised", raised);
+		ch_intent_set(i, "decide_by", decide);
+		ch_intent_set(i, "next", next_long);
+	}
+	if (again && admin) {
+		g_autofree char *suffix = g_strdup_printf("high-risk-overdue:%s", day);
+		ChIntent *i = tell(fx, "high_risk_overdue", c, r, admin, CH_PURPOSE_NONE, suffix);
+		ch_intent_set(i, "raised", raised);
+		ch_intent_set(i, "decide_by", decide);
+		ch_intent_set(i, "next", next_long);
+	}
+	return TRUE;
 }
 
 /* The chair was reminded about the review and it is still owed. The first working day after

@@ -18,6 +18,7 @@ ChRules *ch_rules_new(const char *name)
 	r->request_within_hours = 24;
 	r->review_hours = 24;
 	r->review_repeat_days = 2;
+	r->high_risk_hours = 24;
 	r->minutes_initial_days = 20;
 	r->minutes_review_days = 25;
 	r->minutes_not_before_days = 5;

@@ -43,6 +43,7 @@ typedef struct {
 	guint request_within_hours; /* report request out within (24) */
 	guint review_hours;         /* chair reviews a received report within (24) */
 	guint review_repeat_days;   /* then reminded again every, working days (2) */
+	guint high_risk_hours;      /* who addresses a high-risk report decided within (24) */
 	guint minutes_initial_days; /* minutes due after an initial conference (20) */
 	guint minutes_review_days;  /* ... after a review conference (25) */
 	guint minutes_not_before_days; /* not signed before this while reports are awaited (5) */

@@ -211,7 +211,9 @@ static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 	                    " r.state, r.request_by, r.requested_at, r.due, r.calendar, r.reminded_at,"
 	                    " r.received_at, coalesce(r.on_time,-1), r.sha256, r.file,"
 	                    " coalesce(r.message,0), r.review_due, r.reviewed_at,"
-	                    " r.review_reminded_at, r.missing_at, r.next_at FROM report r"
+	                    " r.review_reminded_at, r.missing_at, r.next_at, r.high_risk_at,"
+	                    " r.high_risk_by, r.high_risk_due, r.high_risk_next_at,"
+	                    " r.high_risk_reminded_at, r.addressed_by, r.addressed_at FROM report r"
 	                    " JOIN agency g ON g.id = r.agency_id WHERE r.conference_id = ? ORDER BY r.id",
 	                    "i", c->id);
 	if (!st)
@@ -238,6 +240,13 @@ static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 		r->review_reminded_at = ch_store_col_str(st, 18);
 		r->missing_at = ch_store_col_str(st, 19);
 		r->next_at = ch_store_col_str(st, 20);
+		r->high_risk_at = ch_store_col_str(st, 21);
+		r->high_risk_by = ch_store_col_str(st, 22);
+		r->high_risk_due = ch_store_col_str(st, 23);
+		r->high_risk_next_at = ch_store_col_str(st, 24);
+		r->high_risk_reminded_at = ch_store_col_str(st, 25);
+		r->addressed_by = ch_store_col_str(st, 26);
+		r->addressed_at = ch_store_col_str(st, 27);
 		g_ptr_array_add(c->reports, r);
 		if (!COL_ENUM(st, 5, ch_report_state_parse, &r->state, "report.state", &local))
 			break;
@@ -399,12 +408,16 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 		                  "UPDATE report SET state = ?, requested_at = ?, reminded_at = ?,"
 		                  " received_at = ?, on_time = NULLIF(?,-1), sha256 = ?, file = ?,"
 		                  " message = NULLIF(?,0), review_due = ?, reviewed_at = ?,"
-		                  " review_reminded_at = ?, missing_at = ?, next_at = ?, asked = ?"
-		                  " WHERE id = ?",
-		                  "ssssississssssi", ch_report_state_name(r->state), r->requested_at, r->reminded_at,
+		                  " review_reminded_at = ?, missing_at = ?, next_at = ?, asked = ?,"
+		                  " high_risk_at = ?, high_risk_by = ?, high_risk_due = ?,"
+		                  " high_risk_next_at = ?, high_risk_reminded_at = ?, addressed_by = ?,"
+		                  " addressed_at = ? WHERE id = ?",
+		                  "ssssississsssssssssssi", ch_report_state_name(r->state), r->requested_at, r->reminded_at,
 		                  r->received_at, (gint64)r->on_time, r->sha256, r->file, r->message,
 		                  r->review_due, r->reviewed_at, r->review_reminded_at, r->missing_at,
-		                  r->next_at, r->asked, r->id))
+		                  r->next_at, r->asked, r->high_risk_at, r->high_risk_by,
+		                  r->high_risk_due, r->high_risk_next_at, r->high_risk_reminded_at,
+		                  r->addressed_by, r->addressed_at, r->id))
 			return FALSE;
 		r->dirty = FALSE;
 	}
@@ -442,7 +455,9 @@ char *ch_store_finished_sql(const char *conf, const char *today)
 	                       " WHERE e_f.conference_id = %s.id AND %s)"
 	                       " AND NOT EXISTS (SELECT 1 FROM report r_f"
 	                       " WHERE r_f.conference_id = %s.id AND (r_f.state IN (%s)"
-	                       " OR (r_f.state IN (%s) AND r_f.reviewed_at IS NULL)))"
+	                       " OR (r_f.state IN (%s) AND r_f.reviewed_at IS NULL)"
+	                       /* ch_report_high_risk_open() */
+	                       " OR (r_f.high_risk_at IS NOT NULL AND r_f.addressed_at IS NULL)))"
 	                       " AND %s))",
 	                       conf, ch_conf_state_name(CH_CONF_CLOSED), conf,
 	                       ch_conf_state_name(CH_CONF_AUTHORISED), conf, esc_owed, conf,

@@ -300,6 +300,41 @@ static const char *const migrations[] = {
 	"ALTER TABLE escalation ADD COLUMN chair_told_at TEXT;"
 	"UPDATE escalation SET chair_told_at = coalesce(closed_at, stage_at)"
 	"  WHERE state IN ('resolved','unresolved','closed')",
+	/* 7: high risk per report. Each report marked high risk owes a decision on who takes it
+	 * up with the professional (002: the chair and the social worker, within 24 hours), with
+	 * its own due time and next time beside the review's; conference.high_risk still says
+	 * that any of its reports is. A conference flagged by an older chaser names no report:
+	 * it keeps its flag and owes nothing new. The view is the one of 5 (6 did not change it) and the new kind. */
+	"ALTER TABLE report ADD COLUMN high_risk_at TEXT;"
+	"ALTER TABLE report ADD COLUMN high_risk_by TEXT;"
+	"ALTER TABLE report ADD COLUMN high_risk_due TEXT;"
+	"ALTER TABLE report ADD COLUMN high_risk_next_at TEXT;"
+	"ALTER TABLE report ADD COLUMN high_risk_reminded_at TEXT;"
+	"ALTER TABLE report ADD COLUMN addressed_by TEXT;"
+	"ALTER TABLE report ADD COLUMN addressed_at TEXT;"
+	"CREATE INDEX report_high_risk_next ON report(high_risk_next_at)"
+	"  WHERE high_risk_next_at IS NOT NULL;"
+	"DROP VIEW obligation;"
+	"CREATE VIEW obligation AS" OBLIGATIONS_4
+	"  UNION ALL SELECT 'safety_ack', a.conference_id, c.ref, NULL, NULL, a.asked, a.due,"
+	"    a.next_at FROM safety_alert a LEFT JOIN conference c ON c.id = a.conference_id"
+	"    WHERE a.state = 'open'"
+	"  UNION ALL SELECT 'report_high_risk', r.conference_id, c.ref, NULL, g.name,"
+	"    c.chair_email, r.high_risk_due, r.high_risk_next_at"
+	"    FROM report r JOIN conference c ON c.id = r.conference_id"
+	"    JOIN agency g ON g.id = r.agency_id"
+	"    WHERE r.high_risk_at IS NOT NULL AND r.addressed_at IS NULL;"
+#define UNCLOCKED_HIGH_RISK(X)                                                                \
+	"(" X ".high_risk_at IS NOT NULL AND " X ".addressed_at IS NULL"                           \
+	" AND (" X ".high_risk_due IS NULL OR " X ".high_risk_next_at IS NULL))"
+#define CLOCK_TRIGGERS_NAMED(N, T, UNCLOCKED, WHAT)                                           \
+	"CREATE TRIGGER " N "_clock_insert BEFORE INSERT ON " T " WHEN " UNCLOCKED("NEW")         \
+	"  BEGIN SELECT RAISE(ABORT, 'an open " WHAT " needs its due time and next time'); END;"  \
+	"CREATE TRIGGER " N "_clock_update BEFORE UPDATE ON " T                                   \
+	"  WHEN " UNCLOCKED("NEW") " AND NOT " UNCLOCKED("OLD")                                   \
+	"  BEGIN SELECT RAISE(ABORT, 'an open " WHAT " needs its due time and next time'); END;"
+	CLOCK_TRIGGERS_NAMED("report_high_risk", "report", UNCLOCKED_HIGH_RISK,
+	                     "high-risk report"),
 };
 
 int ch_schema_latest(void)

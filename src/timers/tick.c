@@ -32,7 +32,7 @@ static gboolean step(ChApp *app, const ChStoreDue *d, GDateTime *now, gboolean *
 	g_autoptr(ChCase) c = ch_store_case_load_id(s, d->conference_id, error);
 	gboolean ok = c != NULL;
 	if (ok) {
-		const ChTimer *t = ch_timer(d->kind);
+		const ChTimer *t = ch_timer_named(d->timer);
 		gpointer object = t ? ch_timer_object(t, c, d->id) : NULL;
 		const ChRules *rules = ch_app_rules(app, c->procedure, error);
 		ok = rules && object;
