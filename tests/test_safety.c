@@ -133,6 +133,38 @@ static void test_coordinator_reply_acknowledges(void)
 	g_assert_nonnull(strstr(h->out, "every immediate-safety alert has been acknowledged"));
 }
 
+/* Where the receiving server's verdict can be read, an acknowledgement in the coordinator's
+ * name that the server says is not from the coordinator's domain acknowledges nothing: the
+ * managers are still told when the hour is up. One the server vouches for does. */
+static void test_forged_acknowledgement_acknowledges_nothing(void)
+{
+	g_autoptr(Harness) h = h_new(MANAGERS "[chaser]\nauthserv_id = mx.council.example\n");
+	h_story_setup(h);
+	disclosure(h);
+	answer(h, "forged-ack", "safety_alert", COORD, "Cathy Coordinator <" COORD ">",
+	       "Authentication-Results: mx.council.example; dmarc=fail (p=reject)"
+	       " header.from=council.example; spf=fail smtp.mailfrom=" COORD "\n",
+	       "Seen, all in hand, no need to tell anyone else.");
+	poll_flush(h, "2026-11-28T23:20");
+	g_autoptr(JsonNode) root = NULL;
+	JsonArray *a = alerts(h, &root, "2026-11-28T23:20");
+	g_assert_cmpstr(h_str(json_array_get_object_element(a, 0), "state"), ==, "open");
+	g_assert_cmpuint(h_audit_count(h, H_REF, "safety.acknowledged"), ==, 0);
+	tick_flush(h, "2026-11-29T00:01");
+	g_assert_cmpuint(h_count_mail(h, "safety_escalated", TM), ==, 1);
+	g_assert_cmpuint(h_count_mail(h, "safety_escalated", SM), ==, 1);
+	answer(h, "real-ack", "safety_alert", COORD, "Cathy Coordinator <" COORD ">",
+	       "Authentication-Results: mx.council.example; dmarc=pass header.from=council.example;"
+	       " spf=pass smtp.mailfrom=" COORD "\n",
+	       "I am calling the duty team now.");
+	poll_flush(h, "2026-11-29T00:10");
+	g_autoptr(JsonNode) after = NULL;
+	a = alerts(h, &after, "2026-11-29T00:10");
+	JsonObject *o = json_array_get_object_element(a, 0);
+	g_assert_cmpstr(h_str(o, "state"), ==, "acknowledged");
+	g_assert_cmpstr(h_str(o, "acknowledged_by"), ==, COORD);
+}
+
 static void test_silence_tells_managers_and_stays_open(void)
 {
 	g_autoptr(Harness) h = h_new(MANAGERS);
@@ -255,6 +287,8 @@ static void test_no_roles_falls_back(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/safety/forged-acknowledgement-acknowledges-nothing",
+	                test_forged_acknowledgement_acknowledges_nothing);
 	g_test_add_func("/safety/alert-reaches-coordinator-and-lsm-saturday-night",
 	                test_alert_reaches_coordinator_and_lsm_saturday_night);
 	g_test_add_func("/safety/coordinator-reply-acknowledges", test_coordinator_reply_acknowledges);
