@@ -360,7 +360,7 @@ static void reply_with_report(Seq *s, const char *mail, const char *from)
 	g_autofree char *bytes = g_strconcat(pdf, tail, NULL);
 	g_autofree char *b64 = g_base64_encode((const guchar *)bytes, len + strlen(tail));
 	GString *wrapped = g_string_new(NULL);
-	for (gsize i = 0; b64[i]; i += 76)
+	for (gsize i = 0, n = strlen(b64); i < n; i += 76)
 		g_string_append_printf(wrapped, "%.76s\n", b64 + i);
 	g_autofree char *body = g_strdup_printf(
 		"--r\nContent-Type: text/plain\n\nOur report is attached.\n--r\n"
