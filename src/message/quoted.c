@@ -120,13 +120,35 @@ static void add_word(const char *w, gsize n, gpointer d)
 	g_array_append_val(g_ptr_array_index(s->places, id), at);
 }
 
+/* Lines of `text`, as g_strsplit(text, "\n", -1) gives them. Each line is found with memchr
+ * over the rest, once: a reply of a million lines costs one pass, where strstr-based
+ * splitting is quadratic under AddressSanitizer, whose strstr measures the whole rest of the
+ * text at every call. */
+static char **split_lines(const char *text)
+{
+	GPtrArray *out = g_ptr_array_new();
+	const char *p = text, *end = text + strlen(text);
+	/* g_strsplit gives no lines at all for an empty text */
+	for (; *text;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl) {
+			g_ptr_array_add(out, g_strndup(p, (gsize)(end - p)));
+			break;
+		}
+		g_ptr_array_add(out, g_strndup(p, (gsize)(nl - p)));
+		p = nl + 1;
+	}
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
 static void sent_add(Sent *s, const char *text)
 {
 	if (s->seq->len > 0) {
 		guint sep = SEPARATOR;
 		g_array_append_val(s->seq, sep);
 	}
-	char **lines = g_strsplit(text, "\n", -1);
+	char **lines = split_lines(text);
 	for (char **l = lines; *l; l++) {
 		guint sig = 0;
 		AddCtx ctx = { s, s->seq->len };
@@ -392,7 +414,7 @@ gboolean *ch_quoted_lines(const char *text, const char *const *sent, guint *n_li
 	g_autofree char *repaired = text && !g_utf8_validate(text, -1, NULL)
 	                                    ? g_utf8_make_valid(text, -1)
 	                                    : NULL;
-	char **split = g_strsplit(repaired ? repaired : text ? text : "", "\n", -1);
+	char **split = split_lines(repaired ? repaired : text ? text : "");
 	guint n = g_strv_length(split);
 	gboolean *out = g_new0(gboolean, n + 1);
 	*n_lines_r = n;
@@ -445,7 +467,7 @@ char *ch_quoted_strip(const char *text, const char *const *sent)
 	if (!any)
 		return g_strdup(text);
 
-	char **lines = g_strsplit(text, "\n", -1);
+	char **lines = split_lines(text);
 	GPtrArray *kept = g_ptr_array_new();
 	gboolean dropped = FALSE;
 	for (guint i = 0; i < n; i++) {
