@@ -1113,6 +1113,19 @@ static void cue_free(Cue *c)
 	g_free(c);
 }
 
+/* A line with no command that looks like one (an imperative, "ignore", a question): kept
+ * with why, so that the whole reply is held and the answer can quote it. */
+static void add_cue(GPtrArray *cues, const char *line, const char *low)
+{
+	const char *why = cue_of(low);
+	if (!why)
+		return;
+	Cue *c = g_new0(Cue, 1);
+	c->line = g_strdup(line);
+	c->why = why;
+	g_ptr_array_add(cues, c);
+}
+
 /* One line of the chair's reply. Long because its parts depend on each other: the line is
  * read clause by clause ("Approved. Thanks Jane"); an authorisation, "no escalation" or the
  * first ESCALATE clause is found (that clause runs to the end of the line, its commas and
@@ -1177,13 +1190,7 @@ static void chair_line(ChCommands *cs, const char *line, const char *fold, const
 		}
 	}
 	if (!authorise && !none && esc_start < 0) {
-		const char *why = cue_of(low);
-		if (why) {
-			Cue *c = g_new0(Cue, 1);
-			c->line = g_strdup(line);
-			c->why = why;
-			g_ptr_array_add(cues, c);
-		}
+		add_cue(cues, line, low);
 		return;
 	}
 	/* A command with a question, a retraction or a condition elsewhere on its line is
@@ -1302,13 +1309,7 @@ static void slo_line(ChCommands *cs, const char *line, const char *low,
 			break;
 		}
 	if (!hit) {
-		const char *why = cue_of(low);
-		if (why) {
-			Cue *c = g_new0(Cue, 1);
-			c->line = g_strdup(line);
-			c->why = why;
-			g_ptr_array_add(cues, c);
-		}
+		add_cue(cues, line, low);
 		return;
 	}
 	size_t wend = hit - low;

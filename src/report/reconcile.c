@@ -204,6 +204,14 @@ static gboolean check_outbox(ChApp *app, ChReconcile *r, GError **error)
 	return TRUE;
 }
 
+/* What an open item owes, in words: "an answer to the escalation of line 2 (Agency)". */
+static char *owed_words(const ChUnclocked *u)
+{
+	g_autofree char *line = u->line ? g_strdup_printf(" of line %d", u->line) : g_strdup("");
+	g_autofree char *agency = u->agency ? g_strdup_printf(" (%s)", u->agency) : g_strdup("");
+	return g_strconcat(ch_obligation_describe(u->kind), line, agency, NULL);
+}
+
 /* Everything owed has a clock; a row an older chaser left without one waits for ever, and
  * only a person can decide what it should be. Named by conference and what is owed, never by
  * who (the owner may be a person's address). */
@@ -214,10 +222,8 @@ static gboolean check_obligations(ChApp *app, ChReconcile *r, GError **error)
 		return FALSE;
 	for (guint i = 0; i < open->len; i++) {
 		const ChUnclocked *u = open->pdata[i];
-		g_autofree char *line = u->line ? g_strdup_printf(" of line %d", u->line) : g_strdup("");
-		g_autofree char *agency = u->agency ? g_strdup_printf(" (%s)", u->agency) : g_strdup("");
-		fault(r, "%s: %s%s%s is owed but has no %s: nothing will chase it", u->ref,
-		      ch_obligation_describe(u->kind), line, agency,
+		g_autofree char *owed = owed_words(u);
+		fault(r, "%s: %s is owed but has no %s: nothing will chase it", u->ref, owed,
 		      u->no_due && u->no_next ? "due time and no next time"
 		      : u->no_due             ? "due time"
 		                              : "next time");
@@ -229,10 +235,8 @@ static gboolean check_obligations(ChApp *app, ChReconcile *r, GError **error)
 		return FALSE;
 	for (guint i = 0; i < closed->len; i++) {
 		const ChUnclocked *u = closed->pdata[i];
-		g_autofree char *line = u->line ? g_strdup_printf(" of line %d", u->line) : g_strdup("");
-		g_autofree char *agency = u->agency ? g_strdup_printf(" (%s)", u->agency) : g_strdup("");
-		fault(r, "%s: %s%s%s is owed but the conference is closed", u->ref,
-		      ch_obligation_describe(u->kind), line, agency);
+		g_autofree char *owed = owed_words(u);
+		fault(r, "%s: %s is owed but the conference is closed", u->ref, owed);
 	}
 	return TRUE;
 }
