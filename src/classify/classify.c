@@ -408,6 +408,13 @@ char *ch_classify_token(ChApp *app, const ChMessage *m)
 	return find_token(app, m, &conflict);
 }
 
+gboolean ch_classify_from_vouched(ChApp *app, const ChMessage *m, const char **why_r)
+{
+	const char *authserv = app->cfg->authserv_id;
+	return !authserv ||
+	       ch_classify_auth_ok(m->auth_results, authserv, domain_of(m->from_addr), why_r);
+}
+
 gboolean ch_classify(ChApp *app, const ChMessage *m, GDateTime *now, ChMatch *out,
                      GError **error)
 {
@@ -422,11 +429,10 @@ gboolean ch_classify(ChApp *app, const ChMessage *m, GDateTime *now, ChMatch *ou
 	gboolean ok = token ? by_token(app, m, token, now, out, error) : by_subject(app, m, out, error);
 	if (!ok || out->result != CH_MATCH_OK)
 		return ok;
-	const char *authserv = app->cfg->authserv_id;
 	const char *why = NULL;
-	if (authserv && !ch_classify_auth_ok(m->auth_results, authserv, domain_of(m->from_addr), &why))
+	if (!ch_classify_from_vouched(app, m, &why))
 		set(out, CH_MATCH_HELD, "sender not verified: %s", why);
-	else if (!authserv && !token)
+	else if (!app->cfg->authserv_id && !token)
 		/* Anyone can write the chair's address in From. Without a token only a receiving
 		 * server's verdict could vouch for it, and the config names none. */
 		set(out, CH_MATCH_HELD, "sender not verified: no reply token, and no receiving "

@@ -54,3 +54,8 @@ char *ch_classify_subject_ref(const char *subject);
  * what failed. */
 gboolean ch_classify_auth_ok(GPtrArray *auth_results, const char *authserv_id,
                              const char *from_domain, const char **why_r);
+
+/* The receiving server's verdict on the message's From address, where [chaser] authserv_id
+ * names one: TRUE when it vouches for it (ch_classify_auth_ok), or when no server is named.
+ * *why_r says what failed. */
+gboolean ch_classify_from_vouched(ChApp *app, const ChMessage *m, const char **why_r);

@@ -510,19 +510,10 @@ static gboolean own_words(Ctx *x, const ChMessage *m, gint64 conference_id, char
 	return TRUE;
 }
 
-/* An acknowledgement stops the managers being told, so it must come from whom it says. The
- * alert's Message-ID, which only its recipients saw, stands in for a reply token (an alert
- * may belong to no conference, and tokens do); where a receiving server's verdict is there to
- * read ([chaser] authserv_id), it must vouch for the From address as well. One that does not
- * acknowledges nothing: the alert stays open and goes on to the managers. */
-static gboolean ack_trusted(ChApp *app, const ChMessage *m)
-{
-	const char *authserv = app->cfg->authserv_id;
-	const char *at = m->from_addr ? strrchr(m->from_addr, '@') : NULL;
-	const char *why = NULL;
-	return !authserv || (at && ch_classify_auth_ok(m->auth_results, authserv, at + 1, &why));
-}
-
+/* An acknowledgement of a safety alert stops the managers being told, so it must come from
+ * whom it says: the alert's Message-ID, which only its recipients saw, stands in for a reply
+ * token (an alert may belong to no conference, and tokens do), and where a receiving
+ * server's verdict is there to read it must vouch for the From address as well. */
 static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 {
 	g_autofree char *text = NULL, *sha = NULL, *file = NULL, *own = NULL;
@@ -554,7 +545,9 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 	 * whatever else the thread would make of it. */
 	if (!alert_of_thread(x, m, &alert, error))
 		goto out;
-	if (alert && ack_trusted(app, m) &&
+	/* The alert's Message-ID stands in for a token; a server's verdict must vouch too. */
+	const char *unvouched = NULL;
+	if (alert && ch_classify_from_vouched(app, m, &unvouched) &&
 	    ch_engine_safety_reply(alert, &ctx, m->from_addr, FALSE, fx)) {
 		ok = apply_effects(x, c, fx, NULL, error) &&
 		     set_message(x, CH_MSG_HANDLED, "safety_ack", alert->conference_id, NULL, error);

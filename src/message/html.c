@@ -99,19 +99,23 @@ static char *leading_text(xmlNode *n)
 
 /* ---- quote markers ---- */
 
-static gboolean is_outlook_desktop_header(xmlNode *n)
+/* Whether the element's inline style names `what` (a CSS property such as "border-top"). */
+static gboolean style_has(xmlNode *n, const char *what)
 {
-	if (!is_element(n, "div"))
-		return FALSE;
 	char *style = attr(n, "style");
-	gboolean bordered = FALSE;
+	gboolean has = FALSE;
 	if (style) {
 		char *low = g_ascii_strdown(style, -1);
-		bordered = strstr(low, "border-top") != NULL;
+		has = strstr(low, what) != NULL;
 		g_free(low);
 	}
 	xmlFree(style);
-	if (!bordered)
+	return has;
+}
+
+static gboolean is_outlook_desktop_header(xmlNode *n)
+{
+	if (!is_element(n, "div") || !style_has(n, "border-top"))
 		return FALSE;
 	char *text = leading_text(n);
 	gboolean from = ch_reply_is_from_line(g_strchug(text));
@@ -138,17 +142,7 @@ static gboolean is_cut_point(xmlNode *n)
 /* Mail.ru and Yandex quote in a bare <blockquote> drawn with a left border. */
 static gboolean is_bordered_blockquote(xmlNode *n)
 {
-	if (!is_element(n, "blockquote"))
-		return FALSE;
-	char *style = attr(n, "style");
-	gboolean bordered = FALSE;
-	if (style) {
-		char *low = g_ascii_strdown(style, -1);
-		bordered = strstr(low, "border-left") != NULL;
-		g_free(low);
-	}
-	xmlFree(style);
-	return bordered;
+	return is_element(n, "blockquote") && style_has(n, "border-left");
 }
 
 static gboolean is_quoted_subtree(xmlNode *n)
