@@ -4,7 +4,10 @@
  * Each sequence adds one conference (sometimes a second one later), imports its list and
  * then lives 60 working days of it: the list sent (or not, for a while), the chair
  * authorising with or without escalations, or silent; reports arriving as attachments or
- * marked REPORT, holding replies; SLOs and later rungs answering RESOLVED, NOT RESOLVED, in
+ * marked REPORT, holding replies; a report in words of immediate danger (an alert to the
+ * coordinator and the lead safeguarding manager, acknowledged or not); the chair marking a
+ * report HIGH RISK on review, and the people told saying who addresses it, or not; SLOs and
+ * later rungs answering RESOLVED, NOT RESOLVED, in
  * free text or with a meeting date, or silent; out-of-office replies; bounces; and the clock
  * moving on at any hour, across weekends and bank holidays. Replies are made as a mail
  * client makes them, to a mail chaser spooled (its plus-address token and Message-ID), from
@@ -21,8 +24,10 @@
  *     timer back ("outside working hours: chasers wait"), so a next time that has passed is
  *     "due now": it is handled by the first tick in working time, and that step's check is
  *     the proof. (The test's own calendar must agree with chaser's on which it was.)
- *   - no closed conference owes anything: no obligation row, no report awaited or received
- *     and not reviewed, no escalation open or answered and waiting for the chair.
+ *   - no closed conference owes anything: no obligation row (an immediate-safety alert's
+ *     acknowledgement aside, which waits whatever the case's state), no report awaited or
+ *     received and not reviewed, no high-risk report not yet addressed, no escalation open
+ *     or answered and waiting for the chair.
  *   - `chaser reconcile` exits 0.
  *
  * The seed is new each run unless CHASER_PROPERTY_SEED sets it; it is printed at the start
@@ -256,6 +261,8 @@ typedef enum {
 	R_REPORT,    /* the report's author */
 	R_REVIEW,    /* the chair, reviewing a report */
 	R_NOTICE,    /* anyone told something: a person's reply to a notice */
+	R_ADDRESS,   /* anyone told of a high-risk report: who addresses it, or not */
+	R_ACK,       /* anyone alerted to immediate safety: an acknowledgement, or not */
 } ReplyClass;
 
 static ReplyClass reply_class(const char *kind)
@@ -286,7 +293,12 @@ static ReplyClass reply_class(const char *kind)
 		{ "escalation_climbed", R_NOTICE },
 		{ "escalation_unresolved", R_NOTICE },
 		{ "escalation_closed", R_NOTICE },
-		{ "high_risk_alert", R_NOTICE },
+		{ "high_risk_alert", R_ADDRESS },
+		{ "high_risk_reminder", R_ADDRESS },
+		{ "high_risk_overdue", R_ADDRESS },
+		{ "safety_alert", R_ACK },
+		{ "safety_escalated", R_ACK },
+		{ "safety_open", R_ACK },
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(map); i++)
 		if (!strcmp(map[i].kind, kind))
@@ -465,18 +477,36 @@ static void answer(Seq *s)
 		break;
 	}
 	case R_REPORT: {
-		guint r = g_rand_int_range(s->rand, 0, 6);
+		guint r = g_rand_int_range(s->rand, 0, 7);
 		if (r < 2)
 			attach = TRUE;
 		else if (r < 4)
 			body = g_strdup("REPORT\nThe family have been seen twice since the conference; "
 			                "attendance is full and there are no new concerns.");
+		else if (r < 5)
+			/* words of immediate danger: an alert to the coordinator and the lead
+			 * safeguarding manager, whatever the hour */
+			body = g_strdup("REPORT\nThe child told her teacher today she is scared to go "
+			                "home tonight.");
 		else
 			body = g_strdup("Apologies, we will try to send something next month.");
 		break;
 	}
 	case R_REVIEW: {
-		static const char *const v[] = { "REVIEWED", "REVIEWED", "I will look at it later." };
+		static const char *const v[] = { "REVIEWED", "REVIEWED", "REVIEWED\nHIGH RISK",
+			                             "I will look at it later." };
+		body = g_strdup(PICK(s, v));
+		break;
+	}
+	case R_ADDRESS: {
+		static const char *const v[] = { "ADDRESSED BY the social worker, Dee Okoro",
+			                             "Noted, thank you." };
+		body = g_strdup(PICK(s, v));
+		break;
+	}
+	case R_ACK: {
+		static const char *const v[] = { "Seen: I am calling the school now.",
+			                             "Could you forward me the report?" };
 		body = g_strdup(PICK(s, v));
 		break;
 	}
@@ -589,7 +619,11 @@ static void check(Seq *s)
 		" UNION ALL SELECT c.ref, 'escalation of line ' || a.n || ' ' || e.state"
 		" FROM escalation e JOIN conference c ON c.id = e.conference_id"
 		" JOIN attendee a ON a.id = e.attendee_id"
-		" WHERE c.state = 'closed' AND e.state IN ('open','responded')",
+		" WHERE c.state = 'closed' AND e.state IN ('open','responded')"
+		" UNION ALL SELECT c.ref, 'a high-risk report from ' || g.name || ' not addressed'"
+		" FROM report r JOIN conference c ON c.id = r.conference_id"
+		" JOIN agency g ON g.id = r.agency_id"
+		" WHERE c.state = 'closed' AND r.high_risk_at IS NOT NULL AND r.addressed_at IS NULL",
 		-1, &st, NULL),
 	                ==, SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -743,6 +777,18 @@ static guint live(guint32 seed)
 	while (g_date_time_compare(s.now, s.end) < 0)
 		step(&s);
 	guint steps = s.step;
+	/* What the sequence lived, so a run shows the rarer paths were walked. */
+	guint safety = 0, high_risk = 0, escalations = 0;
+	g_autoptr(GPtrArray) sent = h_outgoing(s.h);
+	for (guint i = 0; i < sent->len; i++) {
+		g_autofree char *kind = kind_of(sent->pdata[i]);
+		safety += !strcmp(kind, "safety_alert");
+		high_risk += !strcmp(kind, "high_risk_alert");
+		escalations += !strcmp(kind, "escalation");
+	}
+	g_test_message("sequence seed %u: %u steps, %u mails; %u escalation, %u high_risk_alert, "
+	               "%u safety_alert mails",
+	               seed, steps, sent->len, escalations, high_risk, safety);
 	h_free(s.h);
 	g_rand_free(s.rand);
 	g_date_time_unref(s.now);
