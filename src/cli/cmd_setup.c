@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/effects.h"
+#include "app/setup.h"
 #include "cli/cli.h"
 #include "classify/classify.h"
 #include "classify/token.h"
@@ -39,13 +40,6 @@ int cmd_init(int argc, char **argv)
 	}
 	printf("%s", report->len ? report->str : "everything is already in place; nothing changed\n");
 	return CLI_OK;
-}
-
-static gboolean valid_ref(const char *ref)
-{
-	g_autofree char *tagged = g_strdup_printf("[%s]", ref ? ref : "");
-	g_autofree char *back = ch_classify_subject_ref(tagged);
-	return back && !strcmp(back, ref);
 }
 
 static int finish(ChApp *app, GError *e)
@@ -124,83 +118,40 @@ int cmd_conference_add(int argc, char **argv)
 	};
 	if (!cli_parse(&argc, &argv, "REF", "Add a conference that was held.", entries))
 		return CLI_USAGE;
-	const char *bad = NULL;
-	g_autoptr(GDateTime) held_t = held ? ch_clock_parse(held) : NULL;
 	if (argc != 2)
-		bad = "conference add needs the conference REF";
-	else if (!valid_ref(argv[1]))
-		bad = "REF must be 3 to 40 letters, digits, '-', '_', '.' or '/' (e.g. CP-2026-0042)";
-	else if (!held_t)
-		bad = "--held must be an ISO 8601 date and time, e.g. 2026-11-23T10:00";
-	else if (!chair || !ch_addr_valid(chair))
-		bad = "--chair must be an email address";
-	else if (!sw || !ch_addr_valid(sw))
-		bad = "--social-worker must be an email address";
-	else if (pm && !ch_addr_valid(pm))
-		bad = "--practice-manager must be an email address";
-	else if (mt && !ch_addr_valid(mt))
-		bad = "--minute-taker must be an email address";
-	ChConfType ctype = CH_CONF_INITIAL;
-	if (!bad && type && !ch_conf_type_parse(type, &ctype))
-		bad = "--type must be initial or review";
-	if (bad) {
-		return cli_usage("%s", bad);
-	}
+		return cli_usage("conference add needs the conference REF");
+	/* The checks admin's mail goes through too (app/setup.c); the first problem is shown. */
+	ChSetupConf in = { .cli = TRUE };
+	in.value[CH_SETUP_REF] = argv[1];
+	in.value[CH_SETUP_HELD] = held;
+	in.value[CH_SETUP_CHAIR] = chair;
+	in.value[CH_SETUP_CHAIR_NAME] = chair_name;
+	in.value[CH_SETUP_SOCIAL_WORKER] = sw;
+	in.value[CH_SETUP_PRACTICE_MANAGER] = pm;
+	in.value[CH_SETUP_MINUTE_TAKER] = mt;
+	in.value[CH_SETUP_TYPE] = type;
+	in.value[CH_SETUP_PROCEDURE] = procedure;
+	g_autoptr(GPtrArray) problems = ch_setup_problems_new();
+	g_autoptr(ChCase) c = ch_setup_conference_check(&in, problems);
+	if (!c)
+		return cli_usage("%s", ((ChSetupProblem *)problems->pdata[0])->text);
 	g_autoptr(ChApp) app = cli_open();
 	if (!app) {
 		return CLI_FAIL;
 	}
 	GError *e = NULL;
-	const ChRules *rules = ch_app_rules(app, procedure, &e);
-	if (!rules || !ch_app_roles_present(app, rules, &e))
+	const ChRules *rules = ch_setup_conference_rules(app, c, &e);
+	if (!rules)
 		return finish(app, e);
-	g_autoptr(ChCase) c = ch_case_new();
-	c->ref = g_strdup(argv[1]);
-	c->held = ch_clock_format(held_t);
-	c->type = ctype;
-	c->procedure = g_strdup(procedure ? procedure : app->cfg->procedure);
-	c->chair_email = ch_addr_normalise(chair);
-	c->chair_name = g_strdup(chair_name);
-	c->social_worker = ch_addr_normalise(sw);
-	c->practice_manager = pm ? ch_addr_normalise(pm) : NULL;
-	c->minute_taker = mt ? ch_addr_normalise(mt) : NULL;
 	g_autoptr(GDateTime) now = ch_clock_now();
-	g_autofree char *now_s = ch_clock_format(now);
-	ChEngineCtx ctx;
-	ch_app_engine_ctx(app, rules, now, "cli:conference-add", &ctx);
-	ch_engine_conference_added(c, &ctx);
-	if (ch_store_begin(app->store, &e) && ch_store_conference_add(app->store, c, now_s, &e) &&
-	    ch_store_case_save(app->store, c, &e) &&
-	    ch_store_audit(app->store, now_s, c->id, "cli", ch_audit_name(CH_AUDIT_CONFERENCE_ADDED),
-	                   c->ref, NULL, ch_conf_state_name(c->state), c->procedure, &e) &&
+	if (ch_store_begin(app->store, &e) &&
+	    ch_setup_conference_create(app, c, rules, now, "cli", &e) &&
 	    ch_store_commit(app->store, &e)) {
 		g_autofree char *when = cli_when(c->held);
 		printf("conference %s added (held %s, %s, procedure %s)\n", c->ref, when,
 		       ch_conf_type_name(c->type), c->procedure);
 	}
 	return finish(app, e);
-}
-
-/* One attendee's fields, checked, with their attendance and report as the list keeps them. */
-static const char *check_attendee(const char *name, const char *email, const char *agency,
-                                  const char *attendance, const char *report,
-                                  ChAttendance *att_r, ChAttReport *rep_r)
-{
-	if (!name || !*name || strlen(name) > 200)
-		return "a name is needed";
-	if (!email || !ch_addr_valid(email))
-		return "the email is not an email address";
-	if (!agency || !*agency)
-		return "an agency is needed";
-	if (!ch_attendance_parse(attendance, att_r))
-		return "attendance must be attended, apologies or absent";
-	/* A person writes "none"; the list keeps "none_expected". */
-	if (report && !strcmp(report, "none"))
-		*rep_r = CH_ATT_REPORT_NONE_EXPECTED;
-	else if (!ch_att_report_parse(report, rep_r) ||
-	         (*rep_r != CH_ATT_REPORT_SUBMITTED && *rep_r != CH_ATT_REPORT_AWAITED))
-		return "report must be submitted, awaited or none";
-	return NULL;
 }
 
 int cmd_attendee_add(int argc, char **argv)
@@ -221,8 +172,8 @@ int cmd_attendee_add(int argc, char **argv)
 	ChAttendance att;
 	ChAttReport rep;
 	const char *bad = argc != 2 ? "attendee add needs the conference REF"
-	                            : check_attendee(name, email, agency, attendance, report, &att,
-	                                             &rep);
+	                            : ch_setup_attendee_check(name, email, agency, attendance, report,
+	                                                      &att, &rep);
 	if (bad) {
 		return cli_usage("%s", bad);
 	}
@@ -250,47 +201,6 @@ int cmd_attendee_add(int argc, char **argv)
 		}
 	}
 	return finish(app, e);
-}
-
-/* RFC 4180 fields of one record; quotes may hold commas and doubled quotes. NULL when a
- * quote is left open. */
-static GPtrArray *csv_fields(const char *line)
-{
-	GPtrArray *f = g_ptr_array_new_with_free_func(g_free);
-	GString *cur = g_string_new(NULL);
-	gboolean quoted = FALSE, was_quoted = FALSE;
-	for (const char *p = line;; p++) {
-		if (quoted) {
-			if (!*p) {
-				g_string_free(cur, TRUE);
-				g_ptr_array_unref(f);
-				return NULL;
-			}
-			if (*p == '"' && p[1] == '"')
-				g_string_append_c(cur, '"'), p++;
-			else if (*p == '"')
-				quoted = FALSE;
-			else
-				g_string_append_c(cur, *p);
-			continue;
-		}
-		if (*p == '"' && cur->len == 0 && !was_quoted) {
-			quoted = was_quoted = TRUE;
-			continue;
-		}
-		if (*p == ',' || !*p) {
-			char *v = g_string_free(cur, FALSE);
-			g_ptr_array_add(f, was_quoted ? v : g_strstrip(v));
-			if (!*p)
-				break;
-			cur = g_string_new(NULL);
-			was_quoted = FALSE;
-			continue;
-		}
-		if (*p != '\r')
-			g_string_append_c(cur, *p);
-	}
-	return f;
 }
 
 int cmd_list_import(int argc, char **argv)
@@ -325,46 +235,24 @@ int cmd_list_import(int argc, char **argv)
 	}
 	g_autoptr(GDateTime) now = ch_clock_now();
 	g_autofree char *now_s = ch_clock_format(now);
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	int added = 0;
-	for (guint i = 0; lines[i] && !e; i++) {
-		g_autofree char *trimmed = g_strstrip(g_strdup(lines[i]));
-		if (!*trimmed)
-			continue;
-		g_autoptr(GPtrArray) f = csv_fields(lines[i]);
-		if (i == 0 && f && f->len && !g_ascii_strcasecmp(f->pdata[0], "name"))
-			continue; /* header row */
-		ChAttendance att;
-		ChAttReport rep;
-		const char *bad = !f            ? "a quote is not closed"
-		                  : f->len != 5 ? "needs 5 columns: name,email,agency,attendance,report"
-		                                : check_attendee(f->pdata[0], f->pdata[1], f->pdata[2],
-		                                                 f->pdata[3], f->pdata[4], &att, &rep);
-		if (bad) {
-			g_set_error(&e, CH_ERROR, CH_ERROR_USAGE, "%s:%u: %s; nothing imported", argv[2],
-			            i + 1, bad);
-			break;
-		}
-		g_autofree char *mail = ch_addr_normalise(f->pdata[1]);
-		int n = 0;
-		GError *row = NULL;
-		if (!ch_store_attendee_add(app->store, c->id, f->pdata[0], mail, f->pdata[2],
-		                           att, rep, &n, &row)) {
-			g_set_error(&e, CH_ERROR, CH_ERROR_USAGE, "%s:%u: %s; nothing imported", argv[2],
-			            i + 1, row->message);
-			g_error_free(row);
-			break;
-		}
-		added++;
-	}
-	if (!e && !added)
+	/* The checks admin's mail goes through too (app/setup.c): every row first, then the
+	 * first problem in the file's order is shown. */
+	g_autoptr(GPtrArray) rows = ch_setup_rows_new();
+	g_autoptr(GPtrArray) problems = ch_setup_problems_new();
+	ch_setup_list_csv(text, rows, problems);
+	if (!ch_setup_list_agencies(app, rows, problems, &e))
+		return finish(app, e);
+	ch_setup_problems_sort(problems);
+	if (problems->len) {
+		const ChSetupProblem *p = problems->pdata[0];
+		g_set_error(&e, CH_ERROR, CH_ERROR_USAGE, "%s:%u: %s; nothing imported", argv[2],
+		            p->where, p->text);
+	} else if (!rows->len) {
 		g_set_error(&e, CH_ERROR, CH_ERROR_USAGE, "%s holds no rows; nothing imported", argv[2]);
-	g_autofree char *count = g_strdup_printf("%d", added);
-	if (!e && ch_store_audit(app->store, now_s, c->id, "cli",
-	                         ch_audit_name(CH_AUDIT_LIST_IMPORTED), c->ref, NULL,
-	                         count, NULL, &e) &&
+	}
+	if (!e && ch_setup_list_store(app, c, rows, now_s, "cli", &e) &&
 	    ch_store_commit(app->store, &e))
-		printf("%d professionals imported into the list of %s\n", added, c->ref);
+		printf("%u professionals imported into the list of %s\n", rows->len, c->ref);
 	return finish(app, e);
 }
 
