@@ -33,6 +33,7 @@ static const char *const known[] = {
 	"people", NULL, /* its keys are the roles of the name table (people_key) */
 	"hours", "start", "end", "closures", NULL,
 	"safety", "words", "ack_within", NULL,
+	"admin", "confirm", NULL,
 	"inbound", "type", "maildir", NULL,
 	"imap", "url", "user", "password_file", "oauth2_token_file", "oauth2_token_command",
 	"ca_file", "starttls", "mailbox", "processed", "quarantine", "idle", "poll_interval",
@@ -558,6 +559,7 @@ static void read_people(Reader *r, ChConfig *c)
 	c->closures = get_list(r, "hours", "closures", "");
 	c->safety_words = safety_words(r);
 	c->safety_ack_minutes = get_minutes(r, "safety", "ack_within", 60);
+	c->admin_confirm = get_bool(r, "admin", "confirm", TRUE);
 }
 
 /* [inbound], [imap], [outbound], [smtp], [limits]: how mail comes and goes, and the files

@@ -64,6 +64,7 @@ typedef struct {
 	                            NULL (qasg: chair of the quality assurance group, Cwm Taf) */
 	const char *admin;      /* the team's admin address: people[CH_ROLE_ADMIN], borrowed */
 	char **cp_managers;     /* copied on missing-report escalations */
+	gboolean admin_confirm; /* [admin] confirm: a list set up by mail waits for SEND (yes) */
 
 	int hours_start;        /* minutes after midnight, working hours for chasers */
 	int hours_end;

@@ -182,6 +182,9 @@ typedef enum {
 	CH_REPLY_NOT_UNDERSTOOD,  /* nothing changed; the sender is told why */
 } ChReplyResult;
 
+/* The distribution list as the chair sees it: one numbered line per professional. */
+char *ch_engine_list_text(const ChCase *c);
+
 /* Admin sends the distribution list to the chair: held -> list_sent. */
 gboolean ch_engine_list_send(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx, GError **error);
 

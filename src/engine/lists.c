@@ -7,7 +7,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 
-static char *list_text(const ChCase *c)
+char *ch_engine_list_text(const ChCase *c)
 {
 	GString *s = g_string_new(NULL);
 	for (guint k = 0; k < c->attendees->len; k++) {
@@ -50,7 +50,7 @@ gboolean ch_engine_list_send(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx, G
 	ChIntent *i = ch_effects_intent(fx, "distribution_list", c->chair_email, c->chair_name, key);
 	i->purpose = CH_PURPOSE_AUTHORISE;
 	ch_engine_base_vars(i, c);
-	g_autofree char *list = list_text(c);
+	g_autofree char *list = ch_engine_list_text(c);
 	ch_intent_set(i, "list", list);
 	g_autofree char *minutes = ch_engine_plan_reports(c, ctx, fx);
 	ch_intent_set(i, "minutes", minutes);

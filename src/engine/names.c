@@ -137,6 +137,7 @@ static const char *const purposes[CH_PURPOSE_N] = {
 	[CH_PURPOSE_CONFIRM] = "confirm",
 	[CH_PURPOSE_REPORT] = "report",
 	[CH_PURPOSE_REVIEW] = "review",
+	[CH_PURPOSE_SETUP] = "setup",
 };
 CH_NAME_TABLE_DEFINE(ChPurpose, ch_purpose, purposes)
 

@@ -150,6 +150,8 @@ typedef enum {
 	CH_PURPOSE_CONFIRM,    /* a free-text answer, to the chair to confirm */
 	CH_PURPOSE_REPORT,     /* a post-conference report request */
 	CH_PURPOSE_REVIEW,     /* the notice of a received report: REVIEWED, HIGH RISK */
+	CH_PURPOSE_SETUP,      /* a conference admin set up by mail: SEND, REPLACE LIST, ADD,
+	                          REMOVE (app/adminmail.c; no engine kind) */
 	CH_PURPOSE_N
 } ChPurpose;
 CH_NAME_TABLE_DECLARE(ChPurpose, ch_purpose);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "app/adminmail.h"
 #include "app/app.h"
 #include "app/effects.h"
 #include "app/service.h"
@@ -555,6 +556,30 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 	}
 	if (x->release && match.result == CH_MATCH_HELD)
 		match.result = CH_MATCH_OK;
+	/* Admin setting up a conference by mail (app/adminmail.c): a new one, verified only by
+	 * the receiving server's verdict (it can carry no token), or a reply to what chaser
+	 * answered about one, verified by its token like any command. */
+	gboolean admin_new = !match.by_token && ch_adminmail_is_new(app, m);
+	if (admin_new || (match.result == CH_MATCH_OK && match.purpose == CH_PURPOSE_SETUP)) {
+		const char *why = "no receiving server is named to check the From address "
+		                  "([chaser] authserv_id = none)";
+		if (admin_new && !x->release &&
+		    !(app->cfg->authserv_id && ch_classify_from_vouched(app, m, &why))) {
+			g_autofree char *reason = g_strdup_printf("a new conference from admin's address, "
+			                                          "but the sender is not verified: %s",
+			                                          why);
+			ok = apply_effects(x, c, fx, NULL, error) &&
+			     to_triage_case(x, NULL, CH_MSG_HELD, reason, error);
+			goto out;
+		}
+		gint64 conf = 0;
+		ok = apply_effects(x, c, fx, NULL, error) &&
+		     own_words(x, m, admin_new ? 0 : match.conference_id, &own, error) &&
+		     ch_adminmail_handle(app, m, own, admin_new ? 0 : match.conference_id, x->now, x->fp,
+		                         x->source, &conf, error) &&
+		     set_message(x, CH_MSG_HANDLED, "admin", conf, NULL, error);
+		goto out;
+	}
 	if (match.result != CH_MATCH_OK) {
 		ok = apply_effects(x, c, fx, NULL, error) &&
 		     to_triage_case(x, c, match.result == CH_MATCH_HELD ? CH_MSG_HELD : CH_MSG_TRIAGE,

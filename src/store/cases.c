@@ -463,3 +463,23 @@ char *ch_store_finished_sql(const char *conf, const char *today)
 	                       ch_conf_state_name(CH_CONF_AUTHORISED), conf, esc_owed, conf,
 	                       rep_open->str, rep_review->str, minutes);
 }
+
+gboolean ch_store_attendee_remove(ChStore *s, gint64 conference_id, int n, GError **error)
+{
+	/* Only before the list goes (nothing refers to a line yet): the lines after it move up
+	 * one, so the list the chair sees is numbered 1, 2, 3 without a gap. */
+	return ch_store_run(s, error, "DELETE FROM attendee WHERE conference_id = ? AND n = ?", "ii",
+	                    conference_id, (gint64)n) &&
+	       /* Through negative numbers: UNIQUE(conference_id, n) is checked row by row. */
+	       ch_store_run(s, error,
+	                    "UPDATE attendee SET n = 1 - n WHERE conference_id = ? AND n > ?", "ii",
+	                    conference_id, (gint64)n) &&
+	       ch_store_run(s, error, "UPDATE attendee SET n = -n WHERE conference_id = ? AND n < 0",
+	                    "i", conference_id);
+}
+
+gboolean ch_store_attendees_clear(ChStore *s, gint64 conference_id, GError **error)
+{
+	return ch_store_run(s, error, "DELETE FROM attendee WHERE conference_id = ?", "i",
+	                    conference_id);
+}

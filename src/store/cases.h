@@ -25,6 +25,9 @@ gboolean ch_store_agency_has_domain(ChStore *s, gint64 agency_id, const char *do
 /* c->ref, held, type, procedure, chair_*, social_worker, practice_manager, minute_taker
  * and state (the first state, set by the caller) are read; c->id is set. */
 gboolean ch_store_conference_add(ChStore *s, ChCase *c, const char *now, GError **error);
+/* Before the list is sent: line n removed (the lines after it renumbered), or every line. */
+gboolean ch_store_attendee_remove(ChStore *s, gint64 conference_id, int n, GError **error);
+gboolean ch_store_attendees_clear(ChStore *s, gint64 conference_id, GError **error);
 gboolean ch_store_attendee_add(ChStore *s, gint64 conference_id, const char *name,
                                const char *email, const char *agency, ChAttendance attendance,
                                ChAttReport report, int *n_r, GError **error);
