@@ -211,6 +211,18 @@ static void read_form(const char *text, Form *f)
 	}
 }
 
+/* Rows from `from` on are at `label` (a printf format taking the row's number and `name`),
+ * sorted as `base` + their number. */
+static void label_rows(GPtrArray *rows, guint from, guint base, const char *name)
+{
+	for (guint i = from; i < rows->len; i++) {
+		ChSetupRow *r = rows->pdata[i];
+		r->label = name ? g_strdup_printf("row %u of %s", r->where, name)
+		                : g_strdup_printf("line %u", r->where);
+		r->where += base;
+	}
+}
+
 /* The list an attachment holds: rows checked into `rows`, problems naming "row N of
  * FILE". *found_r when there was a list attachment at all. */
 static void attachment_list(const ChMessage *m, GPtrArray *rows, GPtrArray *problems,
@@ -239,6 +251,7 @@ static void attachment_list(const ChMessage *m, GPtrArray *rows, GPtrArray *prob
 		gsize len = 0;
 		const guint8 *data = a->data ? g_bytes_get_data(a->data, &len) : NULL;
 		g_autoptr(GPtrArray) found = ch_setup_problems_new();
+		guint from = rows->len;
 		if (csv) {
 			const char *t = (const char *)data;
 			if (len >= 3 && !memcmp(t, "\xef\xbb\xbf", 3))
@@ -265,6 +278,7 @@ static void attachment_list(const ChMessage *m, GPtrArray *rows, GPtrArray *prob
 				                     rows, found);
 			g_array_unref(numbers);
 		}
+		label_rows(rows, from, 100000, name);
 		for (guint k = 0; k < found->len; k++) {
 			const ChSetupProblem *p = found->pdata[k];
 			ch_setup_problem(problems, 100000 + p->where, "row %u of %s: %s", p->where, name,
@@ -284,7 +298,9 @@ static void body_list(GPtrArray *cells, GArray *lines, GPtrArray *rows, GPtrArra
 			return;
 		}
 		g_autoptr(GPtrArray) found = ch_setup_problems_new();
+		guint from = rows->len;
 		ch_setup_list_record(cells->pdata[i], n, i == 0, rows, found);
+		label_rows(rows, from, 0, NULL);
 		for (guint k = 0; k < found->len; k++)
 			ch_setup_problem(problems, n, "line %u: %s", n,
 			                 ((ChSetupProblem *)found->pdata[k])->text);
@@ -626,7 +642,9 @@ static gboolean setup_reply(ChApp *app, const ChMessage *m, const char *own, gin
 	for (guint k = 0; k < add_cells->len; k++) {
 		guint n = g_array_index(add_lines, guint, k);
 		g_autoptr(GPtrArray) found = ch_setup_problems_new();
+		guint from = rows->len;
 		ch_setup_list_record(add_cells->pdata[k], n, FALSE, rows, found);
+		label_rows(rows, from, 0, NULL);
 		for (guint q = 0; q < found->len; q++)
 			ch_setup_problem(problems, n, "line %u (ADD): %s", n,
 			                 ((ChSetupProblem *)found->pdata[q])->text);

@@ -178,7 +178,7 @@ gboolean ch_setup_conference_create(ChApp *app, ChCase *c, const ChRules *rules,
 static void row_free(gpointer p)
 {
 	ChSetupRow *r = p;
-	g_free(r->name), g_free(r->email), g_free(r->agency);
+	g_free(r->label), g_free(r->name), g_free(r->email), g_free(r->agency);
 	g_free(r);
 }
 
@@ -295,8 +295,8 @@ gboolean ch_setup_list_agencies(ChApp *app, GPtrArray *rows, GPtrArray *problems
 			return FALSE;
 		if (!id)
 			ch_setup_problem(problems, r->where,
-			                 "unknown agency '%s' (add it first with: chaser agency add)",
-			                 r->agency);
+			                 "%s%sunknown agency '%s' (add it first with: chaser agency add)",
+			                 r->label ? r->label : "", r->label ? ": " : "", r->agency);
 	}
 	return TRUE;
 }

@@ -64,6 +64,8 @@ gboolean ch_setup_conference_create(ChApp *app, ChCase *c, const ChRules *rules,
 /* One professional on a list, checked. */
 typedef struct {
 	guint where;       /* its row or line, for problems */
+	char *label;       /* where it is, in words ("row 3 of list.xlsx"), or NULL: then a
+	                      problem is named by `where` alone */
 	char *name;
 	char *email;       /* normalised */
 	char *agency;
