@@ -7,6 +7,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <xlsxwriter.h>
 
@@ -462,6 +464,60 @@ static void test_form_problems_name_lines(void)
 			g_error("the answer does not say '%s':\n%s", want[i], b);
 }
 
+/* `chaser run` at a fixed --now for a moment, stopped with SIGTERM. */
+static void run_briefly(Harness *h, const char *now, guint ms)
+{
+	const char *argv[] = { h->bin, "-c", h->conf, "--now", now, "run", NULL };
+	GPid pid;
+	GError *e = NULL;
+	g_assert_true(g_spawn_async(h->dir, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
+	                            G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+	                            NULL, NULL, &pid, &e));
+	g_assert_no_error(e);
+	g_usleep(ms * 1000);
+	kill(pid, SIGTERM);
+	int status = 0;
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_spawn_close_pid(pid);
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+}
+
+/* Once a week (Monday by default) admin is told what is open, overdue and waiting for a
+ * person; once, however often chaser restarts; not on other days. */
+static void test_weekly_account(void)
+{
+	g_autoptr(Harness) h = setup();
+	g_autofree char *mail = outlook_mail(ADMIN, "New conference " H_REF, "pass", details,
+	                                     "list.csv", "text/csv", (const guint8 *)csv_list,
+	                                     strlen(csv_list));
+	h_deliver(h, "new", mail);
+	poll_flush(h, NOW);
+	/* A stranger's mail waits in triage for a person. */
+	h_deliver(h, "stranger", "From: someone@elsewhere.example.net\nTo: safeguarding@council.example\n"
+	                         "Subject: hello\nMessage-ID: <s1@elsewhere.example.net>\n\nhello\n");
+	/* Tuesday: no weekly account. */
+	run_briefly(h, "2026-11-24T10:00", 1500);
+	g_assert_cmpuint(h_count_mail(h, "admin_weekly", NULL), ==, 0);
+	/* Monday 30 November: the list, due within 24 hours of the conference, is overdue. */
+	run_briefly(h, "2026-11-30T10:00", 1500);
+	run_briefly(h, "2026-11-30T11:00", 1500);
+	g_assert_cmpuint(h_count_mail(h, "admin_weekly", ADMIN), ==, 1);
+	g_autofree char *p = h_mail(h, "admin_weekly", ADMIN);
+	g_autofree char *b = h_body(p);
+	const char *want[] = {
+		"Open: 1 conference, 1 thing owed, 1 overdue.",
+		"OVERDUE " H_REF ": the distribution list, to be sent to the chair",
+		"Waiting for a person: 1 messages in triage",
+		"Messages seen:",
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(want); i++)
+		if (!strstr(b, want[i]))
+			g_error("the weekly account does not say '%s':\n%s", want[i], b);
+	g_autofree char *subject = h_header(p, "Subject");
+	g_assert_cmpstr(subject, ==, "[week] Weekly account");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -474,5 +530,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/adminmail/hostile-xlsx-refused", test_hostile_xlsx);
 	g_test_add_func("/adminmail/confirm-no-sends-at-once", test_confirm_no_sends_at_once);
 	g_test_add_func("/adminmail/form-problems-name-lines", test_form_problems_name_lines);
+	g_test_add_func("/adminmail/weekly-account", test_weekly_account);
 	return g_test_run();
 }

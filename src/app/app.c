@@ -96,7 +96,7 @@ static gboolean template_ok(const char *path, GError **error)
  * a rules file is read): one missing would fail the first message that needs it, perhaps
  * months later, so it stops chaser at start instead. */
 static const char *const needed_templates[] = {
-	"admin_setup_answer", "admin_setup_list", "admin_setup_problems",
+	"admin_setup_answer", "admin_setup_list", "admin_setup_problems", "admin_weekly",
 	"chair_overdue", "config_stopped", "delivery_failed", "distribution_list",
 	"escalation_chaser", "escalation_climbed", "escalation_closed",
 	"escalation_confirm_reminder", "escalation_meeting_outcome", "escalation_response",

@@ -33,7 +33,7 @@ static const char *const known[] = {
 	"people", NULL, /* its keys are the roles of the name table (people_key) */
 	"hours", "start", "end", "closures", NULL,
 	"safety", "words", "ack_within", NULL,
-	"admin", "confirm", NULL,
+	"admin", "confirm", "weekly", NULL,
 	"inbound", "type", "maildir", NULL,
 	"imap", "url", "user", "password_file", "oauth2_token_file", "oauth2_token_command",
 	"ca_file", "starttls", "mailbox", "processed", "quarantine", "idle", "poll_interval",
@@ -397,6 +397,25 @@ static gboolean get_bool(Reader *r, const char *group, const char *key, gboolean
 	return def;
 }
 
+/* A day of the week by its English name ("monday", "Mon"), or "off". */
+static GDateWeekday get_weekday(Reader *r, const char *group, const char *key, const char *def)
+{
+	static const char *const days[] = { "monday", "tuesday", "wednesday", "thursday", "friday",
+		                                "saturday", "sunday" };
+	g_autofree char *v = get_str(r, group, key, def);
+	if (!g_ascii_strcasecmp(v, "off") || !g_ascii_strcasecmp(v, "none"))
+		return G_DATE_BAD_WEEKDAY;
+	for (guint i = 0; i < G_N_ELEMENTS(days); i++)
+		if (strlen(v) >= 3 && !g_ascii_strncasecmp(days[i], v, strlen(v)))
+			return (GDateWeekday)(i + 1);
+	if (!r->failed)
+		g_set_error(r->error, CH_ERROR, CH_ERROR_CONFIG,
+		            "%s:%u: [%s] %s = '%s' must be a day of the week (monday ... sunday) or off",
+		            r->path, line_of(r, group, key), group, key, v);
+	r->failed = TRUE;
+	return G_DATE_BAD_WEEKDAY;
+}
+
 static char **get_list(Reader *r, const char *group, const char *key, const char *def)
 {
 	g_autofree char *v = get_str(r, group, key, def);
@@ -560,6 +579,7 @@ static void read_people(Reader *r, ChConfig *c)
 	c->safety_words = safety_words(r);
 	c->safety_ack_minutes = get_minutes(r, "safety", "ack_within", 60);
 	c->admin_confirm = get_bool(r, "admin", "confirm", TRUE);
+	c->admin_weekly = get_weekday(r, "admin", "weekly", "monday");
 }
 
 /* [inbound], [imap], [outbound], [smtp], [limits]: how mail comes and goes, and the files

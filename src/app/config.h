@@ -65,6 +65,8 @@ typedef struct {
 	const char *admin;      /* the team's admin address: people[CH_ROLE_ADMIN], borrowed */
 	char **cp_managers;     /* copied on missing-report escalations */
 	gboolean admin_confirm; /* [admin] confirm: a list set up by mail waits for SEND (yes) */
+	GDateWeekday admin_weekly; /* [admin] weekly: the day of the weekly account (monday);
+	                              G_DATE_BAD_WEEKDAY for off */
 
 	int hours_start;        /* minutes after midnight, working hours for chasers */
 	int hours_end;

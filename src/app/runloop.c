@@ -86,34 +86,40 @@ static const char *stop_class(const char *why)
 }
 
 /* Once a working day, admin gets the account that nothing was dropped: messages seen =
- * handled + quarantined + in triage, and the outbox. Whether it goes is the engine's
- * (engine/triage.c); this reads what it needs, the account only when it may go. */
-static void daily_account(ChApp *app, GDateTime *now)
+ * handled + quarantined + in triage, and the outbox; once a week ([admin] weekly) what is
+ * open, overdue and waiting for a person, with that account. Whether each goes is the
+ * engine's (engine/triage.c); this reads what it needs, the account only when it may go. */
+static void account_mail(ChApp *app, GDateTime *now, gboolean weekly)
 {
 	ChEngineCtx ctx;
 	ch_app_engine_ctx(app, NULL, now, NULL, &ctx);
-	g_autofree char *key = ch_engine_daily_account_key(&ctx);
+	g_autofree char *key = weekly ? ch_engine_weekly_account_key(&ctx, app->cfg->admin_weekly)
+	                              : ch_engine_daily_account_key(&ctx);
 	if (!key)
 		return;
+	const char *what = weekly ? "weekly account" : "daily account";
 	GError *e = NULL;
 	gboolean sent = FALSE;
 	if (!ch_store_outbox_has_event(app->store, key, &sent, &e)) {
-		say_error("daily account", &e);
+		say_error(what, &e);
 		return;
 	}
 	gboolean clean = FALSE;
-	g_autofree char *account = sent ? NULL : ch_reconcile_summary_text(app, &clean, &e);
+	g_autofree char *account = sent     ? NULL
+	                           : weekly ? ch_reconcile_week_text(app, now, &clean, &e)
+	                                    : ch_reconcile_summary_text(app, &clean, &e);
 	if (!sent && !account) {
-		say_error("daily account", &e);
+		say_error(what, &e);
 		return;
 	}
 	g_autoptr(ChEffects) fx = ch_effects_new();
-	if (!ch_engine_daily_account(&ctx, key, sent, account, clean, fx))
+	if (!(weekly ? ch_engine_weekly_account(&ctx, key, sent, account, clean, fx)
+	             : ch_engine_daily_account(&ctx, key, sent, account, clean, fx)))
 		return;
 	if (!ch_store_begin(app->store, &e) || !ch_effects_apply(app, NULL, fx, NULL, now, "timer", &e) ||
 	    !ch_store_commit(app->store, &e)) {
 		ch_store_rollback(app->store);
-		say_error("daily account", &e);
+		say_error(what, &e);
 	}
 }
 
@@ -238,7 +244,8 @@ static gboolean turn_timers_and_outbox(Loop *l, GError **error)
 	 * logged and tried again next turn, and the mail keeps its place in the outbox. */
 	if (!ch_outbox_flush(app, now2, &fc, &e))
 		say_error("flush", &e);
-	daily_account(app, now2);
+	account_mail(app, now2, FALSE);
+	account_mail(app, now2, TRUE);
 	return TRUE;
 }
 

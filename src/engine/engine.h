@@ -332,6 +332,13 @@ char *ch_engine_daily_account_key(const ChEngineCtx *ctx);
 gboolean ch_engine_daily_account(const ChEngineCtx *ctx, const char *key, gboolean sent_today,
                                  const char *account, gboolean clean, ChEffects *fx);
 
+/* The weekly account to admin ([admin] weekly), decided as the daily one: the key of this
+ * week's (on `weekday`, in working time, an admin named; "weekly:DATE"), or NULL; then
+ * admin_weekly under it unless NULL or sent already. */
+char *ch_engine_weekly_account_key(const ChEngineCtx *ctx, GDateWeekday weekday);
+gboolean ch_engine_weekly_account(const ChEngineCtx *ctx, const char *key, gboolean sent,
+                                  const char *account, gboolean clean, ChEffects *fx);
+
 /* chaser itself needs a person (the mailbox cannot be read, the configuration is broken):
  * `template` to admin with `why`, `ref` standing for a conference, once a day (the key is
  * `key_prefix`:the date of ctx->now). FALSE, and nothing added, when no admin is named. */

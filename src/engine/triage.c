@@ -108,19 +108,43 @@ char *ch_engine_daily_account_key(const ChEngineCtx *ctx)
 	return g_strdup_printf("reconcile:%s", day);
 }
 
-gboolean ch_engine_daily_account(const ChEngineCtx *ctx, const char *key, gboolean sent_today,
-                                 const char *account, gboolean clean, ChEffects *fx)
+char *ch_engine_weekly_account_key(const ChEngineCtx *ctx, GDateWeekday weekday)
 {
-	if (!key || sent_today)
+	GDate d;
+	ch_clock_local_date(ctx->now, &d);
+	if (weekday == G_DATE_BAD_WEEKDAY || g_date_get_weekday(&d) != weekday)
+		return NULL;
+	/* The same rule as the daily account's (an admin named, working time): one key. */
+	g_autofree char *daily = ch_engine_daily_account_key(ctx);
+	return daily ? g_strdup_printf("weekly:%s", daily + strlen("reconcile:")) : NULL;
+}
+
+/* The account mail under `key`, to admin. */
+static gboolean account_mail(const ChEngineCtx *ctx, const char *template, const char *ref,
+                             const char *key, gboolean sent, const char *account,
+                             gboolean clean, ChEffects *fx)
+{
+	if (!key || sent)
 		return FALSE;
 	g_autofree char *day = today(ctx);
-	ChIntent *i = ch_effects_intent(fx, "reconcile_daily", ctx->people[CH_ROLE_ADMIN], NULL,
-	                                key);
-	ch_intent_set(i, "ref", "account");
+	ChIntent *i = ch_effects_intent(fx, template, ctx->people[CH_ROLE_ADMIN], NULL, key);
+	ch_intent_set(i, "ref", ref);
 	ch_intent_set(i, "day", day);
 	ch_intent_set(i, "verdict", clean ? "nothing was dropped" : "FAULTS were found: see below");
 	ch_intent_set(i, "account", account);
 	return TRUE;
+}
+
+gboolean ch_engine_daily_account(const ChEngineCtx *ctx, const char *key, gboolean sent_today,
+                                 const char *account, gboolean clean, ChEffects *fx)
+{
+	return account_mail(ctx, "reconcile_daily", "account", key, sent_today, account, clean, fx);
+}
+
+gboolean ch_engine_weekly_account(const ChEngineCtx *ctx, const char *key, gboolean sent,
+                                  const char *account, gboolean clean, ChEffects *fx)
+{
+	return account_mail(ctx, "admin_weekly", "week", key, sent, account, clean, fx);
 }
 
 gboolean ch_engine_admin_alert(const ChEngineCtx *ctx, const char *template,

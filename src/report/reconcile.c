@@ -6,6 +6,7 @@
 #include "engine/names.h"
 #include "store/obligations.h"
 #include "store/views.h"
+#include "util/clock.h"
 #include "util/error.h"
 
 void ch_reconcile_clear(ChReconcile *r)
@@ -348,4 +349,48 @@ char *ch_reconcile_summary_text(ChApp *app, gboolean *clean_r, GError **error)
 		*clean_r = ch_reconcile_balanced(&r);
 	ch_reconcile_clear(&r);
 	return text;
+}
+
+char *ch_reconcile_week_text(ChApp *app, GDateTime *now, gboolean *clean_r, GError **error)
+{
+	g_autoptr(GPtrArray) owed = ch_store_owed(app->store, error);
+	if (!owed)
+		return NULL;
+	ChReconcile r;
+	if (!ch_reconcile_run(app, &r, error)) {
+		ch_reconcile_clear(&r);
+		return NULL;
+	}
+	GString *s = g_string_new(NULL);
+	g_autoptr(GHashTable) refs = g_hash_table_new(g_str_hash, g_str_equal);
+	guint overdue = 0;
+	for (guint i = 0; i < owed->len; i++) {
+		const ChUnclocked *u = owed->pdata[i];
+		g_hash_table_add(refs, u->ref);
+		g_autoptr(GDateTime) due = u->due ? ch_clock_parse(u->due) : NULL;
+		overdue += due && g_date_time_compare(due, now) < 0;
+	}
+	guint nrefs = g_hash_table_size(refs);
+	g_string_append_printf(s, "Open: %u %s, %u %s owed, %u overdue.\n", nrefs,
+	                       nrefs == 1 ? "conference" : "conferences", owed->len,
+	                       owed->len == 1 ? "thing" : "things", overdue);
+	for (guint i = 0; i < owed->len; i++) {
+		const ChUnclocked *u = owed->pdata[i];
+		g_autofree char *what = owed_words(u);
+		g_autoptr(GDateTime) due = u->due ? ch_clock_parse(u->due) : NULL;
+		g_autofree char *when = u->due ? ch_clock_long_date(u->due, "") : g_strdup("no due time");
+		g_string_append_printf(s, "  %s%s: %s, due %s\n",
+		                       due && g_date_time_compare(due, now) < 0 ? "OVERDUE " : "", u->ref,
+		                       what, when);
+	}
+	g_string_append_printf(s, "Waiting for a person: %" G_GINT64_FORMAT " messages in triage (%"
+	                          G_GINT64_FORMAT " to look at, %" G_GINT64_FORMAT
+	                          " held for a sender check): chaser triage lists them.\n\n",
+	                       r.triage + r.held, r.triage, r.held);
+	g_autofree char *account = ch_reconcile_text(&r);
+	g_string_append(s, account);
+	if (clean_r)
+		*clean_r = ch_reconcile_balanced(&r);
+	ch_reconcile_clear(&r);
+	return g_string_free(s, FALSE);
 }

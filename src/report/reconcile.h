@@ -32,3 +32,6 @@ char *ch_reconcile_text(const ChReconcile *r);
 /* Runs the checks and returns the account as text; *clean_r says whether it had no fault.
  * For `chaser run` to mail admin once a day. NULL with *error when the store failed. */
 char *ch_reconcile_summary_text(ChApp *app, gboolean *clean_r, GError **error);
+/* The week's account for admin: everything open and owed, by due time, the overdue marked;
+ * what waits in triage for a person; then the account above. *clean_r as there. */
+char *ch_reconcile_week_text(ChApp *app, GDateTime *now, gboolean *clean_r, GError **error);

@@ -7,21 +7,23 @@
 static void unclocked_free(gpointer p)
 {
 	ChUnclocked *u = p;
-	g_free(u->ref), g_free(u->kind), g_free(u->agency);
+	g_free(u->ref), g_free(u->kind), g_free(u->agency), g_free(u->due);
 	g_free(u);
 }
 
+#define BY_REF "o.ref, o.kind, o.line, o.agency"
+
 /* The open items the condition `where` picks, over the view joined to their conference
  * (alias c), by conference reference. */
-static GPtrArray *open_items(ChStore *s, const char *where, GError **error)
+static GPtrArray *open_items(ChStore *s, const char *where, const char *order, GError **error)
 {
 	GError *local = NULL;
 	/* LEFT JOIN: an immediate-safety alert may belong to no conference. */
 	g_autofree char *sql = g_strconcat("SELECT coalesce(o.ref, 'no conference'), o.kind,"
 	                                   " coalesce(o.line, 0), o.agency,"
-	                                   " o.due IS NULL, o.next_at IS NULL FROM obligation o"
+	                                   " o.due IS NULL, o.next_at IS NULL, o.due FROM obligation o"
 	                                   " LEFT JOIN conference c ON c.id = o.conference_id WHERE ",
-	                                   where, " ORDER BY o.ref, o.kind, o.line, o.agency", NULL);
+	                                   where, " ORDER BY ", order, NULL);
 	sqlite3_stmt *st = ch_store_query(s, error, sql, "");
 	if (!st)
 		return NULL;
@@ -34,6 +36,7 @@ static GPtrArray *open_items(ChStore *s, const char *where, GError **error)
 		u->agency = ch_store_col_str(st, 3);
 		u->no_due = sqlite3_column_int(st, 4) != 0;
 		u->no_next = sqlite3_column_int(st, 5) != 0;
+		u->due = ch_store_col_str(st, 6);
 		g_ptr_array_add(out, u);
 	}
 	if (local) {
@@ -46,14 +49,20 @@ static GPtrArray *open_items(ChStore *s, const char *where, GError **error)
 
 GPtrArray *ch_store_unclocked(ChStore *s, GError **error)
 {
-	return open_items(s, "o.due IS NULL OR o.next_at IS NULL", error);
+	return open_items(s, "o.due IS NULL OR o.next_at IS NULL", BY_REF, error);
 }
 
 GPtrArray *ch_store_owed_when_closed(ChStore *s, GError **error)
 {
 	/* A safety alert is about a child, not the conference's business: words of danger in a
 	 * mail about a closed case are owed an acknowledgement all the same. */
-	return open_items(s, "c.state = 'closed' AND o.kind <> 'safety_ack'", error);
+	return open_items(s, "c.state = 'closed' AND o.kind <> 'safety_ack'", BY_REF, error);
+}
+
+GPtrArray *ch_store_owed(ChStore *s, GError **error)
+{
+	return open_items(s, "c.state IS NULL OR c.state <> 'closed' OR o.kind = 'safety_ack'",
+	                  "o.due IS NOT NULL, o.due, o.ref, o.kind, o.line", error);
 }
 
 const char *ch_obligation_describe(const char *kind)

@@ -18,6 +18,7 @@ typedef struct {
 	                    report | report_review | safety_ack */
 	int line;        /* the escalation's line on the list, or 0 */
 	char *agency;    /* the agency concerned, or NULL */
+	char *due;       /* when it is due (ISO), or NULL */
 	gboolean no_due; /* what is missing: the due time, the next time, or both */
 	gboolean no_next;
 } ChUnclocked;
@@ -28,6 +29,10 @@ GPtrArray *ch_store_unclocked(ChStore *s, GError **error);
  * so any more. Safety alerts are not among them: they are owed whatever the conference's
  * state. NULL on error. */
 GPtrArray *ch_store_owed_when_closed(ChStore *s, GError **error);
+
+/* Every open item of a conference not closed, and every open safety acknowledgement, by
+ * due time (those with none first). NULL on error. */
+GPtrArray *ch_store_owed(ChStore *s, GError **error);
 
 /* What `kind` owes, in words for a person ("the chair's authorisation of the list"). */
 const char *ch_obligation_describe(const char *kind);
