@@ -79,7 +79,6 @@ static const struct {
 	{ "reference", CH_SETUP_REF }, { "ref", CH_SETUP_REF },
 	{ "conference", CH_SETUP_REF },
 	{ "held", CH_SETUP_HELD }, { "date held", CH_SETUP_HELD }, { "held on", CH_SETUP_HELD },
-	{ "date", CH_SETUP_HELD },
 	{ "type", CH_SETUP_TYPE },
 	{ "chair", CH_SETUP_CHAIR },
 	{ "social worker", CH_SETUP_SOCIAL_WORKER },
