@@ -229,7 +229,8 @@ static void assert_created_and_previewed(Harness *h)
 	g_autofree char *body = h_body(p);
 	g_assert_nonnull(strstr(body, "  1. Sam Okafor, Northshire Police: absent; report not expected"));
 	g_assert_nonnull(strstr(body, "SEND"));
-	g_assert_nonnull(h_token(p));
+	g_autofree char *token = h_token(p);
+	g_assert_nonnull(token);
 	/* Nothing has gone to the chair yet. */
 	g_assert_cmpuint(h_count_mail(h, "distribution_list", NULL), ==, 0);
 }
