@@ -15,6 +15,8 @@
 /* A list in a mail's body or a CSV attachment is read up to this size, and this many rows. */
 #define LIST_MAX_BYTES (4u << 20)
 #define LIST_MAX_ROWS CH_XLSX_MAX_ROWS
+/* Problems are sorted by place: an attachment's rows come after every line of the mail. */
+#define ATTACHED 100000u
 
 static const char *find_ci(const char *hay, const char *needle)
 {
@@ -241,7 +243,7 @@ static void attachment_list(const ChMessage *m, GPtrArray *rows, GPtrArray *prob
 			continue;
 		const char *name = *fn ? fn : (csv ? "the CSV attachment" : "the xlsx attachment");
 		if (*found_r) {
-			ch_setup_problem(problems, 100000, "%s: only one list may be attached; send the "
+			ch_setup_problem(problems, ATTACHED, "%s: only one list may be attached; send the "
 			                                   "list as one file",
 			                 name);
 			return;
@@ -256,7 +258,7 @@ static void attachment_list(const ChMessage *m, GPtrArray *rows, GPtrArray *prob
 			if (len >= 3 && !memcmp(t, "\xef\xbb\xbf", 3))
 				t += 3, len -= 3; /* Excel's "CSV UTF-8" starts with a byte-order mark */
 			if (len > LIST_MAX_BYTES || !g_utf8_validate(t, (gssize)len, NULL)) {
-				ch_setup_problem(problems, 100000, "%s: not a UTF-8 CSV file of at most 4 MB "
+				ch_setup_problem(problems, ATTACHED, "%s: not a UTF-8 CSV file of at most 4 MB "
 				                                   "(save it as \"CSV UTF-8\")",
 				                 name);
 				continue;
@@ -268,7 +270,7 @@ static void attachment_list(const ChMessage *m, GPtrArray *rows, GPtrArray *prob
 			GArray *numbers = NULL;
 			g_autoptr(GPtrArray) cells = ch_xlsx_read_rows(data, len, &numbers, &e);
 			if (!cells) {
-				ch_setup_problem(problems, 100000, "%s: %s", name, e->message);
+				ch_setup_problem(problems, ATTACHED, "%s: %s", name, e->message);
 				g_error_free(e);
 				continue;
 			}
@@ -277,10 +279,10 @@ static void attachment_list(const ChMessage *m, GPtrArray *rows, GPtrArray *prob
 				                     rows, found);
 			g_array_unref(numbers);
 		}
-		label_rows(rows, from, 100000, name);
+		label_rows(rows, from, ATTACHED, name);
 		for (guint k = 0; k < found->len; k++) {
 			const ChSetupProblem *p = found->pdata[k];
-			ch_setup_problem(problems, 100000 + p->where, "row %u of %s: %s", p->where, name,
+			ch_setup_problem(problems, ATTACHED + p->where, "row %u of %s: %s", p->where, name,
 			                 p->text);
 		}
 	}
@@ -545,6 +547,11 @@ static gint desc_int(gconstpointer a, gconstpointer b)
 	return *(const int *)b - *(const int *)a;
 }
 
+/* A reply about a conference set up by mail: its commands read, then refused whole when the
+ * list has gone, then every change checked before any is made, then made in order (the
+ * list replaced, lines removed from the last, lines added) and answered. Long because that
+ * order is the guarantee that a reply with one problem changes nothing; it reads best in
+ * one place. */
 static gboolean setup_reply(ChApp *app, const ChMessage *m, const char *own, gint64 conf,
                             GDateTime *now, const char *event_id, const char *source,
                             GError **error)
