@@ -465,6 +465,45 @@ static void test_form_problems_name_lines(void)
 			g_error("the answer does not say '%s':\n%s", want[i], b);
 }
 
+/* Admin corrects the form by answering the problems mail: what she types above the quote
+ * (which still holds her wrong lines, as the form to correct) creates the conference; the
+ * quoted wrong lines are not read again. */
+static void test_corrected_form_by_reply(void)
+{
+	g_autoptr(Harness) h = setup();
+	const char bad[] = "Held: next Tuesday\r\n"
+	                   "Chair: Dr Ffion Testwood <ffion.testwood@chairs.example.org>\r\n"
+	                   "Social worker: amara.sowande@council.example\r\nList:\r\n"
+	                   "Sam Okafor,sam.okafor@police.example.org,Northshire Polise,absent,none\r\n";
+	g_autofree char *mail = outlook_mail(ADMIN, "New conference " H_REF, "pass", bad, NULL, NULL,
+	                                     NULL, 0);
+	h_deliver(h, "form", mail);
+	poll_flush(h, NOW);
+	g_assert_false(conference_exists(h));
+	g_autofree char *problems = h_mail(h, "admin_setup_problems", ADMIN);
+	g_assert_nonnull(problems);
+	g_autofree char *psubject = h_header(problems, "Subject");
+	g_autofree char *pbody = h_body(problems);
+	/* The answer asks her to reply keeping the subject; it carries no token, so the reply is
+	 * vouched for by the receiving server's pass, as the first mail was. */
+	g_autofree char *subject = g_strdup_printf("RE: %s", psubject);
+	g_autofree char *fixed = g_strdup_printf(
+		"%sList:\r\n%s\r\n________________________________\r\nFrom: Child Protection "
+		"Conference Team <safeguarding@council.example>\r\nSent: 23 November 2026 09:31\r\n"
+		"To: Kim Adler <" ADMIN ">\r\nSubject: %s\r\n\r\n%s",
+		details, strchr(csv_list, '\n') + 1, psubject, pbody);
+	g_autofree char *reply = outlook_mail(ADMIN, subject, "pass", fixed, NULL, NULL, NULL, 0);
+	h_deliver(h, "fixed", reply);
+	poll_flush(h, "2026-11-23T09:40");
+	assert_created_and_previewed(h);
+	g_autoptr(JsonNode) n = NULL;
+	JsonObject *o = show(h, &n);
+	JsonArray *a = json_object_get_array_member(o, "attendees");
+	/* The agency as typed in the correction, not the quoted misspelling. */
+	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(a, 0), "agency"),
+	                ==, "Northshire Police");
+}
+
 /* `chaser run` at a fixed --now for a moment, stopped with SIGTERM. */
 static void run_briefly(Harness *h, const char *now, guint ms)
 {
@@ -531,6 +570,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/adminmail/hostile-xlsx-refused", test_hostile_xlsx);
 	g_test_add_func("/adminmail/confirm-no-sends-at-once", test_confirm_no_sends_at_once);
 	g_test_add_func("/adminmail/form-problems-name-lines", test_form_problems_name_lines);
+	g_test_add_func("/adminmail/corrected-form-by-reply", test_corrected_form_by_reply);
 	g_test_add_func("/adminmail/weekly-account", test_weekly_account);
 	return g_test_run();
 }
