@@ -97,7 +97,8 @@ static gboolean template_ok(const char *path, GError **error)
  * months later, so it stops chaser at start instead. */
 static const char *const needed_templates[] = {
 	"admin_setup_answer", "admin_setup_list", "admin_setup_problems", "admin_weekly",
-	"chair_overdue", "config_stopped", "delivery_failed", "distribution_list",
+	"chair_overdue", "concern_chaser", "concern_meeting_outcome", "concern_still_open",
+	"config_stopped", "delivery_failed", "distribution_list",
 	"escalation_chaser", "escalation_climbed", "escalation_closed",
 	"escalation_confirm_reminder", "escalation_meeting_outcome", "escalation_response",
 	"escalation_silent", "escalation_still_open", "escalation_unresolved",
@@ -144,13 +145,15 @@ gboolean ch_app_roles_present(ChApp *app, const ChRules *r, GError **error)
 {
 	for (guint i = 0; i < r->stages->len; i++) {
 		const ChStage *st = r->stages->pdata[i];
-		gboolean known;
-		if (!ch_config_has_role(app->cfg, st->ask, &known) && known) {
-			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
-			            "%s:%u: stage '%s' asks %s, but %s has no [people] %s", r->file,
-			            st->ask_line, st->name, ch_role_name(st->ask), app->cfg->path,
-			            ch_role_name(st->ask));
-			return FALSE;
+		for (guint k = 0; k < st->n_asks; k++) {
+			gboolean known;
+			if (!ch_config_has_role(app->cfg, st->asks[k], &known) && known) {
+				g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+				            "%s:%u: stage '%s' asks %s, but %s has no [people] %s", r->file,
+				            st->ask_line, st->name, ch_role_name(st->asks[k]),
+				            app->cfg->path, ch_role_name(st->asks[k]));
+				return FALSE;
+			}
 		}
 	}
 	return TRUE;
@@ -243,6 +246,7 @@ void ch_app_engine_ctx(ChApp *app, const ChRules *rules, GDateTime *now, const c
 {
 	memset(ctx, 0, sizeof *ctx);
 	ctx->rules = rules;
+	ctx->concern_rules = g_hash_table_lookup(app->rules, CH_CONCERN_PROCEDURE);
 	ctx->cal = app->cal;
 	ctx->now = now;
 	ctx->event_id = event_id;

@@ -134,7 +134,8 @@ static char *silence_problem(const ChRules *r, guint *line_r)
 {
 	for (guint i = 0; i < r->stages->len; i++) {
 		const ChStage *s = r->stages->pdata[i];
-		gboolean last = i + 1 == r->stages->len;
+		/* A stage a choice leads to ends its way, as the last stage does. */
+		gboolean last = i + 1 == r->stages->len || s->branch_end;
 		if (s->on_silence_line && !last) {
 			*line_r = s->on_silence_line;
 			return g_strdup_printf("on_silence is for the last stage: silence at stage '%s' "
@@ -150,28 +151,142 @@ static char *silence_problem(const ChRules *r, guint *line_r)
 	return NULL;
 }
 
+/* ---- concerns between agencies (003): several people asked, timings from an earlier
+ * step, a choice of ways at a stage ---- */
+
+/* ask = ROLE[, ROLE...]: everyone asked at the stage, both sides of a concern at once. NULL,
+ * or what is wrong. */
+static char *ladder_ask(ChStage *stage, const char *v, guint lineno)
+{
+	g_auto(GStrv) parts = g_strsplit(v, ",", -1);
+	guint n = 0;
+	ChRole got[CH_STAGE_ASKS_MAX];
+	for (char **p = parts; *p; p++) {
+		char *name = g_strstrip(*p);
+		ChRole role;
+		if (!*name)
+			return g_strdup_printf("ask = '%s': a comma with no role after it", v);
+		if (!ch_role_parse(name, &role) || !ch_role_info(role)->askable) {
+			if (!parts[1])
+				return g_strdup_printf("ask = '%s' is not a role (one of %s)", v,
+				                       ch_role_askable_list());
+			return g_strdup_printf("ask = '%s': '%s' is not a role (one of %s)", v, name,
+			                       ch_role_askable_list());
+		}
+		for (guint k = 0; k < n; k++)
+			if (got[k] == role)
+				return g_strdup_printf("ask = '%s': '%s' is named twice", v, name);
+		if (n == CH_STAGE_ASKS_MAX)
+			return g_strdup_printf("ask = '%s': at most %d people at one stage", v,
+			                       CH_STAGE_ASKS_MAX);
+		got[n++] = role;
+	}
+	memcpy(stage->asks, got, sizeof got[0] * n);
+	stage->n_asks = n;
+	stage->ask = got[0];
+	stage->ask_line = lineno;
+	return NULL;
+}
+
+/* answer_within = DURATION [of step K]: counted from when stage K began, K an earlier stage
+ * (this_step is the stage's own number). NULL, or what is wrong. */
+static char *ladder_within(ChStage *stage, const char *v, guint lineno, guint this_step)
+{
+	static const char example[] = "write e.g. '5 working days', '24 hours', '2 weeks' or "
+	                              "'5 working days of step 1'";
+	g_autofree char *duration = g_strdup(v);
+	char *of = strstr(duration, " of ");
+	stage->from_step = 0;
+	if (of) {
+		*of = 0;
+		char *step = g_strstrip(of + 4);
+		guint64 k;
+		if (strncmp(step, "step ", 5) ||
+		    !g_ascii_string_to_unsigned(g_strstrip(step + 5), 10, 1, 1000, &k, NULL))
+			return g_strdup_printf("answer_within = '%s': after 'of' write 'step' and a stage's "
+			                       "number, e.g. '5 working days of step 1'", v);
+		if (k >= this_step)
+			return g_strdup_printf("answer_within = '%s': step %u is not an earlier stage "
+			                       "(this is step %u): the time counts from a stage already "
+			                       "begun", v, (guint)k, this_step);
+		stage->from_step = (int)k;
+		stage->from_line = lineno;
+	}
+	if (!parse_duration(g_strstrip(duration), &stage->unit, &stage->amount) || !stage->amount)
+		return g_strdup_printf("answer_within = '%s': %s", v, example);
+	return NULL;
+}
+
+/* choice = WORD: STAGE, WORD: STAGE...: NOT RESOLVED at this stage goes the way its answer
+ * names. The stages are checked once the whole file is read (ladder_complete). */
+static char *ladder_choice(ChStage *stage, const char *v, guint lineno)
+{
+	g_auto(GStrv) ways = g_strsplit(v, ",", -1);
+	for (char **w = ways; *w; w++) {
+		char *colon = strchr(*w, ':');
+		if (!colon)
+			return g_strdup_printf("choice = '%s': write each way as 'word: stage', e.g. "
+			                       "'urgent: independent-meeting, non-urgent: review-group'", v);
+		*colon = 0;
+		char *word = g_strstrip(*w), *to = g_strstrip(colon + 1);
+		gboolean plain = *word != 0;
+		for (const char *c = word; *c; c++)
+			plain &= g_ascii_islower(*c) || *c == '-';
+		if (!plain)
+			return g_strdup_printf("choice = '%s': '%s' is not a word (lower-case letters and "
+			                       "'-')", v, word);
+		if (!*to)
+			return g_strdup_printf("choice = '%s': '%s' names no stage", v, word);
+		for (guint k = 0; stage->choices && k < stage->choices->len; k++)
+			if (!strcmp(((ChChoice *)stage->choices->pdata[k])->word, word))
+				return g_strdup_printf("choice = '%s': '%s' is given twice", v, word);
+		ch_rules_add_choice(stage, word, to);
+	}
+	if (!stage->choices || stage->choices->len < 2)
+		return g_strdup_printf("choice = '%s': a choice needs at least two ways", v);
+	stage->choice_line = lineno;
+	return NULL;
+}
+
+/* What only the whole ladder can say of the constructs above: each choice leads to a stage
+ * that exists and comes later, and such a stage ends its way. */
+static gboolean ladder_complete(ChRules *r, const char *path, GError **error)
+{
+	for (guint i = 0; i < r->stages->len; i++) {
+		ChStage *s = r->stages->pdata[i];
+		for (guint k = 0; s->choices && k < s->choices->len; k++) {
+			ChChoice *c = s->choices->pdata[k];
+			c->to = ch_rules_stage_named(r, c->stage);
+			g_autofree char *what =
+				!c->to ? g_strdup_printf("there is no [stage %s]", c->stage)
+				: c->to <= (int)i + 1 ? g_strdup_printf("stage '%s' is not a later stage",
+				                                        c->stage)
+				                      : NULL;
+			if (what) {
+				g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "%s:%u: choice '%s' leads "
+				            "nowhere: %s", path, s->choice_line, c->word, what);
+				return FALSE;
+			}
+			((ChStage *)r->stages->pdata[c->to - 1])->branch_end = TRUE;
+		}
+	}
+	return TRUE;
+}
+
 /* One setting of a [stage] (on line lineno): NULL, or what is wrong with it. */
 static char *stage_setting(ChStage *stage, const char *key, const char *v, guint lineno,
-                           const char *const *templates_path)
+                           guint step, const char *const *templates_path)
 {
 	char *problem = NULL;
 	if (!strcmp(key, "title"))
 		stage->title = g_strdup(v);
-	else if (!strcmp(key, "ask")) {
-		ChRole role;
-		if (!ch_role_parse(v, &role) || !ch_role_info(role)->askable)
-			problem = g_strdup_printf("ask = '%s' is not a role (one of %s)", v,
-			                          ch_role_askable_list());
-		else {
-			stage->ask = role;
-			stage->ask_line = lineno;
-		}
-	} else if (!strcmp(key, "answer_within")) {
-		if (!parse_duration(v, &stage->unit, &stage->amount) || !stage->amount)
-			problem = g_strdup_printf("answer_within = '%s': write e.g. '5 working "
-			                          "days', '24 hours' or '2 weeks'",
-			                          v);
-	} else if (!strcmp(key, "template")) {
+	else if (!strcmp(key, "ask"))
+		problem = ladder_ask(stage, v, lineno);
+	else if (!strcmp(key, "answer_within"))
+		problem = ladder_within(stage, v, lineno, step);
+	else if (!strcmp(key, "choice"))
+		problem = ladder_choice(stage, v, lineno);
+	else if (!strcmp(key, "template")) {
 		g_autofree char *f = g_strdup_printf("%s.txt", v);
 		g_autofree char *tp = ch_config_find(templates_path, f);
 		if (!tp)
@@ -265,7 +380,8 @@ ChRules *ch_rules_file_load(const char *path, const char *name,
 				} else if (!stage) {
 					problem = top_setting(r, key, v);
 				} else {
-					problem = stage_setting(stage, key, v, lineno, templates_path);
+					problem = stage_setting(stage, key, v, lineno, r->stages->len,
+					                        templates_path);
 				}
 			}
 		}
@@ -281,7 +397,7 @@ ChRules *ch_rules_file_load(const char *path, const char *name,
 		            "%s: no [stage NAME] section: the escalation ladder needs at least one", path);
 		return NULL;
 	}
-	if (!stages_complete(r, path, error))
+	if (!ladder_complete(r, path, error) || !stages_complete(r, path, error))
 		return NULL;
 	return g_steal_pointer(&r);
 }

@@ -36,6 +36,7 @@ int cmd_conference_add(int argc, char **argv);
 int cmd_attendee_add(int argc, char **argv);
 int cmd_list_import(int argc, char **argv);
 int cmd_list_send(int argc, char **argv);
+int cmd_concern_start(int argc, char **argv);
 int cmd_poll(int argc, char **argv);
 int cmd_tick(int argc, char **argv);
 int cmd_flush(int argc, char **argv);

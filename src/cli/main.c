@@ -24,6 +24,7 @@ static const struct {
 	{ "attendee", "add", cmd_attendee_add, "add a professional to a distribution list" },
 	{ "list", "import", cmd_list_import, "import a distribution list from CSV (all or nothing)" },
 	{ "list", "send", cmd_list_send, "send the distribution list to the chair" },
+	{ "concern", "start", cmd_concern_start, "start a concern between agencies for a professional" },
 	{ "poll", NULL, cmd_poll, "fetch and handle new mail once" },
 	{ "tick", NULL, cmd_tick, "handle what is due once (chasers, escalations)" },
 	{ "flush", NULL, cmd_flush, "send the outbox once" },

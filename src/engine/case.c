@@ -25,6 +25,9 @@ void ch_escalation_free(ChEscalation *e)
 	if (!e)
 		return;
 	g_strfreev(e->reasons);
+	g_free(e->procedure), g_free(e->raiser), g_free(e->raiser_agency);
+	g_free(e->raiser_manager), g_free(e->raiser_slo), g_free(e->stage_starts);
+	g_free(e->branch);
 	g_free(e->comment), g_free(e->raised_at), g_free(e->stage_at);
 	g_free(e->due), g_free(e->calendar), g_free(e->asked), g_free(e->chased_at);
 	g_free(e->responded_at), g_free(e->response), g_free(e->outcome), g_free(e->closed_at);

@@ -50,6 +50,17 @@ typedef struct {
 	char *meeting_date;    /* YYYY-MM-DD: the meeting the person asked has set, or NULL */
 	char *outcome_asked_at; /* when they were asked for the meeting's outcome */
 	char *chair_told_at;   /* ended: when the chair was told how (or wrote the ending) */
+	/* A concern between agencies (003), raised by a professional rather than the chair: it
+	 * climbs the ladder of the rules named by `procedure` (NULL for the conference's own
+	 * escalations). The attendee is the other agency's professional; the raising side's
+	 * addresses are copied here when it is raised (NULL: not known, admin's task). */
+	char *procedure;
+	char *raiser;          /* the professional who raised it */
+	char *raiser_agency;   /* their agency's name, or NULL */
+	char *raiser_manager;  /* that agency's lead (line manager) */
+	char *raiser_slo;      /* that agency's SLO */
+	char *stage_starts;    /* when each stage began, ';'-separated from stage 1 */
+	char *branch;          /* the way chosen at a stage's choice (e.g. "urgent"), or NULL */
 	gboolean dirty;
 } ChEscalation;
 

@@ -46,6 +46,9 @@ const char *ch_engine_role_address(const ChCase *c, const ChAttendee *a, const C
 	case CH_ROLE_OF_PEOPLE_LIST:
 		/* A list is copied, never asked: it has no one address. */
 		return NULL;
+	case CH_ROLE_OF_RAISER:
+		/* Of the concern, not the case: ch_engine_concern_address() reads it. */
+		return NULL;
 	}
 	if (!v && info->fallback != role)
 		return ch_engine_role_address(c, a, ctx, info->fallback);

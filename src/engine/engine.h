@@ -22,8 +22,12 @@
 #include "engine/rules.h"
 #include "timers/calendar.h"
 
+/* The rules file a concern between agencies (003) follows: rules/inter-agency.rules. */
+#define CH_CONCERN_PROCEDURE "inter-agency"
+
 typedef struct {
 	const ChRules *rules;
+	const ChRules *concern_rules; /* CH_CONCERN_PROCEDURE's, or NULL when there is none */
 	const ChCalendar *cal;
 	GDateTime *now;
 	const char *event_id;  /* what caused this run (a message's SHA-256, a timer key): keys
@@ -197,6 +201,27 @@ ChReplyResult ch_engine_chair_reply(ChCase *c, const ChEngineCtx *ctx, const cha
 ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
                                          const char *sender, gboolean from_chair,
                                          const char *text, ChEffects *fx);
+
+/* A concern between agencies (003): `own_text` (the sender's own words) has a line
+ * "CONCERN <agency>: <what it is about>"; TRUE with both set (caller frees). */
+gboolean ch_engine_concern_line(const char *own_text, char **agency_r, char **about_r);
+
+/* `raiser`, a professional on c's roster, raises a concern with `agency` (named on c's
+ * distribution list: its first line there is the other side) about `about`: a new
+ * escalation climbing ctx->concern_rules, at stage 1 with its people asked (both sides, as
+ * the stage says; admin given a task for anyone whose address is not known). What was done
+ * is appended to `done`. NULL with a CH_ERROR_USAGE *error, nothing added, when the agency
+ * has nobody on the list, is the raiser's own, or its line already has an escalation;
+ * CH_ERROR_CONFIG when there is no inter-agency rules file. */
+ChEscalation *ch_engine_concern_start(ChCase *c, const ChEngineCtx *ctx, const char *raiser,
+                                      const char *agency, const char *about, GString *done,
+                                      ChEffects *fx, GError **error);
+
+/* A professional's email raising a concern (the caller has checked that they are on c's
+ * roster and that the receiving server vouches for them): the concern started and the
+ * sender sent what was done, or told what is wrong (no such agency on the list, ...). */
+ChReplyResult ch_engine_concern_mail(ChCase *c, const ChEngineCtx *ctx, const char *sender,
+                                     const char *own_text, ChEffects *fx);
 
 /* The timer for an escalation whose next_at has come: a chaser while the stage allows one,
  * then the next stage (or, past the last, unresolved and the CP coordinator told). A

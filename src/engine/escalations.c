@@ -7,10 +7,120 @@
 
 #include "engine/commands.h"
 #include "util/clock.h"
+#include "util/error.h"
 
 static ChObj esc_obj(const ChEscalation *e)
 {
 	return CH_OBJ_NUMBERED(CH_OBJ_ESCALATION, e->attendee->n);
+}
+
+/* ---- a concern between agencies (003) follows a ladder of its own ---- */
+
+/* The rules e climbs: a concern's own (inter-agency.rules), else the conference's. */
+static const ChRules *esc_rules(const ChEngineCtx *ctx, const ChEscalation *e)
+{
+	return e->procedure ? ctx->concern_rules : ctx->rules;
+}
+
+static const ChStage *esc_stage(const ChEngineCtx *ctx, const ChEscalation *e, int stage)
+{
+	const ChRules *r = esc_rules(ctx, e);
+	return r ? ch_rules_stage(r, stage) : NULL;
+}
+
+/* Who a role is for escalation e: the raising side from the concern itself, the rest as
+ * for any escalation. NULL when nobody is known. */
+static const char *esc_address(const ChCase *c, const ChEscalation *e, const ChEngineCtx *ctx,
+                               ChRole role)
+{
+	const ChRoleInfo *info = ch_role_info(role);
+	if (info && info->source == CH_ROLE_OF_RAISER) {
+		const char *v = G_STRUCT_MEMBER(const char *, e, info->address_at);
+		return v && *v ? v : NULL;
+	}
+	return ch_engine_role_address(c, e->attendee, ctx, role);
+}
+
+/* Everyone asked at the stage now (`asked` is ';'-separated: both sides of a concern). */
+static char **asked_each(const ChEscalation *e)
+{
+	if (!e->asked || !*e->asked)
+		return g_new0(char *, 1);
+	return g_strsplit(e->asked, ";", -1);
+}
+
+static gboolean is_asked(const ChEscalation *e, const char *addr)
+{
+	g_auto(GStrv) each = asked_each(e);
+	for (char **a = each; *a; a++)
+		if (ch_engine_same_addr(*a, addr))
+			return TRUE;
+	return FALSE;
+}
+
+/* Where silence or NOT RESOLVED at the current stage leads: by the stage's choice (the way
+ * `answer` names, else the first: the urgent way in the shipped file), else the next stage;
+ * 0 past the end of its way. *way_r is the way taken, or NULL. */
+static int esc_next(const ChEngineCtx *ctx, const ChEscalation *e, const char *answer,
+                    const char **way_r)
+{
+	const ChRules *r = esc_rules(ctx, e);
+	const ChStage *st = r ? ch_rules_stage(r, e->stage) : NULL;
+	*way_r = NULL;
+	if (!st)
+		return 0;
+	if (!st->choices)
+		return ch_rules_next(r, e->stage);
+	/* "non-urgent" holds "urgent": the longest word written wins. */
+	g_autofree char *low = g_ascii_strdown(answer ? answer : "", -1);
+	g_strdelimit(low, "-_", ' ');
+	const ChChoice *best = NULL;
+	for (guint k = 0; k < st->choices->len; k++) {
+		const ChChoice *ch = st->choices->pdata[k];
+		g_autofree char *w = g_strdelimit(g_strdup(ch->word), "-_", ' ');
+		if (strstr(low, w) && (!best || strlen(ch->word) > strlen(best->word)))
+			best = ch;
+	}
+	if (!best)
+		best = st->choices->pdata[0];
+	*way_r = best->word;
+	return best->to;
+}
+
+/* When stage `step` of e began (NULL when not recorded). */
+static char *step_began(const ChEscalation *e, int step)
+{
+	g_auto(GStrv) at = g_strsplit(e->stage_starts ? e->stage_starts : "", ";", -1);
+	return step >= 1 && (guint)step <= g_strv_length(at) && *at[step - 1] ? g_strdup(at[step - 1])
+	                                                                        : NULL;
+}
+
+static void record_step_began(ChEscalation *e, int step, const char *now)
+{
+	g_auto(GStrv) at = g_strsplit(e->stage_starts ? e->stage_starts : "", ";", -1);
+	GPtrArray *out = g_ptr_array_new();
+	guint have = g_strv_length(at);
+	for (int k = 1; k <= MAX(step, (int)have); k++)
+		g_ptr_array_add(out, k == step ? (char *)now : (guint)k <= have ? at[k - 1] : "");
+	g_ptr_array_add(out, NULL);
+	g_autofree char *joined = g_strjoinv(";", (char **)out->pdata);
+	g_ptr_array_free(out, TRUE);
+	ch_set_str(&e->stage_starts, joined);
+}
+
+/* A role of the stage nobody's address is known for: admin has a task saying who to find,
+ * so the step is never silently one-sided. */
+static void concern_nobody(const ChCase *c, const ChEscalation *e, const ChStage *st,
+                           ChRole role, ChEffects *fx)
+{
+	g_autofree char *detail = g_strdup_printf(
+		"concern of line %d, stage %d (%s): no address is known for the %s; find them and "
+		"forward them the stage's request",
+		e->attendee->n, e->stage, st->name, ch_role_name(role));
+	ChChange *ch = ch_effects_change(fx, CH_CHANGE_TASK, "concern_address", detail);
+	ch->conference_id = c->id;
+	ch_effects_audit(fx, CH_AUDIT_CONCERN_NOBODY, esc_obj(e), NULL, ch_role_name(role),
+	                 "no address known for this role; admin has a task");
 }
 
 static void set_esc_state(ChEscalation *e, ChEffects *fx, ChEscState state, const char *detail)
@@ -53,19 +163,38 @@ static void escalation_vars(ChIntent *i, const ChCase *c, ChEscalation *e, const
 	ch_intent_set(i, "stage_title", st->title ? st->title : st->name);
 	ch_intent_set(i, "response", e->response ? e->response : "(no answer yet)");
 	ch_intent_set(i, "greeting_name", who ? who : "colleague");
+	ch_intent_set(i, "raiser", e->raiser ? e->raiser : "");
+	ch_intent_set(i, "raiser_agency", e->raiser_agency ? e->raiser_agency : "their agency");
+	ch_intent_set(i, "about", e->comment ? e->comment : "");
+	ch_intent_set(i, "asked", e->asked && *e->asked ? e->asked : "nobody (admin told)");
 }
 
 /* Puts escalation e at `stage`: who is asked, by when, and the message asking them. */
 static gboolean enter_stage(ChCase *c, ChEscalation *e, int stage, const ChEngineCtx *ctx,
                             ChEffects *fx)
 {
-	const ChStage *st = ch_rules_stage(ctx->rules, stage);
+	const ChStage *st = esc_stage(ctx, e, stage);
 	if (!st)
 		return FALSE;
-	const char *to = ch_engine_role_address(c, e->attendee, ctx, st->ask);
-	GDate due;
-	g_autoptr(GDateTime) due_at = ch_calendar_deadline(ctx->cal, ctx->now, st->unit, st->amount,
-	                                                   &due);
+	const char *to = esc_address(c, e, ctx, st->ask);
+	g_autoptr(GPtrArray) all = g_ptr_array_new();
+	for (guint k = 0; k < st->n_asks; k++) {
+		const char *a = esc_address(c, e, ctx, st->asks[k]);
+		if (a)
+			g_ptr_array_add(all, (char *)a);
+	}
+	g_ptr_array_add(all, NULL);
+	g_autofree char *asked = g_strjoinv(";", (char **)all->pdata);
+	/* "within N of step K": counted from when step K began, not from now; a time already
+	 * past is due today, and chased from tomorrow. */
+	g_autofree char *began = st->from_step ? step_began(e, st->from_step) : NULL;
+	g_autoptr(GDateTime) from = began ? g_date_time_new_from_iso8601(began, NULL) : NULL;
+	GDate due, today;
+	g_autoptr(GDateTime) due_at = ch_calendar_deadline(ctx->cal, from ? from : ctx->now,
+	                                                   st->unit, st->amount, &due);
+	ch_clock_local_date(ctx->now, &today);
+	if (g_date_compare(&due, &today) < 0)
+		due = today;
 	g_autofree char *due_s = ch_date_format(&due);
 	g_autofree char *due_long = ch_date_format_long(&due);
 	g_autofree char *now = ch_engine_now_str(ctx);
@@ -73,14 +202,16 @@ static gboolean enter_stage(ChCase *c, ChEscalation *e, int stage, const ChEngin
 	g_autofree char *new_stage = g_strdup_printf("%d (%s)", stage, st->name);
 	e->stage = stage;
 	ch_set_str(&e->stage_at, now);
+	if (e->procedure)
+		record_step_began(e, stage, now);
 	ch_set_str(&e->due, due_s);
 	ch_set_str(&e->calendar, ch_calendar_version(ctx->cal));
-	ch_set_str(&e->asked, to ? to : "");
+	ch_set_str(&e->asked, st->n_asks > 1 ? asked : to ? to : "");
 	g_clear_pointer(&e->chased_at, g_free);
 	e->chasers = 0;
 	g_free(e->next_at);
-	e->next_at = st->unit == CH_UNIT_HOURS ? ch_clock_key(due_at)
-	                                       : ch_engine_after_due(ctx, &due);
+	e->next_at = st->unit == CH_UNIT_HOURS && !from ? ch_clock_key(due_at)
+	                                                : ch_engine_after_due(ctx, &due);
 	e->dirty = TRUE;
 	fx->changed = TRUE;
 	g_autofree char *detail = g_strdup_printf("%s asked; due %s (%u %s, calendar %s)",
@@ -88,6 +219,22 @@ static gboolean enter_stage(ChCase *c, ChEscalation *e, int stage, const ChEngin
 	                                          st->amount, ch_unit_name(st->unit),
 	                                          ch_calendar_version(ctx->cal));
 	ch_effects_audit(fx, CH_AUDIT_ESCALATION_STAGE, esc_obj(e), old_stage, new_stage, detail);
+	if (st->n_asks > 1 || e->procedure) {
+		for (guint k = 0; k < st->n_asks; k++) {
+			ChRole role = st->asks[k];
+			const char *addr = esc_address(c, e, ctx, role);
+			if (!addr) {
+				concern_nobody(c, e, st, role, fx);
+				continue;
+			}
+			g_autofree char *key = g_strdup_printf("esc:%s:%d:stage%d:%s", c->ref,
+			                                       e->attendee->n, stage, ch_role_name(role));
+			ChIntent *i = ch_effects_intent(fx, st->template, addr,
+			                                ch_engine_role_greeting(c, e->attendee, role), key);
+			escalation_vars(i, c, e, st);
+		}
+		return TRUE;
+	}
 	if (!to) {
 		ch_effects_audit(fx, CH_AUDIT_ESCALATION_NOBODY, esc_obj(e), NULL, NULL,
 		                 "nobody is configured for this stage; admin told");
@@ -303,23 +450,36 @@ static void apply_resolved(ChCase *c, ChEscalation *e, const ChCommand *resolved
 }
 
 /* NOT RESOLVED: the next stage at once, or past the last one, unresolved. */
+/* The way a choice took, recorded and audited. */
+static void esc_branch(ChEscalation *e, const char *way, ChEffects *fx)
+{
+	ch_effects_audit(fx, CH_AUDIT_CONCERN_BRANCH, esc_obj(e), e->branch, way,
+	                 "the way the concern goes from its choice");
+	ch_set_str(&e->branch, way);
+	e->dirty = TRUE;
+}
+
 static void apply_not_resolved(ChCase *c, ChEscalation *e, const ChCommand *unresolved,
-                               const ChEngineCtx *ctx, gboolean from_chair, GString *done,
-                               ChEffects *fx)
+                               const char *body, const ChEngineCtx *ctx, gboolean from_chair,
+                               GString *done, ChEffects *fx)
 {
 	g_autofree char *why = g_strdup(unresolved->text ? unresolved->text : "no reason given");
 	ch_effects_audit(fx, CH_AUDIT_ESCALATION_NOT_RESOLVED, esc_obj(e), NULL, NULL, why);
 	ch_set_str(&e->response, why);
-	int next = e->stage + 1;
-	if (ch_rules_stage(ctx->rules, next)) {
+	const char *way = NULL;
+	int next = esc_next(ctx, e, body, &way);
+	if (way)
+		esc_branch(e, way, fx);
+	if (next) {
 		set_esc_state(e, fx, CH_ESC_OPEN, "climbs after NOT RESOLVED");
 		enter_stage(c, e, next, ctx, fx);
 		g_autofree char *due = ch_clock_long_date(e->due, "");
+		g_autofree char *asked = g_strdelimit(g_strdup(e->asked), ";", ',');
 		g_string_append_printf(done,
 		                       "  Recorded as not resolved: %s\n"
 		                       "  It moves to stage %d (%s); %s is asked to respond by %s.\n",
-		                       why, next, ch_rules_stage(ctx->rules, next)->name,
-		                       *e->asked ? e->asked : "nobody (admin told)", due);
+		                       why, next, esc_stage(ctx, e, next)->name,
+		                       *asked ? asked : "nobody (admin told)", due);
 		return;
 	}
 	g_string_append_printf(done,
@@ -335,7 +495,7 @@ static void apply_not_resolved(ChCase *c, ChEscalation *e, const ChCommand *unre
  * at the SLO's), then a reminder, then the CP coordinator told (ch_engine_escalation_due). */
 static void confirm_clock(ChEscalation *e, const ChEngineCtx *ctx)
 {
-	const ChStage *st = ch_rules_stage(ctx->rules, e->stage);
+	const ChStage *st = esc_stage(ctx, e, e->stage);
 	ChUnit unit = st ? st->unit : CH_UNIT_WORKING_DAYS;
 	guint amount = st ? st->amount : 5;
 	GDate due;
@@ -474,7 +634,7 @@ static gboolean find_date(const char *text, const GDate *today, GDate *out)
 static gboolean meeting_set(ChCase *c, ChEscalation *e, const char *body,
                             const ChEngineCtx *ctx, GString *done, ChEffects *fx)
 {
-	const ChStage *st = ch_rules_stage(ctx->rules, e->stage);
+	const ChStage *st = esc_stage(ctx, e, e->stage);
 	GDate today, meeting;
 	ch_clock_local_date(ctx->now, &today);
 	if (!st || !st->meeting || e->state != CH_ESC_OPEN || !find_date(body, &today, &meeting))
@@ -539,7 +699,7 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 	if (resolved)
 		apply_resolved(c, e, resolved, now, from_chair, done, fx);
 	else if (unresolved)
-		apply_not_resolved(c, e, unresolved, ctx, from_chair, done, fx);
+		apply_not_resolved(c, e, unresolved, body, ctx, from_chair, done, fx);
 	else if (!from_chair && meeting_set(c, e, body, ctx, done, fx))
 		result = CH_REPLY_RECORDED;
 	else {
@@ -568,14 +728,18 @@ static void chase(ChCase *c, ChEscalation *e, const ChStage *st, const ChEngineC
 	g_autofree char *n = g_strdup_printf("%d", e->chasers);
 	ch_effects_audit(fx, CH_AUDIT_ESCALATION_CHASED, esc_obj(e), NULL, n,
 	                 "no answer by the due date");
-	const char *to = e->asked && *e->asked ? e->asked : NULL;
-	if (!to)
-		return;
-	g_autofree char *key = g_strdup_printf("esc:%s:%d:stage%d:chaser%d", c->ref,
-	                                       e->attendee->n, e->stage, e->chasers);
-	ChIntent *i = ch_effects_intent(fx, "escalation_chaser", to,
-	                                ch_engine_role_greeting(c, e->attendee, st->ask), key);
-	escalation_vars(i, c, e, st);
+	g_auto(GStrv) each = asked_each(e);
+	for (guint k = 0; each[k]; k++) {
+		g_autofree char *key = k ? g_strdup_printf("esc:%s:%d:stage%d:chaser%d:%u", c->ref,
+		                                           e->attendee->n, e->stage, e->chasers, k)
+		                         : g_strdup_printf("esc:%s:%d:stage%d:chaser%d", c->ref,
+		                                           e->attendee->n, e->stage, e->chasers);
+		ChIntent *i = ch_effects_intent(fx, e->procedure ? "concern_chaser" : "escalation_chaser",
+		                                each[k],
+		                                k ? NULL : ch_engine_role_greeting(c, e->attendee, st->ask),
+		                                key);
+		escalation_vars(i, c, e, st);
+	}
 }
 
 /* Silence after the chasers: the next stage is asked, and the chair told. */
@@ -588,7 +752,7 @@ static void climb(ChCase *c, ChEscalation *e, int next, const ChEngineCtx *ctx, 
 	g_autofree char *key = g_strdup_printf("esc:%s:%d:climbed%d", c->ref, e->attendee->n, next);
 	ChIntent *i = ch_effects_intent(fx, "escalation_climbed", c->chair_email, c->chair_name,
 	                                key);
-	escalation_vars(i, c, e, ch_rules_stage(ctx->rules, next));
+	escalation_vars(i, c, e, esc_stage(ctx, e, next));
 	/* For the chair to know, not to answer: the stage's own message asks. */
 	i->purpose = CH_PURPOSE_NONE;
 	i->esc = NULL;
@@ -633,7 +797,7 @@ static gboolean confirm_due(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx, 
 		ch_intent_set(i, "due", due);
 		return TRUE;
 	}
-	const ChStage *st = ch_rules_stage(ctx->rules, e->stage);
+	const ChStage *st = esc_stage(ctx, e, e->stage);
 	GDate again;
 	g_autoptr(GDateTime) again_at = ch_calendar_deadline(
 		ctx->cal, ctx->now, st ? st->unit : CH_UNIT_WORKING_DAYS, st ? st->amount : 5, &again);
@@ -673,16 +837,19 @@ static void ask_outcome(ChCase *c, ChEscalation *e, const ChStage *st, const ChE
 	fx->changed = TRUE;
 	ch_effects_audit(fx, CH_AUDIT_ESCALATION_OUTCOME_ASKED, esc_obj(e), NULL, e->asked,
 	                 "the meeting's date has passed: its outcome is asked for");
-	if (!e->asked || !*e->asked)
-		return;
-	g_autofree char *key = g_strdup_printf("esc:%s:%d:stage%d:outcome:%s", c->ref,
-	                                       e->attendee->n, e->stage, e->meeting_date);
-	ChIntent *i = ch_effects_intent(fx, "escalation_meeting_outcome", e->asked,
-	                                st ? ch_engine_role_greeting(c, e->attendee, st->ask) : NULL,
-	                                key);
-	if (st)
-		escalation_vars(i, c, e, st);
-	ch_intent_set(i, "meeting", meeting_long);
+	g_auto(GStrv) each = asked_each(e);
+	for (guint k = 0; each[k]; k++) {
+		g_autofree char *key = k ? g_strdup_printf("esc:%s:%d:stage%d:outcome:%s:%u", c->ref,
+		                                           e->attendee->n, e->stage, e->meeting_date, k)
+		                         : g_strdup_printf("esc:%s:%d:stage%d:outcome:%s", c->ref,
+		                                           e->attendee->n, e->stage, e->meeting_date);
+		ChIntent *i = ch_effects_intent(
+			fx, e->procedure ? "concern_meeting_outcome" : "escalation_meeting_outcome", each[k],
+			st && !k ? ch_engine_role_greeting(c, e->attendee, st->ask) : NULL, key);
+		if (st)
+			escalation_vars(i, c, e, st);
+		ch_intent_set(i, "meeting", meeting_long);
+	}
 }
 
 /* Silence at the last stage of a ladder whose rules say remind: the person asked is
@@ -704,11 +871,15 @@ static void remind_silence(ChCase *c, ChEscalation *e, const ChStage *st,
 	const char *coordinator = ch_engine_coordinator_or_admin(ctx);
 	ch_effects_audit(fx, CH_AUDIT_ESCALATION_SILENCE_REMINDED, esc_obj(e), NULL, coordinator,
 	                 "no answer at the last stage: reminded, and told again until answered");
-	if (e->asked && *e->asked) {
-		g_autofree char *key = g_strdup_printf("esc:%s:%d:stage%d:silence:%s", c->ref,
-		                                       e->attendee->n, e->stage, day);
-		ChIntent *i = ch_effects_intent(fx, "escalation_still_open", e->asked,
-		                                ch_engine_role_greeting(c, e->attendee, st->ask), key);
+	g_auto(GStrv) each = asked_each(e);
+	for (guint k = 0; each[k]; k++) {
+		g_autofree char *key = k ? g_strdup_printf("esc:%s:%d:stage%d:silence:%s:%u", c->ref,
+		                                           e->attendee->n, e->stage, day, k)
+		                         : g_strdup_printf("esc:%s:%d:stage%d:silence:%s", c->ref,
+		                                           e->attendee->n, e->stage, day);
+		ChIntent *i = ch_effects_intent(
+			fx, e->procedure ? "concern_still_open" : "escalation_still_open", each[k],
+			k ? NULL : ch_engine_role_greeting(c, e->attendee, st->ask), key);
 		escalation_vars(i, c, e, st);
 		ch_intent_set(i, "next", next_long);
 	}
@@ -728,7 +899,7 @@ static void remind_silence(ChCase *c, ChEscalation *e, const ChStage *st,
 gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
                                   ChEffects *fx)
 {
-	const ChStage *st = ch_rules_stage(ctx->rules, e->stage);
+	const ChStage *st = esc_stage(ctx, e, e->stage);
 	if (e->state == CH_ESC_RESPONDED)
 		return confirm_due(c, e, ctx, fx);
 	if (e->state != CH_ESC_OPEN) {
@@ -746,8 +917,11 @@ gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx 
 		chase(c, e, st, ctx, fx);
 		return TRUE;
 	}
-	int next = e->stage + 1;
-	if (ch_rules_stage(ctx->rules, next)) {
+	const char *way = NULL;
+	int next = esc_next(ctx, e, NULL, &way);
+	if (way)
+		esc_branch(e, way, fx);
+	if (next) {
 		climb(c, e, next, ctx, fx);
 		return TRUE;
 	}
@@ -772,7 +946,7 @@ static gpointer escalation_awaited(const ChCase *c, const char *from, ChDomainCh
 	guint n = 0;
 	for (guint i = 0; i < c->escalations->len; i++) {
 		ChEscalation *e = c->escalations->pdata[i];
-		if (e->state == CH_ESC_OPEN && ch_engine_same_addr(e->asked, from))
+		if (e->state == CH_ESC_OPEN && is_asked(e, from))
 			only = e, n++;
 	}
 	if (n > 1)
@@ -799,3 +973,123 @@ const ChKind ch_kinds_escalations[] = {
 	  "reply names an escalation that is not there", NULL, answer_confirm },
 };
 const guint ch_kinds_escalations_n = G_N_ELEMENTS(ch_kinds_escalations);
+
+/* ---- a concern between agencies, raised by a professional (003) ---- */
+
+gboolean ch_engine_concern_line(const char *own_text, char **agency_r, char **about_r)
+{
+	g_auto(GStrv) lines = g_strsplit(own_text ? own_text : "", "\n", -1);
+	for (char **l = lines; *l; l++) {
+		char *line = g_strstrip(*l);
+		if (g_ascii_strncasecmp(line, "CONCERN ", 8))
+			continue;
+		char *colon = strchr(line + 8, ':');
+		if (!colon)
+			continue;
+		g_autofree char *agency = g_strstrip(g_strndup(line + 8, colon - line - 8));
+		g_autofree char *about = g_strstrip(g_strdup(colon + 1));
+		if (!*agency || !*about)
+			continue;
+		*agency_r = g_steal_pointer(&agency);
+		*about_r = g_steal_pointer(&about);
+		return TRUE;
+	}
+	return FALSE;
+}
+
+/* The line of the distribution list that stands for `agency`: its first professional. */
+static ChAttendee *agency_line(const ChCase *c, const char *agency)
+{
+	for (guint k = 0; k < c->attendees->len; k++) {
+		ChAttendee *a = c->attendees->pdata[k];
+		if (a->agency && !g_ascii_strcasecmp(a->agency, agency))
+			return a;
+	}
+	return NULL;
+}
+
+ChEscalation *ch_engine_concern_start(ChCase *c, const ChEngineCtx *ctx, const char *raiser,
+                                      const char *agency, const char *about, GString *done,
+                                      ChEffects *fx, GError **error)
+{
+	if (!ctx->concern_rules) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "no %s.rules in the rules folders: a "
+		            "concern between agencies has no ladder to climb", CH_CONCERN_PROCEDURE);
+		return NULL;
+	}
+	ChAttendee *other = agency_line(c, agency);
+	if (!other) {
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "nobody from %s is on the distribution "
+		            "list of %s: the other side of a concern must be on it", agency, c->ref);
+		return NULL;
+	}
+	/* The raising side: their own line of the list, when they have one. */
+	const ChAttendee *mine = NULL;
+	for (guint k = 0; k < c->attendees->len; k++) {
+		const ChAttendee *a = c->attendees->pdata[k];
+		if (ch_engine_same_addr(a->email, raiser))
+			mine = a;
+	}
+	if (mine && !g_ascii_strcasecmp(mine->agency, other->agency)) {
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "%s is of %s itself: a concern is between "
+		            "two agencies", raiser, other->agency);
+		return NULL;
+	}
+	ChEscalation *was = ch_case_escalation_for(c, other->n);
+	if (was) {
+		g_set_error(error, CH_ERROR, CH_ERROR_USAGE, "line %d (%s) already has an escalation "
+		            "(stage %d, %s): one at a time", other->n, other->agency, was->stage,
+		            ch_esc_state_name(was->state));
+		return NULL;
+	}
+	g_autofree char *now = ch_engine_now_str(ctx);
+	ChEscalation *e = g_new0(ChEscalation, 1);
+	e->attendee = other;
+	e->attendee_id = other->id;
+	e->state = CH_ESC_OPEN;
+	e->raised_at = g_strdup(now);
+	e->reasons = g_new0(char *, 1);
+	e->comment = g_utf8_substring(about, 0, MIN(g_utf8_strlen(about, -1), 2000));
+	e->procedure = g_strdup(CH_CONCERN_PROCEDURE);
+	e->raiser = g_ascii_strdown(raiser, -1);
+	e->raiser_agency = mine ? g_strdup(mine->agency) : NULL;
+	e->raiser_manager = mine && mine->lead_email ? g_strdup(mine->lead_email) : NULL;
+	e->raiser_slo = mine && mine->slo_email ? g_strdup(mine->slo_email) : NULL;
+	e->dirty = TRUE;
+	g_ptr_array_add(c->escalations, e);
+	ch_effects_audit(fx, CH_AUDIT_CONCERN_RAISED, esc_obj(e), NULL, other->agency,
+	                 "a concern between agencies, raised by a professional on the roster");
+	enter_stage(c, e, 1, ctx, fx);
+	g_autofree char *due = ch_clock_long_date(e->due, "");
+	g_autofree char *asked = g_strdelimit(g_strdup(e->asked), ";", ',');
+	g_string_append_printf(done,
+	                       "  A concern between %s and %s is raised (about line %d, %s).\n"
+	                       "  Stage 1 (%s): %s asked to agree a plan by %s.\n",
+	                       e->raiser_agency ? e->raiser_agency : "your agency", other->agency,
+	                       other->n, other->name,
+	                       ch_rules_stage(ctx->concern_rules, 1)->name,
+	                       *asked ? asked : "nobody (admin told)", due);
+	return e;
+}
+
+ChReplyResult ch_engine_concern_mail(ChCase *c, const ChEngineCtx *ctx, const char *sender,
+                                     const char *own_text, ChEffects *fx)
+{
+	g_autofree char *agency = NULL, *about = NULL;
+	g_autoptr(GString) done = g_string_new(NULL);
+	GError *local = NULL;
+	const char *what = "your concern between agencies";
+	if (ch_engine_concern_line(own_text, &agency, &about) &&
+	    ch_engine_concern_start(c, ctx, sender, agency, about, done, fx, &local)) {
+		ch_notice_transcript(c, ctx, sender, what, done->str, fx);
+		return CH_REPLY_APPLIED;
+	}
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(problems, g_strdup(local ? local->message
+	                                         : "no line 'CONCERN <agency>: <what it is about>'"));
+	g_clear_error(&local);
+	ch_notice_not_understood(c, ctx, sender, what, NULL, NULL, problems,
+	                         "  CONCERN Northshire Health: the plan for the home visits", NULL,
+	                         fx);
+	return CH_REPLY_NOT_UNDERSTOOD;
+}

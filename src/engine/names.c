@@ -173,6 +173,25 @@ static const ChRoleInfo roles[CH_ROLE_N] = {
 	                           NULL, TRUE, FALSE },
 	[CH_ROLE_SERVICE_MANAGER] = { "service_manager", CH_ROLE_OF_PEOPLE, 0,
 	                              CH_ROLE_SERVICE_MANAGER, 0, NULL, TRUE, FALSE },
+	/* A concern between agencies: no fallback, so an unknown address is admin's task, never
+	 * somebody else asked in its place. */
+	[CH_ROLE_RAISER] = { "raiser", CH_ROLE_OF_RAISER, AT(ChEscalation, raiser), CH_ROLE_RAISER,
+	                     0, NULL, TRUE, FALSE },
+	[CH_ROLE_RAISER_MANAGER] = { "raiser_manager", CH_ROLE_OF_RAISER,
+	                             AT(ChEscalation, raiser_manager), CH_ROLE_RAISER_MANAGER, 0,
+	                             "line manager", TRUE, FALSE },
+	[CH_ROLE_RAISER_SLO] = { "raiser_slo", CH_ROLE_OF_RAISER, AT(ChEscalation, raiser_slo),
+	                         CH_ROLE_RAISER_SLO, 0, "Senior Liaison Officer", TRUE, FALSE },
+	[CH_ROLE_OTHER_PROFESSIONAL] = { "other_professional", CH_ROLE_OF_AGENCY,
+	                                 AT(ChAttendee, email), CH_ROLE_OTHER_PROFESSIONAL,
+	                                 AT(ChAttendee, name), NULL, TRUE, FALSE },
+	[CH_ROLE_OTHER_MANAGER] = { "other_manager", CH_ROLE_OF_AGENCY, AT(ChAttendee, lead_email),
+	                            CH_ROLE_OTHER_MANAGER, 0, "line manager", TRUE, FALSE },
+	[CH_ROLE_OTHER_SLO] = { "other_slo", CH_ROLE_OF_AGENCY, AT(ChAttendee, slo_email),
+	                        CH_ROLE_OTHER_SLO, AT(ChAttendee, slo_name),
+	                        "Senior Liaison Officer", TRUE, FALSE },
+	[CH_ROLE_INDEPENDENT_CHAIR] = { "independent_chair", CH_ROLE_OF_PEOPLE, 0,
+	                                CH_ROLE_INDEPENDENT_CHAIR, 0, NULL, TRUE, FALSE },
 };
 #undef AT
 
@@ -216,6 +235,9 @@ static const char *const audits[CH_AUDIT_N] = {
 	[CH_AUDIT_CONFERENCE_ADDED] = "conference.added",
 	[CH_AUDIT_CONFERENCE_HIGH_RISK] = "conference.high_risk",
 	[CH_AUDIT_CONFERENCE_STATE] = "conference.state",
+	[CH_AUDIT_CONCERN_RAISED] = "concern.raised",
+	[CH_AUDIT_CONCERN_BRANCH] = "concern.branch",
+	[CH_AUDIT_CONCERN_NOBODY] = "concern.nobody",
 	[CH_AUDIT_ESCALATION_CHASED] = "escalation.chased",
 	[CH_AUDIT_ESCALATION_CLIMBS] = "escalation.climbs",
 	[CH_AUDIT_ESCALATION_CONFIRM_OVERDUE] = "escalation.confirm_overdue",

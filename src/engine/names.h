@@ -173,6 +173,16 @@ typedef enum {
 	CH_ROLE_CP_MANAGERS,
 	CH_ROLE_TEAM_MANAGER,    /* told when an immediate-safety alert is not acknowledged */
 	CH_ROLE_SERVICE_MANAGER, /* ... likewise */
+	/* The two sides of a concern between agencies (003): the professional who raised it, and
+	 * the other agency's professional on the distribution list; each side's line manager
+	 * (its agency's lead) and Senior Liaison Officer; the independent chair ([people]). */
+	CH_ROLE_RAISER,
+	CH_ROLE_RAISER_MANAGER,
+	CH_ROLE_RAISER_SLO,
+	CH_ROLE_OTHER_PROFESSIONAL,
+	CH_ROLE_OTHER_MANAGER,
+	CH_ROLE_OTHER_SLO,
+	CH_ROLE_INDEPENDENT_CHAIR,
 	CH_ROLE_N
 } ChRole;
 CH_NAME_TABLE_DECLARE(ChRole, ch_role);
@@ -183,6 +193,7 @@ typedef enum {
 	CH_ROLE_OF_CASE,        /* a field of the conference (ChCase) */
 	CH_ROLE_OF_PEOPLE,      /* the config's [people] key of the role's name: one address */
 	CH_ROLE_OF_PEOPLE_LIST, /* ... a list of addresses */
+	CH_ROLE_OF_RAISER,      /* a field of the concern's raising side (ChEscalation) */
 } ChRoleSource;
 
 typedef struct {
@@ -209,6 +220,9 @@ typedef enum {
 	CH_AUDIT_CONFERENCE_ADDED,
 	CH_AUDIT_CONFERENCE_HIGH_RISK,
 	CH_AUDIT_CONFERENCE_STATE,
+	CH_AUDIT_CONCERN_RAISED,
+	CH_AUDIT_CONCERN_BRANCH,
+	CH_AUDIT_CONCERN_NOBODY,
 	CH_AUDIT_ESCALATION_CHASED,
 	CH_AUDIT_ESCALATION_CLIMBS,
 	CH_AUDIT_ESCALATION_CONFIRM_OVERDUE,

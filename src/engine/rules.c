@@ -1,7 +1,15 @@
 #include "engine/rules.h"
 
+static void choice_free(ChChoice *c)
+{
+	g_free(c->word), g_free(c->stage);
+	g_free(c);
+}
+
 static void stage_free(ChStage *s)
 {
+	if (s->choices)
+		g_ptr_array_unref(s->choices);
 	g_free(s->name), g_free(s->title), g_free(s->template);
 	g_free(s);
 }
@@ -46,6 +54,8 @@ ChStage *ch_rules_add_stage(ChRules *r, const char *name)
 	s->chasers = 1;
 	s->on_silence = CH_SILENCE_UNRESOLVED;
 	s->remind_days = 2;
+	s->asks[0] = CH_ROLE_SLO;
+	s->n_asks = 1;
 	g_ptr_array_add(r->stages, s);
 	return s;
 }
@@ -55,6 +65,32 @@ const ChStage *ch_rules_stage(const ChRules *r, int stage)
 	if (stage < 1 || (guint)stage > r->stages->len)
 		return NULL;
 	return r->stages->pdata[stage - 1];
+}
+
+int ch_rules_stage_named(const ChRules *r, const char *name)
+{
+	for (guint i = 0; name && i < r->stages->len; i++)
+		if (!g_strcmp0(((const ChStage *)r->stages->pdata[i])->name, name))
+			return (int)i + 1;
+	return 0;
+}
+
+int ch_rules_next(const ChRules *r, int stage)
+{
+	const ChStage *st = ch_rules_stage(r, stage);
+	if (!st || st->branch_end || !ch_rules_stage(r, stage + 1))
+		return 0;
+	return stage + 1;
+}
+
+void ch_rules_add_choice(ChStage *st, const char *word, const char *stage)
+{
+	if (!st->choices)
+		st->choices = g_ptr_array_new_with_free_func((GDestroyNotify)choice_free);
+	ChChoice *c = g_new0(ChChoice, 1);
+	c->word = g_strdup(word);
+	c->stage = g_strdup(stage);
+	g_ptr_array_add(st->choices, c);
 }
 
 const char *ch_unit_name(ChUnit u)

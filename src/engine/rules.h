@@ -15,6 +15,15 @@
 #include "engine/names.h"
 #include "timers/calendar.h"
 
+/* One way out of a stage's choice: a word the answer may carry, and the stage it leads to. */
+typedef struct {
+	char *word;        /* e.g. "urgent", "non-urgent" */
+	char *stage;       /* the stage's name */
+	int to;            /* its number, from 1 (set once the whole file is read) */
+} ChChoice;
+
+#define CH_STAGE_ASKS_MAX 4
+
 typedef struct {
 	char *name;        /* short name, e.g. "slo" */
 	char *title;       /* for people: "Senior Liaison Officer of the agency" */
@@ -29,6 +38,15 @@ typedef struct {
 	guint remind_days;     /* on_silence = remind: again every, working days (2) */
 	guint remind_line;
 	gboolean meeting;      /* the answer is a meeting date; then its outcome is asked */
+	/* Concerns between agencies (003). */
+	ChRole asks[CH_STAGE_ASKS_MAX]; /* everyone asked at the stage: asks[0] is `ask` */
+	guint n_asks;
+	int from_step;         /* answer_within counts from when this stage began (0: this one) */
+	guint from_line;
+	GPtrArray *choices;    /* ChChoice*: NOT RESOLVED here goes the way the answer names,
+	                          silence the first way; NULL for the next stage */
+	guint choice_line;
+	gboolean branch_end;   /* a stage a choice leads to: the concern ends there */
 } ChStage;
 
 typedef struct {
@@ -56,4 +74,11 @@ void ch_rules_free(ChRules *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChRules, ch_rules_free)
 ChStage *ch_rules_add_stage(ChRules *r, const char *name);
 const ChStage *ch_rules_stage(const ChRules *r, int stage); /* from 1; NULL past the last */
+/* The stage named `name` (its number from 1), or 0. */
+int ch_rules_stage_named(const ChRules *r, const char *name);
+/* Where stage `stage` goes on NOT RESOLVED or silence when it has no choice: the next stage,
+ * or 0 when it is the last of its way (the last of the file, or a stage a choice leads to). */
+int ch_rules_next(const ChRules *r, int stage);
+/* Adds a way out to a stage's choice (the stage's number is found once the file is read). */
+void ch_rules_add_choice(ChStage *st, const char *word, const char *stage);
 const char *ch_unit_name(ChUnit u);

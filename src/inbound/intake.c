@@ -511,6 +511,40 @@ static gboolean own_words(Ctx *x, const ChMessage *m, gint64 conference_id, char
 	return TRUE;
 }
 
+/* A concern between agencies (003): no token, the conference's reference in the subject, a
+ * sender on its roster and a CONCERN line of their own. It starts a ladder, so it is
+ * verified as any command is: the receiving server must vouch for the From address (or a
+ * person released the message); else it is held. A stranger's CONCERN is not one: it goes
+ * the way of any other message. 0: not a concern; 1: handled; -1: failed (*error). */
+static int concern_mail(Ctx *x, ChCase *c, const ChMessage *m, const ChMatch *match,
+                        const ChEngineCtx *ctx, ChEffects *fx, GError **error)
+{
+	g_autofree char *agency = NULL, *about = NULL, *tag = NULL;
+	if (!c || match->by_token || !m->from_addr ||
+	    !ch_engine_concern_line(m->reply_text, &agency, &about) ||
+	    !(tag = ch_classify_subject_ref(m->subject)) || g_ascii_strcasecmp(tag, c->ref) ||
+	    !ch_case_on_roster(c, m->from_addr))
+		return 0;
+	const char *why = NULL;
+	gboolean vouched = x->release ||
+	                   (x->app->cfg->authserv_id && ch_classify_from_vouched(x->app, m, &why));
+	if (!vouched) {
+		g_autofree char *reason = g_strdup_printf(
+			"sender not verified: %s", why ? why : "a concern starts a ladder, and no receiving "
+			"server is named to check the From address ([chaser] authserv_id = none)");
+		return apply_effects(x, c, fx, NULL, error) &&
+		               to_triage_case(x, c, CH_MSG_HELD, reason, error)
+		           ? 1
+		           : -1;
+	}
+	ch_engine_concern_mail(c, ctx, m->from_addr, m->reply_text, fx);
+	ch_engine_close_if_done(c, ctx, fx);
+	return apply_effects(x, c, fx, m->message_id, error) &&
+	               set_message(x, CH_MSG_HANDLED, "concern", c->id, NULL, error)
+	           ? 1
+	           : -1;
+}
+
 /* An acknowledgement of a safety alert stops the managers being told, so it must come from
  * whom it says: the alert's Message-ID, which only its recipients saw, stands in for a reply
  * token (an alert may belong to no conference, and tokens do), and where a receiving
@@ -552,6 +586,11 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 	    ch_engine_safety_reply(alert, &ctx, m->from_addr, FALSE, fx)) {
 		ok = apply_effects(x, c, fx, NULL, error) &&
 		     set_message(x, CH_MSG_HANDLED, "safety_ack", alert->conference_id, NULL, error);
+		goto out;
+	}
+	int concern = concern_mail(x, c, m, &match, &ctx, fx, error);
+	if (concern) {
+		ok = concern > 0;
 		goto out;
 	}
 	if (x->release && match.result == CH_MATCH_HELD)

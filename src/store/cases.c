@@ -167,7 +167,8 @@ static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 	                    "SELECT id, attendee_id, reasons, comment, stage, state, raised_at,"
 	                    " stage_at, due, calendar, asked, chased_at, responded_at, response,"
 	                    " outcome, closed_at, next_at, chasers, confirm_due, confirm_reminded_at,"
-	                    " meeting_date, outcome_asked_at, chair_told_at"
+	                    " meeting_date, outcome_asked_at, chair_told_at, procedure, raiser,"
+	                    " raiser_agency, raiser_manager, raiser_slo, stage_starts, branch"
 	                    " FROM escalation WHERE conference_id = ?"
 	                    " ORDER BY id",
 	                    "i", c->id);
@@ -198,6 +199,13 @@ static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 		e->meeting_date = ch_store_col_str(st, 20);
 		e->outcome_asked_at = ch_store_col_str(st, 21);
 		e->chair_told_at = ch_store_col_str(st, 22);
+		e->procedure = ch_store_col_str(st, 23);
+		e->raiser = ch_store_col_str(st, 24);
+		e->raiser_agency = ch_store_col_str(st, 25);
+		e->raiser_manager = ch_store_col_str(st, 26);
+		e->raiser_slo = ch_store_col_str(st, 27);
+		e->stage_starts = ch_store_col_str(st, 28);
+		e->branch = ch_store_col_str(st, 29);
 		g_ptr_array_add(c->escalations, e);
 		if (!COL_ENUM(st, 5, ch_esc_state_parse, &e->state, "escalation.state", &local))
 			break;
@@ -334,11 +342,13 @@ static gboolean save_escalation(ChStore *s, const ChCase *c, ChEscalation *e, GE
 		if (!ch_store_run(s, error,
 		                  "INSERT INTO escalation(conference_id, attendee_id, reasons, comment,"
 		                  " stage, state, raised_at, stage_at, due, calendar, asked, next_at,"
-		                  " confirm_due) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		                  "iississssssss", c->id, e->attendee_id, reasons, e->comment,
+		                  " confirm_due, procedure, raiser, raiser_agency, raiser_manager,"
+		                  " raiser_slo) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		                  "iississsssssssssss", c->id, e->attendee_id, reasons, e->comment,
 		                  (gint64)e->stage, ch_esc_state_name(e->state), e->raised_at,
 		                  e->stage_at, e->due, e->calendar, e->asked, e->next_at,
-		                  e->confirm_due))
+		                  e->confirm_due, e->procedure, e->raiser, e->raiser_agency,
+		                  e->raiser_manager, e->raiser_slo))
 			return FALSE;
 		e->id = ch_store_last_id(s);
 	}
@@ -347,13 +357,15 @@ static gboolean save_escalation(ChStore *s, const ChCase *c, ChEscalation *e, GE
 	                  " stage_at = ?, due = ?, calendar = ?, asked = ?, chased_at = ?,"
 	                  " responded_at = ?, response = ?, outcome = ?, closed_at = ?,"
 	                  " next_at = ?, chasers = ?, confirm_due = ?, confirm_reminded_at = ?,"
-	                  " meeting_date = ?, outcome_asked_at = ?, chair_told_at = ? WHERE id = ?",
-	                  "ssisssssssssssisssssi", reasons, e->comment, (gint64)e->stage,
+	                  " meeting_date = ?, outcome_asked_at = ?, chair_told_at = ?,"
+	                  " stage_starts = ?, branch = ? WHERE id = ?",
+	                  "ssisssssssssssisssssssi", reasons, e->comment, (gint64)e->stage,
 	                  ch_esc_state_name(e->state),
 	                  e->stage_at, e->due, e->calendar, e->asked, e->chased_at,
 	                  e->responded_at, e->response, e->outcome, e->closed_at, e->next_at,
 	                  (gint64)e->chasers, e->confirm_due, e->confirm_reminded_at,
-	                  e->meeting_date, e->outcome_asked_at, e->chair_told_at, e->id))
+	                  e->meeting_date, e->outcome_asked_at, e->chair_told_at,
+	                  e->stage_starts, e->branch, e->id))
 		return FALSE;
 	e->dirty = FALSE;
 	return TRUE;

@@ -335,6 +335,17 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'an open " WHAT " needs its due time and next time'); END;"
 	CLOCK_TRIGGERS_NAMED("report_high_risk", "report", UNCLOCKED_HIGH_RISK,
 	                     "high-risk report"),
+	/* 8: concerns between agencies (003), raised by a professional: the ladder they climb
+	 * (NULL: the conference's own), the raising side's addresses as they were when it was
+	 * raised, when each stage began (a stage may be timed from an earlier one), and the way
+	 * a stage's choice took. */
+	"ALTER TABLE escalation ADD COLUMN procedure TEXT;"
+	"ALTER TABLE escalation ADD COLUMN raiser TEXT;"
+	"ALTER TABLE escalation ADD COLUMN raiser_agency TEXT;"
+	"ALTER TABLE escalation ADD COLUMN raiser_manager TEXT;"
+	"ALTER TABLE escalation ADD COLUMN raiser_slo TEXT;"
+	"ALTER TABLE escalation ADD COLUMN stage_starts TEXT;"
+	"ALTER TABLE escalation ADD COLUMN branch TEXT",
 };
 
 int ch_schema_latest(void)
