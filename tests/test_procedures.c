@@ -555,11 +555,32 @@ static const RulesMistake mistakes[] = {
 	  "meeting must be yes or no" },
 };
 
-static void test_rules_mistake_named(gconstpointer data)
+/* The constructs of a concern between agencies, each used wrongly in rules/inter-agency.rules. */
+static const RulesMistake ladder_mistakes[] = {
+	{ "ask-unknown-in-list", "ask = raiser, other_professional", "ask = raiser, other_person",
+	  "ask = 'raiser, other_person': 'other_person' is not a role" },
+	{ "ask-twice", "ask = raiser_slo, other_slo", "ask = raiser_slo, raiser_slo",
+	  "ask = 'raiser_slo, raiser_slo': 'raiser_slo' is named twice" },
+	{ "of-later-step", "5 working days of step 1", "5 working days of step 2",
+	  "answer_within = '5 working days of step 2': step 2 is not an earlier stage" },
+	{ "of-no-step", "5 working days of step 1", "5 working days of stage one",
+	  "answer_within = '5 working days of stage one': after 'of' write 'step'" },
+	{ "choice-no-stage", "non-urgent: review-group", "non-urgent: review-board",
+	  "choice 'non-urgent' leads nowhere: there is no [stage review-board]" },
+	{ "choice-one-way", "choice = urgent: independent-meeting, non-urgent: review-group",
+	  "choice = urgent: independent-meeting",
+	  "choice = 'urgent: independent-meeting': a choice needs at least two ways" },
+	{ "choice-no-colon", "choice = urgent: independent-meeting, non-urgent: review-group",
+	  "choice = urgent independent-meeting, non-urgent: review-group",
+	  "choice = 'urgent independent-meeting, non-urgent: review-group': write each way as "
+	  "'word: stage'" },
+};
+
+static void rules_mistake_in(const RulesMistake *m, const char *file)
 {
-	const RulesMistake *m = data;
 	g_autofree char *original = NULL;
-	g_assert_true(g_file_get_contents("rules/default.rules", &original, NULL, NULL));
+	g_autofree char *src = g_strdup_printf("rules/%s", file);
+	g_assert_true(g_file_get_contents(src, &original, NULL, NULL));
 	g_assert_nonnull(strstr(original, m->from));
 	GString *broken = g_string_new(original);
 	g_string_replace(broken, m->from, m->to, 1);
@@ -574,7 +595,7 @@ static void test_rules_mistake_named(gconstpointer data)
 	g_autoptr(Harness) h = h_new(NULL);
 	g_autofree char *dir = g_build_filename(h->dir, "myrules", NULL);
 	g_assert_cmpint(g_mkdir(dir, 0700), ==, 0);
-	g_autofree char *path = g_build_filename(dir, "default.rules", NULL);
+	g_autofree char *path = g_build_filename(dir, file, NULL);
 	g_assert_true(g_file_set_contents(path, broken->str, -1, NULL));
 	g_string_free(broken, TRUE);
 	g_autofree char *conf = NULL;
@@ -587,6 +608,16 @@ static void test_rules_mistake_named(gconstpointer data)
 	g_autofree char *want = g_strdup_printf("%s:%u: %s", path, line, m->says);
 	if (!strstr(h->err, want))
 		g_error("wanted '%s', got '%s'", want, h->err);
+}
+
+static void test_rules_mistake_named(gconstpointer data)
+{
+	rules_mistake_in(data, "default.rules");
+}
+
+static void test_ladder_mistake_named(gconstpointer data)
+{
+	rules_mistake_in(data, "inter-agency.rules");
 }
 
 int main(int argc, char **argv)
@@ -606,6 +637,11 @@ int main(int argc, char **argv)
 	for (guint i = 0; i < G_N_ELEMENTS(mistakes); i++) {
 		g_autofree char *name = g_strdup_printf("/procedures/rules/mistake-%s", mistakes[i].name);
 		g_test_add_data_func(name, &mistakes[i], test_rules_mistake_named);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(ladder_mistakes); i++) {
+		g_autofree char *name = g_strdup_printf("/procedures/rules/inter-agency-%s",
+		                                        ladder_mistakes[i].name);
+		g_test_add_data_func(name, &ladder_mistakes[i], test_ladder_mistake_named);
 	}
 	return g_test_run();
 }
