@@ -134,6 +134,8 @@ static const char default_text[] =
 	"#service_manager = service.manager@council.example\n"
 	"# chair of the quality assurance group, for procedures whose ladder ends there\n"
 	"qasg = qasg.chair@council.example\n"
+	"# chairs the independent meeting of a concern between agencies (inter-agency.rules)\n"
+	"#independent_chair = independent.chair@partnership.example\n"
 	"cp_managers = cp.managers@council.example\n"
 	"\n"
 	"[hours]\n"
