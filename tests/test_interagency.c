@@ -169,6 +169,11 @@ static void test_full_life_urgent(void)
 	reply(h, "done", "concern_meeting_outcome", INDIE, "RESOLVED: a joint plan was minuted\n");
 	cycle(h, "2027-01-11T12:00");
 	assert_esc(h, "state", "resolved");
+	/* The record, the register and the escalations list read a concern as any escalation. */
+	g_assert_cmpint(h_run(h, "2027-01-11T12:05", "record", H_REF, NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2027-01-11T12:05", "escalations", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2027-01-11T12:05", "report", "--from", "2026-12-01", "--to",
+	                      "2027-01-31", NULL), ==, 0);
 }
 
 static void test_non_urgent_review_group(void)
