@@ -21,6 +21,8 @@ static const struct {
 	{ "init", NULL, cmd_init, "make the config, key, database and folders (safe to repeat)" },
 	{ "agency", "add", cmd_agency_add, "add an agency and its Senior Liaison Officer" },
 	{ "conference", "add", cmd_conference_add, "add a conference that was held" },
+	{ "conference", "reconvene", cmd_conference_reconvene,
+	  "enter the date of a conference reconvened after its decision was set aside" },
 	{ "attendee", "add", cmd_attendee_add, "add a professional to a distribution list" },
 	{ "list", "import", cmd_list_import, "import a distribution list from CSV (all or nothing)" },
 	{ "list", "send", cmd_list_send, "send the distribution list to the chair" },

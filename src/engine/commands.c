@@ -1,5 +1,7 @@
 #include "engine/commands.h"
 
+#include "engine/rules.h"
+
 #include <string.h>
 
 const char *const ch_reason_codes[] = {
@@ -1295,9 +1297,98 @@ static const char *const resolved_after_cue[] = {
  * RESOLVED: form the mail asks for), the first words after it ("Resolved? No", "in part"),
  * and a "not" elsewhere in a sentence. Any doubt holds the line; only a line read to the end
  * gives RESOLVED or NOT RESOLVED with its outcome. */
+/* Words that make a set-aside a thought, not a decision: "may set aside", "whether to set
+ * aside", "decline to set aside". With them (or any "not", or a question mark) the line is
+ * held, never acted on. */
+static const char *const set_aside_doubt[] = {
+	"may", "might", "could", "should", "would", "whether", "if", "consider", "considering",
+	"thinking", "decline", "declined", "declining", "refuse", "refused", "unless", "until",
+	"perhaps", "maybe", "possibly", "asked", "asking", "request", "requested", "can", NULL,
+};
+
+/* SET ASIDE on a line: "SET ASIDE: the plan must be reconsidered", "I am setting aside the
+ * decision", "The conference decision is set aside". TRUE when the line was about it (then
+ * it is a command, or held), FALSE when it does not say it. */
+static gboolean set_aside_line(ChCommands *cs, const char *line, const char *low,
+                               char **const lines, guint i)
+{
+	g_autoptr(GPtrArray) w = words_of(low);
+	gint at = -1;
+	for (guint k = 0; k < w->len && at < 0; k++)
+		if (!strcmp(w->pdata[k], "aside"))
+			for (guint b = k; b > 0 && k - b < 5; b--) {
+				const char *x = w->pdata[b - 1];
+				if (!strcmp(x, "set") || !strcmp(x, "sets") || !strcmp(x, "setting")) {
+					at = (gint)k;
+					break;
+				}
+			}
+	if (at < 0)
+		return FALSE;
+	for (guint k = 0; k < w->len; k++)
+		if (is_neg(w->pdata[k]) || in_set(w->pdata[k], set_aside_doubt)) {
+			g_autofree char *why = g_strdup_printf("it says \"%s\": I could not tell "
+			                                       "whether the decision is set aside",
+			                                       (char *)w->pdata[k]);
+			hold(cs, line, why);
+			return TRUE;
+		}
+	if (strchr(low, '?')) {
+		hold(cs, line, "it reads as a question");
+		return TRUE;
+	}
+	ChCommand *c = add(cs, CH_CMD_SET_ASIDE, line);
+	/* "SET ASIDE: words" keeps the words; a sentence is kept whole, in the sender's words. */
+	const char *p = low;
+	while (*p == ' ')
+		p++;
+	size_t skip = 0;
+	if (g_str_has_prefix(p, "set aside") || g_str_has_prefix(p, "set-aside"))
+		skip = (size_t)(p - low) + strlen("set aside");
+	c->text = outcome_text(line, skip, lines, i);
+	return TRUE;
+}
+
+static const struct {
+	const char *words;
+	guint bit;
+} option_words[] = {
+	{ "agency report", CH_OUTCOME_AGENCY_REPORTS },
+	{ "agency reports", CH_OUTCOME_AGENCY_REPORTS },
+	{ "multi-agency audit", CH_OUTCOME_AUDIT },
+	{ "multi agency audit", CH_OUTCOME_AUDIT },
+	{ "multiagency audit", CH_OUTCOME_AUDIT },
+	{ "recommendation", CH_OUTCOME_RECOMMENDATIONS },
+	{ "recommendations", CH_OUTCOME_RECOMMENDATIONS },
+};
+
+guint ch_commands_options(const char *text)
+{
+	guint bits = 0;
+	g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+	for (guint i = 0; lines[i] && i < CH_COMMANDS_MAX_LINES; i++) {
+		g_autofree char *fold = fold_line(lines[i]);
+		g_autofree char *low = g_ascii_strdown(fold, -1);
+		if (strchr(low, '?'))
+			continue;
+		g_autoptr(GPtrArray) w = words_of(low);
+		gboolean neg = FALSE;
+		for (guint k = 0; k < w->len; k++)
+			neg |= is_neg(w->pdata[k]);
+		if (neg)
+			continue;
+		for (guint k = 0; k < G_N_ELEMENTS(option_words); k++)
+			if (find_word(low, option_words[k].words))
+				bits |= option_words[k].bit;
+	}
+	return bits;
+}
+
 static void slo_line(ChCommands *cs, const char *line, const char *low,
                      char **const lines, guint i, GPtrArray *cues)
 {
+	if (set_aside_line(cs, line, low, lines, i))
+		return;
 	/* the first RESOLVE word of the line */
 	const char *hit = NULL;
 	for (const char *p = low; *p; p++)

@@ -53,6 +53,7 @@ static void escalation_vars(ChIntent *i, const ChCase *c, ChEscalation *e, const
 	ch_intent_set(i, "stage_title", st->title ? st->title : st->name);
 	ch_intent_set(i, "response", e->response ? e->response : "(no answer yet)");
 	ch_intent_set(i, "greeting_name", who ? who : "colleague");
+	ch_engine_outcome_vars(i, c, e, st);
 }
 
 /* Puts escalation e at `stage`: who is asked, by when, and the message asking them. */
@@ -234,6 +235,7 @@ static void end_unresolved(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx, c
 	g_clear_pointer(&e->next_at, g_free);
 	tell_exhausted(c, e, ctx, why, fx);
 	tell_chair_ending(c, e, ctx, "escalation_unresolved_chair", why, from_chair, fx);
+	ch_engine_form_if_ended(c, ctx, fx);
 }
 
 static const char slo_example[] =
@@ -355,7 +357,9 @@ static void apply_answer(ChCase *c, ChEscalation *e, const char *body, const ChE
 	g_autofree char *answer = g_utf8_substring(body, 0, MIN(g_utf8_strlen(body, -1), 2000));
 	ch_set_str(&e->response, answer);
 	confirm_clock(e, ctx);
-	set_esc_state(e, fx, CH_ESC_RESPONDED, NULL);
+	/* The answer itself goes on the audit line: the resolution form credits each stage
+	 * with its own answer, not the latest. */
+	set_esc_state(e, fx, CH_ESC_RESPONDED, answer);
 	g_string_append(done, "  Your answer is recorded and the chair is asked to confirm "
 	                      "whether it resolves the concern.\n");
 	if (from_chair)
@@ -512,19 +516,32 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 	g_autofree char *about = g_strdup_printf("the escalation of line %d (%s, %s)",
 	                                         e->attendee->n, e->attendee->name,
 	                                         e->attendee->agency);
-	ChCommand *resolved = NULL, *unresolved = NULL;
+	ChCommand *resolved = NULL, *unresolved = NULL, *set_aside = NULL;
 	for (guint k = 0; k < cmds->commands->len; k++) {
 		ChCommand *cmd = cmds->commands->pdata[k];
 		if (cmd->kind == CH_CMD_RESOLVED && !resolved)
 			resolved = cmd;
 		if (cmd->kind == CH_CMD_NOT_RESOLVED && !unresolved)
 			unresolved = cmd;
+		if (cmd->kind == CH_CMD_SET_ASIDE && !set_aside)
+			set_aside = cmd;
 	}
+	/* The quality assurance group's options, at a stage whose rules name them. */
+	const ChStage *here = ch_rules_stage(ctx->rules, e->stage);
+	guint options = here && !from_chair && !unresolved && e->state == CH_ESC_OPEN
+	                    ? ch_commands_options(text) & here->outcomes & CH_OUTCOME_QASG
+	                    : 0;
 	g_autofree char *body = g_strstrip(g_strdup(text ? text : ""));
 	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
 	for (guint k = 0; k < cmds->problems->len; k++)
 		g_ptr_array_add(problems, g_strdup(cmds->problems->pdata[k]));
-	reply_problems(e, resolved, unresolved, body, from_chair, problems);
+	ch_engine_outcome_problems(c, e, ctx, set_aside, resolved || unresolved, sender,
+	                           from_chair, problems);
+	if (!set_aside || problems->len)
+		reply_problems(e, resolved, unresolved, body, from_chair, problems);
+	else if (e->state != CH_ESC_OPEN)
+		g_ptr_array_add(problems, g_strdup("this escalation is no longer waiting for the Lead "
+		                                   "Safeguarding Manager"));
 	if (problems->len) {
 		g_autofree char *quoted = ch_commands_quote(cmds, text);
 		ch_notice_not_understood(c, ctx, sender, about, quoted, NULL, problems,
@@ -536,9 +553,14 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 	ChReplyResult result = CH_REPLY_APPLIED;
 	if (!e->responded_at)
 		ch_set_str(&e->responded_at, now);
-	if (resolved)
+	if (set_aside)
+		ch_engine_apply_set_aside(c, e, set_aside, sender, ctx, done, fx);
+	else if (options)
+		ch_engine_apply_options(c, e, options, body, ctx, done, fx);
+	else if (resolved) {
 		apply_resolved(c, e, resolved, now, from_chair, done, fx);
-	else if (unresolved)
+		ch_engine_form_if_ended(c, ctx, fx);
+	} else if (unresolved)
 		apply_not_resolved(c, e, unresolved, ctx, from_chair, done, fx);
 	else if (!from_chair && meeting_set(c, e, body, ctx, done, fx))
 		result = CH_REPLY_RECORDED;
@@ -729,6 +751,10 @@ gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx 
                                   ChEffects *fx)
 {
 	const ChStage *st = ch_rules_stage(ctx->rules, e->stage);
+	if (ch_escalation_reconvene_owed(e)) {
+		ch_engine_reconvene_chase(c, e, ctx, fx);
+		return TRUE;
+	}
 	if (e->state == CH_ESC_RESPONDED)
 		return confirm_due(c, e, ctx, fx);
 	if (e->state != CH_ESC_OPEN) {
