@@ -170,7 +170,8 @@ static void make_older(Harness *h)
 	            "DROP TRIGGER IF EXISTS report_high_risk_clock_update;"
 	            "DROP INDEX IF EXISTS report_high_risk_next;"
 	            "PRAGMA user_version = 3;");
-	/* What the later schemas added: the clocks (4), high risk per report (6). */
+	/* What the later schemas added: the clocks (4), high risk per report (6), Cwm Taf's
+	 * set-aside and options (8). */
 	static const char *const added[][2] = {
 		{ "conference", "due" }, { "escalation", "confirm_due" },
 		{ "escalation", "confirm_reminded_at" }, { "escalation", "meeting_date" },
@@ -178,6 +179,9 @@ static void make_older(Harness *h)
 		{ "report", "high_risk_at" }, { "report", "high_risk_by" }, { "report", "high_risk_due" },
 		{ "report", "high_risk_next_at" }, { "report", "high_risk_reminded_at" },
 		{ "report", "addressed_by" }, { "report", "addressed_at" },
+		{ "escalation", "set_aside_at" }, { "escalation", "set_aside_by" },
+		{ "escalation", "set_aside_words" }, { "escalation", "reconvene_held" },
+		{ "escalation", "options" },
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(added); i++) {
 		g_autofree char *has = g_strdup_printf("SELECT name FROM pragma_table_info('%s')"

@@ -1325,6 +1325,19 @@ static gboolean set_aside_line(ChCommands *cs, const char *line, const char *low
 			}
 	if (at < 0)
 		return FALSE;
+	/* "NOT RESOLVED: setting aside was considered and refused" answers RESOLVED or NOT
+	 * RESOLVED, and mentions a set-aside: the RESOLVED grammar reads it. Only a line that
+	 * starts with SET ASIDE is one whatever else it says. */
+	const char *lead = low;
+	while (*lead == ' ')
+		lead++;
+	gboolean explicit_form = g_str_has_prefix(lead, "set aside") ||
+	                         g_str_has_prefix(lead, "set-aside");
+	for (guint k = 0; !explicit_form && k < w->len; k++) {
+		const char *x = w->pdata[k];
+		if (g_str_has_prefix(x, "resolv") || g_str_has_prefix(x, "unresolv"))
+			return FALSE;
+	}
 	for (guint k = 0; k < w->len; k++)
 		if (is_neg(w->pdata[k]) || in_set(w->pdata[k], set_aside_doubt)) {
 			g_autofree char *why = g_strdup_printf("it says \"%s\": I could not tell "
@@ -1339,12 +1352,13 @@ static gboolean set_aside_line(ChCommands *cs, const char *line, const char *low
 	}
 	ChCommand *c = add(cs, CH_CMD_SET_ASIDE, line);
 	/* "SET ASIDE: words" keeps the words; a sentence is kept whole, in the sender's words. */
-	const char *p = low;
-	while (*p == ' ')
-		p++;
 	size_t skip = 0;
-	if (g_str_has_prefix(p, "set aside") || g_str_has_prefix(p, "set-aside"))
-		skip = (size_t)(p - low) + strlen("set aside");
+	if (explicit_form) {
+		/* in the line as written (fold may differ in length): past the words */
+		g_autofree char *lower = g_ascii_strdown(line, -1);
+		const char *a = strstr(lower, "aside");
+		skip = a ? (size_t)(a - lower) + strlen("aside") : strlen(line);
+	}
 	c->text = outcome_text(line, skip, lines, i);
 	return TRUE;
 }

@@ -235,7 +235,6 @@ static void end_unresolved(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx, c
 	g_clear_pointer(&e->next_at, g_free);
 	tell_exhausted(c, e, ctx, why, fx);
 	tell_chair_ending(c, e, ctx, "escalation_unresolved_chair", why, from_chair, fx);
-	ch_engine_form_if_ended(c, ctx, fx);
 }
 
 static const char slo_example[] =
@@ -551,16 +550,16 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 	g_autofree char *now = ch_engine_now_str(ctx);
 	g_autoptr(GString) done = g_string_new(NULL);
 	ChReplyResult result = CH_REPLY_APPLIED;
+	gboolean was_finished = ch_esc_state_finished(e->state);
 	if (!e->responded_at)
 		ch_set_str(&e->responded_at, now);
 	if (set_aside)
 		ch_engine_apply_set_aside(c, e, set_aside, sender, ctx, done, fx);
 	else if (options)
 		ch_engine_apply_options(c, e, options, body, ctx, done, fx);
-	else if (resolved) {
+	else if (resolved)
 		apply_resolved(c, e, resolved, now, from_chair, done, fx);
-		ch_engine_form_if_ended(c, ctx, fx);
-	} else if (unresolved)
+	else if (unresolved)
 		apply_not_resolved(c, e, unresolved, ctx, from_chair, done, fx);
 	else if (!from_chair && meeting_set(c, e, body, ctx, done, fx))
 		result = CH_REPLY_RECORDED;
@@ -569,6 +568,10 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 		result = CH_REPLY_RECORDED;
 	}
 	ch_notice_transcript(c, ctx, sender, about, done->str, fx);
+	/* The concern ended with this answer: the resolution form, after the sender's
+	 * transcript. */
+	if (!was_finished && ch_esc_state_finished(e->state))
+		ch_engine_form_if_ended(c, ctx, fx);
 	return result;
 }
 
@@ -784,6 +787,7 @@ gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx 
 		return TRUE;
 	}
 	end_unresolved(c, e, ctx, "no answer by the due date of the last stage", FALSE, fx);
+	ch_engine_form_if_ended(c, ctx, fx);
 	return TRUE;
 }
 

@@ -158,7 +158,6 @@ void ch_engine_apply_set_aside(ChCase *c, ChEscalation *e, const ChCommand *cmd,
 	                       "coordinator, the social worker and admin are told; admin is asked "
 	                       "to enter the new conference's date.\n",
 	                       words);
-	ch_engine_form_if_ended(c, ctx, fx);
 }
 
 void ch_engine_reconvene_chase(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
@@ -244,7 +243,6 @@ void ch_engine_apply_options(ChCase *c, ChEscalation *e, guint options, const ch
 	g_string_append_printf(done, "  Recorded: the quality assurance group asks for %s.\n"
 	                             "  The chair is sent the group's feedback.\n",
 	                       names);
-	ch_engine_form_if_ended(c, ctx, fx);
 }
 
 /* The identified risks to the child: the chair's comment and every report marked high
