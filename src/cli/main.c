@@ -51,7 +51,8 @@ static void usage(FILE *out)
 		g_autofree char *name = g_strdup_printf("%s%s%s", commands[i].name,
 		                                        commands[i].sub ? " " : "",
 		                                        commands[i].sub ? commands[i].sub : "");
-		fprintf(out, "  %-20s %s\n", name, commands[i].help);
+		/* Two spaces at least between a command and its words, as readers split them. */
+		fprintf(out, "  %-21s %s\n", name, commands[i].help);
 	}
 	fprintf(out, "\nEach command takes --help. Global options:\n"
 	             "  -c FILE       configuration file (default ./chaser.conf)\n"

@@ -1290,13 +1290,6 @@ static const char *const resolved_after_cue[] = {
 	"never", "nope", "apart", "provided", "subject", "think", "believe", "hope", NULL,
 };
 
-/* One line of an SLO's (or a later stage's) answer. Long because the answer's polarity is
- * read in steps that share what the earlier ones found: the first RESOLVE-like word (typos
- * included, so they are asked about), the words of its clause before it (only a "not" or an
- * allowed lead-in such as "this is now"), a question mark (except in the outcome of the
- * RESOLVED: form the mail asks for), the first words after it ("Resolved? No", "in part"),
- * and a "not" elsewhere in a sentence. Any doubt holds the line; only a line read to the end
- * gives RESOLVED or NOT RESOLVED with its outcome. */
 /* Words that make a set-aside a thought, not a decision: "may set aside", "whether to set
  * aside", "decline to set aside". With them (or any "not", or a question mark) the line is
  * held, never acted on. */
@@ -1398,6 +1391,13 @@ guint ch_commands_options(const char *text)
 	return bits;
 }
 
+/* One line of an SLO's (or a later stage's) answer. Long because the answer's polarity is
+ * read in steps that share what the earlier ones found: the first RESOLVE-like word (typos
+ * included, so they are asked about), the words of its clause before it (only a "not" or an
+ * allowed lead-in such as "this is now"), a question mark (except in the outcome of the
+ * RESOLVED: form the mail asks for), the first words after it ("Resolved? No", "in part"),
+ * and a "not" elsewhere in a sentence. Any doubt holds the line; only a line read to the end
+ * gives RESOLVED or NOT RESOLVED with its outcome. */
 static void slo_line(ChCommands *cs, const char *line, const char *low,
                      char **const lines, guint i, GPtrArray *cues)
 {
