@@ -456,11 +456,15 @@ static void test_rules_outcomes(void)
 	reply(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
 	      "AUTHORISED\nESCALATE 1 report_quality: wrong plan", FALSE);
 	poll_flush(h, "2026-11-24T09:00");
-	reply(h, "lsm", "escalation", LSM, LSM, "SET ASIDE: the plan must be reconsidered", FALSE);
+	/* The reason may say "not" and "if": only the first words could take it back. */
+	reply(h, "lsm", "escalation", LSM, LSM,
+	      "SET ASIDE: the plan must be reconsidered; it is not clear if the child is safe",
+	      FALSE);
 	poll_flush(h, "2026-11-24T10:00");
 	g_autoptr(JsonNode) s = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpstr(maybe_str(esc1(s), "reconvene"), ==, "owed");
-	g_assert_cmpstr(maybe_str(esc1(s), "set_aside_words"), ==, "the plan must be reconsidered");
+	g_assert_cmpstr(maybe_str(esc1(s), "set_aside_words"), ==,
+	                "the plan must be reconsidered; it is not clear if the child is safe");
 	g_assert_cmpuint(h_count_mail(h, "escalation_set_aside_told", H_CHAIR), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "escalation_reconvene", ADMIN), ==, 1);
 	g_assert_cmpint(h_run(h, "2026-11-24T11:00", "conference", "reconvene", REF, "--held",

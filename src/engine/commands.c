@@ -1331,7 +1331,15 @@ static gboolean set_aside_line(ChCommands *cs, const char *line, const char *low
 		if (g_str_has_prefix(x, "resolv") || g_str_has_prefix(x, "unresolv"))
 			return FALSE;
 	}
-	for (guint k = 0; k < w->len; k++)
+	/* "SET ASIDE: why", the form the mail asks for: the reason is the sender's text and may
+	 * say "if" or ask a question; only its first words can take the set-aside back ("SET
+	 * ASIDE: not yet"). Anywhere else the whole sentence is read. */
+	const char *after = lead + strlen("set aside");
+	while (*after == ' ')
+		after++;
+	gboolean with_reason = explicit_form && (*after == ':' || *after == '-');
+	guint upto = with_reason ? MIN(w->len, 4) : w->len; /* "set", "aside" and two words */
+	for (guint k = 0; k < upto; k++)
 		if (is_neg(w->pdata[k]) || in_set(w->pdata[k], set_aside_doubt)) {
 			g_autofree char *why = g_strdup_printf("it says \"%s\": I could not tell "
 			                                       "whether the decision is set aside",
@@ -1339,7 +1347,7 @@ static gboolean set_aside_line(ChCommands *cs, const char *line, const char *low
 			hold(cs, line, why);
 			return TRUE;
 		}
-	if (strchr(low, '?')) {
+	if (!with_reason && strchr(low, '?')) {
 		hold(cs, line, "it reads as a question");
 		return TRUE;
 	}
