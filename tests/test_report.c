@@ -1464,7 +1464,7 @@ static void test_year_register_csv_one_row_per_escalation(void)
 			if (p->stage == 1) {
 				g_autofree char *due = ymd(&p->due1);
 				g_assert_cmpstr(COL("Due"), ==, due);
-				g_assert_cmpstr(COL("Asked"), ==, p->agency->slo);
+				g_assert_cmpstr(COL("Asked"), ==, stage1_to(p));
 			}
 			g_autofree char *wd = p->wd >= 0 ? g_strdup_printf("%d", p->wd) : g_strdup("");
 			if (strcmp(COL("Working days to close"), wd))
