@@ -90,6 +90,8 @@ void ch_engine_reconvene_chase(ChCase *c, ChEscalation *e, const ChEngineCtx *ct
  * the chair gets the feedback. */
 void ch_engine_apply_options(ChCase *c, ChEscalation *e, guint options, const char *text,
                              const ChEngineCtx *ctx, GString *done, ChEffects *fx);
+/* RESOLVED naming the group's options: the options recorded beside the usual ending. */
+void ch_engine_record_options(ChEscalation *e, guint options, const char *text, ChEffects *fx);
 /* The history, risks and options of a mail to a stage with the group's options. */
 void ch_engine_outcome_vars(ChIntent *i, const ChCase *c, const ChEscalation *e,
                             const ChStage *st);

@@ -555,10 +555,15 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 		ch_set_str(&e->responded_at, now);
 	if (set_aside)
 		ch_engine_apply_set_aside(c, e, set_aside, sender, ctx, done, fx);
-	else if (options)
+	else if (options && !resolved)
 		ch_engine_apply_options(c, e, options, body, ctx, done, fx);
-	else if (resolved)
+	else if (resolved) {
+		/* RESOLVED naming the group's options: they are recorded, and the chair's feedback
+		 * is the usual closing mail. */
+		if (options)
+			ch_engine_record_options(e, options, resolved->text ? resolved->text : body, fx);
 		apply_resolved(c, e, resolved, now, from_chair, done, fx);
+	}
 	else if (unresolved)
 		apply_not_resolved(c, e, unresolved, ctx, from_chair, done, fx);
 	else if (!from_chair && meeting_set(c, e, body, ctx, done, fx))

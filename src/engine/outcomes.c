@@ -245,6 +245,14 @@ void ch_engine_apply_options(ChCase *c, ChEscalation *e, guint options, const ch
 	                       names);
 }
 
+void ch_engine_record_options(ChEscalation *e, guint options, const char *text, ChEffects *fx)
+{
+	g_autofree char *names = options_words(options);
+	ch_set_str(&e->options, names);
+	e->dirty = TRUE;
+	ch_effects_audit(fx, CH_AUDIT_ESCALATION_OPTIONS, esc_obj(e), NULL, names, text);
+}
+
 /* The identified risks to the child: the chair's comment and every report marked high
  * risk, for the mail to the quality assurance group. */
 static char *risks_text(const ChCase *c, const ChEscalation *e)
