@@ -454,6 +454,8 @@ static const char *change_kind_name(ChChangeKind k)
 		return "outbox_failed";
 	case CH_CHANGE_TASK:
 		return "task";
+	case CH_CHANGE_TASK_DONE:
+		return "task_done";
 	}
 	return "?";
 }

@@ -171,7 +171,7 @@ static void make_older(Harness *h)
 	            "DROP INDEX IF EXISTS report_high_risk_next;"
 	            "PRAGMA user_version = 3;");
 	/* What the later schemas added: the clocks (4), high risk per report (6), concerns
-	 * between agencies (8). */
+	 * between agencies (8), Cwm Taf's set-aside and options (9). */
 	static const char *const added[][2] = {
 		{ "conference", "due" }, { "escalation", "confirm_due" },
 		{ "escalation", "confirm_reminded_at" }, { "escalation", "meeting_date" },
@@ -183,6 +183,9 @@ static void make_older(Harness *h)
 		{ "escalation", "raiser_agency" }, { "escalation", "raiser_manager" },
 		{ "escalation", "raiser_slo" }, { "escalation", "stage_starts" },
 		{ "escalation", "branch" },
+		{ "escalation", "set_aside_at" }, { "escalation", "set_aside_by" },
+		{ "escalation", "set_aside_words" }, { "escalation", "reconvene_held" },
+		{ "escalation", "options" },
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(added); i++) {
 		g_autofree char *has = g_strdup_printf("SELECT name FROM pragma_table_info('%s')"

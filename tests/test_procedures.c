@@ -391,7 +391,8 @@ static void test_cwm_taf_full_life(void)
 	g_assert_cmpstr(h_str(h_escalation(s3, 1), "asked"), ==, QASG);
 	g_assert_cmpstr(h_str(h_escalation(s3, 1), "due"), ==, "2027-01-19");
 
-	reply(h, "qasg", "escalation", QASG, NULL, QASG,
+	/* The group's own mail, with the history and the risks. */
+	reply(h, "qasg", "escalation_qasg", QASG, NULL, QASG,
 	      "RESOLVED: case audit requested; recommendations sent to the agency", NULL);
 	poll_flush(h, "2027-01-05T10:00");
 	g_autoptr(JsonNode) s4 = h_json(h, NULL, "show", REF, NULL);

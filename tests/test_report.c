@@ -839,11 +839,18 @@ static void chair_reply(World *w, Conf *c)
 	g_string_free(body, TRUE);
 }
 
-/* The request at stage 1: the newest escalation mail to the SLO naming the professional
- * (names are unique within a conference, and stage 2 has not been asked yet). */
+/* Who stage 1 asks: the SLO; under Cwm Taf the professional ("the conference attendee or
+ * their manager"). */
+static const char *stage1_to(const Person *p)
+{
+	return p->conf->cwm ? p->email : p->agency->slo;
+}
+
+/* The request at stage 1: the newest escalation mail to whoever stage 1 asks, naming the
+ * professional (names are unique within a conference, and stage 2 has not been asked yet). */
 static Sent *stage1_mail(World *w, Person *p)
 {
-	return find_sent(w, p->conf->ref, "escalation", p->agency->slo, p->name, NULL);
+	return find_sent(w, p->conf->ref, "escalation", stage1_to(p), p->name, NULL);
 }
 
 static void slo_first_reply(World *w, Person *p)
@@ -871,7 +878,7 @@ static void slo_first_reply(World *w, Person *p)
 	default:
 		g_assert_not_reached();
 	}
-	deliver_reply(w, s, p->agency->slo, body);
+	deliver_reply(w, s, stage1_to(p), body);
 }
 
 static void stage2_reply(World *w, Person *p)
@@ -891,7 +898,7 @@ static void confirm_reply(World *w, Person *p)
 
 static void late_reply(World *w, Person *p)
 {
-	deliver_reply(w, stage1_mail(w, p), p->agency->slo,
+	deliver_reply(w, stage1_mail(w, p), stage1_to(p),
 	              "RESOLVED: sorry for the delay; addressed with the team");
 }
 
@@ -1457,7 +1464,7 @@ static void test_year_register_csv_one_row_per_escalation(void)
 			if (p->stage == 1) {
 				g_autofree char *due = ymd(&p->due1);
 				g_assert_cmpstr(COL("Due"), ==, due);
-				g_assert_cmpstr(COL("Asked"), ==, p->agency->slo);
+				g_assert_cmpstr(COL("Asked"), ==, stage1_to(p));
 			}
 			g_autofree char *wd = p->wd >= 0 ? g_strdup_printf("%d", p->wd) : g_strdup("");
 			if (strcmp(COL("Working days to close"), wd))
@@ -1883,8 +1890,10 @@ static void two_conferences(Harness *h)
 	         "AUTHORISED\nESCALATE 1 report_late: Pomfrey report came late\n");
 	g_assert_cmpint(h_run(h, "2026-11-24T10:00", "poll", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, "2026-11-24T10:00", "flush", NULL), ==, 0);
-	/* The police SLO has a mail about each conference: answer the right one. */
-	g_assert_cmpuint(answer_mail_about_ref(h, "-escalation.eml", H_POLICE_SLO, "slo-a",
+	/* Under Cwm Taf the informal stage asks the officer (the police SLO is asked about the
+	 * other conference): the officer answers. */
+	g_assert_cmpuint(answer_mail_about_ref(h, "-escalation.eml", "sam.okafor@police.example.org",
+	                                       "slo-a",
 	                                       "RESOLVED: the officer now sends reports before each "
 	                                       "conference"),
 	                 ==, 1);
@@ -1989,9 +1998,12 @@ static void test_record_lists_every_event_in_order_and_no_other_case(void)
 	g_assert_nonnull(strstr(text, "Social worker            amara.sowande@council.example"));
 	g_assert_nonnull(strstr(text, "Dr Ffion Testwood <" H_CHAIR ">"));
 	g_assert_nonnull(strstr(text, "not yet: 1 of 2 issues still open"));
-	g_assert_nonnull(strstr(text, "from " H_POLICE_SLO " about line 1 (resolved): the officer"));
+	g_assert_nonnull(strstr(text, "Stage 1 (informal): Thursday 26 November 2026, from "
+	                              "sam.okafor@police.example.org about line 1 (resolved): the "
+	                              "officer"));
 	g_assert_nonnull(strstr(text, "reminder 1 sent"));
-	g_assert_nonnull(strstr(text, "[x] The chair is satisfied with the outcome"));
+	/* One box: line 2 is still open, so "other", not "satisfied" as well. */
+	g_assert_nonnull(strstr(text, "[ ] The chair is satisfied with the outcome"));
 	g_assert_nonnull(strstr(text, "[ ] Not resolved"));
 	g_assert_nonnull(strstr(text, "[x] Other (say what):"));
 

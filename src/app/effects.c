@@ -1,6 +1,9 @@
 #include "app/effects.h"
 
+#include <string.h>
+
 #include "outbound/outbox.h"
+#include "report/record.h"
 #include "store/cases.h"
 #include "store/messages.h"
 #include "store/outbox.h"
@@ -23,6 +26,9 @@ static gboolean apply_store_changes(ChStore *s, ChEffects *fx, const char *now_s
 			break;
 		case CH_CHANGE_TASK:
 			ok = ch_store_task_add(s, ch->conference_id, ch->what, ch->detail, now_s, error);
+			break;
+		case CH_CHANGE_TASK_DONE:
+			ok = ch_store_task_done(s, ch->conference_id, ch->what, now_s, error);
 			break;
 		}
 		if (!ok)
@@ -52,6 +58,32 @@ static gboolean apply_store_changes(ChStore *s, ChEffects *fx, const char *now_s
 	return TRUE;
 }
 
+/* The engine holds no audit trail: a mail carrying a stage's history or the resolution
+ * form is filled in from the record here, once the audit lines of this very event are
+ * written, so that it holds the answer that caused it. */
+static gboolean fill_from_record(ChApp *app, ChCase *c, ChEffects *fx, GError **error)
+{
+	for (guint i = 0; i < fx->intents->len; i++) {
+		ChIntent *in = fx->intents->pdata[i];
+		const char *history = g_hash_table_lookup(in->vars, "history");
+		if (history && !strcmp(history, ch_engine_fill_history) && in->esc) {
+			g_autofree char *text = ch_record_history(app, c->ref, in->esc->attendee->n,
+			                                          error);
+			if (!text)
+				return FALSE;
+			ch_intent_set(in, "history", text);
+		}
+		const char *form = g_hash_table_lookup(in->vars, "form");
+		if (form && !strcmp(form, ch_engine_fill_form)) {
+			g_autofree char *text = ch_record_form(app, c->ref, error);
+			if (!text)
+				return FALSE;
+			ch_intent_set(in, "form", text);
+		}
+	}
+	return TRUE;
+}
+
 gboolean ch_effects_apply(ChApp *app, ChCase *c, ChEffects *fx, const char *in_reply_to,
                           GDateTime *now, const char *source, GError **error)
 {
@@ -68,5 +100,7 @@ gboolean ch_effects_apply(ChApp *app, ChCase *c, ChEffects *fx, const char *in_r
 		                    a->detail, error))
 			return FALSE;
 	}
+	if (c && !fill_from_record(app, c, fx, error))
+		return FALSE;
 	return ch_outbox_queue(app, c, fx, in_reply_to, now, source, error);
 }

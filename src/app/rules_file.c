@@ -273,6 +273,35 @@ static gboolean ladder_complete(ChRules *r, const char *path, GError **error)
 	return TRUE;
 }
 
+/* outcomes = set aside | agency reports, multi-agency audit, recommendations: what the
+ * stage's person may decide beyond RESOLVED and NOT RESOLVED. NULL, or what is wrong. */
+static char *outcomes_setting(ChStage *stage, const char *v, guint lineno)
+{
+	g_auto(GStrv) names = g_strsplit(v, ",", -1);
+	guint bits = 0;
+	for (char **p = names; *p; p++) {
+		g_autofree char *name = g_strstrip(g_strdup(*p));
+		guint bit = ch_outcome_parse(name);
+		if (!bit)
+			return g_strdup_printf("outcomes: '%s' is not an outcome (one of %s)", name,
+			                       ch_outcome_list());
+		bits |= bit;
+	}
+	stage->outcomes = bits;
+	stage->outcomes_line = lineno;
+	return NULL;
+}
+
+/* The old top-level key last_stage_can_set_aside = yes is outcomes = set aside on the last
+ * stage, so that council files written for it keep working. */
+static void apply_old_set_aside(ChRules *r)
+{
+	if (r->can_set_aside && r->stages->len) {
+		ChStage *last = r->stages->pdata[r->stages->len - 1];
+		last->outcomes |= CH_OUTCOME_SET_ASIDE;
+	}
+}
+
 /* One setting of a [stage] (on line lineno): NULL, or what is wrong with it. */
 static char *stage_setting(ChStage *stage, const char *key, const char *v, guint lineno,
                            guint step, const char *const *templates_path)
@@ -302,7 +331,9 @@ static char *stage_setting(ChStage *stage, const char *key, const char *v, guint
 			problem = g_strdup_printf("chasers = '%s': a number from 0 to 5", v);
 		else
 			stage->chasers = (guint)n;
-	} else
+	} else if (!strcmp(key, "outcomes"))
+		problem = outcomes_setting(stage, v, lineno);
+	else
 		problem = silence_setting(stage, key, v, lineno);
 	return problem;
 }
@@ -399,5 +430,6 @@ ChRules *ch_rules_file_load(const char *path, const char *name,
 	}
 	if (!ladder_complete(r, path, error) || !stages_complete(r, path, error))
 		return NULL;
+	apply_old_set_aside(r);
 	return g_steal_pointer(&r);
 }

@@ -33,6 +33,7 @@ typedef int (*CliCommand)(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_agency_add(int argc, char **argv);
 int cmd_conference_add(int argc, char **argv);
+int cmd_conference_reconvene(int argc, char **argv);
 int cmd_attendee_add(int argc, char **argv);
 int cmd_list_import(int argc, char **argv);
 int cmd_list_send(int argc, char **argv);

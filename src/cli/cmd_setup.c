@@ -287,6 +287,51 @@ int cmd_list_send(int argc, char **argv)
 	return finish(app, e);
 }
 
+/* Cwm Taf: the date of the conference reconvened after the Lead Safeguarding Manager set
+ * aside its decision. Admin's task is done and the daily reminder stops. */
+int cmd_conference_reconvene(int argc, char **argv)
+{
+	g_autofree char *held = NULL;
+	GOptionEntry entries[] = {
+		{ "held", 0, 0, G_OPTION_ARG_STRING, &held,
+		  "The reconvened conference's date (YYYY-MM-DD)", "DATE" },
+		{ NULL },
+	};
+	if (!cli_parse(&argc, &argv, "REF",
+	               "Enter the date of a conference reconvened after its decision was set aside.",
+	               entries))
+		return CLI_USAGE;
+	GDate d;
+	if (argc != 2)
+		return cli_usage("conference reconvene needs the conference REF");
+	if (!held || !ch_clock_parse_date(held, &d))
+		return cli_usage("--held must be a date, e.g. 2027-01-12");
+	g_autoptr(ChApp) app = cli_open();
+	if (!app)
+		return CLI_FAIL;
+	GError *e = NULL;
+	g_autoptr(ChCase) c = NULL;
+	g_autoptr(GDateTime) now = ch_clock_now();
+	if (!ch_store_begin(app->store, &e) || !(c = ch_store_case_load(app->store, argv[1], &e)))
+		return finish(app, e);
+	const ChRules *rules = ch_app_rules(app, c->procedure, &e);
+	if (!rules)
+		return finish(app, e);
+	ChEngineCtx ctx;
+	g_autofree char *event = g_strdup_printf("cli:conference-reconvene:%s", c->ref);
+	ch_app_engine_ctx(app, rules, now, event, &ctx);
+	g_autoptr(ChEffects) fx = ch_effects_new();
+	g_autoptr(GString) done = g_string_new(NULL);
+	g_autofree char *date = ch_date_format(&d);
+	if (!ch_engine_reconvene_entered(c, date, &ctx, done, fx, &e))
+		return finish(app, e);
+	/* Nothing else owed: the conference may close now, as a tick would close it. */
+	ch_engine_close_if_done(c, &ctx, fx);
+	if (ch_effects_apply(app, c, fx, NULL, now, "cli", &e) && ch_store_commit(app->store, &e))
+		printf("%s", done->str);
+	return finish(app, e);
+}
+
 int cmd_key_rotate(int argc, char **argv)
 {
 	if (!cli_parse(&argc, &argv, "",

@@ -77,6 +77,13 @@ static void escalation_json(ChApp *app, JsonBuilder *b, const ChCase *c, const C
 	json_str(b, "closed", e->closed_at);
 	json_str(b, "meeting", e->meeting_date);
 	json_str(b, "chair_told", e->chair_told_at);
+	json_str(b, "set_aside", e->set_aside_at);
+	json_str(b, "set_aside_by", e->set_aside_by);
+	json_str(b, "set_aside_words", e->set_aside_words);
+	json_str(b, "reconvene_held", e->reconvene_held);
+	json_str(b, "reconvene", e->set_aside_at ? (e->reconvene_held ? "date entered" : "owed")
+	                                         : NULL);
+	json_str(b, "options", e->options);
 	g_autofree char *auto_reply = auto_reply_of(app, c, e);
 	json_str(b, "auto_reply", auto_reply);
 	json_builder_end_object(b);
@@ -94,6 +101,14 @@ static void escalation_text(ChApp *app, const ChCase *c, const ChEscalation *e,
 	if (e->state == CH_ESC_RESOLVED) {
 		g_autofree char *when = cli_when(e->closed_at);
 		ch_term_printf("      RESOLVED %s: %s\n", when, e->outcome ? e->outcome : "");
+		if (ch_escalation_reconvene_owed(e))
+			ch_term_printf("      TO RECONVENE: the decision was set aside; admin owes the new "
+			               "conference's date (chaser conference reconvene %s --held DATE)\n",
+			               c->ref);
+		else if (e->reconvene_held) {
+			g_autofree char *held = ch_clock_long_date(e->reconvene_held, "-");
+			ch_term_printf("      reconvenes on %s\n", held);
+		}
 	} else if (e->state == CH_ESC_UNRESOLVED) {
 		ch_term_printf("      UNRESOLVED after stage %d: the CP coordinator has it\n", e->stage);
 	} else {

@@ -21,6 +21,8 @@ static const struct {
 	{ "init", NULL, cmd_init, "make the config, key, database and folders (safe to repeat)" },
 	{ "agency", "add", cmd_agency_add, "add an agency and its Senior Liaison Officer" },
 	{ "conference", "add", cmd_conference_add, "add a conference that was held" },
+	{ "conference", "reconvene", cmd_conference_reconvene,
+	  "enter the date of a conference reconvened after its decision was set aside" },
 	{ "attendee", "add", cmd_attendee_add, "add a professional to a distribution list" },
 	{ "list", "import", cmd_list_import, "import a distribution list from CSV (all or nothing)" },
 	{ "list", "send", cmd_list_send, "send the distribution list to the chair" },
@@ -50,7 +52,8 @@ static void usage(FILE *out)
 		g_autofree char *name = g_strdup_printf("%s%s%s", commands[i].name,
 		                                        commands[i].sub ? " " : "",
 		                                        commands[i].sub ? commands[i].sub : "");
-		fprintf(out, "  %-20s %s\n", name, commands[i].help);
+		/* Two spaces at least between a command and its words, as readers split them. */
+		fprintf(out, "  %-21s %s\n", name, commands[i].help);
 	}
 	fprintf(out, "\nEach command takes --help. Global options:\n"
 	             "  -c FILE       configuration file (default ./chaser.conf)\n"

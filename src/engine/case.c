@@ -33,6 +33,8 @@ void ch_escalation_free(ChEscalation *e)
 	g_free(e->responded_at), g_free(e->response), g_free(e->outcome), g_free(e->closed_at);
 	g_free(e->next_at), g_free(e->confirm_due), g_free(e->confirm_reminded_at);
 	g_free(e->meeting_date), g_free(e->outcome_asked_at), g_free(e->chair_told_at);
+	g_free(e->set_aside_at), g_free(e->set_aside_by), g_free(e->set_aside_words);
+	g_free(e->reconvene_held), g_free(e->options);
 	g_free(e);
 }
 
@@ -173,7 +175,13 @@ gboolean ch_escalation_finished(const ChEscalation *e)
 {
 	/* 004: feedback is always given to the chair. An ending the chair has not heard of is
 	 * not the end of it. */
-	return ch_esc_state_finished(e->state) && e->chair_told_at;
+	return ch_esc_state_finished(e->state) && e->chair_told_at &&
+	       !ch_escalation_reconvene_owed(e);
+}
+
+gboolean ch_escalation_reconvene_owed(const ChEscalation *e)
+{
+	return e->set_aside_at && !e->reconvene_held;
 }
 
 gboolean ch_case_minutes_passed(const ChCase *c, const char *today)

@@ -61,6 +61,13 @@ typedef struct {
 	char *raiser_slo;      /* that agency's SLO */
 	char *stage_starts;    /* when each stage began, ';'-separated from stage 1 */
 	char *branch;          /* the way chosen at a stage's choice (e.g. "urgent"), or NULL */
+	/* Cwm Taf: the Lead Safeguarding Manager set aside the conference decision; admin owes
+	 * the reconvened conference's date (YYYY-MM-DD) until it is entered. */
+	char *set_aside_at;
+	char *set_aside_by;
+	char *set_aside_words;
+	char *reconvene_held;
+	char *options;         /* the named options the answer chose ("multi-agency audit") */
 	gboolean dirty;
 } ChEscalation;
 
@@ -154,6 +161,9 @@ gboolean ch_case_finished(const ChCase *c, const char *today);
 /* Nothing owed for this escalation: it ended (resolved, unresolved, closed) and the chair
  * was told how it ended. */
 gboolean ch_escalation_finished(const ChEscalation *e);
+/* Cwm Taf: the conference decision was set aside and admin has not yet entered the
+ * reconvened conference's date. */
+gboolean ch_escalation_reconvene_owed(const ChEscalation *e);
 /* The conference's minutes are due before `today` (YYYY-MM-DD): the case may close from the
  * day after. A conference with no minutes date (never sent its list) has none to wait for. */
 gboolean ch_case_minutes_passed(const ChCase *c, const char *today);

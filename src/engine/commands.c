@@ -1,5 +1,7 @@
 #include "engine/commands.h"
 
+#include "engine/rules.h"
+
 #include <string.h>
 
 const char *const ch_reason_codes[] = {
@@ -1288,6 +1290,115 @@ static const char *const resolved_after_cue[] = {
 	"never", "nope", "apart", "provided", "subject", "think", "believe", "hope", NULL,
 };
 
+/* Words that make a set-aside a thought, not a decision: "may set aside", "whether to set
+ * aside", "decline to set aside". With them (or any "not", or a question mark) the line is
+ * held, never acted on. */
+static const char *const set_aside_doubt[] = {
+	"may", "might", "could", "should", "would", "whether", "if", "consider", "considering",
+	"thinking", "decline", "declined", "declining", "refuse", "refused", "unless", "until",
+	"perhaps", "maybe", "possibly", "asked", "asking", "request", "requested", "can", NULL,
+};
+
+/* SET ASIDE on a line: "SET ASIDE: the plan must be reconsidered", "I am setting aside the
+ * decision", "The conference decision is set aside". TRUE when the line was about it (then
+ * it is a command, or held), FALSE when it does not say it. */
+static gboolean set_aside_line(ChCommands *cs, const char *line, const char *low,
+                               char **const lines, guint i)
+{
+	g_autoptr(GPtrArray) w = words_of(low);
+	gint at = -1;
+	for (guint k = 0; k < w->len && at < 0; k++)
+		if (!strcmp(w->pdata[k], "aside"))
+			for (guint b = k; b > 0 && k - b < 5; b--) {
+				const char *x = w->pdata[b - 1];
+				if (!strcmp(x, "set") || !strcmp(x, "sets") || !strcmp(x, "setting")) {
+					at = (gint)k;
+					break;
+				}
+			}
+	if (at < 0)
+		return FALSE;
+	/* "NOT RESOLVED: setting aside was considered and refused" answers RESOLVED or NOT
+	 * RESOLVED, and mentions a set-aside: the RESOLVED grammar reads it. Only a line that
+	 * starts with SET ASIDE is one whatever else it says. */
+	const char *lead = low;
+	while (*lead == ' ')
+		lead++;
+	gboolean explicit_form = g_str_has_prefix(lead, "set aside") ||
+	                         g_str_has_prefix(lead, "set-aside");
+	for (guint k = 0; !explicit_form && k < w->len; k++) {
+		const char *x = w->pdata[k];
+		if (g_str_has_prefix(x, "resolv") || g_str_has_prefix(x, "unresolv"))
+			return FALSE;
+	}
+	/* "SET ASIDE: why", the form the mail asks for: the reason is the sender's text and may
+	 * say "if" or ask a question; only its first words can take the set-aside back ("SET
+	 * ASIDE: not yet"). Anywhere else the whole sentence is read. */
+	const char *after = lead + strlen("set aside");
+	while (*after == ' ')
+		after++;
+	gboolean with_reason = explicit_form && (*after == ':' || *after == '-');
+	guint upto = with_reason ? MIN(w->len, 4) : w->len; /* "set", "aside" and two words */
+	for (guint k = 0; k < upto; k++)
+		if (is_neg(w->pdata[k]) || in_set(w->pdata[k], set_aside_doubt)) {
+			g_autofree char *why = g_strdup_printf("it says \"%s\": I could not tell "
+			                                       "whether the decision is set aside",
+			                                       (char *)w->pdata[k]);
+			hold(cs, line, why);
+			return TRUE;
+		}
+	if (!with_reason && strchr(low, '?')) {
+		hold(cs, line, "it reads as a question");
+		return TRUE;
+	}
+	ChCommand *c = add(cs, CH_CMD_SET_ASIDE, line);
+	/* "SET ASIDE: words" keeps the words; a sentence is kept whole, in the sender's words. */
+	size_t skip = 0;
+	if (explicit_form) {
+		/* in the line as written (fold may differ in length): past the words */
+		g_autofree char *lower = g_ascii_strdown(line, -1);
+		const char *a = strstr(lower, "aside");
+		skip = a ? (size_t)(a - lower) + strlen("aside") : strlen(line);
+	}
+	c->text = outcome_text(line, skip, lines, i);
+	return TRUE;
+}
+
+static const struct {
+	const char *words;
+	guint bit;
+} option_words[] = {
+	{ "agency report", CH_OUTCOME_AGENCY_REPORTS },
+	{ "agency reports", CH_OUTCOME_AGENCY_REPORTS },
+	{ "multi-agency audit", CH_OUTCOME_AUDIT },
+	{ "multi agency audit", CH_OUTCOME_AUDIT },
+	{ "multiagency audit", CH_OUTCOME_AUDIT },
+	{ "recommendation", CH_OUTCOME_RECOMMENDATIONS },
+	{ "recommendations", CH_OUTCOME_RECOMMENDATIONS },
+};
+
+guint ch_commands_options(const char *text)
+{
+	guint bits = 0;
+	g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+	for (guint i = 0; lines[i] && i < CH_COMMANDS_MAX_LINES; i++) {
+		g_autofree char *fold = fold_line(lines[i]);
+		g_autofree char *low = g_ascii_strdown(fold, -1);
+		if (strchr(low, '?'))
+			continue;
+		g_autoptr(GPtrArray) w = words_of(low);
+		gboolean neg = FALSE;
+		for (guint k = 0; k < w->len; k++)
+			neg |= is_neg(w->pdata[k]);
+		if (neg)
+			continue;
+		for (guint k = 0; k < G_N_ELEMENTS(option_words); k++)
+			if (find_word(low, option_words[k].words))
+				bits |= option_words[k].bit;
+	}
+	return bits;
+}
+
 /* One line of an SLO's (or a later stage's) answer. Long because the answer's polarity is
  * read in steps that share what the earlier ones found: the first RESOLVE-like word (typos
  * included, so they are asked about), the words of its clause before it (only a "not" or an
@@ -1298,6 +1409,8 @@ static const char *const resolved_after_cue[] = {
 static void slo_line(ChCommands *cs, const char *line, const char *low,
                      char **const lines, guint i, GPtrArray *cues)
 {
+	if (set_aside_line(cs, line, low, lines, i))
+		return;
 	/* the first RESOLVE word of the line */
 	const char *hit = NULL;
 	for (const char *p = low; *p; p++)

@@ -25,6 +25,8 @@ typedef enum {
 	CH_CMD_NO_ESCALATION,
 	CH_CMD_RESOLVED,      /* text = outcome */
 	CH_CMD_NOT_RESOLVED,  /* text = why */
+	CH_CMD_SET_ASIDE,     /* "SET ASIDE: why", "I am setting aside the decision": text = the
+	                         sender's words (who may, and where, is the engine's to say) */
 } ChCommandKind;
 
 typedef struct {
@@ -68,6 +70,10 @@ ChCommands *ch_commands_parse_chair(const char *text);
 ChCommands *ch_commands_parse_chair_list(const char *text, const ChListLine *list, guint n_list);
 ChCommands *ch_commands_parse_slo(const char *text);
 void ch_commands_free(ChCommands *c);
+/* The quality assurance group's options an answer names, as ChOutcome bits (rules.h):
+ * "individual agency reports", "a multi-agency audit", "recommendations". A line with a
+ * "not", "no" or a question mark names none. */
+guint ch_commands_options(const char *text);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChCommands, ch_commands_free)
 
 /* Reason codes and their plain descriptions. */

@@ -20,6 +20,17 @@ void ch_engine_set_state(ChCase *c, ChEffects *fx, ChConfState state)
 	fx->changed = TRUE;
 }
 
+const ChRules *ch_engine_esc_rules(const ChEngineCtx *ctx, const ChEscalation *e)
+{
+	return e->procedure ? ctx->concern_rules : ctx->rules;
+}
+
+const ChStage *ch_engine_esc_stage(const ChEngineCtx *ctx, const ChEscalation *e)
+{
+	const ChRules *r = ch_engine_esc_rules(ctx, e);
+	return r ? ch_rules_stage(r, e->stage) : NULL;
+}
+
 /* A char* field of the case or the attendee, at an offset the role table gives. */
 static const char *field_at(gconstpointer base, gsize offset)
 {

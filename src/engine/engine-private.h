@@ -21,6 +21,7 @@
 #include <glib.h>
 #include "engine/engine.h"
 #include "engine/kinds.h"
+#include "engine/commands.h"
 
 /* ---- engine-private.c ---- */
 
@@ -70,3 +71,35 @@ gboolean ch_engine_same_addr(const char *a, const char *b);
 const char *ch_engine_domain_of(const char *addr);
 /* A report still owed: awaited, or missing (late but still wanted). */
 gboolean ch_engine_report_owed(const ChReport *r);
+
+/* The rules e climbs: a concern's own (inter-agency.rules), else the conference's; and the
+ * stage it stands at there (NULL past the last). */
+const ChRules *ch_engine_esc_rules(const ChEngineCtx *ctx, const ChEscalation *e);
+const ChStage *ch_engine_esc_stage(const ChEngineCtx *ctx, const ChEscalation *e);
+
+/* ---- outcomes.c: a stage's named outcomes (SET ASIDE, the quality assurance group's
+ * options), the history and risks for the group, the resolution form at the end ---- */
+/* SET ASIDE that may not act here (the wrong stage, the wrong person, with another
+ * decision): why, into `problems`. */
+void ch_engine_outcome_problems(const ChCase *c, const ChEscalation *e, const ChEngineCtx *ctx,
+                                const ChCommand *set_aside, gboolean with_decision,
+                                const char *sender, gboolean from_chair, GPtrArray *problems);
+void ch_engine_apply_set_aside(ChCase *c, ChEscalation *e, const ChCommand *cmd,
+                               const char *sender, const ChEngineCtx *ctx, GString *done,
+                               ChEffects *fx);
+/* The decision was set aside and no new date is entered: admin reminded, again the next
+ * working day. */
+void ch_engine_reconvene_chase(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
+                               ChEffects *fx);
+/* The quality assurance group named `options` (ChOutcome bits): recorded, the concern ends,
+ * the chair gets the feedback. */
+void ch_engine_apply_options(ChCase *c, ChEscalation *e, guint options, const char *text,
+                             const ChEngineCtx *ctx, GString *done, ChEffects *fx);
+/* RESOLVED naming the group's options: the options recorded beside the usual ending. */
+void ch_engine_record_options(ChEscalation *e, guint options, const char *text, ChEffects *fx);
+/* The history, risks and options of a mail to a stage with the group's options. */
+void ch_engine_outcome_vars(ChIntent *i, const ChCase *c, const ChEscalation *e,
+                            const ChStage *st);
+/* A Cwm Taf conference whose concerns have all ended: the resolution form to the CP
+ * coordinator and the social worker. */
+void ch_engine_form_if_ended(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx);

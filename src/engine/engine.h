@@ -127,6 +127,8 @@ typedef enum {
 	                            tries so far, or -1 to leave the count as it is */
 	CH_CHANGE_TASK,          /* a task for admin of kind `what` on conference `conference_id`
 	                            (0: none), `detail` saying what to do */
+	CH_CHANGE_TASK_DONE,     /* admin's open tasks of kind `what` on conference `conference_id`
+	                            are done */
 } ChChangeKind;
 
 typedef struct {
@@ -228,6 +230,18 @@ ChReplyResult ch_engine_concern_mail(ChCase *c, const ChEngineCtx *ctx, const ch
  * responded one waits for the chair: a reminder, then the CP coordinator told. */
 gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx *ctx,
                                   ChEffects *fx);
+
+/* What the app fills in from the record before a mail is queued, where an intent's var
+ * `history` (each stage's answer, who and when) or `form` (the resolution form) holds this
+ * text: the engine holds no audit trail. */
+extern const char ch_engine_fill_history[];
+extern const char ch_engine_fill_form[];
+
+/* Cwm Taf: admin enters the date (YYYY-MM-DD) of the conference reconvened after its
+ * decision was set aside; the task is done and the chasing stops. CH_ERROR_USAGE when no
+ * set-aside decision waits for a date. What was done goes into `done`. */
+gboolean ch_engine_reconvene_entered(ChCase *c, const char *date, const ChEngineCtx *ctx,
+                                     GString *done, ChEffects *fx, GError **error);
 
 /* Immediate-safety words: TRUE (and alert intents) when text holds one of `phrases` (the
  * app reads them once: ch_phrases_safety, the config's own, the routine words;

@@ -16,15 +16,9 @@ static ChObj esc_obj(const ChEscalation *e)
 
 /* ---- a concern between agencies (003) follows a ladder of its own ---- */
 
-/* The rules e climbs: a concern's own (inter-agency.rules), else the conference's. */
-static const ChRules *esc_rules(const ChEngineCtx *ctx, const ChEscalation *e)
-{
-	return e->procedure ? ctx->concern_rules : ctx->rules;
-}
-
 static const ChStage *esc_stage(const ChEngineCtx *ctx, const ChEscalation *e, int stage)
 {
-	const ChRules *r = esc_rules(ctx, e);
+	const ChRules *r = ch_engine_esc_rules(ctx, e);
 	return r ? ch_rules_stage(r, stage) : NULL;
 }
 
@@ -64,7 +58,7 @@ static gboolean is_asked(const ChEscalation *e, const char *addr)
 static int esc_next(const ChEngineCtx *ctx, const ChEscalation *e, const char *answer,
                     const char **way_r)
 {
-	const ChRules *r = esc_rules(ctx, e);
+	const ChRules *r = ch_engine_esc_rules(ctx, e);
 	const ChStage *st = r ? ch_rules_stage(r, e->stage) : NULL;
 	*way_r = NULL;
 	if (!st)
@@ -167,6 +161,7 @@ static void escalation_vars(ChIntent *i, const ChCase *c, ChEscalation *e, const
 	ch_intent_set(i, "raiser_agency", e->raiser_agency ? e->raiser_agency : "their agency");
 	ch_intent_set(i, "about", e->comment ? e->comment : "");
 	ch_intent_set(i, "asked", e->asked && *e->asked ? e->asked : "nobody (admin told)");
+	ch_engine_outcome_vars(i, c, e, st);
 }
 
 /* Puts escalation e at `stage`: who is asked, by when, and the message asking them. */
@@ -515,7 +510,9 @@ static void apply_answer(ChCase *c, ChEscalation *e, const char *body, const ChE
 	g_autofree char *answer = g_utf8_substring(body, 0, MIN(g_utf8_strlen(body, -1), 2000));
 	ch_set_str(&e->response, answer);
 	confirm_clock(e, ctx);
-	set_esc_state(e, fx, CH_ESC_RESPONDED, NULL);
+	/* The answer itself goes on the audit line: the resolution form credits each stage
+	 * with its own answer, not the latest. */
+	set_esc_state(e, fx, CH_ESC_RESPONDED, answer);
 	g_string_append(done, "  Your answer is recorded and the chair is asked to confirm "
 	                      "whether it resolves the concern.\n");
 	if (from_chair)
@@ -672,19 +669,32 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 	g_autofree char *about = g_strdup_printf("the escalation of line %d (%s, %s)",
 	                                         e->attendee->n, e->attendee->name,
 	                                         e->attendee->agency);
-	ChCommand *resolved = NULL, *unresolved = NULL;
+	ChCommand *resolved = NULL, *unresolved = NULL, *set_aside = NULL;
 	for (guint k = 0; k < cmds->commands->len; k++) {
 		ChCommand *cmd = cmds->commands->pdata[k];
 		if (cmd->kind == CH_CMD_RESOLVED && !resolved)
 			resolved = cmd;
 		if (cmd->kind == CH_CMD_NOT_RESOLVED && !unresolved)
 			unresolved = cmd;
+		if (cmd->kind == CH_CMD_SET_ASIDE && !set_aside)
+			set_aside = cmd;
 	}
+	/* The quality assurance group's options, at a stage whose rules name them. */
+	const ChStage *here = esc_stage(ctx, e, e->stage);
+	guint options = here && !from_chair && !unresolved && e->state == CH_ESC_OPEN
+	                    ? ch_commands_options(text) & here->outcomes & CH_OUTCOME_QASG
+	                    : 0;
 	g_autofree char *body = g_strstrip(g_strdup(text ? text : ""));
 	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
 	for (guint k = 0; k < cmds->problems->len; k++)
 		g_ptr_array_add(problems, g_strdup(cmds->problems->pdata[k]));
-	reply_problems(e, resolved, unresolved, body, from_chair, problems);
+	ch_engine_outcome_problems(c, e, ctx, set_aside, resolved || unresolved, sender,
+	                           from_chair, problems);
+	if (!set_aside || problems->len)
+		reply_problems(e, resolved, unresolved, body, from_chair, problems);
+	else if (e->state != CH_ESC_OPEN)
+		g_ptr_array_add(problems, g_strdup("this escalation is no longer waiting for the Lead "
+		                                   "Safeguarding Manager"));
 	if (problems->len) {
 		g_autofree char *quoted = ch_commands_quote(cmds, text);
 		ch_notice_not_understood(c, ctx, sender, about, quoted, NULL, problems,
@@ -694,10 +704,20 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 	g_autofree char *now = ch_engine_now_str(ctx);
 	g_autoptr(GString) done = g_string_new(NULL);
 	ChReplyResult result = CH_REPLY_APPLIED;
+	gboolean was_finished = ch_esc_state_finished(e->state);
 	if (!e->responded_at)
 		ch_set_str(&e->responded_at, now);
-	if (resolved)
+	if (set_aside)
+		ch_engine_apply_set_aside(c, e, set_aside, sender, ctx, done, fx);
+	else if (options && !resolved)
+		ch_engine_apply_options(c, e, options, body, ctx, done, fx);
+	else if (resolved) {
+		/* RESOLVED naming the group's options: they are recorded, and the chair's feedback
+		 * is the usual closing mail. */
+		if (options)
+			ch_engine_record_options(e, options, resolved->text ? resolved->text : body, fx);
 		apply_resolved(c, e, resolved, now, from_chair, done, fx);
+	}
 	else if (unresolved)
 		apply_not_resolved(c, e, unresolved, body, ctx, from_chair, done, fx);
 	else if (!from_chair && meeting_set(c, e, body, ctx, done, fx))
@@ -707,6 +727,10 @@ ChReplyResult ch_engine_escalation_reply(ChCase *c, ChEscalation *e, const ChEng
 		result = CH_REPLY_RECORDED;
 	}
 	ch_notice_transcript(c, ctx, sender, about, done->str, fx);
+	/* The concern ended with this answer: the resolution form, after the sender's
+	 * transcript. */
+	if (!was_finished && ch_esc_state_finished(e->state))
+		ch_engine_form_if_ended(c, ctx, fx);
 	return result;
 }
 
@@ -900,6 +924,10 @@ gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx 
                                   ChEffects *fx)
 {
 	const ChStage *st = esc_stage(ctx, e, e->stage);
+	if (ch_escalation_reconvene_owed(e)) {
+		ch_engine_reconvene_chase(c, e, ctx, fx);
+		return TRUE;
+	}
 	if (e->state == CH_ESC_RESPONDED)
 		return confirm_due(c, e, ctx, fx);
 	if (e->state != CH_ESC_OPEN) {
@@ -932,6 +960,7 @@ gboolean ch_engine_escalation_due(ChCase *c, ChEscalation *e, const ChEngineCtx 
 		return TRUE;
 	}
 	end_unresolved(c, e, ctx, "no answer by the due date of the last stage", FALSE, fx);
+	ch_engine_form_if_ended(c, ctx, fx);
 	return TRUE;
 }
 

@@ -192,6 +192,9 @@ static const ChRoleInfo roles[CH_ROLE_N] = {
 	                        "Senior Liaison Officer", TRUE, FALSE },
 	[CH_ROLE_INDEPENDENT_CHAIR] = { "independent_chair", CH_ROLE_OF_PEOPLE, 0,
 	                                CH_ROLE_INDEPENDENT_CHAIR, 0, NULL, TRUE, FALSE },
+	[CH_ROLE_PROFESSIONAL_OR_MANAGER] = { "professional_or_manager", CH_ROLE_OF_AGENCY,
+	                                      AT(ChAttendee, email), CH_ROLE_AGENCY_LEAD,
+	                                      0, NULL, TRUE, FALSE },
 };
 #undef AT
 
@@ -292,6 +295,10 @@ static const char *const audits[CH_AUDIT_N] = {
 	[CH_AUDIT_SAFETY_REMINDED] = "safety.reminded",
 	[CH_AUDIT_TRIAGE_DROPPED] = "triage.dropped",
 	[CH_AUDIT_TRIAGE_RELEASED] = "triage.released",
+	[CH_AUDIT_ESCALATION_SET_ASIDE] = "escalation.set_aside",
+	[CH_AUDIT_ESCALATION_RECONVENE_CHASED] = "escalation.reconvene_chased",
+	[CH_AUDIT_ESCALATION_RECONVENE_DATE] = "escalation.reconvene_date",
+	[CH_AUDIT_ESCALATION_OPTIONS] = "escalation.options",
 };
 CH_NAME_TABLE_DEFINE(ChAudit, ch_audit, audits)
 

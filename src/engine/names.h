@@ -183,6 +183,9 @@ typedef enum {
 	CH_ROLE_OTHER_MANAGER,
 	CH_ROLE_OTHER_SLO,
 	CH_ROLE_INDEPENDENT_CHAIR,
+	/* 004's informal stage: "the conference attendee or their manager from the agency
+	 * concerned": the professional on the list, else their agency's lead (else its SLO). */
+	CH_ROLE_PROFESSIONAL_OR_MANAGER,
 	CH_ROLE_N
 } ChRole;
 CH_NAME_TABLE_DECLARE(ChRole, ch_role);
@@ -277,6 +280,10 @@ typedef enum {
 	CH_AUDIT_SAFETY_REMINDED,
 	CH_AUDIT_TRIAGE_DROPPED,
 	CH_AUDIT_TRIAGE_RELEASED,
+	CH_AUDIT_ESCALATION_SET_ASIDE,        /* Cwm Taf: the conference decision set aside */
+	CH_AUDIT_ESCALATION_RECONVENE_CHASED, /* admin reminded to enter the reconvened date */
+	CH_AUDIT_ESCALATION_RECONVENE_DATE,   /* ... and the date entered */
+	CH_AUDIT_ESCALATION_OPTIONS,          /* the quality assurance group's named options */
 	CH_AUDIT_N
 } ChAudit;
 CH_NAME_TABLE_DECLARE(ChAudit, ch_audit);

@@ -1,5 +1,7 @@
 #include "engine/rules.h"
 
+#include <string.h>
+
 static void choice_free(ChChoice *c)
 {
 	g_free(c->word), g_free(c->stage);
@@ -104,4 +106,47 @@ const char *ch_unit_name(ChUnit u)
 		return "weeks";
 	}
 	return "?";
+}
+
+static const struct {
+	guint bit;
+	const char *name;
+	const char *alias; /* another way people write it, or NULL */
+} outcomes[] = {
+	{ CH_OUTCOME_SET_ASIDE, "set aside", "set-aside" },
+	{ CH_OUTCOME_AGENCY_REPORTS, "agency reports", "individual agency reports" },
+	{ CH_OUTCOME_AUDIT, "multi-agency audit", "multi agency audit" },
+	{ CH_OUTCOME_RECOMMENDATIONS, "recommendations", NULL },
+};
+
+guint ch_outcome_parse(const char *name)
+{
+	if (!name)
+		return 0;
+	/* one space between words, lower case */
+	g_auto(GStrv) w = g_strsplit_set(name, " \t", -1);
+	GString *s = g_string_new(NULL);
+	for (char **p = w; *p; p++)
+		if (**p)
+			g_string_append_printf(s, "%s%s", s->len ? " " : "", *p);
+	g_autofree char *norm = g_ascii_strdown(s->str, -1);
+	g_string_free(s, TRUE);
+	for (guint i = 0; i < G_N_ELEMENTS(outcomes); i++)
+		if (!strcmp(norm, outcomes[i].name) ||
+		    (outcomes[i].alias && !strcmp(norm, outcomes[i].alias)))
+			return outcomes[i].bit;
+	return 0;
+}
+
+const char *ch_outcome_name(guint bit)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(outcomes); i++)
+		if (outcomes[i].bit == bit)
+			return outcomes[i].name;
+	return "?";
+}
+
+const char *ch_outcome_list(void)
+{
+	return "set aside, agency reports, multi-agency audit, recommendations";
 }

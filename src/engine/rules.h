@@ -9,6 +9,9 @@
  * somebody answers, or the concern ends as unresolved; either way the chair hears how a
  * concern ended. A `meeting` stage's person sets a meeting: a reply naming its date is
  * recorded, and the working day after it they are asked for the outcome, then chased.
+ * A stage's `outcomes` name what its person may decide beyond RESOLVED and NOT RESOLVED:
+ * SET ASIDE the conference decision (the conference must reconvene), or the quality
+ * assurance group's options (agency reports, a multi-agency audit, recommendations).
  */
 #pragma once
 #include <glib.h>
@@ -23,6 +26,14 @@ typedef struct {
 } ChChoice;
 
 #define CH_STAGE_ASKS_MAX 4
+/* What a stage's person may decide beyond RESOLVED / NOT RESOLVED: bits of ChStage.outcomes. */
+typedef enum {
+	CH_OUTCOME_SET_ASIDE = 1 << 0,       /* "set aside": the conference decision, to reconvene */
+	CH_OUTCOME_AGENCY_REPORTS = 1 << 1,  /* "agency reports": individual agency reports asked */
+	CH_OUTCOME_AUDIT = 1 << 2,           /* "multi-agency audit" */
+	CH_OUTCOME_RECOMMENDATIONS = 1 << 3, /* "recommendations" to agencies */
+} ChOutcome;
+#define CH_OUTCOME_QASG (CH_OUTCOME_AGENCY_REPORTS | CH_OUTCOME_AUDIT | CH_OUTCOME_RECOMMENDATIONS)
 
 typedef struct {
 	char *name;        /* short name, e.g. "slo" */
@@ -47,6 +58,8 @@ typedef struct {
 	                          silence the first way; NULL for the next stage */
 	guint choice_line;
 	gboolean branch_end;   /* a stage a choice leads to: the concern ends there */
+	guint outcomes;        /* ChOutcome bits: what the stage's person may decide */
+	guint outcomes_line;
 } ChStage;
 
 typedef struct {
@@ -66,7 +79,8 @@ typedef struct {
 	guint minutes_review_days;  /* ... after a review conference (25) */
 	guint minutes_not_before_days; /* not signed before this while reports are awaited (5) */
 	guint report_chase_before_days; /* a reminder this many working days before due (1) */
-	gboolean can_set_aside;     /* the last stage may set aside the conference decision */
+	gboolean can_set_aside;     /* the old key last_stage_can_set_aside: the last stage has
+	                               outcomes = set aside (the loader applies it) */
 } ChRules;
 
 ChRules *ch_rules_new(const char *name);
@@ -82,3 +96,10 @@ int ch_rules_next(const ChRules *r, int stage);
 /* Adds a way out to a stage's choice (the stage's number is found once the file is read). */
 void ch_rules_add_choice(ChStage *st, const char *word, const char *stage);
 const char *ch_unit_name(ChUnit u);
+/* "set aside", "agency reports", "multi-agency audit", "recommendations" to its bit; 0 for
+ * none. Case and spacing as people write them ("Set Aside", "multi agency audit"). */
+guint ch_outcome_parse(const char *name);
+/* The words of one bit, as the rules file writes it. */
+const char *ch_outcome_name(guint bit);
+/* "set aside, agency reports, ...": every outcome name, for messages. */
+const char *ch_outcome_list(void);

@@ -213,6 +213,11 @@ static const struct {
 	{ CH_AUDIT_SAFETY_REMINDED, "Immediate-safety alert still not acknowledged: admin told" },
 	{ CH_AUDIT_TRIAGE_DROPPED, "Triage item dropped by admin" },
 	{ CH_AUDIT_TRIAGE_RELEASED, "Triage item released by admin" },
+	{ CH_AUDIT_ESCALATION_SET_ASIDE,
+	  "The Lead Safeguarding Manager set aside the conference decision" },
+	{ CH_AUDIT_ESCALATION_RECONVENE_CHASED, "Admin reminded to enter the reconvened date" },
+	{ CH_AUDIT_ESCALATION_RECONVENE_DATE, "The reconvened conference's date entered" },
+	{ CH_AUDIT_ESCALATION_OPTIONS, "The quality assurance group's options recorded" },
 };
 
 /* The words for an audit line; its name as stored when it has none (a line written by an
@@ -709,6 +714,102 @@ static char *form_completed_on(Record *r)
 	return done;
 }
 
+/* Who sent the message with this fingerprint: the conference's messages, else (the one
+ * being handled, not yet filed under it) the store. */
+static const char *sender_of(Record *r, const char *fingerprint)
+{
+	const char *who = g_hash_table_lookup(r->senders, fingerprint);
+	if (who)
+		return who;
+	g_autoptr(GPtrArray) rows = ch_store_view_message_from(r->app->store, fingerprint, NULL);
+	const char *from = rows && rows->len ? ch_store_row_str(rows->pdata[0], 0) : NULL;
+	if (!from)
+		return NULL;
+	g_hash_table_insert(r->senders, g_strdup(fingerprint), g_strdup(from));
+	return g_hash_table_lookup(r->senders, fingerprint);
+}
+
+/* What happened to one escalation, stage by stage, from the audit: each stage as it was
+ * entered, what was done at it (reminders, moving on), and each answer with who gave it and
+ * when, credited to the stage it was given at. `actions` and `answers` get one line each;
+ * `both` (when not NULL) gets them all in order, answers indented under their stage. */
+static void stage_lines(Record *r, const ChEscalation *e, GString *actions, GString *answers,
+                        GString *both)
+{
+	g_autofree char *stage = NULL; /* "2 (cp-coordinator)" */
+	const AuditRow *prev = NULL;
+	for (guint k = 0; k < r->audit->len; k++) {
+		AuditRow *a = r->audit->pdata[k];
+		if (!about(a, e))
+			continue;
+		const AuditRow *before = prev;
+		prev = a;
+		g_autofree char *day = local_day(a->at);
+		g_autofree char *action = NULL;
+		if (is(a, CH_AUDIT_ESCALATION_STAGE)) {
+			g_free(stage);
+			stage = g_strdup(a->new_value ? a->new_value : "?");
+			action = g_strdup_printf("%s: line %d taken to stage %s: %s", day, e->attendee->n,
+			                         stage, a->detail ? a->detail : "");
+		} else if (is(a, CH_AUDIT_ESCALATION_CHASED)) {
+			action = g_strdup_printf("%s: line %d, reminder %s sent (no answer by the due "
+			                         "date)",
+			                         day, e->attendee->n, a->new_value ? a->new_value : "");
+		} else if (is(a, CH_AUDIT_ESCALATION_CLIMBS)) {
+			action = g_strdup_printf("%s: line %d, no answer after the reminder: moved to the "
+			                         "next stage",
+			                         day, e->attendee->n);
+		} else if (is(a, CH_AUDIT_ESCALATION_RECONVENE_DATE)) {
+			action = g_strdup_printf("%s: line %d, the reconvened conference's date entered: "
+			                         "%s",
+			                         day, e->attendee->n, a->new_value ? a->new_value : "?");
+		}
+		if (action) {
+			g_string_append_printf(actions, "%s%s", actions->len ? "\n" : "", action);
+			if (both)
+				g_string_append_printf(both, "%s%s", both->len ? "\n" : "", action);
+			continue;
+		}
+		/* Answers came in a message: its sender says who. */
+		gboolean by_message = a->source && g_str_has_prefix(a->source, "message:");
+		const char *who = by_message ? sender_of(r, a->source + 8) : NULL;
+		const char *text = NULL, *kind = NULL;
+		/* The state line after a set-aside or the group's options says it again. */
+		gboolean said = before && (is(before, CH_AUDIT_ESCALATION_SET_ASIDE) ||
+		                           is(before, CH_AUDIT_ESCALATION_OPTIONS));
+		if (is(a, CH_AUDIT_ESCALATION_NOT_RESOLVED))
+			text = a->detail, kind = "not resolved";
+		else if (is(a, CH_AUDIT_ESCALATION_SET_ASIDE))
+			text = a->detail, kind = "the conference decision set aside";
+		else if (is(a, CH_AUDIT_ESCALATION_OPTIONS)) {
+			g_autofree char *k2 = g_strdup_printf("asks for %s", a->new_value ? a->new_value
+			                                                                  : "?");
+			g_string_append_printf(answers, "%sStage %s: %s, from %s about line %d (%s): %s",
+			                       answers->len ? "\n" : "", stage ? stage : "?", day,
+			                       who ? who : "a message", e->attendee->n, k2,
+			                       a->detail ? a->detail : "");
+			if (both)
+				g_string_append_printf(both, "%s    %s, from %s (%s): %s",
+				                       both->len ? "\n" : "", day, who ? who : "a message", k2,
+				                       a->detail ? a->detail : "");
+			continue;
+		} else if (by_message && !said && to_esc_state(a, CH_ESC_RESOLVED))
+			text = a->detail, kind = "resolved";
+		else if (by_message && to_esc_state(a, CH_ESC_RESPONDED))
+			/* An older chaser did not keep the answer on its line. */
+			text = a->detail ? a->detail : "(an answer for the chair to confirm)",
+			kind = "answered";
+		else
+			continue;
+		g_string_append_printf(answers, "%sStage %s: %s, from %s about line %d (%s): %s",
+		                       answers->len ? "\n" : "", stage ? stage : "?", day,
+		                       who ? who : "a message", e->attendee->n, kind, text ? text : "");
+		if (both)
+			g_string_append_printf(both, "%s    %s, from %s (%s): %s", both->len ? "\n" : "",
+			                       day, who ? who : "a message", kind, text ? text : "");
+	}
+}
+
 /* The issues raised, what was done about each and when, and who answered: from the audit. */
 static void form_history(Record *r, Out *o)
 {
@@ -722,41 +823,7 @@ static void form_history(Record *r, Out *o)
 		                       e->attendee->n, e->attendee->name, e->attendee->agency, words,
 		                       e->comment ? " Chair's comment: " : "",
 		                       e->comment ? e->comment : "");
-		for (guint k = 0; k < r->audit->len; k++) {
-			AuditRow *a = r->audit->pdata[k];
-			if (!about(a, e))
-				continue;
-			g_autofree char *day = local_day(a->at);
-			if (is(a, CH_AUDIT_ESCALATION_STAGE)) {
-				g_string_append_printf(actions, "%s%s: line %d taken to stage %s: %s",
-				                       actions->len ? "\n" : "", day, e->attendee->n,
-				                       a->new_value ? a->new_value : "?",
-				                       a->detail ? a->detail : "");
-			} else if (is(a, CH_AUDIT_ESCALATION_CHASED)) {
-				g_string_append_printf(actions, "%s%s: line %d, reminder %s sent (no answer by "
-				                                "the due date)",
-				                       actions->len ? "\n" : "", day, e->attendee->n,
-				                       a->new_value ? a->new_value : "");
-			}
-			/* Answers came in a message: its sender says who. */
-			gboolean by_message = a->source && g_str_has_prefix(a->source, "message:");
-			const char *who = by_message ? g_hash_table_lookup(r->senders, a->source + 8) : NULL;
-			const char *text = NULL;
-			if (is(a, CH_AUDIT_ESCALATION_NOT_RESOLVED))
-				text = a->detail;
-			else if (by_message && to_esc_state(a, CH_ESC_RESOLVED))
-				text = a->detail;
-			else if (by_message && to_esc_state(a, CH_ESC_RESPONDED))
-				text = e->response ? e->response : "(an answer for the chair to confirm)";
-			else
-				continue;
-			const char *kind = is(a, CH_AUDIT_ESCALATION_NOT_RESOLVED) ? "not resolved"
-			                   : to_esc_state(a, CH_ESC_RESOLVED)       ? "resolved"
-			                                                            : "answered";
-			g_string_append_printf(answers, "%s%s, from %s about line %d (%s): %s",
-			                       answers->len ? "\n" : "", day, who ? who : "a message",
-			                       e->attendee->n, kind, text ? text : "");
-		}
+		stage_lines(r, e, actions, answers, NULL);
 	}
 	subheading(o, "Issues raised, and any actions agreed at the conference");
 	paras(o, issues->str, "None raised through chaser.");
@@ -765,28 +832,46 @@ static void form_history(Record *r, Out *o)
 	subheading(o, "Answers to the issues: who answered, and when");
 	paras(o, answers->str, "No answer has come yet.");
 	g_string_free(issues, TRUE), g_string_free(actions, TRUE), g_string_free(answers, TRUE);
-
 }
 
-/* The outcome boxes, ticked from each issue's state, and a line for each issue. */
+/* The outcome boxes: exactly one ticked for the conference (a concern still open, then a
+ * decision set aside, then one not resolved, then the quality assurance group's options,
+ * make it "other" or "not resolved" before "satisfied"), and a line for each issue. */
 static void form_outcome(Record *r, Out *o)
 {
 	ChCase *c = r->c;
 	subheading(o, "Outcome");
-	gboolean satisfied = FALSE, unresolved = FALSE, other = FALSE;
+	gboolean open = FALSE, set_aside = FALSE, unresolved = FALSE, options = FALSE;
 	GString *each = g_string_new(NULL);
 	for (guint i = 0; i < c->escalations->len; i++) {
 		ChEscalation *e = c->escalations->pdata[i];
 		const char *what;
 		g_autofree char *other_s = NULL;
-		if (e->state == CH_ESC_RESOLVED) {
-			satisfied = TRUE;
+		if (e->set_aside_at) {
+			set_aside = TRUE;
+			g_autofree char *held = e->reconvene_held ? ch_clock_long_date(e->reconvene_held,
+			                                                               "")
+			                                          : NULL;
+			other_s = g_strdup_printf("other: the Lead Safeguarding Manager set aside the "
+			                          "conference decision (\"%s\"); %s%s",
+			                          e->set_aside_words ? e->set_aside_words : "",
+			                          held ? "the conference reconvenes on " : "the conference "
+			                                                                   "is to reconvene",
+			                          held ? held : "");
+			what = other_s;
+		} else if (e->options && e->state == CH_ESC_RESOLVED) {
+			options = TRUE;
+			other_s = g_strdup_printf("other: the quality assurance group asks for %s; the "
+			                          "chair has its feedback",
+			                          e->options);
+			what = other_s;
+		} else if (e->state == CH_ESC_RESOLVED) {
 			what = "the chair is satisfied with the outcome";
 		} else if (e->state == CH_ESC_UNRESOLVED) {
 			unresolved = TRUE;
 			what = "not resolved; the CP coordinator has been told";
 		} else {
-			other = TRUE;
+			open = TRUE;
 			other_s = g_strdup_printf("other: %s at stage %d%s", ch_esc_state_name(e->state),
 			                          e->stage,
 			                          e->state == CH_ESC_RESPONDED
@@ -798,8 +883,12 @@ static void form_outcome(Record *r, Out *o)
 		g_string_append_printf(each, "%sLine %d (%s): %s", each->len ? "\n" : "", e->attendee->n,
 		                       e->attendee->agency, what);
 	}
+	gboolean any = c->escalations->len > 0;
+	gboolean other = open || set_aside || (!unresolved && options);
+	gboolean not_resolved = !other && unresolved;
+	gboolean satisfied = any && !other && !not_resolved;
 	checkbox(o, satisfied, "The chair is satisfied with the outcome");
-	checkbox(o, unresolved, "Not resolved: the CP coordinator / safeguarding manager is told");
+	checkbox(o, not_resolved, "Not resolved: the CP coordinator / safeguarding manager is told");
 	checkbox(o, other, "Other (say what):");
 	g_auto(GStrv) each_lines = g_strsplit(each->str, "\n", -1);
 	for (guint i = 0; each->len && each_lines[i]; i++) {
@@ -840,12 +929,19 @@ static void write_cwm_taf_form(Record *r, Out *o)
 		g_string_append(o->s, "</section>\n");
 }
 
-char *ch_record_build(ChApp *app, const char *ref, ChRecordFormat format, GError **error)
+static void record_clear(Record *r)
 {
-	g_autoptr(ChCase) c = ch_store_case_load(app->store, ref, error);
-	if (!c)
-		return NULL;
-	Record r = {
+	g_ptr_array_unref(r->entries);
+	g_hash_table_unref(r->outbox);
+	g_hash_table_unref(r->senders);
+	g_ptr_array_unref(r->audit);
+}
+
+/* The conference, its messages, mail, audit and tasks, read into r (cleared by
+ * record_clear, also on failure). */
+static gboolean record_load(Record *r, ChApp *app, ChCase *c, GError **error)
+{
+	*r = (Record){
 		.app = app,
 		.c = c,
 		.entries = g_ptr_array_new_with_free_func(entry_free),
@@ -853,9 +949,18 @@ char *ch_record_build(ChApp *app, const char *ref, ChRecordFormat format, GError
 		.senders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
 		.audit = g_ptr_array_new_with_free_func(audit_row_free),
 	};
+	return load_messages(r, error) && load_outbox(r, error) && load_audit(r, error) &&
+	       task_entries(r, error);
+}
+
+char *ch_record_build(ChApp *app, const char *ref, ChRecordFormat format, GError **error)
+{
+	g_autoptr(ChCase) c = ch_store_case_load(app->store, ref, error);
+	if (!c)
+		return NULL;
+	Record r;
 	char *result = NULL;
-	if (load_messages(&r, error) && load_outbox(&r, error) && load_audit(&r, error) &&
-	    task_entries(&r, error)) {
+	if (record_load(&r, app, c, error)) {
 		audit_entries(&r);
 		g_ptr_array_sort(r.entries, entry_cmp);
 		const ChRules *rules = ch_app_rules(app, c->procedure, NULL);
@@ -873,9 +978,44 @@ char *ch_record_build(ChApp *app, const char *ref, ChRecordFormat format, GError
 			ch_page_end(o.s);
 		result = g_string_free(o.s, !ok);
 	}
-	g_ptr_array_unref(r.entries);
-	g_hash_table_unref(r.outbox);
-	g_hash_table_unref(r.senders);
-	g_ptr_array_unref(r.audit);
+	record_clear(&r);
+	return result;
+}
+
+char *ch_record_form(ChApp *app, const char *ref, GError **error)
+{
+	g_autoptr(ChCase) c = ch_store_case_load(app->store, ref, error);
+	if (!c)
+		return NULL;
+	Record r;
+	char *result = NULL;
+	if (record_load(&r, app, c, error)) {
+		Out o = { .html = FALSE, .s = g_string_new(NULL) };
+		write_cwm_taf_form(&r, &o);
+		result = g_string_free(o.s, FALSE);
+	}
+	record_clear(&r);
+	return result;
+}
+
+char *ch_record_history(ChApp *app, const char *ref, int line, GError **error)
+{
+	g_autoptr(ChCase) c = ch_store_case_load(app->store, ref, error);
+	if (!c)
+		return NULL;
+	const ChEscalation *e = ch_case_escalation_for(c, line);
+	Record r;
+	char *result = NULL;
+	if (record_load(&r, app, c, error)) {
+		GString *actions = g_string_new(NULL), *answers = g_string_new(NULL);
+		GString *both = g_string_new(NULL);
+		if (e)
+			stage_lines(&r, e, actions, answers, both);
+		if (!both->len)
+			g_string_append(both, "(nothing recorded yet)");
+		g_string_free(actions, TRUE), g_string_free(answers, TRUE);
+		result = g_string_free(both, FALSE);
+	}
+	record_clear(&r);
 	return result;
 }

@@ -22,3 +22,9 @@ typedef enum {
 } ChRecordFormat;
 
 char *ch_record_build(ChApp *app, const char *ref, ChRecordFormat format, GError **error);
+/* The Cwm Taf conference chair resolution form alone, as text, for a mail. */
+char *ch_record_form(ChApp *app, const char *ref, GError **error);
+/* What happened to the escalation of list line `line`, stage by stage (each stage as it
+ * was entered, reminders, and each answer with who and when under its stage), as text
+ * lines for a mail. */
+char *ch_record_history(ChApp *app, const char *ref, int line, GError **error);

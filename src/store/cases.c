@@ -168,7 +168,8 @@ static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 	                    " stage_at, due, calendar, asked, chased_at, responded_at, response,"
 	                    " outcome, closed_at, next_at, chasers, confirm_due, confirm_reminded_at,"
 	                    " meeting_date, outcome_asked_at, chair_told_at, procedure, raiser,"
-	                    " raiser_agency, raiser_manager, raiser_slo, stage_starts, branch"
+	                    " raiser_agency, raiser_manager, raiser_slo, stage_starts, branch,"
+	                    " set_aside_at, set_aside_by, set_aside_words, reconvene_held, options"
 	                    " FROM escalation WHERE conference_id = ?"
 	                    " ORDER BY id",
 	                    "i", c->id);
@@ -206,6 +207,11 @@ static gboolean load_children(ChStore *s, ChCase *c, GError **error)
 		e->raiser_slo = ch_store_col_str(st, 27);
 		e->stage_starts = ch_store_col_str(st, 28);
 		e->branch = ch_store_col_str(st, 29);
+		e->set_aside_at = ch_store_col_str(st, 30);
+		e->set_aside_by = ch_store_col_str(st, 31);
+		e->set_aside_words = ch_store_col_str(st, 32);
+		e->reconvene_held = ch_store_col_str(st, 33);
+		e->options = ch_store_col_str(st, 34);
 		g_ptr_array_add(c->escalations, e);
 		if (!COL_ENUM(st, 5, ch_esc_state_parse, &e->state, "escalation.state", &local))
 			break;
@@ -358,14 +364,18 @@ static gboolean save_escalation(ChStore *s, const ChCase *c, ChEscalation *e, GE
 	                  " responded_at = ?, response = ?, outcome = ?, closed_at = ?,"
 	                  " next_at = ?, chasers = ?, confirm_due = ?, confirm_reminded_at = ?,"
 	                  " meeting_date = ?, outcome_asked_at = ?, chair_told_at = ?,"
-	                  " stage_starts = ?, branch = ? WHERE id = ?",
-	                  "ssisssssssssssisssssssi", reasons, e->comment, (gint64)e->stage,
+	                  " stage_starts = ?, branch = ?,"
+	                  " set_aside_at = ?, set_aside_by = ?, set_aside_words = ?,"
+	                  " reconvene_held = ?, options = ? WHERE id = ?",
+	                  "ssisssssssssssissssssssssssi", reasons, e->comment, (gint64)e->stage,
 	                  ch_esc_state_name(e->state),
 	                  e->stage_at, e->due, e->calendar, e->asked, e->chased_at,
 	                  e->responded_at, e->response, e->outcome, e->closed_at, e->next_at,
 	                  (gint64)e->chasers, e->confirm_due, e->confirm_reminded_at,
 	                  e->meeting_date, e->outcome_asked_at, e->chair_told_at,
-	                  e->stage_starts, e->branch, e->id))
+	                  e->stage_starts, e->branch, e->set_aside_at,
+	                  e->set_aside_by, e->set_aside_words, e->reconvene_held, e->options,
+	                  e->id))
 		return FALSE;
 	e->dirty = FALSE;
 	return TRUE;
@@ -436,12 +446,14 @@ gboolean ch_store_case_save(ChStore *s, ChCase *c, GError **error)
 	return TRUE;
 }
 
-/* ch_escalation_finished(): ended, and the chair told how. */
+/* ch_escalation_finished(): ended, the chair told how, and no reconvened date owed. */
 static char *escalation_owed_sql(const char *e)
 {
 	g_autoptr(GString) open = g_string_new(NULL);
 	CH_STORE_NAME_LIST(open, CH_ESC_N_STATES, ch_esc_state_name, ch_esc_state_finished, FALSE);
-	return g_strdup_printf("(%s.state IN (%s) OR %s.chair_told_at IS NULL)", e, open->str, e);
+	return g_strdup_printf("(%s.state IN (%s) OR %s.chair_told_at IS NULL"
+	                       " OR (%s.set_aside_at IS NOT NULL AND %s.reconvene_held IS NULL))",
+	                       e, open->str, e, e, e);
 }
 
 /* ch_case_minutes_passed(): no minutes date, or one before today. */

@@ -78,6 +78,8 @@ const char *ch_obligation_describe(const char *kind)
 		{ "report_review", "the chair's review of a post-conference report" },
 		{ "safety_ack", "an acknowledgement of an immediate-safety alert" },
 		{ "report_high_risk", "who addresses a post-conference report marked high risk" },
+		{ "reconvene_date", "the date of the reconvened conference, after the decision was set "
+		                    "aside, for the escalation" },
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(names); i++)
 		if (!strcmp(names[i].kind, kind))

@@ -337,3 +337,12 @@ gboolean ch_store_task_add(ChStore *s, gint64 conference_id, const char *kind,
 	                    " VALUES(NULLIF(?,0),?,?,?)",
 	                    "isss", conference_id, kind, detail, created_at);
 }
+
+gboolean ch_store_task_done(ChStore *s, gint64 conference_id, const char *kind,
+                            const char *done_at, GError **error)
+{
+	return ch_store_run(s, error,
+	                    "UPDATE task SET done_at = ? WHERE conference_id = ? AND kind = ?"
+	                    " AND done_at IS NULL",
+	                    "sis", done_at, conference_id, kind);
+}

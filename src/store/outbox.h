@@ -117,3 +117,6 @@ gboolean ch_store_outbox_mark_failed(ChStore *s, gint64 id, int attempts,
 /* A task for admin; conference_id 0 stores NULL. */
 gboolean ch_store_task_add(ChStore *s, gint64 conference_id, const char *kind,
                            const char *detail, const char *created_at, GError **error);
+/* Admin's open tasks of this kind on the conference are done at `done_at`. */
+gboolean ch_store_task_done(ChStore *s, gint64 conference_id, const char *kind,
+                            const char *done_at, GError **error);

@@ -31,6 +31,18 @@
 	"    JOIN agency g ON g.id = r.agency_id" \
 	"    WHERE r.state = 'received' AND r.reviewed_at IS NULL" \
 
+/* The view of migration 7: that of 4, the immediate-safety alerts of 5 and the high-risk
+ * reports of 7; one text so that migration 8 recreates it with its kind added. */
+#define OBLIGATIONS_7 OBLIGATIONS_4 \
+	"  UNION ALL SELECT 'safety_ack', a.conference_id, c.ref, NULL, NULL, a.asked, a.due," \
+	"    a.next_at FROM safety_alert a LEFT JOIN conference c ON c.id = a.conference_id" \
+	"    WHERE a.state = 'open'" \
+	"  UNION ALL SELECT 'report_high_risk', r.conference_id, c.ref, NULL, g.name," \
+	"    c.chair_email, r.high_risk_due, r.high_risk_next_at" \
+	"    FROM report r JOIN conference c ON c.id = r.conference_id" \
+	"    JOIN agency g ON g.id = r.agency_id" \
+	"    WHERE r.high_risk_at IS NOT NULL AND r.addressed_at IS NULL"
+
 static const char *const migrations[] = {
 	/* 1: the core loop */
 	"CREATE TABLE agency("
@@ -315,15 +327,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX report_high_risk_next ON report(high_risk_next_at)"
 	"  WHERE high_risk_next_at IS NOT NULL;"
 	"DROP VIEW obligation;"
-	"CREATE VIEW obligation AS" OBLIGATIONS_4
-	"  UNION ALL SELECT 'safety_ack', a.conference_id, c.ref, NULL, NULL, a.asked, a.due,"
-	"    a.next_at FROM safety_alert a LEFT JOIN conference c ON c.id = a.conference_id"
-	"    WHERE a.state = 'open'"
-	"  UNION ALL SELECT 'report_high_risk', r.conference_id, c.ref, NULL, g.name,"
-	"    c.chair_email, r.high_risk_due, r.high_risk_next_at"
-	"    FROM report r JOIN conference c ON c.id = r.conference_id"
-	"    JOIN agency g ON g.id = r.agency_id"
-	"    WHERE r.high_risk_at IS NOT NULL AND r.addressed_at IS NULL;"
+	"CREATE VIEW obligation AS" OBLIGATIONS_7 ";"
 #define UNCLOCKED_HIGH_RISK(X)                                                                \
 	"(" X ".high_risk_at IS NOT NULL AND " X ".addressed_at IS NULL"                           \
 	" AND (" X ".high_risk_due IS NULL OR " X ".high_risk_next_at IS NULL))"
@@ -346,6 +350,22 @@ static const char *const migrations[] = {
 	"ALTER TABLE escalation ADD COLUMN raiser_slo TEXT;"
 	"ALTER TABLE escalation ADD COLUMN stage_starts TEXT;"
 	"ALTER TABLE escalation ADD COLUMN branch TEXT",
+	/* 9: Cwm Taf's outcomes. The Lead Safeguarding Manager's set-aside of the conference
+	 * decision (when, who, their words) and the new conference's date admin enters; until
+	 * then admin owes that date, chased on the escalation's own timer. The quality assurance
+	 * group's named options ("agency reports, multi-agency audit"). */
+	"ALTER TABLE escalation ADD COLUMN set_aside_at TEXT;"
+	"ALTER TABLE escalation ADD COLUMN set_aside_by TEXT;"
+	"ALTER TABLE escalation ADD COLUMN set_aside_words TEXT;"
+	"ALTER TABLE escalation ADD COLUMN reconvene_held TEXT;"
+	"ALTER TABLE escalation ADD COLUMN options TEXT;"
+	"DROP VIEW obligation;"
+	"CREATE VIEW obligation AS" OBLIGATIONS_7
+	"  UNION ALL SELECT 'reconvene_date', e.conference_id, c.ref, a.n, g.name, 'admin',"
+	"    substr(e.set_aside_at, 1, 10), e.next_at"
+	"    FROM escalation e JOIN conference c ON c.id = e.conference_id"
+	"    JOIN attendee a ON a.id = e.attendee_id JOIN agency g ON g.id = a.agency_id"
+	"    WHERE e.set_aside_at IS NOT NULL AND e.reconvene_held IS NULL;",
 };
 
 int ch_schema_latest(void)

@@ -169,6 +169,12 @@ GPtrArray *ch_store_view_case_messages(ChStore *s, gint64 conference_id, GError 
 	            "i", conference_id);
 }
 
+GPtrArray *ch_store_view_message_from(ChStore *s, const char *fingerprint, GError **error)
+{
+	return rows(s, error, "SELECT from_addr FROM message WHERE fingerprint = ? LIMIT 1", "s",
+	            fingerprint);
+}
+
 GPtrArray *ch_store_view_case_outbox(ChStore *s, gint64 conference_id, GError **error)
 {
 	return rows(s, error,

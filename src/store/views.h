@@ -48,6 +48,9 @@ GPtrArray *ch_store_view_case_messages(ChStore *s, gint64 conference_id, GError 
 GPtrArray *ch_store_view_case_outbox(ChStore *s, gint64 conference_id, GError **error);
 /* id, at, source, what, object, old, new, detail. */
 GPtrArray *ch_store_view_case_audit(ChStore *s, gint64 conference_id, GError **error);
+/* The sender of the message with this fingerprint, whatever conference it is filed under
+ * yet (one row: from_addr; none when there is no such message). */
+GPtrArray *ch_store_view_message_from(ChStore *s, const char *fingerprint, GError **error);
 /* Every task, done or not: id, created_at, kind, detail, done_at. */
 GPtrArray *ch_store_view_case_tasks(ChStore *s, gint64 conference_id, GError **error);
 /* agency name, state, asked, requested_at, due, calendar, received_at, on_time, sha256,
