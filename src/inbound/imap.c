@@ -635,16 +635,14 @@ static void read_fetch(clist *result, guint32 uid, Fetched *f)
 	}
 }
 
-static gboolean fetch(ChImap *m, guint32 uid, gboolean body, clist **result, GError **error)
+/* UID FETCH uid (UID BODY.PEEK[]): the whole message, and \Seen stays as it was for the
+ * humans. */
+static gboolean fetch_body(ChImap *m, guint32 uid, clist **result, GError **error)
 {
 	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-	if (body)
-		/* BODY.PEEK[]: the whole message, and \Seen stays as it was for the humans. */
-		mailimap_fetch_type_new_fetch_att_list_add(
-			ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
-	else
-		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	mailimap_fetch_type_new_fetch_att_list_add(
+		ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
 	struct mailimap_set *set = mailimap_set_new_single(uid);
 	*result = NULL;
 	int r = mailimap_uid_fetch(m->imap, set, ft, result);
@@ -659,21 +657,91 @@ static gboolean fetch(ChImap *m, guint32 uid, gboolean body, clist **result, GEr
 	return TRUE;
 }
 
-/* One message: size, maybe body, intake, then its move. FALSE stops the sweep. */
-static gboolean handle_uid(ChImap *m, guint32 uid, ChIntakeFunc fn, gpointer data,
-                           guint *count, GError **error)
+/* Ranges per command when a UID set is sent: a set of n ranges is up to 22n bytes on the
+ * command line, and servers cap a line (Dovecot's imap_max_line_length is 64 KB). A mailbox
+ * whose UIDs are contiguous is one range whatever its size. */
+#define SET_MAX_RANGES 1000
+
+/* Builds UID sets from ascending uids[from..n), at most SET_MAX_RANGES ranges each; *next is
+ * where the next set starts. */
+static struct mailimap_set *uid_set(const guint32 *uids, guint from, guint n, guint *next)
+{
+	struct mailimap_set *set = mailimap_set_new_empty();
+	guint i = from, ranges = 0;
+	while (i < n && ranges < SET_MAX_RANGES) {
+		guint j = i;
+		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
+			j++;
+		mailimap_set_add_interval(set, uids[i], uids[j]);
+		ranges++;
+		i = j + 1;
+	}
+	*next = i;
+	return set;
+}
+
+/* RFC822.SIZE of every UID of the sweep, in one UID FETCH over the set (one per
+ * SET_MAX_RANGES ranges), instead of one round trip per message. sizes: uid -> size + 1
+ * (0 is "absent"); a UID missing from the answer is gone (another client moved it). */
+static gboolean fetch_sizes(ChImap *m, GArray *uids, GHashTable *sizes, GError **error)
+{
+	const guint32 *u = (const guint32 *)uids->data;
+	for (guint i = 0; i < uids->len;) {
+		guint next = 0;
+		struct mailimap_set *set = uid_set(u, i, uids->len, &next);
+		struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+		clist *result = NULL;
+		int r = mailimap_uid_fetch(m->imap, set, ft, &result);
+		mailimap_set_free(set);
+		mailimap_fetch_type_free(ft);
+		if (r != MAILIMAP_NO_ERROR) {
+			if (result != NULL)
+				mailimap_fetch_list_free(result);
+			return fail(m, r, CH_ERROR_TEMPORARY, error, "UID FETCH %u:%u (RFC822.SIZE) in %s",
+			            u[i], u[next - 1], m->mailbox);
+		}
+		for (clistiter *c = clist_begin(result); c != NULL; c = clist_next(c)) {
+			struct mailimap_msg_att *att = clist_content(c);
+			guint32 uid = 0, size = 0;
+			gboolean has_size = FALSE;
+			for (clistiter *it = clist_begin(att->att_list); it != NULL; it = clist_next(it)) {
+				struct mailimap_msg_att_item *item = clist_content(it);
+				if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+					continue;
+				struct mailimap_msg_att_static *st = item->att_data.att_static;
+				if (st->att_type == MAILIMAP_MSG_ATT_UID)
+					uid = st->att_data.att_uid;
+				else if (st->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE) {
+					size = st->att_data.att_rfc822_size;
+					has_size = TRUE;
+				}
+			}
+			/* Unsolicited FETCH responses (flag changes by others) carry no size. */
+			if (uid != 0 && has_size)
+				g_hash_table_insert(sizes, GUINT_TO_POINTER(uid),
+				                    GSIZE_TO_POINTER((gsize)size + 1));
+		}
+		mailimap_fetch_list_free(result);
+		i = next;
+	}
+	return TRUE;
+}
+
+/* One message: its size (from the sweep's FETCH), maybe its body, intake, then its move.
+ * FALSE stops the sweep. */
+static gboolean handle_uid(ChImap *m, guint32 uid, GHashTable *sizes, ChIntakeFunc fn,
+                           gpointer data, guint *count, GError **error)
 {
 	clist *result = NULL;
-	Fetched f;
-	if (!fetch(m, uid, FALSE, &result, error))
-		return FALSE;
-	read_fetch(result, uid, &f);
-	mailimap_fetch_list_free(result);
-	result = NULL;
-	if (!f.found || !f.has_size) {
+	Fetched f = { 0 };
+	gsize size1 = GPOINTER_TO_SIZE(g_hash_table_lookup(sizes, GUINT_TO_POINTER(uid)));
+	if (size1 == 0) {
 		g_info("imap: %s UID %u is gone (another client moved it)", m->mailbox, uid);
 		return TRUE;
 	}
+	f.size = (guint32)(size1 - 1);
 
 	g_autofree char *where = g_strdup_printf("imap:%s/%u/%u", m->mailbox, m->uidvalidity, uid);
 	ChIntakeResult res;
@@ -684,7 +752,7 @@ static gboolean handle_uid(ChImap *m, guint32 uid, ChIntakeFunc fn, gpointer dat
 		          where, f.size, m->max_size);
 		res = fn(data, where, NULL, 0, f.size, &ferr);
 	} else {
-		if (!fetch(m, uid, TRUE, &result, error))
+		if (!fetch_body(m, uid, &result, error))
 			return FALSE;
 		read_fetch(result, uid, &f);
 		if (!f.found) {
@@ -795,15 +863,18 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 	m->uidvalidity = validity;
 
 	GArray *uids = g_array_new(FALSE, FALSE, sizeof(guint32));
+	GHashTable *sizes = g_hash_table_new(g_direct_hash, g_direct_equal);
 	gboolean ok = search_uids(m, uids, error);
 	g_array_sort(uids, compare_uid);
+	ok = ok && fetch_sizes(m, uids, sizes, error);
 	guint32 highest = last_uid;
 	for (guint i = 0; ok && i < uids->len; i++) {
 		guint32 uid = g_array_index(uids, guint32, i);
-		ok = handle_uid(m, uid, fn, data, &count, error);
+		ok = handle_uid(m, uid, sizes, fn, data, &count, error);
 		if (ok && uid > highest)
 			highest = uid;
 	}
+	g_hash_table_destroy(sizes);
 	g_array_free(uids, TRUE);
 
 	/* last_uid is for reference (reports, a person's eye): failing to store it loses
