@@ -383,6 +383,36 @@ static char *stored_name(const char *sha, const char *filename, const char *type
 	return g_string_free(s, FALSE);
 }
 
+/* spool/messages and spool/reports exist once `chaser init` or an earlier message made them,
+ * each synced into the spool (ch_durable_mkdir: a new folder's name is lost to a power cut
+ * otherwise). Looked at once per folder and process, not once per message; a write into a
+ * folder that fails makes the next one look again (the folder may have been removed). */
+static GHashTable *spool_dirs_made;
+
+static gboolean spool_dir(const char *dir, GError **error)
+{
+	if (spool_dirs_made != NULL && g_hash_table_contains(spool_dirs_made, dir))
+		return TRUE;
+	if (!ch_durable_mkdir(dir, 0700, error))
+		return FALSE;
+	if (spool_dirs_made == NULL)
+		spool_dirs_made = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_hash_table_add(spool_dirs_made, g_strdup(dir));
+	return TRUE;
+}
+
+static gboolean spool_write(const char *dir, const char *path, const guint8 *data, gsize len,
+                            GError **error)
+{
+	if (!spool_dir(dir, error))
+		return FALSE;
+	if (ch_durable_write(path, data, len, 0600, error))
+		return TRUE;
+	if (spool_dirs_made != NULL)
+		g_hash_table_remove(spool_dirs_made, dir);
+	return FALSE;
+}
+
 /* Files are kept by content in spool/reports, so the same PDF sent for two conferences is one
  * file named by two rows; purge removes a file only when no row names it any more, holding
  * the store's write lock while it looks and removes (see purge.c). That is safe because the
@@ -392,7 +422,7 @@ static gboolean store_file(Ctx *x, const char *name, const guint8 *data, gsize l
 {
 	g_autofree char *dir = g_build_filename(x->app->cfg->spool, "reports", NULL);
 	g_autofree char *path = g_build_filename(dir, name, NULL);
-	return ch_durable_mkdir(dir, 0700, error) && ch_durable_write(path, data, len, 0600, error);
+	return spool_write(dir, path, data, len, error);
 }
 
 /* The report, and everything that came with it, kept apart from the message: the attachment
@@ -850,8 +880,7 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 	g_autofree char *name = g_strdup_printf("%s.eml", fp);
 	g_autofree char *path = g_build_filename(dir, name, NULL);
 	ch_crashpoint("intake.before-raw");
-	if (!g_file_test(path, G_FILE_TEST_EXISTS) &&
-	    (!ch_durable_mkdir(dir, 0700, error) || !ch_durable_write(path, data, len, 0600, error)))
+	if (!g_file_test(path, G_FILE_TEST_EXISTS) && !spool_write(dir, path, data, len, error))
 		return CH_INTAKE_RETRY;
 	ch_crashpoint("intake.after-raw");
 	Ctx x = {

@@ -27,10 +27,13 @@ gboolean ch_durable_write(const char *path, const void *data, gsize len, int mod
                           GError **error)
 {
 	GError *local = NULL;
-	/* CONSISTENT | DURABLE: GLib writes a temp file, fsyncs it, renames it over the target
-	 * and (as documented since 2.66) fsyncs the folder. The folder's fsync below repeats that
-	 * last step on purpose: it is what makes the rename survive a power cut, and chaser does
-	 * not leave it to one line of GLib. */
+	/* CONSISTENT | DURABLE: GLib writes a temporary file beside the target, fsyncs it (the
+	 * bytes), renames it over the target, and fsyncs the folder (the new name: without it a
+	 * power cut may take the rename back). The folder's fsync is GLib's own, since 2.66 with
+	 * DURABLE; strace of Debian 12's 2.74 shows open(folder), fsync, close after the rename.
+	 * A second fsync of the folder here only cost time (a third of intake's fsyncs). What
+	 * that gives up: GLib ignores an error from the folder's fsync, which ours reported; the
+	 * file's own fsync, whose error GLib does report, has already succeeded by then. */
 	if (!g_file_set_contents_full(path, data, len,
 	                              G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
 	                              mode, &local)) {
@@ -39,8 +42,7 @@ gboolean ch_durable_write(const char *path, const void *data, gsize len, int mod
 		g_error_free(local);
 		return FALSE;
 	}
-	g_autofree char *dir = g_path_get_dirname(path);
-	return ch_durable_sync_dir(dir, error);
+	return TRUE;
 }
 
 gboolean ch_durable_mkdir(const char *path, int mode, GError **error)

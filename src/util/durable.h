@@ -1,10 +1,11 @@
 /* durable: the one way chaser puts a file on disk so that it survives a crash.
  *
  * Write to a temporary file beside the target, fsync it, rename it over the target, then
- * fsync the folder so the rename itself is on disk. After ch_durable_write() returns TRUE the
- * file is there with exactly these bytes, even if the power fails the next instant; before
- * it returns, the old file (if any) is untouched. Errors are CH_ERROR_TEMPORARY (disk full,
- * I/O) with the path in the message.
+ * fsync the folder so the rename itself is on disk (GLib's g_file_set_contents_full with
+ * DURABLE does all four; durable.c says how that was checked). After ch_durable_write()
+ * returns TRUE the file is there with exactly these bytes, even if the power fails the next
+ * instant; before it returns, the old file (if any) is untouched. Errors are
+ * CH_ERROR_TEMPORARY (disk full, I/O) with the path in the message.
  */
 #pragma once
 #include <glib.h>
