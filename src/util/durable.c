@@ -65,3 +65,49 @@ gboolean ch_durable_mkdir(const char *path, int mode, GError **error)
 	 * made on first use, for the message being moved there). */
 	return ch_durable_sync_dir(parent, error);
 }
+
+int ch_durable_temp(const char *dir, int mode, char **tmp_r, GError **error)
+{
+	char *tmp = g_build_filename(dir, ".incoming-XXXXXX", NULL);
+	int fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, mode);
+	if (fd < 0) {
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot make a file in %s: %s", dir,
+		            g_strerror(errno));
+		g_free(tmp);
+		return -1;
+	}
+	*tmp_r = tmp;
+	return fd;
+}
+
+gboolean ch_durable_finish(int fd, const char *tmp, const char *path, GError **error)
+{
+	/* The bytes first (fsync of the file), then the name (rename, then fsync of the folder):
+	 * the same four steps as ch_durable_write, for a file written piece by piece. */
+	if (fsync(fd) < 0) {
+		int e = errno;
+		close(fd);
+		g_unlink(tmp);
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot write %s: %s", path,
+		            g_strerror(e));
+		return FALSE;
+	}
+	close(fd);
+	if (g_rename(tmp, path) < 0) {
+		int e = errno;
+		g_unlink(tmp);
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot write %s: %s", path,
+		            g_strerror(e));
+		return FALSE;
+	}
+	g_autofree char *dir = g_path_get_dirname(path);
+	return ch_durable_sync_dir(dir, error);
+}
+
+void ch_durable_abandon(int fd, const char *tmp)
+{
+	if (fd >= 0)
+		close(fd);
+	if (tmp)
+		g_unlink(tmp);
+}
