@@ -1060,6 +1060,41 @@ static void test_killed_before_the_batch_move(Fix *f, gconstpointer data)
 	                 ==, 2 * N);
 }
 
+/* ---- bodies fetched in batches ----------------------------------------------------------------- */
+
+/* The bodies of small messages come in one UID FETCH for many UIDs, a large one alone; on
+ * the real Dovecot a backlog of 100 small messages with a 3 MB one among them is read whole
+ * in one poll: every message recorded once, each the bytes the server holds, all moved. */
+static void test_bodies_fetched_in_batches(Fix *f, gconstpointer data)
+{
+	READY(f);
+	enum { N = 100, BIG_AT = 60 };
+	for (guint i = 0; i < N; i++) {
+		g_autofree char *id = g_strdup_printf("batch-body-%03u", i);
+		g_autofree char *msg = stranger(id);
+		deliver_lmtp(f, "pat.doe@elsewhere.example.org", msg);
+		if (i == BIG_AT) {
+			GString *big = g_string_new(NULL);
+			g_autofree char *head = stranger("batch-body-big");
+			g_string_append(big, head);
+			while (big->len < 3 * 1024 * 1024)
+				g_string_append(big, "Minutes of the meeting, page after page, line after "
+				                     "line of them.\r\n");
+			deliver_lmtp(f, "pat.doe@elsewhere.example.org", big->str);
+			g_string_free(big, TRUE);
+		}
+	}
+	g_assert_cmpuint(folder(f, ""), ==, N + 1);
+	RUN_OK(f, T_REPLY, "poll");
+	g_assert_cmpuint(folder(f, ""), ==, 0);
+	g_assert_cmpuint(folder(f, "Processed"), ==, N + 1);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message", NULL), ==, N + 1);
+	g_assert_cmpuint(db_count(f, "SELECT count(DISTINCT fingerprint) FROM message", NULL), ==,
+	                 N + 1);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message WHERE size > 3000000", NULL), ==,
+	                 1);
+}
+
 /* ---- 4. latency: IDLE to commit -------------------------------------------------------------- */
 
 /* The issue's bound: a reply is acted on within 2 s of the mail server accepting it. Most of
@@ -1236,6 +1271,8 @@ int main(int argc, char **argv)
 	ADD("fault/sigkill-mid-batch-handles-each-message-once", both, test_sigkill_mid_batch);
 	ADD("fault/killed-before-the-batch-move-loses-none-repeats-none", both,
 	    test_killed_before_the_batch_move);
+	ADD("imap/bodies-fetched-in-batches-big-one-alone", dovecot_only,
+	    test_bodies_fetched_in_batches);
 	ADD("latency/idle-reply-committed-within-2s", both, test_latency_idle_to_commit);
 	ADD("run/sigint-while-idle-exits-cleanly", dovecot_only, test_sigint_while_idle);
 	ADD("loops/out-of-office-never-answered", both, test_out_of_office_never_loops);

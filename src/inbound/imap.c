@@ -753,6 +753,38 @@ static gboolean fetch_body(ChImap *m, guint32 uid, clist **result, GError **erro
 	return TRUE;
 }
 
+/* Bodies of small messages are asked for together: one UID FETCH (UID BODY.PEEK[]) over up
+ * to BODY_BATCH UIDs whose sizes add up to at most BODY_BATCH_BYTES, so that a backlog costs
+ * one round trip per batch, not per message. The answer is held until every message of it
+ * has been through intake (each still one at a time, each committed before its move), so
+ * the bytes cap is what this costs in memory: libetpan keeps the whole answer. A message
+ * larger than the cap is fetched alone, as before. */
+#define BODY_BATCH 50
+#define BODY_BATCH_BYTES (2 * 1024 * 1024)
+
+static gboolean fetch_bodies(ChImap *m, const guint32 *uids, guint n, clist **result,
+                             GError **error)
+{
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(
+		ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+	guint next = 0;
+	struct mailimap_set *set = uid_set(uids, 0, n, &next); /* n < SET_MAX_RANGES: one set */
+	*result = NULL;
+	int r = mailimap_uid_fetch(m->imap, set, ft, result);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR) {
+		if (*result != NULL)
+			mailimap_fetch_list_free(*result);
+		*result = NULL;
+		return fail(m, r, CH_ERROR_TEMPORARY, error, "UID FETCH %u:%u in %s", uids[0],
+		            uids[n - 1], m->mailbox);
+	}
+	return TRUE;
+}
+
 /* RFC822.SIZE of every UID of the sweep, in one UID FETCH over the set (one per
  * SET_MAX_RANGES ranges), instead of one round trip per message. sizes: uid -> size + 1
  * (0 is "absent"); a UID missing from the answer is gone (another client moved it). */
@@ -802,12 +834,12 @@ static gboolean fetch_sizes(ChImap *m, GArray *uids, GHashTable *sizes, GError *
 	return TRUE;
 }
 
-/* One message: its size (from the sweep's FETCH), maybe its body, intake, then its move.
- * FALSE stops the sweep. */
-static gboolean handle_uid(ChImap *m, guint32 uid, GHashTable *sizes, ChIntakeFunc fn,
-                           gpointer data, guint *count, GError **error)
+/* One message: its size (from the sweep's FETCH), maybe its body (from the batch's FETCH
+ * when batch is not NULL, else its own), intake, then its move. FALSE stops the sweep. */
+static gboolean handle_uid(ChImap *m, guint32 uid, GHashTable *sizes, clist *batch,
+                           ChIntakeFunc fn, gpointer data, guint *count, GError **error)
 {
-	clist *result = NULL;
+	clist *result = batch;
 	Fetched f = { 0 };
 	gsize size1 = GPOINTER_TO_SIZE(g_hash_table_lookup(sizes, GUINT_TO_POINTER(uid)));
 	if (size1 == 0) {
@@ -825,17 +857,19 @@ static gboolean handle_uid(ChImap *m, guint32 uid, GHashTable *sizes, ChIntakeFu
 		          where, f.size, m->max_size);
 		res = fn(data, where, NULL, 0, f.size, &ferr);
 	} else {
-		if (!fetch_body(m, uid, &result, error))
+		if (batch == NULL && !fetch_body(m, uid, &result, error))
 			return FALSE;
 		read_fetch(result, uid, &f);
 		if (!f.found) {
-			mailimap_fetch_list_free(result);
+			if (batch == NULL)
+				mailimap_fetch_list_free(result);
 			g_info("imap: %s is gone before its body was read", where);
 			return TRUE;
 		}
 		if (!f.has_body) {
 			/* Stopping here would stop the whole mailbox behind one odd message. */
-			mailimap_fetch_list_free(result);
+			if (batch == NULL)
+				mailimap_fetch_list_free(result);
 			g_warning("imap: %s: the server sent no body; left in %s", where, m->mailbox);
 			m->left++;
 			return TRUE;
@@ -843,7 +877,8 @@ static gboolean handle_uid(ChImap *m, guint32 uid, GHashTable *sizes, ChIntakeFu
 		static const guint8 empty[1] = { 0 };
 		res = fn(data, where, f.body != NULL ? (const guint8 *)f.body : empty, f.body_len, 0,
 		         &ferr);
-		mailimap_fetch_list_free(result);
+		if (batch == NULL)
+			mailimap_fetch_list_free(result);
 	}
 	(*count)++;
 
@@ -877,6 +912,25 @@ static gboolean handle_uid(ChImap *m, guint32 uid, GHashTable *sizes, ChIntakeFu
 		break;
 	}
 	return TRUE;
+}
+
+/* How many UIDs from uids[from] go into one body FETCH: consecutive ones in the sweep's
+ * order, each with a known size under the limit, up to BODY_BATCH and BODY_BATCH_BYTES. 1
+ * when the first is gone, too large or alone: it is handled as before, by itself. */
+static guint batch_members(ChImap *m, GArray *uids, guint from, GHashTable *sizes)
+{
+	gsize bytes = 0;
+	guint n = 0;
+	for (guint i = from; i < uids->len && n < BODY_BATCH; i++) {
+		guint32 uid = g_array_index(uids, guint32, i);
+		gsize size1 = GPOINTER_TO_SIZE(g_hash_table_lookup(sizes, GUINT_TO_POINTER(uid)));
+		if (size1 == 0 || (m->max_size > 0 && size1 - 1 > m->max_size) ||
+		    bytes + size1 - 1 > BODY_BATCH_BYTES)
+			break;
+		bytes += size1 - 1;
+		n++;
+	}
+	return MAX(n, 1);
 }
 
 static gint compare_uid(gconstpointer a, gconstpointer b)
@@ -939,14 +993,29 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 	g_array_sort(uids, compare_uid);
 	ok = ok && fetch_sizes(m, uids, sizes, error);
 	guint32 highest = last_uid;
+	clist *batch = NULL;
+	guint batch_end = 0; /* uids[..batch_end) are covered by batch */
 	for (guint i = 0; ok && i < uids->len; i++) {
 		guint32 uid = g_array_index(uids, guint32, i);
-		ok = handle_uid(m, uid, sizes, fn, data, &count, error);
+		if (i >= batch_end) {
+			if (batch != NULL)
+				mailimap_fetch_list_free(batch);
+			batch = NULL;
+			guint n = batch_members(m, uids, i, sizes);
+			batch_end = i + n;
+			if (n > 1)
+				ok = fetch_bodies(m, (const guint32 *)uids->data + i, n, &batch, error);
+			if (!ok)
+				break;
+		}
+		ok = handle_uid(m, uid, sizes, batch, fn, data, &count, error);
 		if (ok && uid > highest)
 			highest = uid;
 		if (ok && m->to_processed->len + m->to_quarantine->len >= MOVE_BATCH)
 			ok = flush_moves(m, error);
 	}
+	if (batch != NULL)
+		mailimap_fetch_list_free(batch);
 	if (ok)
 		ok = flush_moves(m, error);
 	else
