@@ -760,7 +760,7 @@ static gboolean fetch_body(ChImap *m, guint32 uid, clist **result, GError **erro
  * the bytes cap is what this costs in memory: libetpan keeps the whole answer. A message
  * larger than the cap is fetched alone, as before. */
 #define BODY_BATCH 50
-#define BODY_BATCH_BYTES (2 * 1024 * 1024)
+#define BODY_BATCH_BYTES (512 * 1024)
 
 static gboolean fetch_bodies(ChImap *m, const guint32 *uids, guint n, clist **result,
                              GError **error)
