@@ -1194,3 +1194,17 @@ gboolean ch_attachment_write(const ChAttachment *a, int fd, char sha[65], GError
 		            g_strerror(e));
 	return ok;
 }
+
+GBytes *ch_attachment_bytes(const ChAttachment *a)
+{
+	if (a->data)
+		return g_bytes_ref(a->data);
+	GByteArray *ba = g_byte_array_sized_new((guint)MIN(a->size, G_MAXUINT));
+	if (a->part) {
+		GMimeStream *out = g_mime_stream_mem_new_with_byte_array(ba);
+		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(out), FALSE);
+		write_content(a->part, out);
+		g_object_unref(out);
+	}
+	return g_byte_array_free_to_bytes(ba);
+}

@@ -98,6 +98,9 @@ ChMessage *ch_message_parse_file(const guint8 *data, gsize len, const char *path
  * not in memory) and its lower-case hex SHA-256 to sha, computed as it goes. FALSE with
  * CH_ERROR_TEMPORARY when the write fails (a full disk) or fewer bytes came than counted. */
 gboolean ch_attachment_write(const ChAttachment *a, int fd, char sha[65], GError **error);
+/* a's decoded content in memory (a new reference: g_bytes_unref), decoded now when it was
+ * left in the file; for a reader that needs the whole of it (an administrator's list). */
+GBytes *ch_attachment_bytes(const ChAttachment *a);
 
 /* Which attachment is the report an agency sent, by disposition and type: never an inline or
  * referenced picture, a signature (.p7s, S/MIME, PGP), a vCard, a calendar entry or Outlook's
