@@ -226,6 +226,29 @@ class MailMaker:
                  f"Content-Transfer-Encoding: base64\n\n"]
         return "".join(parts) + b64_lines(data) + f"\n--{b}--\n"
 
+    def many_attachments(self, count=100, size=200 * 1024):
+        """A report with `count` PDF attachments of `size` bytes each (the parse limit is
+        100 attachments): the report is the first, the rest are stored beside it."""
+        r = self.rng
+        m = r.choice(self.by_kind["report_request"])
+        ref = re.search(r"\[(CP-[0-9-]+)\]", m["subject"]).group(1)
+        b = f"----=_Part_{r.getrandbits(40)}"
+        name = " ".join(w.capitalize() for w in m["to"].split("@")[0].split("."))
+        head = self.envelope(name, m["to"], f"safeguarding+{m['token']}@example.test",
+                             "RE: " + m["subject"], reply_to_msgid=m["msgid"])
+        parts = [head + f"Content-Type: multipart/mixed; boundary=\"{b}\"\n\n",
+                 f"--{b}\nContent-Type: text/plain; charset=utf-8\n\n"
+                 f"Dear team,\n\nOur report for {ref} and its appendices are attached.\n"
+                 f"\nKind regards\n{name}\n\n"]
+        magic = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+        for i in range(count):
+            fname = f"{ref} appendix {i + 1}.pdf" if i else f"{ref} post-conference report.pdf"
+            data = magic + r.randbytes(size - len(magic))
+            parts.append(f"--{b}\nContent-Type: application/pdf; name=\"{fname}\"\n"
+                         f"Content-Disposition: attachment; filename=\"{fname}\"\n"
+                         f"Content-Transfer-Encoding: base64\n\n" + b64_lines(data) + "\n")
+        return "".join(parts) + f"--{b}--\n"
+
     def any_ours(self):
         kinds = ["distribution_list", "escalation", "report_request"]
         return self.rng.choice(self.by_kind[self.rng.choice(kinds)])

@@ -250,7 +250,9 @@ static void attachment_list(const ChMessage *m, GPtrArray *rows, GPtrArray *prob
 		}
 		*found_r = TRUE;
 		gsize len = 0;
-		const guint8 *data = a->data ? g_bytes_get_data(a->data, &len) : NULL;
+		/* Parsed from the spool, an attachment is still in the message's file: read now. */
+		g_autoptr(GBytes) bytes = ch_attachment_bytes(a);
+		const guint8 *data = g_bytes_get_data(bytes, &len);
 		g_autoptr(GPtrArray) found = ch_setup_problems_new();
 		guint from = rows->len;
 		if (csv) {

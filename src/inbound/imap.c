@@ -25,6 +25,7 @@
 #include "app/service.h"
 #include "inbound/driver.h"
 #include "store/mailbox.h"
+#include "util/crashpoint.h"
 #include "util/error.h"
 #include "util/tls.h"
 
@@ -62,6 +63,8 @@ struct ChImap {
 	gboolean have_processed; /* the folder is known to exist */
 	gboolean have_quarantine;
 	gboolean warned_no_uidplus;
+	GArray *to_processed; /* UIDs intake answered DONE for, not yet moved (flush_moves) */
+	GArray *to_quarantine; /* and QUARANTINE */
 	guint left;      /* messages the last sweep left in the mailbox on purpose */
 	guint idle_failures; /* IDLE refused to start this many times in a row */
 
@@ -425,6 +428,8 @@ ChImap *ch_imap_new(const ChImapConfig *cfg, gsize max_message_size, const ChIma
 	m->quarantine = g_strdup(cfg->quarantine ? cfg->quarantine : "Quarantine");
 	m->timeout = cfg->timeout ? cfg->timeout : 60;
 	m->max_size = max_message_size;
+	m->to_processed = g_array_new(FALSE, FALSE, sizeof(guint32));
+	m->to_quarantine = g_array_new(FALSE, FALSE, sizeof(guint32));
 	if (state != NULL)
 		m->state = *state;
 
@@ -466,6 +471,7 @@ void ch_imap_free(ChImap *m)
 	g_free(m->host), g_free(m->url_error), g_free(m->user), g_free(m->password_file);
 	g_free(m->token_file), g_free(m->token_command), g_free(m->ca_file);
 	g_free(m->mailbox), g_free(m->processed), g_free(m->quarantine);
+	g_array_free(m->to_processed, TRUE), g_array_free(m->to_quarantine, TRUE);
 	g_free(m);
 }
 
@@ -505,62 +511,152 @@ static gboolean ensure_folder(ChImap *m, const char *name, gboolean *known, GErr
 	return TRUE;
 }
 
-/* Moves one UID out of the mailbox. Without MOVE: COPY, flag \Deleted, then UID EXPUNGE of
- * that UID alone. A plain EXPUNGE would also remove what another client flagged \Deleted;
- * without UIDPLUS the message stays flagged, and the sweep's UNDELETED search skips it. */
-static gboolean move_uid(ChImap *m, guint32 uid, const char *folder, gboolean *known,
-                         GError **error)
+/* Ranges per command when a UID set is sent: a set of n ranges is up to 22n bytes on the
+ * command line, and servers cap a line (Dovecot's imap_max_line_length is 64 KB). A mailbox
+ * whose UIDs are contiguous is one range whatever its size. */
+#define SET_MAX_RANGES 1000
+
+/* Builds UID sets from ascending uids[from..n), at most SET_MAX_RANGES ranges each; *next is
+ * where the next set starts. */
+static struct mailimap_set *uid_set(const guint32 *uids, guint from, guint n, guint *next)
 {
+	struct mailimap_set *set = mailimap_set_new_empty();
+	guint i = from, ranges = 0;
+	while (i < n && ranges < SET_MAX_RANGES) {
+		guint j = i;
+		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
+			j++;
+		mailimap_set_add_interval(set, uids[i], uids[j]);
+		ranges++;
+		i = j + 1;
+	}
+	*next = i;
+	return set;
+}
+
+/* Moves these UIDs (ascending) out of the mailbox: one UID MOVE per set, not one per
+ * message. On a Maildir, Dovecot rereads the whole cur/ folder after each change, so moving
+ * one message at a time made a backlog of n messages cost n squared. Without MOVE: one UID
+ * COPY, one UID STORE +FLAGS (\Deleted) and one UID EXPUNGE of the same set. A plain EXPUNGE
+ * would also remove what another client flagged \Deleted; without UIDPLUS the messages stay
+ * flagged, and the sweep's UNDELETED search skips them. */
+static gboolean move_uids(ChImap *m, GArray *uids, const char *folder, gboolean *known,
+                          GError **error)
+{
+	if (uids->len == 0)
+		return TRUE;
 	if (!ensure_folder(m, folder, known, error))
 		return FALSE;
-	struct mailimap_set *set = mailimap_set_new_single(uid);
-	int r;
-	gboolean ok = FALSE;
-	if (m->can_move) {
-		r = mailimap_uid_move(m->imap, set, folder);
-		if (r != MAILIMAP_NO_ERROR) {
-			*known = FALSE; /* a vanished folder is made again next time */
-			fail(m, r, CH_ERROR_TEMPORARY, error, "UID MOVE %u from %s to %s", uid,
-			     m->mailbox, folder);
-			goto out;
-		}
-	} else {
-		r = mailimap_uid_copy(m->imap, set, folder);
-		if (r != MAILIMAP_NO_ERROR) {
-			*known = FALSE;
-			fail(m, r, CH_ERROR_TEMPORARY, error, "UID COPY %u from %s to %s", uid,
-			     m->mailbox, folder);
-			goto out;
-		}
-		struct mailimap_flag_list *flags = mailimap_flag_list_new_empty();
-		mailimap_flag_list_add(flags, mailimap_flag_new_deleted());
-		struct mailimap_store_att_flags *att =
-			mailimap_store_att_flags_new_add_flags_silent(flags);
-		r = mailimap_uid_store(m->imap, set, att);
-		mailimap_store_att_flags_free(att);
-		if (r != MAILIMAP_NO_ERROR) {
-			fail(m, r, CH_ERROR_TEMPORARY, error, "UID STORE %u +FLAGS (\\Deleted) in %s",
-			     uid, m->mailbox);
-			goto out;
-		}
-		if (m->can_uidplus) {
-			r = mailimap_uid_expunge(m->imap, set);
+	const guint32 *u = (const guint32 *)uids->data;
+	for (guint i = 0; i < uids->len;) {
+		guint next = 0;
+		struct mailimap_set *set = uid_set(u, i, uids->len, &next);
+		guint32 first = u[i], last = u[next - 1];
+		i = next;
+		int r;
+		gboolean ok = FALSE;
+		if (m->can_move) {
+			r = mailimap_uid_move(m->imap, set, folder);
 			if (r != MAILIMAP_NO_ERROR) {
-				fail(m, r, CH_ERROR_TEMPORARY, error, "UID EXPUNGE %u in %s", uid,
-				     m->mailbox);
+				*known = FALSE; /* a vanished folder is made again next time */
+				fail(m, r, CH_ERROR_TEMPORARY, error, "UID MOVE %u:%u from %s to %s", first,
+				     last, m->mailbox, folder);
 				goto out;
 			}
-		} else if (!m->warned_no_uidplus) {
-			m->warned_no_uidplus = TRUE;
-			g_warning("imap: %s offers neither MOVE nor UIDPLUS: handled mail stays in %s "
-			          "flagged \\Deleted until another client expunges it", m->host,
-			          m->mailbox);
+		} else {
+			r = mailimap_uid_copy(m->imap, set, folder);
+			if (r != MAILIMAP_NO_ERROR) {
+				*known = FALSE;
+				fail(m, r, CH_ERROR_TEMPORARY, error, "UID COPY %u:%u from %s to %s", first,
+				     last, m->mailbox, folder);
+				goto out;
+			}
+			struct mailimap_flag_list *flags = mailimap_flag_list_new_empty();
+			mailimap_flag_list_add(flags, mailimap_flag_new_deleted());
+			struct mailimap_store_att_flags *att =
+				mailimap_store_att_flags_new_add_flags_silent(flags);
+			r = mailimap_uid_store(m->imap, set, att);
+			mailimap_store_att_flags_free(att);
+			if (r != MAILIMAP_NO_ERROR) {
+				fail(m, r, CH_ERROR_TEMPORARY, error,
+				     "UID STORE %u:%u +FLAGS (\\Deleted) in %s", first, last, m->mailbox);
+				goto out;
+			}
+			if (m->can_uidplus) {
+				r = mailimap_uid_expunge(m->imap, set);
+				if (r != MAILIMAP_NO_ERROR) {
+					fail(m, r, CH_ERROR_TEMPORARY, error, "UID EXPUNGE %u:%u in %s", first,
+					     last, m->mailbox);
+					goto out;
+				}
+			} else if (!m->warned_no_uidplus) {
+				m->warned_no_uidplus = TRUE;
+				g_warning("imap: %s offers neither MOVE nor UIDPLUS: handled mail stays in %s "
+				          "flagged \\Deleted until another client expunges it", m->host,
+				          m->mailbox);
+			}
 		}
+		ok = TRUE;
+	out:
+		mailimap_set_free(set);
+		if (!ok)
+			return FALSE;
 	}
-	ok = TRUE;
-out:
-	mailimap_set_free(set);
+	return TRUE;
+}
+
+/* Messages intake has answered for but that are still in the mailbox, moved in batches.
+ *
+ * Why the move may wait for the commit of later messages: intake's answer is committed
+ * before it returns, and a message whose fingerprint the store holds is answered again at
+ * once, without effect (ch_intake_message: "known"; an oversized one by its place,
+ * ch_intake_oversized). So a crash, a lost connection or a refused MOVE anywhere between a
+ * commit and its batch's move leaves only handled messages in the inbox: the next sweep finds
+ * them, intake answers DONE or QUARANTINE from the store, and they are moved then. Nothing is
+ * lost (the move comes only after the commit), nothing is handled twice (the fingerprint). A
+ * batch is moved when it holds MOVE_BATCH messages, and whatever is pending when the sweep
+ * ends or stops, so that a long backlog empties steadily and a person looking at the inbox
+ * sees handled mail go within a batch's time. */
+#define MOVE_BATCH 100
+
+static gboolean flush_moves(ChImap *m, GError **error)
+{
+	if (m->to_processed->len == 0 && m->to_quarantine->len == 0)
+		return TRUE;
+	/* A test kills chaser here: every message of the batch committed, none moved. */
+	ch_crashpoint("imap.before-move");
+	gboolean ok = move_uids(m, m->to_processed, m->processed, &m->have_processed, error);
+	if (ok)
+		g_info("imap: %u message%s moved from %s to %s", m->to_processed->len,
+		       m->to_processed->len == 1 ? "" : "s", m->mailbox, m->processed);
+	if (ok && m->to_quarantine->len > 0) {
+		ok = move_uids(m, m->to_quarantine, m->quarantine, &m->have_quarantine, error);
+		if (ok)
+			g_info("imap: %u message%s moved from %s to %s", m->to_quarantine->len,
+			       m->to_quarantine->len == 1 ? "" : "s", m->mailbox, m->quarantine);
+	}
+	/* Moved or not, they are no longer ours to move: a failure leaves them in the inbox,
+	 * where the next sweep finds them by fingerprint. */
+	g_array_set_size(m->to_processed, 0);
+	g_array_set_size(m->to_quarantine, 0);
 	return ok;
+}
+
+/* Moves what is pending when a sweep stops early, keeping the sweep's own error: a move
+ * that fails too is only logged (those messages wait for the next sweep). */
+static void flush_moves_anyway(ChImap *m)
+{
+	if (m->imap == NULL) {
+		g_array_set_size(m->to_processed, 0);
+		g_array_set_size(m->to_quarantine, 0);
+		return;
+	}
+	GError *e = NULL;
+	if (!flush_moves(m, &e)) {
+		g_message("imap: handled mail left in %s for the next sweep: %s", m->mailbox,
+		          e->message);
+		g_error_free(e);
+	}
 }
 
 /* UID SEARCH UNDELETED: the mailbox holds only what is not yet handled. Ascending. */
@@ -635,16 +731,14 @@ static void read_fetch(clist *result, guint32 uid, Fetched *f)
 	}
 }
 
-static gboolean fetch(ChImap *m, guint32 uid, gboolean body, clist **result, GError **error)
+/* UID FETCH uid (UID BODY.PEEK[]): the whole message, and \Seen stays as it was for the
+ * humans. */
+static gboolean fetch_body(ChImap *m, guint32 uid, clist **result, GError **error)
 {
 	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-	if (body)
-		/* BODY.PEEK[]: the whole message, and \Seen stays as it was for the humans. */
-		mailimap_fetch_type_new_fetch_att_list_add(
-			ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
-	else
-		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	mailimap_fetch_type_new_fetch_att_list_add(
+		ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
 	struct mailimap_set *set = mailimap_set_new_single(uid);
 	*result = NULL;
 	int r = mailimap_uid_fetch(m->imap, set, ft, result);
@@ -659,21 +753,100 @@ static gboolean fetch(ChImap *m, guint32 uid, gboolean body, clist **result, GEr
 	return TRUE;
 }
 
-/* One message: size, maybe body, intake, then its move. FALSE stops the sweep. */
-static gboolean handle_uid(ChImap *m, guint32 uid, ChIntakeFunc fn, gpointer data,
-                           guint *count, GError **error)
+/* Bodies of small messages are asked for together: one UID FETCH (UID BODY.PEEK[]) over up
+ * to BODY_BATCH UIDs whose sizes add up to at most BODY_BATCH_BYTES, so that a backlog costs
+ * one round trip per batch, not per message. The answer is held until every message of it
+ * has been through intake (each still one at a time, each committed before its move), so
+ * the bytes cap is what this costs in memory: libetpan keeps the whole answer. A message
+ * larger than the cap is fetched alone, as before. */
+#define BODY_BATCH 50
+#define BODY_BATCH_BYTES (512 * 1024)
+
+static gboolean fetch_bodies(ChImap *m, const guint32 *uids, guint n, clist **result,
+                             GError **error)
 {
-	clist *result = NULL;
-	Fetched f;
-	if (!fetch(m, uid, FALSE, &result, error))
-		return FALSE;
-	read_fetch(result, uid, &f);
-	mailimap_fetch_list_free(result);
-	result = NULL;
-	if (!f.found || !f.has_size) {
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(
+		ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+	guint next = 0;
+	struct mailimap_set *set = uid_set(uids, 0, n, &next); /* n < SET_MAX_RANGES: one set */
+	*result = NULL;
+	int r = mailimap_uid_fetch(m->imap, set, ft, result);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR) {
+		if (*result != NULL)
+			mailimap_fetch_list_free(*result);
+		*result = NULL;
+		return fail(m, r, CH_ERROR_TEMPORARY, error, "UID FETCH %u:%u in %s", uids[0],
+		            uids[n - 1], m->mailbox);
+	}
+	return TRUE;
+}
+
+/* RFC822.SIZE of every UID of the sweep, in one UID FETCH over the set (one per
+ * SET_MAX_RANGES ranges), instead of one round trip per message. sizes: uid -> size + 1
+ * (0 is "absent"); a UID missing from the answer is gone (another client moved it). */
+static gboolean fetch_sizes(ChImap *m, GArray *uids, GHashTable *sizes, GError **error)
+{
+	const guint32 *u = (const guint32 *)uids->data;
+	for (guint i = 0; i < uids->len;) {
+		guint next = 0;
+		struct mailimap_set *set = uid_set(u, i, uids->len, &next);
+		struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+		clist *result = NULL;
+		int r = mailimap_uid_fetch(m->imap, set, ft, &result);
+		mailimap_set_free(set);
+		mailimap_fetch_type_free(ft);
+		if (r != MAILIMAP_NO_ERROR) {
+			if (result != NULL)
+				mailimap_fetch_list_free(result);
+			return fail(m, r, CH_ERROR_TEMPORARY, error, "UID FETCH %u:%u (RFC822.SIZE) in %s",
+			            u[i], u[next - 1], m->mailbox);
+		}
+		for (clistiter *c = clist_begin(result); c != NULL; c = clist_next(c)) {
+			struct mailimap_msg_att *att = clist_content(c);
+			guint32 uid = 0, size = 0;
+			gboolean has_size = FALSE;
+			for (clistiter *it = clist_begin(att->att_list); it != NULL; it = clist_next(it)) {
+				struct mailimap_msg_att_item *item = clist_content(it);
+				if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+					continue;
+				struct mailimap_msg_att_static *st = item->att_data.att_static;
+				if (st->att_type == MAILIMAP_MSG_ATT_UID)
+					uid = st->att_data.att_uid;
+				else if (st->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE) {
+					size = st->att_data.att_rfc822_size;
+					has_size = TRUE;
+				}
+			}
+			/* Unsolicited FETCH responses (flag changes by others) carry no size. */
+			if (uid != 0 && has_size)
+				g_hash_table_insert(sizes, GUINT_TO_POINTER(uid),
+				                    GSIZE_TO_POINTER((gsize)size + 1));
+		}
+		mailimap_fetch_list_free(result);
+		i = next;
+	}
+	return TRUE;
+}
+
+/* One message: its size (from the sweep's FETCH), maybe its body (from the batch's FETCH
+ * when batch is not NULL, else its own), intake, then its move. FALSE stops the sweep. */
+static gboolean handle_uid(ChImap *m, guint32 uid, GHashTable *sizes, clist *batch,
+                           ChIntakeFunc fn, gpointer data, guint *count, GError **error)
+{
+	clist *result = batch;
+	Fetched f = { 0 };
+	gsize size1 = GPOINTER_TO_SIZE(g_hash_table_lookup(sizes, GUINT_TO_POINTER(uid)));
+	if (size1 == 0) {
 		g_info("imap: %s UID %u is gone (another client moved it)", m->mailbox, uid);
 		return TRUE;
 	}
+	f.size = (guint32)(size1 - 1);
 
 	g_autofree char *where = g_strdup_printf("imap:%s/%u/%u", m->mailbox, m->uidvalidity, uid);
 	ChIntakeResult res;
@@ -684,17 +857,19 @@ static gboolean handle_uid(ChImap *m, guint32 uid, ChIntakeFunc fn, gpointer dat
 		          where, f.size, m->max_size);
 		res = fn(data, where, NULL, 0, f.size, &ferr);
 	} else {
-		if (!fetch(m, uid, TRUE, &result, error))
+		if (batch == NULL && !fetch_body(m, uid, &result, error))
 			return FALSE;
 		read_fetch(result, uid, &f);
 		if (!f.found) {
-			mailimap_fetch_list_free(result);
+			if (batch == NULL)
+				mailimap_fetch_list_free(result);
 			g_info("imap: %s is gone before its body was read", where);
 			return TRUE;
 		}
 		if (!f.has_body) {
 			/* Stopping here would stop the whole mailbox behind one odd message. */
-			mailimap_fetch_list_free(result);
+			if (batch == NULL)
+				mailimap_fetch_list_free(result);
 			g_warning("imap: %s: the server sent no body; left in %s", where, m->mailbox);
 			m->left++;
 			return TRUE;
@@ -702,22 +877,21 @@ static gboolean handle_uid(ChImap *m, guint32 uid, ChIntakeFunc fn, gpointer dat
 		static const guint8 empty[1] = { 0 };
 		res = fn(data, where, f.body != NULL ? (const guint8 *)f.body : empty, f.body_len, 0,
 		         &ferr);
-		mailimap_fetch_list_free(result);
+		if (batch == NULL)
+			mailimap_fetch_list_free(result);
 	}
 	(*count)++;
 
 	switch (res) {
 	case CH_INTAKE_DONE:
 		g_clear_error(&ferr);
-		if (!move_uid(m, uid, m->processed, &m->have_processed, error))
-			return FALSE;
-		g_info("imap: %s moved to %s", where, m->processed);
+		g_array_append_val(m->to_processed, uid);
+		g_info("imap: %s to be moved to %s", where, m->processed);
 		break;
 	case CH_INTAKE_QUARANTINE:
 		g_clear_error(&ferr);
-		if (!move_uid(m, uid, m->quarantine, &m->have_quarantine, error))
-			return FALSE;
-		g_message("imap: %s moved to %s", where, m->quarantine);
+		g_array_append_val(m->to_quarantine, uid);
+		g_message("imap: %s to be moved to %s", where, m->quarantine);
 		break;
 	case CH_INTAKE_STOP:
 		/* Broken configuration: the message stays, and so does every one after it, until a
@@ -738,6 +912,25 @@ static gboolean handle_uid(ChImap *m, guint32 uid, ChIntakeFunc fn, gpointer dat
 		break;
 	}
 	return TRUE;
+}
+
+/* How many UIDs from uids[from] go into one body FETCH: consecutive ones in the sweep's
+ * order, each with a known size under the limit, up to BODY_BATCH and BODY_BATCH_BYTES. 1
+ * when the first is gone, too large or alone: it is handled as before, by itself. */
+static guint batch_members(ChImap *m, GArray *uids, guint from, GHashTable *sizes)
+{
+	gsize bytes = 0;
+	guint n = 0;
+	for (guint i = from; i < uids->len && n < BODY_BATCH; i++) {
+		guint32 uid = g_array_index(uids, guint32, i);
+		gsize size1 = GPOINTER_TO_SIZE(g_hash_table_lookup(sizes, GUINT_TO_POINTER(uid)));
+		if (size1 == 0 || (m->max_size > 0 && size1 - 1 > m->max_size) ||
+		    bytes + size1 - 1 > BODY_BATCH_BYTES)
+			break;
+		bytes += size1 - 1;
+		n++;
+	}
+	return MAX(n, 1);
 }
 
 static gint compare_uid(gconstpointer a, gconstpointer b)
@@ -795,15 +988,39 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 	m->uidvalidity = validity;
 
 	GArray *uids = g_array_new(FALSE, FALSE, sizeof(guint32));
+	GHashTable *sizes = g_hash_table_new(g_direct_hash, g_direct_equal);
 	gboolean ok = search_uids(m, uids, error);
 	g_array_sort(uids, compare_uid);
+	ok = ok && fetch_sizes(m, uids, sizes, error);
 	guint32 highest = last_uid;
+	clist *batch = NULL;
+	guint batch_end = 0; /* uids[..batch_end) are covered by batch */
 	for (guint i = 0; ok && i < uids->len; i++) {
 		guint32 uid = g_array_index(uids, guint32, i);
-		ok = handle_uid(m, uid, fn, data, &count, error);
+		if (i >= batch_end) {
+			if (batch != NULL)
+				mailimap_fetch_list_free(batch);
+			batch = NULL;
+			guint n = batch_members(m, uids, i, sizes);
+			batch_end = i + n;
+			if (n > 1)
+				ok = fetch_bodies(m, (const guint32 *)uids->data + i, n, &batch, error);
+			if (!ok)
+				break;
+		}
+		ok = handle_uid(m, uid, sizes, batch, fn, data, &count, error);
 		if (ok && uid > highest)
 			highest = uid;
+		if (ok && m->to_processed->len + m->to_quarantine->len >= MOVE_BATCH)
+			ok = flush_moves(m, error);
 	}
+	if (batch != NULL)
+		mailimap_fetch_list_free(batch);
+	if (ok)
+		ok = flush_moves(m, error);
+	else
+		flush_moves_anyway(m);
+	g_hash_table_destroy(sizes);
 	g_array_free(uids, TRUE);
 
 	/* last_uid is for reference (reports, a person's eye): failing to store it loses

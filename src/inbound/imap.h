@@ -3,10 +3,13 @@
  * A ChImap holds one connection to one mailbox. ch_imap_sweep() connects if needed (TLS
  * verified against the system CAs or the configured CA file, and the host name, before any
  * credential is sent; SNI set), SELECTs the mailbox, checks UIDVALIDITY against the store,
- * finds every message still in the mailbox, fetches each with BODY.PEEK[] (or, over the size
- * limit, only its size), hands it to the intake function, and moves it to the Processed or
- * Quarantine folder (creating them) only after intake answered. A RETRY answer leaves the
- * message where it is; a STOP answer leaves it too and ends the sweep with intake's error.
+ * finds every message still in the mailbox, asks the sizes of all of them in one UID FETCH,
+ * fetches each with BODY.PEEK[] (over the size limit: not at all), hands it to the intake
+ * function, and moves it to the Processed or Quarantine folder (creating them) only after
+ * intake answered: in batches, one UID MOVE for up to 100 answered messages and one for what
+ * is left when the sweep ends or stops (imap.c says why a crash before a batch's move loses
+ * nothing). A RETRY answer leaves the message where it is; a STOP answer leaves it too and
+ * ends the sweep with intake's error, after the messages answered before it are moved.
  * ch_imap_driver (driver.h) is this module seen through the inbound contract.
  *
  * Errors: CH_ERROR_TEMPORARY for anything network (the caller reconnects with backoff),

@@ -383,6 +383,36 @@ static char *stored_name(const char *sha, const char *filename, const char *type
 	return g_string_free(s, FALSE);
 }
 
+/* spool/messages and spool/reports exist once `chaser init` or an earlier message made them,
+ * each synced into the spool (ch_durable_mkdir: a new folder's name is lost to a power cut
+ * otherwise). Looked at once per folder and process, not once per message; a write into a
+ * folder that fails makes the next one look again (the folder may have been removed). */
+static GHashTable *spool_dirs_made;
+
+static gboolean spool_dir(const char *dir, GError **error)
+{
+	if (spool_dirs_made != NULL && g_hash_table_contains(spool_dirs_made, dir))
+		return TRUE;
+	if (!ch_durable_mkdir(dir, 0700, error))
+		return FALSE;
+	if (spool_dirs_made == NULL)
+		spool_dirs_made = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_hash_table_add(spool_dirs_made, g_strdup(dir));
+	return TRUE;
+}
+
+static gboolean spool_write(const char *dir, const char *path, const guint8 *data, gsize len,
+                            GError **error)
+{
+	if (!spool_dir(dir, error))
+		return FALSE;
+	if (ch_durable_write(path, data, len, 0600, error))
+		return TRUE;
+	if (spool_dirs_made != NULL)
+		g_hash_table_remove(spool_dirs_made, dir);
+	return FALSE;
+}
+
 /* Files are kept by content in spool/reports, so the same PDF sent for two conferences is one
  * file named by two rows; purge removes a file only when no row names it any more, holding
  * the store's write lock while it looks and removes (see purge.c). That is safe because the
@@ -392,7 +422,36 @@ static gboolean store_file(Ctx *x, const char *name, const guint8 *data, gsize l
 {
 	g_autofree char *dir = g_build_filename(x->app->cfg->spool, "reports", NULL);
 	g_autofree char *path = g_build_filename(dir, name, NULL);
-	return ch_durable_mkdir(dir, 0700, error) && ch_durable_write(path, data, len, 0600, error);
+	return spool_write(dir, path, data, len, error);
+}
+
+/* One attachment into spool/reports, decoded straight from the raw copy into a temporary
+ * file there (GMime's decoder a few KB at a time, hashed as it goes: no copy of it in
+ * memory), then named by its SHA-256 (stored_name) and made durable as store_file's are. The
+ * same content already there under that name is the same file: the new copy replaces it. */
+static gboolean store_attachment(Ctx *x, const ChAttachment *a, char sha[65], char **file_r,
+                                 GError **error)
+{
+	g_autofree char *dir = g_build_filename(x->app->cfg->spool, "reports", NULL);
+	if (!spool_dir(dir, error))
+		return FALSE;
+	g_autofree char *tmp = NULL;
+	int fd = ch_durable_temp(dir, 0600, &tmp, error);
+	if (fd < 0) {
+		if (spool_dirs_made != NULL)
+			g_hash_table_remove(spool_dirs_made, dir);
+		return FALSE;
+	}
+	if (!ch_attachment_write(a, fd, sha, error)) {
+		ch_durable_abandon(fd, tmp);
+		return FALSE;
+	}
+	g_autofree char *file = stored_name(sha, a->filename, a->content_type);
+	g_autofree char *path = g_build_filename(dir, file, NULL);
+	if (!ch_durable_finish(fd, tmp, path, error))
+		return FALSE;
+	*file_r = g_steal_pointer(&file);
+	return TRUE;
 }
 
 /* The report, and everything that came with it, kept apart from the message: the attachment
@@ -412,19 +471,15 @@ static gboolean store_report(Ctx *x, const ChCase *c, const ChReport *r, const C
 	*body_r = FALSE;
 	for (guint i = 0; m->attachments && i < m->attachments->len; i++) {
 		const ChAttachment *a = m->attachments->pdata[i];
-		gsize len = 0;
-		const guint8 *data = a->data ? g_bytes_get_data(a->data, &len) : NULL;
-		g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
-		                                                   data ? data : (const guint8 *)"",
-		                                                   len);
-		g_autofree char *file = stored_name(sha, a->filename, a->content_type);
-		if (!store_file(x, file, data ? data : (const guint8 *)"", len, error) ||
+		char sha[65];
+		g_autofree char *file = NULL;
+		if (!store_attachment(x, a, sha, &file, error) ||
 		    !ch_store_attachment_add(x->app->store, x->row, c->id, r->id, (gint64)i, a->filename,
-		                             a->content_type, (gint64)len, sha, file, (int)i == pick,
+		                             a->content_type, (gint64)a->size, sha, file, (int)i == pick,
 		                             error))
 			return FALSE;
 		if ((int)i == pick) {
-			*sha_r = g_steal_pointer(&sha);
+			*sha_r = g_strdup(sha);
 			*file_r = g_steal_pointer(&file);
 			*empty_r = FALSE;
 		}
@@ -672,13 +727,17 @@ static char *reading_mark(ChApp *app, const char *fp)
 	return g_build_filename(app->cfg->spool, "messages", name, NULL);
 }
 
+/* Parsed from the raw copy just written (ch_message_parse_file): GMime reads the file, and
+ * attachments stay in it until store_attachment decodes them to theirs. */
 static ChMessage *parse_marked(Ctx *x, const guint8 *data, gsize len, GError **error)
 {
 	g_autofree char *mark = reading_mark(x->app, x->fp);
 	int fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		close(fd);
-	ChMessage *m = ch_message_parse(data, len, &x->app->parse, error);
+	g_autofree char *name = g_strdup_printf("%s.eml", x->fp);
+	g_autofree char *raw = g_build_filename(x->app->cfg->spool, "messages", name, NULL);
+	ChMessage *m = ch_message_parse_file(data, len, raw, &x->app->parse, error);
 	g_unlink(mark);
 	return m;
 }
@@ -688,6 +747,11 @@ static gboolean handle(Ctx *x, const guint8 *data, gsize len, GError **error)
 	ChApp *app = x->app;
 	GError *perr = NULL;
 	g_autoptr(ChMessage) m = parse_marked(x, data, len, &perr);
+	if (!m && g_error_matches(perr, CH_ERROR, CH_ERROR_TEMPORARY)) {
+		/* The raw copy could not be read back: the disk, not the message. */
+		g_propagate_error(error, perr);
+		return FALSE;
+	}
 	if (!ch_store_message_add(app->store, x->fp, x->where, x->now_s, (gint64)len,
 	                          m ? m->message_id : NULL, m ? m->from_addr : NULL,
 	                          m ? ch_message_class_name(m->cls) : "unreadable", &x->row, error))
@@ -850,8 +914,7 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 	g_autofree char *name = g_strdup_printf("%s.eml", fp);
 	g_autofree char *path = g_build_filename(dir, name, NULL);
 	ch_crashpoint("intake.before-raw");
-	if (!g_file_test(path, G_FILE_TEST_EXISTS) &&
-	    (!ch_durable_mkdir(dir, 0700, error) || !ch_durable_write(path, data, len, 0600, error)))
+	if (!g_file_test(path, G_FILE_TEST_EXISTS) && !spool_write(dir, path, data, len, error))
 		return CH_INTAKE_RETRY;
 	ch_crashpoint("intake.after-raw");
 	Ctx x = {

@@ -26,6 +26,11 @@ static gboolean move_to(const char *from, const char *dir, const char *name, con
 		            g_strerror(errno));
 		return FALSE;
 	}
+	/* Both folders, each for its own name: the target's so that the message is not lost
+	 * with the rename, the source's so that it does not come back to new/ as well (a power
+	 * cut would leave it in two places; the fingerprint would keep it from being handled
+	 * twice, but a person would see it twice). The folder was synced into its parent by
+	 * ch_durable_mkdir when it was made, and is only looked at (a stat) after that. */
 	g_autofree char *from_dir = g_path_get_dirname(from);
 	return ch_durable_sync_dir(dir, error) && ch_durable_sync_dir(from_dir, error);
 }

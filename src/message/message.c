@@ -10,7 +10,10 @@
  * GMime itself stops nesting at 1024 multipart levels and 512 embedded messages (verified),
  * so the recursive walks here are bounded before the depth limit is even checked.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "message/message-private.h"
 #include "message/reply.h"
@@ -45,6 +48,8 @@ static void attachment_free(gpointer p)
 	g_free(a->disposition);
 	if (a->data)
 		g_bytes_unref(a->data);
+	if (a->part)
+		g_object_unref(a->part);
 	g_free(a);
 }
 
@@ -474,6 +479,27 @@ static GMimeMessage *parse_mime(const guint8 *data, gsize len, GMimeParserOption
 	return msg;
 }
 
+/* From the file: GMime's stream on it is seekable, and with the parser's persistent stream
+ * (its default, said here because the memory depends on it) each part's content is a
+ * substream of the file, read when decoded, instead of bytes copied during the parse. */
+static GMimeMessage *parse_mime_file(const char *path, GMimeParserOptions *po,
+                                     GError **error)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot read %s: %s", path,
+		            g_strerror(errno));
+		return NULL;
+	}
+	GMimeStream *stream = g_mime_stream_fs_new(fd); /* owns fd */
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	g_object_unref(stream);
+	g_mime_parser_set_persist_stream(parser, TRUE);
+	GMimeMessage *msg = g_mime_parser_construct_message(parser, po);
+	g_object_unref(parser);
+	return msg;
+}
+
 typedef struct {
 	guint depth;   /* deepest level seen; the message's own body is level 1 */
 	guint leaves;
@@ -864,6 +890,7 @@ typedef struct {
 	guint count;
 	GError **error;
 	gboolean failed;
+	gboolean lazy; /* parsed from a file: keep the part, not its bytes */
 } Attach;
 
 static char *content_type_of(GMimeObject *o)
@@ -877,18 +904,46 @@ static char *content_type_of(GMimeObject *o)
 	return valid;
 }
 
+/* An attachment's content written out: a part's decoded (base64, QP undone), an attached
+ * message whole. -1 when writing failed. */
+static gssize write_content(GMimeObject *o, GMimeStream *out)
+{
+	if (GMIME_IS_MESSAGE_PART(o)) {
+		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
+		return inner ? g_mime_object_write_to_stream(GMIME_OBJECT(inner), NULL, out) : 0;
+	}
+	GMimeDataWrapper *content = g_mime_part_get_content(GMIME_PART(o));
+	return content ? g_mime_data_wrapper_write_to_stream(content, out) : 0;
+}
+
+/* Decoded into nothing, counting: the size without the bytes. */
+static gsize decoded_size(GMimeObject *o)
+{
+	GMimeStream *null = g_mime_stream_null_new();
+	write_content(o, null);
+	gsize n = GMIME_STREAM_NULL(null)->written;
+	g_object_unref(null);
+	return n;
+}
+
 static void keep_attachment(Attach *a, GMimeObject *o, const char *filename, GByteArray *ba)
 {
-	if (ba->len > a->o->max_attachment) {
-		a->failed = !refuse(a->error, "message has an attachment of %u bytes, limit %"
-		                    G_GSIZE_FORMAT, ba->len, a->o->max_attachment);
-		g_byte_array_unref(ba);
+	gsize size = ba ? ba->len : decoded_size(o);
+	if (size > a->o->max_attachment) {
+		a->failed = !refuse(a->error, "message has an attachment of %" G_GSIZE_FORMAT
+		                    " bytes, limit %" G_GSIZE_FORMAT, size, a->o->max_attachment);
+		if (ba)
+			g_byte_array_unref(ba);
 		return;
 	}
 	ChAttachment *att = g_new0(ChAttachment, 1);
 	att->filename = sanitise_filename(filename);
 	att->content_type = content_type_of(o);
-	att->data = g_byte_array_free_to_bytes(ba);
+	att->size = size;
+	if (ba)
+		att->data = g_byte_array_free_to_bytes(ba);
+	else
+		att->part = g_object_ref(o);
 	const char *disposition = g_mime_object_get_disposition(o);
 	att->disposition = disposition && *disposition ? lower_valid(disposition) : NULL;
 	const char *cid = g_mime_object_get_content_id(o);
@@ -939,7 +994,8 @@ static ChMimeStep on_attachment(GMimeObject *o, const ChMimePlace *at, gpointer 
 	/* Count them all, so that the refusal can say how many there were. */
 	if (++a->count > a->o->max_attachments)
 		return CH_MIME_SKIP;
-	GByteArray *ba = GMIME_IS_MESSAGE_PART(o)
+	GByteArray *ba = a->lazy ? NULL
+		: GMIME_IS_MESSAGE_PART(o)
 		? message_bytes(g_mime_message_part_get_message(GMIME_MESSAGE_PART(o)))
 		: ch_part_bytes(GMIME_PART(o));
 	keep_attachment(a, o, filename, ba);
@@ -947,9 +1003,9 @@ static ChMimeStep on_attachment(GMimeObject *o, const ChMimePlace *at, gpointer 
 }
 
 static gboolean fill_attachments(ChMessage *m, GMimeMessage *msg, const Body *b,
-                                 const ChParseOptions *o, GError **error)
+                                 const ChParseOptions *o, gboolean lazy, GError **error)
 {
-	Attach a = { o, b, m->attachments, 0, error, FALSE };
+	Attach a = { o, b, m->attachments, 0, error, FALSE, lazy };
 	ch_mime_walk(msg, on_attachment, &a);
 	if (a.failed)
 		return FALSE;
@@ -998,7 +1054,7 @@ static int report_score(const ChAttachment *a)
 		"text/plain", NULL,
 	};
 	static const char *const doc_exts[] = { "pdf", "docx", "doc", "odt", "rtf", "txt", NULL };
-	gsize size = a->data ? g_bytes_get_size(a->data) : 0;
+	gsize size = a->size;
 	if (size == 0 || is_type(a->content_type, not_types) || has_ext(a->filename, not_exts) ||
 	    (a->filename && !g_ascii_strcasecmp(a->filename, "winmail.dat")))
 		return 0;
@@ -1037,8 +1093,8 @@ static ChMessage *message_new(const guint8 *data, gsize len)
 	return m;
 }
 
-ChMessage *ch_message_parse(const guint8 *data, gsize len, const ChParseOptions *opts,
-                            GError **error)
+static ChMessage *parse(const guint8 *data, gsize len, const char *path,
+                        const ChParseOptions *opts, GError **error)
 {
 	ChParseOptions defaults;
 	if (!opts) {
@@ -1056,9 +1112,14 @@ ChMessage *ch_message_parse(const guint8 *data, gsize len, const ChParseOptions 
 		g_mime_parser_options_free(po);
 		return NULL;
 	}
-	GMimeMessage *msg = parse_mime(data, len, po);
+	GError *local = NULL;
+	GMimeMessage *msg = path ? parse_mime_file(path, po, &local) : parse_mime(data, len, po);
 	if (!msg) {
 		g_mime_parser_options_free(po);
+		if (local) {
+			g_propagate_error(error, local);
+			return NULL;
+		}
 		/* GMime gives up only on input that does not start with a header block at all
 		 * (plain prose, an empty file). */
 		if (len == 0)
@@ -1074,7 +1135,7 @@ ChMessage *ch_message_parse(const guint8 *data, gsize len, const ChParseOptions 
 		Body body = { 0 };
 		fill_headers(m, msg, po);
 		fill_body(m, msg, &body);
-		if (fill_attachments(m, msg, &body, opts, error)) {
+		if (fill_attachments(m, msg, &body, opts, path != NULL, error)) {
 			ch_message_classify(m, msg, opts);
 		} else {
 			ch_message_free(m);
@@ -1084,4 +1145,66 @@ ChMessage *ch_message_parse(const guint8 *data, gsize len, const ChParseOptions 
 	g_object_unref(msg);
 	g_mime_parser_options_free(po);
 	return m;
+}
+
+ChMessage *ch_message_parse(const guint8 *data, gsize len, const ChParseOptions *opts,
+                            GError **error)
+{
+	return parse(data, len, NULL, opts, error);
+}
+
+ChMessage *ch_message_parse_file(const guint8 *data, gsize len, const char *path,
+                                 const ChParseOptions *opts, GError **error)
+{
+	return parse(data, len, path, opts, error);
+}
+
+gboolean ch_attachment_write(const ChAttachment *a, int fd, char sha[65], GError **error)
+{
+	GMimeStream *file = g_mime_stream_fs_new(fd);
+	g_mime_stream_fs_set_owner(GMIME_STREAM_FS(file), FALSE);
+	GMimeStream *out = g_mime_stream_filter_new(file);
+	GMimeFilter *sum = g_mime_filter_checksum_new(G_CHECKSUM_SHA256);
+	g_mime_stream_filter_add(GMIME_STREAM_FILTER(out), sum);
+	gssize n;
+	gsize len = 0;
+	if (a->data) {
+		const guint8 *bytes = g_bytes_get_data(a->data, &len);
+		n = len ? g_mime_stream_write(out, (const char *)bytes, len) : 0;
+	} else {
+		len = a->size;
+		n = a->part ? write_content(a->part, out) : 0;
+	}
+	/* The filter hands on what it holds only when flushed. */
+	gboolean ok = n >= 0 && g_mime_stream_flush(out) == 0;
+	gint64 written = g_mime_stream_tell(file);
+	if (ok && written != (gint64)len) {
+		ok = FALSE;
+		errno = EIO;
+	}
+	int e = errno;
+	char *hex = g_mime_filter_checksum_get_string(GMIME_FILTER_CHECKSUM(sum));
+	g_strlcpy(sha, hex ? hex : "", 65);
+	g_free(hex);
+	g_object_unref(sum);
+	g_object_unref(out);
+	g_object_unref(file);
+	if (!ok)
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot write an attachment: %s",
+		            g_strerror(e));
+	return ok;
+}
+
+GBytes *ch_attachment_bytes(const ChAttachment *a)
+{
+	if (a->data)
+		return g_bytes_ref(a->data);
+	GByteArray *ba = g_byte_array_sized_new((guint)MIN(a->size, G_MAXUINT));
+	if (a->part) {
+		GMimeStream *out = g_mime_stream_mem_new_with_byte_array(ba);
+		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(out), FALSE);
+		write_content(a->part, out);
+		g_object_unref(out);
+	}
+	return g_byte_array_free_to_bytes(ba);
 }

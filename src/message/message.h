@@ -43,7 +43,10 @@ typedef struct {
 	char *filename;     /* sanitised: no path separators, no control chars, at most 200
 	                       bytes (a longer one cut before its extension); may be NULL */
 	char *content_type; /* "type/subtype", lower case */
-	GBytes *data;       /* decoded content */
+	GBytes *data;       /* decoded content; NULL when parsed from a file
+	                       (ch_message_parse_file): then ch_attachment_write() decodes it */
+	gsize size;         /* decoded bytes, always set */
+	gpointer part;      /* private: the GMime object, when data is NULL */
 	char *disposition;  /* "attachment", "inline" (lower case, as sent), or NULL if none */
 	gboolean has_content_id; /* referred to from the HTML (an inline logo, a picture) */
 } ChAttachment;
@@ -82,6 +85,22 @@ typedef struct {
 
 ChMessage *ch_message_parse(const guint8 *data, gsize len, const ChParseOptions *opts,
                             GError **error);
+/* The same, for a message whose bytes are also the file at path (intake's raw copy): the
+ * bounds and the fingerprint are read from data, which is not copied; GMime parses the file
+ * through a stream on it, so that a part's content is a window on the file rather than a
+ * copy in memory; and attachments are not decoded into memory (data NULL, size counted by
+ * decoding into nothing): ch_attachment_write() decodes one straight into a file. So the
+ * memory the parse adds is GMime's tree (bounded by max_parts) and the text parts, not the
+ * attachments. A file that cannot be opened fails with CH_ERROR_TEMPORARY. */
+ChMessage *ch_message_parse_file(const guint8 *data, gsize len, const char *path,
+                                 const ChParseOptions *opts, GError **error);
+/* Writes a's decoded content to fd (through GMime's decoder, a few KB at a time, when it is
+ * not in memory) and its lower-case hex SHA-256 to sha, computed as it goes. FALSE with
+ * CH_ERROR_TEMPORARY when the write fails (a full disk) or fewer bytes came than counted. */
+gboolean ch_attachment_write(const ChAttachment *a, int fd, char sha[65], GError **error);
+/* a's decoded content in memory (a new reference: g_bytes_unref), decoded now when it was
+ * left in the file; for a reader that needs the whole of it (an administrator's list). */
+GBytes *ch_attachment_bytes(const ChAttachment *a);
 
 /* Which attachment is the report an agency sent, by disposition and type: never an inline or
  * referenced picture, a signature (.p7s, S/MIME, PGP), a vCard, a calendar entry or Outlook's

@@ -27,10 +27,13 @@ gboolean ch_durable_write(const char *path, const void *data, gsize len, int mod
                           GError **error)
 {
 	GError *local = NULL;
-	/* CONSISTENT | DURABLE: GLib writes a temp file, fsyncs it, renames it over the target
-	 * and (as documented since 2.66) fsyncs the folder. The folder's fsync below repeats that
-	 * last step on purpose: it is what makes the rename survive a power cut, and chaser does
-	 * not leave it to one line of GLib. */
+	/* CONSISTENT | DURABLE: GLib writes a temporary file beside the target, fsyncs it (the
+	 * bytes), renames it over the target, and fsyncs the folder (the new name: without it a
+	 * power cut may take the rename back). The folder's fsync is GLib's own, since 2.66 with
+	 * DURABLE; strace of Debian 12's 2.74 shows open(folder), fsync, close after the rename.
+	 * A second fsync of the folder here only cost time (a third of intake's fsyncs). What
+	 * that gives up: GLib ignores an error from the folder's fsync, which ours reported; the
+	 * file's own fsync, whose error GLib does report, has already succeeded by then. */
 	if (!g_file_set_contents_full(path, data, len,
 	                              G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
 	                              mode, &local)) {
@@ -39,8 +42,7 @@ gboolean ch_durable_write(const char *path, const void *data, gsize len, int mod
 		g_error_free(local);
 		return FALSE;
 	}
-	g_autofree char *dir = g_path_get_dirname(path);
-	return ch_durable_sync_dir(dir, error);
+	return TRUE;
 }
 
 gboolean ch_durable_mkdir(const char *path, int mode, GError **error)
@@ -62,4 +64,50 @@ gboolean ch_durable_mkdir(const char *path, int mode, GError **error)
 	 * was since renamed into it, unless the parent is synced (the Maildir's quarantine is
 	 * made on first use, for the message being moved there). */
 	return ch_durable_sync_dir(parent, error);
+}
+
+int ch_durable_temp(const char *dir, int mode, char **tmp_r, GError **error)
+{
+	char *tmp = g_build_filename(dir, ".incoming-XXXXXX", NULL);
+	int fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, mode);
+	if (fd < 0) {
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot make a file in %s: %s", dir,
+		            g_strerror(errno));
+		g_free(tmp);
+		return -1;
+	}
+	*tmp_r = tmp;
+	return fd;
+}
+
+gboolean ch_durable_finish(int fd, const char *tmp, const char *path, GError **error)
+{
+	/* The bytes first (fsync of the file), then the name (rename, then fsync of the folder):
+	 * the same four steps as ch_durable_write, for a file written piece by piece. */
+	if (fsync(fd) < 0) {
+		int e = errno;
+		close(fd);
+		g_unlink(tmp);
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot write %s: %s", path,
+		            g_strerror(e));
+		return FALSE;
+	}
+	close(fd);
+	if (g_rename(tmp, path) < 0) {
+		int e = errno;
+		g_unlink(tmp);
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot write %s: %s", path,
+		            g_strerror(e));
+		return FALSE;
+	}
+	g_autofree char *dir = g_path_get_dirname(path);
+	return ch_durable_sync_dir(dir, error);
+}
+
+void ch_durable_abandon(int fd, const char *tmp)
+{
+	if (fd >= 0)
+		close(fd);
+	if (tmp)
+		g_unlink(tmp);
 }

@@ -1,10 +1,11 @@
 /* durable: the one way chaser puts a file on disk so that it survives a crash.
  *
  * Write to a temporary file beside the target, fsync it, rename it over the target, then
- * fsync the folder so the rename itself is on disk. After ch_durable_write() returns TRUE the
- * file is there with exactly these bytes, even if the power fails the next instant; before
- * it returns, the old file (if any) is untouched. Errors are CH_ERROR_TEMPORARY (disk full,
- * I/O) with the path in the message.
+ * fsync the folder so the rename itself is on disk (GLib's g_file_set_contents_full with
+ * DURABLE does all four; durable.c says how that was checked). After ch_durable_write()
+ * returns TRUE the file is there with exactly these bytes, even if the power fails the next
+ * instant; before it returns, the old file (if any) is untouched. Errors are
+ * CH_ERROR_TEMPORARY (disk full, I/O) with the path in the message.
  */
 #pragma once
 #include <glib.h>
@@ -14,5 +15,14 @@ gboolean ch_durable_write(const char *path, const void *data, gsize len, int mod
 /* Makes a folder (and its parents) with this mode, each synced into its parent so that it
  * survives a power cut; fine if it exists. */
 gboolean ch_durable_mkdir(const char *path, int mode, GError **error);
+/* A file written piece by piece (a decoded attachment, whose name is its SHA-256 and so
+ * known only at the end): ch_durable_temp() makes a temporary file in dir (a name starting
+ * ".incoming-") and returns its descriptor and *tmp_r (g_free); the caller writes, then
+ * ch_durable_finish() fsyncs it, closes it, renames it to path and fsyncs the folder, after
+ * which it is as ch_durable_write() leaves a file. ch_durable_abandon() closes and removes it
+ * instead. On failure the temporary file is gone. */
+int ch_durable_temp(const char *dir, int mode, char **tmp_r, GError **error);
+gboolean ch_durable_finish(int fd, const char *tmp, const char *path, GError **error);
+void ch_durable_abandon(int fd, const char *tmp);
 /* fsync a folder after a rename into or out of it */
 gboolean ch_durable_sync_dir(const char *dir, GError **error);
