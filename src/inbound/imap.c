@@ -52,6 +52,7 @@ struct ChImap {
 	guint timeout;
 	gsize max_size;
 	ChImapState state;
+	volatile gint *stop; /* the service's stop flag, or NULL: a sweep ends between messages */
 
 	/* The connection. */
 	mailimap *imap; /* NULL while disconnected */
@@ -410,6 +411,11 @@ static gboolean imap_connect(ChImap *m, GError **error)
 }
 
 /* ---- the public part ------------------------------------------------------------------- */
+
+void ch_imap_set_stop(ChImap *m, volatile gint *stop)
+{
+	m->stop = stop;
+}
 
 ChImap *ch_imap_new(const ChImapConfig *cfg, gsize max_message_size, const ChImapState *state)
 {
@@ -933,10 +939,49 @@ static guint batch_members(ChImap *m, GArray *uids, guint from, GHashTable *size
 	return MAX(n, 1);
 }
 
+static gboolean stopped(volatile gint *stop)
+{
+	return stop != NULL && g_atomic_int_get(stop) != 0;
+}
+
 static gint compare_uid(gconstpointer a, gconstpointer b)
 {
 	guint32 x = *(const guint32 *)a, y = *(const guint32 *)b;
 	return x < y ? -1 : x > y;
+}
+
+/* The selected mailbox's UIDVALIDITY against the one stored: the same, or first seen (then
+ * stored), sets *last_uid and m->uidvalidity; a change stops the sweep for a person. */
+static gboolean check_validity(ChImap *m, guint32 validity, guint32 *last_uid, GError **error)
+{
+	guint32 known_validity = 0;
+	*last_uid = 0;
+	GError *state_error = NULL;
+	gboolean known = m->state.get != NULL &&
+	                 m->state.get(m->state.data, m->mailbox, &known_validity, last_uid,
+	                              &state_error) &&
+	                 known_validity != 0;
+	if (state_error) {
+		g_propagate_error(error, state_error);
+		m->selected = FALSE;
+		return FALSE;
+	}
+	if (known && known_validity != validity) {
+		/* Every UID we knew now names another message, or none: reading on could hand
+		 * over old mail as new. A person must look (and reset the stored value). */
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "UIDVALIDITY of %s changed from %u to %u: stopped", m->mailbox,
+		            known_validity, validity);
+		m->selected = FALSE; /* and no IDLE on it either */
+		return FALSE;
+	}
+	if (!known && m->state.set != NULL) {
+		if (!m->state.set(m->state.data, m->mailbox, validity, 0, error))
+			return FALSE;
+		*last_uid = 0;
+	}
+	m->uidvalidity = validity;
+	return TRUE;
 }
 
 gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r,
@@ -959,33 +1004,9 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 		return fail(m, r, CH_ERROR_CONFIG, error, "SELECT %s on %s", m->mailbox, m->host);
 	m->selected = TRUE;
 	guint32 validity = m->imap->imap_selection_info->sel_uidvalidity;
-
-	guint32 known_validity = 0, last_uid = 0;
-	GError *state_error = NULL;
-	gboolean known = m->state.get != NULL &&
-	                 m->state.get(m->state.data, m->mailbox, &known_validity, &last_uid,
-	                              &state_error) &&
-	                 known_validity != 0;
-	if (state_error) {
-		g_propagate_error(error, state_error);
-		m->selected = FALSE;
+	guint32 last_uid = 0;
+	if (!check_validity(m, validity, &last_uid, error))
 		return FALSE;
-	}
-	if (known && known_validity != validity) {
-		/* Every UID we knew now names another message, or none: reading on could hand
-		 * over old mail as new. A person must look (and reset the stored value). */
-		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
-		            "UIDVALIDITY of %s changed from %u to %u: stopped", m->mailbox,
-		            known_validity, validity);
-		m->selected = FALSE; /* and no IDLE on it either */
-		return FALSE;
-	}
-	if (!known && m->state.set != NULL) {
-		if (!m->state.set(m->state.data, m->mailbox, validity, 0, error))
-			return FALSE;
-		last_uid = 0;
-	}
-	m->uidvalidity = validity;
 
 	GArray *uids = g_array_new(FALSE, FALSE, sizeof(guint32));
 	GHashTable *sizes = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -995,7 +1016,9 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 	guint32 highest = last_uid;
 	clist *batch = NULL;
 	guint batch_end = 0; /* uids[..batch_end) are covered by batch */
-	for (guint i = 0; ok && i < uids->len; i++) {
+	/* A stop asked for ends the sweep between messages: what is handled is moved below, and
+	 * the rest is still in the mailbox for the next start. */
+	for (guint i = 0; ok && i < uids->len && !stopped(m->stop); i++) {
 		guint32 uid = g_array_index(uids, guint32, i);
 		if (i >= batch_end) {
 			if (batch != NULL)
@@ -1044,11 +1067,6 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
  * untagged data before "+ idling" (upstream issue #393). After this many failed starts in a
  * row the driver stops asking and sleeps instead: the sweeps still find every message. */
 #define IDLE_MAX_FAILURES 3
-
-static gboolean stopped(volatile gint *stop)
-{
-	return stop != NULL && g_atomic_int_get(stop) != 0;
-}
 
 /* Every slice of a wait tells the service manager that the loop is alive (the watchdog):
  * a wait may last up to IDLE_MAX_S, far longer than any watchdog interval. */
@@ -1173,6 +1191,7 @@ static gpointer reader_open(ChApp *app, GError **error)
 	rd->lock = lock;
 	rd->state = (ChImapState){ reader_state_get, reader_state_set, rd };
 	rd->imap = ch_imap_new(&app->cfg->imap, app->cfg->max_message_size, &rd->state);
+	ch_imap_set_stop(rd->imap, &app->stop);
 	return rd;
 }
 

@@ -39,6 +39,8 @@ typedef struct {
 } ChImapState;
 
 ChImap *ch_imap_new(const ChImapConfig *cfg, gsize max_message_size, const ChImapState *state);
+/* The flag a stop request sets (SIGTERM): once set, a sweep ends after the message in hand. */
+void ch_imap_set_stop(ChImap *m, volatile gint *stop);
 void ch_imap_free(ChImap *m);
 /* One sweep. *count_r: messages handed to intake. `where` is "imap:MAILBOX/UIDVALIDITY/UID";
  * raw is NULL (and len 0) only for a message over max_message_size, whose size is then in
