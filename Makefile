@@ -12,7 +12,9 @@ BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/chaser
 MANDIR ?= $(PREFIX)/share/man
 BUILD_DATADIR ?= $(CURDIR)
-PKGS := glib-2.0 gio-2.0 json-glib-1.0 gmime-3.0 sqlite3 libxml-2.0 libcurl gnutls xlsxwriter libsystemd libarchive
+# libmicrohttpd: the HTTP server of `chaser web` (src/web/web_server.c says why this one).
+PKGS := glib-2.0 gio-2.0 json-glib-1.0 gmime-3.0 sqlite3 libxml-2.0 libcurl gnutls xlsxwriter libsystemd \
+	libarchive libmicrohttpd
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wno-unused-parameter \
 	-Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
