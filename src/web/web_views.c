@@ -389,7 +389,8 @@ static void conference(ChApp *app, const ChWebRequest *req, ChWebResponse *resp)
 	GError *e = NULL;
 	g_autoptr(ChCase) c = ch_store_case_load(app->store, arg(req, "ref"), &e);
 	if (!c) {
-		if (e && e->code != CH_ERROR_FINAL) {
+		/* Busy is worth another try; anything else is a reference with no conference. */
+		if (e && e->code == CH_ERROR_TEMPORARY) {
 			store_failed(app, req, resp, e);
 			return;
 		}
