@@ -203,7 +203,22 @@ static const char default_text[] =
 	"\n"
 	"[limits]\n"
 	"max_message_size = 41943040\n"
-	"max_attachment_size = 31457280\n";
+	"max_attachment_size = 31457280\n"
+	"\n"
+	"[web]\n"
+	"# chaser web: the console in a browser. Admin ([people] admin) signs in to act, the\n"
+	"# managers to read, each with a one-time link chaser emails; no passwords. It listens\n"
+	"# on loopback only, unless it has TLS (cert_file, key_file) or a proxy in front\n"
+	"#listen = 127.0.0.1\n"
+	"#port = 8470\n"
+	"# the address people open, for the link in the mail (behind a proxy)\n"
+	"#url = https://chaser.council.example\n"
+	"#cert_file = /etc/chaser/web-cert.pem\n"
+	"#key_file = /etc/chaser/web-key.pem\n"
+	"#trusted_proxy = 127.0.0.1\n"
+	"#managers = team.manager@council.example; service.manager@council.example\n"
+	"#session_idle = 30 minutes\n"
+	"#session_max = 8 hours\n";
 
 char *ch_config_default_text(const char *state_dir)
 {
@@ -644,7 +659,6 @@ static void read_transports(Reader *r, ChConfig *c)
 static void read_web(Reader *r, ChConfig *c)
 {
 	ChWebConfig *w = &c->web;
-	w->configured = g_key_file_has_group(r->kf, "web");
 	w->listen = get_str(r, "web", "listen", "127.0.0.1");
 	w->port = get_uint(r, "web", "port", 8470);
 	w->url = get_str(r, "web", "url", NULL);

@@ -39,7 +39,6 @@ typedef struct {
 
 /* [web]: the console `chaser web` serves (web/web_server.h). */
 typedef struct {
-	gboolean configured;    /* the file has a [web] section */
 	char *listen;           /* address to listen on (127.0.0.1) */
 	guint port;             /* 8470 */
 	char *url;              /* the address people open, for the sign-in link; NULL: made
