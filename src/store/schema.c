@@ -370,14 +370,14 @@ static const char *const migrations[] = {
 	 * SHA-256 of their secret, so a copy of the database signs nobody in; times are Unix
 	 * seconds, compared as numbers whatever the offset of the day. A sign-in request keeps
 	 * the hash of the address typed, not the address: most are of people who may not sign in. */
-	"CREATE TABLE web_link("
+	"CREATE TABLE IF NOT EXISTS web_link("
 	"  id INTEGER PRIMARY KEY,"
 	"  hash TEXT NOT NULL UNIQUE,"
 	"  address TEXT NOT NULL,"
 	"  created INTEGER NOT NULL,"
 	"  expires INTEGER NOT NULL,"
 	"  used INTEGER) STRICT;"
-	"CREATE TABLE web_session("
+	"CREATE TABLE IF NOT EXISTS web_session("
 	"  id INTEGER PRIMARY KEY,"
 	"  hash TEXT NOT NULL UNIQUE,"
 	"  address TEXT NOT NULL,"
@@ -386,12 +386,12 @@ static const char *const migrations[] = {
 	"  seen INTEGER NOT NULL,"
 	"  expires INTEGER NOT NULL,"
 	"  ended INTEGER) STRICT;"
-	"CREATE TABLE web_request("
+	"CREATE TABLE IF NOT EXISTS web_request("
 	"  id INTEGER PRIMARY KEY,"
 	"  at INTEGER NOT NULL,"
 	"  who TEXT NOT NULL,"
 	"  client TEXT NOT NULL) STRICT;"
-	"CREATE INDEX web_request_at ON web_request(at);",
+	"CREATE INDEX IF NOT EXISTS web_request_at ON web_request(at);",
 };
 
 int ch_schema_latest(void)

@@ -170,6 +170,16 @@ static void signout_post(ChApp *app, const ChWebRequest *req, ChWebResponse *res
 
 /* ---- Today ---------------------------------------------------------------------------- */
 
+/* The conference page's address for a reference, the reference escaped for a URL (the
+ * page escapes it again for HTML). */
+static void set_href(ChWebVars *v, const char *ref)
+{
+	if (!ref)
+		return;
+	g_autofree char *q = g_uri_escape_string(ref, NULL, TRUE);
+	ch_web_vars_setf(v, "href", "/conference?ref=%s", q);
+}
+
 /* When an item is due, as a day, and whether that is past. A due date (YYYY-MM-DD) is past
  * once its day has gone; a due time once it has passed. */
 static gboolean due_day(const char *due, GDateTime *now, GDate *day, gboolean *past)
@@ -209,6 +219,7 @@ static gboolean today_obligations(ChApp *app, ChWebVars *v, GError **error)
 		g_autofree char *owed = ch_reconcile_owed_words(u);
 		g_autofree char *when = ch_date_format_long(&day);
 		ch_web_vars_set(item, "ref", u->ref);
+		set_href(item, u->ref);
 		ch_web_vars_set(item, "owed", owed);
 		ch_web_vars_set(item, "owner", u->owner);
 		ch_web_vars_set(item, "due", when);
@@ -331,9 +342,8 @@ static void conferences(ChApp *app, const ChWebRequest *req, ChWebResponse *resp
 		const ChStoreRow *row = rows->pdata[i];
 		ChWebVars *item = ch_web_vars_add(v, "conferences");
 		g_autofree char *held = when_words(ch_store_row_str(row, 2));
-		g_autofree char *q = g_uri_escape_string(ch_store_row_str(row, 0), NULL, TRUE);
 		ch_web_vars_set(item, "ref", ch_store_row_str(row, 0));
-		ch_web_vars_setf(item, "href", "/conference?ref=%s", q);
+		set_href(item, ch_store_row_str(row, 0));
 		set_state(item, ch_store_row_str(row, 1));
 		ch_web_vars_set(item, "held", held);
 		ch_web_vars_set(item, "chair", ch_store_row_str(row, 3));
