@@ -376,7 +376,7 @@ char *ch_reconcile_week_text(ChApp *app, GDateTime *now, gboolean *clean_r, GErr
 	                       owed->len == 1 ? "thing" : "things", overdue);
 	for (guint i = 0; i < owed->len; i++) {
 		const ChUnclocked *u = owed->pdata[i];
-		g_autofree char *what = owed_words(u);
+		g_autofree char *what = ch_reconcile_owed_words(u);
 		g_autoptr(GDateTime) due = u->due ? ch_clock_parse(u->due) : NULL;
 		g_autofree char *when = u->due ? ch_clock_long_date(u->due, "") : g_strdup("no due time");
 		g_string_append_printf(s, "  %s%s: %s, due %s\n",
