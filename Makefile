@@ -12,7 +12,9 @@ BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/chaser
 MANDIR ?= $(PREFIX)/share/man
 BUILD_DATADIR ?= $(CURDIR)
-PKGS := glib-2.0 gio-2.0 json-glib-1.0 gmime-3.0 sqlite3 libxml-2.0 libcurl gnutls xlsxwriter libsystemd libarchive
+# libmicrohttpd: the HTTP server of `chaser web` (src/web/web_server.c says why this one).
+PKGS := glib-2.0 gio-2.0 json-glib-1.0 gmime-3.0 sqlite3 libxml-2.0 libcurl gnutls xlsxwriter libsystemd \
+	libarchive libmicrohttpd
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wno-unused-parameter \
 	-Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
@@ -147,6 +149,9 @@ install: deps
 	install -m 755 build-install/chaser $(DESTDIR)$(BINDIR)/chaser
 	install -m 644 rules/*.rules rules/bank-holidays.txt $(DESTDIR)$(DATADIR)/rules/
 	install -m 644 templates/*.txt $(DESTDIR)$(DATADIR)/templates/
+	# the console's pages and stylesheet (chaser web)
+	install -d $(DESTDIR)$(DATADIR)/templates/web
+	install -m 644 templates/web/*.html templates/web/*.css $(DESTDIR)$(DATADIR)/templates/web/
 	for m in $(wildcard man/*.5); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/; done
 	for m in $(wildcard man/*.8); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man8/; done
 
@@ -154,11 +159,11 @@ install: deps
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/chaser
 	rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(wildcard rules/*.rules) rules/bank-holidays.txt \
-		$(wildcard templates/*.txt))
+		$(wildcard templates/*.txt) $(wildcard templates/web/*.html templates/web/*.css))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8)))
-	-rmdir $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR) \
-		2>/dev/null
+	-rmdir $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(DATADIR)/templates/web \
+		$(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR) 2>/dev/null
 
 # The Debian package (debian/): build-deb/chaser_VERSION_ARCH.deb and its .changes (lintian
 # build-deb/*.changes). Its version is debian/changelog's; the build fails if the binary says

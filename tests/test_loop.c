@@ -155,6 +155,9 @@ static void test_broken_template_stops_run_at_a_timer(void)
 		if (!strcmp(name, "config_stopped.txt"))
 			continue;
 		g_autofree char *path = g_build_filename(tpl, name, NULL);
+		/* templates/web holds the console's pages, not mail. */
+		if (g_file_test(path, G_FILE_TEST_IS_DIR))
+			continue;
 		g_free(break_template(path));
 	}
 	g_autofree char *err = NULL;

@@ -110,6 +110,7 @@ static const char *const needed_templates[] = {
 	"report_reminder", "report_request", "report_request_late", "report_review_overdue",
 	"report_review_reminder",
 	"safety_alert", "safety_escalated", "safety_open", "transcript", "triage_alert", "triage_digest",
+	"web_signin",
 };
 
 /* Every template on the search path, the copy that would be used of each. */

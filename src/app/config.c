@@ -42,6 +42,8 @@ static const char *const known[] = {
 	"smtp", "url", "user", "password_file", "oauth2_token_file", "oauth2_token_command",
 	"ca_file", "require_tls", "helo", "timeout", NULL,
 	"limits", "max_message_size", "max_attachment_size", NULL,
+	"web", "listen", "port", "url", "cert_file", "key_file", "trusted_proxy", "managers",
+	"session_idle", "session_max", NULL,
 	NULL,
 };
 
@@ -201,7 +203,22 @@ static const char default_text[] =
 	"\n"
 	"[limits]\n"
 	"max_message_size = 41943040\n"
-	"max_attachment_size = 31457280\n";
+	"max_attachment_size = 31457280\n"
+	"\n"
+	"[web]\n"
+	"# chaser web: the console in a browser. Admin ([people] admin) signs in to act, the\n"
+	"# managers to read, each with a one-time link chaser emails; no passwords. It listens\n"
+	"# on loopback only, unless it has TLS (cert_file, key_file) or a proxy in front\n"
+	"#listen = 127.0.0.1\n"
+	"#port = 8470\n"
+	"# the address people open, for the link in the mail (behind a proxy)\n"
+	"#url = https://chaser.council.example\n"
+	"#cert_file = /etc/chaser/web-cert.pem\n"
+	"#key_file = /etc/chaser/web-key.pem\n"
+	"#trusted_proxy = 127.0.0.1\n"
+	"#managers = team.manager@council.example; service.manager@council.example\n"
+	"#session_idle = 30 minutes\n"
+	"#session_max = 8 hours\n";
 
 char *ch_config_default_text(const char *state_dir)
 {
@@ -637,6 +654,30 @@ static void read_transports(Reader *r, ChConfig *c)
 	secret_ok(r, "smtp", "oauth2_token_file", sm->oauth2_token_file);
 }
 
+/* [web]: the console (chaser web). Loopback by default; where it may listen otherwise is
+ * checked when it starts (web/web_server.c), as it needs TLS or a proxy in front. */
+static void read_web(Reader *r, ChConfig *c)
+{
+	ChWebConfig *w = &c->web;
+	w->listen = get_str(r, "web", "listen", "127.0.0.1");
+	w->port = get_uint(r, "web", "port", 8470);
+	w->url = get_str(r, "web", "url", NULL);
+	w->cert_file = get_path(r, c->dir, "web", "cert_file", NULL);
+	w->key_file = get_path(r, c->dir, "web", "key_file", NULL);
+	w->trusted_proxy = get_str(r, "web", "trusted_proxy", NULL);
+	w->managers = get_list(r, "web", "managers", "");
+	w->session_idle = get_minutes(r, "web", "session_idle", 30);
+	w->session_max = get_minutes(r, "web", "session_max", 8 * 60);
+	if (w->port == 0 || w->port > 65535) {
+		if (!r->failed)
+			g_set_error(r->error, CH_ERROR, CH_ERROR_CONFIG,
+			            "%s:%u: [web] port must be between 1 and 65535", r->path,
+			            line_of(r, "web", "port"));
+		r->failed = TRUE;
+	}
+	secret_ok(r, "web", "key_file", w->key_file);
+}
+
 /* One address the config must or may give: [group] key, required or not. */
 static gboolean check_address(const ChConfig *c, const char *path, const char *g, const char *k,
                               const char *value, gboolean required, GError **error)
@@ -684,6 +725,14 @@ static gboolean check_config(const ChConfig *c, const char *path, GError **error
 			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
 			            "%s:%u: [people] cp_managers: '%s' is not an email address", path,
 			            ch_config_line(c, "people", "cp_managers"), *m);
+			return FALSE;
+		}
+	}
+	for (char **m = c->web.managers; *m; m++) {
+		if (!plausible_address(*m)) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+			            "%s:%u: [web] managers: '%s' is not an email address", path,
+			            ch_config_line(c, "web", "managers"), *m);
 			return FALSE;
 		}
 	}
@@ -745,6 +794,7 @@ ChConfig *ch_config_load(const char *path, GError **error)
 	read_chaser(&r, c);
 	read_people(&r, c);
 	read_transports(&r, c);
+	read_web(&r, c);
 	if (r.failed || !check_config(c, path, error))
 		goto fail;
 	char *lower = g_ascii_strdown(c->address, -1);
@@ -779,5 +829,8 @@ void ch_config_free(ChConfig *c)
 	g_free(sm->url), g_free(sm->user), g_free(sm->password_file);
 	g_free(sm->oauth2_token_file), g_free(sm->oauth2_token_command), g_free(sm->ca_file);
 	g_free(sm->helo);
+	ChWebConfig *w = &c->web;
+	g_free(w->listen), g_free(w->url), g_free(w->cert_file), g_free(w->key_file);
+	g_free(w->trusted_proxy), g_strfreev(w->managers);
 	g_free(c);
 }

@@ -37,6 +37,20 @@ typedef struct {
 	guint timeout;          /* seconds (60) */
 } ChSmtpConfig;
 
+/* [web]: the console `chaser web` serves (web/web_server.h). */
+typedef struct {
+	char *listen;           /* address to listen on (127.0.0.1) */
+	guint port;             /* 8470 */
+	char *url;              /* the address people open, for the sign-in link; NULL: made
+	                           from listen and port */
+	char *cert_file;        /* PEM certificate and key: the console speaks TLS itself */
+	char *key_file;
+	char *trusted_proxy;    /* a reverse proxy's address: its forwarded headers are believed */
+	char **managers;        /* addresses that may sign in to read (admin may also act) */
+	guint session_idle;     /* minutes a session lives unused (30) */
+	guint session_max;      /* minutes a session lives at most (480) */
+} ChWebConfig;
+
 typedef struct {
 	char *path;             /* the config file itself */
 	GHashTable *lines;      /* "group\nkey" -> line number, for messages */
@@ -83,6 +97,8 @@ typedef struct {
 
 	gsize max_message_size;
 	gsize max_attachment_size;
+
+	ChWebConfig web;
 } ChConfig;
 
 ChConfig *ch_config_load(const char *path, GError **error);

@@ -54,3 +54,4 @@ int cmd_report(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
 int cmd_purge(int argc, char **argv);
+int cmd_web(int argc, char **argv);

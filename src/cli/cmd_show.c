@@ -639,7 +639,7 @@ static int triage_decide(int argc, char **argv, gboolean release)
 	if (!app)
 		return CLI_FAIL;
 	GError *e = NULL;
-	if (!ch_intake_decide(app, (gint64)id, release, &e)) {
+	if (!ch_intake_decide(app, (gint64)id, release, "cli", &e)) {
 		return cli_error(e);
 	}
 	ch_term_printf("triage %" G_GUINT64_FORMAT " %s\n", id, release ? "released and applied" : "dropped");

@@ -43,6 +43,7 @@ static const struct {
 	{ "record", NULL, cmd_record, "the case record of one conference, for the child's file" },
 	{ "reconcile", NULL, cmd_reconcile, "check that nothing was dropped: messages and mail" },
 	{ "purge", NULL, cmd_purge, "remove finished cases older than a date (retention)" },
+	{ "web", NULL, cmd_web, "serve the console in a browser (sign-in by emailed link)" },
 };
 
 static void usage(FILE *out)

@@ -299,6 +299,9 @@ static const char *const audits[CH_AUDIT_N] = {
 	[CH_AUDIT_ESCALATION_RECONVENE_CHASED] = "escalation.reconvene_chased",
 	[CH_AUDIT_ESCALATION_RECONVENE_DATE] = "escalation.reconvene_date",
 	[CH_AUDIT_ESCALATION_OPTIONS] = "escalation.options",
+	[CH_AUDIT_WEB_LINK_SENT] = "web.link_sent",
+	[CH_AUDIT_WEB_SIGNED_IN] = "web.signed_in",
+	[CH_AUDIT_WEB_SIGNED_OUT] = "web.signed_out",
 };
 CH_NAME_TABLE_DEFINE(ChAudit, ch_audit, audits)
 

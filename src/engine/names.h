@@ -284,6 +284,9 @@ typedef enum {
 	CH_AUDIT_ESCALATION_RECONVENE_CHASED, /* admin reminded to enter the reconvened date */
 	CH_AUDIT_ESCALATION_RECONVENE_DATE,   /* ... and the date entered */
 	CH_AUDIT_ESCALATION_OPTIONS,          /* the quality assurance group's named options */
+	CH_AUDIT_WEB_LINK_SENT,
+	CH_AUDIT_WEB_SIGNED_IN,
+	CH_AUDIT_WEB_SIGNED_OUT,
 	CH_AUDIT_N
 } ChAudit;
 CH_NAME_TABLE_DECLARE(ChAudit, ch_audit);

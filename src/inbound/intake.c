@@ -1039,7 +1039,8 @@ static gboolean triage_facts(gint64 triage_id, const char *tstate, const char *m
 /* A person's decision on a triage item: the engine decides whether it may be made and what
  * it changes (engine/triage.c); a release then hands the stored message to handle_person as
  * vouched for, in the same transaction. */
-gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, GError **error)
+gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, const char *source,
+                          GError **error)
 {
 	ChStore *s = app->store;
 	g_autoptr(GDateTime) now = ch_clock_now();
@@ -1063,7 +1064,7 @@ gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, GError
 	gboolean ok = triage_facts(triage_id, found ? tstate : NULL, mstate, &ts, &ms, error) &&
 	              ch_engine_triage_decide(triage_id, ts, ms, conf, release, fx, error);
 	if (ok && !release) {
-		ok = ch_effects_apply(app, NULL, fx, NULL, now, "cli", error);
+		ok = ch_effects_apply(app, NULL, fx, NULL, now, source, error);
 	} else if (ok) {
 		g_autofree char *path = g_build_filename(app->cfg->spool, "messages", raw, NULL);
 		g_autofree char *data = NULL;
@@ -1080,7 +1081,7 @@ gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, GError
 			          .release = TRUE };
 			g_autoptr(ChMessage) m = ch_message_parse((const guint8 *)data, len, &app->parse,
 			                                          error);
-			ok = m && ch_effects_apply(app, NULL, fx, NULL, now, "cli", error) &&
+			ok = m && ch_effects_apply(app, NULL, fx, NULL, now, source, error) &&
 			     handle_person(&x, m, error);
 			g_free(x.source);
 		}

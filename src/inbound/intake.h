@@ -32,8 +32,10 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
                                  GError **error);
 
 /* A person's decision on a triage item: drop it (recorded, never acted on), or release a
- * held one (its sender check failed) and apply it as if the check had passed. Audited. */
-gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, GError **error);
+ * held one (its sender check failed) and apply it as if the check had passed. Audited with
+ * `source` as who decided: "cli", or "web:ADDRESS" for the person signed in to the console. */
+gboolean ch_intake_decide(ChApp *app, gint64 triage_id, gboolean release, const char *source,
+                          GError **error);
 
 /* A message the driver will not fetch whole (over the size limit): recorded in triage with
  * its size; the driver then moves it to Quarantine. */

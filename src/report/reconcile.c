@@ -206,7 +206,7 @@ static gboolean check_outbox(ChApp *app, ChReconcile *r, GError **error)
 }
 
 /* What an open item owes, in words: "an answer to the escalation of line 2 (Agency)". */
-static char *owed_words(const ChUnclocked *u)
+char *ch_reconcile_owed_words(const ChUnclocked *u)
 {
 	g_autofree char *line = u->line ? g_strdup_printf(" of line %d", u->line) : g_strdup("");
 	g_autofree char *agency = u->agency ? g_strdup_printf(" (%s)", u->agency) : g_strdup("");
@@ -223,7 +223,7 @@ static gboolean check_obligations(ChApp *app, ChReconcile *r, GError **error)
 		return FALSE;
 	for (guint i = 0; i < open->len; i++) {
 		const ChUnclocked *u = open->pdata[i];
-		g_autofree char *owed = owed_words(u);
+		g_autofree char *owed = ch_reconcile_owed_words(u);
 		fault(r, "%s: %s is owed but has no %s: nothing will chase it", u->ref, owed,
 		      u->no_due && u->no_next ? "due time and no next time"
 		      : u->no_due             ? "due time"
@@ -236,7 +236,7 @@ static gboolean check_obligations(ChApp *app, ChReconcile *r, GError **error)
 		return FALSE;
 	for (guint i = 0; i < closed->len; i++) {
 		const ChUnclocked *u = closed->pdata[i];
-		g_autofree char *owed = owed_words(u);
+		g_autofree char *owed = ch_reconcile_owed_words(u);
 		fault(r, "%s: %s is owed but the conference is closed", u->ref, owed);
 	}
 	return TRUE;
@@ -376,7 +376,7 @@ char *ch_reconcile_week_text(ChApp *app, GDateTime *now, gboolean *clean_r, GErr
 	                       owed->len == 1 ? "thing" : "things", overdue);
 	for (guint i = 0; i < owed->len; i++) {
 		const ChUnclocked *u = owed->pdata[i];
-		g_autofree char *what = owed_words(u);
+		g_autofree char *what = ch_reconcile_owed_words(u);
 		g_autoptr(GDateTime) due = u->due ? ch_clock_parse(u->due) : NULL;
 		g_autofree char *when = u->due ? ch_clock_long_date(u->due, "") : g_strdup("no due time");
 		g_string_append_printf(s, "  %s%s: %s, due %s\n",

@@ -15,6 +15,7 @@
 #pragma once
 #include <glib.h>
 #include "app/app.h"
+#include "store/obligations.h"
 
 typedef struct {
 	gint64 seen, handled, triage, held, quarantined, failing, other;
@@ -35,3 +36,6 @@ char *ch_reconcile_summary_text(ChApp *app, gboolean *clean_r, GError **error);
 /* The week's account for admin: everything open and owed, by due time, the overdue marked;
  * what waits in triage for a person; then the account above. *clean_r as there. */
 char *ch_reconcile_week_text(ChApp *app, GDateTime *now, gboolean *clean_r, GError **error);
+/* What an open item owes, in words: "the chair's authorisation of the list", with the line
+ * and agency when it has them. Also the console's Today page's. */
+char *ch_reconcile_owed_words(const ChUnclocked *u);

@@ -7,7 +7,7 @@
 static void unclocked_free(gpointer p)
 {
 	ChUnclocked *u = p;
-	g_free(u->ref), g_free(u->kind), g_free(u->agency), g_free(u->due);
+	g_free(u->ref), g_free(u->kind), g_free(u->agency), g_free(u->due), g_free(u->owner);
 	g_free(u);
 }
 
@@ -21,7 +21,7 @@ static GPtrArray *open_items(ChStore *s, const char *where, const char *order, G
 	/* LEFT JOIN: an immediate-safety alert may belong to no conference. */
 	g_autofree char *sql = g_strconcat("SELECT coalesce(o.ref, 'no conference'), o.kind,"
 	                                   " coalesce(o.line, 0), o.agency,"
-	                                   " o.due IS NULL, o.next_at IS NULL, o.due FROM obligation o"
+	                                   " o.due IS NULL, o.next_at IS NULL, o.due, o.owner FROM obligation o"
 	                                   " LEFT JOIN conference c ON c.id = o.conference_id WHERE ",
 	                                   where, " ORDER BY ", order, NULL);
 	sqlite3_stmt *st = ch_store_query(s, error, sql, "");
@@ -37,6 +37,7 @@ static GPtrArray *open_items(ChStore *s, const char *where, const char *order, G
 		u->no_due = sqlite3_column_int(st, 4) != 0;
 		u->no_next = sqlite3_column_int(st, 5) != 0;
 		u->due = ch_store_col_str(st, 6);
+		u->owner = ch_store_col_str(st, 7);
 		g_ptr_array_add(out, u);
 	}
 	if (local) {
@@ -63,6 +64,12 @@ GPtrArray *ch_store_owed(ChStore *s, GError **error)
 {
 	return open_items(s, "c.state IS NULL OR c.state <> 'closed' OR o.kind = 'safety_ack'",
 	                  "o.due IS NOT NULL, o.due, o.ref, o.kind, o.line", error);
+}
+
+GPtrArray *ch_store_open_obligations(ChStore *s, GError **error)
+{
+	return open_items(s, "o.due IS NOT NULL AND (c.state IS NULL OR c.state <> 'closed')",
+	                  "o.due, o.ref, o.kind, o.line", error);
 }
 
 const char *ch_obligation_describe(const char *kind)

@@ -21,6 +21,7 @@ typedef struct {
 	char *due;       /* when it is due (ISO), or NULL */
 	gboolean no_due; /* what is missing: the due time, the next time, or both */
 	gboolean no_next;
+	char *owner;     /* who owes it: an address, or a role's name; NULL when unknown */
 } ChUnclocked;
 
 /* Open items without a due time or a next time, by conference reference. NULL on error. */
@@ -33,6 +34,11 @@ GPtrArray *ch_store_owed_when_closed(ChStore *s, GError **error);
 /* Every open item of a conference not closed, and every open safety acknowledgement, by
  * due time (those with none first). NULL on error. */
 GPtrArray *ch_store_owed(ChStore *s, GError **error);
+
+/* Every open item that has a due time, of conferences not closed (and safety alerts of
+ * none), soonest first by its text: for the console's Today page, which says which are
+ * overdue and which fall due soon. NULL on error. */
+GPtrArray *ch_store_open_obligations(ChStore *s, GError **error);
 
 /* What `kind` owes, in words for a person ("the chair's authorisation of the list"). */
 const char *ch_obligation_describe(const char *kind);

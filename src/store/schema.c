@@ -366,6 +366,32 @@ static const char *const migrations[] = {
 	"    FROM escalation e JOIN conference c ON c.id = e.conference_id"
 	"    JOIN attendee a ON a.id = e.attendee_id JOIN agency g ON g.id = a.agency_id"
 	"    WHERE e.set_aside_at IS NOT NULL AND e.reconvene_held IS NULL;",
+	/* 10: the web console's sign-in (store/web.h). Links and sessions are kept only as the
+	 * SHA-256 of their secret, so a copy of the database signs nobody in; times are Unix
+	 * seconds, compared as numbers whatever the offset of the day. A sign-in request keeps
+	 * the hash of the address typed, not the address: most are of people who may not sign in. */
+	"CREATE TABLE IF NOT EXISTS web_link("
+	"  id INTEGER PRIMARY KEY,"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  address TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  used INTEGER) STRICT;"
+	"CREATE TABLE IF NOT EXISTS web_session("
+	"  id INTEGER PRIMARY KEY,"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  address TEXT NOT NULL,"
+	"  may_act INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  seen INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  ended INTEGER) STRICT;"
+	"CREATE TABLE IF NOT EXISTS web_request("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  who TEXT NOT NULL,"
+	"  client TEXT NOT NULL) STRICT;"
+	"CREATE INDEX IF NOT EXISTS web_request_at ON web_request(at);",
 };
 
 int ch_schema_latest(void)

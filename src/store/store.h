@@ -15,7 +15,8 @@
  * triage), outbox.h (mail queued, reply tokens, tasks for admin), due.h (what the timers
  * look for), mailbox.h (IMAP UIDVALIDITY and last UID), retention.h (what `purge` counts and
  * removes), views.h (the rows the reports and `show` read), obligations.h (open items
- * without their clock, for reconcile), and the audit log below. They
+ * without their clock, for reconcile), web.h (the console's sign-in links, sessions and
+ * sign-in requests), and the audit log below. They
  * return plain values the caller owns; SQLite itself is private to src/store
  * (store-private.h), and tests/store-only.sh fails the suite when it leaks out.
  */

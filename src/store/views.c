@@ -231,6 +231,27 @@ GPtrArray *ch_store_view_open_tasks(ChStore *s, gint64 conference_id, GError **e
 	            "i", conference_id);
 }
 
+GPtrArray *ch_store_view_all_open_tasks(ChStore *s, GError **error)
+{
+	return rows(s, error,
+	            "SELECT c.ref, t.kind, t.detail, t.created_at FROM task t"
+	            " LEFT JOIN conference c ON c.id = t.conference_id"
+	            " WHERE t.done_at IS NULL ORDER BY t.id",
+	            "");
+}
+
+GPtrArray *ch_store_view_conferences(ChStore *s, const char *ref, const char *state,
+                                     GError **error)
+{
+	sqlite3_stmt *st = ch_store_query(s, error,
+	                                  "SELECT ref, state, held, chair_email FROM conference"
+	                                  " WHERE instr(lower(ref), lower(?)) > 0"
+	                                  " AND (? IS NULL OR state = ?)"
+	                                  " ORDER BY held DESC, ref LIMIT 200",
+	                                  "sss", ref ? ref : "", state, state);
+	return st ? collect(s, st, error) : NULL;
+}
+
 GPtrArray *ch_store_view_escalation_conferences(ChStore *s, gboolean open_only,
                                                 GError **error)
 {

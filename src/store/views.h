@@ -75,6 +75,16 @@ GPtrArray *ch_store_view_outbox(ChStore *s, GError **error);
  * created_at, from_addr, message state, fingerprint, location. */
 GPtrArray *ch_store_view_triage(ChStore *s, gboolean all, GError **error);
 
+/* ---- the web console (web/web_views.c) ---- */
+
+/* Tasks not yet done of every conference (and of none): conference ref, kind, detail,
+ * created_at, oldest first. */
+GPtrArray *ch_store_view_all_open_tasks(ChStore *s, GError **error);
+/* Conferences whose reference contains `ref` (any case; "" for all) and whose state is
+ * `state` (NULL for any): ref, state, held, chair_email, newest held first, at most 200. */
+GPtrArray *ch_store_view_conferences(ChStore *s, const char *ref, const char *state,
+                                     GError **error);
+
 /* ---- register and summary ---- */
 
 /* Every escalation, by the instant raised: id, ref, procedure, raised_at, agency,

@@ -1,0 +1,48 @@
+/* web: drives the real `chaser web` for the console's tests: starts it on a free loopback
+ * port, speaks HTTP to it with libcurl, keeps its cookies as a browser would, and signs in
+ * with the link chaser mailed into the spool. */
+#pragma once
+#include <glib.h>
+#include "support/harness.h"
+
+typedef struct {
+	Harness *h;
+	GPid pid;
+	char *base;       /* http://127.0.0.1:PORT */
+} Web;
+
+typedef struct {
+	char *session;    /* the cookies the browser holds, or NULL */
+	char *pre;
+} WebBrowser;
+
+typedef struct {
+	long status;
+	GString *headers; /* every header line, as received */
+	char *body;
+	char *location;
+} WebResp;
+
+/* Starts `chaser [--now NOW] web --port 0` and waits for it to listen. */
+Web *web_start(Harness *h, const char *now);
+/* SIGTERM, and waits for it to end (asserting it exits 0). */
+void web_stop(Web *w);
+void web_browser_clear(WebBrowser *b);
+void web_resp_free(WebResp *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(WebResp, web_resp_free)
+
+/* A request: form is url-encoded POST data (NULL for GET); the browser's cookies go with it
+ * and those the response sets are kept. */
+WebResp *web_req(Web *w, WebBrowser *b, const char *path, const char *form);
+/* A header's value (the first, case-insensitive), or NULL. */
+char *web_header(const WebResp *r, const char *name);
+/* The value of the first hidden field `name` in a page, or NULL. */
+char *web_field(const char *html, const char *name);
+/* The newest sign-in link mailed to `to`, decoded; NULL when none. */
+char *web_link(Harness *h, const char *to);
+/* Asks for a link for `address` (through the sign-in form), as the browser b. */
+WebResp *web_ask(Web *w, WebBrowser *b, const char *address);
+/* Opens a link as b: shows its page, then presses Continue. */
+WebResp *web_open_link(Web *w, WebBrowser *b, const char *link);
+/* Asks for a link and opens it; asserts a session started. */
+void web_sign_in(Web *w, WebBrowser *b, const char *address);
