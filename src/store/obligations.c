@@ -66,12 +66,6 @@ GPtrArray *ch_store_owed(ChStore *s, GError **error)
 	                  "o.due IS NOT NULL, o.due, o.ref, o.kind, o.line", error);
 }
 
-GPtrArray *ch_store_open_obligations(ChStore *s, GError **error)
-{
-	return open_items(s, "o.due IS NOT NULL AND (c.state IS NULL OR c.state <> 'closed')",
-	                  "o.due, o.ref, o.kind, o.line", error);
-}
-
 const char *ch_obligation_describe(const char *kind)
 {
 	static const struct {

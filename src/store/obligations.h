@@ -35,10 +35,5 @@ GPtrArray *ch_store_owed_when_closed(ChStore *s, GError **error);
  * due time (those with none first). NULL on error. */
 GPtrArray *ch_store_owed(ChStore *s, GError **error);
 
-/* Every open item that has a due time, of conferences not closed (and safety alerts of
- * none), soonest first by its text: for the console's Today page, which says which are
- * overdue and which fall due soon. NULL on error. */
-GPtrArray *ch_store_open_obligations(ChStore *s, GError **error);
-
 /* What `kind` owes, in words for a person ("the chair's authorisation of the list"). */
 const char *ch_obligation_describe(const char *kind);

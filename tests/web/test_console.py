@@ -12,6 +12,7 @@ import glob
 import os
 import re
 import sys
+import time
 
 SKIP = 77
 
@@ -57,6 +58,32 @@ def sign_in_link(outgoing, admin):
     return None
 
 
+def url_ends(b, suffix, seconds=10):
+    """Whether the page reaches an address ending in suffix: a click on a form's button
+    returns before the browser has followed the server's redirect."""
+    end = time.monotonic() + seconds
+    while not b.current_url.endswith(suffix):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def submit(b, By, button, seconds=10):
+    """Clicks a form's button and waits until the browser has left the page: click()
+    returns as soon as the click is sent, before the next page has loaded."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    old = b.find_element(By.TAG_NAME, "html")
+    button.click()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            old.tag_name
+        except StaleElementReferenceException:
+            return
+        time.sleep(0.1)
+
+
 def check(what, ok):
     if not ok:
         raise AssertionError(what)
@@ -69,13 +96,13 @@ def story(b, By, base, outgoing, admin, ref):
         check("a page without a session sends the browser to sign in",
               b.current_url.endswith("/signin"))
         b.find_element(By.ID, "email").send_keys(admin)
-        b.find_element(By.CSS_SELECTOR, "form[action='/signin'] button").click()
+        submit(b, By, b.find_element(By.CSS_SELECTOR, "form[action='/signin'] button"))
         check("the sign-in answer says to check the mail",
               b.find_element(By.TAG_NAME, "h1").text == "Check your email")
         link = sign_in_link(outgoing, admin)
         check("the link is in the spool", link is not None)
         b.get(link)
-        b.find_element(By.ID, "continue").click()
+        submit(b, By, b.find_element(By.ID, "continue"))
         check("signing in opens Today", b.find_element(By.TAG_NAME, "h1").text == "Today")
         check("Today lists the held reply under triage",
               "Message 1" in b.find_element(By.TAG_NAME, "main").text)
@@ -85,10 +112,10 @@ def story(b, By, base, outgoing, admin, ref):
         b.get(base + "/triage")
         check("triage shows the text chaser read",
               "AUTHORISED" in b.find_element(By.CSS_SELECTOR, ".message-text").text)
-        b.find_element(By.ID, "release-1").click()
+        submit(b, By, b.find_element(By.ID, "release-1"))
         check("release asks for a confirmation first",
               b.find_element(By.TAG_NAME, "h1").text.startswith("Release this message"))
-        b.find_element(By.ID, "confirm").click()
+        submit(b, By, b.find_element(By.ID, "confirm"))
         check("after the release triage is empty",
               "Nothing waits in triage" in b.find_element(By.TAG_NAME, "main").text)
         b.get(base + "/conference?ref=" + ref)
@@ -102,8 +129,8 @@ def story(b, By, base, outgoing, admin, ref):
         b.set_window_size(1280, 900)
         old = b.get_cookie("chaser_session")
         check("the session cookie is HttpOnly", old is not None and old.get("httpOnly"))
-        b.find_element(By.CSS_SELECTOR, "form.signout button").click()
-        check("sign-out returns to sign-in", b.current_url.endswith("/signin"))
+        submit(b, By, b.find_element(By.CSS_SELECTOR, "form.signout button"))
+        check("sign-out returns to sign-in", url_ends(b, "/signin"))
         b.delete_all_cookies()
         b.add_cookie({"name": "chaser_session", "value": old["value"], "path": "/"})
         b.get(base + "/")
