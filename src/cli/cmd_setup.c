@@ -51,6 +51,23 @@ static int finish(ChApp *app, GError *e)
 	return CLI_OK;
 }
 
+/* A command that acts on one conference through the engine: the transaction begun, the case
+ * loaded, and the engine's context for the event "cli:WHAT:REF" at now (*event_r holds its
+ * name, which ctx points at). NULL with *error set when the case or its rules cannot be had. */
+static ChCase *case_begin(ChApp *app, const char *ref, const char *what, GDateTime *now,
+                          ChEngineCtx *ctx, char **event_r, GError **error)
+{
+	g_autoptr(ChCase) c = NULL;
+	if (!ch_store_begin(app->store, error) || !(c = ch_store_case_load(app->store, ref, error)))
+		return NULL;
+	const ChRules *rules = ch_app_rules(app, c->procedure, error);
+	if (!rules)
+		return NULL;
+	*event_r = g_strdup_printf("cli:%s:%s", what, c->ref);
+	ch_app_engine_ctx(app, rules, now, *event_r, ctx);
+	return g_steal_pointer(&c);
+}
+
 int cmd_agency_add(int argc, char **argv)
 {
 	g_autofree char *slo = NULL, *slo_name = NULL, *lead = NULL;
@@ -269,16 +286,12 @@ int cmd_list_send(int argc, char **argv)
 	if (!app)
 		return CLI_FAIL;
 	GError *e = NULL;
-	g_autoptr(ChCase) c = NULL;
 	g_autoptr(GDateTime) now = ch_clock_now();
-	if (!ch_store_begin(app->store, &e) || !(c = ch_store_case_load(app->store, argv[1], &e)))
-		return finish(app, e);
-	const ChRules *rules = ch_app_rules(app, c->procedure, &e);
-	if (!rules)
-		return finish(app, e);
 	ChEngineCtx ctx;
-	g_autofree char *event = g_strdup_printf("cli:list-send:%s", c->ref);
-	ch_app_engine_ctx(app, rules, now, event, &ctx);
+	g_autofree char *event = NULL;
+	g_autoptr(ChCase) c = case_begin(app, argv[1], "list-send", now, &ctx, &event, &e);
+	if (!c)
+		return finish(app, e);
 	g_autoptr(ChEffects) fx = ch_effects_new();
 	if (ch_engine_list_send(c, &ctx, fx, &e) &&
 	    ch_effects_apply(app, c, fx, NULL, now, "cli", &e) && ch_store_commit(app->store, &e))
@@ -310,16 +323,12 @@ int cmd_conference_reconvene(int argc, char **argv)
 	if (!app)
 		return CLI_FAIL;
 	GError *e = NULL;
-	g_autoptr(ChCase) c = NULL;
 	g_autoptr(GDateTime) now = ch_clock_now();
-	if (!ch_store_begin(app->store, &e) || !(c = ch_store_case_load(app->store, argv[1], &e)))
-		return finish(app, e);
-	const ChRules *rules = ch_app_rules(app, c->procedure, &e);
-	if (!rules)
-		return finish(app, e);
 	ChEngineCtx ctx;
-	g_autofree char *event = g_strdup_printf("cli:conference-reconvene:%s", c->ref);
-	ch_app_engine_ctx(app, rules, now, event, &ctx);
+	g_autofree char *event = NULL;
+	g_autoptr(ChCase) c = case_begin(app, argv[1], "conference-reconvene", now, &ctx, &event, &e);
+	if (!c)
+		return finish(app, e);
 	g_autoptr(ChEffects) fx = ch_effects_new();
 	g_autoptr(GString) done = g_string_new(NULL);
 	g_autofree char *date = ch_date_format(&d);
