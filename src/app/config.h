@@ -83,6 +83,10 @@ typedef struct {
 
 	gsize max_message_size;
 	gsize max_attachment_size;
+
+	char **reports_to;      /* [reports] to: who gets the quarterly report (may be empty) */
+	gboolean reports_quarterly; /* [reports] send = quarterly (default never) */
+	guint reports_day;      /* [reports] day: sent on this working day after the quarter (5) */
 } ChConfig;
 
 ChConfig *ch_config_load(const char *path, GError **error);

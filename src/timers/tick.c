@@ -6,6 +6,7 @@
 #include "engine/engine.h"
 #include "engine/kinds.h"
 #include "outbound/outbox.h"
+#include "report/partnership.h"
 #include "store/cases.h"
 #include "store/due.h"
 #include "store/messages.h"
@@ -147,6 +148,12 @@ gboolean ch_tick(ChApp *app, GDateTime *now, ChTickCounts *counts, GError **erro
 		counts->held = TRUE;
 		return TRUE;
 	}
+	/* The quarterly report to the partnership, in working time like any mail to people at
+	 * work; once per quarter and address however often this runs (report/partnership.h). */
+	guint reports = 0;
+	if (!ch_partnership_tick(app, now, &reports, error))
+		return FALSE;
+	counts->acted += reports;
 	ChStore *s = app->store;
 	g_autofree char *key = ch_clock_key(now);
 	GArray *due = ch_store_due(s, key, error);
