@@ -7,9 +7,11 @@
 #include "app/effects.h"
 #include "engine/engine.h"
 #include "report/report_page.h"
+#include "report/register.h"
 #include "report/report_xlsx.h"
 #include "report/summary.h"
 #include "store/outbox.h"
+#include "store/views.h"
 #include "util/clock.h"
 #include "util/crashpoint.h"
 #include "util/error.h"
@@ -83,6 +85,14 @@ gboolean ch_partnership_tick(ChApp *app, GDateTime *now, guint *queued_r, GError
 	ch_partnership_due(app, now, &from, &to, &due);
 	ch_clock_local_date(now, &today);
 	if (g_date_compare(&today, &due) < 0)
+		return TRUE;
+	/* Owed only for a quarter chaser kept records in: not the quarters before it started. */
+	g_autoptr(GPtrArray) first = ch_store_view_first_conference(app->store, error);
+	if (!first)
+		return FALSE;
+	GDate started;
+	if (!first->len || !ch_register_local_date(ch_store_row_str(first->pdata[0], 0), &started) ||
+	    g_date_compare(&started, &to) > 0)
 		return TRUE;
 	int year, q;
 	ch_summary_quarter_of(&from, &year, &q);

@@ -8,9 +8,9 @@
  * HTML page attached, under the event key "partnership:YYYY-Qn:ADDRESS". The outbox keeps
  * one row per event key, and every recipient's mail is queued in one transaction, so a
  * second tick, a restart or a crash before the commit never sends it twice; a crash after
- * the commit leaves it queued, and the flush sends it. A quarter before the last is never
- * sent late: a report a year old is no use to the board, and a first start must not send
- * every quarter there ever was.
+ * the commit leaves it queued, and the flush sends it. Only the last quarter is ever sent
+ * (a report a year old is no use to the board), and only when chaser held a conference
+ * added on or before its last day: a first start sends nothing for the time before it.
  *
  * The subject carries the quarter only ([2026-Q3]); the body the quarter and its figures
  * by procedure, never a child's or a professional's detail.

@@ -302,6 +302,12 @@ GPtrArray *ch_store_view_missing_reports(ChStore *s, GError **error)
 	            "");
 }
 
+GPtrArray *ch_store_view_first_conference(ChStore *s, GError **error)
+{
+	return rows(s, error,
+	            "SELECT created_at FROM conference ORDER BY julianday(created_at) LIMIT 1", "");
+}
+
 GPtrArray *ch_store_view_conference_minutes(ChStore *s, GError **error)
 {
 	return rows(s, error, "SELECT held, minutes_missing_info FROM conference", "");

@@ -89,6 +89,9 @@ GPtrArray *ch_store_view_escalation_steps(ChStore *s, GError **error);
  * attendance (or NULL), due, received_at, the agency lead's address (or its SLO's),
  * calendar. */
 GPtrArray *ch_store_view_missing_reports(ChStore *s, GError **error);
+/* When the first conference still on record was added: one row, created_at (NULL when
+ * there is none). */
+GPtrArray *ch_store_view_first_conference(ChStore *s, GError **error);
 /* Every conference: held, minutes_missing_info. */
 GPtrArray *ch_store_view_conference_minutes(ChStore *s, GError **error);
 /* Every report with its conference: held, state, on_time, received_at, due,
