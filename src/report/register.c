@@ -185,7 +185,6 @@ static gboolean read_stages(ChApp *app, GHashTable *by_line, GError **error)
 static gboolean add_missing(GPtrArray *rows, ChApp *app, const GDate *from, const GDate *to,
                             GError **error)
 {
-	(void)app;
 	g_autoptr(GPtrArray) found = ch_store_view_missing_reports(app->store, error);
 	if (!found)
 		return FALSE;

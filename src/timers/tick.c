@@ -148,12 +148,6 @@ gboolean ch_tick(ChApp *app, GDateTime *now, ChTickCounts *counts, GError **erro
 		counts->held = TRUE;
 		return TRUE;
 	}
-	/* The quarterly report to the partnership, in working time like any mail to people at
-	 * work; once per quarter and address however often this runs (report/partnership.h). */
-	guint reports = 0;
-	if (!ch_partnership_tick(app, now, &reports, error))
-		return FALSE;
-	counts->acted += reports;
 	ChStore *s = app->store;
 	g_autofree char *key = ch_clock_key(now);
 	GArray *due = ch_store_due(s, key, error);
@@ -167,5 +161,14 @@ gboolean ch_tick(ChApp *app, GDateTime *now, ChTickCounts *counts, GError **erro
 		counts->acted += acted;
 	}
 	g_array_unref(due);
-	return ok;
+	/* Then the quarterly report to the partnership, in working time like any mail to people
+	 * at work, after the chasers (a report that cannot be built must not hold them up);
+	 * once per quarter and address however often this runs (report/partnership.h). */
+	if (!ok || g_atomic_int_get(&app->stop))
+		return ok;
+	guint reports = 0;
+	if (!ch_partnership_tick(app, now, &reports, error))
+		return FALSE;
+	counts->acted += reports;
+	return TRUE;
 }
