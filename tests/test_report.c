@@ -745,7 +745,10 @@ static void plan_year(World *w, GRand *r, guint weeks, guint per_week)
 					break;
 				case B_CLIMB_SILENT:
 					add_event(w, slo_at, EV_SLO1, p);
-					p->state = "unresolved", p->stage = last, p->timely = "yes";
+					/* Stage 1 answered in time, every later stage ignored: each stage
+					 * counts by its own due date, so it is not answered in time. */
+					p->state = "unresolved", p->stage = last,
+					p->timely = "no answer, overdue";
 					break;
 				case B_CONFIRMED:
 					add_event(w, slo_at, EV_SLO1, p);
