@@ -1430,9 +1430,19 @@ static void test_year_register_csv_one_row_per_escalation(void)
 		g_ptr_array_add(reg.rows, records->pdata[i]);
 	g_autoptr(GHashTable) by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	int c_ref = column(&reg, "Reference"), c_prof = column(&reg, "Professional");
+	/* The chair's escalations are checked one by one below; chaser's own, for reports that
+	 * went missing, are on the register too (test_partnership counts them). */
+	int c_by = column(&reg, "Raised by"), c_codes = column(&reg, "Reason codes");
+	guint chair_rows = 0;
 	for (guint i = 0; i < reg.rows->len; i++) {
 		GPtrArray *r = reg.rows->pdata[i];
 		g_assert_cmpuint(r->len, ==, reg.header->len);
+		if (strcmp(r->pdata[c_by], "chair")) {
+			g_assert_cmpstr(r->pdata[c_by], ==, "chaser: report missing");
+			g_assert_cmpstr(r->pdata[c_codes], ==, "no_report");
+			continue;
+		}
+		chair_rows++;
 		g_hash_table_insert(by_key, g_strdup_printf("%s/%s", (char *)r->pdata[c_ref],
 		                                            (char *)r->pdata[c_prof]),
 		                    r);
@@ -1480,7 +1490,7 @@ static void test_year_register_csv_one_row_per_escalation(void)
 #undef COL
 		}
 	}
-	g_assert_cmpuint(reg.rows->len, ==, n);
+	g_assert_cmpuint(chair_rows, ==, n);
 	/* Oldest raised first. */
 	int c_raised = column(&reg, "Raised");
 	for (guint i = 1; i < reg.rows->len; i++)
