@@ -378,6 +378,7 @@ static ChTable *by_stage_answer(GPtrArray *rows)
 	                          "Not yet due", NULL);
 	t->note = g_strdup("each stage's answer against that stage's own due date, from the "
 	                   "record of when it was asked and answered");
+	ch_table_set_chart(t, 0, 2);
 	for (guint i = 0; i < keys->len; i++) {
 		const char *key = keys->pdata[i];
 		const gint64 *n = g_hash_table_lookup(seen, key);
