@@ -105,7 +105,7 @@ static const char *const needed_templates[] = {
 	"escalation_unresolved_chair", "high_risk_addressed", "high_risk_alert",
 	"high_risk_overdue", "high_risk_reminder", "inbound_stopped", "list_authorise_overdue",
 	"list_authorise_reminder", "list_overdue",
-	"not_understood", "reconcile_daily", "report_answer", "report_answer_receipt",
+	"not_understood", "partnership_report", "reconcile_daily", "report_answer", "report_answer_receipt",
 	"report_missing_agency", "report_missing_chair", "report_receipt", "report_received",
 	"report_reminder", "report_request", "report_request_late", "report_review_overdue",
 	"report_review_reminder",

@@ -44,6 +44,7 @@ static const char *const known[] = {
 	"limits", "max_message_size", "max_attachment_size", NULL,
 	"web", "listen", "port", "url", "cert_file", "key_file", "trusted_proxy", "managers",
 	"session_idle", "session_max", NULL,
+	"reports", "to", "send", "day", NULL,
 	NULL,
 };
 
@@ -164,6 +165,15 @@ static const char default_text[] =
 	"confirm = yes\n"
 	"# the day admin is mailed what is open, overdue and waiting for a person (or off)\n"
 	"weekly = monday\n"
+	"\n"
+	"[reports]\n"
+	"# the quarterly report to the safeguarding partnership, sent by chaser run with the\n"
+	"# spreadsheet and the HTML page attached (figures only, no names); addresses split by ;\n"
+	"#to = board@partnership.example; qasg.chair@council.example\n"
+	"# quarterly, or never (the default)\n"
+	"#send = quarterly\n"
+	"# it goes on this working day after the quarter ends\n"
+	"#day = 5\n"
 	"\n"
 	"[inbound]\n"
 	"# maildir (the embedded default) or imap\n"
@@ -607,6 +617,18 @@ static void read_people(Reader *r, ChConfig *c)
 	c->safety_ack_minutes = get_minutes(r, "safety", "ack_within", 60);
 	c->admin_confirm = get_bool(r, "admin", "confirm", TRUE);
 	c->admin_weekly = get_weekday(r, "admin", "weekly", "monday");
+
+	/* [reports]: the quarterly report to the partnership, sent by chaser run. */
+	c->reports_to = get_list(r, "reports", "to", "");
+	g_autofree char *send = get_str(r, "reports", "send", NULL);
+	c->reports_quarterly = send && !strcmp(send, "quarterly");
+	if (send && !c->reports_quarterly && strcmp(send, "never") && !r->failed) {
+		g_set_error(r->error, CH_ERROR, CH_ERROR_CONFIG,
+		            "%s:%u: [reports] send must be quarterly or never, not '%s'", r->path,
+		            line_of(r, "reports", "send"), send);
+		r->failed = TRUE;
+	}
+	c->reports_day = get_uint(r, "reports", "day", 5);
 }
 
 /* [inbound], [imap], [outbound], [smtp], [limits]: how mail comes and goes, and the files
@@ -736,6 +758,27 @@ static gboolean check_config(const ChConfig *c, const char *path, GError **error
 			return FALSE;
 		}
 	}
+	for (char **m = c->reports_to; *m; m++) {
+		if (!plausible_address(*m)) {
+			g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+			            "%s:%u: [reports] to: '%s' is not an email address", path,
+			            ch_config_line(c, "reports", "to"), *m);
+			return FALSE;
+		}
+	}
+	if (c->reports_quarterly && !*c->reports_to) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "%s:%u: [reports] send = quarterly needs to = the addresses it goes to",
+		            path, ch_config_line(c, "reports", "send"));
+		return FALSE;
+	}
+	if (c->reports_day < 1 || c->reports_day > 40) {
+		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
+		            "%s:%u: [reports] day must be a working day from 1 to 40 after the "
+		            "quarter ends",
+		            path, ch_config_line(c, "reports", "day"));
+		return FALSE;
+	}
 	if (strcmp(c->inbound, "maildir") && strcmp(c->inbound, "imap")) {
 		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
 		            "%s:%u: [inbound] type must be maildir or imap", path,
@@ -819,7 +862,7 @@ void ch_config_free(ChConfig *c)
 	g_free(c->authserv_id), g_free(c->address), g_free(c->display_name);
 	for (int role = 0; role < CH_ROLE_N; role++)
 		g_free(c->people[role]);
-	g_strfreev(c->cp_managers), g_strfreev(c->closures), g_strfreev(c->safety_words);
+	g_strfreev(c->cp_managers), g_strfreev(c->reports_to), g_strfreev(c->closures), g_strfreev(c->safety_words);
 	g_free(c->inbound), g_free(c->maildir), g_free(c->outbound), g_free(c->outgoing_dir);
 	ChImapConfig *im = &c->imap;
 	g_free(im->url), g_free(im->user), g_free(im->password_file);

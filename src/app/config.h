@@ -99,6 +99,9 @@ typedef struct {
 	gsize max_attachment_size;
 
 	ChWebConfig web;
+	char **reports_to;      /* [reports] to: who gets the quarterly report (may be empty) */
+	gboolean reports_quarterly; /* [reports] send = quarterly (default never) */
+	guint reports_day;      /* [reports] day: sent on this working day after the quarter (5) */
 } ChConfig;
 
 ChConfig *ch_config_load(const char *path, GError **error);

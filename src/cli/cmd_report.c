@@ -41,29 +41,38 @@ static int emit(const char *path, const char *data, gsize len)
 /* What `chaser report --help` says: what each table counts, and how. */
 static const char report_help[] =
 	"Reports for the safeguarding partnership on escalations raised from --from "
-	"to --to (London dates, both included).\n\n"
+	"to --to (London dates, both included), or in --quarter YYYY-Qn (calendar "
+	"quarters: Q1 is January to March).\n\n"
 	"--kind summary (the default, in every format): the partnership summary: "
-	"escalations by agency, reason, outcome and stage reached; answers in time; "
+	"concerns by procedure (each conference's rules file: the number and nature of "
+	"the concerns, the enquiries made, each stage answered in time or not, the "
+	"conclusions); escalations by agency, reason, outcome and stage reached; answers "
+	"in time, per escalation and per stage; escalations for missing reports; "
 	"the median working days to close; post-conference reports requested, "
 	"received on time or late, missing (for conferences held in the period); "
 	"minutes held for missing information; immediate-safety alerts; triage and "
 	"quarantine.\n"
-	"--kind register: the escalation register, one row per escalation.\n"
+	"--kind register: the escalation register, one row per escalation: the chair's, "
+	"and chaser's own to the agency lead when a post-conference report went missing.\n"
 	"--kind all: the summary, then the register.\n\n"
 	"Formats: text for reading; csv (RFC 4180, CRLF; the register alone is one "
 	"table, else each table follows the last under a row with its title); xlsx "
 	"(one sheet per table, with real dates, a frozen header row and filters; "
 	"needs -o); html (one page, no script and nothing fetched, a bar chart per "
 	"summary table, prints on A4).\n\n"
-	"Answered in time: the first answer (or the close) on or before the due date "
-	"of the stage reached. Working days to close: from the day raised to the day "
+	"Answered in time: each stage asked answered (or the concern closed) on or "
+	"before that stage's own due date; a stage the concern climbed from in silence "
+	"was not answered. Working days to close: from the day raised to the day "
 	"closed, with the configured calendar; an unresolved escalation went to the "
 	"CP coordinator and has no close.";
 
 int cmd_report(int argc, char **argv)
 {
 	g_autofree char *from = NULL, *to = NULL, *format = NULL, *kind = NULL, *output = NULL;
+	g_autofree char *quarter = NULL;
 	GOptionEntry entries[] = {
+		{ "quarter", 0, 0, G_OPTION_ARG_STRING, &quarter,
+		  "The calendar quarter, e.g. 2026-Q3 (instead of --from and --to)", "YYYY-Qn" },
 		{ "from", 0, 0, G_OPTION_ARG_STRING, &from, "First day of the period (YYYY-MM-DD)",
 		  "DATE" },
 		{ "to", 0, 0, G_OPTION_ARG_STRING, &to, "Last day of the period, included", "DATE" },
@@ -75,15 +84,23 @@ int cmd_report(int argc, char **argv)
 		  "Write to FILE (needed for xlsx) instead of standard output", "FILE" },
 		{ NULL },
 	};
-	if (!cli_parse(&argc, &argv, "--from DATE --to DATE", report_help, entries))
+	if (!cli_parse(&argc, &argv, "--from DATE --to DATE | --quarter YYYY-Qn", report_help,
+	               entries))
 		return CLI_USAGE;
 	if (argc != 1)
 		return cli_usage("report takes no arguments besides its options");
 	GDate d_from, d_to;
-	if (!from || !ch_clock_parse_date(from, &d_from))
-		return cli_usage("--from must be a date, YYYY-MM-DD, from 1900 to 2100");
-	if (!to || !ch_clock_parse_date(to, &d_to))
-		return cli_usage("--to must be a date, YYYY-MM-DD, from 1900 to 2100");
+	if (quarter && (from || to))
+		return cli_usage("give --quarter, or --from and --to, not both");
+	if (quarter) {
+		if (!ch_summary_quarter(quarter, &d_from, &d_to))
+			return cli_usage("--quarter must be YYYY-Qn, e.g. 2026-Q3, from 1900 to 2100");
+	} else {
+		if (!from || !ch_clock_parse_date(from, &d_from))
+			return cli_usage("--from must be a date, YYYY-MM-DD, from 1900 to 2100");
+		if (!to || !ch_clock_parse_date(to, &d_to))
+			return cli_usage("--to must be a date, YYYY-MM-DD, from 1900 to 2100");
+	}
 	if (g_date_compare(&d_from, &d_to) > 0)
 		return cli_usage("--from %s is after --to %s", from, to);
 	const char *fmt = format ? format : "text";
@@ -99,24 +116,9 @@ int cmd_report(int argc, char **argv)
 		return CLI_FAIL;
 	g_autoptr(GDateTime) now = ch_clock_now();
 	GError *e = NULL;
-	g_autoptr(GPtrArray) rows = ch_register_load(app, &d_from, &d_to, now, &e);
-	if (!rows)
+	g_autoptr(ChDoc) rep = ch_summary_doc(app, k, &d_from, &d_to, now, &e);
+	if (!rep)
 		return fail_with(e);
-	g_autofree char *from_long = ch_date_format_long(&d_from);
-	g_autofree char *to_long = ch_date_format_long(&d_to);
-	g_autofree char *now_s = ch_clock_format(now);
-	g_autoptr(ChDoc) rep = ch_doc_new(!strcmp(k, "register") ? "Escalation register"
-	                                        : !strcmp(k, "all")
-	                                            ? "Partnership summary and escalation register"
-	                                            : "Partnership summary");
-	ch_doc_line(rep, "Period: %s to %s, both included", from_long, to_long);
-	ch_doc_line(rep, "Produced by chaser on %s", now_s);
-	ch_doc_line(rep, "Working days counted with calendar %s (%s)",
-	               ch_calendar_version(app->cal), ch_calendar_nation(app->cal));
-	if (strcmp(k, "register") && !ch_summary_add_tables(app, rep, rows, &d_from, &d_to, &e))
-		return fail_with(e);
-	if (strcmp(k, "summary"))
-		ch_doc_add(rep, ch_register_table(rows));
 	if (!strcmp(fmt, "xlsx")) {
 		if (!ch_xlsx_write(rep, output, &e))
 			return fail_with(e);

@@ -10,7 +10,15 @@ static void intent_free(ChIntent *i)
 	g_free(i->template), g_free(i->to), g_free(i->to_name);
 	g_free(i->event_key), g_free(i->triage_var);
 	g_hash_table_unref(i->vars);
+	g_clear_pointer(&i->attachments, g_ptr_array_unref);
 	g_free(i);
+}
+
+static void mail_part_free(ChMailPart *p)
+{
+	g_free(p->filename), g_free(p->content_type);
+	g_bytes_unref(p->data);
+	g_free(p);
 }
 
 static void change_free(ChChange *ch)
@@ -81,6 +89,18 @@ ChIntent *ch_effects_intent(ChEffects *fx, const char *template, const char *to,
 void ch_intent_set(ChIntent *i, const char *key, const char *value)
 {
 	g_hash_table_replace(i->vars, g_strdup(key), g_strdup(value ? value : ""));
+}
+
+void ch_intent_attach(ChIntent *i, const char *filename, const char *content_type,
+                      GBytes *data)
+{
+	if (!i->attachments)
+		i->attachments = g_ptr_array_new_with_free_func((GDestroyNotify)mail_part_free);
+	ChMailPart *p = g_new0(ChMailPart, 1);
+	p->filename = g_strdup(filename);
+	p->content_type = g_strdup(content_type);
+	p->data = g_bytes_ref(data);
+	g_ptr_array_add(i->attachments, p);
 }
 
 void ch_effects_audit(ChEffects *fx, ChAudit what, ChObj object, const char *old_value,

@@ -109,7 +109,15 @@ typedef struct {
 	gboolean in_reply;    /* thread it under the message being handled */
 	const ChTriageAdd *triage; /* var `triage_var` is this triage item's id (borrowed) */
 	char *triage_var;
+	GPtrArray *attachments; /* ChMailPart*: files sent with the mail (a report), or NULL */
 } ChIntent;
+
+/* A file sent with a mail: its name as the reader sees it, its MIME type and its bytes. */
+typedef struct {
+	char *filename;
+	char *content_type;
+	GBytes *data;
+} ChMailPart;
 
 typedef struct {
 	ChAudit what;
@@ -160,6 +168,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChEffects, ch_effects_free)
 ChIntent *ch_effects_intent(ChEffects *fx, const char *template, const char *to,
                             const char *to_name, const char *event_key);
 void ch_intent_set(ChIntent *i, const char *key, const char *value);
+/* A file to send with the mail (copied: the caller keeps `data`). */
+void ch_intent_attach(ChIntent *i, const char *filename, const char *content_type,
+                      GBytes *data);
 void ch_effects_audit(ChEffects *fx, ChAudit what, ChObj object, const char *old_value,
                       const char *new_value, const char *detail);
 /* Appends a change (its strings copied) and returns it, for the fields its kind uses. */

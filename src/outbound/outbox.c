@@ -133,6 +133,7 @@ static gboolean queue_one(ChApp *app, const ChCase *c, ChIntent *in, const char 
 		.kind = in->template,
 		.date = now,
 		.body = body,
+		.attachments = in->attachments,
 	};
 	GError *local = NULL;
 	g_autoptr(GBytes) wire = ch_mail_build(&m, &local);

@@ -106,6 +106,27 @@ static gboolean refuse(GError **error, const char *what)
  * refused or left out, names and subjects lose their control characters and are encoded by
  * GMime. Nothing is ever set from a raw string, so no CR LF from a stranger's mail can start
  * a header line of its own. */
+/* One file as a base64 attachment part; the caller unrefs it once added. Only
+ * our own files come here (the partnership report), so the name is ours too. */
+static GMimeObject *attachment_part(const ChMailPart *p)
+{
+	g_autofree char *type = g_strdup(p->content_type);
+	char *slash = strchr(type, '/');
+	if (slash)
+		*slash++ = '\0';
+	GMimePart *part = g_mime_part_new_with_type(type, slash ? slash : "octet-stream");
+	gsize len = 0;
+	const void *data = g_bytes_get_data(p->data, &len);
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(data, len);
+	GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(part, w);
+	g_object_unref(w);
+	g_object_unref(st);
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	g_mime_part_set_filename(part, p->filename);
+	return GMIME_OBJECT(part);
+}
+
 GBytes *ch_mail_build(const ChMail *m, GError **error)
 {
 	g_autofree char *from_addr = ch_header_addr(m->from_addr);
@@ -150,7 +171,19 @@ GBytes *ch_mail_build(const ChMail *m, GError **error)
 	g_mime_object_set_header(obj, "X-Chaser-Outbox", m->kind, NULL);
 	GMimeTextPart *tp = g_mime_text_part_new_with_subtype("plain");
 	g_mime_text_part_set_text(tp, m->body ? m->body : "");
-	g_mime_message_set_mime_part(msg, GMIME_OBJECT(tp));
+	if (m->attachments && m->attachments->len) {
+		GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
+		g_mime_multipart_add(mixed, GMIME_OBJECT(tp));
+		for (guint k = 0; k < m->attachments->len; k++) {
+			GMimeObject *part = attachment_part(m->attachments->pdata[k]);
+			g_mime_multipart_add(mixed, part);
+			g_object_unref(part);
+		}
+		g_mime_message_set_mime_part(msg, GMIME_OBJECT(mixed));
+		g_object_unref(mixed);
+	} else {
+		g_mime_message_set_mime_part(msg, GMIME_OBJECT(tp));
+	}
 	g_object_unref(tp);
 	g_mime_object_encode(obj, GMIME_ENCODING_CONSTRAINT_7BIT);
 	GMimeFormatOptions *fo = g_mime_format_options_new();

@@ -7,6 +7,7 @@
  */
 #pragma once
 #include <glib.h>
+#include "engine/engine.h"
 
 gboolean ch_render(const char *const *templates_path, const char *name, GHashTable *vars,
                    char **subject_r, char **body_r, GError **error);
@@ -23,6 +24,8 @@ typedef struct {
 	const char *kind;        /* X-Chaser-Outbox: what this message is */
 	GDateTime *date;
 	const char *body;        /* UTF-8 text */
+	GPtrArray *attachments;  /* ChMailPart* (engine/engine.h), or NULL: then the mail is
+	                            the text alone; else multipart/mixed, the text first */
 } ChMail;
 
 /* The whole message, CRLF line ends, 7-bit clean (quoted-printable where needed). Every

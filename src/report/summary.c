@@ -1,5 +1,7 @@
 #include "report/summary.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/commands.h"
@@ -160,7 +162,22 @@ static void measure(ChTable *t, const char *label, gint64 v)
 typedef struct {
 	char *agency;
 	gint64 raised, in_time, resolved, unresolved, open;
+	gint64 asked, stage_in_time, stage_late, stage_unanswered;
 } AgencyCount;
+
+/* Each stage of each row, by its own due date (register.h): asked, answered by the date,
+ * after it, not answered past it. A stage still with time counts as asked only. */
+static void count_stages(const ChRegisterRow *r, gint64 *asked, gint64 *in_time, gint64 *late,
+                         gint64 *unanswered)
+{
+	for (guint i = 0; r->stages && i < r->stages->len; i++) {
+		ChTimeliness t = g_array_index(r->stages, ChStageAnswer, i).timely;
+		(*asked)++;
+		*in_time += t == CH_TIMELY_YES;
+		*late += t == CH_TIMELY_LATE;
+		*unanswered += t == CH_TIMELY_OVERDUE;
+	}
+}
 
 static int by_raised(gconstpointer a, gconstpointer b)
 {
@@ -192,6 +209,7 @@ static ChTable *by_agency(GPtrArray *rows)
 		}
 		a->raised++;
 		a->in_time += r->timely == CH_TIMELY_YES;
+		count_stages(r, &a->asked, &a->stage_in_time, &a->stage_late, &a->stage_unanswered);
 		ChEscState es;
 		gboolean known = ch_esc_state_parse(r->state, &es);
 		if (known && (es == CH_ESC_RESOLVED || es == CH_ESC_CLOSED))
@@ -204,7 +222,10 @@ static ChTable *by_agency(GPtrArray *rows)
 	g_ptr_array_sort(all, by_raised);
 	ChTable *t = ch_table_new("Escalations by agency", "By agency", "Agency", "Raised",
 	                          "Answered in time", "Resolved or closed", "Unresolved",
-	                          "Still open", NULL);
+	                          "Still open", "Stages asked", "Stages answered in time",
+	                          "Stages answered late", "Stages not answered", NULL);
+	t->note = g_strdup("answered in time: every stage asked answered by its own due date; "
+	                   "each stage is also counted on its own");
 	ch_table_set_chart(t, 0, 1);
 	for (guint i = 0; i < all->len; i++) {
 		AgencyCount *a = all->pdata[i];
@@ -215,6 +236,10 @@ static ChTable *by_agency(GPtrArray *rows)
 		ch_table_int(t, a->resolved);
 		ch_table_int(t, a->unresolved);
 		ch_table_int(t, a->open);
+		ch_table_int(t, a->asked);
+		ch_table_int(t, a->stage_in_time);
+		ch_table_int(t, a->stage_late);
+		ch_table_int(t, a->stage_unanswered);
 	}
 	return t;
 }
@@ -310,8 +335,9 @@ static ChTable *timeliness(GPtrArray *rows)
 	for (guint i = 0; i < rows->len; i++)
 		n[((ChRegisterRow *)rows->pdata[i])->timely]++;
 	ChTable *t = measures("Answers and due dates", "Timeliness", "Escalations");
-	t->note = g_strdup("answered: the first answer, or the close; in time: on or before the "
-	                   "due date of the stage reached");
+	t->note = g_strdup("in time: every stage asked answered on or before its own due date; "
+	                   "late: one answered after it; no answer: a stage's due date passed "
+	                   "without one (a stage the concern climbed from in silence)");
 	measure(t, "Answered by the due date", n[CH_TIMELY_YES]);
 	measure(t, "Answered after the due date", n[CH_TIMELY_LATE]);
 	measure(t, "No answer, past the due date", n[CH_TIMELY_OVERDUE]);
@@ -319,9 +345,240 @@ static ChTable *timeliness(GPtrArray *rows)
 	return t;
 }
 
-gboolean ch_summary_add_tables(ChApp *app, ChDoc *rep, GPtrArray *rows, const GDate *from,
+static int cmp_str_ptr(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Each stage of each procedure's ladder: how many were asked there, and how each answered
+ * by that stage's own due date. */
+static ChTable *by_stage_answer(GPtrArray *rows)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GPtrArray) keys = g_ptr_array_new();
+	for (guint i = 0; i < rows->len; i++) {
+		ChRegisterRow *r = rows->pdata[i];
+		for (guint k = 0; r->stages && k < r->stages->len; k++) {
+			const ChStageAnswer *a = &g_array_index(r->stages, ChStageAnswer, k);
+			g_autofree char *key = g_strdup_printf("%s\n%03d", r->procedure, a->stage);
+			gint64 *n = g_hash_table_lookup(seen, key);
+			if (!n) {
+				n = g_new0(gint64, 5);
+				char *owned = g_strdup(key);
+				g_hash_table_insert(seen, owned, n);
+				g_ptr_array_add(keys, owned);
+			}
+			n[0]++;
+			n[1 + a->timely]++;
+		}
+	}
+	g_ptr_array_sort(keys, cmp_str_ptr);
+	ChTable *t = ch_table_new("Answers by stage", "By stage answered", "Procedure", "Stage",
+	                          "Asked", "Answered in time", "Answered late", "Not answered",
+	                          "Not yet due", NULL);
+	t->note = g_strdup("each stage's answer against that stage's own due date, from the "
+	                   "record of when it was asked and answered");
+	ch_table_set_chart(t, 0, 2);
+	for (guint i = 0; i < keys->len; i++) {
+		const char *key = keys->pdata[i];
+		const gint64 *n = g_hash_table_lookup(seen, key);
+		const char *nl = strchr(key, '\n');
+		g_autofree char *proc = g_strndup(key, nl - key);
+		ch_table_row(t);
+		ch_table_text(t, proc);
+		ch_table_int(t, atoi(nl + 1));
+		ch_table_int(t, n[0]);
+		ch_table_int(t, n[1 + CH_TIMELY_YES]);
+		ch_table_int(t, n[1 + CH_TIMELY_LATE]);
+		ch_table_int(t, n[1 + CH_TIMELY_OVERDUE]);
+		ch_table_int(t, n[1 + CH_TIMELY_NOT_YET_DUE]);
+	}
+	return t;
+}
+
+typedef struct {
+	char *procedure;
+	gint64 raised, asked, in_time, late, unanswered;
+	gint64 resolved, unresolved, closed, open, missing, missing_came;
+	GHashTable *reasons;   /* code -> count */
+} ProcCount;
+
+static void proc_count_free(gpointer p)
+{
+	ProcCount *c = p;
+	g_free(c->procedure);
+	g_hash_table_unref(c->reasons);
+	g_free(c);
+}
+
+static int by_procedure_name(gconstpointer a, gconstpointer b)
+{
+	return strcmp((*(ProcCount *const *)a)->procedure, (*(ProcCount *const *)b)->procedure);
+}
+
+/* "did not provide a report: 2; report late: 1", in the order of the reason codes. */
+static char *nature_text(GHashTable *reasons)
+{
+	GString *s = g_string_new(NULL);
+	for (guint k = 0; ch_reason_codes[k]; k++) {
+		gint64 n = GPOINTER_TO_INT(g_hash_table_lookup(reasons, ch_reason_codes[k]));
+		if (n)
+			g_string_append_printf(s, "%s%s: %" G_GINT64_FORMAT, s->len ? "; " : "",
+			                       ch_reason_describe(ch_reason_codes[k]), n);
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* What came of the concerns, in words the board reads. */
+static char *conclusions_text(const ProcCount *c)
+{
+	GString *s = g_string_new(NULL);
+	const struct {
+		gint64 n;
+		const char *words;
+	} parts[] = {
+		{ c->resolved, "resolved between the agencies" },
+		{ c->unresolved, "not resolved at the last stage and passed to the CP coordinator" },
+		{ c->closed, "closed by the team" },
+		{ c->open, "still being followed up" },
+		{ c->missing_came, "missing reports that came in after all" },
+		{ c->missing - c->missing_came, "missing reports never received" },
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(parts); i++)
+		if (parts[i].n)
+			g_string_append_printf(s, "%s%" G_GINT64_FORMAT " %s", s->len ? "; " : "",
+			                       parts[i].n, parts[i].words);
+	if (!s->len)
+		g_string_append(s, "no concerns in the period");
+	return g_string_free(s, FALSE);
+}
+
+/* One row per procedure (each conference's rules file): the figures procedure 001 asks
+ * for the safeguarding board (the outcome of escalations) and procedure 004 asks the
+ * quality assurance group to report (the number and nature of the concerns, the enquiries
+ * made, the conclusions). Enquiries are the stages asked, each counted by its own date. */
+static ChTable *by_procedure(ChApp *app, GPtrArray *rows)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(proc_count_free);
+	for (guint i = 0; i < rows->len + 1; i++) {
+		/* The configured procedure always has its row, even with nothing to count. */
+		ChRegisterRow *r = i < rows->len ? rows->pdata[i] : NULL;
+		const char *name = r ? r->procedure : app->cfg->procedure;
+		ProcCount *c = g_hash_table_lookup(seen, name);
+		if (!c) {
+			c = g_new0(ProcCount, 1);
+			c->procedure = g_strdup(name);
+			c->reasons = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+			g_hash_table_insert(seen, c->procedure, c);
+			g_ptr_array_add(all, c);
+		}
+		if (!r)
+			continue;
+		count_stages(r, &c->asked, &c->in_time, &c->late, &c->unanswered);
+		if (r->raised_by == CH_RAISED_BY_MISSING) {
+			c->missing++;
+			c->missing_came += r->responded != NULL;
+			continue;
+		}
+		c->raised++;
+		for (char **code = r->reasons; code && *code; code++) {
+			if (!**code)
+				continue;
+			gpointer old = g_hash_table_lookup(c->reasons, *code);
+			g_hash_table_replace(c->reasons, g_strdup(*code),
+			                     GINT_TO_POINTER(GPOINTER_TO_INT(old) + 1));
+		}
+		ChEscState es;
+		gboolean known = ch_esc_state_parse(r->state, &es);
+		if (known && es == CH_ESC_RESOLVED)
+			c->resolved++;
+		else if (known && es == CH_ESC_UNRESOLVED)
+			c->unresolved++;
+		else if (known && es == CH_ESC_CLOSED)
+			c->closed++;
+		else
+			c->open++;
+	}
+	g_ptr_array_sort(all, by_procedure_name);
+	ChTable *t = ch_table_new("Concerns by procedure", "By procedure", "Procedure",
+	                          "Concerns raised", "Nature of the concerns", "Enquiries made",
+	                          "Answered in time", "Answered late", "Not answered", "Resolved",
+	                          "Not resolved", "Closed", "Still open",
+	                          "Escalations for missing reports", "Conclusions", NULL);
+	t->note = g_strdup("concerns: the chair's escalations; enquiries: each stage asked, of the "
+	                   "chair's and of chaser's own for missing reports, answered or not by "
+	                   "that stage's own due date");
+	ch_table_set_chart(t, 0, 1);
+	for (guint i = 0; i < all->len; i++) {
+		ProcCount *c = all->pdata[i];
+		g_autofree char *nature = nature_text(c->reasons);
+		g_autofree char *concl = conclusions_text(c);
+		ch_table_row(t);
+		ch_table_text(t, c->procedure);
+		ch_table_int(t, c->raised);
+		ch_table_text(t, *nature ? nature : NULL);
+		ch_table_int(t, c->asked);
+		ch_table_int(t, c->in_time);
+		ch_table_int(t, c->late);
+		ch_table_int(t, c->unanswered);
+		ch_table_int(t, c->resolved);
+		ch_table_int(t, c->unresolved);
+		ch_table_int(t, c->closed);
+		ch_table_int(t, c->open);
+		ch_table_int(t, c->missing);
+		ch_table_text(t, concl);
+	}
+	return t;
+}
+
+static ChTable *missing_by_agency(GPtrArray *all)
+{
+	ChTable *t = ch_table_new("Escalations for missing reports", "Missing reports", "Agency",
+	                          "Escalated", "Report came later", "Still missing", NULL);
+	t->note = g_strdup("a post-conference report not received by its due date: chaser asked "
+	                   "the agency lead and told the CP managers");
+	ch_table_set_chart(t, 0, 1);
+	g_autoptr(GPtrArray) agencies = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < all->len; i++) {
+		ChRegisterRow *r = all->pdata[i];
+		if (r->raised_by == CH_RAISED_BY_MISSING &&
+		    !g_ptr_array_find_with_equal_func(agencies, r->agency, g_str_equal, NULL))
+			g_ptr_array_add(agencies, g_strdup(r->agency));
+	}
+	g_ptr_array_sort(agencies, cmp_str_ptr);
+	for (guint k = 0; k < agencies->len; k++) {
+		gint64 n = 0, came = 0;
+		for (guint i = 0; i < all->len; i++) {
+			ChRegisterRow *r = all->pdata[i];
+			if (r->raised_by != CH_RAISED_BY_MISSING || strcmp(r->agency, agencies->pdata[k]))
+				continue;
+			n++;
+			came += r->responded != NULL;
+		}
+		ch_table_row(t);
+		ch_table_text(t, agencies->pdata[k]);
+		ch_table_int(t, n);
+		ch_table_int(t, came);
+		ch_table_int(t, n - came);
+	}
+	return t;
+}
+
+gboolean ch_summary_add_tables(ChApp *app, ChDoc *rep, GPtrArray *all, const GDate *from,
                                const GDate *to, GError **error)
 {
+	/* The tables that were always about the chair's escalations stay so; chaser's own, for
+	 * missing reports, have a table of their own and a column by procedure. */
+	g_autoptr(GPtrArray) rows = g_ptr_array_new();
+	gint64 missing = 0;
+	for (guint i = 0; i < all->len; i++) {
+		ChRegisterRow *r = all->pdata[i];
+		if (r->raised_by == CH_RAISED_BY_CHAIR)
+			g_ptr_array_add(rows, r);
+		else
+			missing++;
+	}
 	Period p = { from, to };
 	Figures f = { 0 };
 	if (!gather(app, &p, &f, error))
@@ -337,6 +594,7 @@ gboolean ch_summary_add_tables(ChApp *app, ChDoc *rep, GPtrArray *rows, const GD
 	measure(t, "Escalations raised", rows->len);
 	measure(t, "Escalations answered in time", in_time);
 	measure(t, "Escalations closed", closed);
+	measure(t, "Escalations for missing reports", missing);
 	ch_table_row(t);
 	ch_table_text(t, "Median working days to close");
 	double median;
@@ -352,11 +610,14 @@ gboolean ch_summary_add_tables(ChApp *app, ChDoc *rep, GPtrArray *rows, const GD
 	measure(t, "Messages quarantined", f.quarantined);
 	ch_doc_add(rep, t);
 
+	ch_doc_add(rep, by_procedure(app, all));
 	ch_doc_add(rep, by_agency(rows));
 	ch_doc_add(rep, by_reason(rows));
 	ch_doc_add(rep, by_state(rows));
 	ch_doc_add(rep, by_stage(rows));
 	ch_doc_add(rep, timeliness(rows));
+	ch_doc_add(rep, by_stage_answer(rows));
+	ch_doc_add(rep, missing_by_agency(all));
 
 	t = measures("Post-conference reports", "Reports", "Reports");
 	t->note = g_strdup("reports owed for conferences held in the period");
@@ -377,4 +638,50 @@ gboolean ch_summary_add_tables(ChApp *app, ChDoc *rep, GPtrArray *rows, const GD
 	measure(t, "Quarantined", f.quarantined);
 	ch_doc_add(rep, t);
 	return TRUE;
+}
+
+gboolean ch_summary_quarter(const char *text, GDate *from, GDate *to)
+{
+	int year = 0, q = 0;
+	char tail = 0;
+	if (!text || sscanf(text, "%4d-Q%1d%c", &year, &q, &tail) != 2 || year < 1900 ||
+	    year > 2100 || q < 1 || q > 4 || strlen(text) != 7)
+		return FALSE;
+	g_date_clear(from, 1);
+	g_date_clear(to, 1);
+	g_date_set_dmy(from, 1, (GDateMonth)(3 * q - 2), (GDateYear)year);
+	*to = *from;
+	g_date_add_months(to, 3);
+	g_date_subtract_days(to, 1);
+	return TRUE;
+}
+
+void ch_summary_quarter_of(const GDate *day, int *year_r, int *q_r)
+{
+	*year_r = g_date_get_year(day);
+	*q_r = (g_date_get_month(day) - 1) / 3 + 1;
+}
+
+ChDoc *ch_summary_doc(ChApp *app, const char *kind, const GDate *from, const GDate *to,
+                      GDateTime *now, GError **error)
+{
+	g_autoptr(GPtrArray) rows = ch_register_load(app, from, to, now, error);
+	if (!rows)
+		return NULL;
+	g_autofree char *from_long = ch_date_format_long(from);
+	g_autofree char *to_long = ch_date_format_long(to);
+	g_autofree char *now_s = ch_clock_format(now);
+	g_autoptr(ChDoc) rep = ch_doc_new(!strcmp(kind, "register") ? "Escalation register"
+	                                  : !strcmp(kind, "all")
+	                                      ? "Partnership summary and escalation register"
+	                                      : "Partnership summary");
+	ch_doc_line(rep, "Period: %s to %s, both included", from_long, to_long);
+	ch_doc_line(rep, "Produced by chaser on %s", now_s);
+	ch_doc_line(rep, "Working days counted with calendar %s (%s)",
+	            ch_calendar_version(app->cal), ch_calendar_nation(app->cal));
+	if (strcmp(kind, "register") && !ch_summary_add_tables(app, rep, rows, from, to, error))
+		return NULL;
+	if (strcmp(kind, "summary"))
+		ch_doc_add(rep, ch_register_table(rows));
+	return g_steal_pointer(&rep);
 }

@@ -289,11 +289,44 @@ GPtrArray *ch_store_view_escalations(ChStore *s, GError **error)
 	return rows(s, error,
 	            "SELECT e.id, c.ref, c.procedure, e.raised_at, ag.name, a.name, a.attendance,"
 	            " e.reasons, e.stage, e.asked, e.stage_at, e.due, e.calendar, e.chasers,"
-	            " e.responded_at, e.response, e.state, e.outcome, e.closed_at, e.comment"
+	            " e.responded_at, e.response, e.state, e.outcome, e.closed_at, e.comment,"
+	            " c.id, a.n"
 	            " FROM escalation e JOIN conference c ON c.id = e.conference_id"
 	            " JOIN attendee a ON a.id = e.attendee_id JOIN agency ag ON ag.id = a.agency_id"
 	            " ORDER BY julianday(e.raised_at), e.id",
 	            "");
+}
+
+GPtrArray *ch_store_view_escalation_steps(ChStore *s, GError **error)
+{
+	sqlite3_stmt *st = ch_store_query(
+	            s, error,
+	            "SELECT conference_id, object, what, at, new, detail FROM audit"
+	            " WHERE what IN (?, ?, ?, ?) AND object LIKE 'escalation of line %'"
+	            " ORDER BY id",
+	            "ssss", ch_audit_name(CH_AUDIT_ESCALATION_STAGE),
+	            ch_audit_name(CH_AUDIT_ESCALATION_NOT_RESOLVED),
+	            ch_audit_name(CH_AUDIT_ESCALATION_MEETING_SET),
+	            ch_audit_name(CH_AUDIT_ESCALATION_STATE));
+	return st ? collect(s, st, error) : NULL;
+}
+
+GPtrArray *ch_store_view_missing_reports(ChStore *s, GError **error)
+{
+	return rows(s, error,
+	            "SELECT c.ref, c.procedure, r.missing_at, g.name, a.name, a.attendance, r.due,"
+	            " r.received_at, coalesce(nullif(g.lead_email, ''), g.slo_email), r.calendar"
+	            " FROM report r JOIN conference c ON c.id = r.conference_id"
+	            " JOIN agency g ON g.id = r.agency_id"
+	            " LEFT JOIN attendee a ON a.id = r.attendee_id"
+	            " WHERE r.missing_at IS NOT NULL ORDER BY julianday(r.missing_at), r.id",
+	            "");
+}
+
+GPtrArray *ch_store_view_first_conference(ChStore *s, GError **error)
+{
+	return rows(s, error,
+	            "SELECT created_at FROM conference ORDER BY julianday(created_at) LIMIT 1", "");
 }
 
 GPtrArray *ch_store_view_conference_minutes(ChStore *s, GError **error)

@@ -89,8 +89,19 @@ GPtrArray *ch_store_view_conferences(ChStore *s, const char *ref, const char *st
 
 /* Every escalation, by the instant raised: id, ref, procedure, raised_at, agency,
  * professional, attendance, reasons, stage, asked, stage_at, due, calendar, chasers,
- * responded_at, response, state, outcome, closed_at, comment. */
+ * responded_at, response, state, outcome, closed_at, comment, conference id, line. */
 GPtrArray *ch_store_view_escalations(ChStore *s, GError **error);
+/* The audit lines that say when each escalation's stage was asked and answered, oldest
+ * first: conference id, object ("escalation of line N"), what, at, new, detail. */
+GPtrArray *ch_store_view_escalation_steps(ChStore *s, GError **error);
+/* Every post-conference report that went missing (the agency lead and CP managers were
+ * told), by the instant: ref, procedure, missing_at, agency, professional (or NULL),
+ * attendance (or NULL), due, received_at, the agency lead's address (or its SLO's),
+ * calendar. */
+GPtrArray *ch_store_view_missing_reports(ChStore *s, GError **error);
+/* When the first conference still on record was added: one row, created_at (NULL when
+ * there is none). */
+GPtrArray *ch_store_view_first_conference(ChStore *s, GError **error);
 /* Every conference: held, minutes_missing_info. */
 GPtrArray *ch_store_view_conference_minutes(ChStore *s, GError **error);
 /* Every report with its conference: held, state, on_time, received_at, due,

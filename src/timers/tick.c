@@ -6,6 +6,7 @@
 #include "engine/engine.h"
 #include "engine/kinds.h"
 #include "outbound/outbox.h"
+#include "report/partnership.h"
 #include "store/cases.h"
 #include "store/due.h"
 #include "store/messages.h"
@@ -160,5 +161,14 @@ gboolean ch_tick(ChApp *app, GDateTime *now, ChTickCounts *counts, GError **erro
 		counts->acted += acted;
 	}
 	g_array_unref(due);
-	return ok;
+	/* Then the quarterly report to the partnership, in working time like any mail to people
+	 * at work, after the chasers (a report that cannot be built must not hold them up);
+	 * once per quarter and address however often this runs (report/partnership.h). */
+	if (!ok || g_atomic_int_get(&app->stop))
+		return ok;
+	guint reports = 0;
+	if (!ch_partnership_tick(app, now, &reports, error))
+		return FALSE;
+	counts->acted += reports;
+	return TRUE;
 }
