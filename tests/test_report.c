@@ -2161,9 +2161,10 @@ static void test_purge_removes_a_finished_case_and_nothing_else(void)
 {
 	g_autoptr(Harness) h = h_new(CWM_PEOPLE);
 	two_conferences(h);
-	/* The school's SLO answers at last: every escalation of H_REF is resolved. */
-	h_reply_to(h, "slo-b", "escalation", H_SCHOOL_SLO, H_SCHOOL_SLO,
-	         "RESOLVED: redaction checklist now used");
+	/* The school answers at last (Cwm Taf's informal stage asks the professional, Lena
+	 * Marsh): every escalation of H_REF is resolved. */
+	h_reply_to(h, "slo-b", "escalation", "lena.marsh@brookfield.example.net",
+	           "lena.marsh@brookfield.example.net", "RESOLVED: redaction checklist now used");
 	g_assert_cmpint(h_run(h, "2026-12-10T10:00", "poll", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, "2026-12-10T10:00", "flush", NULL), ==, 0);
 	g_autoptr(JsonNode) show = h_json(h, "2026-12-10T10:01", "show", H_REF, NULL);
