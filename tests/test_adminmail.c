@@ -392,6 +392,54 @@ static GBytes *zip_bomb(void)
 	return g_bytes_new_take(buf, used);
 }
 
+/* A zip of the named entries, each with its text. */
+static GBytes *zip_of(const char *const *entries)
+{
+	struct archive *a = archive_write_new();
+	archive_write_set_format_zip(a);
+	size_t cap = 1 << 20, used = 0;
+	guint8 *buf = g_malloc(cap);
+	g_assert_cmpint(archive_write_open_memory(a, buf, cap, &used), ==, ARCHIVE_OK);
+	for (guint i = 0; entries[i]; i += 2) {
+		struct archive_entry *e = archive_entry_new();
+		archive_entry_set_pathname(e, entries[i]);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, (la_int64_t)strlen(entries[i + 1]));
+		archive_write_header(a, e);
+		archive_write_data(a, entries[i + 1], strlen(entries[i + 1]));
+		archive_entry_free(e);
+	}
+	archive_write_close(a);
+	archive_write_free(a);
+	return g_bytes_new_take(buf, used);
+}
+
+/* Shared strings that declare an entity and use it many times: small in the zip, huge once
+ * the references are expanded (here kept to a few megabytes; an attacker's would not be). */
+static GBytes *entity_xlsx(void)
+{
+	GString *ss = g_string_new("<?xml version=\"1.0\"?>\n<!DOCTYPE sst [<!ENTITY a \"");
+	for (int i = 0; i < 4096; i++)
+		g_string_append_c(ss, 'x');
+	g_string_append(ss, "\">]>\n<sst xmlns=\"http://schemas.openxmlformats.org/"
+	                    "spreadsheetml/2006/main\"><si><t>");
+	for (int i = 0; i < 1000; i++)
+		g_string_append(ss, "&a;");
+	g_string_append(ss, "</t></si></sst>");
+	const char *entries[] = {
+		"xl/sharedStrings.xml", ss->str,
+		"xl/worksheets/sheet1.xml",
+		"<?xml version=\"1.0\"?>\n<worksheet xmlns=\"http://schemas.openxmlformats.org/"
+		"spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v>"
+		"</c></row></sheetData></worksheet>",
+		NULL,
+	};
+	GBytes *z = zip_of(entries);
+	g_string_free(ss, TRUE);
+	return z;
+}
+
 static void assert_refused(GBytes *x, const char *why)
 {
 	g_autoptr(Harness) h = setup();
@@ -419,6 +467,8 @@ static void test_hostile_xlsx(void)
 	assert_refused(bomb, "zip bomb");
 	g_autoptr(GBytes) big = xlsx_list(1200, NULL);
 	assert_refused(big, "more rows than a distribution list could need");
+	g_autoptr(GBytes) entity = entity_xlsx();
+	assert_refused(entity, "shared strings are not");
 }
 
 static void test_confirm_no_sends_at_once(void)

@@ -1,7 +1,10 @@
 /* The core loop as a user sees it: the real binary, a Maildir in, a spool folder out. */
+#include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -111,6 +114,32 @@ static void test_story_end_to_end(void)
 }
 
 /* Nothing a chaser sends carries more than the reference and the kind of message. */
+/* Two chasers sending the outbox at once (run's loop, a flush by hand, the console mailing a
+ * sign-in link) would each read the same due rows and send each mail twice. While another
+ * holds the outbox's lock, a flush sends nothing and says so; then the mail goes once. */
+static void test_flush_while_another_sends(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	g_autoptr(GPtrArray) first = h_outgoing(h);
+	guint before = first->len;
+	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR, "AUTHORISED");
+	g_assert_cmpint(h_run(h, "2026-11-24T09:10", "poll", NULL), ==, 0);
+	g_autofree char *lock = g_build_filename(h->dir, "spool", "outbox.lock", NULL);
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(flock(fd, LOCK_EX), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-11-24T09:10", "flush", NULL), ==, 0);
+	g_assert_nonnull(strstr(h->out, "another chaser is sending"));
+	g_autoptr(GPtrArray) held = h_outgoing(h);
+	g_assert_cmpuint(held->len, ==, before);
+	close(fd);
+	g_assert_cmpint(h_run(h, "2026-11-24T09:11", "flush", NULL), ==, 0);
+	g_autoptr(GPtrArray) after = h_outgoing(h);
+	g_assert_cmpuint(after->len, >, before);
+	g_assert_cmpuint(h_count_mail(h, "transcript", H_CHAIR), ==, 1);
+}
+
 static void test_subjects_carry_only_the_reference(void)
 {
 	g_autoptr(Harness) h = h_new(NULL);
@@ -680,6 +709,7 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/flow/story/list-to-closed-escalation", test_story_end_to_end);
 	g_test_add_func("/flow/subjects/carry-only-the-reference", test_subjects_carry_only_the_reference);
+	g_test_add_func("/flow/outbox/flush-while-another-sends", test_flush_while_another_sends);
 	g_test_add_func("/flow/chair-reply/not-understood-changes-nothing",
 	                test_chair_reply_not_understood_changes_nothing);
 	g_test_add_func("/flow/chair-reply/no-command-changes-nothing",

@@ -61,7 +61,11 @@ int cmd_flush(int argc, char **argv)
 	ChFlushCounts counts = { 0 };
 	GError *e = NULL;
 	gboolean ok = ch_outbox_flush(app, now, &counts, &e);
-	printf("%u sent, %u to retry, %u failed\n", counts.sent, counts.retrying, counts.failed);
+	if (counts.busy)
+		printf("another chaser is sending the outbox: it sends what is due\n");
+	else
+		printf("%u sent, %u to retry, %u failed\n", counts.sent, counts.retrying,
+		       counts.failed);
 	if (!ok) {
 		return cli_error(e);
 	}

@@ -60,8 +60,16 @@ static gboolean is_sheet(const char *name, guint *num_r)
 static xmlDoc *parse_xml(GByteArray *b)
 {
 	/* No network, no entities expanded, no DTD loaded: a sheet is data, not a document. */
-	return xmlReadMemory((const char *)b->data, (int)b->len, "sheet.xml", NULL,
-	                     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlDoc *doc = xmlReadMemory((const char *)b->data, (int)b->len, "sheet.xml", NULL,
+	                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	/* Nor any DOCTYPE at all: no spreadsheet program writes one, and an entity declared in
+	 * it would still be expanded when a cell's text is read (one large entity referenced a
+	 * million times fits the entry cap and expands to gigabytes). */
+	if (doc && xmlGetIntSubset(doc)) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	return doc;
 }
 
 static gboolean named(xmlNode *n, const char *name)

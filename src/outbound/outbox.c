@@ -1,7 +1,10 @@
 #include "outbound/outbox.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "app/effects.h"
 #include "app/service.h"
@@ -248,7 +251,24 @@ static gboolean record(ChApp *app, const Row *r, ChSendResult res, const char *r
 	return TRUE;
 }
 
-gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GError **error)
+/* Only one flush at a time sends: the rows due are read, then sent one by one, each marked
+ * sent only after its SMTP answer, so two flushes at once (`chaser run`, `chaser flush` by
+ * hand, the console mailing a sign-in link) would both read a row and both send it. The
+ * second one leaves it to the first: what it would have sent the first sends, or the next
+ * flush, seconds later. -1 when another chaser holds the lock. */
+static int flush_lock(ChApp *app)
+{
+	g_autofree char *path = g_build_filename(app->cfg->spool, "outbox.lock", NULL);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return -1;
+	}
+	/* A lock file that cannot be made is no reason to hold mail back. */
+	return fd < 0 ? -2 : fd;
+}
+
+static gboolean flush_locked(ChApp *app, GDateTime *now, ChFlushCounts *counts, GError **error)
 {
 	ChStore *s = app->store;
 	g_autofree char *now_s = ch_clock_key(now);
@@ -289,6 +309,19 @@ gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GErr
 			ok = FALSE;
 		}
 	}
+	return ok;
+}
+
+gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GError **error)
+{
+	int lock = flush_lock(app);
+	if (lock == -1) {
+		counts->busy = TRUE;
+		return TRUE;
+	}
+	gboolean ok = flush_locked(app, now, counts, error);
+	if (lock >= 0)
+		close(lock);
 	return ok;
 }
 

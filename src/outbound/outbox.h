@@ -25,6 +25,7 @@ typedef struct {
 	guint sent;
 	guint retrying;
 	guint failed;
+	gboolean busy; /* another chaser was sending: this flush sent nothing, and that one sends */
 } ChFlushCounts;
 
 gboolean ch_outbox_flush(ChApp *app, GDateTime *now, ChFlushCounts *counts, GError **error);
