@@ -95,6 +95,41 @@ static void assert_esc(Harness *h, const char *column, const char *want)
 		g_error("escalation.%s is '%s', wanted '%s'", column, v ? v : "(none)", want);
 }
 
+/* The answer to a CONCERN chaser could not read gives an example line. A professional who
+ * answers it without its token (a new mail, the notice pasted below with no quote marker or
+ * header at all, as some clients forward) has not raised that example: nothing is started. */
+static void test_quoted_example_starts_nothing(void)
+{
+	g_autoptr(Harness) h = h_new(AUTH);
+	setup(h);
+	const char *t = "2026-11-23T09:30";
+	g_assert_cmpint(h_run(h, t, "agency", "add", "Northshire Health", "--slo",
+	                      "safeguarding.lead@health.example.org", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, t, "attendee", "add", H_REF, "--name", "Priya Nair", "--email",
+	                      "priya.nair@health.example.org", "--agency", "Northshire Health",
+	                      "--attendance", "attended", "--report", "submitted", NULL), ==, 0);
+	deliver(h, "bad", SAM, "safeguarding@council.example", "[" H_REF "] concern", NULL,
+	        "CONCERN Northshire Housing: the tenancy");
+	cycle(h, "2026-12-23T10:05");
+	g_autofree char *notice = h_mail(h, "not_understood", SAM);
+	g_assert_nonnull(notice);
+	g_autofree char *body = h_body(notice);
+	g_assert_nonnull(strstr(body, "CONCERN Northshire Health:"));
+	g_autofree char *id = h_msgid(notice);
+	GString *quoted = g_string_new("Sorry, I meant to send this to my manager.\n\n");
+	g_auto(GStrv) lines = g_strsplit(body, "\n", -1);
+	for (guint i = 0; lines[i]; i++)
+		g_string_append_printf(quoted, "%s\n", lines[i]);
+	g_autofree char *extra = g_strdup_printf("In-Reply-To: <%s>\n", id);
+	deliver(h, "quoted", SAM, "safeguarding@council.example", "Re: [" H_REF "] concern", extra,
+	        quoted->str);
+	g_string_free(quoted, TRUE);
+	cycle(h, "2026-12-23T11:05");
+	g_autofree char *state = esc(h, "state");
+	g_assert_null(state);
+	g_assert_cmpuint(h_count_mail(h, "concern_step", NULL), ==, 0);
+}
+
 static void test_full_life_urgent(void)
 {
 	g_autoptr(Harness) h = h_new(AUTH);
@@ -216,5 +251,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/interagency/full-life-urgent", test_full_life_urgent);
 	g_test_add_func("/interagency/non-urgent-review-group", test_non_urgent_review_group);
+	g_test_add_func("/interagency/quoted-example-starts-nothing",
+	                test_quoted_example_starts_nothing);
 	return g_test_run();
 }

@@ -574,11 +574,16 @@ static gboolean own_words(Ctx *x, const ChMessage *m, gint64 conference_id, char
 static int concern_mail(Ctx *x, ChCase *c, const ChMessage *m, const ChMatch *match,
                         const ChEngineCtx *ctx, ChEffects *fx, GError **error)
 {
-	g_autofree char *agency = NULL, *about = NULL, *tag = NULL;
+	g_autofree char *agency = NULL, *about = NULL, *tag = NULL, *own = NULL;
 	if (!c || match->by_token || !m->from_addr ||
-	    !ch_engine_concern_line(m->reply_text, &agency, &about) ||
 	    !(tag = ch_classify_subject_ref(m->subject)) || g_ascii_strcasecmp(tag, c->ref) ||
 	    !ch_case_on_roster(c, m->from_addr))
+		return 0;
+	/* The sender's own words, as for any command: a CONCERN line quoted from one of our
+	 * mails (the example in a not-understood answer) starts nothing. */
+	if (!own_words(x, m, c->id, &own, error))
+		return -1;
+	if (!ch_engine_concern_line(own, &agency, &about))
 		return 0;
 	const char *why = NULL;
 	gboolean vouched = x->release ||
@@ -592,7 +597,7 @@ static int concern_mail(Ctx *x, ChCase *c, const ChMessage *m, const ChMatch *ma
 		           ? 1
 		           : -1;
 	}
-	ch_engine_concern_mail(c, ctx, m->from_addr, m->reply_text, fx);
+	ch_engine_concern_mail(c, ctx, m->from_addr, own, fx);
 	ch_engine_close_if_done(c, ctx, fx);
 	return apply_effects(x, c, fx, m->message_id, error) &&
 	               set_message(x, CH_MSG_HANDLED, "concern", c->id, NULL, error)
