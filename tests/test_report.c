@@ -2287,9 +2287,10 @@ static void test_purge_keeps_a_case_whose_report_awaits_review(void)
 	g_assert_cmpint(h_run(h, "2026-12-10T09:00", "poll", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, "2026-12-10T09:00", "flush", NULL), ==, 0);
 	g_assert_cmpuint(h_count_mail(h, "report_received", H_CHAIR), ==, 1);
-	/* The school's SLO answers at last: every escalation of H_REF is resolved. */
-	h_reply_to(h, "slo-b", "escalation", H_SCHOOL_SLO, H_SCHOOL_SLO,
-	           "RESOLVED: redaction checklist now used");
+	/* The school answers at last (Cwm Taf's informal stage asks the professional, Lena
+	 * Marsh): every escalation of H_REF is resolved. */
+	h_reply_to(h, "slo-b", "escalation", "lena.marsh@brookfield.example.net",
+	           "lena.marsh@brookfield.example.net", "RESOLVED: redaction checklist now used");
 	g_assert_cmpint(h_run(h, "2026-12-10T10:00", "poll", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, "2026-12-10T10:00", "flush", NULL), ==, 0);
 	g_autoptr(JsonNode) show = h_json(h, "2026-12-10T10:01", "show", H_REF, NULL);
