@@ -372,10 +372,30 @@ static void test_open_and_kept_until_addressed(void)
 	g_assert_cmpint(h_run(h, "2027-01-05T10:00", "show", REF, NULL), !=, 0);
 }
 
+/* The chair reviews, the conference closes, and weeks later the chair answers the same
+ * notice again: HIGH RISK. Who addresses it is owed, so the conference is open again and the
+ * decision chased. (Before: the mark was taken and the conference stayed closed, owing it;
+ * found by the random lives of test_property.) */
+static void test_marked_after_closing_reopens(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	reports_arrive(h, FALSE);
+	chair_answers(h, "reviewed", "Brookfield Primary School", "REVIEWED\n", "2026-12-02T12:00");
+	run_ok(h, "2026-12-31T09:05", "tick");
+	g_autofree char *closed = state(h);
+	g_assert_cmpstr(closed, ==, "closed");
+	chair_answers(h, "late-hr", "Brookfield Primary School", "HIGH RISK\n", "2027-01-06T10:00");
+	g_autofree char *open = state(h);
+	g_assert_cmpstr(open, ==, "authorised");
+	g_assert_cmpuint(high_risk_open(h, "2027-01-06T10:00"), ==, 1);
+	g_assert_cmpuint(h_count_mail(h, "high_risk_alert", SW), ==, 1);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/high-risk/each-report-alerts-the-four", test_each_report_alerts_the_four);
+	g_test_add_func("/high-risk/marked-after-closing-reopens", test_marked_after_closing_reopens);
 	g_test_add_func("/high-risk/silence-reminds-then-a-reply-naming-who-stops-it",
 	                test_silence_reminds_then_a_reply_naming_who_stops_it);
 	g_test_add_func("/high-risk/open-and-kept-until-addressed",
