@@ -1,4 +1,5 @@
 #include "support/web.h"
+#include "support/skip.h"
 
 #include <signal.h>
 #include <string.h>
@@ -218,4 +219,44 @@ void web_sign_in(Web *w, WebBrowser *b, const char *address)
 	g_assert_cmpint(opened->status, ==, 303);
 	g_assert_cmpstr(opened->location, ==, "/");
 	g_assert_nonnull(b->session);
+}
+
+#define PYTHON "/usr/bin/python3"
+
+gboolean web_browser_test(Web *w, const char *script, const char *const *extra,
+                          const char *downloads)
+{
+	if (!g_file_test(PYTHON, G_FILE_TEST_IS_EXECUTABLE)) {
+		ch_test_cannot_run("no " PYTHON " (scripts/install-deps test)");
+		return FALSE;
+	}
+	g_autofree char *cwd = g_get_current_dir();
+	g_autofree char *path = g_build_filename(cwd, "tests", "web", script, NULL);
+	g_autofree char *outgoing = g_build_filename(w->h->dir, "spool", "outgoing", NULL);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_ptr_array_add(argv, (char *)PYTHON);
+	g_ptr_array_add(argv, path);
+	g_ptr_array_add(argv, w->base);
+	g_ptr_array_add(argv, outgoing);
+	g_ptr_array_add(argv, (char *)"cp.admin@council.example");
+	for (guint i = 0; extra && extra[i]; i++)
+		g_ptr_array_add(argv, (char *)extra[i]);
+	g_ptr_array_add(argv, NULL);
+	g_auto(GStrv) env = g_get_environ();
+	if (downloads)
+		env = g_environ_setenv(env, "CHASER_DOWNLOADS", downloads, TRUE);
+	g_autofree char *out = NULL, *err = NULL;
+	int status = 0;
+	GError *e = NULL;
+	g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL,
+	                           &out, &err, &status, &e));
+	g_assert_no_error(e);
+	g_test_message("%s", out);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+		ch_test_cannot_run("%s", g_strstrip(out));
+		return FALSE;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		g_error("the browser test %s failed:\n%s\n%s", script, out, err);
+	return TRUE;
 }

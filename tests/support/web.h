@@ -46,3 +46,10 @@ WebResp *web_ask(Web *w, WebBrowser *b, const char *address);
 WebResp *web_open_link(Web *w, WebBrowser *b, const char *link);
 /* Asks for a link and opens it; asserts a session started. */
 void web_sign_in(Web *w, WebBrowser *b, const char *address);
+/* Runs tests/web/SCRIPT (Selenium in headless Chromium, tests/web/browser.py) against w as
+ * admin, with the test's own arguments after BASE_URL OUTGOING_DIR ADMIN_ADDRESS; `extra` is
+ * NULL-terminated, may be NULL. TRUE when every step passed; FALSE when the browser test could
+ * not run (it has then been reported as skipped); a failed step fails the test with the
+ * script's output. CHASER_DOWNLOADS is set to `downloads` when it is given. */
+gboolean web_browser_test(Web *w, const char *script, const char *const *extra,
+                          const char *downloads);
