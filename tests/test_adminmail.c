@@ -515,6 +515,27 @@ static void test_form_problems_name_lines(void)
 			g_error("the answer does not say '%s':\n%s", want[i], b);
 }
 
+/* A label written twice with two values (a date corrected lower down, the old line left in)
+ * is asked about, naming both lines: chaser never picks one of them silently. The same value
+ * twice is no problem. */
+static void test_label_twice_asked(void)
+{
+	g_autoptr(Harness) h = setup();
+	g_autofree char *body = g_strconcat(details, "Held: 27/11/2026 10:00\r\n"
+	                                    "Type: initial\r\n", NULL);
+	g_autofree char *mail = outlook_mail(ADMIN, "New conference " H_REF, "pass", body,
+	                                     "CP-2026-0042 list.csv", "text/csv",
+	                                     (const guint8 *)csv_list, strlen(csv_list));
+	h_deliver(h, "twice", mail);
+	poll_flush(h, NOW);
+	g_assert_false(conference_exists(h));
+	g_autofree char *p = h_mail(h, "admin_setup_problems", ADMIN);
+	g_autofree char *b = h_body(p);
+	if (!strstr(b, "held is written twice, differently (lines 1 and 5)"))
+		g_error("the answer does not name both held lines:\n%s", b);
+	g_assert_null(strstr(b, "type is written twice"));
+}
+
 /* Admin corrects the form by answering the problems mail: what she types above the quote
  * (which still holds her wrong lines, as the form to correct) creates the conference; the
  * quoted wrong lines are not read again. */
@@ -621,6 +642,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/adminmail/confirm-no-sends-at-once", test_confirm_no_sends_at_once);
 	g_test_add_func("/adminmail/form-problems-name-lines", test_form_problems_name_lines);
 	g_test_add_func("/adminmail/corrected-form-by-reply", test_corrected_form_by_reply);
+	g_test_add_func("/adminmail/label-twice-asked", test_label_twice_asked);
 	g_test_add_func("/adminmail/weekly-account", test_weekly_account);
 	return g_test_run();
 }

@@ -145,6 +145,8 @@ static char *held_iso(const char *v)
 typedef struct {
 	char *value[CH_SETUP_N];
 	guint line[CH_SETUP_N];
+	guint again[CH_SETUP_N]; /* a later line that gave the field another value: admin is
+	                            asked which one is meant, never the last taken silently */
 	GPtrArray *body_rows;  /* GPtrArray* of cells, from the lines under "List:" */
 	GArray *body_lines;    /* their line numbers */
 	GPtrArray *form;       /* the lines as read, for the form sent back */
@@ -185,19 +187,27 @@ static void read_form(const char *text, Form *f)
 		if (field >= 0 && !in_list) {
 			if (!*v)
 				continue;
-			g_free(f->value[field]);
-			if (field == CH_SETUP_CHAIR) {
-				g_free(f->value[CH_SETUP_CHAIR_NAME]);
-				f->value[CH_SETUP_CHAIR_NAME] = NULL;
-				f->value[field] = address_part(v, &f->value[CH_SETUP_CHAIR_NAME]);
-			} else if (field == CH_SETUP_HELD) {
-				f->value[field] = held_iso(v);
-			} else if (field == CH_SETUP_SOCIAL_WORKER || field == CH_SETUP_PRACTICE_MANAGER ||
-			           field == CH_SETUP_MINUTE_TAKER) {
-				f->value[field] = address_part(v, NULL);
-			} else {
-				f->value[field] = g_strdup(v);
+			char *name = NULL, *value;
+			if (field == CH_SETUP_CHAIR)
+				value = address_part(v, &name);
+			else if (field == CH_SETUP_HELD)
+				value = held_iso(v);
+			else if (field == CH_SETUP_SOCIAL_WORKER || field == CH_SETUP_PRACTICE_MANAGER ||
+			         field == CH_SETUP_MINUTE_TAKER)
+				value = address_part(v, NULL);
+			else
+				value = g_strdup(v);
+			if (f->value[field]) {
+				if (!f->again[field] && g_strcmp0(f->value[field], value))
+					f->again[field] = n;
+				g_free(value);
+				g_free(name);
+				g_ptr_array_add(f->form, g_strdup(l));
+				continue;
 			}
+			f->value[field] = value;
+			if (field == CH_SETUP_CHAIR)
+				f->value[CH_SETUP_CHAIR_NAME] = name;
 			f->line[field] = n;
 			if (field == CH_SETUP_CHAIR)
 				f->line[CH_SETUP_CHAIR_NAME] = n;
@@ -402,6 +412,12 @@ static gboolean from_form(ChApp *app, const ChMessage *m, Form *fp, GDateTime *n
 		in.line[k] = f.line[k];
 	}
 	g_autoptr(GPtrArray) problems = ch_setup_problems_new();
+	for (int k = 0; k < CH_SETUP_N; k++)
+		if (f.again[k])
+			ch_setup_problem(problems, f.again[k],
+			                 "%s is written twice, differently (lines %u and %u): keep the "
+			                 "one you mean",
+			                 ch_setup_label(k), f.line[k], f.again[k]);
 	g_autoptr(ChCase) c = ch_setup_conference_check(&in, problems);
 	const ChRules *rules = NULL;
 	if (c) {
