@@ -246,11 +246,49 @@ static void test_non_urgent_review_group(void)
 	assert_esc(h, "state", "open");
 }
 
+static const char *conf_state(Harness *h, JsonNode **n)
+{
+	*n = h_json(h, NULL, "show", H_REF, NULL);
+	return h_str(json_node_get_object(*n), "state");
+}
+
+/* A disagreement about the child's plan can come after the conference has closed (nothing
+ * was owed, the minutes' date had passed). The concern opens the conference again, and its
+ * clock runs: the silence after the due day is chased as on an open one. On main the ladder
+ * started on the closed conference and nothing ever chased it. */
+static void test_concern_after_closing_is_chased(void)
+{
+	g_autoptr(Harness) h = h_new(AUTH);
+	setup(h);
+	g_assert_cmpint(h_run(h, "2026-11-23T09:35", "list", "send", H_REF, NULL), ==, 0);
+	cycle(h, "2026-11-23T09:40");
+	reply(h, "chair", "distribution_list", H_CHAIR, "AUTHORISED");
+	cycle(h, "2026-11-24T09:10");
+	cycle(h, "2026-12-21T09:05");
+	g_autoptr(JsonNode) n0 = NULL;
+	g_assert_cmpstr(conf_state(h, &n0), ==, "closed");
+	deliver(h, "raise", SAM, "safeguarding@council.example", "[" H_REF "] a concern", NULL,
+	        "CONCERN Brookfield Primary School: the plan for the child's attendance\n");
+	cycle(h, "2026-12-23T10:00");
+	assert_esc(h, "stage", "1");
+	assert_esc(h, "due", "2026-12-29");
+	g_assert_cmpuint(h_count_mail(h, "concern_step", LENA), ==, 1);
+	g_autoptr(JsonNode) n1 = NULL;
+	g_assert_cmpstr(conf_state(h, &n1), ==, "authorised");
+	cycle(h, "2026-12-30T09:05");
+	g_assert_cmpuint(h_count_mail(h, "concern_chaser", SAM), ==, 1);
+	g_assert_cmpuint(h_count_mail(h, "concern_chaser", LENA), ==, 1);
+	cycle(h, "2026-12-31T09:05");
+	assert_esc(h, "stage", "2");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/interagency/full-life-urgent", test_full_life_urgent);
 	g_test_add_func("/interagency/non-urgent-review-group", test_non_urgent_review_group);
+	g_test_add_func("/interagency/concern-after-closing-is-chased",
+	                test_concern_after_closing_is_chased);
 	g_test_add_func("/interagency/quoted-example-starts-nothing",
 	                test_quoted_example_starts_nothing);
 	return g_test_run();

@@ -1086,6 +1086,7 @@ ChEscalation *ch_engine_concern_start(ChCase *c, const ChEngineCtx *ctx, const c
 	e->raiser_slo = mine && mine->slo_email ? g_strdup(mine->slo_email) : NULL;
 	e->dirty = TRUE;
 	g_ptr_array_add(c->escalations, e);
+	ch_engine_reopen(c, fx);
 	ch_effects_audit(fx, CH_AUDIT_CONCERN_RAISED, esc_obj(e), NULL, other->agency,
 	                 "a concern between agencies, raised by a professional on the roster");
 	enter_stage(c, e, 1, ctx, fx);

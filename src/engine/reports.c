@@ -220,16 +220,6 @@ static ChIntent *tell(ChEffects *fx, const char *kind, const ChCase *c, const Ch
 	return i;
 }
 
-/* Something owed again on a conference that had closed: open, as authorised, until it is
- * settled and a tick closes it once more. */
-static void reopen(ChCase *c, ChEffects *fx)
-{
-	if (c->state != CH_CONF_CLOSED)
-		return;
-	g_clear_pointer(&c->closed_at, g_free);
-	ch_engine_set_state(c, fx, CH_CONF_AUTHORISED);
-}
-
 ChReplyResult ch_engine_report_received(ChCase *c, ChReport *r, const ChEngineCtx *ctx,
                                         const char *sender, const char *sha256,
                                         const char *file, gint64 message_row, ChEffects *fx)
@@ -269,7 +259,7 @@ ChReplyResult ch_engine_report_received(ChCase *c, ChReport *r, const ChEngineCt
 	                 ch_report_state_name(r->state), detail);
 	/* A report marked missing may be all that kept the conference open; one that arrives
 	 * after it closed is still owed a review, so the conference is open again until then. */
-	reopen(c, fx);
+	ch_engine_reopen(c, fx);
 	tell(fx, "report_receipt", c, r, sender, CH_PURPOSE_NONE, "receipt");
 	/* The chair and the social worker may answer the notice (REVIEWED, HIGH RISK). */
 	tell(fx, "report_received", c, r, c->chair_email, CH_PURPOSE_REVIEW, "notice");
@@ -436,7 +426,7 @@ static void mark_high_risk(ChCase *c, ChReport *r, const ChEngineCtx *ctx, const
 {
 	/* Marked after the conference closed (a late review): who addresses it is owed, and a
 	 * closed conference owes nothing, so it is open again until someone is named. */
-	reopen(c, fx);
+	ch_engine_reopen(c, fx);
 	g_autoptr(GDateTime) due = g_date_time_add_hours(ctx->now, ctx->rules->high_risk_hours);
 	g_free(r->high_risk_at);
 	r->high_risk_at = ch_clock_format(ctx->now);
