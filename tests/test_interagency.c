@@ -254,8 +254,8 @@ static const char *conf_state(Harness *h, JsonNode **n)
 
 /* A disagreement about the child's plan can come after the conference has closed (nothing
  * was owed, the minutes' date had passed). The concern opens the conference again, and its
- * clock runs: the silence after the due day is chased as on an open one. On main the ladder
- * started on the closed conference and nothing ever chased it. */
+ * clock runs: the silence after the due day is chased as on an open one. Before, the ladder
+ * ran on a conference still marked closed, which reconcile reports as a fault. */
 static void test_concern_after_closing_is_chased(void)
 {
 	g_autoptr(Harness) h = h_new(AUTH);
