@@ -25,19 +25,6 @@ static const char *const answered[] = { "message", "outbox", "audit", "triage", 
 
 static const char conf_extra[] = "[chaser]\nauthserv_id = " MX "\n";
 
-static void run_ok(Harness *h, const char *now, const char *a)
-{
-	int rc = h_run(h, now, a, NULL);
-	if (rc != 0)
-		g_error("chaser %s at %s failed (%d): %s", a, now, rc, h->err);
-}
-
-static void poll_flush(Harness *h, const char *now)
-{
-	run_ok(h, now, "poll");
-	run_ok(h, now, "flush");
-}
-
 static Harness *setup(void)
 {
 	Harness *h = h_new(conf_extra);
@@ -242,11 +229,11 @@ static void test_outlook_csv(void)
 	                                     "CP-2026-0042 list.csv", "text/csv",
 	                                     (const guint8 *)csv_list, strlen(csv_list));
 	h_deliver(h, "outlook-new", mail);
-	poll_flush(h, NOW);
+	h_poll_flush(h, NOW);
 	assert_created_and_previewed(h);
 	/* SEND by reply: the list goes to the chair. */
 	admin_reply(h, "send", "admin_setup_list", "SEND\r\n\r\nThanks, Kim", NULL, NULL, NULL);
-	poll_flush(h, "2026-11-23T09:40");
+	h_poll_flush(h, "2026-11-23T09:40");
 	g_assert_cmpuint(h_count_mail(h, "distribution_list", H_CHAIR), ==, 1);
 	g_autoptr(JsonNode) n = NULL;
 	g_assert_cmpstr(h_str(show(h, &n), "state"), ==, "list_sent");
@@ -254,7 +241,7 @@ static void test_outlook_csv(void)
 	admin_reply(h, "late-add", "admin_setup_answer",
 	            "ADD Tom Rees,tom.rees@police.example.org,Northshire Police,attended,none",
 	            NULL, NULL, NULL);
-	poll_flush(h, "2026-11-23T10:00");
+	h_poll_flush(h, "2026-11-23T10:00");
 	g_assert_cmpuint(list_len(h), ==, 3);
 	g_autofree char *ans = h_mail(h, "admin_setup_answer", ADMIN);
 	g_autofree char *body = h_body(ans);
@@ -272,7 +259,7 @@ static void test_gmail_xlsx(void)
 	g_autofree char *mail = gmail_mail("New conference " H_REF, details, "list.xlsx", xlsx_type,
 	                                   d, len);
 	h_deliver(h, "gmail-new", mail);
-	poll_flush(h, NOW);
+	h_poll_flush(h, NOW);
 	assert_created_and_previewed(h);
 }
 
@@ -287,7 +274,7 @@ static void test_libreoffice_xlsx(void)
 	                                     "list.xlsx", xlsx_type, (guint8 *)data, len);
 	g_free(data);
 	h_deliver(h, "lo-new", mail);
-	poll_flush(h, NOW);
+	h_poll_flush(h, NOW);
 	assert_created_and_previewed(h);
 }
 
@@ -298,12 +285,12 @@ static void test_body_list_and_corrections(void)
 	                                        csv_list);
 	g_autofree char *mail = gmail_mail("New conference " H_REF, body, NULL, NULL, NULL, 0);
 	h_deliver(h, "body-new", mail);
-	poll_flush(h, NOW);
+	h_poll_flush(h, NOW);
 	assert_created_and_previewed(h);
 	admin_reply(h, "fix", "admin_setup_list",
 	            "REMOVE 2\r\nADD Tom Rees,tom.rees@police.example.org,Northshire Police,attended,none",
 	            NULL, NULL, NULL);
-	poll_flush(h, "2026-11-23T09:40");
+	h_poll_flush(h, "2026-11-23T09:40");
 	g_assert_cmpuint(list_len(h), ==, 3);
 	g_autofree char *p = h_mail(h, "admin_setup_list", ADMIN);
 	g_autofree char *b = h_body(p);
@@ -314,13 +301,13 @@ static void test_body_list_and_corrections(void)
 	admin_reply(h, "replace", "admin_setup_list",
 	            "REPLACE LIST\r\nSam Okafor,sam.okafor@police.example.org,Northshire Police,absent,none",
 	            NULL, NULL, NULL);
-	poll_flush(h, "2026-11-23T09:50");
+	h_poll_flush(h, "2026-11-23T09:50");
 	g_assert_cmpuint(list_len(h), ==, 1);
 	/* The new list attached, as a spreadsheet. */
 	g_autoptr(GBytes) x = xlsx_list(0, NULL);
 	admin_reply(h, "replace-xlsx", "admin_setup_list", "REPLACE LIST", "new list.xlsx",
 	            xlsx_type, x);
-	poll_flush(h, "2026-11-23T09:55");
+	h_poll_flush(h, "2026-11-23T09:55");
 	g_assert_cmpuint(list_len(h), ==, 3);
 	g_assert_cmpuint(h_count_mail(h, "distribution_list", NULL), ==, 0);
 }
@@ -335,7 +322,7 @@ static void test_bad_row_nothing_created(void)
 	                                     "list.xlsx", xlsx_type, d, len);
 	g_autofree char *before = h_dump(h, answered);
 	h_deliver(h, "bad", mail);
-	poll_flush(h, NOW);
+	h_poll_flush(h, NOW);
 	g_autofree char *after = h_dump(h, answered);
 	h_assert_same("a list with a bad row", before, after);
 	g_assert_false(conference_exists(h));
@@ -359,7 +346,7 @@ static void test_stranger_and_forged(void)
 	                                       "l.csv", "text/csv", (const guint8 *)csv_list,
 	                                       strlen(csv_list));
 	h_deliver(h, "forged", forged);
-	poll_flush(h, NOW);
+	h_poll_flush(h, NOW);
 	g_autofree char *after = h_dump(h, answered);
 	h_assert_same("a stranger's and a forged admin's mail", before, after);
 	g_assert_false(conference_exists(h));
@@ -449,7 +436,7 @@ static void assert_refused(GBytes *x, const char *why)
 	                                     "list.xlsx", xlsx_type, d, len);
 	g_autofree char *before = h_dump(h, answered);
 	h_deliver(h, "hostile", mail);
-	poll_flush(h, NOW);
+	h_poll_flush(h, NOW);
 	g_autofree char *after = h_dump(h, answered);
 	h_assert_same("a hostile spreadsheet", before, after);
 	g_assert_false(conference_exists(h));
@@ -480,7 +467,7 @@ static void test_confirm_no_sends_at_once(void)
 	                                        "Northshire Police,absent,none\r\n", details);
 	g_autofree char *mail = gmail_mail("New conference " H_REF, body, NULL, NULL, NULL, 0);
 	h_deliver(h, "at-once", mail);
-	poll_flush(h, NOW);
+	h_poll_flush(h, NOW);
 	g_assert_cmpuint(h_count_mail(h, "distribution_list", H_CHAIR), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "admin_setup_list", NULL), ==, 0);
 	g_autofree char *p = h_mail(h, "admin_setup_answer", ADMIN);
@@ -500,7 +487,7 @@ static void test_form_problems_name_lines(void)
 	g_autofree char *mail = outlook_mail(ADMIN, "New conference " H_REF, "pass", body, NULL, NULL,
 	                                     NULL, 0);
 	h_deliver(h, "form", mail);
-	poll_flush(h, NOW);
+	h_poll_flush(h, NOW);
 	g_assert_false(conference_exists(h));
 	g_autofree char *p = h_mail(h, "admin_setup_problems", ADMIN);
 	g_autofree char *b = h_body(p);
@@ -527,7 +514,7 @@ static void test_label_twice_asked(void)
 	                                     "CP-2026-0042 list.csv", "text/csv",
 	                                     (const guint8 *)csv_list, strlen(csv_list));
 	h_deliver(h, "twice", mail);
-	poll_flush(h, NOW);
+	h_poll_flush(h, NOW);
 	g_assert_false(conference_exists(h));
 	g_autofree char *p = h_mail(h, "admin_setup_problems", ADMIN);
 	g_autofree char *b = h_body(p);
@@ -549,7 +536,7 @@ static void test_corrected_form_by_reply(void)
 	g_autofree char *mail = outlook_mail(ADMIN, "New conference " H_REF, "pass", bad, NULL, NULL,
 	                                     NULL, 0);
 	h_deliver(h, "form", mail);
-	poll_flush(h, NOW);
+	h_poll_flush(h, NOW);
 	g_assert_false(conference_exists(h));
 	g_autofree char *problems = h_mail(h, "admin_setup_problems", ADMIN);
 	g_assert_nonnull(problems);
@@ -565,7 +552,7 @@ static void test_corrected_form_by_reply(void)
 		details, strchr(csv_list, '\n') + 1, psubject, pbody);
 	g_autofree char *reply = outlook_mail(ADMIN, subject, "pass", fixed, NULL, NULL, NULL, 0);
 	h_deliver(h, "fixed", reply);
-	poll_flush(h, "2026-11-23T09:40");
+	h_poll_flush(h, "2026-11-23T09:40");
 	assert_created_and_previewed(h);
 	g_autoptr(JsonNode) n = NULL;
 	JsonObject *o = show(h, &n);
@@ -603,7 +590,7 @@ static void test_weekly_account(void)
 	                                     "list.csv", "text/csv", (const guint8 *)csv_list,
 	                                     strlen(csv_list));
 	h_deliver(h, "new", mail);
-	poll_flush(h, NOW);
+	h_poll_flush(h, NOW);
 	/* A stranger's mail waits in triage for a person. */
 	h_deliver(h, "stranger", "From: someone@elsewhere.example.net\nTo: safeguarding@council.example\n"
 	                         "Subject: hello\nMessage-ID: <s1@elsewhere.example.net>\n\nhello\n");

@@ -12,12 +12,6 @@
 #define COORDINATOR "cp.coordinator@council.example"
 #define T "2026-11-24T10:00"
 
-static void poll_flush(Harness *h, const char *now)
-{
-	g_assert_cmpint(h_run(h, now, "poll", NULL), ==, 0);
-	g_assert_cmpint(h_run(h, now, "flush", NULL), ==, 0);
-}
-
 typedef struct {
 	const char *name;
 	const char *headers; /* what makes the message what it is */
@@ -67,7 +61,7 @@ static void test_safety_words_in_any_class(gconstpointer data)
 		"MIME-Version: 1.0\r\n%s%s",
 		from, s->name, s->headers, body);
 	h_deliver(h, s->name, m);
-	poll_flush(h, T);
+	h_poll_flush(h, T);
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORDINATOR), ==, 1);
 	g_autofree char *alert = h_mail(h, "safety_alert", COORDINATOR);
 	g_autofree char *text = h_body(alert);
@@ -91,7 +85,7 @@ static void test_safety_words_in_a_message_over_the_limit(void)
 	while (m->len < 20000)
 		g_string_append(m, "Some more of the long letter that follows, line after line.\r\n");
 	h_deliver(h, "big-1", m->str);
-	poll_flush(h, T);
+	h_poll_flush(h, T);
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORDINATOR), ==, 1);
 	g_autofree char *alert = h_mail(h, "safety_alert", COORDINATOR);
 	g_autofree char *text = h_body(alert);
@@ -109,7 +103,7 @@ static void test_bounce_of_our_alert_does_not_alert_again(void)
 	          "From: Pat Doe <pat.doe@elsewhere.example.org>\r\nTo: safeguarding@council.example\r\n"
 	          "Subject: worried\r\nMessage-ID: <first@elsewhere.example.org>\r\n\r\n"
 	          "I think the baby is in immediate danger.\r\n");
-	poll_flush(h, T);
+	h_poll_flush(h, T);
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORDINATOR), ==, 1);
 	g_autofree char *alert = h_mail(h, "safety_alert", COORDINATOR);
 	g_autofree char *id = h_msgid(alert);
@@ -125,7 +119,7 @@ static void test_bounce_of_our_alert_does_not_alert_again(void)
 		"words that may mean a child is not safe now: immediate danger\r\n--b1--\r\n",
 		id);
 	h_deliver(h, "b-1", bounce);
-	poll_flush(h, "2026-11-24T10:05");
+	h_poll_flush(h, "2026-11-24T10:05");
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORDINATOR), ==, 1);
 }
 
@@ -172,10 +166,10 @@ static void test_junk_flood_does_not_hide_a_held_reply(void)
 	h_story_setup(h);
 	guint before = h_count_mail(h, "triage_alert", ADMIN);
 	deliver_flood(h, "junk", 12, "Offers <offers@junk.example.net>", "Offer number {i}", NULL);
-	poll_flush(h, T);
+	h_poll_flush(h, T);
 	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, before + 10);
 	deliver_chair_without_token(h);
-	poll_flush(h, "2026-11-24T10:10");
+	h_poll_flush(h, "2026-11-24T10:10");
 	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, before + 11);
 	g_autofree char *last = h_mail(h, "triage_alert", ADMIN);
 	g_autofree char *subject = h_header(last, "Subject");
@@ -239,7 +233,7 @@ static void test_safety_words_where_people_put_them(gconstpointer data)
 	                                     "Subject: %s\r\n%s",
 	                                     p->from, p->name, p->subject, p->rest);
 	h_deliver(h, p->name, m);
-	poll_flush(h, T);
+	h_poll_flush(h, T);
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORDINATOR), ==, 1);
 	g_autoptr(JsonNode) t = h_json(h, NULL, "triage", NULL);
 	g_assert_cmpuint(json_array_get_length(json_node_get_array(t)), ==, 1);
@@ -257,7 +251,7 @@ static void test_safety_words_in_unreadable_base64(void)
 	g_autofree char *b64 = g_base64_encode((const guchar *)"She is in immediate danger.\n", 28);
 	g_string_append_printf(m, "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n", b64);
 	h_deliver(h, "hops", m->str);
-	poll_flush(h, T);
+	h_poll_flush(h, T);
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORDINATOR), ==, 1);
 }
 
@@ -299,7 +293,7 @@ static void test_binary_attachments_raise_nothing(void)
 	g_string_append(m, "--s--\r\n");
 	g_assert_cmpuint(by_chance, >, 0);
 	h_deliver(h, "scans", m->str);
-	poll_flush(h, T);
+	h_poll_flush(h, T);
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORDINATOR), ==, 0);
 	/* Taken in (a stranger's mail: to triage), not lost. */
 	g_autoptr(JsonNode) t = h_json(h, NULL, "triage", NULL);
@@ -319,7 +313,7 @@ static void test_foreign_bounce_alerts_only_in_the_digest(void)
 		deliver_flood(h, prefix, 1, "MAILER-DAEMON@mx.council.example",
 		              "Undeliverable: A message needs a person",
 		              "Return-Path: <>\r\nX-MS-Exchange-Message-Is-Ndr: \r\n");
-		poll_flush(h, T);
+		h_poll_flush(h, T);
 	}
 	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, before);
 	g_assert_cmpint(h_run(h, "2026-11-24T10:30", "tick", NULL), ==, 0);
@@ -357,10 +351,10 @@ static void test_many_strangers_capped_held_reply_still_alerts(void)
 	h_story_setup(h);
 	guint before = h_count_mail(h, "triage_alert", ADMIN);
 	deliver_flood(h, "x", 40, "x+{i}@junk.example.net", "hello {i}", NULL);
-	poll_flush(h, T);
+	h_poll_flush(h, T);
 	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, before + 30);
 	deliver_chair_without_token(h);
-	poll_flush(h, "2026-11-24T10:10");
+	h_poll_flush(h, "2026-11-24T10:10");
 	g_assert_cmpuint(h_count_mail(h, "triage_alert", ADMIN), ==, before + 31);
 	g_assert_cmpint(h_run(h, "2026-11-24T10:15", "tick", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, "2026-11-24T10:15", "flush", NULL), ==, 0);

@@ -35,62 +35,12 @@
 static const char extra[] = "[people]\nqasg = " QASG "\n";
 static const char report_pdf[] = "%PDF-1.4 the school's post-conference report";
 
-static void run_ok(Harness *h, const char *now, const char *a)
-{
-	int rc = h_run(h, now, a, NULL);
-	if (rc != 0)
-		g_error("chaser %s at %s failed (%d): %s", a, now, rc, h->err);
-}
-
-static void poll_flush(Harness *h, const char *now)
-{
-	run_ok(h, now, "poll");
-	run_ok(h, now, "flush");
-}
-
-static void tick_flush(Harness *h, const char *now)
-{
-	run_ok(h, now, "tick");
-	run_ok(h, now, "flush");
-}
-
 /* A reply to the newest mail of `kind` to `to`, from `from`, with its token; with a PDF
  * attached when `attach`. */
 static void reply(Harness *h, const char *name, const char *kind, const char *to,
                   const char *from, const char *body, gboolean attach)
 {
-	g_autoptr(GPtrArray) all = h_outgoing(h);
-	const char *mail = NULL;
-	g_autofree char *suffix = g_strdup_printf("-%s.eml", kind);
-	for (guint i = all->len; i > 0 && !mail; i--) {
-		const char *p = all->pdata[i - 1];
-		g_autofree char *t = h_header(p, "To");
-		if (g_str_has_suffix(p, suffix) && t && strstr(t, to))
-			mail = p;
-	}
-	if (!mail)
-		g_error("no %s mail to %s", kind, to);
-	g_autofree char *token = h_token(mail);
-	g_autofree char *msgid = h_msgid(mail);
-	g_autofree char *subject = h_header(mail, "Subject");
-	g_autofree char *text = NULL;
-	if (attach) {
-		g_autofree char *b64 = g_base64_encode((const guchar *)report_pdf, strlen(report_pdf));
-		text = g_strdup_printf(
-			"From: %s\nTo: <safeguarding+%s@council.example>\nSubject: RE: %s\n"
-			"Message-ID: <%s@test.example.org>\nIn-Reply-To: <%s>\nMIME-Version: 1.0\n"
-			"Content-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\n"
-			"Content-Type: text/plain; charset=utf-8\n\n%s\n--b1\n"
-			"Content-Type: application/pdf; name=\"report.pdf\"\n"
-			"Content-Disposition: attachment; filename=\"report.pdf\"\n"
-			"Content-Transfer-Encoding: base64\n\n%s\n--b1--\n",
-			from, token, subject, name, msgid, body, b64);
-	} else {
-		text = g_strdup_printf("From: %s\nTo: <safeguarding+%s@council.example>\nSubject: RE: %s\n"
-		                       "Message-ID: <%s@test.example.org>\nIn-Reply-To: <%s>\n\n%s\n",
-		                       from, token, subject, name, msgid, body);
-	}
-	h_deliver(h, name, text);
+	h_reply_about(h, name, kind, to, NULL, from, body, attach ? report_pdf : NULL);
 }
 
 static JsonObject *esc1(JsonNode *show)
@@ -146,31 +96,31 @@ static void reach_stage(Harness *h, int stage)
 		-1, NULL));
 	g_assert_cmpint(h_run(h, t, "list", "import", REF, "list.csv", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, "2026-11-23T15:00", "list", "send", REF, NULL), ==, 0);
-	run_ok(h, "2026-11-23T15:00", "flush");
+	h_run_ok(h, "2026-11-23T15:00", "flush");
 
 	reply(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
 	      "AUTHORISED\nESCALATE 1 report_quality: the plan leaves the child alone at weekends",
 	      FALSE);
-	poll_flush(h, "2026-11-24T09:00");
+	h_poll_flush(h, "2026-11-24T09:00");
 	/* 004 stage 1: the attendee (or their manager), not the SLO. */
 	g_assert_cmpuint(h_count_mail(h, "escalation", SAM), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "escalation", H_POLICE_SLO), ==, 0);
 
 	reply(h, "school", "report_request", LENA, "Lena Marsh <" LENA ">",
 	      "Please find our report attached.", TRUE);
-	poll_flush(h, "2026-11-24T11:00");
+	h_poll_flush(h, "2026-11-24T11:00");
 	reply(h, "highrisk", "report_received", H_CHAIR, H_CHAIR, "HIGH RISK - please call me",
 	      FALSE);
-	poll_flush(h, "2026-11-24T12:00");
+	h_poll_flush(h, "2026-11-24T12:00");
 
 	reply(h, "sam", "escalation", SAM, SAM, "NOT RESOLVED: I do not accept the plan was wrong",
 	      FALSE);
-	poll_flush(h, "2026-11-25T10:00");
+	h_poll_flush(h, "2026-11-25T10:00");
 	if (stage == 2)
 		return;
 	reply(h, "coord", "escalation", COORD, COORD, "NOT RESOLVED: the agency will not engage",
 	      FALSE);
-	poll_flush(h, "2026-11-26T10:00");
+	h_poll_flush(h, "2026-11-26T10:00");
 	g_autoptr(JsonNode) s = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpint(json_object_get_int_member(esc1(s), "stage"), ==, 3);
 	g_assert_cmpstr(h_str(esc1(s), "asked"), ==, LSM);
@@ -199,7 +149,7 @@ static void test_set_aside(void)
 	g_autofree char *before = dump_but_answer(h);
 	reply(h, "lsm-not", "escalation_set_aside", LSM, LSM,
 	      "I am not setting aside the decision at this point.", FALSE);
-	poll_flush(h, "2026-11-26T11:00");
+	h_poll_flush(h, "2026-11-26T11:00");
 	g_autofree char *after_not = dump_but_answer(h);
 	h_assert_same("a set-aside with \"not\"", before, after_not);
 	g_assert_cmpuint(h_count_mail(h, "not_understood", LSM), ==, 1);
@@ -213,7 +163,7 @@ static void test_set_aside(void)
 	      "Having read the file, I am setting aside the decision: the plan must be "
 	      "reconsidered with the police present.",
 	      FALSE);
-	poll_flush(h, "2026-11-26T14:00");
+	h_poll_flush(h, "2026-11-26T14:00");
 	g_autoptr(JsonNode) s = h_json(h, NULL, "show", REF, NULL);
 	JsonObject *e = esc1(s);
 	g_assert_cmpstr(h_str(e, "state"), ==, "resolved");
@@ -242,10 +192,10 @@ static void test_set_aside(void)
 	g_assert_nonnull(strstr(h->out, "TO RECONVENE"));
 
 	/* Chased each working day (not at the weekend, once a day) until the date is entered. */
-	tick_flush(h, "2026-11-27T09:05");
-	tick_flush(h, "2026-11-27T15:00");
-	tick_flush(h, "2026-11-28T09:05"); /* Saturday */
-	tick_flush(h, "2026-11-30T09:05");
+	h_tick_flush(h, "2026-11-27T09:05");
+	h_tick_flush(h, "2026-11-27T15:00");
+	h_tick_flush(h, "2026-11-28T09:05"); /* Saturday */
+	h_tick_flush(h, "2026-11-30T09:05");
 	g_assert_cmpuint(h_count_mail(h, "escalation_reconvene", ADMIN), ==, 3);
 	g_autoptr(JsonNode) s2 = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpstr(h_str(json_node_get_object(s2), "state"), !=, "closed");
@@ -261,8 +211,8 @@ static void test_set_aside(void)
 	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(
 		                 json_node_get_object(s3), "tasks")),
 	                 ==, 0);
-	tick_flush(h, "2026-12-01T09:05");
-	tick_flush(h, "2026-12-02T09:05");
+	h_tick_flush(h, "2026-12-01T09:05");
+	h_tick_flush(h, "2026-12-02T09:05");
 	g_assert_cmpuint(h_count_mail(h, "escalation_reconvene", ADMIN), ==, 3);
 	/* Entering it twice is refused: nothing waits for a date. */
 	g_assert_cmpint(h_run(h, "2026-12-02T10:00", "conference", "reconvene", REF, "--held",
@@ -307,7 +257,7 @@ static void test_set_aside_refused(void)
 	g_autofree char *before = h_dump(h, except);
 	reply(h, "forged", "escalation_set_aside", LSM, "Ruth Calloway <" H_POLICE_SLO ">",
 	      "SET ASIDE: the decision was wrong", FALSE);
-	poll_flush(h, "2026-11-26T11:00");
+	h_poll_flush(h, "2026-11-26T11:00");
 	g_autofree char *after = h_dump(h, except);
 	h_assert_same("a set-aside from another person", before, after);
 	g_assert_cmpuint(h_count_mail(h, "escalation_set_aside_told", NULL), ==, 0);
@@ -317,12 +267,12 @@ static void test_set_aside_refused(void)
 	 * LSM may; nothing changes and the chair is told, their line quoted. */
 	reply(h, "lsm-text", "escalation_set_aside", LSM, LSM,
 	      "I will look at the file with the team this week.", FALSE);
-	poll_flush(h, "2026-11-26T12:00");
+	h_poll_flush(h, "2026-11-26T12:00");
 	g_assert_cmpuint(h_count_mail(h, "escalation_response", H_CHAIR), ==, 1);
 	g_autofree char *before2 = dump_but_answer(h);
 	reply(h, "chair-sa", "escalation_response", H_CHAIR, H_CHAIR,
 	      "SET ASIDE: the chair thinks the decision was wrong", FALSE);
-	poll_flush(h, "2026-11-26T13:00");
+	h_poll_flush(h, "2026-11-26T13:00");
 	g_autofree char *after2 = dump_but_answer(h);
 	h_assert_same("a set-aside from the chair", before2, after2);
 	g_autofree char *nu = body_of(h, "not_understood", H_CHAIR);
@@ -338,7 +288,7 @@ static void test_set_aside_wrong_stage(void)
 	reach_stage(h, 2);
 	g_autofree char *before = dump_but_answer(h);
 	reply(h, "coord-sa", "escalation", COORD, COORD, "SET ASIDE: the plan is wrong", FALSE);
-	poll_flush(h, "2026-11-26T10:00");
+	h_poll_flush(h, "2026-11-26T10:00");
 	g_autofree char *after = dump_but_answer(h);
 	h_assert_same("a set-aside at the coordinator's stage", before, after);
 	g_autofree char *nu = body_of(h, "not_understood", COORD);
@@ -353,7 +303,7 @@ static void test_qasg(void)
 	reach_lsm(h);
 	reply(h, "lsm", "escalation_set_aside", LSM, LSM, "NOT RESOLVED: this needs the group",
 	      FALSE);
-	poll_flush(h, "2026-11-27T10:00");
+	h_poll_flush(h, "2026-11-27T10:00");
 	g_assert_cmpuint(h_count_mail(h, "escalation_qasg", QASG), ==, 1);
 	g_autofree char *q = body_of(h, "escalation_qasg", QASG);
 	/* The issue. */
@@ -381,7 +331,7 @@ static void test_qasg(void)
 	      "The group requests a multi-agency audit and individual agency reports from the "
 	      "police and the school.",
 	      FALSE);
-	poll_flush(h, "2026-12-03T10:00");
+	h_poll_flush(h, "2026-12-03T10:00");
 	g_autoptr(JsonNode) s = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpstr(h_str(esc1(s), "state"), ==, "resolved");
 	g_assert_cmpstr(maybe_str(esc1(s), "options"), ==, "agency reports, multi-agency audit");
@@ -413,10 +363,10 @@ static void test_qasg_not_resolved_feedback(void)
 	reach_lsm(h);
 	reply(h, "lsm", "escalation_set_aside", LSM, LSM, "NOT RESOLVED: this needs the group",
 	      FALSE);
-	poll_flush(h, "2026-11-27T10:00");
+	h_poll_flush(h, "2026-11-27T10:00");
 	reply(h, "qasg", "escalation_qasg", QASG, QASG,
 	      "NOT RESOLVED: the group could not agree a way forward", FALSE);
-	poll_flush(h, "2026-12-03T10:00");
+	h_poll_flush(h, "2026-12-03T10:00");
 	g_assert_cmpuint(h_count_mail(h, "escalation_unresolved_chair", H_CHAIR), ==, 1);
 	g_autofree char *f = body_of(h, "resolution_form", SW);
 	g_assert_cmpuint(count_of(f, "[x]"), ==, 1);
@@ -452,15 +402,15 @@ static void test_rules_outcomes(void)
 	                      "--agency", "Northshire Police", "--attendance", "attended",
 	                      "--report", "submitted", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, t, "list", "send", REF, NULL), ==, 0);
-	run_ok(h, t, "flush");
+	h_run_ok(h, t, "flush");
 	reply(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
 	      "AUTHORISED\nESCALATE 1 report_quality: wrong plan", FALSE);
-	poll_flush(h, "2026-11-24T09:00");
+	h_poll_flush(h, "2026-11-24T09:00");
 	/* The reason may say "not" and "if": only the first words could take it back. */
 	reply(h, "lsm", "escalation", LSM, LSM,
 	      "SET ASIDE: the plan must be reconsidered; it is not clear if the child is safe",
 	      FALSE);
-	poll_flush(h, "2026-11-24T10:00");
+	h_poll_flush(h, "2026-11-24T10:00");
 	g_autoptr(JsonNode) s = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpstr(maybe_str(esc1(s), "reconvene"), ==, "owed");
 	g_assert_cmpstr(maybe_str(esc1(s), "set_aside_words"), ==,

@@ -28,25 +28,6 @@
 #define LSM "lead.safeguarding@council.example"
 #define LENA "lena.marsh@brookfield.example.net"
 
-static void run_ok(Harness *h, const char *now, const char *a)
-{
-	int rc = h_run(h, now, a, NULL);
-	if (rc != 0)
-		g_error("chaser %s at %s failed (%d): %s", a, now, rc, h->err);
-}
-
-static void poll_flush(Harness *h, const char *now)
-{
-	run_ok(h, now, "poll");
-	run_ok(h, now, "flush");
-}
-
-static void tick_flush(Harness *h, const char *now)
-{
-	run_ok(h, now, "tick");
-	run_ok(h, now, "flush");
-}
-
 static const char *conf_state(Harness *h, const char *now)
 {
 	static char buf[32];
@@ -105,7 +86,7 @@ static void reach_meeting_stage(Harness *h)
 	h_story_setup(h);
 	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
 	           "AUTHORISED\nESCALATE 2 no_report: nothing came before the conference\n");
-	poll_flush(h, "2026-11-24T09:10");
+	h_poll_flush(h, "2026-11-24T09:10");
 	static const char *const asked[] = { H_SCHOOL_SLO, H_SCHOOL_SLO, COORD };
 	static const char *const when[] = { "2026-11-25T10:00", "2026-11-26T10:00",
 		                                "2026-11-27T10:00" };
@@ -113,7 +94,7 @@ static void reach_meeting_stage(Harness *h)
 		g_autofree char *name = g_strdup_printf("nr%d", stage);
 		h_reply_to(h, name, "escalation", asked[stage - 1], asked[stage - 1],
 		           "NOT RESOLVED: the agencies still disagree\n");
-		poll_flush(h, when[stage - 1]);
+		h_poll_flush(h, when[stage - 1]);
 	}
 	g_autofree char *st = esc_state(h, "2026-11-27T10:05", 2);
 	g_assert_cmpstr(st, ==, "open at stage 4");
@@ -134,7 +115,7 @@ static void test_meeting_stage_silence_reminds(void)
 		for (guint j = 0; j < G_N_ELEMENTS(hours); j++) {
 			g_autofree char *now = g_strdup_printf("2026-%02d-%02dT%s", g_date_get_month(&d),
 			                                       g_date_get_day(&d), hours[j]);
-			tick_flush(h, now);
+			h_tick_flush(h, now);
 			g_autofree char *st = esc_state(h, now, 2);
 			if (strcmp(st, "open at stage 4"))
 				g_error("at %s the concern is %s: silence must not end it", now, st);
@@ -159,7 +140,7 @@ static void test_meeting_stage_silence_reminds(void)
 	/* The reminder carries the escalation's token: answering it ends the concern. */
 	h_reply_to(h, "lsm-resolved", "escalation_still_open", LSM, LSM,
 	           "RESOLVED: the meeting agreed the school sends its reports a week early\n");
-	poll_flush(h, "2026-12-18T16:00");
+	h_poll_flush(h, "2026-12-18T16:00");
 	g_autofree char *st = esc_state(h, "2026-12-18T16:05", 2);
 	g_assert_cmpstr(st, ==, "resolved at stage 4");
 	g_assert_cmpuint(h_count_mail(h, "escalation_closed", H_CHAIR), ==, 1);
@@ -174,7 +155,7 @@ static void test_meeting_date_then_outcome_asked(void)
 	h_reply_to(h, "lsm-date", "escalation_meeting", LSM, LSM,
 	           "Hello,\n\nThe independent chaired meeting is set for Thursday 10 December "
 	           "2026 at 2pm, in the civic centre.\n\nKind regards\n");
-	poll_flush(h, "2026-11-27T16:00");
+	h_poll_flush(h, "2026-11-27T16:00");
 	g_autofree char *st = esc_state(h, "2026-11-27T16:05", 2);
 	g_assert_cmpstr(st, ==, "open at stage 4");
 	/* A date is not an outcome: the chair is not asked to confirm it. */
@@ -190,28 +171,28 @@ static void test_meeting_date_then_outcome_asked(void)
 	static const char *const before[] = { "2026-11-30T09:05", "2026-12-02T09:05",
 		                                  "2026-12-07T09:05", "2026-12-10T16:55" };
 	for (guint i = 0; i < G_N_ELEMENTS(before); i++) {
-		tick_flush(h, before[i]);
+		h_tick_flush(h, before[i]);
 		assert_owed_with_clock(h, 2, before[i]);
 	}
 	g_assert_cmpuint(h_count_mail(h, "escalation_still_open", LSM), ==, 0);
 	g_assert_cmpuint(h_count_mail(h, "escalation_meeting_outcome", LSM), ==, 0);
 	/* Friday 11 December, the working day after: asked for the outcome, once. */
-	tick_flush(h, "2026-12-11T09:05");
-	tick_flush(h, "2026-12-11T11:00");
+	h_tick_flush(h, "2026-12-11T09:05");
+	h_tick_flush(h, "2026-12-11T11:00");
 	g_assert_cmpuint(h_count_mail(h, "escalation_meeting_outcome", LSM), ==, 1);
 	g_autofree char *ask = h_mail(h, "escalation_meeting_outcome", LSM);
 	g_autofree char *ask_body = h_body(ask);
 	g_assert_nonnull(strstr(ask_body, "Thursday 10 December 2026"));
 	g_assert_nonnull(strstr(ask_body, "NOT RESOLVED:"));
 	/* Silence again: chased (the stage's 24 hours end on Saturday; Monday 14th reminds). */
-	tick_flush(h, "2026-12-14T09:05");
+	h_tick_flush(h, "2026-12-14T09:05");
 	g_assert_cmpuint(h_count_mail(h, "escalation_still_open", LSM), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "escalation_silent", COORD), ==, 1);
 	assert_owed_with_clock(h, 2, "2026-12-14T09:05");
 	/* The outcome, in answer to the request for it. */
 	h_reply_to(h, "lsm-outcome", "escalation_meeting_outcome", LSM, LSM,
 	           "RESOLVED: the meeting agreed a named contact at the school\n");
-	poll_flush(h, "2026-12-14T11:00");
+	h_poll_flush(h, "2026-12-14T11:00");
 	g_autofree char *end = esc_state(h, "2026-12-14T11:05", 2);
 	g_assert_cmpstr(end, ==, "resolved at stage 4");
 	g_assert_cmpuint(h_count_mail(h, "escalation_closed", H_CHAIR), ==, 1);
@@ -224,7 +205,7 @@ static void test_unresolved_ending_tells_chair(void)
 	reach_meeting_stage(h);
 	h_reply_to(h, "lsm-nr", "escalation_meeting", LSM, LSM,
 	           "NOT RESOLVED: the meeting could not agree a plan\n");
-	poll_flush(h, "2026-11-30T10:00");
+	h_poll_flush(h, "2026-11-30T10:00");
 	g_autofree char *st = esc_state(h, "2026-11-30T10:05", 2);
 	g_assert_cmpstr(st, ==, "unresolved at stage 4");
 	g_assert_cmpuint(h_count_mail(h, "escalation_unresolved", COORD), ==, 1);
@@ -242,7 +223,7 @@ static void test_unresolved_ending_tells_chair(void)
 	/* The same reply again tells nobody twice. */
 	h_reply_to(h, "lsm-nr-again", "escalation_meeting", LSM, LSM,
 	           "NOT RESOLVED: the meeting could not agree a plan\n");
-	poll_flush(h, "2026-11-30T11:00");
+	h_poll_flush(h, "2026-11-30T11:00");
 	g_assert_cmpuint(h_count_mail(h, "escalation_unresolved_chair", H_CHAIR), ==, 1);
 }
 
@@ -267,7 +248,7 @@ static void test_unresolved_on_silence_tells_chair(void)
 	g_autofree char *more = h_ini_merge(conf, rules_key);
 	g_assert_true(g_file_set_contents(h->conf, more, -1, NULL));
 	reach_meeting_stage(h);
-	tick_flush(h, "2026-11-30T09:05");
+	h_tick_flush(h, "2026-11-30T09:05");
 	g_autofree char *st = esc_state(h, "2026-11-30T09:10", 2);
 	g_assert_cmpstr(st, ==, "unresolved at stage 4");
 	g_assert_cmpuint(h_count_mail(h, "escalation_unresolved", COORD), ==, 1);
@@ -285,16 +266,16 @@ static void test_closes_when_minutes_due_passes(void)
 	g_autoptr(Harness) h = h_new(NULL);
 	h_story_setup(h);
 	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR, "AUTHORISED\n");
-	poll_flush(h, "2026-11-24T09:10");
+	h_poll_flush(h, "2026-11-24T09:10");
 	g_autoptr(JsonNode) s0 = h_json(h, NULL, "show", H_REF, NULL);
 	/* Held Friday 20 November, an initial conference: 20 working days. */
 	g_assert_cmpstr(h_str(json_node_get_object(s0), "minutes_due"), ==, "2026-12-18");
 	h_reply_to(h, "school", "report_request", LENA, "Lena Marsh <" LENA ">",
 	           "REPORT\nLena has seen the children weekly; attendance is full.\n");
-	poll_flush(h, "2026-11-25T11:00");
+	h_poll_flush(h, "2026-11-25T11:00");
 	g_assert_cmpuint(h_count_mail(h, "report_received", H_CHAIR), ==, 1);
 	h_reply_to(h, "reviewed", "report_received", H_CHAIR, H_CHAIR, "REVIEWED\n");
-	poll_flush(h, "2026-11-25T15:00");
+	h_poll_flush(h, "2026-11-25T15:00");
 	g_autoptr(JsonNode) s1 = h_json(h, NULL, "show", H_REF, NULL);
 	JsonArray *reports = json_object_get_array_member(json_node_get_object(s1), "reports");
 	g_assert_cmpuint(json_array_get_length(reports), ==, 1);
@@ -306,13 +287,13 @@ static void test_closes_when_minutes_due_passes(void)
 		                                   "2026-12-17T16:55", "2026-12-18T09:05",
 		                                   "2026-12-18T16:55", "2026-12-19T10:00" };
 	for (guint i = 0; i < G_N_ELEMENTS(waiting); i++) {
-		tick_flush(h, waiting[i]);
+		h_tick_flush(h, waiting[i]);
 		if (strcmp(conf_state(h, waiting[i]), "authorised"))
 			g_error("closed at %s, before the minutes' date passed", waiting[i]);
 	}
 	/* Monday 21 December, the working day after: the tick closes it, sending nothing. */
 	g_autoptr(GPtrArray) before = h_outgoing(h);
-	tick_flush(h, "2026-12-21T09:05");
+	h_tick_flush(h, "2026-12-21T09:05");
 	g_assert_cmpstr(conf_state(h, "2026-12-21T09:06"), ==, "closed");
 	g_autoptr(GPtrArray) after = h_outgoing(h);
 	g_assert_cmpuint(after->len, ==, before->len);

@@ -24,37 +24,6 @@
 #define LENA "lena.marsh@brookfield.example.net"
 #define OMAR "omar.haddad@housing.example.org"
 
-static void run_ok(Harness *h, const char *now, const char *a)
-{
-	int rc = h_run(h, now, a, NULL);
-	if (rc != 0)
-		g_error("chaser %s at %s failed (%d): %s", a, now, rc, h->err);
-}
-
-static void poll_flush(Harness *h, const char *now)
-{
-	run_ok(h, now, "poll");
-	run_ok(h, now, "flush");
-}
-
-/* The mail sent since the first `*seen`, each "DD Mon KIND TO", and *seen moved past them. */
-static void new_mail(Harness *h, guint *seen, GPtrArray *log)
-{
-	g_autoptr(GPtrArray) all = h_outgoing(h);
-	for (guint i = *seen; i < all->len; i++) {
-		const char *p = all->pdata[i];
-		const char *dash = strrchr(p, '-');
-		g_autofree char *kind = g_strndup(dash + 1, strlen(dash + 1) - strlen(".eml"));
-		g_autofree char *to = h_header(p, "To");
-		g_autofree char *date = h_header(p, "Date");
-		g_autofree char *day = g_strndup(date + 5, 6);
-		const char *lt = strchr(to, '<');
-		g_autofree char *addr = lt ? g_strndup(lt + 1, strcspn(lt + 1, ">")) : g_strdup(to);
-		g_ptr_array_add(log, g_strdup_printf("%s %s %s", day, kind, addr));
-	}
-	*seen = all->len;
-}
-
 static void assert_log(GPtrArray *log, const char *const *want)
 {
 	guint n = g_strv_length((char **)want);
@@ -132,9 +101,9 @@ static void reports_arrive(Harness *h, gboolean housing)
 	g_assert_true(g_file_set_contents(csv, rows, -1, NULL));
 	g_assert_cmpint(h_run(h, t, "list", "import", REF, "list.csv", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, "2026-11-30T15:00", "list", "send", REF, NULL), ==, 0);
-	run_ok(h, "2026-11-30T15:00", "flush");
+	h_run_ok(h, "2026-11-30T15:00", "flush");
 	h_reply_to(h, "chair", "distribution_list", CHAIR, CHAIR, "AUTHORISED\n");
-	poll_flush(h, "2026-12-01T09:10");
+	h_poll_flush(h, "2026-12-01T09:10");
 	h_reply_to(h, "school", "report_request", LENA, "Lena Marsh <" LENA ">",
 	           "REPORT\nLena has met the family twice since the conference; the younger "
 	           "child's attendance has dropped to two days a week.\n");
@@ -142,7 +111,7 @@ static void reports_arrive(Harness *h, gboolean housing)
 		h_reply_to(h, "housing", "report_request", OMAR, "Omar Haddad <" OMAR ">",
 		           "REPORT\nThe tenancy officer visited on Tuesday; rent arrears have grown "
 		           "and the family may be moved to other housing.\n");
-	poll_flush(h, "2026-12-02T11:00");
+	h_poll_flush(h, "2026-12-02T11:00");
 }
 
 /* The chair's reply `body` to the newest notice about `agency`'s report. */
@@ -167,7 +136,7 @@ static void chair_answers(Harness *h, const char *name, const char *agency, cons
 		"example.org>\nIn-Reply-To: <%s>\n\n%s",
 		token, name, msgid, body);
 	h_deliver(h, name, text);
-	poll_flush(h, now);
+	h_poll_flush(h, now);
 }
 
 static const char *const four[] = { CHAIR, SW, PM, COORD };
@@ -222,7 +191,7 @@ static void test_each_report_alerts_the_four(void)
 	h_reply_to(h, "coord", "high_risk_alert", COORD, COORD,
 	           "Hi all,\n\nHigh risk addressed by the CP coordinator (strategy meeting "
 	           "tomorrow).\n\nThanks\n");
-	poll_flush(h, "2026-12-02T14:00");
+	h_poll_flush(h, "2026-12-02T14:00");
 	for (guint k = 0; k < G_N_ELEMENTS(four); k++)
 		g_assert_cmpuint(h_count_mail(h, "high_risk_addressed", four[k]), ==, 1);
 	g_autofree char *named = h_mail(h, "high_risk_addressed", CHAIR);
@@ -249,9 +218,9 @@ static void live_days(Harness *h, const char *from, guint days, guint *seen, GPt
 			g_autofree char *now = g_strdup_printf("%04d-%02d-%02dT%s", g_date_get_year(&d),
 			                                       g_date_get_month(&d), g_date_get_day(&d),
 			                                       hours[j]);
-			run_ok(h, now, "tick");
-			run_ok(h, now, "flush");
-			new_mail(h, seen, log);
+			h_run_ok(h, now, "tick");
+			h_run_ok(h, now, "flush");
+			h_new_mail(h, seen, log);
 			g_assert_cmpuint(high_risk_open(h, now), ==, open);
 			g_autofree char *st = state(h);
 			g_assert_cmpstr(st, ==, want_state);
@@ -273,7 +242,7 @@ static void test_silence_reminds_then_a_reply_naming_who_stops_it(void)
 	              "2026-12-02T12:00");
 	guint seen = 0;
 	g_autoptr(GPtrArray) setup = g_ptr_array_new_with_free_func(g_free);
-	new_mail(h, &seen, setup);
+	h_new_mail(h, &seen, setup);
 	g_autoptr(GPtrArray) log = g_ptr_array_new_with_free_func(g_free);
 	/* Thursday 3 December to Tuesday 8 December. */
 	live_days(h, "2026-12-03", 6, &seen, log, 1, "authorised");
@@ -304,7 +273,7 @@ static void test_silence_reminds_then_a_reply_naming_who_stops_it(void)
 	/* Tuesday 14:00: the social worker answers the latest reminder in a sentence. */
 	h_reply_to(h, "addressed", "high_risk_reminder", SW, SW,
 	           "Sam Jones (social worker) will address this with the school tomorrow.\n");
-	poll_flush(h, "2026-12-08T14:00");
+	h_poll_flush(h, "2026-12-08T14:00");
 	g_autoptr(JsonNode) show = h_json(h, NULL, "show", REF, NULL);
 	JsonArray *reports = json_object_get_array_member(json_node_get_object(show), "reports");
 	g_assert_cmpuint(json_array_get_length(reports), ==, 1);
@@ -314,7 +283,7 @@ static void test_silence_reminds_then_a_reply_naming_who_stops_it(void)
 	g_assert_cmpuint(h_audit_count(h, REF, "report.high_risk_addressed"), ==, 1);
 	g_assert_cmpuint(high_risk_open(h, "2026-12-08T14:00"), ==, 0);
 	g_ptr_array_set_size(log, 0);
-	new_mail(h, &seen, log);
+	h_new_mail(h, &seen, log);
 	/* Everyone told of the high risk is told who; the social worker gets the read-back. */
 	static const char *const who[] = {
 		"08 Dec high_risk_addressed " CHAIR, "08 Dec high_risk_addressed " SW,
@@ -357,14 +326,14 @@ static void test_open_and_kept_until_addressed(void)
 
 	h_reply_to(h, "addressed", "high_risk_alert", CHAIR, CHAIR,
 	           "ADDRESSED BY the social worker, Dee Okoro\n");
-	poll_flush(h, "2026-12-16T10:30");
+	h_poll_flush(h, "2026-12-16T10:30");
 	g_assert_cmpuint(h_count_mail(h, "high_risk_addressed", SW), ==, 1);
 	/* Nothing is owed now but the minutes (due Wednesday 30 December): the tick the working
 	 * day after closes it. */
-	run_ok(h, "2026-12-30T16:00", "tick");
+	h_run_ok(h, "2026-12-30T16:00", "tick");
 	g_autofree char *open = state(h);
 	g_assert_cmpstr(open, ==, "authorised");
-	run_ok(h, "2026-12-31T09:05", "tick");
+	h_run_ok(h, "2026-12-31T09:05", "tick");
 	g_autofree char *closed = state(h);
 	g_assert_cmpstr(closed, ==, "closed");
 	g_assert_cmpint(h_run(h, "2027-01-05T10:00", "purge", "--before", "2027-01-04", NULL), ==,
@@ -381,7 +350,7 @@ static void test_marked_after_closing_reopens(void)
 	g_autoptr(Harness) h = h_new(NULL);
 	reports_arrive(h, FALSE);
 	chair_answers(h, "reviewed", "Brookfield Primary School", "REVIEWED\n", "2026-12-02T12:00");
-	run_ok(h, "2026-12-31T09:05", "tick");
+	h_run_ok(h, "2026-12-31T09:05", "tick");
 	g_autofree char *closed = state(h);
 	g_assert_cmpstr(closed, ==, "closed");
 	chair_answers(h, "late-hr", "Brookfield Primary School", "HIGH RISK\n", "2027-01-06T10:00");

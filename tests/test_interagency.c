@@ -16,19 +16,6 @@
 #define INDIE "indie.chair@partnership.example.org"
 #define QASG "review.group@partnership.example.org"
 
-static void run_ok(Harness *h, const char *now, const char *a)
-{
-	if (h_run(h, now, a, NULL) != 0)
-		g_error("chaser %s at %s failed: %s", a, now, h->err);
-}
-
-static void cycle(Harness *h, const char *now)
-{
-	run_ok(h, now, "poll");
-	run_ok(h, now, "tick");
-	run_ok(h, now, "flush");
-}
-
 /* The story's conference, the police agency with a line manager (the school has none). */
 static void setup(Harness *h)
 {
@@ -110,7 +97,7 @@ static void test_quoted_example_starts_nothing(void)
 	                      "--attendance", "attended", "--report", "submitted", NULL), ==, 0);
 	deliver(h, "bad", SAM, "safeguarding@council.example", "[" H_REF "] concern", NULL,
 	        "CONCERN Northshire Housing: the tenancy");
-	cycle(h, "2026-12-23T10:05");
+	h_cycle(h, "2026-12-23T10:05");
 	g_autofree char *notice = h_mail(h, "not_understood", SAM);
 	g_assert_nonnull(notice);
 	g_autofree char *body = h_body(notice);
@@ -124,7 +111,7 @@ static void test_quoted_example_starts_nothing(void)
 	deliver(h, "quoted", SAM, "safeguarding@council.example", "Re: [" H_REF "] concern", extra,
 	        quoted->str);
 	g_string_free(quoted, TRUE);
-	cycle(h, "2026-12-23T11:05");
+	h_cycle(h, "2026-12-23T11:05");
 	g_autofree char *state = esc(h, "state");
 	g_assert_null(state);
 	g_assert_cmpuint(h_count_mail(h, "concern_step", NULL), ==, 0);
@@ -142,13 +129,13 @@ static void test_full_life_urgent(void)
 	          "From: " SAM "\nTo: safeguarding@council.example\nSubject: [" H_REF "] concern\n"
 	          "Message-ID: <forged@test.example.org>\n\n"
 	          "CONCERN Brookfield Primary School: attendance\n");
-	cycle(h, "2026-12-22T10:00");
+	h_cycle(h, "2026-12-22T10:00");
 	g_assert_null(esc(h, "id"));
 	g_assert_cmpuint(h_count_mail(h, "concern_step", NULL), ==, 0);
 	/* Wednesday 23 December: Sam (police) raises one about the school. */
 	deliver(h, "raise", SAM, "safeguarding@council.example", "[" H_REF "] a concern", NULL,
 	        "CONCERN Brookfield Primary School: the plan for the child's attendance\n");
-	cycle(h, "2026-12-23T10:00");
+	h_cycle(h, "2026-12-23T10:00");
 	assert_esc(h, "procedure", "inter-agency");
 	assert_esc(h, "stage", "1");
 	assert_esc(h, "asked", SAM ";" LENA);
@@ -162,12 +149,12 @@ static void test_full_life_urgent(void)
 	g_assert_cmpstr(subj, ==, "[" H_REF "] Concern between agencies: please tell us the outcome");
 	/* Silence: on its due day nothing; the working day after, a reminder to both; the
 	 * next, step 2. */
-	cycle(h, "2026-12-29T16:00");
+	h_cycle(h, "2026-12-29T16:00");
 	g_assert_cmpuint(h_count_mail(h, "concern_chaser", NULL), ==, 0);
-	cycle(h, "2026-12-30T09:05");
+	h_cycle(h, "2026-12-30T09:05");
 	g_assert_cmpuint(h_count_mail(h, "concern_chaser", SAM), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "concern_chaser", LENA), ==, 1);
-	cycle(h, "2026-12-31T09:05");
+	h_cycle(h, "2026-12-31T09:05");
 	assert_esc(h, "stage", "2");
 	/* 5 working days of step 1 (23 Dec): 24, 29, 30, 31 Dec, New Year's Day skipped, 4 Jan. */
 	assert_esc(h, "due", "2027-01-04");
@@ -183,26 +170,26 @@ static void test_full_life_urgent(void)
 	g_assert_true(found);
 	/* NOT RESOLVED climbs to the SLOs: both agencies' SLOs, not the CP coordinator. */
 	reply(h, "nr2", "concern_step", POLICE_LEAD, "NOT RESOLVED: we still disagree\n");
-	cycle(h, "2027-01-04T11:00");
+	h_cycle(h, "2027-01-04T11:00");
 	assert_esc(h, "stage", "3");
 	assert_esc(h, "asked", H_POLICE_SLO ";" H_SCHOOL_SLO);
 	assert_esc(h, "due", "2027-01-06");
 	g_assert_cmpuint(h_count_mail(h, "concern_step", "cp.coordinator@council.example"), ==, 0);
 	/* The SLOs: not resolved, urgent: the independent chair sets a date within 24 hours. */
 	reply(h, "nr3", "concern_step", H_SCHOOL_SLO, "NOT RESOLVED: urgent, the child is at risk\n");
-	cycle(h, "2027-01-05T10:00");
+	h_cycle(h, "2027-01-05T10:00");
 	assert_esc(h, "stage", "4");
 	assert_esc(h, "branch", "urgent");
 	g_assert_cmpuint(h_count_mail(h, "concern_meeting", INDIE), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "concern_review_group", NULL), ==, 0);
 	reply(h, "date", "concern_meeting", INDIE, "The meeting is on 8 January 2027.\n");
-	cycle(h, "2027-01-05T15:00");
+	h_cycle(h, "2027-01-05T15:00");
 	assert_esc(h, "meeting_date", "2027-01-08");
 	/* The working day after the meeting, its outcome is asked for. */
-	cycle(h, "2027-01-11T09:05");
+	h_cycle(h, "2027-01-11T09:05");
 	g_assert_cmpuint(h_count_mail(h, "concern_meeting_outcome", INDIE), ==, 1);
 	reply(h, "done", "concern_meeting_outcome", INDIE, "RESOLVED: a joint plan was minuted\n");
-	cycle(h, "2027-01-11T12:00");
+	h_cycle(h, "2027-01-11T12:00");
 	assert_esc(h, "state", "resolved");
 	/* The record, the register and the escalations list read a concern as any escalation. */
 	g_assert_cmpint(h_run(h, "2027-01-11T12:05", "record", H_REF, NULL), ==, 0);
@@ -219,28 +206,28 @@ static void test_non_urgent_review_group(void)
 	g_assert_cmpint(h_run(h, "2027-02-01T10:00", "concern", "start", H_REF, "--raiser", LENA,
 	                      "--agency", "Northshire Police", "--about", "who visits the home",
 	                      NULL), ==, 0);
-	run_ok(h, "2027-02-01T10:01", "flush");
+	h_run_ok(h, "2027-02-01T10:01", "flush");
 	assert_esc(h, "asked", LENA ";" SAM);
 	reply(h, "nr1", "concern_step", SAM, "NOT RESOLVED: no agreement\n");
-	cycle(h, "2027-02-01T15:00");
+	h_cycle(h, "2027-02-01T15:00");
 	assert_esc(h, "stage", "2");
 	/* Step 2 within 5 working days of step 1 (Mon 1 Feb): Mon 8 Feb, not 5 from today. */
 	assert_esc(h, "due", "2027-02-08");
 	reply(h, "nr2", "concern_step", POLICE_LEAD, "NOT RESOLVED: still no agreement\n");
-	cycle(h, "2027-02-02T10:00");
+	h_cycle(h, "2027-02-02T10:00");
 	assert_esc(h, "stage", "3");
 	reply(h, "nr3", "concern_step", H_POLICE_SLO,
 	      "NOT RESOLVED: non-urgent; lessons learned for the partnership\n");
-	cycle(h, "2027-02-03T10:00");
+	h_cycle(h, "2027-02-03T10:00");
 	assert_esc(h, "branch", "non-urgent");
 	assert_esc(h, "stage", "5");
 	g_assert_cmpuint(h_count_mail(h, "concern_review_group", QASG), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "concern_meeting", NULL), ==, 0);
 	/* Silence at the review group (4 weeks: due Wed 3 March): a reminder, then asked again
 	 * and the CP coordinator told, never an ending. */
-	cycle(h, "2027-03-04T09:05");
+	h_cycle(h, "2027-03-04T09:05");
 	g_assert_cmpuint(h_count_mail(h, "concern_chaser", QASG), ==, 1);
-	cycle(h, "2027-03-05T09:05");
+	h_cycle(h, "2027-03-05T09:05");
 	g_assert_cmpuint(h_count_mail(h, "concern_still_open", QASG), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "escalation_silent", "cp.coordinator@council.example"), ==, 1);
 	assert_esc(h, "state", "open");
@@ -261,24 +248,24 @@ static void test_concern_after_closing_is_chased(void)
 	g_autoptr(Harness) h = h_new(AUTH);
 	setup(h);
 	g_assert_cmpint(h_run(h, "2026-11-23T09:35", "list", "send", H_REF, NULL), ==, 0);
-	cycle(h, "2026-11-23T09:40");
+	h_cycle(h, "2026-11-23T09:40");
 	reply(h, "chair", "distribution_list", H_CHAIR, "AUTHORISED");
-	cycle(h, "2026-11-24T09:10");
-	cycle(h, "2026-12-21T09:05");
+	h_cycle(h, "2026-11-24T09:10");
+	h_cycle(h, "2026-12-21T09:05");
 	g_autoptr(JsonNode) n0 = NULL;
 	g_assert_cmpstr(conf_state(h, &n0), ==, "closed");
 	deliver(h, "raise", SAM, "safeguarding@council.example", "[" H_REF "] a concern", NULL,
 	        "CONCERN Brookfield Primary School: the plan for the child's attendance\n");
-	cycle(h, "2026-12-23T10:00");
+	h_cycle(h, "2026-12-23T10:00");
 	assert_esc(h, "stage", "1");
 	assert_esc(h, "due", "2026-12-29");
 	g_assert_cmpuint(h_count_mail(h, "concern_step", LENA), ==, 1);
 	g_autoptr(JsonNode) n1 = NULL;
 	g_assert_cmpstr(conf_state(h, &n1), ==, "authorised");
-	cycle(h, "2026-12-30T09:05");
+	h_cycle(h, "2026-12-30T09:05");
 	g_assert_cmpuint(h_count_mail(h, "concern_chaser", SAM), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "concern_chaser", LENA), ==, 1);
-	cycle(h, "2026-12-31T09:05");
+	h_cycle(h, "2026-12-31T09:05");
 	assert_esc(h, "stage", "2");
 }
 

@@ -7,25 +7,6 @@
 
 #define ADMIN "cp.admin@council.example"
 
-static void run_ok(Harness *h, const char *now, const char *what)
-{
-	int rc = h_run(h, now, what, NULL);
-	if (rc != 0)
-		g_error("chaser %s at %s failed (%d): %s", what, now, rc, h->err);
-}
-
-static void poll_flush(Harness *h, const char *now)
-{
-	run_ok(h, now, "poll");
-	run_ok(h, now, "flush");
-}
-
-static void tick_flush(Harness *h, const char *now)
-{
-	run_ok(h, now, "tick");
-	run_ok(h, now, "flush");
-}
-
 static void assert_body_has(const char *mail, const char *text)
 {
 	g_assert_nonnull(mail);
@@ -44,14 +25,14 @@ static void test_chair_escalates_after_authorising(void)
 	g_autoptr(Harness) h = h_new(NULL);
 	h_story_setup(h);
 	h_reply_to(h, "chair1", "distribution_list", H_CHAIR, H_CHAIR, "AUTHORISED\nNO ESCALATION\n");
-	poll_flush(h, "2026-11-24T09:10");
+	h_poll_flush(h, "2026-11-24T09:10");
 	g_assert_cmpuint(h_count_mail(h, "escalation", NULL), ==, 0);
 
 	/* To the list, two days later. */
 	h_reply_to(h, "chair2", "distribution_list", H_CHAIR, H_CHAIR,
 	           "Sorry, one more thing:\nESCALATE 2 no_apologies: the school has still sent "
 	           "nothing\n\nFfion");
-	poll_flush(h, "2026-11-26T10:00");
+	h_poll_flush(h, "2026-11-26T10:00");
 	/* The SLO is asked as at authorisation, with the stage's 5 working days: Friday 27,
 	 * Monday 30 November, Tuesday 1, Wednesday 2, Thursday 3 December. */
 	g_assert_cmpuint(h_count_mail(h, "escalation", H_SCHOOL_SLO), ==, 1);
@@ -78,7 +59,7 @@ static void test_chair_escalates_after_authorising(void)
 	           "ESCALATE 1 no_report: nothing from the police either\n"
 	           "ESCALATE 2 report_quality: and what the school said on the phone was not "
 	           "enough\n");
-	poll_flush(h, "2026-11-27T11:00");
+	h_poll_flush(h, "2026-11-27T11:00");
 	g_assert_cmpuint(h_count_mail(h, "escalation", H_POLICE_SLO), ==, 1);
 	g_autofree char *police = h_mail(h, "escalation", H_POLICE_SLO);
 	/* Monday 30 November to Friday 4 December. */
@@ -98,7 +79,7 @@ static void test_chair_escalates_after_authorising(void)
 	/* AUTHORISED again, and NO ESCALATION, change nothing: the chair is told so. */
 	guint escalations_sent = h_count_mail(h, "escalation", NULL);
 	h_reply_to(h, "chair4", "distribution_list", H_CHAIR, H_CHAIR, "AUTHORISED\nNO ESCALATION\n");
-	poll_flush(h, "2026-11-30T10:00");
+	h_poll_flush(h, "2026-11-30T10:00");
 	g_assert_cmpuint(h_count_mail(h, "escalation", NULL), ==, escalations_sent);
 	g_autofree char *tr3 = h_mail(h, "transcript", H_CHAIR);
 	assert_body_has(tr3, "already authorised on Tuesday 24 November 2026");
@@ -109,9 +90,9 @@ static void test_chair_escalates_after_authorising(void)
 
 	/* The later escalation keeps its clock: silence past Thursday 3 December brings the
 	 * SLO's chaser on Friday 4. */
-	tick_flush(h, "2026-12-03T16:00");
+	h_tick_flush(h, "2026-12-03T16:00");
 	g_assert_cmpuint(h_count_mail(h, "escalation_chaser", H_SCHOOL_SLO), ==, 0);
-	tick_flush(h, "2026-12-04T09:05");
+	h_tick_flush(h, "2026-12-04T09:05");
 	g_assert_cmpuint(h_count_mail(h, "escalation_chaser", H_SCHOOL_SLO), ==, 1);
 }
 
@@ -160,7 +141,7 @@ static void test_late_list_gives_agencies_the_procedures_time(gconstpointer data
 	                      "tom.rees@police.example.org", "--agency", "Northshire Police",
 	                      "--attendance", "attended", "--report", "submitted", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, c->sent, "list", "send", H_REF, NULL), ==, 0);
-	run_ok(h, c->sent, "flush");
+	h_run_ok(h, c->sent, "flush");
 
 	/* The school is asked for its report by the later date, and so is the chair told. */
 	g_autofree char *request = h_mail(h, "report_request", "lena.marsh@brookfield.example.net");
@@ -188,14 +169,14 @@ static void test_late_list_gives_agencies_the_procedures_time(gconstpointer data
 
 	/* The reminder comes a working day before the new date, not the old one; the report is
 	 * missing only after the new date. */
-	tick_flush(h, c->before);
+	h_tick_flush(h, c->before);
 	g_assert_cmpuint(h_count_mail(h, "report_reminder", NULL), ==, 0);
 	g_assert_cmpuint(h_count_mail(h, "report_missing_chair", NULL), ==, 0);
-	tick_flush(h, c->reminder);
+	h_tick_flush(h, c->reminder);
 	g_assert_cmpuint(h_count_mail(h, "report_reminder", "lena.marsh@brookfield.example.net"), ==,
 	                 1);
 	g_assert_cmpuint(h_count_mail(h, "report_missing_chair", NULL), ==, 0);
-	tick_flush(h, c->missing);
+	h_tick_flush(h, c->missing);
 	g_assert_cmpuint(h_count_mail(h, "report_missing_chair", H_CHAIR), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "report_request_late", NULL), ==, 1);
 }

@@ -11,19 +11,6 @@
 
 #define ADMIN "cp.admin@council.example"
 
-static void run_ok(Harness *h, const char *now, const char *what)
-{
-	int rc = h_run(h, now, what, NULL);
-	if (rc != 0)
-		g_error("chaser %s at %s failed (%d): %s%s", what, now, rc, h->out, h->err);
-}
-
-static void tick_flush(Harness *h, const char *now)
-{
-	run_ok(h, now, "tick");
-	run_ok(h, now, "flush");
-}
-
 static char *db_str(Harness *h, const char *sql)
 {
 	sqlite3 *sq = h_db_open(h);
@@ -84,7 +71,7 @@ static void test_silent_chair_is_reminded_then_admin_told(void)
 	g_autoptr(Harness) h = h_new(NULL);
 	conference(h);
 	g_assert_cmpint(h_run(h, "2026-11-23T09:30", "list", "send", H_REF, NULL), ==, 0);
-	run_ok(h, "2026-11-23T09:30", "flush");
+	h_run_ok(h, "2026-11-23T09:30", "flush");
 	g_assert_cmpuint(h_count_mail(h, "distribution_list", H_CHAIR), ==, 1);
 
 	guint chair_n = 0, admin_n = 0;
@@ -95,8 +82,8 @@ static void test_silent_chair_is_reminded_then_admin_told(void)
 		/* Twice a day, as a timer would: the second tick sends nothing new. */
 		g_autofree char *morning = g_strdup_printf("%sT09:05", ymd);
 		g_autofree char *afternoon = g_strdup_printf("%sT15:00", ymd);
-		tick_flush(h, morning);
-		tick_flush(h, afternoon);
+		h_tick_flush(h, morning);
+		h_tick_flush(h, afternoon);
 		gboolean chair, admin;
 		expected_on(ymd, &chair, &admin);
 		chair_n += chair;
@@ -138,16 +125,16 @@ static void test_silent_chair_is_reminded_then_admin_told(void)
 	/* The chair answers the latest reminder: the obligation ends, nothing more is sent. */
 	h_reply_to(h, "chair1", "list_authorise_reminder", H_CHAIR, H_CHAIR,
 	           "AUTHORISED\nNO ESCALATION\n");
-	run_ok(h, "2027-01-07T10:00", "poll");
-	run_ok(h, "2027-01-07T10:00", "flush");
+	h_run_ok(h, "2027-01-07T10:00", "poll");
+	h_run_ok(h, "2027-01-07T10:00", "flush");
 	g_autoptr(JsonNode) show = h_json(h, NULL, "show", H_REF, NULL);
 	const char *state = h_str(json_node_get_object(show), "state");
 	g_assert_nonnull(state);
 	g_assert_cmpstr(state, !=, "list_sent");
 	g_assert_cmpint(real_query_int(h, -1, "SELECT count(*) FROM obligation"
 	                                      " WHERE kind = 'list_authorise'", NULL), ==, 0);
-	tick_flush(h, "2027-01-08T09:05");
-	tick_flush(h, "2027-01-12T09:05");
+	h_tick_flush(h, "2027-01-08T09:05");
+	h_tick_flush(h, "2027-01-12T09:05");
 	g_assert_cmpuint(h_count_mail(h, "list_authorise_reminder", NULL), ==, chair_n);
 	g_assert_cmpuint(h_count_mail(h, "list_authorise_overdue", NULL), ==, admin_n);
 }
@@ -158,13 +145,13 @@ static void test_unsent_list_reminds_admin_each_working_day(void)
 {
 	g_autoptr(Harness) h = h_new(NULL);
 	conference(h);
-	tick_flush(h, "2026-11-20T16:00");
+	h_tick_flush(h, "2026-11-20T16:00");
 	g_assert_cmpuint(h_count_mail(h, "list_overdue", NULL), ==, 0);
-	tick_flush(h, "2026-11-23T09:05");
-	tick_flush(h, "2026-11-23T15:00");
+	h_tick_flush(h, "2026-11-23T09:05");
+	h_tick_flush(h, "2026-11-23T15:00");
 	g_assert_cmpuint(h_count_mail(h, "list_overdue", ADMIN), ==, 1);
-	tick_flush(h, "2026-11-24T09:05");
-	tick_flush(h, "2026-11-24T15:00");
+	h_tick_flush(h, "2026-11-24T09:05");
+	h_tick_flush(h, "2026-11-24T15:00");
 	g_assert_cmpuint(h_count_mail(h, "list_overdue", ADMIN), ==, 2);
 	g_assert_cmpuint(h_count_mail(h, "list_overdue", NULL), ==, 2);
 	g_autofree char *next = db_str(h, "SELECT next_at FROM obligation WHERE kind = 'list_send'");
@@ -174,12 +161,12 @@ static void test_unsent_list_reminds_admin_each_working_day(void)
 	g_assert_nonnull(strstr(body, "chaser list send " H_REF));
 	/* Sent at last: the chair's clock starts, admin's ends. */
 	g_assert_cmpint(h_run(h, "2026-11-24T16:00", "list", "send", H_REF, NULL), ==, 0);
-	run_ok(h, "2026-11-24T16:00", "flush");
-	tick_flush(h, "2026-11-25T09:05");
+	h_run_ok(h, "2026-11-24T16:00", "flush");
+	h_tick_flush(h, "2026-11-25T09:05");
 	g_assert_cmpuint(h_count_mail(h, "list_overdue", NULL), ==, 2);
 	g_assert_cmpuint(h_count_mail(h, "list_authorise_reminder", NULL), ==, 0);
 	/* One working day to authorise (Wednesday 25); the chair reminded on Thursday 26. */
-	tick_flush(h, "2026-11-26T09:05");
+	h_tick_flush(h, "2026-11-26T09:05");
 	g_assert_cmpuint(h_count_mail(h, "list_authorise_reminder", H_CHAIR), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "list_authorise_overdue", NULL), ==, 0);
 }

@@ -33,25 +33,6 @@
 #define BOARD "board@partnership.example.org"
 #define QASG "qasg.chair@council.example"
 
-static void run_ok(Harness *h, const char *now, const char *a)
-{
-	int rc = h_run(h, now, a, NULL);
-	if (rc != 0)
-		g_error("chaser %s at %s failed (%d): %s", a, now, rc, h->err);
-}
-
-static void poll_flush(Harness *h, const char *now)
-{
-	run_ok(h, now, "poll");
-	run_ok(h, now, "flush");
-}
-
-static void tick_flush(Harness *h, const char *now)
-{
-	run_ok(h, now, "tick");
-	run_ok(h, now, "flush");
-}
-
 /* The newest mail whose file name says `kind` and whose subject names `ref`. */
 static char *mail_about(Harness *h, const char *kind, const char *ref)
 {
@@ -136,7 +117,7 @@ static void tick_days(Harness *h, int d1, int m1, int y1, int d2, int m2, int y2
 			g_autofree char *now = g_strdup_printf("%04d-%02d-%02dT%s", g_date_get_year(&d),
 			                                       g_date_get_month(&d), g_date_get_day(&d),
 			                                       hours[j]);
-			tick_flush(h, now);
+			h_tick_flush(h, now);
 		}
 	}
 }
@@ -178,14 +159,14 @@ static World *the_quarter(void)
 	h_reply_to(h, "chair-a", "distribution_list", H_CHAIR, H_CHAIR,
 	           "AUTHORISED\nESCALATE 1 report_late: it came the morning of the conference\n"
 	           "ESCALATE 2 no_report: nothing came before the conference\n");
-	poll_flush(h, "2026-11-24T09:10");
+	h_poll_flush(h, "2026-11-24T09:10");
 	/* Wednesday 25th, within the 5 working days: police resolved, school not. */
 	h_reply_to(h, "police-1", "escalation", H_POLICE_SLO, H_POLICE_SLO,
 	           "RESOLVED: the report will come a week before from now on\n");
-	poll_flush(h, "2026-11-25T10:00");
+	h_poll_flush(h, "2026-11-25T10:00");
 	h_reply_to(h, "school-1", "escalation", H_SCHOOL_SLO, H_SCHOOL_SLO,
 	           "NOT RESOLVED: we dispute that a report was needed\n");
-	poll_flush(h, "2026-11-25T11:00");
+	h_poll_flush(h, "2026-11-25T11:00");
 	g_autofree char *st = esc_state(h, "2026-11-25T11:05", H_REF, 2);
 	g_assert_cmpstr(st, ==, "open at stage 2");
 
@@ -204,12 +185,12 @@ static World *the_quarter(void)
 		-1, NULL));
 	g_assert_cmpint(h_run(h, t, "list", "import", REF_B, "list-b.csv", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, t, "list", "send", REF_B, NULL), ==, 0);
-	run_ok(h, t, "flush");
+	h_run_ok(h, t, "flush");
 
 	/* B: authorised on Thursday 26th, one escalation. */
 	g_autofree char *list_b = mail_about(h, "distribution_list", REF_B);
 	answer(h, "chair-b", list_b, "AUTHORISED\nESCALATE 1 no_apologies\n");
-	poll_flush(h, "2026-11-26T10:00");
+	h_poll_flush(h, "2026-11-26T10:00");
 	g_autofree char *asked_b = mail_about(h, "escalation", REF_B);
 	g_assert_nonnull(asked_b);
 
@@ -217,11 +198,11 @@ static World *the_quarter(void)
 	 * B's first stage (two weeks) is due on the 10th. */
 	tick_days(h, 27, 11, 2026, 10, 12, 2026);
 	/* Friday 11th: the chaser goes at 09:05; the answer comes at 11:00, a day late. */
-	tick_flush(h, "2026-12-11T09:05");
+	h_tick_flush(h, "2026-12-11T09:05");
 	g_autofree char *b_state = esc_state(h, "2026-12-11T09:10", REF_B, 1);
 	g_assert_cmpstr(b_state, ==, "open at stage 1");
 	answer(h, "health-1", asked_b, "RESOLVED: apologies will be sent from now on\n");
-	poll_flush(h, "2026-12-11T11:00");
+	h_poll_flush(h, "2026-12-11T11:00");
 	b_state = (g_free(b_state), esc_state(h, "2026-12-11T11:05", REF_B, 1));
 	g_assert_cmpstr(b_state, ==, "resolved at stage 1");
 	/* The rest of the quarter, and the first days of January before the report is due. */
@@ -478,9 +459,9 @@ static void test_quarterly_report_sent_once(void)
 	g_assert_true(after);
 	g_assert_cmpint(partnership_rows(h), ==, 2);
 	/* A second tick, a restart later the same day, and the next working day: nothing more. */
-	tick_flush(h, "2027-01-08T09:30");
-	tick_flush(h, "2027-01-08T16:00");
-	tick_flush(h, "2027-01-11T09:05");
+	h_tick_flush(h, "2027-01-08T09:30");
+	h_tick_flush(h, "2027-01-08T16:00");
+	h_tick_flush(h, "2027-01-11T09:05");
 	g_assert_cmpint(partnership_rows(h), ==, 2);
 	g_assert_cmpuint(h_count_mail(h, "partnership_report", BOARD), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "partnership_report", QASG), ==, 1);

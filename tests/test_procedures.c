@@ -61,62 +61,10 @@ static void setup(Harness *h, const char *procedure, const char *type)
 	run_ok(h, "2026-11-23T15:00", "flush", NULL);
 }
 
-/* A reply to the newest mail of `kind` to `to` (optionally the one whose body holds `about`),
- * from `from`, with an optional attachment. */
-static void reply(Harness *h, const char *name, const char *kind, const char *to,
-                  const char *about, const char *from, const char *body, const char *attachment)
-{
-	g_autoptr(GPtrArray) all = h_outgoing(h);
-	const char *mail = NULL;
-	g_autofree char *suffix = g_strdup_printf("-%s.eml", kind);
-	for (guint i = all->len; i > 0 && !mail; i--) {
-		const char *p = all->pdata[i - 1];
-		g_autofree char *t = h_header(p, "To");
-		g_autofree char *b = g_str_has_suffix(p, suffix) ? h_body(p) : NULL;
-		if (b && t && strstr(t, to) && (!about || strstr(b, about)))
-			mail = p;
-	}
-	if (!mail)
-		g_error("no %s mail to %s about %s", kind, to, about ? about : "-");
-	g_autofree char *token = h_token(mail);
-	g_autofree char *msgid = h_msgid(mail);
-	g_autofree char *subject = h_header(mail, "Subject");
-	g_autofree char *text = NULL;
-	if (attachment) {
-		g_autofree char *b64 = g_base64_encode((const guchar *)attachment, strlen(attachment));
-		text = g_strdup_printf(
-			"From: %s\nTo: <safeguarding+%s@council.example>\nSubject: RE: %s\n"
-			"Message-ID: <%s@test.example.org>\nIn-Reply-To: <%s>\nMIME-Version: 1.0\n"
-			"Content-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\n"
-			"Content-Type: text/plain; charset=utf-8\n\n%s\n--b1\n"
-			"Content-Type: application/pdf; name=\"report.pdf\"\n"
-			"Content-Disposition: attachment; filename=\"report.pdf\"\n"
-			"Content-Transfer-Encoding: base64\n\n%s\n--b1--\n",
-			from, token, subject, name, msgid, body, b64);
-	} else {
-		text = g_strdup_printf("From: %s\nTo: <safeguarding+%s@council.example>\nSubject: RE: %s\n"
-		                       "Message-ID: <%s@test.example.org>\nIn-Reply-To: <%s>\n\n%s\n",
-		                       from, token, subject, name, msgid, body);
-	}
-	h_deliver(h, name, text);
-}
-
 static guint sent_count(Harness *h)
 {
 	g_autoptr(GPtrArray) all = h_outgoing(h);
 	return all->len;
-}
-
-static void poll_flush(Harness *h, const char *now)
-{
-	run_ok(h, now, "poll", NULL);
-	run_ok(h, now, "flush", NULL);
-}
-
-static void tick_flush(Harness *h, const char *now)
-{
-	run_ok(h, now, "tick", NULL);
-	run_ok(h, now, "flush", NULL);
 }
 
 static JsonObject *report_of(JsonNode *show, const char *agency)
@@ -156,18 +104,18 @@ static void test_default_full_life(void)
 	              strstr(list_body, "do not sign the minutes before Monday 30 November 2026"));
 
 	/* Tuesday: the chair authorises and escalates lines 1 and 4. */
-	reply(h, "chair", "distribution_list", H_CHAIR, NULL, H_CHAIR,
+	h_reply_about(h, "chair", "distribution_list", H_CHAIR, NULL, H_CHAIR,
 	      "AUTHORISED\nESCALATE 1 no_report: nothing came\nESCALATE 4 no_apologies: no word at all",
 	      NULL);
-	poll_flush(h, "2026-11-24T09:00");
+	h_poll_flush(h, "2026-11-24T09:00");
 	g_assert_cmpuint(h_count_mail(h, "escalation", H_POLICE_SLO), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "escalation", HOUSING_SLO), ==, 1);
 
 	/* Thursday: the school's report arrives as an attachment: receipt and four notices. */
-	reply(h, "school", "report_request", "lena.marsh@brookfield.example.net", NULL,
+	h_reply_about(h, "school", "report_request", "lena.marsh@brookfield.example.net", NULL,
 	      "Lena Marsh <lena.marsh@brookfield.example.net>", "Please find our report attached.",
 	      report_pdf);
-	poll_flush(h, "2026-11-26T11:00");
+	h_poll_flush(h, "2026-11-26T11:00");
 	g_autoptr(JsonNode) s1 = h_json(h, "2026-11-26T11:01", "show", REF, NULL);
 	JsonObject *school = report_of(s1, "Brookfield Primary School");
 	g_assert_cmpstr(h_str(school, "state"), ==, "received");
@@ -187,14 +135,14 @@ static void test_default_full_life(void)
 		g_assert_cmpuint(h_count_mail(h, "report_received", notified[i]), ==, 1);
 
 	/* Friday 09:00: one working day before the due date, the two still owed are reminded. */
-	tick_flush(h, "2026-11-27T09:00");
+	h_tick_flush(h, "2026-11-27T09:00");
 	g_assert_cmpuint(h_count_mail(h, "report_reminder", NULL), ==, 2);
 	g_assert_cmpuint(h_count_mail(h, "report_reminder", "sam.okafor@police.example.org"), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "report_reminder", "lena.marsh"), ==, 0);
 	g_assert_cmpuint(h_count_mail(h, "report_review_reminder", NULL), ==, 0);
 	/* Friday 12:00: 24 hours after it arrived the chair has not reviewed it: one reminder. */
-	tick_flush(h, "2026-11-27T12:00");
-	tick_flush(h, "2026-11-27T12:30");
+	h_tick_flush(h, "2026-11-27T12:00");
+	h_tick_flush(h, "2026-11-27T12:30");
 	g_assert_cmpuint(h_count_mail(h, "report_review_reminder", H_CHAIR), ==, 1);
 
 	/* Monday: housing's report arrives in the body, by subject, without a token. Nothing
@@ -205,7 +153,7 @@ static void test_default_full_life(void)
 	          "Subject: [CP-2026-0100] Housing report\nMessage-ID: <hr@housing.example.org>\n\n"
 	          "Post-conference report from Northshire Housing: the family's tenancy is secure and "
 	          "a support worker visits weekly.\n");
-	poll_flush(h, "2026-11-30T16:00");
+	h_poll_flush(h, "2026-11-30T16:00");
 	g_autoptr(JsonNode) held = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpstr(h_str(report_of(held, "Northshire Housing"), "state"), ==, "awaited");
 	g_autoptr(JsonNode) tri = h_json(h, NULL, "triage", NULL);
@@ -215,26 +163,26 @@ static void test_default_full_life(void)
 		"%" G_GINT64_FORMAT,
 		json_object_get_int_member(json_array_get_object_element(items, 0), "id"));
 	g_assert_cmpint(h_run(h, "2026-11-30T16:10", "triage", "release", tid, NULL), ==, 0);
-	poll_flush(h, "2026-11-30T16:10");
+	h_poll_flush(h, "2026-11-30T16:10");
 	g_autoptr(JsonNode) s2 = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpstr(h_str(report_of(s2, "Northshire Housing"), "state"), ==, "received");
 	g_assert_true(json_object_get_boolean_member(report_of(s2, "Northshire Housing"), "on_time"));
 	/* The chair says it shows high risk: the practice manager is alerted at once (with the
 	 * chair, the social worker and the CP coordinator). Within the 24 hours the social
 	 * worker answers the alert, naming who takes it up with the professional. */
-	reply(h, "highrisk", "report_received", H_CHAIR, "Northshire Housing", H_CHAIR,
+	h_reply_about(h, "highrisk", "report_received", H_CHAIR, "Northshire Housing", H_CHAIR,
 	      "HIGH RISK - please call me", NULL);
-	poll_flush(h, "2026-11-30T17:00");
+	h_poll_flush(h, "2026-11-30T17:00");
 	g_autoptr(JsonNode) s3 = h_json(h, NULL, "show", REF, NULL);
 	g_assert_true(json_object_get_boolean_member(json_node_get_object(s3), "high_risk"));
 	g_assert_cmpuint(h_count_mail(h, "high_risk_alert", PM), ==, 1);
-	reply(h, "addressed", "high_risk_alert", SW, "Northshire Housing", SW,
+	h_reply_about(h, "addressed", "high_risk_alert", SW, "Northshire Housing", SW,
 	      "ADDRESSED BY Amara Sowande, social worker", NULL);
-	poll_flush(h, "2026-11-30T17:30");
+	h_poll_flush(h, "2026-11-30T17:30");
 	g_assert_cmpuint(h_count_mail(h, "high_risk_addressed", PM), ==, 1);
 
 	/* Tuesday 1 December: the police report never came: missing. */
-	tick_flush(h, "2026-12-01T09:00");
+	h_tick_flush(h, "2026-12-01T09:00");
 	g_autoptr(JsonNode) s4 = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpstr(h_str(report_of(s4, "Northshire Police"), "state"), ==, "missing");
 	g_assert_cmpint(json_object_get_int_member(json_node_get_object(s4), "minutes_missing_info"),
@@ -245,12 +193,12 @@ static void test_default_full_life(void)
 
 	/* Wednesday: both escalations were due Tuesday: one chaser each. Housing's SLO answers
 	 * NOT RESOLVED: it climbs at once to the agency lead. */
-	tick_flush(h, "2026-12-02T09:00");
+	h_tick_flush(h, "2026-12-02T09:00");
 	g_assert_cmpuint(h_count_mail(h, "escalation_chaser", H_POLICE_SLO), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "escalation_chaser", HOUSING_SLO), ==, 1);
-	reply(h, "housing-nr", "escalation", HOUSING_SLO, NULL, HOUSING_SLO,
+	h_reply_about(h, "housing-nr", "escalation", HOUSING_SLO, NULL, HOUSING_SLO,
 	      "NOT RESOLVED: we dispute the concern", NULL);
-	poll_flush(h, "2026-12-02T10:00");
+	h_poll_flush(h, "2026-12-02T10:00");
 	g_autoptr(JsonNode) s5 = h_json(h, NULL, "show", REF, NULL);
 	JsonObject *e4 = h_escalation(s5, 4);
 	g_assert_cmpint(json_object_get_int_member(e4, "stage"), ==, 2);
@@ -258,7 +206,7 @@ static void test_default_full_life(void)
 	g_assert_cmpstr(h_str(e4, "due"), ==, "2026-12-09");
 
 	/* Thursday: the police SLO stayed silent after the chaser: stage 2, the agency lead. */
-	tick_flush(h, "2026-12-03T09:00");
+	h_tick_flush(h, "2026-12-03T09:00");
 	g_autoptr(JsonNode) s6 = h_json(h, NULL, "show", REF, NULL);
 	JsonObject *e1 = h_escalation(s6, 1);
 	g_assert_cmpint(json_object_get_int_member(e1, "stage"), ==, 2);
@@ -267,8 +215,8 @@ static void test_default_full_life(void)
 	g_assert_cmpuint(h_count_mail(h, "escalation_climbed", H_CHAIR), ==, 1);
 
 	/* Silence at stage 2 for both: chasers, then stage 3 (the CP coordinator, 2 days). */
-	tick_flush(h, "2026-12-11T09:00");
-	tick_flush(h, "2026-12-14T09:00");
+	h_tick_flush(h, "2026-12-11T09:00");
+	h_tick_flush(h, "2026-12-14T09:00");
 	g_autoptr(JsonNode) s7 = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpint(json_object_get_int_member(h_escalation(s7, 1), "stage"), ==, 3);
 	g_assert_cmpint(json_object_get_int_member(h_escalation(s7, 4), "stage"), ==, 3);
@@ -277,24 +225,24 @@ static void test_default_full_life(void)
 
 	/* The coordinator cannot resolve line 1: the last stage, a meeting date within 24 hours;
 	 * the lead safeguarding manager then reports it resolved. */
-	reply(h, "coord", "escalation", COORD, "Sam Okafor", COORD,
+	h_reply_about(h, "coord", "escalation", COORD, "Sam Okafor", COORD,
 	      "NOT RESOLVED: the SLOs could not agree", NULL);
-	poll_flush(h, "2026-12-14T11:00");
+	h_poll_flush(h, "2026-12-14T11:00");
 	g_autoptr(JsonNode) s8 = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpint(json_object_get_int_member(h_escalation(s8, 1), "stage"), ==, 4);
 	g_assert_cmpstr(h_str(h_escalation(s8, 1), "asked"), ==, LSM);
 	g_assert_cmpstr(h_str(h_escalation(s8, 1), "due"), ==, "2026-12-15");
 	g_assert_cmpuint(h_count_mail(h, "escalation_meeting", LSM), ==, 1);
-	reply(h, "lsm", "escalation_meeting", LSM, NULL, LSM,
+	h_reply_about(h, "lsm", "escalation_meeting", LSM, NULL, LSM,
 	      "RESOLVED: independent meeting on 17 December agreed a plan", NULL);
-	poll_flush(h, "2026-12-15T10:00");
+	h_poll_flush(h, "2026-12-15T10:00");
 
 	/* Line 4 stays silent: stage 4 by silence (Friday 18th). At the last stage silence is
 	 * never an ending (on_silence = remind in the shipped rules): on Monday 21st the lead
 	 * safeguarding manager is reminded and the CP coordinator told. */
-	tick_flush(h, "2026-12-17T09:00");
-	tick_flush(h, "2026-12-18T09:00");
-	tick_flush(h, "2026-12-21T09:00");
+	h_tick_flush(h, "2026-12-17T09:00");
+	h_tick_flush(h, "2026-12-18T09:00");
+	h_tick_flush(h, "2026-12-21T09:00");
 	g_autoptr(JsonNode) s9 = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpstr(h_str(h_escalation(s9, 1), "state"), ==, "resolved");
 	g_assert_cmpstr(h_str(h_escalation(s9, 1), "outcome"), ==,
@@ -312,17 +260,17 @@ static void test_default_full_life(void)
 	/* The chair reviews both, and the lead safeguarding manager answers the reminder about
 	 * line 4: nothing is left to chase. The minutes are due today (Monday 21st), so the
 	 * conference stays open until the tick of the working day after closes it. */
-	reply(h, "review-school", "report_received", H_CHAIR, "Brookfield Primary School", H_CHAIR,
+	h_reply_about(h, "review-school", "report_received", H_CHAIR, "Brookfield Primary School", H_CHAIR,
 	      "REVIEWED", NULL);
-	reply(h, "review-housing", "report_received", H_CHAIR, "Northshire Housing", H_CHAIR,
+	h_reply_about(h, "review-housing", "report_received", H_CHAIR, "Northshire Housing", H_CHAIR,
 	      "REVIEWED", NULL);
-	reply(h, "lsm-4", "escalation_still_open", LSM, NULL, LSM,
+	h_reply_about(h, "lsm-4", "escalation_still_open", LSM, NULL, LSM,
 	      "RESOLVED: the police will send apologies in good time", NULL);
-	poll_flush(h, "2026-12-21T10:00");
+	h_poll_flush(h, "2026-12-21T10:00");
 	g_autoptr(JsonNode) s10a = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpstr(h_str(h_escalation(s10a, 4), "state"), ==, "resolved");
 	g_assert_cmpstr(h_str(json_node_get_object(s10a), "state"), ==, "authorised");
-	tick_flush(h, "2026-12-22T09:05");
+	h_tick_flush(h, "2026-12-22T09:05");
 	g_autoptr(JsonNode) s10 = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpstr(h_str(json_node_get_object(s10), "state"), ==, "closed");
 	g_assert_cmpuint(h_audit_count(h, REF, "report.reviewed"), ==, 2);
@@ -361,40 +309,40 @@ static void test_cwm_taf_full_life(void)
 	 * substitute on Monday 28 December do not count). */
 	g_assert_cmpstr(h_str(json_node_get_object(s0), "minutes_due"), ==, "2026-12-30");
 
-	reply(h, "chair", "distribution_list", H_CHAIR, NULL, H_CHAIR,
+	h_reply_about(h, "chair", "distribution_list", H_CHAIR, NULL, H_CHAIR,
 	      "Authorised\nEscalate 1 report_quality: the report did not address the plan", NULL);
-	poll_flush(h, "2026-11-24T09:00");
+	h_poll_flush(h, "2026-11-24T09:00");
 	/* Informal stage: the professional's side answers within two weeks. */
 	g_autoptr(JsonNode) s1 = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpstr(h_str(h_escalation(s1, 1), "due"), ==, "2026-12-08");
 
-	tick_flush(h, "2026-12-09T09:00"); /* chaser */
-	tick_flush(h, "2026-12-10T09:00"); /* the CP coordinator, five working days */
+	h_tick_flush(h, "2026-12-09T09:00"); /* chaser */
+	h_tick_flush(h, "2026-12-10T09:00"); /* the CP coordinator, five working days */
 	g_autoptr(JsonNode) s2 = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpint(json_object_get_int_member(h_escalation(s2, 1), "stage"), ==, 2);
 	g_assert_cmpstr(h_str(h_escalation(s2, 1), "asked"), ==, COORD);
 	g_assert_cmpstr(h_str(h_escalation(s2, 1), "due"), ==, "2026-12-17");
 
-	reply(h, "coord", "escalation", COORD, NULL, COORD, "NOT RESOLVED: agency will not engage",
+	h_reply_about(h, "coord", "escalation", COORD, NULL, COORD, "NOT RESOLVED: agency will not engage",
 	      NULL);
-	poll_flush(h, "2026-12-11T10:00");
+	h_poll_flush(h, "2026-12-11T10:00");
 	g_assert_cmpuint(h_count_mail(h, "escalation_set_aside", LSM), ==, 1);
 	g_autofree char *lsm_mail = h_mail(h, "escalation_set_aside", LSM);
 	g_autofree char *lsm_body = h_body(lsm_mail);
 	g_assert_nonnull(strstr(lsm_body, "set aside the conference decision"));
 	g_assert_nonnull(strstr(lsm_body, "agency will not engage"));
 
-	tick_flush(h, "2026-12-21T09:00"); /* chaser: due Friday 18 December */
-	tick_flush(h, "2026-12-22T09:00"); /* the quality assurance group, four weeks */
+	h_tick_flush(h, "2026-12-21T09:00"); /* chaser: due Friday 18 December */
+	h_tick_flush(h, "2026-12-22T09:00"); /* the quality assurance group, four weeks */
 	g_autoptr(JsonNode) s3 = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpint(json_object_get_int_member(h_escalation(s3, 1), "stage"), ==, 4);
 	g_assert_cmpstr(h_str(h_escalation(s3, 1), "asked"), ==, QASG);
 	g_assert_cmpstr(h_str(h_escalation(s3, 1), "due"), ==, "2027-01-19");
 
 	/* The group's own mail, with the history and the risks. */
-	reply(h, "qasg", "escalation_qasg", QASG, NULL, QASG,
+	h_reply_about(h, "qasg", "escalation_qasg", QASG, NULL, QASG,
 	      "RESOLVED: case audit requested; recommendations sent to the agency", NULL);
-	poll_flush(h, "2027-01-05T10:00");
+	h_poll_flush(h, "2027-01-05T10:00");
 	g_autoptr(JsonNode) s4 = h_json(h, NULL, "show", REF, NULL);
 	g_assert_cmpstr(h_str(h_escalation(s4, 1), "state"), ==, "resolved");
 	g_assert_cmpstr(h_str(json_node_get_object(s4), "state"), ==, "closed");
@@ -455,27 +403,27 @@ static void test_tick_idempotent_and_outage(void)
 	g_autofree char *msgid = h_msgid(list);
 	g_autofree char *text = h_fixture("tests/data/replies/gmail.eml", token, msgid);
 	h_deliver(h, "chair", text);
-	poll_flush(h, "2026-11-24T09:10"); /* escalations of lines 2 and 4, due Tue 1 Dec */
+	h_poll_flush(h, "2026-11-24T09:10"); /* escalations of lines 2 and 4, due Tue 1 Dec */
 	guint before = sent_count(h);
 
-	tick_flush(h, "2026-11-26T09:00");
-	tick_flush(h, "2026-11-26T09:00");
+	h_tick_flush(h, "2026-11-26T09:00");
+	h_tick_flush(h, "2026-11-26T09:00");
 	g_assert_cmpuint(h_count_mail(h, "report_reminder", NULL), ==, 1);
 	g_assert_cmpuint(sent_count(h), ==, before + 1);
 
 	/* Switched off from Thursday 26 November to Monday 14 December. */
-	tick_flush(h, "2026-12-14T09:00");
+	h_tick_flush(h, "2026-12-14T09:00");
 	g_assert_cmpuint(h_count_mail(h, "report_missing_chair", NULL), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "escalation_chaser", NULL), ==, 2);
 	g_assert_cmpuint(h_count_mail(h, "escalation", H_SCHOOL_SLO), ==, 1);
 	g_autoptr(JsonNode) s = h_json(h, NULL, "show", H_REF, NULL);
 	g_assert_cmpint(json_object_get_int_member(h_escalation(s, 2), "stage"), ==, 1);
 	guint caught_up = sent_count(h);
-	tick_flush(h, "2026-12-14T09:00");
-	tick_flush(h, "2026-12-14T16:00");
+	h_tick_flush(h, "2026-12-14T09:00");
+	h_tick_flush(h, "2026-12-14T16:00");
 	g_assert_cmpuint(sent_count(h), ==, caught_up);
 	/* The next working day, the next step: each escalation climbs once. */
-	tick_flush(h, "2026-12-15T09:00");
+	h_tick_flush(h, "2026-12-15T09:00");
 	g_autoptr(JsonNode) s2 = h_json(h, NULL, "show", H_REF, NULL);
 	g_assert_cmpint(json_object_get_int_member(h_escalation(s2, 2), "stage"), ==, 2);
 	g_assert_cmpint(json_object_get_int_member(h_escalation(s2, 4), "stage"), ==, 2);
@@ -491,14 +439,14 @@ static void test_chasers_wait_for_working_hours(void)
 	g_autofree char *msgid = h_msgid(list);
 	g_autofree char *text = h_fixture("tests/data/replies/iphone.eml", token, msgid);
 	h_deliver(h, "chair", text);
-	poll_flush(h, "2026-11-24T09:10"); /* escalations due Tuesday 1 December */
+	h_poll_flush(h, "2026-11-24T09:10"); /* escalations due Tuesday 1 December */
 	guint before = sent_count(h);
 	run_ok(h, "2026-12-05T10:00", "tick", NULL); /* Saturday */
 	g_assert_nonnull(strstr(h->out, "outside working hours"));
-	tick_flush(h, "2026-12-07T08:30"); /* Monday, before hours */
-	tick_flush(h, "2026-12-07T17:30"); /* Monday, after hours */
+	h_tick_flush(h, "2026-12-07T08:30"); /* Monday, before hours */
+	h_tick_flush(h, "2026-12-07T17:30"); /* Monday, after hours */
 	g_assert_cmpuint(sent_count(h), ==, before);
-	tick_flush(h, "2026-12-07T09:00");
+	h_tick_flush(h, "2026-12-07T09:00");
 	g_assert_cmpuint(h_count_mail(h, "escalation_chaser", NULL), ==, 2);
 }
 
@@ -512,7 +460,7 @@ static void test_safety_alert_at_night(void)
 	          "From: Dr Ffion Testwood <" H_CHAIR ">\nTo: <safeguarding+x@council.example>\n"
 	          "Subject: [CP-2026-0042] urgent\nMessage-ID: <n1@chairs.example.org>\n\n"
 	          "The social worker called: the child is in immediate danger tonight.\n");
-	poll_flush(h, "2026-11-28T02:10"); /* Saturday night */
+	h_poll_flush(h, "2026-11-28T02:10"); /* Saturday night */
 	g_autofree char *alert = h_mail(h, "safety_alert", COORD);
 	g_assert_nonnull(alert);
 	g_autofree char *subject = h_header(alert, "Subject");

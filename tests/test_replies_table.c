@@ -203,12 +203,6 @@ static void test_table(void)
 
 /* ---- through the binary -------------------------------------------------------------------- */
 
-static void poll_flush(Harness *h, const char *now)
-{
-	g_assert_cmpint(h_run(h, now, "poll", NULL), ==, 0);
-	g_assert_cmpint(h_run(h, now, "flush", NULL), ==, 0);
-}
-
 static JsonObject *show(Harness *h, JsonNode **keep)
 {
 	*keep = h_json(h, NULL, "show", H_REF, NULL);
@@ -255,7 +249,7 @@ static void test_chair_takes_it_back(void)
 	h_story_setup(h);
 	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
 	           "Authorised\nSorry \xe2\x80\x93 ignore the above, I haven't finished checking\n");
-	poll_flush(h, "2026-11-24T09:10");
+	h_poll_flush(h, "2026-11-24T09:10");
 	g_autoptr(JsonNode) keep = NULL;
 	JsonObject *o = show(h, &keep);
 	g_assert_cmpstr(h_str(o, "state"), ==, "list_sent");
@@ -279,7 +273,7 @@ static void test_chair_natural_escalations(void)
 	           "Hi Jane,\n\nAuthorised \xe2\x80\x93 I've checked the list.\n"
 	           "Please escalate 2 and 4, no apologys\n"
 	           "Escalate Priya Nair (Health) \xe2\x80\x93 no report\n\nThanks, Ffion\n");
-	poll_flush(h, "2026-11-24T09:10");
+	h_poll_flush(h, "2026-11-24T09:10");
 	g_autoptr(JsonNode) keep = NULL;
 	JsonObject *o = show(h, &keep);
 	g_assert_cmpstr(h_str(o, "state"), ==, "authorised");
@@ -304,10 +298,10 @@ static void test_slo_resolved_question_is_asked(void)
 	h_story_setup(h);
 	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
 	           "AUTHORISED\nESCALATE 2 no_report: nothing came\n");
-	poll_flush(h, "2026-11-24T09:10");
+	h_poll_flush(h, "2026-11-24T09:10");
 	h_reply_to(h, "slo", "escalation", H_SCHOOL_SLO, H_SCHOOL_SLO,
 	           "Resolved? No \xe2\x80\x93 the officer still hasn't sent the report\n\nOwen\n");
-	poll_flush(h, "2026-11-25T10:00");
+	h_poll_flush(h, "2026-11-25T10:00");
 	g_autoptr(JsonNode) keep = NULL;
 	show(h, &keep);
 	JsonObject *e2 = h_escalation(keep, 2);
@@ -331,12 +325,12 @@ static void test_slo_natural_answers(void)
 	h_story_setup(h);
 	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
 	           "AUTHORISED\nESCALATE 1 no_report: nothing came\nESCALATE 2 report_late\n");
-	poll_flush(h, "2026-11-24T09:10");
+	h_poll_flush(h, "2026-11-24T09:10");
 	h_reply_to(h, "slo1", "escalation", H_POLICE_SLO, H_POLICE_SLO,
 	           "This is now resolved. The report was sent on 20th.\n");
 	h_reply_to(h, "slo2", "escalation", H_SCHOOL_SLO, H_SCHOOL_SLO,
 	           "This has not been resolved\n");
-	poll_flush(h, "2026-11-25T10:00");
+	h_poll_flush(h, "2026-11-25T10:00");
 	g_autoptr(JsonNode) keep = NULL;
 	show(h, &keep);
 	JsonObject *e1 = h_escalation(keep, 1), *e2 = h_escalation(keep, 2);
@@ -355,7 +349,7 @@ static void test_chair_unread_line_holds_everything(void)
 	h_story_setup(h);
 	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
 	           "Authorised\nEscalate 2 no report\nEscalate 3 no report?\n");
-	poll_flush(h, "2026-11-24T09:10");
+	h_poll_flush(h, "2026-11-24T09:10");
 	g_autoptr(JsonNode) keep = NULL;
 	JsonObject *o = show(h, &keep);
 	g_assert_cmpstr(h_str(o, "state"), ==, "list_sent");
@@ -376,7 +370,7 @@ static void test_no_command_quotes_the_words(void)
 	h_story_setup(h);
 	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
 	           "Thanks, I will look at this tomorrow morning.\n\nFfion\n");
-	poll_flush(h, "2026-11-24T09:10");
+	h_poll_flush(h, "2026-11-24T09:10");
 	g_autofree char *answer = h_mail(h, "not_understood", H_CHAIR);
 	g_autofree char *body = h_body(answer);
 	assert_holds(body, "  > Thanks, I will look at this tomorrow morning.\n  > Ffion\n");

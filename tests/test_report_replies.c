@@ -22,18 +22,6 @@ static JsonObject *school_report(Harness *h)
 	return NULL;
 }
 
-static void poll_flush(Harness *h, const char *now)
-{
-	g_assert_cmpint(h_run(h, now, "poll", NULL), ==, 0);
-	g_assert_cmpint(h_run(h, now, "flush", NULL), ==, 0);
-}
-
-static void tick_flush(Harness *h, const char *now)
-{
-	g_assert_cmpint(h_run(h, now, "tick", NULL), ==, 0);
-	g_assert_cmpint(h_run(h, now, "flush", NULL), ==, 0);
-}
-
 /* 002: an agency that missed the conference sends its report within five working days, and
  * "when the post conference report is received" the social worker, practice manager, chair and
  * minute taker are emailed. A holding reply is not that report. */
@@ -45,7 +33,7 @@ static void test_holding_reply_keeps_the_report_owed_and_chased(void)
 	h_story_setup(h);
 	g_assert_cmpuint(h_count_mail(h, "report_request", LENA), ==, 1);
 	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR, "AUTHORISED\n");
-	poll_flush(h, "2026-11-24T09:10");
+	h_poll_flush(h, "2026-11-24T09:10");
 	g_autoptr(JsonObject) before = school_report(h);
 	g_assert_cmpstr(h_str(before, "state"), ==, "awaited");
 	g_assert_cmpstr(h_str(before, "due"), ==, "2026-11-27");
@@ -53,7 +41,7 @@ static void test_holding_reply_keeps_the_report_owed_and_chased(void)
 	/* Tuesday: the school answers the request with a holding reply. */
 	h_reply_to(h, "holding", "report_request", LENA, "Lena Marsh <" LENA ">",
 	           "Apologies, we will try to send something next month.\n\nLena");
-	poll_flush(h, "2026-11-24T11:00");
+	h_poll_flush(h, "2026-11-24T11:00");
 	g_autoptr(JsonObject) held = school_report(h);
 	g_assert_cmpstr(h_str(held, "state"), ==, "awaited");
 	g_assert_cmpstr(h_str(held, "due"), ==, "2026-11-27");
@@ -84,17 +72,17 @@ static void test_holding_reply_keeps_the_report_owed_and_chased(void)
 
 	/* The request kept its clock: nothing on Wednesday, the reminder on Thursday 26th at
 	 * 09:00, one working day before the due date, once. */
-	tick_flush(h, "2026-11-25T16:00");
+	h_tick_flush(h, "2026-11-25T16:00");
 	g_assert_cmpuint(h_count_mail(h, "report_reminder", NULL), ==, 0);
-	tick_flush(h, "2026-11-26T09:05");
-	tick_flush(h, "2026-11-26T09:30");
+	h_tick_flush(h, "2026-11-26T09:05");
+	h_tick_flush(h, "2026-11-26T09:30");
 	g_assert_cmpuint(h_count_mail(h, "report_reminder", LENA), ==, 1);
 
 	/* Thursday: the report, written in the email under the REPORT line the request asks for. */
 	h_reply_to(h, "report", "report_reminder", LENA, "Lena Marsh <" LENA ">",
 	           "Hi,\n\nREPORT\nSince the conference Lena has met the family twice; attendance "
 	           "has been full and the children are settled in class.\n\nLena Marsh");
-	poll_flush(h, "2026-11-26T10:00");
+	h_poll_flush(h, "2026-11-26T10:00");
 	g_autoptr(JsonObject) after = school_report(h);
 	g_assert_cmpstr(h_str(after, "state"), ==, "received");
 	g_assert_true(json_object_get_boolean_member(after, "on_time"));
@@ -105,7 +93,7 @@ static void test_holding_reply_keeps_the_report_owed_and_chased(void)
 	g_assert_cmpuint(h_audit_count(h, H_REF, "report.received"), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "report_answer", NULL), ==, 1);
 	/* Received, so the due date's check sends nothing. */
-	tick_flush(h, "2026-11-30T09:05");
+	h_tick_flush(h, "2026-11-30T09:05");
 	g_assert_cmpuint(h_count_mail(h, "report_missing_chair", NULL), ==, 0);
 }
 

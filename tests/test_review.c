@@ -18,39 +18,6 @@
 #define COORD "cp.coordinator@council.example"
 #define LENA "lena.marsh@brookfield.example.net"
 
-static void run_ok(Harness *h, const char *now, const char *a)
-{
-	int rc = h_run(h, now, a, NULL);
-	if (rc != 0)
-		g_error("chaser %s at %s failed (%d): %s", a, now, rc, h->err);
-}
-
-static void poll_flush(Harness *h, const char *now)
-{
-	run_ok(h, now, "poll");
-	run_ok(h, now, "flush");
-}
-
-/* The mail sent since the first `*seen`, each "DD Mon KIND TO" (the day from its Date
- * header), and *seen moved past them. */
-static void new_mail(Harness *h, guint *seen, GPtrArray *log)
-{
-	g_autoptr(GPtrArray) all = h_outgoing(h);
-	for (guint i = *seen; i < all->len; i++) {
-		const char *p = all->pdata[i];
-		const char *dash = strrchr(p, '-');
-		g_autofree char *kind = g_strndup(dash + 1, strlen(dash + 1) - strlen(".eml"));
-		g_autofree char *to = h_header(p, "To");
-		g_autofree char *date = h_header(p, "Date");
-		/* "Thu, 03 Dec 2026 11:05:00 +0000" */
-		g_autofree char *day = g_strndup(date + 5, 6);
-		const char *lt = strchr(to, '<');
-		g_autofree char *addr = lt ? g_strndup(lt + 1, strcspn(lt + 1, ">")) : g_strdup(to);
-		g_ptr_array_add(log, g_strdup_printf("%s %s %s", day, kind, addr));
-	}
-	*seen = all->len;
-}
-
 /* The open review of the school's report, from the obligation view: its owner and its next
  * time, which must lie after `now`. FALSE when no review is open. */
 static gboolean review_open(Harness *h, const char *now)
@@ -106,9 +73,9 @@ static void live_days(Harness *h, const char *from, guint days, guint *seen, GPt
 			g_autofree char *now = g_strdup_printf("%04d-%02d-%02dT%s", g_date_get_year(&d),
 			                                       g_date_get_month(&d), g_date_get_day(&d),
 			                                       hours[j]);
-			run_ok(h, now, "tick");
-			run_ok(h, now, "flush");
-			new_mail(h, seen, log);
+			h_run_ok(h, now, "tick");
+			h_run_ok(h, now, "flush");
+			h_new_mail(h, seen, log);
 			g_assert_true(review_open(h, now) == review_owed);
 			if (review_owed)
 				g_assert_cmpstr(state(h), ==, "authorised");
@@ -151,14 +118,14 @@ static void report_arrives(Harness *h)
 		-1, NULL));
 	g_assert_cmpint(h_run(h, t, "list", "import", REF, "list.csv", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, "2026-11-30T15:00", "list", "send", REF, NULL), ==, 0);
-	run_ok(h, "2026-11-30T15:00", "flush");
+	h_run_ok(h, "2026-11-30T15:00", "flush");
 	g_assert_cmpuint(h_count_mail(h, "report_request", LENA), ==, 1);
 	h_reply_to(h, "chair", "distribution_list", CHAIR, CHAIR, "AUTHORISED\n");
-	poll_flush(h, "2026-12-01T09:10");
+	h_poll_flush(h, "2026-12-01T09:10");
 	h_reply_to(h, "school", "report_request", LENA, "Lena Marsh <" LENA ">",
 	           "REPORT\nLena has met the family twice since the conference; attendance is "
 	           "full.\n");
-	poll_flush(h, "2026-12-02T11:00");
+	h_poll_flush(h, "2026-12-02T11:00");
 }
 
 static void test_silent_chair_is_chased_until_reviewed(void)
@@ -167,7 +134,7 @@ static void test_silent_chair_is_chased_until_reviewed(void)
 	report_arrives(h);
 	guint seen = 0;
 	g_autoptr(GPtrArray) setup = g_ptr_array_new_with_free_func(g_free);
-	new_mail(h, &seen, setup);
+	h_new_mail(h, &seen, setup);
 	g_autoptr(GPtrArray) log = g_ptr_array_new_with_free_func(g_free);
 	/* The chair never answers, from Thursday 3 December (the review's 24 hours end at 11:00)
 	 * through Christmas Eve: fifteen working days and more. */
@@ -210,7 +177,7 @@ static void test_silent_chair_is_chased_until_reviewed(void)
 	 * leaves the obligations, nothing more is sent about it, and with nothing else owed the
 	 * conference closes. */
 	h_reply_to(h, "reviewed", "report_review_overdue", CHAIR, CHAIR, "REVIEWED\n");
-	poll_flush(h, "2026-12-24T14:00");
+	h_poll_flush(h, "2026-12-24T14:00");
 	g_autoptr(JsonNode) show = h_json(h, NULL, "show", REF, NULL);
 	JsonArray *reports = json_object_get_array_member(json_node_get_object(show), "reports");
 	g_assert_cmpuint(json_array_get_length(reports), ==, 1);
@@ -218,7 +185,7 @@ static void test_silent_chair_is_chased_until_reviewed(void)
 	g_assert_cmpuint(h_audit_count(h, REF, "report.reviewed"), ==, 1);
 	g_assert_false(review_open(h, "2026-12-24T14:00"));
 	g_ptr_array_set_size(log, 0);
-	new_mail(h, &seen, log);
+	h_new_mail(h, &seen, log);
 	static const char *const read_back[] = { "24 Dec transcript " CHAIR, NULL };
 	assert_log(log, read_back);
 	g_ptr_array_set_size(log, 0);

@@ -21,18 +21,6 @@
 /* Saturday 28 November 2026, 23:00 (London, GMT). */
 #define SAT_NIGHT "2026-11-28T23:00"
 
-static void poll_flush(Harness *h, const char *now)
-{
-	g_assert_cmpint(h_run(h, now, "poll", NULL), ==, 0);
-	g_assert_cmpint(h_run(h, now, "flush", NULL), ==, 0);
-}
-
-static void tick_flush(Harness *h, const char *now)
-{
-	g_assert_cmpint(h_run(h, now, "tick", NULL), ==, 0);
-	g_assert_cmpint(h_run(h, now, "flush", NULL), ==, 0);
-}
-
 /* The police SLO writes about the child late on a Saturday night. */
 static void disclosure(Harness *h)
 {
@@ -42,7 +30,7 @@ static void disclosure(Harness *h)
 	          "Date: Sat, 28 Nov 2026 22:58:00 +0000\n\n"
 	          "We were called to the house tonight. The child is in immediate danger and we "
 	          "are staying until a social worker arrives.\n");
-	poll_flush(h, SAT_NIGHT);
+	h_poll_flush(h, SAT_NIGHT);
 }
 
 /* A reply to the newest safety alert to `to`, threaded by its Message-ID only (the alert
@@ -108,9 +96,9 @@ static void test_coordinator_reply_acknowledges(void)
 	for (char **l = lines; *l; l++)
 		g_string_append_printf(body, "> %s\n", *l);
 	answer(h, "ack", "safety_alert", COORD, "Cathy Coordinator <" COORD ">", NULL, body->str);
-	poll_flush(h, "2026-11-28T23:20");
-	tick_flush(h, "2026-11-29T00:30");
-	tick_flush(h, "2026-11-30T09:30");
+	h_poll_flush(h, "2026-11-28T23:20");
+	h_tick_flush(h, "2026-11-29T00:30");
+	h_tick_flush(h, "2026-11-30T09:30");
 	g_assert_cmpuint(h_count_mail(h, "safety_escalated", NULL), ==, 0);
 	g_assert_cmpuint(h_count_mail(h, "safety_open", NULL), ==, 0);
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", NULL), ==, 2);
@@ -145,19 +133,19 @@ static void test_forged_acknowledgement_acknowledges_nothing(void)
 	       "Authentication-Results: mx.council.example; dmarc=fail (p=reject)"
 	       " header.from=council.example; spf=fail smtp.mailfrom=" COORD "\n",
 	       "Seen, all in hand, no need to tell anyone else.");
-	poll_flush(h, "2026-11-28T23:20");
+	h_poll_flush(h, "2026-11-28T23:20");
 	g_autoptr(JsonNode) root = NULL;
 	JsonArray *a = alerts(h, &root, "2026-11-28T23:20");
 	g_assert_cmpstr(h_str(json_array_get_object_element(a, 0), "state"), ==, "open");
 	g_assert_cmpuint(h_audit_count(h, H_REF, "safety.acknowledged"), ==, 0);
-	tick_flush(h, "2026-11-29T00:01");
+	h_tick_flush(h, "2026-11-29T00:01");
 	g_assert_cmpuint(h_count_mail(h, "safety_escalated", TM), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "safety_escalated", SM), ==, 1);
 	answer(h, "real-ack", "safety_alert", COORD, "Cathy Coordinator <" COORD ">",
 	       "Authentication-Results: mx.council.example; dmarc=pass header.from=council.example;"
 	       " spf=pass smtp.mailfrom=" COORD "\n",
 	       "I am calling the duty team now.");
-	poll_flush(h, "2026-11-29T00:10");
+	h_poll_flush(h, "2026-11-29T00:10");
 	g_autoptr(JsonNode) after = NULL;
 	a = alerts(h, &after, "2026-11-29T00:10");
 	JsonObject *o = json_array_get_object_element(a, 0);
@@ -170,9 +158,9 @@ static void test_silence_tells_managers_and_stays_open(void)
 	g_autoptr(Harness) h = h_new(MANAGERS);
 	h_story_setup(h);
 	disclosure(h);
-	tick_flush(h, "2026-11-28T23:59");
+	h_tick_flush(h, "2026-11-28T23:59");
 	g_assert_cmpuint(h_count_mail(h, "safety_escalated", NULL), ==, 0);
-	tick_flush(h, "2026-11-29T00:01"); /* an hour has passed, on a Sunday morning */
+	h_tick_flush(h, "2026-11-29T00:01"); /* an hour has passed, on a Sunday morning */
 	g_assert_cmpuint(h_count_mail(h, "safety_escalated", TM), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "safety_escalated", SM), ==, 1);
 	g_autofree char *mail = h_mail(h, "safety_escalated", TM);
@@ -182,7 +170,7 @@ static void test_silence_tells_managers_and_stays_open(void)
 	g_autofree char *body = h_body(mail);
 	g_assert_nonnull(strstr(body, "nobody acknowledged it within 1 hour"));
 	/* Once each. */
-	tick_flush(h, "2026-11-29T03:00");
+	h_tick_flush(h, "2026-11-29T03:00");
 	g_assert_cmpuint(h_count_mail(h, "safety_escalated", NULL), ==, 2);
 	/* Admin still sees it open. */
 	g_autoptr(JsonNode) root = NULL;
@@ -193,16 +181,16 @@ static void test_silence_tells_managers_and_stays_open(void)
 	g_assert_cmpint(h_run(h, "2026-11-29T03:00", "show", H_REF, NULL), ==, 0);
 	g_assert_nonnull(strstr(h->out, "Immediate-safety alerts not yet acknowledged"));
 	/* The first working day, admin is reminded; the alert keeps a clock. */
-	tick_flush(h, "2026-11-30T09:05");
+	h_tick_flush(h, "2026-11-30T09:05");
 	g_assert_cmpuint(h_count_mail(h, "safety_open", ADMIN), ==, 1);
-	tick_flush(h, "2026-11-30T15:00");
+	h_tick_flush(h, "2026-11-30T15:00");
 	g_assert_cmpuint(h_count_mail(h, "safety_open", ADMIN), ==, 1);
-	tick_flush(h, "2026-12-01T09:05");
+	h_tick_flush(h, "2026-12-01T09:05");
 	g_assert_cmpuint(h_count_mail(h, "safety_open", ADMIN), ==, 2);
 	/* The team manager answers the notice: that acknowledges it, and the reminders stop. */
 	answer(h, "tm-ack", "safety_escalated", TM, TM, NULL, "Dealt with: the duty team went.");
-	poll_flush(h, "2026-12-01T09:30");
-	tick_flush(h, "2026-12-02T09:05");
+	h_poll_flush(h, "2026-12-01T09:30");
+	h_tick_flush(h, "2026-12-02T09:05");
 	g_assert_cmpuint(h_count_mail(h, "safety_open", ADMIN), ==, 2);
 	g_autoptr(JsonNode) after = NULL;
 	a = alerts(h, &after, "2026-12-02T09:05");
@@ -220,14 +208,14 @@ static void test_out_of_office_tells_managers_at_once(void)
 	answer(h, "ooo", "safety_alert", COORD, COORD,
 	       "Auto-Submitted: auto-replied (vacation)\nPrecedence: bulk",
 	       "I am out of the office, back Monday 7 December.");
-	poll_flush(h, "2026-11-28T23:01");
+	h_poll_flush(h, "2026-11-28T23:01");
 	g_assert_cmpuint(h_count_mail(h, "safety_escalated", TM), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "safety_escalated", SM), ==, 1);
 	g_autofree char *mail = h_mail(h, "safety_escalated", SM);
 	g_autofree char *body = h_body(mail);
 	g_assert_nonnull(strstr(body, "an out-of-office came back from " COORD));
 	/* It acknowledges nothing, and the hour passing tells nobody twice. */
-	tick_flush(h, "2026-11-29T00:30");
+	h_tick_flush(h, "2026-11-29T00:30");
 	g_assert_cmpuint(h_count_mail(h, "safety_escalated", NULL), ==, 2);
 	g_autoptr(JsonNode) root = NULL;
 	JsonArray *a = alerts(h, &root, "2026-11-29T00:30");
@@ -254,13 +242,13 @@ static void test_safety_line_from_chair(void)
 	          "From: " H_SCHOOL_SLO "\nTo: safeguarding@council.example\n"
 	          "Subject: [" H_REF "] note\nMessage-ID: <s1@brookfield.example.net>\n\n"
 	          SAFETY_LINE "\n");
-	poll_flush(h, "2026-11-24T10:00");
+	h_poll_flush(h, "2026-11-24T10:00");
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", NULL), ==, 0);
 	h_deliver(h, "chair-line",
 	          "From: Dr Ffion Testwood <" H_CHAIR ">\nTo: safeguarding@council.example\n"
 	          "Subject: [" H_REF "] note\nMessage-ID: <c1@chairs.example.org>\n\n"
 	          "Hello,\n\n  " SAFETY_LINE "\n\nFfion\n");
-	poll_flush(h, "2026-11-24T10:05");
+	h_poll_flush(h, "2026-11-24T10:05");
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORD), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", LSM), ==, 1);
 	g_assert_cmpuint(h_audit_count(h, H_REF, "safety.alert"), ==, 1);
@@ -277,10 +265,10 @@ static void test_no_roles_falls_back(void)
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", COORD), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", LSM), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", NULL), ==, 2);
-	tick_flush(h, "2026-11-29T00:05");
+	h_tick_flush(h, "2026-11-29T00:05");
 	g_assert_cmpuint(h_count_mail(h, "safety_escalated", ADMIN), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "safety_escalated", NULL), ==, 1);
-	tick_flush(h, "2026-11-30T09:05");
+	h_tick_flush(h, "2026-11-30T09:05");
 	g_assert_cmpuint(h_count_mail(h, "safety_open", ADMIN), ==, 1);
 }
 

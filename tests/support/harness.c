@@ -532,3 +532,87 @@ sqlite3 *h_db_open(Harness *h)
 	sqlite3_busy_timeout(sq, 5000);
 	return sq;
 }
+
+void h_run_ok(Harness *h, const char *now, const char *command)
+{
+	int rc = h_run(h, now, command, NULL);
+	if (rc != 0)
+		g_error("chaser %s at %s failed (%d): %s%s", command, now ? now : "-", rc, h->out,
+		        h->err);
+}
+
+void h_poll_flush(Harness *h, const char *now)
+{
+	h_run_ok(h, now, "poll");
+	h_run_ok(h, now, "flush");
+}
+
+void h_tick_flush(Harness *h, const char *now)
+{
+	h_run_ok(h, now, "tick");
+	h_run_ok(h, now, "flush");
+}
+
+void h_cycle(Harness *h, const char *now)
+{
+	h_run_ok(h, now, "poll");
+	h_run_ok(h, now, "tick");
+	h_run_ok(h, now, "flush");
+}
+
+void h_reply_about(Harness *h, const char *name, const char *kind, const char *to,
+                   const char *about, const char *from, const char *body,
+                   const char *attachment)
+{
+	g_autoptr(GPtrArray) all = h_outgoing(h);
+	const char *mail = NULL;
+	g_autofree char *suffix = g_strdup_printf("-%s.eml", kind);
+	for (guint i = all->len; i > 0 && !mail; i--) {
+		const char *p = all->pdata[i - 1];
+		g_autofree char *t = h_header(p, "To");
+		g_autofree char *b = g_str_has_suffix(p, suffix) ? h_body(p) : NULL;
+		if (b && t && strstr(t, to) && (!about || strstr(b, about)))
+			mail = p;
+	}
+	if (!mail)
+		g_error("no %s mail to %s about %s", kind, to, about ? about : "-");
+	g_autofree char *token = h_token(mail);
+	g_autofree char *msgid = h_msgid(mail);
+	g_autofree char *subject = h_header(mail, "Subject");
+	g_autofree char *text = NULL;
+	if (attachment) {
+		g_autofree char *b64 = g_base64_encode((const guchar *)attachment, strlen(attachment));
+		text = g_strdup_printf(
+			"From: %s\nTo: <safeguarding+%s@council.example>\nSubject: RE: %s\n"
+			"Message-ID: <%s@test.example.org>\nIn-Reply-To: <%s>\nMIME-Version: 1.0\n"
+			"Content-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\n"
+			"Content-Type: text/plain; charset=utf-8\n\n%s\n--b1\n"
+			"Content-Type: application/pdf; name=\"report.pdf\"\n"
+			"Content-Disposition: attachment; filename=\"report.pdf\"\n"
+			"Content-Transfer-Encoding: base64\n\n%s\n--b1--\n",
+			from, token, subject, name, msgid, body, b64);
+	} else {
+		text = g_strdup_printf("From: %s\nTo: <safeguarding+%s@council.example>\nSubject: RE: %s\n"
+		                       "Message-ID: <%s@test.example.org>\nIn-Reply-To: <%s>\n\n%s\n",
+		                       from, token, subject, name, msgid, body);
+	}
+	h_deliver(h, name, text);
+}
+
+void h_new_mail(Harness *h, guint *seen, GPtrArray *log)
+{
+	g_autoptr(GPtrArray) all = h_outgoing(h);
+	for (guint i = *seen; i < all->len; i++) {
+		const char *p = all->pdata[i];
+		const char *dash = strrchr(p, '-');
+		g_autofree char *kind = g_strndup(dash + 1, strlen(dash + 1) - strlen(".eml"));
+		g_autofree char *to = h_header(p, "To");
+		g_autofree char *date = h_header(p, "Date");
+		/* "Thu, 03 Dec 2026 11:05:00 +0000" */
+		g_autofree char *day = g_strndup(date + 5, 6);
+		const char *lt = strchr(to, '<');
+		g_autofree char *addr = lt ? g_strndup(lt + 1, strcspn(lt + 1, ">")) : g_strdup(to);
+		g_ptr_array_add(log, g_strdup_printf("%s %s %s", day, kind, addr));
+	}
+	*seen = all->len;
+}

@@ -32,6 +32,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Harness, h_free)
 
 /* Runs chaser --now NOW ARGS... (NULL-terminated); returns the exit status. now may be NULL. */
 int h_run(Harness *h, const char *now, ...) G_GNUC_NULL_TERMINATED;
+/* chaser --now NOW COMMAND (one word: poll, tick, flush...), failing the test with its output
+ * when it does not exit 0; and the steps of a day as the service runs them: poll then flush,
+ * tick then flush, and all three. */
+void h_run_ok(Harness *h, const char *now, const char *command);
+void h_poll_flush(Harness *h, const char *now);
+void h_tick_flush(Harness *h, const char *now);
+void h_cycle(Harness *h, const char *now);
+/* A reply to the newest mail of `kind` to `to` (the newest whose body holds `about`, when
+ * given), from `from`, with its reply token; with `attachment` as a PDF named report.pdf
+ * when it is given. Fails the test when there is no such mail. */
+void h_reply_about(Harness *h, const char *name, const char *kind, const char *to,
+                   const char *about, const char *from, const char *body,
+                   const char *attachment);
+/* The mail sent since the first `*seen`, each "DD Mon KIND TO" (the day from its Date
+ * header) added to log, and *seen moved past them. */
+void h_new_mail(Harness *h, guint *seen, GPtrArray *log);
 /* Everything chaser wrote to stderr in every run of this test program so far (appended by
  * h_run and h_json), e.g. to prove that no log line carries a child's details. */
 GString *h_all_stderr(void);
