@@ -401,6 +401,16 @@ static gboolean send_now(ChApp *app, ChCase *c, GDateTime *now, const char *even
 
 /* ---- a new conference ---- */
 
+static void asked_twice(const Form *f, GPtrArray *problems)
+{
+	for (int k = 0; k < CH_SETUP_N; k++)
+		if (f->again[k])
+			ch_setup_problem(problems, f->again[k],
+			                 "%s is written twice, differently (lines %u and %u): keep the "
+			                 "one you mean",
+			                 ch_setup_label(k), f->line[k], f->again[k]);
+}
+
 static gboolean from_form(ChApp *app, const ChMessage *m, Form *fp, GDateTime *now,
                           const char *event_id, const char *source, gint64 *conf_r,
                           GError **error)
@@ -412,12 +422,7 @@ static gboolean from_form(ChApp *app, const ChMessage *m, Form *fp, GDateTime *n
 		in.line[k] = f.line[k];
 	}
 	g_autoptr(GPtrArray) problems = ch_setup_problems_new();
-	for (int k = 0; k < CH_SETUP_N; k++)
-		if (f.again[k])
-			ch_setup_problem(problems, f.again[k],
-			                 "%s is written twice, differently (lines %u and %u): keep the "
-			                 "one you mean",
-			                 ch_setup_label(k), f.line[k], f.again[k]);
+	asked_twice(&f, problems);
 	g_autoptr(ChCase) c = ch_setup_conference_check(&in, problems);
 	const ChRules *rules = NULL;
 	if (c) {

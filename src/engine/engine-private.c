@@ -20,6 +20,14 @@ void ch_engine_set_state(ChCase *c, ChEffects *fx, ChConfState state)
 	fx->changed = TRUE;
 }
 
+void ch_engine_reopen(ChCase *c, ChEffects *fx)
+{
+	if (c->state != CH_CONF_CLOSED)
+		return;
+	g_clear_pointer(&c->closed_at, g_free);
+	ch_engine_set_state(c, fx, CH_CONF_AUTHORISED);
+}
+
 const ChRules *ch_engine_esc_rules(const ChEngineCtx *ctx, const ChEscalation *e)
 {
 	return e->procedure ? ctx->concern_rules : ctx->rules;

@@ -47,6 +47,10 @@ char *ch_engine_after_due(const ChEngineCtx *ctx, const GDate *due);
 
 /* The conference moves to `state`, audited. */
 void ch_engine_set_state(ChCase *c, ChEffects *fx, ChConfState state);
+/* closed -> authorised: something is owed again on a conference that had closed (a report
+ * marked high risk, a concern between agencies), so it is open, and chased, until that is
+ * settled and a tick closes it once more. Nothing when it is not closed. */
+void ch_engine_reopen(ChCase *c, ChEffects *fx);
 
 /* ---- escalations.c ---- */
 

@@ -402,10 +402,6 @@ gboolean ch_engine_admin_alert(const ChEngineCtx *ctx, const char *template,
  * minutes' due date passed. When only the minutes' date is left, the conference's timer is
  * set for the working day after it, so the tick closes it then. TRUE if it closed. */
 gboolean ch_engine_close_if_done(ChCase *c, const ChEngineCtx *ctx, ChEffects *fx);
-/* closed -> authorised: something is owed again on a conference that had closed (a report
- * marked high risk, a concern between agencies), so it is open, and chased, until that is
- * settled and a tick closes it once more. Nothing when it is not closed. */
-void ch_engine_reopen(ChCase *c, ChEffects *fx);
 
 /* ---- delivery of our own mail (engine/bounces.c) ---- */
 

@@ -405,14 +405,6 @@ gboolean ch_engine_close_if_done(ChCase *c, const ChEngineCtx *ctx, ChEffects *f
 	return TRUE;
 }
 
-void ch_engine_reopen(ChCase *c, ChEffects *fx)
-{
-	if (c->state != CH_CONF_CLOSED)
-		return;
-	g_clear_pointer(&c->closed_at, g_free);
-	ch_engine_set_state(c, fx, CH_CONF_AUTHORISED);
-}
-
 /* ---- answers ---- */
 
 /* Without a token: the chair, while the list waits for them. */
