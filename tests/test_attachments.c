@@ -407,6 +407,33 @@ static void test_many_parts_message_held_not_lost(void)
 	g_assert_cmpstr(att->pdata[0], ==, "0");
 }
 
+/* A crash between decoding an attachment and naming it leaves a ".incoming-" file that no row
+ * names, and it may hold a child's report: purge takes it once it is older than the date and
+ * than an hour; one being written now stays. Before, such a file stayed for ever. */
+static void test_purge_takes_interrupted_attachment(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	g_assert_cmpint(h_run(h, "2026-11-23T09:00", "init", NULL), ==, 0);
+	g_autofree char *dir = g_build_filename(h->dir, "spool", "reports", NULL);
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+	g_autofree char *old = g_build_filename(dir, ".incoming-A1b2C3", NULL);
+	g_autofree char *fresh = g_build_filename(dir, ".incoming-D4e5F6", NULL);
+	g_assert_true(g_file_set_contents(old, "%PDF-1.4 half a report", -1, NULL));
+	g_assert_true(g_file_set_contents(fresh, "%PDF-1.4 being written", -1, NULL));
+	struct utimbuf jan = { .actime = 1767225600, .modtime = 1767225600 }; /* 1 Jan 2026 */
+	g_assert_cmpint(utime(old, &jan), ==, 0);
+	g_assert_cmpint(h_run(h, "2027-06-02T10:00", "purge", "--before", "2027-06-01",
+	                      "--dry-run", NULL), ==, 0);
+	g_assert_true(g_file_test(old, G_FILE_TEST_EXISTS));
+	g_assert_cmpint(h_run(h, "2027-06-02T10:00", "purge", "--before", "2027-06-01", NULL), ==, 0);
+	g_assert_false(g_file_test(old, G_FILE_TEST_EXISTS));
+	g_assert_true(g_file_test(fresh, G_FILE_TEST_EXISTS));
+	/* Not older than the date given: it stays. */
+	g_assert_cmpint(utime(fresh, &jan), ==, 0);
+	g_assert_cmpint(h_run(h, "2025-06-02T10:00", "purge", "--before", "2025-06-01", NULL), ==, 0);
+	g_assert_true(g_file_test(fresh, G_FILE_TEST_EXISTS));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -418,6 +445,8 @@ int main(int argc, char **argv)
 	                test_long_file_name_is_stored_short);
 	g_test_add_func("/attachments/reconcile-names-a-message-never-recorded",
 	                test_reconcile_names_a_message_never_recorded);
+	g_test_add_func("/attachments/purge-takes-an-interrupted-attachment",
+	                test_purge_takes_interrupted_attachment);
 	g_test_add_func("/attachments/purge-keeps-a-file-another-case-names",
 	                test_purge_keeps_a_file_another_case_names);
 	g_test_add_func("/attachments/decoded-to-its-file-byte-exact",

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 
 #include "store/outbox.h"
@@ -146,6 +147,38 @@ static gboolean collect_unlinked(ChApp *app, const char *before_s, GArray *ids,
 	return TRUE;
 }
 
+/* A decoded attachment is written to a temporary ".incoming-" file in spool/reports and then
+ * renamed to its content's name (intake.c store_attachment); a crash between the two leaves
+ * the temporary file, which no row names and which may hold a report about a child. Retention
+ * covers it too: one older than `before` and than an hour (no write takes that long, and the
+ * age is the machine's clock, as the file's time is) goes, counted with the files. */
+static void leftovers(ChApp *app, GDateTime *before, gboolean dry_run, ChPurgeCounts *counts)
+{
+	g_autofree char *dir = g_build_filename(app->cfg->spool, "reports", NULL);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	gint64 limit = MIN(g_date_time_to_unix(before), g_get_real_time() / G_USEC_PER_SEC - 3600);
+	gboolean removed = FALSE;
+	const char *name;
+	while (d && (name = g_dir_read_name(d))) {
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+		GStatBuf st;
+		if (!g_str_has_prefix(name, ".incoming-") || g_lstat(path, &st) != 0 ||
+		    !S_ISREG(st.st_mode) || (gint64)st.st_mtime >= limit)
+			continue;
+		if (dry_run) {
+			counts->files++;
+		} else if (g_unlink(path) == 0) {
+			counts->files++;
+			removed = TRUE;
+		} else if (errno != ENOENT) {
+			counts->files_failed++;
+			g_printerr("chaser: cannot remove %s: %s\n", path, g_strerror(errno));
+		}
+	}
+	if (removed)
+		ch_durable_sync_dir(dir, NULL);
+}
+
 /* Long because the whole purge is one transaction, read then delete, and must stay one: the
  * candidates, their files and the unlinked messages are gathered, counted (for a dry run, or
  * the audit line), deleted inside the purge window the triggers allow, and the files removed
@@ -182,6 +215,7 @@ gboolean ch_purge(ChApp *app, GDateTime *before, gboolean dry_run, ChPurgeCounts
 		counts->files += g_file_test(files->pdata[i], G_FILE_TEST_EXISTS);
 	if (dry_run || (!ids->len && !unlinked->len)) {
 		ch_store_rollback(s);
+		leftovers(app, before, dry_run, counts);
 		return TRUE;
 	}
 	gboolean ok = ch_store_retention_delete(s, ids, unlinked, error);
@@ -222,5 +256,6 @@ gboolean ch_purge(ChApp *app, GDateTime *before, gboolean dry_run, ChPurgeCounts
 	g_hash_table_iter_init(&it, dirs);
 	while (g_hash_table_iter_next(&it, &dir, NULL))
 		ch_durable_sync_dir(dir, NULL);
+	leftovers(app, before, FALSE, counts);
 	return TRUE;
 }
