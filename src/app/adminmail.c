@@ -13,7 +13,6 @@
 #include "util/error.h"
 
 /* A list in a mail's body or a CSV attachment is read up to this size, and this many rows. */
-#define LIST_MAX_BYTES (4u << 20)
 #define LIST_MAX_ROWS CH_XLSX_MAX_ROWS
 /* Problems are sorted by place: an attachment's rows come after every line of the mail. */
 #define ATTACHED 100000u
@@ -265,31 +264,10 @@ static void attachment_list(const ChMessage *m, GPtrArray *rows, GPtrArray *prob
 		const guint8 *data = g_bytes_get_data(bytes, &len);
 		g_autoptr(GPtrArray) found = ch_setup_problems_new();
 		guint from = rows->len;
-		if (csv) {
-			const char *t = (const char *)data;
-			if (len >= 3 && !memcmp(t, "\xef\xbb\xbf", 3))
-				t += 3, len -= 3; /* Excel's "CSV UTF-8" starts with a byte-order mark */
-			if (len > LIST_MAX_BYTES || !g_utf8_validate(t, (gssize)len, NULL)) {
-				ch_setup_problem(problems, ATTACHED, "%s: not a UTF-8 CSV file of at most 4 MB "
-				                                   "(save it as \"CSV UTF-8\")",
-				                 name);
-				continue;
-			}
-			g_autofree char *text = g_strndup(t, len);
-			ch_setup_list_csv(text, rows, found);
-		} else {
-			GError *e = NULL;
-			GArray *numbers = NULL;
-			g_autoptr(GPtrArray) cells = ch_xlsx_read_rows(data, len, &numbers, &e);
-			if (!cells) {
-				ch_setup_problem(problems, ATTACHED, "%s: %s", name, e->message);
-				g_error_free(e);
-				continue;
-			}
-			for (guint r = 0; r < cells->len; r++)
-				ch_setup_list_record(cells->pdata[r], g_array_index(numbers, guint, r), r == 0,
-				                     rows, found);
-			g_array_unref(numbers);
+		g_autofree char *why = NULL;
+		if (!ch_setup_list_file(data, len, !csv, rows, found, &why)) {
+			ch_setup_problem(problems, ATTACHED, "%s: %s", name, why);
+			continue;
 		}
 		label_rows(rows, from, ATTACHED, name);
 		for (guint k = 0; k < found->len; k++) {

@@ -2,8 +2,10 @@
 
 #include <string.h>
 
+#include "app/effects.h"
 #include "classify/classify.h"
 #include "engine/engine.h"
+#include "message/xlsx_read.h"
 #include "store/cases.h"
 #include "util/addr.h"
 #include "util/clock.h"
@@ -80,7 +82,9 @@ static gboolean valid_ref(const char *ref)
 static void field_problem(const ChSetupConf *in, ChSetupField f, const char *what,
                           GPtrArray *problems)
 {
-	if (in->cli && f == CH_SETUP_REF)
+	if (in->form)
+		ch_setup_problem(problems, f + 1, "%s", what);
+	else if (in->cli && f == CH_SETUP_REF)
 		ch_setup_problem(problems, 0, "%s", what);
 	else if (in->cli)
 		ch_setup_problem(problems, 0, "%s %s", fields[f].option, what);
@@ -97,9 +101,9 @@ static gboolean address_ok(const ChSetupConf *in, ChSetupField f, gboolean requi
 	const char *v = in->value[f];
 	if ((!v && !required) || (v && ch_addr_valid(v)))
 		return TRUE;
-	field_problem(in, f, in->cli ? "must be an email address"
-	                     : v     ? "must be an email address"
-	                             : "is missing: write its line with an email address",
+	field_problem(in, f, in->cli || v ? "must be an email address"
+	                     : in->form   ? "is needed: enter an email address"
+	                                  : "is missing: write its line with an email address",
 	              problems);
 	return FALSE;
 }
@@ -119,7 +123,8 @@ ChCase *ch_setup_conference_check(const ChSetupConf *in, GPtrArray *problems)
 	if (!held)
 		field_problem(in, CH_SETUP_HELD,
 		              in->cli ? "must be an ISO 8601 date and time, e.g. 2026-11-23T10:00"
-		                      : "must be a date and time, e.g. 2026-11-20 10:00 or "
+		              : in->form ? "must be a date and time, e.g. 2026-11-20 10:00"
+		                         : "must be a date and time, e.g. 2026-11-20 10:00 or "
 		                        "20/11/2026 10:00",
 		              problems);
 	address_ok(in, CH_SETUP_CHAIR, TRUE, problems);
@@ -313,4 +318,49 @@ gboolean ch_setup_list_store(ChApp *app, ChCase *c, GPtrArray *rows, const char 
 	g_autofree char *count = g_strdup_printf("%u", rows->len);
 	return ch_store_audit(app->store, now_s, c->id, source, ch_audit_name(CH_AUDIT_LIST_IMPORTED),
 	                      c->ref, NULL, count, NULL, error);
+}
+
+gboolean ch_setup_list_file(const guint8 *data, gsize len, gboolean xlsx, GPtrArray *rows,
+                            GPtrArray *problems, char **why_r)
+{
+	*why_r = NULL;
+	if (!xlsx) {
+		const char *t = (const char *)data;
+		if (len >= 3 && !memcmp(t, "\xef\xbb\xbf", 3))
+			t += 3, len -= 3; /* Excel's "CSV UTF-8" starts with a byte-order mark */
+		if (len > CH_SETUP_LIST_MAX_BYTES || !g_utf8_validate(t, (gssize)len, NULL)) {
+			*why_r = g_strdup("not a UTF-8 CSV file of at most 4 MB (save it as \"CSV UTF-8\")");
+			return FALSE;
+		}
+		g_autofree char *text = g_strndup(t, len);
+		ch_setup_list_csv(text, rows, problems);
+		return TRUE;
+	}
+	GError *e = NULL;
+	GArray *numbers = NULL;
+	g_autoptr(GPtrArray) cells = ch_xlsx_read_rows(data, len, &numbers, &e);
+	if (!cells) {
+		*why_r = g_strdup(e->message);
+		g_error_free(e);
+		return FALSE;
+	}
+	for (guint r = 0; r < cells->len; r++)
+		ch_setup_list_record(cells->pdata[r], g_array_index(numbers, guint, r), r == 0, rows,
+		                     problems);
+	g_array_unref(numbers);
+	return TRUE;
+}
+
+gboolean ch_setup_list_send(ChApp *app, ChCase *c, GDateTime *now, const char *source,
+                            GError **error)
+{
+	const ChRules *rules = ch_app_rules(app, c->procedure, error);
+	if (!rules)
+		return FALSE;
+	g_autofree char *event = g_strdup_printf("%s:list-send:%s", source, c->ref);
+	ChEngineCtx ctx;
+	ch_app_engine_ctx(app, rules, now, event, &ctx);
+	g_autoptr(ChEffects) fx = ch_effects_new();
+	return ch_engine_list_send(c, &ctx, fx, error) &&
+	       ch_effects_apply(app, c, fx, NULL, now, source, error);
 }

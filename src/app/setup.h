@@ -29,11 +29,14 @@ typedef enum {
 
 /* A conference as written: each field's text (NULL when not given) and, for a mail, the
  * line of the body it was on (0: not on a line). `cli` names fields as options
- * ("--held"), else as a mail's labels ("held"). */
+ * ("--held"), else as a mail's labels ("held"). `form` (the console's form, which shows
+ * each problem beside its field): a problem's where is its field + 1 and its text only what
+ * is wrong ("must be an email address"), for the page to put after the field's label. */
 typedef struct {
 	const char *value[CH_SETUP_N];
 	guint line[CH_SETUP_N];
 	gboolean cli;
+	gboolean form;
 } ChSetupConf;
 
 /* One problem: where (a line or row number, 0 for none) and what. */
@@ -92,9 +95,23 @@ void ch_setup_list_csv(const char *text, GPtrArray *rows, GPtrArray *problems);
 /* Each row's agency is one the store knows; each unknown one a problem. */
 gboolean ch_setup_list_agencies(ChApp *app, GPtrArray *rows, GPtrArray *problems,
                                 GError **error);
+/* A list file is read whole into memory: bigger than this is not a list. */
+#define CH_SETUP_LIST_MAX_BYTES (4u << 20)
+
+/* Every record of a list file, CSV (UTF-8, Excel's byte-order mark allowed) or xlsx
+ * (message/xlsx_read.h), into rows, each problem at its row (numbered as the file's lines or
+ * the sheet's rows). FALSE with *why_r (the caller's) when the file cannot be read as a list
+ * at all: then nothing was added. */
+gboolean ch_setup_list_file(const guint8 *data, gsize len, gboolean xlsx, GPtrArray *rows,
+                            GPtrArray *problems, char **why_r);
 /* The rows added to c's list in order (after any it has), in the store, with the
  * list.imported audit line; c's attendees are not reloaded. */
 gboolean ch_setup_list_store(ChApp *app, ChCase *c, GPtrArray *rows, const char *now_s,
                              const char *source, GError **error);
+/* Sends c's list to the chair for authorisation, as `chaser list send` does: the engine's
+ * event SOURCE:list-send:REF, its effects applied and audited with `source`, inside the
+ * caller's transaction. The mail goes with the next flush of the outbox. */
+gboolean ch_setup_list_send(ChApp *app, ChCase *c, GDateTime *now, const char *source,
+                            GError **error);
 /* Problems sorted by where (a stable sort: the order found within one place). */
 void ch_setup_problems_sort(GPtrArray *problems);

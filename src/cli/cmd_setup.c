@@ -287,14 +287,11 @@ int cmd_list_send(int argc, char **argv)
 		return CLI_FAIL;
 	GError *e = NULL;
 	g_autoptr(GDateTime) now = ch_clock_now();
-	ChEngineCtx ctx;
-	g_autofree char *event = NULL;
-	g_autoptr(ChCase) c = case_begin(app, argv[1], "list-send", now, &ctx, &event, &e);
-	if (!c)
+	g_autoptr(ChCase) c = NULL;
+	if (!ch_store_begin(app->store, &e) || !(c = ch_store_case_load(app->store, argv[1], &e)))
 		return finish(app, e);
-	g_autoptr(ChEffects) fx = ch_effects_new();
-	if (ch_engine_list_send(c, &ctx, fx, &e) &&
-	    ch_effects_apply(app, c, fx, NULL, now, "cli", &e) && ch_store_commit(app->store, &e))
+	/* The same send the console does after its check-your-answers page (app/setup.c). */
+	if (ch_setup_list_send(app, c, now, "cli", &e) && ch_store_commit(app->store, &e))
 		printf("distribution list of %s (%u lines) queued for %s\n", c->ref, c->attendees->len,
 		       c->chair_email);
 	return finish(app, e);

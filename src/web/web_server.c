@@ -17,6 +17,7 @@
 
 #include "util/error.h"
 #include "web/web_auth.h"
+#include "web/web_setup.h"
 #include "web/web_views.h"
 
 #define SESSION_COOKIE "chaser_session"
@@ -35,8 +36,12 @@ typedef struct {
 	GHashTable *args;
 	struct MHD_PostProcessor *pp;
 	gsize size;
+	gsize limit;        /* bytes of body allowed: a form's, or the list upload's */
 	gboolean too_big;
 	gboolean not_form;
+	/* The one file of a multipart form, kept in memory (bounded by limit), never on disk. */
+	char *file_field, *file_name, *file_type;
+	GByteArray *file;
 } Conn;
 
 static gboolean is_loopback(const char *listen, GInetAddress **addr_r)
@@ -99,6 +104,19 @@ static enum MHD_Result post_field(void *cls, enum MHD_ValueKind kind, const char
                                   size_t size)
 {
 	Conn *cc = cls;
+	if (filename) {
+		/* A file: its bytes as they are (they may hold NULs). Only the first file field is
+		 * kept; the page has one. */
+		if (!cc->file) {
+			cc->file = g_byte_array_new();
+			cc->file_field = g_strdup(key);
+			cc->file_name = g_strdup(filename);
+			cc->file_type = g_strdup(content_type);
+		}
+		if (!strcmp(cc->file_field, key) && size)
+			g_byte_array_append(cc->file, (const guint8 *)data, (guint)size);
+		return MHD_YES;
+	}
 	const char *had = g_hash_table_lookup(cc->args, key);
 	/* A long value comes in pieces: each is appended to what came before. */
 	char *v = off && had ? g_strconcat(had, "", NULL) : g_strdup("");
@@ -117,6 +135,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (cc->pp)
 		MHD_destroy_post_processor(cc->pp);
 	g_hash_table_unref(cc->args);
+	if (cc->file)
+		g_byte_array_unref(cc->file);
+	g_free(cc->file_field), g_free(cc->file_name), g_free(cc->file_type);
 	g_free(cc);
 	*con_cls = NULL;
 }
@@ -234,6 +255,13 @@ static enum MHD_Result serve(Server *srv, struct MHD_Connection *conn, const cha
 		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, cc->args);
 	ChWebRequest req = { .method = strcmp(method, "HEAD") ? method : "GET", .path = url,
 	                     .args = cc->args, .client = client, .base_url = srv->base_url };
+	ChWebUpload upload = { 0 };
+	if (cc->file) {
+		upload = (ChWebUpload){ .field = cc->file_field, .filename = cc->file_name,
+		                        .content_type = cc->file_type, .data = cc->file->data,
+		                        .len = cc->file->len };
+		req.upload = &upload;
+	}
 	ChWebResponse resp = { 0 };
 	g_autofree char *address = NULL, *pre = NULL;
 	if (!identify(srv, conn, &req, &address, &pre, &resp, secure)) {
@@ -266,7 +294,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		cc = g_new0(Conn, 1);
 		cc->args = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 		*con_cls = cc;
+		cc->limit = MAX_FORM_BYTES;
 		if (post) {
+			/* Multipart is for the one form that uploads a file, and only it may be big. */
+			const char *type =
+			    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+			if (type && !g_ascii_strncasecmp(type, MHD_HTTP_POST_ENCODING_MULTIPART_FORMDATA,
+			                                 strlen(MHD_HTTP_POST_ENCODING_MULTIPART_FORMDATA))) {
+				if (strcmp(url, CH_WEB_SETUP_PATH)) {
+					cc->not_form = TRUE;
+					return MHD_YES;
+				}
+				cc->limit = CH_WEB_SETUP_MAX_BODY;
+			}
 			cc->pp = MHD_create_post_processor(conn, 16 * 1024, post_field, cc);
 			cc->not_form = cc->pp == NULL;
 		}
@@ -274,7 +314,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (post && *upload_size) {
 		cc->size += *upload_size;
-		if (cc->size > MAX_FORM_BYTES)
+		if (cc->size > cc->limit)
 			cc->too_big = TRUE;
 		else if (cc->pp && MHD_post_process(cc->pp, upload_data, *upload_size) != MHD_YES)
 			cc->not_form = TRUE;
@@ -286,7 +326,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (cc->too_big)
 		return refuse(conn, 413, "That form is too large.\n");
 	if (cc->not_form)
-		return refuse(conn, 415, "A form must be sent url-encoded.\n");
+		return refuse(conn, 415, "A form must be sent url-encoded (a file only with the new "
+		                         "conference's form).\n");
 	return serve(srv, conn, url, method, cc);
 }
 

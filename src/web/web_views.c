@@ -14,6 +14,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "web/web_page.h"
+#include "web/web_setup.h"
 
 /* Days ahead the Today page looks for what falls due. */
 #define SOON_WORKING_DAYS 5
@@ -544,6 +545,24 @@ static void triage_decide(ChApp *app, const ChWebRequest *req, ChWebResponse *re
 	redirect(resp, "/triage");
 }
 
+void ch_web_views_page(ChApp *app, const ChWebRequest *req, ChWebResponse *resp, guint status,
+                       const char *name, const char *title, ChWebVars *v)
+{
+	page(app, req, resp, status, name, title, v);
+}
+
+void ch_web_views_message(ChApp *app, const ChWebRequest *req, ChWebResponse *resp,
+                          guint status, const char *title, const char *text)
+{
+	message_page(app, req, resp, status, title, text);
+}
+
+void ch_web_views_store_failed(ChApp *app, const ChWebRequest *req, ChWebResponse *resp,
+                               GError *e)
+{
+	store_failed(app, req, resp, e);
+}
+
 /* ---- dispatch ------------------------------------------------------------------------- */
 
 static void stylesheet(ChApp *app, ChWebResponse *resp)
@@ -581,6 +600,10 @@ static const struct {
 	{ "GET", "/triage/confirm", triage_confirm, FALSE, TRUE },
 	{ "POST", "/triage/decide", triage_decide, FALSE, TRUE },
 	{ "POST", "/signout", signout_post, FALSE, FALSE },
+	{ "GET", CH_WEB_SETUP_PATH, ch_web_setup_form, FALSE, TRUE },
+	{ "POST", CH_WEB_SETUP_PATH, ch_web_setup_post, FALSE, TRUE },
+	{ "GET", "/conference/new/check", ch_web_setup_check, FALSE, TRUE },
+	{ "POST", "/conference/new/create", ch_web_setup_create, FALSE, TRUE },
 };
 
 /* The order of the checks is the point: the stylesheet; then a session for every page that

@@ -13,6 +13,16 @@
 #include <glib.h>
 #include "app/app.h"
 #include "web/web_auth.h"
+#include "web/web_page.h"
+
+/* The file of a multipart form (only the new conference's form has one), borrowed. */
+typedef struct {
+	const char *field;        /* the form field's name */
+	const char *filename;     /* as the browser gave it ("" when none) */
+	const char *content_type; /* or NULL */
+	const guint8 *data;
+	gsize len;
+} ChWebUpload;
 
 typedef struct {
 	const char *method;     /* "GET" or "POST" (others are refused before a view) */
@@ -24,6 +34,7 @@ typedef struct {
 	ChWebRole role;         /* CH_WEB_NOBODY when not signed in */
 	const char *csrf_base;  /* the session's secret, or the pre-session cookie's; or NULL */
 	const char *session;    /* the session's secret (for sign-out), or NULL */
+	const ChWebUpload *upload; /* a multipart form's file, or NULL */
 } ChWebRequest;
 
 typedef struct {
@@ -44,3 +55,13 @@ void ch_web_response_clear(ChWebResponse *r);
  * (GET, POST), /static/console.css. Every other one sends a person without a session to
  * /signin. A POST whose form token is missing or wrong is refused (403) before anything. */
 void ch_web_views_handle(ChApp *app, const ChWebRequest *req, ChWebResponse *resp);
+
+/* For the pages of other modules (web_setup.c): the page `name` with what every page has
+ * (who is signed in, the form token, the title), and a page that only says something. */
+void ch_web_views_page(ChApp *app, const ChWebRequest *req, ChWebResponse *resp, guint status,
+                       const char *name, const char *title, ChWebVars *v);
+void ch_web_views_message(ChApp *app, const ChWebRequest *req, ChWebResponse *resp,
+                          guint status, const char *title, const char *text);
+/* The store failed: logged, and a page that says to try again. Takes e. */
+void ch_web_views_store_failed(ChApp *app, const ChWebRequest *req, ChWebResponse *resp,
+                               GError *e);

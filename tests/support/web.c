@@ -106,7 +106,9 @@ static void keep_cookie(WebBrowser *b, const char *line)
 		g_free(value);
 }
 
-WebResp *web_req(Web *w, WebBrowser *b, const char *path, const char *form)
+/* One request: url-encoded `form`, or the multipart `mime`, or neither (GET). */
+static WebResp *request(Web *w, WebBrowser *b, const char *path, const char *form,
+                        curl_mime *(*make)(CURL *, gpointer), gpointer make_data)
 {
 	CURL *curl = curl_easy_init();
 	g_assert_nonnull(curl);
@@ -121,6 +123,9 @@ WebResp *web_req(Web *w, WebBrowser *b, const char *path, const char *form)
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
 	if (form)
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form);
+	curl_mime *mime = make ? make(curl, make_data) : NULL;
+	if (mime)
+		curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime);
 	GString *cookies = g_string_new(NULL);
 	if (b && b->session)
 		g_string_append_printf(cookies, "chaser_session=%s; ", b->session);
@@ -132,6 +137,7 @@ WebResp *web_req(Web *w, WebBrowser *b, const char *path, const char *form)
 	WebResp *r = g_new0(WebResp, 1);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_easy_cleanup(curl);
+	curl_mime_free(mime);
 	g_string_free(cookies, TRUE);
 	r->headers = headers;
 	r->body = g_string_free(body, FALSE);
@@ -141,6 +147,46 @@ WebResp *web_req(Web *w, WebBrowser *b, const char *path, const char *form)
 		if (!g_ascii_strncasecmp(*l, "Set-Cookie:", 11))
 			keep_cookie(b, *l);
 	return r;
+}
+
+WebResp *web_req(Web *w, WebBrowser *b, const char *path, const char *form)
+{
+	return request(w, b, path, form, NULL, NULL);
+}
+
+typedef struct {
+	const char *const *fields;
+	const char *file_field, *file_name, *type;
+	const void *data;
+	gsize len;
+} Multipart;
+
+static curl_mime *make_multipart(CURL *curl, gpointer p)
+{
+	const Multipart *m = p;
+	curl_mime *mime = curl_mime_init(curl);
+	for (guint i = 0; m->fields && m->fields[i] && m->fields[i + 1]; i += 2) {
+		curl_mimepart *part = curl_mime_addpart(mime);
+		curl_mime_name(part, m->fields[i]);
+		curl_mime_data(part, m->fields[i + 1], CURL_ZERO_TERMINATED);
+	}
+	if (m->file_field) {
+		curl_mimepart *part = curl_mime_addpart(mime);
+		curl_mime_name(part, m->file_field);
+		curl_mime_filename(part, m->file_name ? m->file_name : "");
+		curl_mime_data(part, m->data ? m->data : "", m->len);
+		if (m->type)
+			curl_mime_type(part, m->type);
+	}
+	return mime;
+}
+
+WebResp *web_req_multipart(Web *w, WebBrowser *b, const char *path, const char *const *fields,
+                           const char *file_field, const char *file_name, const char *type,
+                           const void *data, gsize len)
+{
+	Multipart m = { fields, file_field, file_name, type, data, len };
+	return request(w, b, path, NULL, make_multipart, &m);
 }
 
 char *web_header(const WebResp *r, const char *name)

@@ -34,6 +34,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(WebResp, web_resp_free)
 /* A request: form is url-encoded POST data (NULL for GET); the browser's cookies go with it
  * and those the response sets are kept. */
 WebResp *web_req(Web *w, WebBrowser *b, const char *path, const char *form);
+/* A multipart/form-data POST, as a browser sends a form with a file: `fields` is name,
+ * value pairs, NULL-terminated (may be NULL); then the file field `file_field` (NULL: none)
+ * holding `len` bytes of `data`, named file_name, of content type `type` (NULL: curl's). */
+WebResp *web_req_multipart(Web *w, WebBrowser *b, const char *path, const char *const *fields,
+                           const char *file_field, const char *file_name, const char *type,
+                           const void *data, gsize len);
 /* A header's value (the first, case-insensitive), or NULL. */
 char *web_header(const WebResp *r, const char *name);
 /* The value of the first hidden field `name` in a page, or NULL. */
