@@ -303,7 +303,8 @@ static void test_in_chromium(void)
 		return;
 	g_autoptr(JsonNode) show = h_json(h, NOW, "show", NEW_REF, NULL);
 	g_assert_cmpstr(h_str(json_node_get_object(show), "state"), ==, "list_sent");
-	g_assert_nonnull(h_mail(h, "distribution_list", NEW_CHAIR));
+	g_autofree char *mail = h_mail(h, "distribution_list", NEW_CHAIR);
+	g_assert_nonnull(mail);
 }
 
 int main(int argc, char **argv)
