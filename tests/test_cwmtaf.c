@@ -262,6 +262,24 @@ static void test_set_aside_refused(void)
 	h_assert_same("a set-aside from another person", before, after);
 	g_assert_cmpuint(h_count_mail(h, "escalation_set_aside_told", NULL), ==, 0);
 	g_assert_cmpuint(h_count_mail(h, "escalation_reconvene", NULL), ==, 0);
+	/* The LSM has handed over to a successor (the config names the new one) when the old
+	 * one answers from their own address with their own token: no longer the LSM, they
+	 * cannot set the decision aside; nothing acts on it. */
+	g_autofree char *conf = NULL;
+	g_assert_true(g_file_get_contents(h->conf, &conf, NULL, NULL));
+	g_autoptr(GString) c2 = g_string_new(conf);
+	g_assert_cmpuint(g_string_replace(c2, LSM, "new.lsm@council.example", 0), ==, 1);
+	g_assert_true(g_file_set_contents(h->conf, c2->str, -1, NULL));
+	g_autofree char *before1 = dump_but_answer(h);
+	reply(h, "old-lsm", "escalation_set_aside", LSM, LSM, "SET ASIDE: the decision was wrong",
+	      FALSE);
+	h_poll_flush(h, "2026-11-26T11:10");
+	g_autofree char *after1 = dump_but_answer(h);
+	h_assert_same("a set-aside from the LSM who handed over", before1, after1);
+	g_assert_cmpuint(h_count_mail(h, "escalation_set_aside_told", NULL), ==, 0);
+	g_autofree char *nu0 = body_of(h, "not_understood", LSM);
+	g_assert_nonnull(strstr(nu0, "only the Lead Safeguarding Manager"));
+	g_assert_true(g_file_set_contents(h->conf, conf, -1, NULL));
 
 	/* The chair, asked to confirm the LSM's free-text answer, writes SET ASIDE: only the
 	 * LSM may; nothing changes and the chair is told, their line quoted. */
