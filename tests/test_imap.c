@@ -14,7 +14,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gmime/gmime.h>
+#include <glib/gstdio.h>
+
 #include "inbound/imap.h"
+#include "message/message.h"
 #include "servers/harness.h"
 #include "support/real.h"
 #include "util/error.h"
@@ -25,6 +29,8 @@ typedef struct {
 	char *where;
 	GBytes *raw; /* NULL: not fetched (over the size limit) */
 	gsize size;
+	char *file_sha;    /* fetched in pieces: the SHA-256 of the file as intake found it */
+	GBytes *report;    /* and the attachment "Report.pdf", decoded from that file */
 } Call;
 
 static void call_free(gpointer p)
@@ -33,6 +39,9 @@ static void call_free(gpointer p)
 	g_free(c->where);
 	if (c->raw)
 		g_bytes_unref(c->raw);
+	g_free(c->file_sha);
+	if (c->report)
+		g_bytes_unref(c->report);
 	g_free(c);
 }
 
@@ -84,13 +93,30 @@ typedef struct {
  * (broken configuration), else DONE; a
  * message not fetched goes to Quarantine, as intake does with oversized mail. */
 static ChIntakeResult intake(gpointer data, const char *where, const guint8 *raw, gsize len,
-                             gsize size, GError **error)
+                             gsize size, const char *file, GError **error)
 {
 	Fix *f = data;
 	Call *c = g_new0(Call, 1);
 	c->where = g_strdup(where);
 	c->raw = raw ? g_bytes_new(raw, len) : NULL;
 	c->size = size;
+	if (file != NULL) {
+		/* What intake would read: the file itself, and an attachment decoded from it
+		 * through the parse of the mapping. */
+		g_autofree char *bytes = NULL;
+		gsize n = 0;
+		g_assert_true(g_file_get_contents(file, &bytes, &n, NULL));
+		c->file_sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guint8 *)bytes, n);
+		GError *pe = NULL;
+		ChMessage *m = ch_message_parse_mapped(raw, len, file, NULL, &pe);
+		g_assert_no_error(pe);
+		for (guint i = 0; i < m->attachments->len; i++) {
+			const ChAttachment *a = m->attachments->pdata[i];
+			if (g_strcmp0(a->filename, "Report.pdf") == 0)
+				c->report = ch_attachment_bytes(a);
+		}
+		ch_message_free(m);
+	}
 	g_ptr_array_add(f->calls, c);
 	if (raw == NULL)
 		return CH_INTAKE_QUARANTINE;
@@ -792,12 +818,96 @@ static void test_copy_without_uidplus_leaves_it_flagged_deleted(Fix *f, gconstpo
 	g_assert_cmpuint(count, ==, 0);
 }
 
+/* ---- large messages, in pieces ----------------------------------------------------------- */
+
+/* Base64 in lines of 76, CRLF, as mail clients write it. */
+static char *b64_lines(const guint8 *data, gsize len)
+{
+	g_autofree char *flat = g_base64_encode(data, len);
+	GString *s = g_string_new(NULL);
+	for (gsize i = 0, n = strlen(flat); i < n; i += 76) {
+		g_string_append_len(s, flat + i, (gssize)MIN(76, n - i));
+		g_string_append(s, "\r\n");
+	}
+	return g_string_free(s, FALSE);
+}
+
+static guint files_in(const char *dir)
+{
+	guint n = 0;
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	while (d != NULL && g_dir_read_name(d) != NULL)
+		n++;
+	return n;
+}
+
+/* A report of 3 MB (a PDF of 2.2 MB, base64) over the 1 MB mark comes in pieces of 256 KB
+ * into a file: intake gets exactly the bytes Dovecot holds, the file it is handed has their
+ * SHA-256, the PDF decoded from that file is the one attached, and the message is moved; the
+ * driver leaves no file of its own behind. */
+static void test_large_message_in_pieces_arrives_whole(Fix *f, gconstpointer d)
+{
+	READY(f);
+	gsize len = 2200 * 1024 + 5;
+	guint8 *pdf = g_malloc(len);
+	GRand *r = g_rand_new_with_seed(3501);
+	memcpy(pdf, "%PDF-1.7\n", 9);
+	for (gsize i = 9; i < len; i++)
+		pdf[i] = (guint8)g_rand_int_range(r, 0, 256);
+	g_rand_free(r);
+	g_autofree char *b64 = b64_lines(pdf, len);
+	g_autofree char *msg = g_strdup_printf(
+		"From: Lena Marsh <lena.marsh@brookfield.example.net>\r\n"
+		"To: safeguarding@example.test\r\nSubject: Our report\r\n"
+		"Message-ID: <pieces-%d@brookfield.example.net>\r\n"
+		"Date: Thu, 26 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/mixed; boundary=\"r\"\r\n\r\n--r\r\n"
+		"Content-Type: text/plain\r\n\r\nOur report is attached.\r\n--r\r\n"
+		"Content-Type: application/pdf; name=\"Report.pdf\"\r\n"
+		"Content-Disposition: attachment; filename=\"Report.pdf\"\r\n"
+		"Content-Transfer-Encoding: base64\r\n\r\n%s--r--\r\n",
+		(int)getpid(), b64);
+	g_assert_cmpuint(strlen(msg), >, 3 * 1000 * 1000);
+	deliver(f, msg);
+
+	g_autofree char *dir = g_build_filename(f->srv.dir, "pieces", NULL);
+	f->imap = ch_imap_new(&f->cfg, 10 * 1024 * 1024, &f->state_cb);
+	ch_imap_set_pieces(f->imap, dir, 1024 * 1024, 256 * 1024);
+	GError *e = NULL;
+	guint count = 0;
+	g_assert_true(sweep(f, &count, &e));
+	g_assert_no_error(e);
+	g_assert_cmpuint(count, ==, 1);
+	Call *c = call(f, 0);
+	g_assert_nonnull(c->raw);
+	g_assert_true(has_suffix(c->raw, msg));
+	g_autofree char *raw_sha = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, c->raw);
+	g_assert_cmpstr(c->file_sha, ==, raw_sha);
+	g_assert_nonnull(c->report);
+	gsize got = 0;
+	const guint8 *bytes = g_bytes_get_data(c->report, &got);
+	g_assert_cmpmem(bytes, got, pdf, len);
+	g_free(pdf);
+
+	/* Dovecot's copy, now in Processed, is the very message intake was handed. */
+	g_assert_cmpuint(folder_count(f, ""), ==, 0);
+	GPtrArray *done = ch_servers_maildir(&f->srv, "safeguarding", "Processed");
+	g_assert_cmpuint(done->len, ==, 1);
+	gsize n = 0;
+	const char *raw = g_bytes_get_data(c->raw, &n);
+	g_autofree char *lf = ch_servers_lf(raw, n);
+	g_assert_true(strcmp(done->pdata[0], lf) == 0);
+	g_ptr_array_free(done, TRUE);
+	g_assert_cmpuint(files_in(dir), ==, 0);
+}
+
 /* ---- a scripted server, for what Dovecot will not do ------------------------------------- */
 
 typedef enum {
 	FAKE_XOAUTH2,          /* AUTH=XOAUTH2, accepts the token "fresh-token" only */
 	FAKE_NO_STARTTLS,      /* plain server that never offers STARTTLS */
 	FAKE_CUT_IN_LITERAL,   /* first connection drops halfway through the message */
+	FAKE_SHORT_PIECE,      /* a large message; the first sweep's second piece comes short */
 } FakeMode;
 
 #define FAKE_MSG "Subject: scripted\r\n\r\nThe whole message.\r\n"
@@ -812,6 +922,8 @@ typedef struct {
 	GPtrArray *seen; /* command lines received, without tags */
 	guint connections;
 	gboolean moved;
+	char *msg;          /* the one message: FAKE_MSG, or a large one */
+	gboolean cut_short; /* FAKE_SHORT_PIECE: a piece was sent short already */
 } Fake;
 
 static void fake_send(int fd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -864,6 +976,20 @@ static void fake_session(Fake *fk, int fd, guint nth)
 			              "%s OK [READ-WRITE] selected\r\n", fk->moved ? 0 : 1, tag);
 		} else if (g_str_has_prefix(cmd, "UID SEARCH")) {
 			fake_send(fd, "* SEARCH%s\r\n%s OK done\r\n", fk->moved ? "" : " 1", tag);
+		} else if (g_str_has_prefix(cmd, "UID FETCH") && strstr(cmd, "BODY.PEEK[]<")) {
+			/* A range, RFC 3501 6.4.5: the bytes from offset, at most length of them. */
+			guint off = 0, want = 0;
+			g_assert_cmpint(sscanf(strstr(cmd, "[]<") + 3, "%u.%u", &off, &want), ==, 2);
+			gsize total = strlen(fk->msg);
+			gsize n = off < total ? MIN(want, total - off) : 0;
+			if (fk->mode == FAKE_SHORT_PIECE && off > 0 && !fk->cut_short) {
+				fk->cut_short = TRUE;
+				n = want / 2; /* fewer than asked, before the end */
+			}
+			fake_send(fd, "* 1 FETCH (UID 1 BODY[]<%u> {%zu}\r\n", off, n);
+			g_autofree char *piece = g_strndup(fk->msg + off, n);
+			ch_fake_write(fd, piece);
+			fake_send(fd, ")\r\n%s OK done\r\n", tag);
 		} else if (g_str_has_prefix(cmd, "UID FETCH") && strstr(cmd, "BODY.PEEK")) {
 			gsize n = strlen(FAKE_MSG);
 			if (fk->mode == FAKE_CUT_IN_LITERAL && nth == 1) {
@@ -874,7 +1000,7 @@ static void fake_session(Fake *fk, int fd, guint nth)
 			          FAKE_MSG, tag);
 		} else if (g_str_has_prefix(cmd, "UID FETCH")) {
 			fake_send(fd, "* 1 FETCH (UID 1 RFC822.SIZE %zu)\r\n%s OK done\r\n",
-			          strlen(FAKE_MSG), tag);
+			          strlen(fk->msg), tag);
 		} else if (g_str_has_prefix(cmd, "LIST")) {
 			fake_send(fd, "* LIST () \"/\" Processed\r\n%s OK done\r\n", tag);
 		} else if (g_str_has_prefix(cmd, "UID MOVE")) {
@@ -909,6 +1035,14 @@ static void fake_start(Fake *fk, FakeMode mode)
 {
 	fk->mode = mode;
 	fk->seen = g_ptr_array_new_with_free_func(g_free);
+	if (mode == FAKE_SHORT_PIECE) {
+		GString *big = g_string_new("Subject: scripted, large\r\n\r\n");
+		for (guint i = 0; big->len < 300 * 1024; i++)
+			g_string_append_printf(big, "Line %u of the minutes of the meeting.\r\n", i);
+		fk->msg = g_string_free(big, FALSE);
+	} else {
+		fk->msg = g_strdup(FAKE_MSG);
+	}
 	g_mutex_init(&fk->lock);
 	fk->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
 	g_assert_cmpint(fk->listen_fd, >=, 0);
@@ -929,6 +1063,7 @@ static void fake_stop(Fake *fk)
 	g_thread_join(fk->thread);
 	close(fk->listen_fd);
 	g_ptr_array_free(fk->seen, TRUE);
+	g_free(fk->msg);
 	g_mutex_clear(&fk->lock);
 	fk->thread = NULL;
 }
@@ -1058,10 +1193,58 @@ static void test_connection_cut_mid_message_is_temporary(FakeFix *ff, gconstpoin
 	g_assert_cmpuint(fake_count(&ff->fake, "UID MOVE 1 Processed"), ==, 1);
 }
 
+static void count_short(const char *domain, GLogLevelFlags level, const char *msg,
+                        gpointer data)
+{
+	if (strstr(msg, "RFC822.SIZE says; left in INBOX for a later sweep") != NULL)
+		(*(guint *)data)++;
+}
+
+/* A server that answers a range with fewer bytes than asked, before the end of the message,
+ * has not given the message: nothing is handed to intake, nothing is moved, no file is left,
+ * and the operator is told once; the next sweep fetches it again and hands over every byte. */
+static void test_short_piece_leaves_the_message_for_later(FakeFix *ff, gconstpointer d)
+{
+	Fix *f = &ff->fix;
+	g_autofree char *dir = g_build_filename(f->srv.dir, "pieces", NULL);
+	f->imap = ch_imap_new(&f->cfg, 10 * 1024 * 1024, &f->state_cb);
+	ch_imap_set_pieces(f->imap, dir, 100 * 1024, 64 * 1024);
+	guint warnings = 0;
+	GLogLevelFlags fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+	guint handler = g_log_set_handler(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, count_short,
+	                                  &warnings);
+	GError *e = NULL;
+	guint count = 0;
+	g_assert_true(sweep(f, &count, &e));
+	g_assert_no_error(e);
+	g_log_remove_handler(G_LOG_DOMAIN, handler);
+	g_log_set_always_fatal(fatal);
+	g_assert_cmpuint(warnings, ==, 1);
+	g_assert_cmpuint(count, ==, 0);
+	g_assert_cmpuint(f->calls->len, ==, 0);
+	g_assert_cmpuint(fake_count(&ff->fake, "UID FETCH 1 (UID BODY.PEEK[]<"), ==, 2);
+	g_assert_cmpuint(fake_count(&ff->fake, "UID MOVE"), ==, 0);
+	g_assert_cmpuint(files_in(dir), ==, 0);
+
+	/* Next sweep: whole, in 64 KB pieces, and moved. */
+	g_assert_true(sweep(f, &count, &e));
+	g_assert_no_error(e);
+	g_assert_cmpuint(count, ==, 1);
+	gsize n = 0;
+	const char *raw = g_bytes_get_data(call(f, 0)->raw, &n);
+	g_assert_cmpmem(raw, n, ff->fake.msg, strlen(ff->fake.msg));
+	g_assert_nonnull(call(f, 0)->file_sha);
+	g_assert_cmpuint(fake_count(&ff->fake, "UID FETCH 1 (UID BODY.PEEK[]<"), ==,
+	                 2 + (strlen(ff->fake.msg) + 65535) / 65536);
+	g_assert_cmpuint(fake_count(&ff->fake, "UID MOVE 1 Processed"), ==, 1);
+	g_assert_cmpuint(files_in(dir), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN); /* as main() does: libetpan writes with send() without flags */
 	g_test_init(&argc, &argv, NULL);
+	g_mime_init(); /* the large-message test parses what it is handed, as intake does */
 
 #define DOVECOT_TEST(name, fn, extra) \
 	g_test_add("/imap/" name, Fix, extra, setup, fn, teardown)
@@ -1090,6 +1273,8 @@ int main(int argc, char **argv)
 	             NO_MOVE_CONF("UIDPLUS"));
 	DOVECOT_TEST("copy-without-uidplus-leaves-it-flagged-deleted",
 	             test_copy_without_uidplus_leaves_it_flagged_deleted, NO_MOVE_CONF(""));
+	DOVECOT_TEST("large-message-in-pieces-arrives-whole",
+	             test_large_message_in_pieces_arrives_whole, NULL);
 
 #define FAKE_TEST(name, fn, mode) \
 	g_test_add("/imap/scripted/" name, FakeFix, GINT_TO_POINTER(mode), fake_setup, fn, \
@@ -1102,5 +1287,7 @@ int main(int argc, char **argv)
 	          FAKE_NO_STARTTLS);
 	FAKE_TEST("connection-cut-mid-message-is-temporary",
 	          test_connection_cut_mid_message_is_temporary, FAKE_CUT_IN_LITERAL);
+	FAKE_TEST("short-piece-leaves-the-message-for-later",
+	          test_short_piece_leaves_the_message_for_later, FAKE_SHORT_PIECE);
 	return g_test_run();
 }

@@ -13,6 +13,7 @@
 #include "inbound/imap.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <libetpan/libetpan.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,7 +27,9 @@
 #include "inbound/driver.h"
 #include "store/mailbox.h"
 #include "util/crashpoint.h"
+#include "util/durable.h"
 #include "util/error.h"
+#include "util/mapped.h"
 #include "util/tls.h"
 
 /* RFC 2177: servers may drop an IDLE after 30 minutes; start a new one well before. */
@@ -53,6 +56,9 @@ struct ChImap {
 	gsize max_size;
 	ChImapState state;
 	volatile gint *stop; /* the service's stop flag, or NULL: a sweep ends between messages */
+	char *piece_dir;     /* where large messages are fetched in pieces to, or NULL */
+	gsize piece_over;    /* larger than this: in pieces */
+	gsize piece;         /* bytes asked for at a time */
 
 	/* The connection. */
 	mailimap *imap; /* NULL while disconnected */
@@ -417,6 +423,14 @@ void ch_imap_set_stop(ChImap *m, volatile gint *stop)
 	m->stop = stop;
 }
 
+void ch_imap_set_pieces(ChImap *m, const char *dir, gsize piece_over, gsize piece)
+{
+	g_free(m->piece_dir);
+	m->piece_dir = g_strdup(dir);
+	m->piece_over = piece_over;
+	m->piece = MAX(piece, 1);
+}
+
 ChImap *ch_imap_new(const ChImapConfig *cfg, gsize max_message_size, const ChImapState *state)
 {
 	ChImap *m = g_new0(ChImap, 1);
@@ -476,7 +490,7 @@ void ch_imap_free(ChImap *m)
 	forget_secret(m->token);
 	g_free(m->host), g_free(m->url_error), g_free(m->user), g_free(m->password_file);
 	g_free(m->token_file), g_free(m->token_command), g_free(m->ca_file);
-	g_free(m->mailbox), g_free(m->processed), g_free(m->quarantine);
+	g_free(m->mailbox), g_free(m->processed), g_free(m->quarantine), g_free(m->piece_dir);
 	g_array_free(m->to_processed, TRUE), g_array_free(m->to_quarantine, TRUE);
 	g_free(m);
 }
@@ -840,6 +854,176 @@ static gboolean fetch_sizes(ChImap *m, GArray *uids, GHashTable *sizes, GError *
 	return TRUE;
 }
 
+/* ---- large messages, in pieces ----
+ *
+ * libetpan 1.9.4 reads a literal whole into memory (its buffer grown by doubling) and keeps it
+ * until the result is freed, after intake: a 35 MB message cost 64 MB there alone. So a large
+ * message is asked for in ranges (RFC 3501 6.4.5, BODY.PEEK[]<offset.length>, \Seen left as it
+ * is), each appended to a file in the spool and freed before the next is asked: libetpan
+ * holds one piece. The file's length must come out as RFC822.SIZE said: a server that sends
+ * fewer bytes than asked before the end, or more in all, has not given us this message, and it
+ * is left in the mailbox for the next sweep rather than handed over cut. */
+
+typedef enum {
+	PIECES_OK,
+	PIECES_LEFT,   /* not all of it came, or the disk refused it: left for the next sweep */
+	PIECES_GONE,   /* the server no longer has the message */
+	PIECES_FAILED, /* the connection: *error set, the sweep stops */
+} Pieces;
+
+static gboolean fetch_piece(ChImap *m, guint32 uid, guint32 offset, guint32 length,
+                            clist **result, GError **error)
+{
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(
+		ft, mailimap_fetch_att_new_body_peek_section_partial(mailimap_section_new(NULL), offset,
+		                                                     length));
+	struct mailimap_set *set = mailimap_set_new_single(uid);
+	*result = NULL;
+	int r = mailimap_uid_fetch(m->imap, set, ft, result);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR) {
+		if (*result != NULL)
+			mailimap_fetch_list_free(*result);
+		*result = NULL;
+		return fail(m, r, CH_ERROR_TEMPORARY, error, "UID FETCH %u (BODY.PEEK[]<%u.%u>) in %s",
+		            uid, offset, length, m->mailbox);
+	}
+	return TRUE;
+}
+
+static gboolean write_all(int fd, const char *p, gsize n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return FALSE;
+		p += w;
+		n -= (gsize)w;
+	}
+	return TRUE;
+}
+
+/* The message `uid` of `size` bytes into a new file in m->piece_dir, synced (the bytes are on
+ * disk before intake renames the file into its place, as ch_durable_write does): on PIECES_OK,
+ * *fd_r and *tmp_r (g_free) are the file, whose length is size. */
+static Pieces fetch_pieces(ChImap *m, guint32 uid, guint32 size, const char *where, int *fd_r,
+                           char **tmp_r, GError **error)
+{
+	GError *e = NULL;
+	if (!ch_durable_mkdir(m->piece_dir, 0700, &e)) {
+		g_warning("imap: %s left in %s: %s", where, m->mailbox, e->message);
+		g_error_free(e);
+		return PIECES_LEFT;
+	}
+	char *tmp = NULL;
+	int fd = ch_durable_temp(m->piece_dir, 0600, &tmp, &e);
+	if (fd < 0) {
+		g_warning("imap: %s left in %s: %s", where, m->mailbox, e->message);
+		g_error_free(e);
+		return PIECES_LEFT;
+	}
+	Pieces out = PIECES_OK;
+	gsize total = 0;
+	const char *why = NULL;
+	while (total < size) {
+		guint32 ask = (guint32)MIN((gsize)size - total, m->piece);
+		clist *result = NULL;
+		if (!fetch_piece(m, uid, (guint32)total, ask, &result, error)) {
+			out = PIECES_FAILED;
+			break;
+		}
+		Fetched f;
+		read_fetch(result, uid, &f);
+		gboolean written = f.found && f.has_body &&
+		                   write_all(fd, f.body != NULL ? f.body : "", f.body_len);
+		int werr = errno;
+		mailimap_fetch_list_free(result);
+		if (!f.found) {
+			out = PIECES_GONE;
+			break;
+		}
+		if (!f.has_body) {
+			why = "the server sent no body";
+			out = PIECES_LEFT;
+			break;
+		}
+		if (!written) {
+			g_warning("imap: %s left in %s: cannot write %s: %s", where, m->mailbox, tmp,
+			          g_strerror(werr));
+			out = PIECES_LEFT;
+			break;
+		}
+		total += f.body_len;
+		/* Fewer than asked means the server's message ended here (RFC 3501 6.4.5). */
+		if (f.body_len < ask)
+			break;
+	}
+	if (out == PIECES_OK && total != size) {
+		g_warning("imap: %s: the server sent %" G_GSIZE_FORMAT " bytes of the %u its "
+		          "RFC822.SIZE says; left in %s for a later sweep",
+		          where, total, size, m->mailbox);
+		out = PIECES_LEFT;
+	} else if (out == PIECES_LEFT && why != NULL) {
+		g_warning("imap: %s: %s; left in %s", where, why, m->mailbox);
+	}
+	if (out == PIECES_OK && fsync(fd) < 0) {
+		g_warning("imap: %s left in %s: cannot write %s: %s", where, m->mailbox, tmp,
+		          g_strerror(errno));
+		out = PIECES_LEFT;
+	}
+	if (out != PIECES_OK) {
+		ch_durable_abandon(fd, tmp);
+		g_free(tmp);
+		return out;
+	}
+	*fd_r = fd;
+	*tmp_r = tmp;
+	return PIECES_OK;
+}
+
+/* A large message: fetched into a file, handed to intake as a mapping of it. FALSE stops the
+ * sweep (*error set); *res is intake's answer when *handed. */
+static gboolean handle_in_pieces(ChImap *m, guint32 uid, guint32 size, const char *where,
+                                 ChIntakeFunc fn, gpointer data, gboolean *handed,
+                                 ChIntakeResult *res, GError **ferr, GError **error)
+{
+	int fd = -1;
+	char *tmp = NULL;
+	*handed = FALSE;
+	switch (fetch_pieces(m, uid, size, where, &fd, &tmp, error)) {
+	case PIECES_FAILED:
+		return FALSE;
+	case PIECES_GONE:
+		g_info("imap: %s is gone before its body was read", where);
+		return TRUE;
+	case PIECES_LEFT:
+		m->left++;
+		return TRUE;
+	case PIECES_OK:
+		break;
+	}
+	GError *e = NULL;
+	const guint8 *map = ch_mapped_open(fd, size, tmp, &e);
+	if (map == NULL) {
+		g_warning("imap: %s left in %s: %s", where, m->mailbox, e->message);
+		g_error_free(e);
+		m->left++;
+	} else {
+		*res = fn(data, where, map, size, 0, tmp, ferr);
+		*handed = TRUE;
+		ch_mapped_close(map, size);
+	}
+	close(fd);
+	(void)g_unlink(tmp); /* gone already when intake kept it as the raw copy */
+	g_free(tmp);
+	return TRUE;
+}
+
 /* One message: its size (from the sweep's FETCH), maybe its body (from the batch's FETCH
  * when batch is not NULL, else its own), intake, then its move. FALSE stops the sweep. */
 static gboolean handle_uid(ChImap *m, guint32 uid, GHashTable *sizes, clist *batch,
@@ -861,7 +1045,13 @@ static gboolean handle_uid(ChImap *m, guint32 uid, GHashTable *sizes, clist *bat
 		/* libetpan 1.9.4 holds a whole literal in memory with no cap: never ask for it. */
 		g_message("imap: %s is %u bytes, over the %" G_GSIZE_FORMAT "-byte limit: not fetched",
 		          where, f.size, m->max_size);
-		res = fn(data, where, NULL, 0, f.size, &ferr);
+		res = fn(data, where, NULL, 0, f.size, NULL, &ferr);
+	} else if (batch == NULL && m->piece_dir != NULL && f.size > m->piece_over) {
+		gboolean handed = FALSE;
+		if (!handle_in_pieces(m, uid, f.size, where, fn, data, &handed, &res, &ferr, error))
+			return FALSE;
+		if (!handed)
+			return TRUE;
 	} else {
 		if (batch == NULL && !fetch_body(m, uid, &result, error))
 			return FALSE;
@@ -882,7 +1072,7 @@ static gboolean handle_uid(ChImap *m, guint32 uid, GHashTable *sizes, clist *bat
 		}
 		static const guint8 empty[1] = { 0 };
 		res = fn(data, where, f.body != NULL ? (const guint8 *)f.body : empty, f.body_len, 0,
-		         &ferr);
+		         NULL, &ferr);
 		if (batch == NULL)
 			mailimap_fetch_list_free(result);
 	}
@@ -1136,6 +1326,12 @@ gboolean ch_imap_wait(ChImap *m, guint seconds, volatile gint *stop, GError **er
 
 /* ---- the inbound contract (driver.h) ---------------------------------------------------- */
 
+/* Over 1 MB a message is fetched in 1 MB pieces: above the 512 KB a batch of small bodies
+ * holds, so the largest literal libetpan ever keeps is about 1 MB; a piece that size is still
+ * one round trip per MB, next to nothing beside the transfer itself. */
+#define PIECE_OVER (1024 * 1024)
+#define PIECE_SIZE (1024 * 1024)
+
 typedef struct {
 	ChApp *app;
 	ChImap *imap;
@@ -1164,13 +1360,15 @@ static gboolean reader_state_set(gpointer data, const char *mailbox, guint32 uid
 }
 
 static ChIntakeResult reader_intake(gpointer data, const char *where, const guint8 *raw,
-                                    gsize len, gsize size_if_not_fetched, GError **error)
+                                    gsize len, gsize size_if_not_fetched, const char *file,
+                                    GError **error)
 {
 	Reader *rd = data;
 	/* IMAP does not say beforehand how many a sweep will find: count them as they come. */
 	ch_service_status("handling mail: message %u of this sweep", rd->counts->seen + 1);
-	ChIntakeResult r = raw ? ch_intake_message(rd->app, where, raw, len, error)
-	                       : ch_intake_oversized(rd->app, where, size_if_not_fetched, NULL, 0,
+	ChIntakeResult r = file ? ch_intake_file(rd->app, where, raw, len, file, error)
+	                   : raw  ? ch_intake_message(rd->app, where, raw, len, error)
+	                          : ch_intake_oversized(rd->app, where, size_if_not_fetched, NULL, 0,
 	                                             error);
 	ch_driver_count(rd->counts, r);
 	rd->stopped |= r == CH_INTAKE_STOP;
@@ -1192,6 +1390,9 @@ static gpointer reader_open(ChApp *app, GError **error)
 	rd->state = (ChImapState){ reader_state_get, reader_state_set, rd };
 	rd->imap = ch_imap_new(&app->cfg->imap, app->cfg->max_message_size, &rd->state);
 	ch_imap_set_stop(rd->imap, &app->stop);
+	/* Large messages in pieces straight into spool/messages, where intake keeps them. */
+	g_autofree char *messages = g_build_filename(app->cfg->spool, "messages", NULL);
+	ch_imap_set_pieces(rd->imap, messages, PIECE_OVER, PIECE_SIZE);
 	return rd;
 }
 

@@ -4,7 +4,8 @@
  * verified against the system CAs or the configured CA file, and the host name, before any
  * credential is sent; SNI set), SELECTs the mailbox, checks UIDVALIDITY against the store,
  * finds every message still in the mailbox, asks the sizes of all of them in one UID FETCH,
- * fetches each with BODY.PEEK[] (over the size limit: not at all), hands it to the intake
+ * fetches each with BODY.PEEK[] (over the size limit: not at all; a large one in pieces into
+ * a file, ch_imap_set_pieces), hands it to the intake
  * function, and moves it to the Processed or Quarantine folder (creating them) only after
  * intake answered: in batches, one UID MOVE for up to 100 answered messages and one for what
  * is left when the sweep ends or stops (imap.c says why a crash before a batch's move loses
@@ -23,8 +24,12 @@
 
 typedef struct ChImap ChImap;
 
+/* file: NULL, or (a message fetched in pieces) the file in the spool folder that holds raw,
+ * which is then a read-only mapping of it (ch_mapped_open, mapped.h); the function may rename
+ * the file away (intake keeps it as the raw copy), and the driver removes it otherwise. */
 typedef ChIntakeResult (*ChIntakeFunc)(gpointer data, const char *where, const guint8 *raw,
-                                       gsize len, gsize size_if_not_fetched, GError **error);
+                                       gsize len, gsize size_if_not_fetched, const char *file,
+                                       GError **error);
 
 /* state: a callback pair to remember (uidvalidity, last_uid) per mailbox in the store. get
  * answers TRUE with the values when the mailbox is known, FALSE when it is not; FALSE with
@@ -42,6 +47,11 @@ ChImap *ch_imap_new(const ChImapConfig *cfg, gsize max_message_size, const ChIma
 /* The flag a stop request sets (SIGTERM): once set, a sweep ends after the message in hand. */
 void ch_imap_set_stop(ChImap *m, volatile gint *stop);
 void ch_imap_free(ChImap *m);
+/* Where a message larger than piece_over bytes is fetched to, in pieces of at most `piece`
+ * bytes (BODY.PEEK[]<offset.length>) appended to a file there, instead of as one literal that
+ * libetpan holds whole in memory: a folder on the spool's file system (intake renames the file
+ * into spool/messages). Without it (dir NULL, the default) every message is fetched whole. */
+void ch_imap_set_pieces(ChImap *m, const char *dir, gsize piece_over, gsize piece);
 /* One sweep. *count_r: messages handed to intake. `where` is "imap:MAILBOX/UIDVALIDITY/UID";
  * raw is NULL (and len 0) only for a message over max_message_size, whose size is then in
  * size_if_not_fetched. The bytes belong to the driver: copy what must outlive the call.

@@ -1,5 +1,6 @@
 #include "inbound/intake.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,7 @@ typedef struct {
 	gboolean quiet;    /* to triage without an alert of its own (the digest counts it) */
 	const guint8 *raw; /* the message's bytes, while it is handled */
 	gsize raw_len;
+	gboolean mapped;   /* raw is a mapping of the spooled file (ch_intake_file) */
 } Ctx;
 
 static gboolean set_message(Ctx *x, ChMsgState state, const char *kind, gint64 conference_id,
@@ -742,7 +744,8 @@ static ChMessage *parse_marked(Ctx *x, const guint8 *data, gsize len, GError **e
 		close(fd);
 	g_autofree char *name = g_strdup_printf("%s.eml", x->fp);
 	g_autofree char *raw = g_build_filename(x->app->cfg->spool, "messages", name, NULL);
-	ChMessage *m = ch_message_parse_file(data, len, raw, &x->app->parse, error);
+	ChMessage *m = x->mapped ? ch_message_parse_mapped(data, len, raw, &x->app->parse, error)
+	                         : ch_message_parse_file(data, len, raw, &x->app->parse, error);
 	g_unlink(mark);
 	return m;
 }
@@ -800,11 +803,6 @@ fail:
 	return FALSE;
 }
 
-static void fingerprint(const guint8 *data, gsize len, char out[65])
-{
-	g_autofree char *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
-	memcpy(out, hex, 65);
-}
 
 /* Counts a failed attempt in a transaction of its own; the third sends it to quarantine, and
  * so does the first when at_once (an attempt that killed chaser is not made again). */
@@ -895,13 +893,46 @@ static void log_handled(ChApp *app, const char *fp, gint64 row)
  * guarantee and reads best in one place: known already (done), raw copy first (never lost),
  * a reading mark left by a crash (read again, or quarantine), then one transaction for the
  * effect, and a failed attempt counted in a transaction of its own. */
+/* The raw copy from a driver's file: renamed into its place (the driver synced the bytes, as
+ * ch_durable_write does before its rename), then the folder synced, as ch_durable_write does
+ * after it. */
+static gboolean spool_take(const char *dir, const char *file, const char *path, GError **error)
+{
+	if (!spool_dir(dir, error))
+		return FALSE;
+	if (g_rename(file, path) < 0) {
+		int e = errno;
+		if (spool_dirs_made != NULL)
+			g_hash_table_remove(spool_dirs_made, dir);
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot write %s: %s", path,
+		            g_strerror(e));
+		return FALSE;
+	}
+	return ch_durable_sync_dir(dir, error);
+}
+
+static ChIntakeResult intake(ChApp *app, const char *where, const guint8 *data, gsize len,
+                             const char *file, GError **error);
+
 ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *data, gsize len,
                                  GError **error)
+{
+	return intake(app, where, data, len, NULL, error);
+}
+
+ChIntakeResult ch_intake_file(ChApp *app, const char *where, const guint8 *map, gsize len,
+                              const char *file, GError **error)
+{
+	return intake(app, where, map, len, file, error);
+}
+
+static ChIntakeResult intake(ChApp *app, const char *where, const guint8 *data, gsize len,
+                             const char *file, GError **error)
 {
 	/* A sweep of many messages is a long step: each one tells the watchdog we are alive. */
 	ch_service_alive();
 	char fp[65];
-	fingerprint(data, len, fp);
+	ch_message_fingerprint(data, len, file ? data : NULL, fp);
 	ChStore *s = app->store;
 	g_autoptr(GDateTime) now = ch_clock_now();
 	gint64 known = 0;
@@ -919,7 +950,8 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 	g_autofree char *name = g_strdup_printf("%s.eml", fp);
 	g_autofree char *path = g_build_filename(dir, name, NULL);
 	ch_crashpoint("intake.before-raw");
-	if (!g_file_test(path, G_FILE_TEST_EXISTS) && !spool_write(dir, path, data, len, error))
+	if (!g_file_test(path, G_FILE_TEST_EXISTS) &&
+	    !(file ? spool_take(dir, file, path, error) : spool_write(dir, path, data, len, error)))
 		return CH_INTAKE_RETRY;
 	ch_crashpoint("intake.after-raw");
 	Ctx x = {
@@ -929,6 +961,7 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 		.now = now,
 		.now_s = ch_clock_format(now),
 		.source = g_strdup_printf("message:%s", fp),
+		.mapped = file != NULL,
 	};
 	GError *e = NULL;
 	ChIntakeResult r = CH_INTAKE_DONE;

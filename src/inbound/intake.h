@@ -31,6 +31,14 @@ typedef enum {
 ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *data, gsize len,
                                  GError **error);
 
+/* The same for a message a driver fetched in pieces into `file`, a file in spool/messages
+ * whose bytes it has synced: map is a read-only mapping of all of it (ch_mapped_open), read
+ * with its pages given back as it goes, so that the message is never all in memory. intake
+ * renames the file to its place when it keeps the raw copy; the driver removes it if it is
+ * still there afterwards. */
+ChIntakeResult ch_intake_file(ChApp *app, const char *where, const guint8 *map, gsize len,
+                              const char *file, GError **error);
+
 /* A person's decision on a triage item: drop it (recorded, never acted on), or release a
  * held one (its sender check failed) and apply it as if the check had passed. Audited with
  * `source` as who decided: "cli", or "web:ADDRESS" for the person signed in to the console. */

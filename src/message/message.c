@@ -18,6 +18,7 @@
 #include "message/message-private.h"
 #include "message/reply.h"
 #include "util/error.h"
+#include "util/mapped.h"
 
 /* Filenames are capped at this many bytes (on a UTF-8 character boundary). */
 #define FILENAME_MAX_BYTES 200
@@ -96,8 +97,9 @@ static gboolean refuse(GError **error, const char *fmt, ...)
 /* ---- 1. raw checks ---- */
 
 static gboolean check_raw(const guint8 *data, gsize len, const ChParseOptions *o,
-                          GError **error)
+                          const guint8 *mapped, GError **error)
 {
+	ChMappedPass pass = { mapped, 0 };
 	if (len > o->max_size)
 		return refuse(error, "message is %" G_GSIZE_FORMAT " bytes, limit %" G_GSIZE_FORMAT,
 		              len, o->max_size);
@@ -119,6 +121,7 @@ static gboolean check_raw(const guint8 *data, gsize len, const ChParseOptions *o
 				fields++;
 		}
 		start = end + 1;
+		ch_mapped_release(&pass, start);
 	}
 	if (longest > o->max_line)
 		return refuse(error, "message has a line of %" G_GSIZE_FORMAT " bytes, limit %"
@@ -401,8 +404,9 @@ static void shape_line(Shape *s, const guint8 *line, gsize len)
 }
 
 static gboolean check_shape(const guint8 *data, gsize len, const ChParseOptions *o,
-                            GMimeParserOptions *po, GError **error)
+                            GMimeParserOptions *po, const guint8 *mapped, GError **error)
 {
+	ChMappedPass pass = { mapped, 0 }; /* shape_line() copies what it keeps of a line */
 	Shape s = { .o = o, .po = po, .error = error };
 	s.stack = g_array_new(FALSE, TRUE, sizeof(ShapeLevel));
 	g_array_set_clear_func(s.stack, shape_level_clear);
@@ -418,6 +422,7 @@ static gboolean check_shape(const guint8 *data, gsize len, const ChParseOptions 
 		if (s.in_headers || (end - start >= 2 && data[start] == '-' && data[start + 1] == '-'))
 			shape_line(&s, data + start, end - start);
 		start = end + 1;
+		ch_mapped_release(&pass, start);
 		if (!crossed && (s.depth > o->max_depth || s.leaves > o->max_parts ||
 		                 s.containers > o->max_parts || s.block_fields > o->max_headers ||
 		                 s.fields_block > o->max_headers || s.fields_total > o->max_fields))
@@ -1079,12 +1084,25 @@ int ch_message_report_attachment(const ChMessage *m)
 
 /* ---- the whole ---- */
 
-static ChMessage *message_new(const guint8 *data, gsize len)
+/* The SHA-256 of data, read in steps so that a mapping gives its pages back as it goes. */
+void ch_message_fingerprint(const guint8 *data, gsize len, const guint8 *mapped, char out[65])
+{
+	ChMappedPass pass = { mapped, 0 };
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	for (gsize at = 0; at < len;) {
+		gsize n = MIN(len - at, (gsize)1 << 20);
+		g_checksum_update(sum, data + at, n);
+		at += n;
+		ch_mapped_release(&pass, at);
+	}
+	g_strlcpy(out, g_checksum_get_string(sum), 65);
+	g_checksum_free(sum);
+}
+
+static ChMessage *message_new(const guint8 *data, gsize len, const guint8 *mapped)
 {
 	ChMessage *m = g_new0(ChMessage, 1);
-	char *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
-	g_strlcpy(m->fingerprint, hex, sizeof m->fingerprint);
-	g_free(hex);
+	ch_message_fingerprint(data, len, mapped, m->fingerprint);
 	m->size = len;
 	m->rcpt_addrs = g_ptr_array_new_with_free_func(g_free);
 	m->references = g_ptr_array_new_with_free_func(g_free);
@@ -1093,7 +1111,9 @@ static ChMessage *message_new(const guint8 *data, gsize len)
 	return m;
 }
 
-static ChMessage *parse(const guint8 *data, gsize len, const char *path,
+/* mapped: data is a mapping of the file at path (ch_mapped_open), whose pages the passes over
+ * it give back as they go; NULL for bytes in memory. */
+static ChMessage *parse(const guint8 *data, gsize len, const char *path, gboolean mapped,
                         const ChParseOptions *opts, GError **error)
 {
 	ChParseOptions defaults;
@@ -1103,12 +1123,13 @@ static ChMessage *parse(const guint8 *data, gsize len, const char *path,
 	}
 	static const guint8 empty[1];
 	if (!data)
-		data = empty, len = 0;
-	if (!check_raw(data, len, opts, error))
+		data = empty, len = 0, mapped = FALSE;
+	const guint8 *map = mapped ? data : NULL;
+	if (!check_raw(data, len, opts, map, error))
 		return NULL;
 
 	GMimeParserOptions *po = parser_options();
-	if (!check_shape(data, len, opts, po, error)) {
+	if (!check_shape(data, len, opts, po, map, error)) {
 		g_mime_parser_options_free(po);
 		return NULL;
 	}
@@ -1131,7 +1152,7 @@ static ChMessage *parse(const guint8 *data, gsize len, const char *path,
 
 	ChMessage *m = NULL;
 	if (check_structure(msg, opts, error)) {
-		m = message_new(data, len);
+		m = message_new(data, len, map);
 		Body body = { 0 };
 		fill_headers(m, msg, po);
 		fill_body(m, msg, &body);
@@ -1150,13 +1171,19 @@ static ChMessage *parse(const guint8 *data, gsize len, const char *path,
 ChMessage *ch_message_parse(const guint8 *data, gsize len, const ChParseOptions *opts,
                             GError **error)
 {
-	return parse(data, len, NULL, opts, error);
+	return parse(data, len, NULL, FALSE, opts, error);
 }
 
 ChMessage *ch_message_parse_file(const guint8 *data, gsize len, const char *path,
                                  const ChParseOptions *opts, GError **error)
 {
-	return parse(data, len, path, opts, error);
+	return parse(data, len, path, FALSE, opts, error);
+}
+
+ChMessage *ch_message_parse_mapped(const guint8 *map, gsize len, const char *path,
+                                   const ChParseOptions *opts, GError **error)
+{
+	return parse(map, len, path, TRUE, opts, error);
 }
 
 gboolean ch_attachment_write(const ChAttachment *a, int fd, char sha[65], GError **error)

@@ -94,6 +94,14 @@ ChMessage *ch_message_parse(const guint8 *data, gsize len, const ChParseOptions 
  * attachments. A file that cannot be opened fails with CH_ERROR_TEMPORARY. */
 ChMessage *ch_message_parse_file(const guint8 *data, gsize len, const char *path,
                                  const ChParseOptions *opts, GError **error);
+/* The same for a message fetched in pieces into the file at path: map is a mapping of all of
+ * it (ch_mapped_open), and each pass over the bytes before the parse gives back the pages it
+ * has read (mapped.h), so the message costs a few MB of memory however large it is. */
+ChMessage *ch_message_parse_mapped(const guint8 *map, gsize len, const char *path,
+                                   const ChParseOptions *opts, GError **error);
+/* The lower-case hex SHA-256 of data (the fingerprint); mapped: data is a mapping whose pages
+ * are given back as it is read (mapped.h), or NULL. */
+void ch_message_fingerprint(const guint8 *data, gsize len, const guint8 *mapped, char out[65]);
 /* Writes a's decoded content to fd (through GMime's decoder, a few KB at a time, when it is
  * not in memory) and its lower-case hex SHA-256 to sha, computed as it goes. FALSE with
  * CH_ERROR_TEMPORARY when the write fails (a full disk) or fewer bytes came than counted. */
