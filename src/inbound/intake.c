@@ -23,6 +23,7 @@
 #include "util/durable.h"
 #include "util/crashpoint.h"
 #include "util/error.h"
+#include "util/mapped.h"
 
 /* A message that makes the handler fail this many times goes to quarantine. */
 #define MAX_ATTEMPTS 3
@@ -174,11 +175,14 @@ static void append_qp_undone(GString *out, const char *l, gsize n)
 	}
 }
 
-static char *decoded_view(const guint8 *raw, gsize len)
+/* mapped: raw is a mapping of the spooled file (mapped.h), given back once copied. */
+static char *decoded_view(const guint8 *raw, gsize len, const guint8 *mapped)
 {
 	/* Bounded: what a person writes sits in the first megabytes; a 25 MB attachment must not
 	 * cost ten times its size here, and its text was read by the parser already. */
 	g_autofree char *text = g_utf8_make_valid((const char *)raw, (gssize)MIN(len, VIEW_MAX));
+	ChMappedPass pass = { mapped, 0 };
+	ch_mapped_release_all(&pass, MIN(len, VIEW_MAX));
 	len = strlen(text);
 	GString *out = g_string_sized_new(len + len / 2);
 	/* Each line as it is (quoted-printable undone), and each run of lines made only of the
@@ -220,10 +224,11 @@ static char *subject_and_body(const ChMessage *m)
 
 /* What the safety scan reads of a message: its subject, its body as understood, and the
  * decoded view of all its bytes. */
-static char *safety_text(const ChMessage *m, const guint8 *raw, gsize len)
+static char *safety_text(const ChMessage *m, const guint8 *raw, gsize len,
+                         const guint8 *mapped)
 {
 	g_autofree char *sb = m ? subject_and_body(m) : g_strdup("");
-	g_autofree char *view = raw ? decoded_view(raw, len) : g_strdup("");
+	g_autofree char *view = raw ? decoded_view(raw, len, mapped) : g_strdup("");
 	return g_strconcat(sb, "\n", view, NULL);
 }
 
@@ -260,7 +265,7 @@ static gboolean handle_bounce(Ctx *x, const ChMessage *m, GError **error)
 		 * one that bounces nothing of ours is read for them. */
 		/* The message it carries back is not ours, so all of it is read, not only the
 		 * report's first part. */
-		g_autofree char *text = safety_text(m, x->raw, x->raw_len);
+		g_autofree char *text = safety_text(m, x->raw, x->raw_len, x->mapped ? x->raw : NULL);
 		g_autofree char *what = g_strdup_printf(
 			"a delivery report from %s that answers no mail of ours (it may carry someone "
 			"else's message)", m->from_addr ? m->from_addr : "an unknown sender");
@@ -294,7 +299,7 @@ static gboolean handle_auto(Ctx *x, const ChMessage *m, GError **error)
 		ch_match_clear(&match);
 		return FALSE;
 	}
-	g_autofree char *text = safety_text(m, x->raw, x->raw_len);
+	g_autofree char *text = safety_text(m, x->raw, x->raw_len, x->mapped ? x->raw : NULL);
 	g_autofree char *what = g_strdup_printf(
 		"a message from %s that looks automatic (%s): it may have been forwarded, sent by a "
 		"list or caught in an out-of-office, so check who wrote it",
@@ -633,7 +638,7 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 	ch_app_engine_ctx(app, rules, x->now, x->fp, &ctx);
 	/* Immediate safety first, whatever else the message does or fails to do: the words, or
 	 * a SAFETY: line from someone whose word is enough. */
-	text = safety_text(m, x->raw, x->raw_len);
+	text = safety_text(m, x->raw, x->raw_len, x->mapped ? x->raw : NULL);
 	if (!ch_engine_safety_check(c, &ctx, app->safety, text, what, x->fp, fx) &&
 	    ch_engine_safety_marked(c, &ctx, m->from_addr, m->reply_text))
 		ch_engine_safety_raise(c, &ctx, what, x->fp, "a SAFETY: line from the chair or the "
@@ -770,7 +775,7 @@ static gboolean handle(Ctx *x, const guint8 *data, gsize len, GError **error)
 		g_autofree char *reason = g_strdup_printf("cannot be read: %s", perr->message);
 		g_clear_error(&perr);
 		/* Not readable as MIME, or over a limit: its bytes are still looked at as text. */
-		g_autofree char *raw = safety_text(NULL, data, len);
+		g_autofree char *raw = safety_text(NULL, data, len, x->mapped ? data : NULL);
 		return safety_anyway(x, NULL, raw,
 		                     "a message chaser could not read (too large or malformed): "
 		                     "open it from triage",
@@ -1035,7 +1040,7 @@ ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, co
 	              ch_store_message_add_oversized(s, key, where, x.now_s, (gint64)size, &x.row,
 	                                             &e);
 	if (ok) {
-		g_autofree char *text = head ? safety_text(NULL, (const guint8 *)head, head_len)
+		g_autofree char *text = head ? safety_text(NULL, (const guint8 *)head, head_len, NULL)
 		                             : NULL;
 		ok = (!text || safety_anyway(&x, NULL, text,
 		                             "the first part of a message too large to take in: open "

@@ -123,6 +123,7 @@ static gboolean check_raw(const guint8 *data, gsize len, const ChParseOptions *o
 		start = end + 1;
 		ch_mapped_release(&pass, start);
 	}
+	ch_mapped_release_all(&pass, len);
 	if (longest > o->max_line)
 		return refuse(error, "message has a line of %" G_GSIZE_FORMAT " bytes, limit %"
 		              G_GSIZE_FORMAT, longest, o->max_line);
@@ -433,6 +434,7 @@ static gboolean check_shape(const guint8 *data, gsize len, const ChParseOptions 
 			break;
 		}
 	}
+	ch_mapped_release_all(&pass, len);
 	if (!s.refused && !cut && s.in_headers)
 		shape_end_block(&s, FALSE);
 	if (s.block_fields > s.fields_block)
@@ -1095,6 +1097,7 @@ void ch_message_fingerprint(const guint8 *data, gsize len, const guint8 *mapped,
 		at += n;
 		ch_mapped_release(&pass, at);
 	}
+	ch_mapped_release_all(&pass, len);
 	g_strlcpy(out, g_checksum_get_string(sum), 65);
 	g_checksum_free(sum);
 }

@@ -7,9 +7,9 @@
 
 #include "util/error.h"
 
-/* Pages are given back in steps of this much: one madvise() per 2 MB read is nothing next to
- * reading it, and a pass never holds more than this of the file. */
-#define RELEASE_STEP (2u << 20)
+/* Pages are given back in steps of this much: one madvise() per 512 KB read is nothing next
+ * to reading it, and a pass never holds more than this of the file. */
+#define RELEASE_STEP (512u << 10)
 
 const guint8 *ch_mapped_open(int fd, gsize len, const char *path, GError **error)
 {
@@ -30,10 +30,18 @@ void ch_mapped_close(const guint8 *map, gsize len)
 
 void ch_mapped_release(ChMappedPass *p, gsize upto)
 {
-	if (p->base == NULL || upto < p->released + RELEASE_STEP)
+	if (upto >= p->released + RELEASE_STEP)
+		ch_mapped_release_all(p, upto);
+}
+
+void ch_mapped_release_all(ChMappedPass *p, gsize upto)
+{
+	if (p->base == NULL || upto <= p->released)
 		return;
 	gsize page = (gsize)sysconf(_SC_PAGESIZE);
 	gsize end = upto / page * page;
+	if (end <= p->released)
+		return;
 	/* MADV_DONTNEED on a read-only shared file mapping only unmaps: the bytes stay the
 	 * file's, and a later read faults them in again from the page cache. */
 	(void)madvise((void *)(p->base + p->released), end - p->released, MADV_DONTNEED);

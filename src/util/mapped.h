@@ -6,7 +6,7 @@
  * file. Every page such a pass touches counts in the process's resident memory until it is
  * unmapped, so a pass over 35 MB would cost 35 MB all the same. ch_mapped_release() drops the
  * pages below a point from this process (they stay in the page cache, and reading them again
- * maps them again): a pass that calls it every few MB holds only a few MB of the file. It must
+ * maps them again): a pass that calls it as it goes holds only 512 KB of the file. It must
  * only be given a mapping made by ch_mapped_open(): on ordinary memory it would zero it.
  *
  * The caller owns the mapping and closes it with ch_mapped_close(). Errors: CH_ERROR_TEMPORARY
@@ -25,5 +25,7 @@ typedef struct {
 	gsize released;
 } ChMappedPass;
 
-/* Releases the pages of base below `upto` once the pass is a few MB past the last release. */
+/* Releases the pages of base below `upto` once the pass is 512 KB past the last release. */
 void ch_mapped_release(ChMappedPass *p, gsize upto);
+/* Releases them below `upto` now, at the end of a pass (or of what it reads). */
+void ch_mapped_release_all(ChMappedPass *p, gsize upto);
