@@ -1095,6 +1095,75 @@ static void test_bodies_fetched_in_batches(Fix *f, gconstpointer data)
 	                 1);
 }
 
+/* A message of 3 MB, over the 1 MB above which a message is fetched in ranges: the raw copy
+ * chaser keeps in spool/messages is the message Dovecot holds, byte for byte (its SHA-256 is
+ * that of Dovecot's copy as IMAP serves it, CRLF), named by that SHA-256 as every raw copy
+ * is, and the file the pieces went into is not left beside it. */
+static void test_large_message_spooled_intact(Fix *f, gconstpointer data)
+{
+	READY(f);
+	gsize len = 2200 * 1024 + 3;
+	guint8 *pdf = g_malloc(len);
+	GRand *r = g_rand_new_with_seed(6451);
+	for (gsize i = 0; i < len; i++)
+		pdf[i] = (guint8)g_rand_int_range(r, 0, 256);
+	g_rand_free(r);
+	g_autofree char *flat = g_base64_encode(pdf, len);
+	g_free(pdf);
+	GString *msg = g_string_new(
+		"From: Pat Doe <pat.doe@elsewhere.example.org>\r\n"
+		"To: safeguarding@example.test\r\nSubject: Minutes, scanned\r\n"
+		"Message-ID: <pieces-real@elsewhere.example.org>\r\n"
+		"Date: Tue, 24 Nov 2026 08:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\n"
+		"Content-Type: text/plain\r\n\r\nThe minutes are attached.\r\n--m\r\n"
+		"Content-Type: application/pdf; name=\"minutes.pdf\"\r\n"
+		"Content-Disposition: attachment; filename=\"minutes.pdf\"\r\n"
+		"Content-Transfer-Encoding: base64\r\n\r\n");
+	for (gsize i = 0, n = strlen(flat); i < n; i += 76) {
+		g_string_append_len(msg, flat + i, (gssize)MIN(76, n - i));
+		g_string_append(msg, "\r\n");
+	}
+	g_string_append(msg, "--m--\r\n");
+	g_assert_cmpuint(msg->len, >, 3 * 1000 * 1000);
+	deliver_lmtp(f, "pat.doe@elsewhere.example.org", msg->str);
+	g_string_free(msg, TRUE);
+
+	/* Dovecot's copy, as IMAP serves it: its lines end CRLF. */
+	g_autoptr(GPtrArray) inbox = ch_servers_maildir(&f->srv, "safeguarding", "");
+	g_assert_cmpuint(inbox->len, ==, 1);
+	GString *served = g_string_new(NULL);
+	for (const char *p = inbox->pdata[0]; *p; p++) {
+		if (*p == '\n' && (p == (const char *)inbox->pdata[0] || p[-1] != '\r'))
+			g_string_append_c(served, '\r');
+		g_string_append_c(served, *p);
+	}
+	g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+	                                                   (const guint8 *)served->str, served->len);
+	gsize served_len = served->len;
+	g_string_free(served, TRUE);
+
+	RUN_OK(f, T_REPLY, "poll");
+	g_assert_cmpuint(folder(f, ""), ==, 0);
+	g_assert_cmpuint(folder(f, "Processed"), ==, 1);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message WHERE fingerprint = ?1", sha), ==,
+	                 1);
+	g_autofree char *name = g_strdup_printf("%s.eml", sha);
+	g_autofree char *path = g_build_filename(f->h->dir, "spool", "messages", name, NULL);
+	g_autofree char *kept = NULL;
+	gsize kept_len = 0;
+	g_assert_true(g_file_get_contents(path, &kept, &kept_len, NULL));
+	g_assert_cmpuint(kept_len, ==, served_len);
+	g_autofree char *kept_sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+	                                                        (const guint8 *)kept, kept_len);
+	g_assert_cmpstr(kept_sha, ==, sha);
+	g_autofree char *dir = g_build_filename(f->h->dir, "spool", "messages", NULL);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	g_assert_nonnull(d);
+	for (const char *n; (n = g_dir_read_name(d)) != NULL;)
+		g_assert_false(g_str_has_prefix(n, ".incoming-"));
+}
+
 /* ---- 4. latency: IDLE to commit -------------------------------------------------------------- */
 
 /* The issue's bound: a reply is acted on within 2 s of the mail server accepting it. Most of
@@ -1273,6 +1342,8 @@ int main(int argc, char **argv)
 	    test_killed_before_the_batch_move);
 	ADD("imap/bodies-fetched-in-batches-big-one-alone", dovecot_only,
 	    test_bodies_fetched_in_batches);
+	ADD("imap/large-message-fetched-in-pieces-spooled-intact", dovecot_only,
+	    test_large_message_spooled_intact);
 	ADD("latency/idle-reply-committed-within-2s", both, test_latency_idle_to_commit);
 	ADD("run/sigint-while-idle-exits-cleanly", dovecot_only, test_sigint_while_idle);
 	ADD("loops/out-of-office-never-answered", both, test_out_of_office_never_loops);
