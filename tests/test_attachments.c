@@ -407,9 +407,10 @@ static void test_many_parts_message_held_not_lost(void)
 	g_assert_cmpstr(att->pdata[0], ==, "0");
 }
 
-/* A crash between decoding an attachment and naming it leaves a ".incoming-" file that no row
- * names, and it may hold a child's report: purge takes it once it is older than the date and
- * than an hour; one being written now stays. Before, such a file stayed for ever. */
+/* A crash between decoding an attachment (or fetching a large message in ranges) and naming
+ * it leaves a ".incoming-" file that no row names, and it may hold a child's report: purge
+ * takes it once it is older than the date and than an hour; one being written now stays.
+ * Before, such a file stayed for ever. */
 static void test_purge_takes_interrupted_attachment(void)
 {
 	g_autoptr(Harness) h = h_new(NULL);
@@ -417,16 +418,22 @@ static void test_purge_takes_interrupted_attachment(void)
 	g_autofree char *dir = g_build_filename(h->dir, "spool", "reports", NULL);
 	g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
 	g_autofree char *old = g_build_filename(dir, ".incoming-A1b2C3", NULL);
+	g_autofree char *msgs = g_build_filename(h->dir, "spool", "messages", NULL);
+	g_assert_cmpint(g_mkdir_with_parents(msgs, 0700), ==, 0);
+	g_autofree char *old_msg = g_build_filename(msgs, ".incoming-G7h8I9", NULL);
+	g_assert_true(g_file_set_contents(old_msg, "From: half a message", -1, NULL));
 	g_autofree char *fresh = g_build_filename(dir, ".incoming-D4e5F6", NULL);
 	g_assert_true(g_file_set_contents(old, "%PDF-1.4 half a report", -1, NULL));
 	g_assert_true(g_file_set_contents(fresh, "%PDF-1.4 being written", -1, NULL));
 	struct utimbuf jan = { .actime = 1767225600, .modtime = 1767225600 }; /* 1 Jan 2026 */
 	g_assert_cmpint(utime(old, &jan), ==, 0);
+	g_assert_cmpint(utime(old_msg, &jan), ==, 0);
 	g_assert_cmpint(h_run(h, "2027-06-02T10:00", "purge", "--before", "2027-06-01",
 	                      "--dry-run", NULL), ==, 0);
 	g_assert_true(g_file_test(old, G_FILE_TEST_EXISTS));
 	g_assert_cmpint(h_run(h, "2027-06-02T10:00", "purge", "--before", "2027-06-01", NULL), ==, 0);
 	g_assert_false(g_file_test(old, G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(old_msg, G_FILE_TEST_EXISTS));
 	g_assert_true(g_file_test(fresh, G_FILE_TEST_EXISTS));
 	/* Not older than the date given: it stays. */
 	g_assert_cmpint(utime(fresh, &jan), ==, 0);

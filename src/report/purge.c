@@ -147,16 +147,16 @@ static gboolean collect_unlinked(ChApp *app, const char *before_s, GArray *ids,
 	return TRUE;
 }
 
-/* A decoded attachment is written to a temporary ".incoming-" file in spool/reports and then
- * renamed to its content's name (intake.c store_attachment); a crash between the two leaves
- * the temporary file, which no row names and which may hold a report about a child. Retention
- * covers it too: one older than `before` and than an hour (no write takes that long, and the
- * age is the machine's clock, as the file's time is) goes, counted with the files. */
-static void leftovers(ChApp *app, GDateTime *before, gboolean dry_run, ChPurgeCounts *counts)
+/* Files are written piece by piece into a temporary ".incoming-" file and then renamed: a
+ * decoded attachment in spool/reports (intake.c store_attachment), a large message fetched
+ * in ranges in spool/messages (imap.c). A crash between the two leaves the temporary file,
+ * which no row names and which may hold a report about a child. Retention covers it too: one
+ * older than `before` and than an hour (no write takes that long, and the age is the
+ * machine's clock, as the file's time is) goes, counted with the files. */
+static void leftovers_in(const char *dir, gint64 limit, gboolean dry_run,
+                         ChPurgeCounts *counts)
 {
-	g_autofree char *dir = g_build_filename(app->cfg->spool, "reports", NULL);
 	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-	gint64 limit = MIN(g_date_time_to_unix(before), g_get_real_time() / G_USEC_PER_SEC - 3600);
 	gboolean removed = FALSE;
 	const char *name;
 	while (d && (name = g_dir_read_name(d))) {
@@ -177,6 +177,16 @@ static void leftovers(ChApp *app, GDateTime *before, gboolean dry_run, ChPurgeCo
 	}
 	if (removed)
 		ch_durable_sync_dir(dir, NULL);
+}
+
+static void leftovers(ChApp *app, GDateTime *before, gboolean dry_run, ChPurgeCounts *counts)
+{
+	gint64 limit = MIN(g_date_time_to_unix(before), g_get_real_time() / G_USEC_PER_SEC - 3600);
+	static const char *const dirs[] = { "reports", "messages" };
+	for (guint i = 0; i < G_N_ELEMENTS(dirs); i++) {
+		g_autofree char *dir = g_build_filename(app->cfg->spool, dirs[i], NULL);
+		leftovers_in(dir, limit, dry_run, counts);
+	}
 }
 
 /* Long because the whole purge is one transaction, read then delete, and must stay one: the

@@ -25,8 +25,9 @@
  * case) goes the same way once it was received before `before`: its triage rows, its audit
  * lines, admin's alert about it and its raw file, counted with the rest.
  *
- * A temporary attachment file a crash left in spool/reports (".incoming-*", named by no row)
- * goes once older than `before` and than an hour, counted with the files.
+ * A temporary file a crash left half written (".incoming-*" in spool/reports or
+ * spool/messages, named by no row) goes once older than `before` and than an hour, counted
+ * with the files.
  *
  * With dry_run nothing changes and refs_r lists the references that would go.
  */
