@@ -931,6 +931,10 @@ ChIntakeResult ch_intake_file(ChApp *app, const char *where, const guint8 *map, 
 	return intake(app, where, map, len, file, error);
 }
 
+/* Long because it is every message's one path, in the order durability needs: known
+ * already?, the raw bytes on disk, died reading it before?, then handled in one transaction.
+ * The crash points test_crash stops at mark its steps; split, they would be spread over
+ * functions passing the same context along. */
 static ChIntakeResult intake(ChApp *app, const char *where, const guint8 *data, gsize len,
                              const char *file, GError **error)
 {
