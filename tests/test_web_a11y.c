@@ -21,10 +21,16 @@ static void test_web_pages_accessible(void)
 	                             "[people]\nteam_manager = team.manager@council.example\n"
 	                             "service_manager = service.manager@council.example\n");
 	h_story_setup(h);
+	/* The chair authorises the list and escalates two professionals to their SLOs. */
+	h_reply_to(h, "chair", "distribution_list", H_CHAIR, H_CHAIR,
+	           "AUTHORISED\nESCALATE 2 no_apologies, no_report: Did not attend and sent nothing\n"
+	           "ESCALATE 4 not_redacted: Report named the foster carers\n");
+	g_assert_cmpint(h_run(h, "2026-11-24T09:10", "poll", NULL), ==, 0);
+	g_assert_cmpint(h_run(h, "2026-11-24T09:10", "flush", NULL), ==, 0);
 	/* The chair's reply without its token: held for a person in triage. */
 	h_deliver(h, "afresh",
 	          "From: Dr Ffion Testwood <" H_CHAIR ">\nTo: safeguarding@council.example\n"
-	          "Subject: [" H_REF "] Distribution list\nMessage-ID: <afresh@chairs.example.org>\n\n"
+	          "Subject: [" H_REF "] Distribution list again\nMessage-ID: <afresh@chairs.example.org>\n\n"
 	          "AUTHORISED\n");
 	g_assert_cmpint(h_run(h, "2026-11-24T10:00", "poll", NULL), ==, 0);
 	/* The police write about the child: an open safety alert on Today. */
@@ -35,7 +41,7 @@ static void test_web_pages_accessible(void)
 	          "We were called to the house tonight. The child is in immediate danger and we "
 	          "are staying until a social worker arrives.\n");
 	g_assert_cmpint(h_run(h, "2026-11-28T23:00", "poll", NULL), ==, 0);
-	/* A week on: the silent agencies' chases are overdue and escalated. */
+	/* A week on: reports and acknowledgements are overdue. */
 	g_assert_cmpint(h_run(h, "2026-11-30T09:30", "tick", NULL), ==, 0);
 	g_assert_cmpint(h_run(h, "2026-11-30T09:30", "flush", NULL), ==, 0);
 	Web *w = web_start(h, "2026-11-30T10:00");

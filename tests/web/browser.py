@@ -83,7 +83,7 @@ def url_ends(b, suffix, seconds=10):
 def submit(b, By, button, seconds=10):
     """Clicks a form's button and waits until the browser has left the page: click()
     returns as soon as the click is sent, before the next page has loaded."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     old = b.find_element(By.TAG_NAME, "html")
     button.click()
     end = time.monotonic() + seconds
@@ -92,6 +92,11 @@ def submit(b, By, button, seconds=10):
             old.tag_name
         except StaleElementReferenceException:
             return
+        except WebDriverException as e:
+            # Chromium's driver can say so in its own words while the old page is torn down.
+            if "does not belong to the document" in str(e):
+                return
+            raise
         time.sleep(0.1)
 
 

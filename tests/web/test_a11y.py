@@ -19,6 +19,7 @@ policy was in force while axe ran.
 Screenshots of Today, the conference and triage at both widths go to SHOTS_DIR, or to
 CHASER_SCREENSHOTS when set (docs/screenshots/README).
 """
+import base64
 import os
 import sys
 from urllib.parse import urldefrag, urljoin, urlparse
@@ -92,10 +93,13 @@ def audit(b, name, source, shot=None, shots=None):
             print("%s - %s at 320 px does not scroll sideways (%d px in %d)"
                   % ("not ok" if scroll > view else "ok", name, scroll, view))
         if shot and shots:
-            # The whole page: the window as tall as the page, for the picture only.
+            # The whole page, not only the window's height (DevTools' screenshot).
             tall = b.execute_script("return document.documentElement.scrollHeight")
-            b.set_window_size(width, max(height, tall))
-            b.save_screenshot(os.path.join(shots, "%s-%d.png" % (shot, width)))
+            png = b.execute_cdp_cmd("Page.captureScreenshot", {
+                "format": "png", "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": width, "height": tall, "scale": 1}})
+            with open(os.path.join(shots, "%s-%d.png" % (shot, width)), "wb") as f:
+                f.write(base64.b64decode(png["data"]))
     b.set_window_size(*WIDTHS[0])
 
 
