@@ -111,6 +111,8 @@ def is_page(base, href):
         return False
     if url.path.startswith(NOT_PAGES) or url.path.endswith(FILE_ENDINGS):
         return False
+    if "download" in url.path or "format=" in url.query:
+        return False
     return True
 
 
@@ -185,7 +187,10 @@ def story(b, By, base, outgoing, admin, ref, shots):
                 continue
             seen.add(url)
             b.get(url)
-            if b.execute_script("return document.contentType") != "text/html":
+            # A download leaves the browser on the page it was on.
+            if (urldefrag(b.current_url)[0] != url
+                    or b.execute_script("return document.contentType") != "text/html"):
+                print("# %s: not a page, not checked" % url[len(base):])
                 continue
             path = url[len(base):]
             audit(b, path, source)
