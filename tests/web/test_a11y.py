@@ -186,9 +186,10 @@ def story(b, By, base, outgoing, admin, ref, shots):
             if url in seen or len(seen) >= MAX_PAGES:
                 continue
             seen.add(url)
+            before = b.current_url
             b.get(url)
             # A download leaves the browser on the page it was on.
-            if (urldefrag(b.current_url)[0] != url
+            if ((b.current_url == before and before != url)
                     or b.execute_script("return document.contentType") != "text/html"):
                 print("# %s: not a page, not checked" % url[len(base):])
                 continue
