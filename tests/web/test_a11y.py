@@ -119,7 +119,7 @@ def is_page(base, href):
 def links(b, By, base, scope):
     found = []
     for a in b.find_elements(By.CSS_SELECTOR, scope + " a[href]"):
-        if a.get_attribute("download") is not None:
+        if a.get_dom_attribute("download") is not None:
             continue
         href = urldefrag(urljoin(b.current_url, a.get_attribute("href")))[0]
         if is_page(base, href):
