@@ -162,6 +162,15 @@ def story(b, By, base, outgoing, admin, ref, shots):
     audit(b, "the link's page", source)
     submit(b, By, b.find_element(By.ID, "continue"))
     check("signing in opens Today", b.find_element(By.TAG_NAME, "h1").text == "Today")
+    # The keyboard's first stop is the skip link, shown when focused, with a focus outline.
+    from selenium.webdriver.common.keys import Keys
+    b.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    skip = b.execute_script(
+        "var e = document.activeElement, r = e.getBoundingClientRect(),"
+        " s = getComputedStyle(e);"
+        "return [e.className, r.left >= 0 && r.width > 0, s.outlineStyle, e.getAttribute('href')];")
+    check("Tab reaches the skip link first, on screen and outlined (%s)" % skip,
+          skip[0] == "skip-link" and skip[1] and skip[2] != "none" and skip[3] == "#main")
 
     named = [("Today", base + "/", "today"),
              ("conferences", base + "/conferences", None),
