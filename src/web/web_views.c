@@ -14,13 +14,14 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "web/web_page.h"
+#include "web/web_reports.h"
 
 /* Days ahead the Today page looks for what falls due. */
 #define SOON_WORKING_DAYS 5
 
 void ch_web_response_clear(ChWebResponse *r)
 {
-	g_free(r->body), g_free(r->location), g_free(r->new_session);
+	g_free(r->body), g_free(r->location), g_free(r->new_session), g_free(r->disposition);
 	g_free(r->set_cookie[0]), g_free(r->set_cookie[1]);
 	memset(r, 0, sizeof *r);
 }
@@ -581,6 +582,13 @@ static const struct {
 	{ "GET", "/triage/confirm", triage_confirm, FALSE, TRUE },
 	{ "POST", "/triage/decide", triage_decide, FALSE, TRUE },
 	{ "POST", "/signout", signout_post, FALSE, FALSE },
+	{ "GET", "/register", ch_web_register, FALSE, FALSE },
+	{ "GET", "/agencies", ch_web_agencies, FALSE, FALSE },
+	{ "POST", "/agencies/add", ch_web_agency_add, FALSE, TRUE },
+	{ "POST", "/agencies/slo", ch_web_agency_slo, FALSE, TRUE },
+	{ "GET", "/reports", ch_web_reports, FALSE, FALSE },
+	{ "GET", "/reports/download", ch_web_report_download, FALSE, FALSE },
+	{ "GET", "/reports/record", ch_web_record_download, FALSE, FALSE },
 };
 
 /* The order of the checks is the point: the stylesheet; then a session for every page that
@@ -622,4 +630,34 @@ void ch_web_views_handle(ChApp *app, const ChWebRequest *req, ChWebResponse *res
 		return;
 	}
 	routes[found].view(app, req, resp);
+}
+
+/* ---- for the pages of other modules ---------------------------------------------------- */
+
+void ch_web_view_page(ChApp *app, const ChWebRequest *req, ChWebResponse *resp, guint status,
+                      const char *name, const char *title, ChWebVars *v)
+{
+	page(app, req, resp, status, name, title, v);
+}
+
+void ch_web_view_message(ChApp *app, const ChWebRequest *req, ChWebResponse *resp,
+                         guint status, const char *title, const char *text)
+{
+	message_page(app, req, resp, status, title, text);
+}
+
+void ch_web_view_store_failed(ChApp *app, const ChWebRequest *req, ChWebResponse *resp,
+                              GError *e)
+{
+	store_failed(app, req, resp, e);
+}
+
+const char *ch_web_view_arg(const ChWebRequest *req, const char *name)
+{
+	return arg(req, name);
+}
+
+void ch_web_view_redirect(ChWebResponse *resp, const char *to)
+{
+	redirect(resp, to);
 }

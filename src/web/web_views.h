@@ -13,6 +13,7 @@
 #include <glib.h>
 #include "app/app.h"
 #include "web/web_auth.h"
+#include "web/web_page.h"
 
 typedef struct {
 	const char *method;     /* "GET" or "POST" (others are refused before a view) */
@@ -29,7 +30,10 @@ typedef struct {
 typedef struct {
 	guint status;
 	char *body;             /* HTML, or NULL */
+	gsize body_len;         /* the body's bytes when it is not text (a spreadsheet); 0: a
+	                           string, sent up to its NUL */
 	const char *type;       /* Content-Type, static; text/html by default */
+	char *disposition;      /* Content-Disposition (a download), or NULL */
 	char *location;         /* for a redirect */
 	char *set_cookie[2];    /* Set-Cookie values (made by the server's cookie helper) */
 	char *new_session;      /* a session started: the server sets its cookie */
@@ -44,3 +48,18 @@ void ch_web_response_clear(ChWebResponse *r);
  * (GET, POST), /static/console.css. Every other one sends a person without a session to
  * /signin. A POST whose form token is missing or wrong is refused (403) before anything. */
 void ch_web_views_handle(ChApp *app, const ChWebRequest *req, ChWebResponse *resp);
+
+/* What every page is made with, for the pages in other modules (web_reports.c): */
+/* The page templates/web/NAME.html with the header's values (who, the form token). */
+void ch_web_view_page(ChApp *app, const ChWebRequest *req, ChWebResponse *resp, guint status,
+                      const char *name, const char *title, ChWebVars *v);
+/* A page that only says something. */
+void ch_web_view_message(ChApp *app, const ChWebRequest *req, ChWebResponse *resp,
+                         guint status, const char *title, const char *text);
+/* "Try again" (503), the error logged and freed. */
+void ch_web_view_store_failed(ChApp *app, const ChWebRequest *req, ChWebResponse *resp,
+                              GError *e);
+/* A query or form field, "" when missing. */
+const char *ch_web_view_arg(const ChWebRequest *req, const char *name);
+/* 303 to `to`. */
+void ch_web_view_redirect(ChWebResponse *resp, const char *to);
