@@ -32,6 +32,7 @@ char *cli_when(const char *iso);
 typedef int (*CliCommand)(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_agency_add(int argc, char **argv);
+int cmd_agency_set(int argc, char **argv);
 int cmd_conference_add(int argc, char **argv);
 int cmd_conference_reconvene(int argc, char **argv);
 int cmd_attendee_add(int argc, char **argv);

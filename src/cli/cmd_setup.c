@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/agency.h"
 #include "app/effects.h"
 #include "app/setup.h"
 #include "cli/cli.h"
@@ -84,38 +85,53 @@ int cmd_agency_add(int argc, char **argv)
 	if (argc != 2) {
 		return cli_usage("agency add needs the agency's NAME");
 	}
-	if (!slo || !ch_addr_valid(slo)) {
-		return cli_usage("--slo '%s' is not an email address", slo ? slo : "");
-	}
-	if (lead && !ch_addr_valid(lead)) {
-		return cli_usage("--lead '%s' is not an email address", lead);
-	}
-	/* A domain is compared with the part of a sender's address after the '@': one that
-	 * could never be that part ("@police.example.org", "police") would match nobody, and
-	 * the agency's colleagues would land in triage without anyone knowing why. */
-	for (char **d = domains; d && *d; d++) {
-		g_autofree char *probe = g_strdup_printf("x@%s", *d);
-		if (!ch_addr_valid(probe))
-			return cli_usage("--domain '%s' is not a mail domain", *d);
-	}
+	ChAgencyIn in = { .name = argv[1], .slo = slo, .slo_name = slo_name, .lead = lead,
+	                  .domains = (const char *const *)domains, .cli = TRUE };
+	g_autoptr(GPtrArray) problems = ch_setup_problems_new();
+	if (!ch_agency_check(&in, TRUE, problems))
+		return cli_usage("%s", ((ChSetupProblem *)problems->pdata[0])->text);
 	g_autoptr(ChApp) app = cli_open();
 	if (!app) {
 		return CLI_FAIL;
 	}
 	GError *e = NULL;
+	if (!ch_agency_add(app, &in, "cli", &e))
+		return cli_error(e);
 	g_autofree char *slo_n = ch_addr_normalise(slo);
-	g_autofree char *lead_n = lead ? ch_addr_normalise(lead) : NULL;
-	g_autoptr(GDateTime) now = ch_clock_now();
-	g_autofree char *now_s = ch_clock_format(now);
-	if (ch_store_begin(app->store, &e) &&
-	    ch_store_agency_add(app->store, argv[1], slo_n, slo_name, lead_n,
-	                        (const char *const *)domains, &e) &&
-	    ch_store_audit(app->store, now_s, 0, "cli", ch_audit_name(CH_AUDIT_AGENCY_ADDED),
-	                   argv[1], NULL, slo_n, NULL,
-	                   &e) &&
-	    ch_store_commit(app->store, &e))
-		printf("agency %s added; its SLO is %s\n", argv[1], slo_n);
-	return finish(app, e);
+	printf("agency %s added; its SLO is %s\n", argv[1], slo_n);
+	return CLI_OK;
+}
+
+int cmd_agency_set(int argc, char **argv)
+{
+	g_autofree char *slo = NULL, *slo_name = NULL;
+	GOptionEntry entries[] = {
+		{ "slo", 0, 0, G_OPTION_ARG_STRING, &slo, "The new Senior Liaison Officer's address",
+		  "EMAIL" },
+		{ "slo-name", 0, 0, G_OPTION_ARG_STRING, &slo_name,
+		  "The new SLO's name (without it, the agency's SLO has no name)", "NAME" },
+		{ NULL },
+	};
+	if (!cli_parse(&argc, &argv, "NAME --slo EMAIL",
+	               "Change an agency's Senior Liaison Officer. Escalations raised from now on "
+	               "ask the new SLO; one already asked stays with whoever was asked.",
+	               entries))
+		return CLI_USAGE;
+	if (argc != 2)
+		return cli_usage("agency set needs the agency's NAME");
+	ChAgencyIn in = { .name = argv[1], .slo = slo, .slo_name = slo_name, .cli = TRUE };
+	g_autoptr(GPtrArray) problems = ch_setup_problems_new();
+	if (!ch_agency_check(&in, FALSE, problems))
+		return cli_usage("%s", ((ChSetupProblem *)problems->pdata[0])->text);
+	g_autoptr(ChApp) app = cli_open();
+	if (!app)
+		return CLI_FAIL;
+	GError *e = NULL;
+	if (!ch_agency_set_slo(app, &in, "cli", &e))
+		return cli_error(e);
+	g_autofree char *slo_n = ch_addr_normalise(slo);
+	printf("agency %s: its SLO is now %s\n", argv[1], slo_n);
+	return CLI_OK;
 }
 
 int cmd_conference_add(int argc, char **argv)

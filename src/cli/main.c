@@ -21,6 +21,7 @@ static const struct {
 } commands[] = {
 	{ "init", NULL, cmd_init, "make the config, key, database and folders (safe to repeat)" },
 	{ "agency", "add", cmd_agency_add, "add an agency and its Senior Liaison Officer" },
+	{ "agency", "set", cmd_agency_set, "give an agency a new Senior Liaison Officer" },
 	{ "conference", "add", cmd_conference_add, "add a conference that was held" },
 	{ "conference", "reconvene", cmd_conference_reconvene,
 	  "enter the date of a conference reconvened after its decision was set aside" },

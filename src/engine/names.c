@@ -234,6 +234,7 @@ const char *ch_role_askable_list(void)
 
 static const char *const audits[CH_AUDIT_N] = {
 	[CH_AUDIT_AGENCY_ADDED] = "agency.added",
+	[CH_AUDIT_AGENCY_SLO_CHANGED] = "agency.slo_changed",
 	[CH_AUDIT_ATTENDEE_ADDED] = "attendee.added",
 	[CH_AUDIT_CONFERENCE_ADDED] = "conference.added",
 	[CH_AUDIT_CONFERENCE_HIGH_RISK] = "conference.high_risk",

@@ -30,6 +30,13 @@ gboolean ch_store_agency_add(ChStore *s, const char *name, const char *slo_email
 	return TRUE;
 }
 
+gboolean ch_store_agency_set_slo(ChStore *s, gint64 agency_id, const char *slo_email,
+                                 const char *slo_name, GError **error)
+{
+	return ch_store_run(s, error, "UPDATE agency SET slo_email = ?, slo_name = ? WHERE id = ?",
+	                    "ssi", slo_email, slo_name, agency_id);
+}
+
 gboolean ch_store_agency_id(ChStore *s, const char *name, gint64 *id_r, GError **error)
 {
 	return ch_store_get_int(s, id_r, 0, error, "SELECT id FROM agency WHERE name = ?", "s", name);

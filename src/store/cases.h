@@ -16,6 +16,10 @@
 gboolean ch_store_agency_add(ChStore *s, const char *name, const char *slo_email,
                              const char *slo_name, const char *lead_email,
                              const char *const *domains, GError **error);
+/* Gives an existing agency (by id) a new Senior Liaison Officer: address and name (NULL
+ * clears the name). */
+gboolean ch_store_agency_set_slo(ChStore *s, gint64 agency_id, const char *slo_email,
+                                 const char *slo_name, GError **error);
 /* The agency's id into *id_r, 0 when there is none by that name. */
 gboolean ch_store_agency_id(ChStore *s, const char *name, gint64 *id_r, GError **error);
 /* Whether `domain` is one of the agency's own mail domains. */

@@ -359,3 +359,12 @@ GPtrArray *ch_store_view_quarantined(ChStore *s, GError **error)
 {
 	return rows(s, error, "SELECT received_at FROM message WHERE state = 'quarantine'", "");
 }
+
+GPtrArray *ch_store_view_agencies(ChStore *s, GError **error)
+{
+	return rows(s, error,
+	            "SELECT a.name, a.slo_email, a.slo_name, a.lead_email,"
+	            " (SELECT group_concat(d.domain, ', ') FROM agency_domain d"
+	            "  WHERE d.agency_id = a.id) FROM agency a ORDER BY a.name COLLATE NOCASE",
+	            "");
+}

@@ -113,3 +113,9 @@ GPtrArray *ch_store_view_safety_alerts(ChStore *s, GError **error);
 GPtrArray *ch_store_view_triage_states(ChStore *s, GError **error);
 /* When each quarantined message came: received_at. */
 GPtrArray *ch_store_view_quarantined(ChStore *s, GError **error);
+
+/* ---- agencies ---- */
+
+/* Every agency, by name: name, slo_email, slo_name, lead_email, its mail domains ("a, b"
+ * or NULL). */
+GPtrArray *ch_store_view_agencies(ChStore *s, GError **error);

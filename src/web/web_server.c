@@ -191,8 +191,9 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, ChWebResponse 
                                      gboolean secure)
 {
 	const char *body = resp->body ? resp->body : "";
+	gsize len = resp->body && resp->body_len ? resp->body_len : strlen(body);
 	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	common_headers(r);
@@ -200,6 +201,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, ChWebResponse 
 	                        resp->type ? resp->type : "text/html; charset=utf-8");
 	if (resp->location)
 		MHD_add_response_header(r, "Location", resp->location);
+	if (resp->disposition)
+		MHD_add_response_header(r, "Content-Disposition", resp->disposition);
 	for (guint i = 0; i < G_N_ELEMENTS(resp->set_cookie); i++)
 		if (resp->set_cookie[i])
 			MHD_add_response_header(r, "Set-Cookie", resp->set_cookie[i]);

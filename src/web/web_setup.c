@@ -114,12 +114,6 @@ static const struct {
 #define LIST_FILE "list_file"
 #define LIST_ROWS "list_rows"
 
-static const char *arg(const ChWebRequest *req, const char *name)
-{
-	const char *v = req->args ? g_hash_table_lookup(req->args, name) : NULL;
-	return v ? v : "";
-}
-
 /* A field's text, trimmed; NULL when blank (setup.c reads NULL as "not given"). */
 static char *given(const char *v)
 {
@@ -135,14 +129,14 @@ static Draft *draft_of(const ChWebRequest *req, const Draft *before)
 {
 	Draft *d = g_new0(Draft, 1);
 	for (int k = 0; k < CH_SETUP_N; k++)
-		d->value[k] = given(arg(req, fields[k].id));
-	d->rows_text = given(arg(req, LIST_ROWS));
+		d->value[k] = given(ch_web_views_arg(req, fields[k].id));
+	d->rows_text = given(ch_web_views_arg(req, LIST_ROWS));
 	const ChWebUpload *u = req->upload;
 	if (u && !strcmp(u->field, LIST_FILE) && (u->len || (u->filename && *u->filename))) {
 		d->file = g_bytes_new(u->data, u->len);
 		d->file_name = g_strdup(u->filename && *u->filename ? u->filename : "the file");
 		d->file_type = g_strdup(u->content_type);
-	} else if (!strcmp(arg(req, "keep"), "yes") && before && before->file) {
+	} else if (!strcmp(ch_web_views_arg(req, "keep"), "yes") && before && before->file) {
 		d->file = g_bytes_ref(before->file);
 		d->file_name = g_strdup(before->file_name);
 		d->file_type = g_strdup(before->file_type);
@@ -344,7 +338,7 @@ static void form_page(ChApp *app, const ChWebRequest *req, ChWebResponse *resp, 
 
 void ch_web_setup_form(ChApp *app, const ChWebRequest *req, ChWebResponse *resp)
 {
-	const Draft *d = !strcmp(arg(req, "change"), "1") ? draft_get(req) : NULL;
+	const Draft *d = !strcmp(ch_web_views_arg(req, "change"), "1") ? draft_get(req) : NULL;
 	form_page(app, req, resp, 200, d, NULL);
 }
 
@@ -365,8 +359,7 @@ void ch_web_setup_post(ChApp *app, const ChWebRequest *req, ChWebResponse *resp)
 	}
 	checked_clear(&k);
 	draft_keep(req, g_steal_pointer(&d));
-	resp->status = 303;
-	resp->location = g_strdup("/conference/new/check");
+	ch_web_views_redirect(resp, "/conference/new/check");
 }
 
 static void summary_row(ChWebVars *v, const char *label, const char *value, const char *id)
@@ -381,8 +374,7 @@ void ch_web_setup_check(ChApp *app, const ChWebRequest *req, ChWebResponse *resp
 {
 	const Draft *d = draft_get(req);
 	if (!d) {
-		resp->status = 303;
-		resp->location = g_strdup(CH_WEB_SETUP_PATH);
+		ch_web_views_redirect(resp, CH_WEB_SETUP_PATH);
 		return;
 	}
 	Checked k;
@@ -489,6 +481,6 @@ void ch_web_setup_create(ChApp *app, const ChWebRequest *req, ChWebResponse *res
 		g_clear_error(&e);
 	}
 	g_autofree char *q = g_uri_escape_string(loaded->ref, NULL, TRUE);
-	resp->status = 303;
-	resp->location = g_strdup_printf("/conference?ref=%s", q);
+	g_autofree char *to = g_strdup_printf("/conference?ref=%s", q);
+	ch_web_views_redirect(resp, to);
 }

@@ -15,13 +15,14 @@
 #include "util/error.h"
 #include "web/web_page.h"
 #include "web/web_setup.h"
+#include "web/web_reports.h"
 
 /* Days ahead the Today page looks for what falls due. */
 #define SOON_WORKING_DAYS 5
 
 void ch_web_response_clear(ChWebResponse *r)
 {
-	g_free(r->body), g_free(r->location), g_free(r->new_session);
+	g_free(r->body), g_free(r->location), g_free(r->new_session), g_free(r->disposition);
 	g_free(r->set_cookie[0]), g_free(r->set_cookie[1]);
 	memset(r, 0, sizeof *r);
 }
@@ -545,6 +546,8 @@ static void triage_decide(ChApp *app, const ChWebRequest *req, ChWebResponse *re
 	redirect(resp, "/triage");
 }
 
+/* ---- for the pages of other modules (web_setup.c, web_reports.c) ---------------------- */
+
 void ch_web_views_page(ChApp *app, const ChWebRequest *req, ChWebResponse *resp, guint status,
                        const char *name, const char *title, ChWebVars *v)
 {
@@ -561,6 +564,16 @@ void ch_web_views_store_failed(ChApp *app, const ChWebRequest *req, ChWebRespons
                                GError *e)
 {
 	store_failed(app, req, resp, e);
+}
+
+const char *ch_web_views_arg(const ChWebRequest *req, const char *name)
+{
+	return arg(req, name);
+}
+
+void ch_web_views_redirect(ChWebResponse *resp, const char *to)
+{
+	redirect(resp, to);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------- */
@@ -604,6 +617,13 @@ static const struct {
 	{ "POST", CH_WEB_SETUP_PATH, ch_web_setup_post, FALSE, TRUE },
 	{ "GET", "/conference/new/check", ch_web_setup_check, FALSE, TRUE },
 	{ "POST", "/conference/new/create", ch_web_setup_create, FALSE, TRUE },
+	{ "GET", "/register", ch_web_register, FALSE, FALSE },
+	{ "GET", "/agencies", ch_web_agencies, FALSE, FALSE },
+	{ "POST", "/agencies/add", ch_web_agency_add, FALSE, TRUE },
+	{ "POST", "/agencies/slo", ch_web_agency_slo, FALSE, TRUE },
+	{ "GET", "/reports", ch_web_reports, FALSE, FALSE },
+	{ "GET", "/reports/download", ch_web_report_download, FALSE, FALSE },
+	{ "GET", "/reports/record", ch_web_record_download, FALSE, FALSE },
 };
 
 /* The order of the checks is the point: the stylesheet; then a session for every page that

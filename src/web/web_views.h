@@ -40,7 +40,10 @@ typedef struct {
 typedef struct {
 	guint status;
 	char *body;             /* HTML, or NULL */
+	gsize body_len;         /* the body's bytes when it is not text (a spreadsheet); 0: a
+	                           string, sent up to its NUL */
 	const char *type;       /* Content-Type, static; text/html by default */
+	char *disposition;      /* Content-Disposition (a download), or NULL */
 	char *location;         /* for a redirect */
 	char *set_cookie[2];    /* Set-Cookie values (made by the server's cookie helper) */
 	char *new_session;      /* a session started: the server sets its cookie */
@@ -56,7 +59,7 @@ void ch_web_response_clear(ChWebResponse *r);
  * /signin. A POST whose form token is missing or wrong is refused (403) before anything. */
 void ch_web_views_handle(ChApp *app, const ChWebRequest *req, ChWebResponse *resp);
 
-/* For the pages of other modules (web_setup.c): the page `name` with what every page has
+/* For the pages of other modules (web_setup.c, web_reports.c): the page `name` with what every page has
  * (who is signed in, the form token, the title), and a page that only says something. */
 void ch_web_views_page(ChApp *app, const ChWebRequest *req, ChWebResponse *resp, guint status,
                        const char *name, const char *title, ChWebVars *v);
@@ -65,3 +68,7 @@ void ch_web_views_message(ChApp *app, const ChWebRequest *req, ChWebResponse *re
 /* The store failed: logged, and a page that says to try again. Takes e. */
 void ch_web_views_store_failed(ChApp *app, const ChWebRequest *req, ChWebResponse *resp,
                                GError *e);
+/* A query or form field, "" when missing. */
+const char *ch_web_views_arg(const ChWebRequest *req, const char *name);
+/* 303 to `to`. */
+void ch_web_views_redirect(ChWebResponse *resp, const char *to);
