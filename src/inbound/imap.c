@@ -53,6 +53,7 @@ struct ChImap {
 	gsize max_size;
 	ChImapState state;
 	volatile gint *stop; /* the service's stop flag, or NULL: a sweep ends between messages */
+	volatile gint *wake; /* ends a wait early, or NULL (ch_imap_set_wake) */
 
 	/* The connection. */
 	mailimap *imap; /* NULL while disconnected */
@@ -415,6 +416,11 @@ static gboolean imap_connect(ChImap *m, GError **error)
 void ch_imap_set_stop(ChImap *m, volatile gint *stop)
 {
 	m->stop = stop;
+}
+
+void ch_imap_set_wake(ChImap *m, volatile gint *wake)
+{
+	m->wake = wake;
 }
 
 ChImap *ch_imap_new(const ChImapConfig *cfg, gsize max_message_size, const ChImapState *state)
@@ -1070,9 +1076,9 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 
 /* Every slice of a wait tells the service manager that the loop is alive (the watchdog):
  * a wait may last up to IDLE_MAX_S, far longer than any watchdog interval. */
-static void sleep_until(gint64 deadline, volatile gint *stop)
+static void sleep_until(gint64 deadline, volatile gint *stop, volatile gint *wake)
 {
-	while (!stopped(stop)) {
+	while (!stopped(stop) && !stopped(wake)) {
 		ch_service_alive();
 		gint64 left = deadline - g_get_monotonic_time();
 		if (left <= 0)
@@ -1090,7 +1096,7 @@ gboolean ch_imap_wait(ChImap *m, guint seconds, volatile gint *stop, GError **er
 	 * off, and waiting must not reconnect behind its back. */
 	if (m->imap == NULL || !m->selected || !m->idle || !m->can_idle ||
 	    m->idle_failures >= IDLE_MAX_FAILURES) {
-		sleep_until(deadline, stop);
+		sleep_until(deadline, stop, m->wake);
 		return TRUE;
 	}
 	deadline = MIN(deadline, start + (gint64)IDLE_MAX_S * G_USEC_PER_SEC);
@@ -1115,7 +1121,7 @@ gboolean ch_imap_wait(ChImap *m, guint seconds, volatile gint *stop, GError **er
 	 * "+ idling": poll() on the socket would never see it (libraries.md B1.8). */
 	gboolean woken = m->imap->imap_stream != NULL && m->imap->imap_stream->read_buffer_len > 0;
 	int fd = mailimap_idle_get_fd(m->imap);
-	while (!woken && fd >= 0 && !stopped(stop)) {
+	while (!woken && fd >= 0 && !stopped(stop) && !stopped(m->wake)) {
 		ch_service_alive();
 		gint64 left = deadline - g_get_monotonic_time();
 		if (left <= 0)
@@ -1192,6 +1198,7 @@ static gpointer reader_open(ChApp *app, GError **error)
 	rd->state = (ChImapState){ reader_state_get, reader_state_set, rd };
 	rd->imap = ch_imap_new(&app->cfg->imap, app->cfg->max_message_size, &rd->state);
 	ch_imap_set_stop(rd->imap, &app->stop);
+	ch_imap_set_wake(rd->imap, &app->wake);
 	return rd;
 }
 
