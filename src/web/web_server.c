@@ -65,6 +65,7 @@ typedef struct {
 	/* The one file of a multipart form, kept in memory (bounded by limit), never on disk. */
 	char *file_field, *file_name, *file_type;
 	GByteArray *file;
+	char *signin_for;       /* for the sender, once the response has gone (on_completed) */
 } Conn;
 
 static gboolean is_loopback(const char *listen, GInetAddress **addr_r)
@@ -152,9 +153,14 @@ static enum MHD_Result post_field(void *cls, enum MHD_ValueKind kind, const char
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+	Server *srv = cls;
 	Conn *cc = *con_cls;
 	if (!cc)
 		return;
+	/* The answer is sent (or the client went away): only now is the link made and mailed,
+	 * so nothing of that work falls within the request's time. */
+	if (cc->signin_for)
+		g_async_queue_push(srv->jobs, g_steal_pointer(&cc->signin_for));
 	if (cc->pp)
 		MHD_destroy_post_processor(cc->pp);
 	g_hash_table_unref(cc->args);
@@ -316,8 +322,7 @@ static enum MHD_Result serve(Server *srv, struct MHD_Connection *conn, const cha
 		return refuse(srv, conn, 503, "chaser could not read its records just now; try again.\n");
 	}
 	ch_web_views_handle(srv->app, &req, &resp);
-	if (resp.signin_for)
-		g_async_queue_push(srv->jobs, g_steal_pointer(&resp.signin_for));
+	cc->signin_for = g_steal_pointer(&resp.signin_for);
 	if (resp.new_session) {
 		g_free(resp.set_cookie[0]);
 		resp.set_cookie[0] = cookie(SESSION_COOKIE, resp.new_session, secure);
@@ -429,7 +434,7 @@ static struct MHD_Daemon *start(Server *srv, GInetAddress *addr, guint port, GEr
 	struct MHD_Daemon *d = MHD_start_daemon(
 	    flags, (uint16_t)port, NULL, NULL, on_request, srv,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&native,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)16,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
@@ -546,6 +551,9 @@ ChWebServer *ch_web_server_start(ChApp *app, int port_override, volatile gint *w
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	/* The sender's queue is there before the first request can come. */
+	srv->jobs = g_async_queue_new();
+	srv->sender = g_thread_new("web-sender", sender_main, srv);
 	srv->daemon = start(srv, addr, port, error);
 	if (srv->daemon) {
 		const union MHD_DaemonInfo *di =
@@ -556,8 +564,6 @@ ChWebServer *ch_web_server_start(ChApp *app, int port_override, volatile gint *w
 		srv->base_url = g_strdup(w->url ? w->url : here);
 		while (srv->base_url[0] && g_str_has_suffix(srv->base_url, "/"))
 			srv->base_url[strlen(srv->base_url) - 1] = '\0';
-		srv->jobs = g_async_queue_new();
-		srv->sender = g_thread_new("web-sender", sender_main, srv);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!srv->daemon) {
