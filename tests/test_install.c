@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "support/harness.h"
+#include "support/skip.h"
 
 typedef struct {
 	char *dir;
@@ -436,6 +437,54 @@ static void test_council_template_folder_is_searched_first(void)
 	g_assert_cmpuint(h_count_mail(h, "report_request", NULL), >, 0);
 }
 
+/* make demo tells the whole story and ends with the console: it starts `chaser web`, asks
+ * for admin's sign-in link over HTTP, prints the link it mailed, stops the console and ends
+ * by itself. Run from a copy of scripts/demo beside the tree's rules and templates, so the
+ * demo's folder is made there, not in the source tree. */
+static void test_demo_prints_the_console_sign_in_link(void)
+{
+	g_autofree char *curl = g_find_program_in_path("curl");
+	if (!curl) {
+		ch_test_cannot_run("no curl (scripts/install-deps build)");
+		return;
+	}
+	g_autofree char *top = top_dir();
+	g_autofree char *work = g_dir_make_tmp("chaser-demo-XXXXXX", NULL);
+	g_autofree char *scripts = g_build_filename(work, "scripts", NULL);
+	g_assert_cmpint(g_mkdir(scripts, 0755), ==, 0);
+	g_autofree char *src = g_build_filename(top, "scripts", "demo", NULL);
+	g_autofree char *dst = g_build_filename(scripts, "demo", NULL);
+	g_autofree char *text = NULL;
+	g_assert_true(g_file_get_contents(src, &text, NULL, NULL));
+	g_assert_true(g_file_set_contents(dst, text, -1, NULL));
+	for (const char *const *d = (const char *const[]){ "rules", "templates", NULL }; *d; d++) {
+		g_autofree char *from = g_build_filename(top, *d, NULL);
+		g_autofree char *to = g_build_filename(work, *d, NULL);
+		g_assert_cmpint(symlink(from, to), ==, 0);
+	}
+	const char *bin = g_getenv("CHASER_BIN");
+	g_autofree char *abs = bin && g_path_is_absolute(bin) ? g_strdup(bin)
+	                     : g_build_filename(top, bin ? bin : "build/chaser", NULL);
+	Run r = { 0 };
+	const char *argv[] = { "sh", dst, abs, NULL };
+	if (run_in(&r, work, argv) != 0)
+		g_error("the demo exited %d:\n%s%s", r.status, r.out, r.err);
+	g_autoptr(GRegex) re = g_regex_new(
+	    "^   the sign-in link mailed to cp\\.admin@council\\.example: "
+	    "http://127\\.0\\.0\\.1:[0-9]+/signin/link\\?t=[0-9a-f]{64}$",
+	    G_REGEX_MULTILINE, 0, NULL);
+	if (!g_regex_match(re, r.out, 0, NULL))
+		g_error("the demo printed no sign-in link:\n%s", r.out);
+	g_assert_nonnull(strstr(r.out, "HTTP 200"));
+	/* The console it started is gone: its port answers no more. */
+	g_autofree char *web_out = g_build_filename(work, "demo", "web.out", NULL);
+	g_autofree char *listening = NULL;
+	g_assert_true(g_file_get_contents(web_out, &listening, NULL, NULL));
+	g_assert_nonnull(strstr(listening, "chaser web: listening on http://127.0.0.1:"));
+	run_free(&r);
+	rm_rf(work);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -454,5 +503,7 @@ int main(int argc, char **argv)
 	                test_secret_readable_by_others_is_refused);
 	g_test_add_func("/install/search-path/council-template-first",
 	                test_council_template_folder_is_searched_first);
+	g_test_add_func("/install/demo/prints-the-console-sign-in-link",
+	                test_demo_prints_the_console_sign_in_link);
 	return g_test_run();
 }

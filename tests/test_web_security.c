@@ -10,6 +10,8 @@
 #define ADMIN "cp.admin@council.example"
 #define MANAGER "team.manager@council.example"
 #define WEB_CONF "[web]\nmanagers = " MANAGER "\n"
+/* Sign-in requests one client may make in an hour (web_auth.h). */
+#define CH_LIMIT_CLIENT 20
 /* Tuesday 24 Nov 2026, the day after the list went to the chair. */
 #define NOW "2026-11-24T10:00"
 
@@ -222,14 +224,15 @@ static void test_web_sign_in_requests_rate_limited(void)
 	g_autoptr(Harness) h = h_new(WEB_CONF);
 	Web *w = web_start(h, NOW);
 	WebBrowser b = { 0 };
-	/* Per address: five an hour, then refused (the address's mailbox is not flooded). */
-	for (int i = 0; i < 5; i++) {
+	/* Per address, no refusal (that would let anyone lock admin out): while the link mailed
+	 * is fresh and unused, no other is sent, so the mailbox is not flooded. */
+	for (int i = 0; i < 6; i++) {
 		g_autoptr(WebResp) r = web_ask(w, &b, ADMIN);
 		g_assert_cmpint(r->status, ==, 200);
 	}
-	g_autoptr(WebResp) sixth = web_ask(w, &b, ADMIN);
-	g_assert_cmpint(sixth->status, ==, 429);
-	g_assert_cmpuint(h_count_mail(h, "web_signin", ADMIN), ==, 5);
+	g_autofree char *one = web_link(h, ADMIN);
+	g_assert_nonnull(one);
+	g_assert_cmpuint(h_count_mail(h, "web_signin", ADMIN), ==, 1);
 	/* Per client: twenty an hour whatever the addresses; the manager's is then refused. */
 	for (int i = 0; i < 14; i++) {
 		g_autofree char *a = g_strdup_printf("guess%d@council.example", i);
@@ -362,6 +365,115 @@ static void test_web_refuses_non_loopback_without_tls(void)
 	g_assert_nonnull(strstr(h2->err, "cert_file and key_file go together"));
 }
 
+/* Behind the proxy (trusted_proxy), each client is known by what it forwards. */
+#define PROXY_CONF "[web]\nmanagers = " MANAGER "\ntrusted_proxy = 127.0.0.1\n"
+
+static void test_web_stranger_cannot_lock_admin_out(void)
+{
+	g_autoptr(Harness) h = h_new(PROXY_CONF);
+	Web *w = web_start(h, NOW);
+	WebBrowser stranger = { .forwarded_for = "192.0.2.66" };
+	WebBrowser admin = { .forwarded_for = "198.51.100.7" };
+	/* The stranger asks for admin's address until refused, and goes on. */
+	for (int i = 0; i < CH_LIMIT_CLIENT; i++) {
+		g_autoptr(WebResp) r = web_ask(w, &stranger, ADMIN);
+		g_assert_cmpint(r->status, ==, 200);
+	}
+	for (int i = 0; i < 3; i++) {
+		g_autoptr(WebResp) r = web_ask(w, &stranger, ADMIN);
+		g_assert_cmpint(r->status, ==, 429);
+	}
+	/* Admin was mailed once, and may still ask, and the link in the inbox works. */
+	g_autoptr(WebResp) asked = web_ask(w, &admin, ADMIN);
+	g_assert_cmpint(asked->status, ==, 200);
+	g_autofree char *link = web_link(h, ADMIN);
+	g_assert_cmpuint(h_count_mail(h, "web_signin", ADMIN), ==, 1);
+	g_autoptr(WebResp) opened = web_open_link(w, &admin, link);
+	g_assert_cmpint(opened->status, ==, 303);
+	g_assert_nonnull(admin.session);
+	/* Forwarded headers missing or not an address: the proxy's own address counts. */
+	WebBrowser bare = { 0 }, junk = { .forwarded_for = "not-an-address" };
+	g_autoptr(WebResp) r1 = web_ask(w, &bare, MANAGER);
+	g_autoptr(WebResp) r2 = web_ask(w, &junk, MANAGER);
+	g_assert_cmpint(r1->status, ==, 200);
+	g_assert_cmpint(r2->status, ==, 200);
+	web_stop(w);
+	/* Half an hour on the stranger is refused again, and those refusals count for nothing:
+	 * an hour after the first requests the stranger may ask once more. */
+	w = web_start(h, "2026-11-24T10:30");
+	for (int i = 0; i < CH_LIMIT_CLIENT; i++) {
+		g_autoptr(WebResp) r = web_ask(w, &stranger, "someone@elsewhere.example");
+		g_assert_cmpint(r->status, ==, 429);
+	}
+	web_stop(w);
+	w = web_start(h, "2026-11-24T11:01");
+	g_autoptr(WebResp) later = web_ask(w, &stranger, ADMIN);
+	g_assert_cmpint(later->status, ==, 200);
+	web_stop(w);
+	/* Admin's link was used: this request sent a new one. */
+	g_assert_cmpuint(h_count_mail(h, "web_signin", ADMIN), ==, 2);
+	web_browser_clear(&stranger), web_browser_clear(&admin);
+	web_browser_clear(&bare), web_browser_clear(&junk);
+}
+
+/* Over TLS (here the proxy says so): the cookies carry the __Host- prefix and Secure, and
+ * every response the Strict-Transport-Security header. */
+static void test_web_tls_cookies_host_prefixed_and_hsts(void)
+{
+	g_autoptr(Harness) h = h_new(PROXY_CONF);
+	Web *w = web_start(h, NOW);
+	WebBrowser b = { .forwarded_proto = "https" };
+	g_autoptr(WebResp) page = web_req(w, &b, "/signin", NULL);
+	g_assert_cmpint(page->status, ==, 200);
+	g_autofree char *set = web_header(page, "Set-Cookie");
+	g_assert_nonnull(set);
+	g_assert_true(g_str_has_prefix(set, "__Host-chaser_pre="));
+	g_assert_nonnull(strstr(set, "; Secure"));
+	g_assert_nonnull(strstr(set, "Path=/"));
+	g_assert_null(strstr(set, "Domain"));
+	g_autofree char *hsts = web_header(page, "Strict-Transport-Security");
+	g_assert_cmpstr(hsts, ==, "max-age=31536000");
+	web_sign_in(w, &b, ADMIN);
+	g_autoptr(WebResp) today = web_req(w, &b, "/", NULL);
+	g_assert_cmpint(today->status, ==, 200);
+	g_autofree char *hsts2 = web_header(today, "Strict-Transport-Security");
+	g_assert_nonnull(hsts2);
+	/* Over plain HTTP: no prefix, no Secure, no HSTS. */
+	WebBrowser http = { 0 };
+	g_autoptr(WebResp) p2 = web_req(w, &http, "/signin", NULL);
+	g_autofree char *set2 = web_header(p2, "Set-Cookie");
+	g_assert_true(g_str_has_prefix(set2, "chaser_pre="));
+	g_assert_null(strstr(set2, "Secure"));
+	g_autofree char *hsts3 = web_header(p2, "Strict-Transport-Security");
+	g_assert_null(hsts3);
+	web_stop(w);
+	web_browser_clear(&b), web_browser_clear(&http);
+}
+
+/* A pre-session cookie chaser did not make (not 64 hex digits) is not the base of a form's
+ * token: a form made with a token from it is refused, and a cookie of chaser's is set. */
+static void test_web_pre_cookie_not_ours_not_used(void)
+{
+	g_autoptr(Harness) h = h_new(WEB_CONF);
+	Web *w = web_start(h, NOW);
+	const char *bad[] = { "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+		              "ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789",
+		              "0123" };
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		WebBrowser b = { .pre = g_strdup(bad[i]) };
+		g_autofree char *token = g_compute_hmac_for_string(
+		    G_CHECKSUM_SHA256, (const guchar *)bad[i], strlen(bad[i]), "chaser web form", -1);
+		g_autofree char *form = g_strdup_printf("csrf=%s&email=%s", token, ADMIN);
+		g_autoptr(WebResp) r = web_req(w, &b, "/signin", form);
+		g_assert_cmpint(r->status, ==, 403);
+		g_assert_cmpstr(b.pre, !=, bad[i]);
+		g_assert_cmpuint(strlen(b.pre), ==, 64);
+		web_browser_clear(&b);
+	}
+	web_stop(w);
+	g_assert_cmpuint(h_count_mail(h, "web_signin", ADMIN), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -374,6 +486,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/web/unknown-address-same-page-no-mail",
 	                test_web_unknown_address_same_page_no_mail);
 	g_test_add_func("/web/sign-in-requests-rate-limited", test_web_sign_in_requests_rate_limited);
+	g_test_add_func("/web/stranger-cannot-lock-admin-out", test_web_stranger_cannot_lock_admin_out);
+	g_test_add_func("/web/tls-cookies-host-prefixed-and-hsts",
+	                test_web_tls_cookies_host_prefixed_and_hsts);
+	g_test_add_func("/web/pre-cookie-not-ours-not-used", test_web_pre_cookie_not_ours_not_used);
 	g_test_add_func("/web/manager-cannot-release-or-drop", test_web_manager_cannot_release_or_drop);
 	g_test_add_func("/web/admin-releases-audited-with-address",
 	                test_web_admin_releases_audited_with_address);

@@ -25,6 +25,7 @@ struct ChApp {
 	char *domain;            /* of the shared mailbox */
 	char *local_part;        /* of the shared mailbox */
 	volatile gint stop;      /* set by SIGTERM/SIGINT in `chaser run` */
+	volatile gint wake;      /* set by the console in `chaser run`: a mail is queued, turn now */
 };
 typedef struct ChApp ChApp;
 

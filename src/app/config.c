@@ -681,6 +681,7 @@ static void read_transports(Reader *r, ChConfig *c)
 static void read_web(Reader *r, ChConfig *c)
 {
 	ChWebConfig *w = &c->web;
+	w->given = g_key_file_has_group(r->kf, "web");
 	w->listen = get_str(r, "web", "listen", "127.0.0.1");
 	w->port = get_uint(r, "web", "port", 8470);
 	w->url = get_str(r, "web", "url", NULL);

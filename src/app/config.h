@@ -49,6 +49,7 @@ typedef struct {
 	char **managers;        /* addresses that may sign in to read (admin may also act) */
 	guint session_idle;     /* minutes a session lives unused (30) */
 	guint session_max;      /* minutes a session lives at most (480) */
+	gboolean given;         /* the file has a [web] section: `chaser run` serves it too */
 } ChWebConfig;
 
 typedef struct {

@@ -146,7 +146,7 @@ static void on_signal(int sig)
 		*stop_flag = 1;
 }
 
-static void catch_signals(ChApp *app)
+void ch_runloop_catch_signals(ChApp *app)
 {
 	stop_flag = &app->stop;
 	ch_service_watch_stop(&app->stop);
@@ -285,7 +285,7 @@ static void config_stopped(ChApp *app, const GError *why)
 
 gboolean ch_runloop_run(ChApp *app, GError **error)
 {
-	catch_signals(app);
+	ch_runloop_catch_signals(app);
 	Loop l = { .app = app, .backoff = 1 };
 	if (!(l.in = ch_driver_open(app, error)))
 		return FALSE;
@@ -298,6 +298,8 @@ gboolean ch_runloop_run(ChApp *app, GError **error)
 	gboolean ok = TRUE;
 	GError *e = NULL;
 	while (ok && !g_atomic_int_get(&app->stop)) {
+		/* Cleared before the turn: a mail the console queues during it wakes the next wait. */
+		g_atomic_int_set(&app->wake, 0);
 		ch_service_alive();
 		ok = turn_inbound(&l, &e);
 		ch_service_alive();

@@ -27,5 +27,10 @@
 gboolean ch_runloop_poll(ChApp *app, ChSweepCounts *counts, GError **error);
 
 /* Until SIGTERM or SIGINT (TRUE), or broken configuration (FALSE, CH_ERROR_CONFIG), or the
- * mailbox held by another chaser at start (FALSE, CH_ERROR_TEMPORARY). */
+ * mailbox held by another chaser at start (FALSE, CH_ERROR_TEMPORARY). app->wake, set from
+ * another thread, ends the loop's wait: a turn (sweep, tick, flush) starts at once; the
+ * console sets it when it has queued a sign-in link. */
 gboolean ch_runloop_run(ChApp *app, GError **error);
+/* SIGTERM and SIGINT set app->stop from here on (ch_runloop_run does it too): for a caller
+ * that starts something beside the loop (the console) and announces it before the loop. */
+void ch_runloop_catch_signals(ChApp *app);

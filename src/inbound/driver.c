@@ -82,7 +82,9 @@ int ch_driver_lock(const char *path, const char *what, GError **error)
 
 void ch_driver_sleep(ChApp *app, guint seconds)
 {
-	for (guint i = 0; i < seconds * 4 && !g_atomic_int_get(&app->stop); i++) {
+	for (guint i = 0; i < seconds * 4 && !g_atomic_int_get(&app->stop) &&
+	                  !g_atomic_int_get(&app->wake);
+	     i++) {
 		ch_service_alive();
 		g_usleep(250 * 1000);
 	}

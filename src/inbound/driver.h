@@ -82,8 +82,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ChDriver, ch_driver_close)
 /* For drivers: an exclusive, non-blocking lock on the file at path (made if missing). The
  * descriptor, or -1 with CH_ERROR_TEMPORARY "another chaser is reading WHAT (lock PATH)". */
 int ch_driver_lock(const char *path, const char *what, GError **error);
-/* For drivers: sleeps in quarter-second slices until `seconds` pass or app->stop is set,
- * pinging the watchdog at each. */
+/* For drivers: sleeps in quarter-second slices until `seconds` pass or app->stop (or
+ * app->wake) is set, pinging the watchdog at each. */
 void ch_driver_sleep(ChApp *app, guint seconds);
 /* For drivers: adds one intake answer to the counts. */
 void ch_driver_count(ChSweepCounts *counts, ChIntakeResult r);

@@ -59,6 +59,7 @@ struct ChImap {
 	char *piece_dir;     /* where large messages are fetched in pieces to, or NULL */
 	gsize piece_over;    /* larger than this: in pieces */
 	gsize piece;         /* bytes asked for at a time */
+	volatile gint *wake; /* ends a wait early, or NULL (ch_imap_set_wake) */
 
 	/* The connection. */
 	mailimap *imap; /* NULL while disconnected */
@@ -429,6 +430,11 @@ void ch_imap_set_pieces(ChImap *m, const char *dir, gsize piece_over, gsize piec
 	m->piece_dir = g_strdup(dir);
 	m->piece_over = piece_over;
 	m->piece = MAX(piece, 1);
+}
+
+void ch_imap_set_wake(ChImap *m, volatile gint *wake)
+{
+	m->wake = wake;
 }
 
 ChImap *ch_imap_new(const ChImapConfig *cfg, gsize max_message_size, const ChImapState *state)
@@ -1260,9 +1266,9 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 
 /* Every slice of a wait tells the service manager that the loop is alive (the watchdog):
  * a wait may last up to IDLE_MAX_S, far longer than any watchdog interval. */
-static void sleep_until(gint64 deadline, volatile gint *stop)
+static void sleep_until(gint64 deadline, volatile gint *stop, volatile gint *wake)
 {
-	while (!stopped(stop)) {
+	while (!stopped(stop) && !stopped(wake)) {
 		ch_service_alive();
 		gint64 left = deadline - g_get_monotonic_time();
 		if (left <= 0)
@@ -1280,7 +1286,7 @@ gboolean ch_imap_wait(ChImap *m, guint seconds, volatile gint *stop, GError **er
 	 * off, and waiting must not reconnect behind its back. */
 	if (m->imap == NULL || !m->selected || !m->idle || !m->can_idle ||
 	    m->idle_failures >= IDLE_MAX_FAILURES) {
-		sleep_until(deadline, stop);
+		sleep_until(deadline, stop, m->wake);
 		return TRUE;
 	}
 	deadline = MIN(deadline, start + (gint64)IDLE_MAX_S * G_USEC_PER_SEC);
@@ -1305,7 +1311,7 @@ gboolean ch_imap_wait(ChImap *m, guint seconds, volatile gint *stop, GError **er
 	 * "+ idling": poll() on the socket would never see it (libraries.md B1.8). */
 	gboolean woken = m->imap->imap_stream != NULL && m->imap->imap_stream->read_buffer_len > 0;
 	int fd = mailimap_idle_get_fd(m->imap);
-	while (!woken && fd >= 0 && !stopped(stop)) {
+	while (!woken && fd >= 0 && !stopped(stop) && !stopped(m->wake)) {
 		ch_service_alive();
 		gint64 left = deadline - g_get_monotonic_time();
 		if (left <= 0)
@@ -1393,6 +1399,7 @@ static gpointer reader_open(ChApp *app, GError **error)
 	/* Large messages in pieces straight into spool/messages, where intake keeps them. */
 	g_autofree char *messages = g_build_filename(app->cfg->spool, "messages", NULL);
 	ch_imap_set_pieces(rd->imap, messages, PIECE_OVER, PIECE_SIZE);
+	ch_imap_set_wake(rd->imap, &app->wake);
 	return rd;
 }
 

@@ -46,6 +46,9 @@ typedef struct {
 ChImap *ch_imap_new(const ChImapConfig *cfg, gsize max_message_size, const ChImapState *state);
 /* The flag a stop request sets (SIGTERM): once set, a sweep ends after the message in hand. */
 void ch_imap_set_stop(ChImap *m, volatile gint *stop);
+/* A flag that, once set, ends a wait early (ch_imap_wait) without stopping a sweep: the
+ * console asks for a turn when it has queued a sign-in mail. NULL: none. */
+void ch_imap_set_wake(ChImap *m, volatile gint *wake);
 void ch_imap_free(ChImap *m);
 /* Where a message larger than piece_over bytes is fetched to, in pieces of at most `piece`
  * bytes (BODY.PEEK[]<offset.length>) appended to a file there, instead of as one literal that

@@ -87,16 +87,32 @@ gboolean ch_store_web_session_end(ChStore *s, const char *hash, gint64 now, GErr
 	                    hash);
 }
 
-gboolean ch_store_web_request(ChStore *s, const char *who, const char *client, gint64 now,
-                              gint64 since, gint64 *by_who_r, gint64 *by_client_r,
-                              GError **error)
+gboolean ch_store_web_link_fresh(ChStore *s, const char *address, gint64 now, gint64 since,
+                                 gboolean *fresh_r, GError **error)
 {
-	return ch_store_get_int(s, by_who_r, 0, error,
-	                        "SELECT count(*) FROM web_request WHERE who = ? AND at >= ?", "si",
-	                        who, since) &&
-	       ch_store_get_int(s, by_client_r, 0, error,
-	                        "SELECT count(*) FROM web_request WHERE client = ? AND at >= ?",
-	                        "si", client, since) &&
-	       ch_store_run(s, error, "INSERT INTO web_request(at, who, client) VALUES (?, ?, ?)",
+	gint64 n = 0;
+	*fresh_r = FALSE;
+	if (!ch_store_get_int(s, &n, 0, error,
+	                      "SELECT count(*) FROM web_link WHERE address = ? AND used IS NULL"
+	                      " AND expires > ? AND created >= ?",
+	                      "sii", address, now, since))
+		return FALSE;
+	*fresh_r = n > 0;
+	return TRUE;
+}
+
+gboolean ch_store_web_request(ChStore *s, const char *who, const char *client, gint64 now,
+                              gint64 since, gint64 limit, gboolean *allowed_r, GError **error)
+{
+	gint64 by_client = 0;
+	*allowed_r = FALSE;
+	if (!ch_store_get_int(s, &by_client, 0, error,
+	                      "SELECT count(*) FROM web_request WHERE client = ? AND at >= ?", "si",
+	                      client, since))
+		return FALSE;
+	if (by_client >= limit)
+		return TRUE;
+	*allowed_r = TRUE;
+	return ch_store_run(s, error, "INSERT INTO web_request(at, who, client) VALUES (?, ?, ?)",
 	                    "iss", now, who, client);
 }

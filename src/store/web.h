@@ -28,9 +28,12 @@ gboolean ch_store_web_session_get(ChStore *s, const char *hash, gint64 now, gint
                                   char **address_r, gboolean *may_act_r, GError **error);
 gboolean ch_store_web_session_end(ChStore *s, const char *hash, gint64 now, GError **error);
 
-/* Records one sign-in request, `who` the hash of the address typed, `client` the address it
- * came from; and counts those since `since` by the same who and by the same client (before
- * this one). */
+/* Whether `address` has a link sent since `since` that is still unused and unexpired. */
+gboolean ch_store_web_link_fresh(ChStore *s, const char *address, gint64 now, gint64 since,
+                                 gboolean *fresh_r, GError **error);
+
+/* One sign-in request from `client` (`who` the hash of the address typed): *allowed_r when
+ * that client made fewer than `limit` since `since`, and only then is it recorded, so that
+ * requests refused count against nobody. */
 gboolean ch_store_web_request(ChStore *s, const char *who, const char *client, gint64 now,
-                              gint64 since, gint64 *by_who_r, gint64 *by_client_r,
-                              GError **error);
+                              gint64 since, gint64 limit, gboolean *allowed_r, GError **error);

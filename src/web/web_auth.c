@@ -64,8 +64,7 @@ gboolean ch_web_auth_audit(ChApp *app, gint64 conference_id, const char *address
 }
 
 /* The link's mail, queued as any other: an intent applied in a transaction of its own, with
- * the audit line saying who asked; then the outbox is flushed so the person is not kept
- * waiting for the next turn of `chaser run`. */
+ * the audit line saying who asked. It is not flushed here: the caller's flush sends it. */
 static gboolean mail_link(ChApp *app, const char *address, const char *link, const char *hash,
                           GDateTime *now, GError **error)
 {
@@ -86,40 +85,52 @@ static gboolean mail_link(ChApp *app, const char *address, const char *link, con
 		ch_store_rollback(app->store);
 		return FALSE;
 	}
-	ChFlushCounts counts = { 0 };
-	GError *e = NULL;
-	/* The link is queued; a send that fails now is retried by the outbox like any mail. */
-	if (!ch_outbox_flush(app, now, &counts, &e)) {
-		g_warning("web: the outbox could not be flushed: %s", e->message);
-		g_clear_error(&e);
-	}
 	return TRUE;
 }
 
 gboolean ch_web_auth_request_link(ChApp *app, const char *address, const char *client,
-                                  const char *base_url, gboolean *limited_r, GError **error)
+                                  gboolean *limited_r, char **address_r, GError **error)
 {
 	*limited_r = FALSE;
+	*address_r = NULL;
 	g_autoptr(GDateTime) now = NULL;
 	gint64 t = now_unix(&now);
 	g_autofree char *lower = g_ascii_strdown(address ? address : "", -1);
 	g_strstrip(lower);
 	g_autofree char *who = ch_web_auth_hash(lower);
-	gint64 by_who = 0, by_client = 0;
-	if (!ch_store_web_request(app->store, who, client, t, t - 3600, &by_who, &by_client, error))
+	gboolean allowed = FALSE;
+	if (!ch_store_web_request(app->store, who, client, t, t - 3600, CH_WEB_LIMIT_CLIENT,
+	                          &allowed, error))
 		return FALSE;
-	if (by_who >= CH_WEB_LIMIT_ADDRESS || by_client >= CH_WEB_LIMIT_CLIENT) {
-		*limited_r = TRUE;
+	*limited_r = !allowed;
+	if (allowed)
+		*address_r = g_steal_pointer(&lower);
+	return TRUE;
+}
+
+gboolean ch_web_auth_send_link(ChApp *app, const char *address, const char *base_url,
+                               gboolean *queued_r, GError **error)
+{
+	*queued_r = FALSE;
+	if (ch_web_auth_role(app->cfg, address) == CH_WEB_NOBODY)
 		return TRUE;
-	}
-	if (ch_web_auth_role(app->cfg, lower) == CH_WEB_NOBODY)
+	g_autoptr(GDateTime) now = NULL;
+	gint64 t = now_unix(&now);
+	gboolean fresh = FALSE;
+	if (!ch_store_web_link_fresh(app->store, address, t, t - CH_WEB_RESEND_MINUTES * 60, &fresh,
+	                             error))
+		return FALSE;
+	if (fresh)
 		return TRUE;
 	g_autofree char *token = ch_web_auth_secret();
 	g_autofree char *hash = ch_web_auth_hash(token);
-	if (!ch_store_web_link_add(app->store, hash, lower, t, t + CH_WEB_LINK_MINUTES * 60, error))
+	if (!ch_store_web_link_add(app->store, hash, address, t, t + CH_WEB_LINK_MINUTES * 60, error))
 		return FALSE;
 	g_autofree char *link = g_strdup_printf("%s/signin/link?t=%s", base_url, token);
-	return mail_link(app, lower, link, hash, now, error);
+	if (!mail_link(app, address, link, hash, now, error))
+		return FALSE;
+	*queued_r = TRUE;
+	return TRUE;
 }
 
 gboolean ch_web_auth_open_link(ChApp *app, const char *token, char **session_r, GError **error)

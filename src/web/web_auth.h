@@ -17,9 +17,12 @@
 #include "app/app.h"
 
 #define CH_WEB_LINK_MINUTES 15
-/* Sign-in requests allowed per hour for one address typed, and from one client. */
-#define CH_WEB_LIMIT_ADDRESS 5
+/* Sign-in requests allowed per hour from one client. An address is not limited by refusals
+ * (a stranger asking for admin's address must not lock admin out): while a link sent to it
+ * in the last CH_WEB_RESEND_MINUTES is unused, no other is sent, and the one in the inbox
+ * works. So a flood brings an address at most one mail each five minutes. */
 #define CH_WEB_LIMIT_CLIENT 20
+#define CH_WEB_RESEND_MINUTES 5
 
 typedef enum {
 	CH_WEB_NOBODY,  /* not named by the config: gets no mail */
@@ -35,13 +38,18 @@ char *ch_web_auth_secret(void);
 /* The SHA-256 of a secret, in hex: what the store keeps. */
 char *ch_web_auth_hash(const char *secret);
 
-/* A person asks for a link. The request is counted first (per address and per client, over
- * the last hour): past either limit *limited_r is set and nothing else happens. Otherwise,
- * when the address may sign in, a link to base_url + "/signin/link?t=..." is queued to it and
- * the outbox flushed, so the mail goes now. An address the config does not name gets nothing,
- * and the caller cannot tell the two apart. */
+/* A person asks for a link: the request is counted for the client (over the last hour) and
+ * *limited_r set past the limit; otherwise *address_r is the address as it will be mailed
+ * (trimmed, lower case), for ch_web_auth_send_link. Nothing here depends on whether the
+ * config names the address, so the answer, and the time it takes, are the same for all. */
 gboolean ch_web_auth_request_link(ChApp *app, const char *address, const char *client,
-                                  const char *base_url, gboolean *limited_r, GError **error);
+                                  gboolean *limited_r, char **address_r, GError **error);
+/* Outside the request (web_server.c's sender): when the config names the address and no
+ * fresh link to it is outstanding, a link to base_url + "/signin/link?t=..." is queued in the
+ * outbox (*queued_r), to go with the next flush. An address the config does not name gets
+ * nothing. */
+gboolean ch_web_auth_send_link(ChApp *app, const char *address, const char *base_url,
+                               gboolean *queued_r, GError **error);
 /* Uses a link: *session_r is the new session's secret, NULL when the link is unknown, used,
  * expired, or its address is no longer in the config. Audited. */
 gboolean ch_web_auth_open_link(ChApp *app, const char *token, char **session_r, GError **error);

@@ -15,6 +15,8 @@
 #include <gio/gio.h>
 #include <microhttpd.h>
 
+#include "outbound/outbox.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "web/web_auth.h"
 #include "web/web_setup.h"
@@ -22,15 +24,36 @@
 
 #define SESSION_COOKIE "chaser_session"
 #define PRE_COOKIE "chaser_pre"
+/* Over TLS the cookies are named __Host-...: a browser then takes them only with Secure,
+ * Path=/ and no Domain, so a neighbour on another subdomain, or a page over plain HTTP,
+ * cannot plant one. */
+#define HOST_PREFIX "__Host-"
 /* A form is a few fields: anything bigger is not one of ours. */
 #define MAX_FORM_BYTES (64 * 1024)
 
-typedef struct {
+/* Each thread its own ChApp, so its own SQLite connection (libraries.md B4: a connection's
+ * errors are its own, and SQLite's NOMUTEX connections are not for sharing): `app` for the
+ * daemon's one thread that serves requests, `sender_app` for the sender. The caller's ChApp
+ * is never touched from here, so `chaser run` goes on using it in its loop. */
+struct ChWebServer {
 	ChApp *app;
+	ChApp *sender_app;
 	gboolean tls;
 	char *base_url;
-	GInetAddress *proxy; /* or NULL */
-} Server;
+	char *here;             /* where it listens, for the line printed */
+	GInetAddress *proxy;    /* or NULL */
+	struct MHD_Daemon *daemon;
+	/* Sign-in links are made and mailed here, after the response has gone: the request
+	 * does the same work whatever the address, so neither its answer nor its time tells a
+	 * listed address from another, and a slow mail server keeps nobody's page waiting. */
+	GThread *sender;
+	GAsyncQueue *jobs;      /* addresses (char *), then the stop mark */
+	volatile gint *wake;    /* `chaser run`'s: its loop flushes; NULL: the sender flushes */
+};
+typedef struct ChWebServer Server;
+
+/* The job that ends the sender, after what was queued before it. */
+static char stop_job[] = "";
 
 typedef struct {
 	GHashTable *args;
@@ -42,6 +65,7 @@ typedef struct {
 	/* The one file of a multipart form, kept in memory (bounded by limit), never on disk. */
 	char *file_field, *file_name, *file_type;
 	GByteArray *file;
+	char *signin_for;       /* for the sender, once the response has gone (on_completed) */
 } Conn;
 
 static gboolean is_loopback(const char *listen, GInetAddress **addr_r)
@@ -129,9 +153,14 @@ static enum MHD_Result post_field(void *cls, enum MHD_ValueKind kind, const char
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+	Server *srv = cls;
 	Conn *cc = *con_cls;
 	if (!cc)
 		return;
+	/* The answer is sent (or the client went away): only now is the link made and mailed,
+	 * so nothing of that work falls within the request's time. */
+	if (cc->signin_for)
+		g_async_queue_push(srv->jobs, g_steal_pointer(&cc->signin_for));
 	if (cc->pp)
 		MHD_destroy_post_processor(cc->pp);
 	g_hash_table_unref(cc->args);
@@ -170,9 +199,27 @@ static char *client_of(Server *srv, struct MHD_Connection *conn, gboolean *tls_r
 
 static char *cookie(const char *name, const char *value, gboolean secure)
 {
-	return g_strdup_printf("%s=%s; Path=/; HttpOnly; SameSite=Strict%s%s", name,
-	                       value ? value : "", secure ? "; Secure" : "",
-	                       value ? "" : "; Max-Age=0");
+	return g_strdup_printf("%s%s=%s; Path=/; HttpOnly; SameSite=Strict%s%s",
+	                       secure ? HOST_PREFIX : "", name, value ? value : "",
+	                       secure ? "; Secure" : "", value ? "" : "; Max-Age=0");
+}
+
+static const char *cookie_value(struct MHD_Connection *conn, const char *name, gboolean secure)
+{
+	g_autofree char *full = g_strconcat(secure ? HOST_PREFIX : "", name, NULL);
+	return MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, full);
+}
+
+/* What ch_web_auth_secret() makes: 64 lower-case hex digits. A cookie is the browser's to
+ * send, so anything else in it is not ours and is not used. */
+static gboolean is_secret(const char *v)
+{
+	if (!v || strlen(v) != 64)
+		return FALSE;
+	for (const char *p = v; *p; p++)
+		if (!g_ascii_isxdigit(*p) || g_ascii_isupper(*p))
+			return FALSE;
+	return TRUE;
 }
 
 /* The headers every response carries, whatever it is. */
@@ -197,6 +244,9 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, ChWebResponse 
 	if (!r)
 		return MHD_NO;
 	common_headers(r);
+	/* Over TLS, the browser is told to come back only over TLS, for a year. */
+	if (secure)
+		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
 	MHD_add_response_header(r, "Content-Type",
 	                        resp->type ? resp->type : "text/html; charset=utf-8");
 	if (resp->location)
@@ -211,11 +261,12 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, ChWebResponse 
 	return ok;
 }
 
-static enum MHD_Result refuse(struct MHD_Connection *conn, guint status, const char *text)
+static enum MHD_Result refuse(Server *srv, struct MHD_Connection *conn, guint status,
+                              const char *text)
 {
 	ChWebResponse resp = { .status = status, .type = "text/plain; charset=utf-8",
 	                       .body = g_strdup(text) };
-	enum MHD_Result ok = send_response(conn, &resp, FALSE);
+	enum MHD_Result ok = send_response(conn, &resp, srv->tls);
 	ch_web_response_clear(&resp);
 	return ok;
 }
@@ -225,7 +276,9 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, guint status, const c
 static gboolean identify(Server *srv, struct MHD_Connection *conn, ChWebRequest *req,
                          char **address, char **pre, ChWebResponse *resp, gboolean secure)
 {
-	const char *session = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE);
+	const char *session = cookie_value(conn, SESSION_COOKIE, secure);
+	if (!is_secret(session))
+		session = NULL;
 	GError *e = NULL;
 	if (!ch_web_auth_session(srv->app, session, address, &req->role, &e)) {
 		g_warning("web: the store failed: %s", e->message);
@@ -238,8 +291,8 @@ static gboolean identify(Server *srv, struct MHD_Connection *conn, ChWebRequest 
 		req->csrf_base = session;
 		return TRUE;
 	}
-	const char *had = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, PRE_COOKIE);
-	if (had && strlen(had) == 64) {
+	const char *had = cookie_value(conn, PRE_COOKIE, secure);
+	if (is_secret(had)) {
 		req->csrf_base = had;
 		return TRUE;
 	}
@@ -269,9 +322,10 @@ static enum MHD_Result serve(Server *srv, struct MHD_Connection *conn, const cha
 	g_autofree char *address = NULL, *pre = NULL;
 	if (!identify(srv, conn, &req, &address, &pre, &resp, secure)) {
 		ch_web_response_clear(&resp);
-		return refuse(conn, 503, "chaser could not read its records just now; try again.\n");
+		return refuse(srv, conn, 503, "chaser could not read its records just now; try again.\n");
 	}
 	ch_web_views_handle(srv->app, &req, &resp);
+	cc->signin_for = g_steal_pointer(&resp.signin_for);
 	if (resp.new_session) {
 		g_free(resp.set_cookie[0]);
 		resp.set_cookie[0] = cookie(SESSION_COOKIE, resp.new_session, secure);
@@ -325,12 +379,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (!post && strcmp(method, "GET") && strcmp(method, "HEAD"))
-		return refuse(conn, 405, "Only GET and POST are used here.\n");
+		return refuse(srv, conn, 405, "Only GET and POST are used here.\n");
 	if (cc->too_big)
-		return refuse(conn, 413, "That form is too large.\n");
+		return refuse(srv, conn, 413, "That form is too large.\n");
 	if (cc->not_form)
-		return refuse(conn, 415, "A form must be sent url-encoded (a file only with the new "
-		                         "conference's form).\n");
+		return refuse(srv, conn, 415, "A form must be sent url-encoded (a file only with the new "
+		                              "conference's form).\n");
 	return serve(srv, conn, url, method, cc);
 }
 
@@ -383,7 +437,7 @@ static struct MHD_Daemon *start(Server *srv, GInetAddress *addr, guint port, GEr
 	struct MHD_Daemon *d = MHD_start_daemon(
 	    flags, (uint16_t)port, NULL, NULL, on_request, srv,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&native,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)16,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
@@ -396,40 +450,148 @@ static struct MHD_Daemon *start(Server *srv, GInetAddress *addr, guint port, GEr
 	return d;
 }
 
-gboolean ch_web_server_run(ChApp *app, int port_override, GError **error)
+/* ---- the sender ----------------------------------------------------------------------- */
+
+static void flush(Server *srv)
+{
+	g_autoptr(GDateTime) now = ch_clock_now();
+	ChFlushCounts counts = { 0 };
+	GError *e = NULL;
+	/* A send that fails now is retried by the outbox like any mail. */
+	if (!ch_outbox_flush(srv->sender_app, now, &counts, &e)) {
+		g_warning("web: the outbox could not be flushed: %s", e->message);
+		g_clear_error(&e);
+	}
+}
+
+static gpointer sender_main(gpointer data)
+{
+	Server *srv = data;
+	gboolean queued = FALSE;
+	for (;;) {
+		char *address = g_async_queue_pop(srv->jobs);
+		if (address == stop_job)
+			break;
+		gboolean one = FALSE;
+		GError *e = NULL;
+		if (!ch_web_auth_send_link(srv->sender_app, address, srv->base_url, &one, &e)) {
+			g_warning("web: a sign-in link could not be queued: %s", e->message);
+			g_clear_error(&e);
+		}
+		g_free(address);
+		queued |= one;
+		/* One flush for what came together. */
+		if (!queued || g_async_queue_length(srv->jobs) > 0)
+			continue;
+		queued = FALSE;
+		if (srv->wake)
+			g_atomic_int_set(srv->wake, 1);
+		else
+			flush(srv);
+	}
+	if (queued && !srv->wake)
+		flush(srv);
+	return NULL;
+}
+
+/* ---- starting and stopping ------------------------------------------------------------ */
+
+void ch_web_server_stop(ChWebServer *srv)
+{
+	if (!srv)
+		return;
+	/* No more requests first, then the sender ends once it has done what they asked. */
+	if (srv->daemon)
+		MHD_stop_daemon(srv->daemon);
+	if (srv->sender) {
+		g_async_queue_push(srv->jobs, stop_job);
+		g_thread_join(srv->sender);
+	}
+	if (srv->jobs) {
+		char *left;
+		while ((left = g_async_queue_try_pop(srv->jobs)))
+			if (left != stop_job)
+				g_free(left);
+		g_async_queue_unref(srv->jobs);
+	}
+	g_free(srv->base_url);
+	g_free(srv->here);
+	g_clear_object(&srv->proxy);
+	if (srv->app)
+		ch_app_close(srv->app);
+	if (srv->sender_app)
+		ch_app_close(srv->sender_app);
+	g_free(srv);
+}
+
+const char *ch_web_server_url(const ChWebServer *srv)
+{
+	return srv->here;
+}
+
+ChWebServer *ch_web_server_start(ChApp *app, int port_override, volatile gint *wake,
+                                 GError **error)
 {
 	const ChWebConfig *w = &app->cfg->web;
 	if (!ch_web_server_check(app->cfg, error))
-		return FALSE;
-	g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(w->listen);
-	Server srv = { .app = app, .tls = w->cert_file != NULL };
+		return NULL;
+	Server *srv = g_new0(Server, 1);
+	srv->tls = w->cert_file != NULL;
+	srv->wake = wake;
+	if (!(srv->app = ch_app_open(app->cfg->path, error)) ||
+	    !(srv->sender_app = ch_app_open(app->cfg->path, error))) {
+		ch_web_server_stop(srv);
+		return NULL;
+	}
 	if (w->trusted_proxy)
-		srv.proxy = g_inet_address_new_from_string(w->trusted_proxy);
+		srv->proxy = g_inet_address_new_from_string(w->trusted_proxy);
+	g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(w->listen);
 	guint port = port_override >= 0 ? (guint)port_override : w->port;
-	/* SIGTERM and SIGINT are waited for here, not handled: blocked before the daemon's
-	 * thread starts, so that thread inherits the mask and never takes them. */
+	/* The threads made here take no SIGTERM or SIGINT: they are the caller's to handle
+	 * (sigwait in `chaser web`, the run loop's flag in `chaser run`). */
+	sigset_t stop, old;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	/* The sender's queue is there before the first request can come. */
+	srv->jobs = g_async_queue_new();
+	srv->sender = g_thread_new("web-sender", sender_main, srv);
+	srv->daemon = start(srv, addr, port, error);
+	if (srv->daemon) {
+		const union MHD_DaemonInfo *di =
+		    MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+		guint bound = di ? di->port : port;
+		g_autofree char *here = url_of(srv->tls ? "https" : "http", addr, bound);
+		srv->here = g_strconcat(here, "/", NULL);
+		srv->base_url = g_strdup(w->url ? w->url : here);
+		while (srv->base_url[0] && g_str_has_suffix(srv->base_url, "/"))
+			srv->base_url[strlen(srv->base_url) - 1] = '\0';
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!srv->daemon) {
+		ch_web_server_stop(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+gboolean ch_web_server_run(ChApp *app, int port_override, GError **error)
+{
+	/* SIGTERM and SIGINT are waited for here, not handled: blocked before any thread
+	 * starts, and taken by sigwait. */
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	struct MHD_Daemon *d = start(&srv, addr, port, error);
-	if (!d) {
-		g_clear_object(&srv.proxy);
+	ChWebServer *srv = ch_web_server_start(app, port_override, NULL, error);
+	if (!srv)
 		return FALSE;
-	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	guint bound = di ? di->port : port;
-	g_autofree char *here = url_of(srv.tls ? "https" : "http", addr, bound);
-	srv.base_url = g_strdup(w->url ? w->url : here);
-	while (srv.base_url[0] && g_str_has_suffix(srv.base_url, "/"))
-		srv.base_url[strlen(srv.base_url) - 1] = '\0';
-	printf("chaser web: listening on %s/\n", here);
+	printf("chaser web: listening on %s\n", srv->here);
 	fflush(stdout);
 	int sig = 0;
 	sigwait(&stop, &sig);
-	MHD_stop_daemon(d);
-	g_free(srv.base_url);
-	g_clear_object(&srv.proxy);
+	ch_web_server_stop(srv);
 	return TRUE;
 }

@@ -23,6 +23,7 @@
 void ch_web_response_clear(ChWebResponse *r)
 {
 	g_free(r->body), g_free(r->location), g_free(r->new_session), g_free(r->disposition);
+	g_free(r->signin_for);
 	g_free(r->set_cookie[0]), g_free(r->set_cookie[1]);
 	memset(r, 0, sizeof *r);
 }
@@ -116,14 +117,14 @@ static void signin_post(ChApp *app, const ChWebRequest *req, ChWebResponse *resp
 	}
 	gboolean limited = FALSE;
 	GError *e = NULL;
-	if (!ch_web_auth_request_link(app, email, req->client, req->base_url, &limited, &e)) {
+	if (!ch_web_auth_request_link(app, email, req->client, &limited, &resp->signin_for, &e)) {
 		store_failed(app, req, resp, e);
 		return;
 	}
 	if (limited) {
 		message_page(app, req, resp, 429, "Too many requests",
-		             "There have been too many sign-in requests for this address or from "
-		             "this computer. Wait an hour, then try again.");
+		             "There have been too many sign-in requests from this computer. Wait an "
+		             "hour, then try again.");
 		return;
 	}
 	/* The same words whether or not the address may sign in. */

@@ -48,6 +48,9 @@ typedef struct {
 	char *set_cookie[2];    /* Set-Cookie values (made by the server's cookie helper) */
 	char *new_session;      /* a session started: the server sets its cookie */
 	gboolean end_session;   /* the session ended: the server clears its cookie */
+	char *signin_for;       /* a sign-in link is to be sent to this address (maybe one the
+	                           config does not name): the server's sender does it after the
+	                           response, so the response cannot tell the two apart */
 	gboolean need_pre;      /* the page carries a form before sign-in: the server makes sure
 	                           the pre-session cookie is there */
 } ChWebResponse;

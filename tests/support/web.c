@@ -7,8 +7,15 @@
 #include <unistd.h>
 #include <curl/curl.h>
 
-Web *web_start(Harness *h, const char *now)
+/* The addresses asked for through web_ask and not yet looked for, each with how many
+ * sign-in mails it had then: the link is mailed after the answer, by chaser's sender, so
+ * web_link waits for it. Forgotten when a chaser starts (a new harness, a new count). */
+static GHashTable *asked_for;
+
+static Web *start(Harness *h, const char *now, const char *command, const char *port_option)
 {
+	if (asked_for)
+		g_hash_table_remove_all(asked_for);
 	Web *w = g_new0(Web, 1);
 	w->h = h;
 	GPtrArray *argv = g_ptr_array_new();
@@ -19,8 +26,8 @@ Web *web_start(Harness *h, const char *now)
 		g_ptr_array_add(argv, "--now");
 		g_ptr_array_add(argv, (char *)now);
 	}
-	g_ptr_array_add(argv, "web");
-	g_ptr_array_add(argv, "--port");
+	g_ptr_array_add(argv, (char *)command);
+	g_ptr_array_add(argv, (char *)port_option);
 	g_ptr_array_add(argv, "0");
 	g_ptr_array_add(argv, NULL);
 	int out = -1;
@@ -43,6 +50,16 @@ Web *web_start(Harness *h, const char *now)
 		w->base[strlen(w->base) - 1] = '\0';
 	g_string_free(line, TRUE);
 	return w;
+}
+
+Web *web_start(Harness *h, const char *now)
+{
+	return start(h, now, "web", "--port");
+}
+
+Web *web_start_run(Harness *h, const char *now)
+{
+	return start(h, now, "run", "--web-port");
 }
 
 void web_stop(Web *w)
@@ -90,6 +107,9 @@ static void keep_cookie(WebBrowser *b, const char *line)
 	const char *semi = strchr(v, ';');
 	if (!eq || !semi)
 		return;
+	/* Over TLS the names carry the __Host- prefix; the browser keeps them the same. */
+	if (g_str_has_prefix(v, "__Host-"))
+		v += strlen("__Host-");
 	g_autofree char *name = g_strndup(v, eq - v);
 	char *value = g_strndup(eq + 1, semi - eq - 1);
 	gboolean gone = strstr(line, "Max-Age=0") != NULL || !*value;
@@ -127,13 +147,27 @@ static WebResp *request(Web *w, WebBrowser *b, const char *path, const char *for
 	if (mime)
 		curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime);
 	GString *cookies = g_string_new(NULL);
+	const char *pfx =
+	    b && b->forwarded_proto && !strcmp(b->forwarded_proto, "https") ? "__Host-" : "";
 	if (b && b->session)
-		g_string_append_printf(cookies, "chaser_session=%s; ", b->session);
+		g_string_append_printf(cookies, "%schaser_session=%s; ", pfx, b->session);
 	if (b && b->pre)
-		g_string_append_printf(cookies, "chaser_pre=%s; ", b->pre);
+		g_string_append_printf(cookies, "%schaser_pre=%s; ", pfx, b->pre);
 	if (cookies->len)
 		curl_easy_setopt(curl, CURLOPT_COOKIE, cookies->str);
+	struct curl_slist *extra = NULL;
+	if (b && b->forwarded_for) {
+		g_autofree char *hd = g_strdup_printf("X-Forwarded-For: %s", b->forwarded_for);
+		extra = curl_slist_append(extra, hd);
+	}
+	if (b && b->forwarded_proto) {
+		g_autofree char *hd = g_strdup_printf("X-Forwarded-Proto: %s", b->forwarded_proto);
+		extra = curl_slist_append(extra, hd);
+	}
+	if (extra)
+		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, extra);
 	g_assert_cmpint(curl_easy_perform(curl), ==, CURLE_OK);
+	curl_slist_free_all(extra);
 	WebResp *r = g_new0(WebResp, 1);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_easy_cleanup(curl);
@@ -212,6 +246,14 @@ char *web_field(const char *html, const char *name)
 
 char *web_link(Harness *h, const char *to)
 {
+	g_autofree char *key = to ? g_ascii_strdown(to, -1) : NULL;
+	gpointer had = NULL;
+	if (asked_for && key && g_hash_table_lookup_extended(asked_for, key, NULL, &had)) {
+		for (int i = 0; i < 200 && h_count_mail(h, "web_signin", to) <= GPOINTER_TO_UINT(had);
+		     i++)
+			g_usleep(50 * 1000);
+		g_hash_table_remove(asked_for, key);
+	}
 	g_autofree char *path = h_mail(h, "web_signin", to);
 	if (!path)
 		return NULL;
@@ -241,6 +283,14 @@ WebResp *web_ask(Web *w, WebBrowser *b, const char *address)
 	g_assert_nonnull(csrf);
 	g_autofree char *esc = g_uri_escape_string(address, NULL, TRUE);
 	g_autofree char *form = g_strdup_printf("csrf=%s&email=%s", csrf, esc);
+	if (!asked_for)
+		asked_for = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	char *key = g_ascii_strdown(address, -1);
+	if (!g_hash_table_contains(asked_for, key))
+		g_hash_table_insert(asked_for, key,
+		                    GUINT_TO_POINTER(h_count_mail(w->h, "web_signin", address)));
+	else
+		g_free(key);
 	return web_req(w, b, "/signin", form);
 }
 

@@ -14,6 +14,10 @@ typedef struct {
 typedef struct {
 	char *session;    /* the cookies the browser holds, or NULL */
 	char *pre;
+	/* Sent as X-Forwarded-For and X-Forwarded-Proto when set: a client behind [web]
+	 * trusted_proxy, as the proxy would say. */
+	const char *forwarded_for;
+	const char *forwarded_proto;
 } WebBrowser;
 
 typedef struct {
@@ -25,6 +29,8 @@ typedef struct {
 
 /* Starts `chaser [--now NOW] web --port 0` and waits for it to listen. */
 Web *web_start(Harness *h, const char *now);
+/* The same with `chaser [--now NOW] run --web-port 0`: the loop and the console. */
+Web *web_start_run(Harness *h, const char *now);
 /* SIGTERM, and waits for it to end (asserting it exits 0). */
 void web_stop(Web *w);
 void web_browser_clear(WebBrowser *b);
@@ -44,7 +50,8 @@ WebResp *web_req_multipart(Web *w, WebBrowser *b, const char *path, const char *
 char *web_header(const WebResp *r, const char *name);
 /* The value of the first hidden field `name` in a page, or NULL. */
 char *web_field(const char *html, const char *name);
-/* The newest sign-in link mailed to `to`, decoded; NULL when none. */
+/* The newest sign-in link mailed to `to`, decoded; NULL when none. Right after web_ask for
+ * `to`, it first waits (up to 10 s) for the mail chaser sends after its answer. */
 char *web_link(Harness *h, const char *to);
 /* Asks for a link for `address` (through the sign-in form), as the browser b. */
 WebResp *web_ask(Web *w, WebBrowser *b, const char *address);
