@@ -36,15 +36,21 @@ ChStore *ch_store_open(const char *path, GError **error)
 	ChStore *s = g_new0(ChStore, 1);
 	s->stmts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, finalize_stmt);
 	/* Create the file readable by the service alone before SQLite opens it; the -wal and
-	 * -shm files SQLite makes take the same mode. */
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
+	 * -shm files SQLite makes take the same mode. Only when it is not there: close() of any
+	 * descriptor of a file drops every POSIX lock this process holds on it, so opening and
+	 * closing the database beside a connection already open (the console's threads each
+	 * open their own) dropped that connection's lock; the next chaser command to close
+	 * then took itself for the last, checkpointed and deleted the WAL under the open
+	 * connection, and what it committed afterwards was lost. */
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+	} else if (errno != EEXIST) {
 		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "cannot open database %s: %s", path,
 		            g_strerror(errno));
 		ch_store_close(s);
 		return NULL;
 	}
-	close(fd);
 	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG, "cannot open database %s: %s", path,
