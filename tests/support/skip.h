@@ -5,8 +5,10 @@
  * the supported one (root, Debian 12, after scripts/install-deps test), so the same want is a
  * failure with the same reason, and a green make check never hides a test that did not run.
  *
- * The one skip strict mode keeps is the shared corpora's absence (a user's clone has no
- * ../shared): ch_test_no_corpora() says so in words tests/run-all recognises.
+ * The skips strict mode keeps: the shared corpora's absence (a user's clone has no
+ * ../shared): ch_test_no_corpora(); and axe-core that scripts/install-deps tried and could not
+ * get from the npm registry (a network that cannot reach it): ch_test_no_npm(). Each says so
+ * in words tests/run-all recognises.
  */
 #pragma once
 #include <glib.h>
@@ -48,4 +50,14 @@ static G_GNUC_UNUSED void ch_test_no_corpora(const char *what)
 		g_test_skip_printf(CH_TEST_NO_CORPORA " (a clone without the shared test data): %s "
 		                   "not checked",
 		                   what);
+}
+
+/* Every reason of this skip starts with these words (tests/run-all lets them through). */
+#define CH_TEST_NO_NPM "no axe-core from the npm registry"
+
+/* axe-core is not in this repository: where scripts/install-deps tried to fetch it and could
+ * not (`why`, from what it recorded), its test is skipped, in strict mode too. */
+static G_GNUC_UNUSED void ch_test_no_npm(const char *why, const char *what)
+{
+	g_test_skip_printf(CH_TEST_NO_NPM " (scripts/install-deps: %s): %s not checked", why, what);
 }
