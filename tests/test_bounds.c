@@ -198,8 +198,10 @@ static void test_hostile_shapes_under_memory_limit(void)
 
 /* A message that killed chaser while it was being read left the mark the parser's caller
  * sets; the next poll leaves it for later (once may be a SIGKILL) and reads what comes
- * after it, and finding the mark a second time quarantines it. The mark is what a crash inside GMime leaves: the raw copy written, the
- * parse begun, nothing committed. */
+ * after it, and finding the mark a second time quarantines it. The mark is what a crash
+ * inside GMime leaves: the raw copy written, the parse begun, nothing committed, and the
+ * dead process's mark file (spool/messages/reading-PID, its lock gone with it) naming the
+ * message's fingerprint. */
 static void test_message_that_killed_the_parser_is_quarantined(void)
 {
 	g_autoptr(Harness) h = h_new(NULL);
@@ -218,9 +220,9 @@ static void test_message_that_killed_the_parser_is_quarantined(void)
 	g_autofree char *dir = g_build_filename(h->dir, "spool", "messages", NULL);
 	g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
 	g_autofree char *raw = g_strdup_printf("%s/%s.eml", dir, fp);
-	g_autofree char *mark = g_strdup_printf("%s/%s.reading", dir, fp);
+	g_autofree char *mark = g_strdup_printf("%s/reading-4000001", dir);
 	g_assert_true(g_file_set_contents(raw, killer, -1, NULL));
-	g_assert_true(g_file_set_contents(mark, "", 0, NULL));
+	g_assert_true(g_file_set_contents(mark, fp, -1, NULL));
 
 	/* The first time may be chance (a SIGKILL, a power cut): left for the next sweep, and
 	 * the messages after it are read now. */
@@ -231,7 +233,7 @@ static void test_message_that_killed_the_parser_is_quarantined(void)
 	g_assert_true(g_file_test(still, G_FILE_TEST_EXISTS));
 	assert_rest_handled(h);
 	/* It dies there again: quarantined. */
-	g_assert_true(g_file_set_contents(mark, "", 0, NULL));
+	g_assert_true(g_file_set_contents(mark, fp, -1, NULL));
 	g_assert_cmpint(h_run(h, T, "poll", NULL), ==, 0);
 	g_autoptr(JsonNode) triage = h_json(h, T, "triage", NULL);
 	JsonObject *q = triage_with(triage, "chaser stopped while reading this message twice");

@@ -108,7 +108,7 @@ static ChIntakeResult intake(gpointer data, const char *where, const guint8 *raw
 		g_assert_true(g_file_get_contents(file, &bytes, &n, NULL));
 		c->file_sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guint8 *)bytes, n);
 		GError *pe = NULL;
-		ChMessage *m = ch_message_parse_mapped(raw, len, file, NULL, &pe);
+		ChMessage *m = ch_message_parse_mapped(raw, len, file, NULL, NULL, &pe);
 		g_assert_no_error(pe);
 		for (guint i = 0; i < m->attachments->len; i++) {
 			const ChAttachment *a = m->attachments->pdata[i];

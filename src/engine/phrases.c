@@ -462,13 +462,51 @@ static gboolean match_from(const Phrase *ph, guint k, const Words *w, guint at, 
 	       match_from(ph, k + 1, w, at + 1, end);
 }
 
-/* The first phrase of the set that begins at word `at`, and where it ends. */
-static const Phrase *match_at(const PhraseSet *s, const Words *w, guint at, guint *end)
+/* The phrases of a set whose first word matches a word of the text, found once for each
+ * different word of a text (a text repeats its words: "the", "and", a name), in the set's
+ * order; most words begin none. */
+typedef struct {
+	const PhraseSet *set;
+	GHashTable *by_word; /* word -> GPtrArray of Phrase (empty: none) */
+} Starts;
+
+static void starts_init(Starts *st, const PhraseSet *set)
 {
-	const GPtrArray *cands = s->by_first[(guchar)word_at(w, at)[0]];
+	st->set = set;
+	st->by_word = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	                                    (GDestroyNotify)g_ptr_array_unref);
+}
+
+static void starts_clear(Starts *st)
+{
+	g_hash_table_destroy(st->by_word);
+}
+
+static const GPtrArray *starts_of(Starts *st, const char *word)
+{
+	GPtrArray *hits = g_hash_table_lookup(st->by_word, word);
+	if (hits)
+		return hits;
+	hits = g_ptr_array_new();
+	const GPtrArray *cands = st->set->by_first[(guchar)word[0]];
 	for (guint j = 0; cands && j < cands->len; j++) {
 		const Phrase *ph = g_ptr_array_index(cands, j);
-		if (match_from(ph, 0, w, at, end))
+		if (item_matches(&g_array_index(ph->items, Item, 0), word))
+			g_ptr_array_add(hits, (gpointer)ph);
+	}
+	/* A copy: the routine pass blanks the text's words where they stand. */
+	g_hash_table_insert(st->by_word, g_strdup(word), hits);
+	return hits;
+}
+
+/* The first phrase of the set that begins at word `at`, and where it ends. A phrase's first
+ * item is a word, never a gap (phrase_new). */
+static const Phrase *match_at(Starts *st, const Words *w, guint at, guint *end)
+{
+	const GPtrArray *hits = starts_of(st, word_at(w, at));
+	for (guint j = 0; j < hits->len; j++) {
+		const Phrase *ph = g_ptr_array_index(hits, j);
+		if (match_from(ph, 1, w, at + 1, end))
 			return ph;
 	}
 	return NULL;
@@ -502,11 +540,14 @@ const char *ch_phrases_match(const ChPhrases *p, const char *text)
 		return NULL;
 	Words w;
 	words_fold(&w, text);
+	Starts routine, alert;
+	starts_init(&routine, &p->routine);
+	starts_init(&alert, &p->alert);
 	/* Routine words first, blanked where they stand: "no immediate risk" is then no
 	 * "immediate risk", and a concern beside it still matches. */
 	for (guint i = 0; i < w.starts->len;) {
 		guint end = i;
-		if (match_at(&p->routine, &w, i, &end) && end > i) {
+		if (match_at(&routine, &w, i, &end) && end > i) {
 			for (guint k = i; k < end; k++)
 				w.buf->str[g_array_index(w.starts, gsize, k)] = '\0';
 			i = end;
@@ -517,10 +558,12 @@ const char *ch_phrases_match(const ChPhrases *p, const char *text)
 	const char *hit = NULL;
 	for (guint i = 0; i < w.starts->len && !hit; i++) {
 		guint end;
-		const Phrase *ph = match_at(&p->alert, &w, i, &end);
+		const Phrase *ph = match_at(&alert, &w, i, &end);
 		if (ph)
 			hit = ph->text;
 	}
+	starts_clear(&routine);
+	starts_clear(&alert);
 	words_clear(&w);
 	return hit;
 }

@@ -72,6 +72,7 @@ struct ChImap {
 	gboolean have_quarantine;
 	gboolean warned_no_uidplus;
 	GArray *to_processed; /* UIDs intake answered DONE for, not yet moved (flush_moves) */
+	gint64 batch_since;   /* monotonic time of the first of them, 0 when none */
 	GArray *to_quarantine; /* and QUARANTINE */
 	guint left;      /* messages the last sweep left in the mailbox on purpose */
 	guint idle_failures; /* IDLE refused to start this many times in a row */
@@ -633,20 +634,33 @@ static gboolean move_uids(ChImap *m, GArray *uids, const char *folder, gboolean 
 
 /* Messages intake has answered for but that are still in the mailbox, moved in batches.
  *
- * Why the move may wait for the commit of later messages: intake's answer is committed
- * before it returns, and a message whose fingerprint the store holds is answered again at
- * once, without effect (ch_intake_message: "known"; an oversized one by its place,
- * ch_intake_oversized). So a crash, a lost connection or a refused MOVE anywhere between a
- * commit and its batch's move leaves only handled messages in the inbox: the next sweep finds
- * them, intake answers DONE or QUARANTINE from the store, and they are moved then. Nothing is
- * lost (the move comes only after the commit), nothing is handled twice (the fingerprint). A
- * batch is moved when it holds MOVE_BATCH messages, and whatever is pending when the sweep
- * ends or stops, so that a long backlog empties steadily and a person looking at the inbox
- * sees handled mail go within a batch's time. */
+ * Why the move may wait for later messages: intake's answer is recorded in the store before
+ * the move, by the commit of its own transaction or, when the reader commits for many
+ * messages at once (state.commit: intake's batch), by that commit, which comes first here.
+ * A message whose fingerprint the store holds is answered again at once, without effect
+ * (ch_intake_message: "known"; an oversized one by its place, ch_intake_oversized). So a
+ * crash, a lost connection or a refused MOVE anywhere between a commit and its batch's move
+ * leaves only handled messages in the inbox: the next sweep finds them, intake answers DONE
+ * or QUARANTINE from the store, and they are moved then. A crash before the commit leaves
+ * messages whose effect was never recorded: read again, as new. A commit that fails moves
+ * nothing. Nothing is lost (the move comes only after the commit), nothing is handled twice
+ * (the fingerprint). A batch is committed and moved when it holds MOVE_BATCH messages, or
+ * has been open BATCH_MS (the store's write lock is held meanwhile: the console and the
+ * commands wait), and whatever is pending when the sweep ends or stops, so that a long
+ * backlog empties steadily and a person looking at the inbox sees handled mail go within a
+ * batch's time. */
 #define MOVE_BATCH 100
+#define BATCH_MS 1000
 
 static gboolean flush_moves(ChImap *m, GError **error)
 {
+	m->batch_since = 0;
+	if (m->state.commit != NULL && !m->state.commit(m->state.data, error)) {
+		/* Not recorded: they stay in the inbox and are read again as new. */
+		g_array_set_size(m->to_processed, 0);
+		g_array_set_size(m->to_quarantine, 0);
+		return FALSE;
+	}
 	if (m->to_processed->len == 0 && m->to_quarantine->len == 0)
 		return TRUE;
 	/* A test kills chaser here: every message of the batch committed, none moved. */
@@ -1227,10 +1241,13 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 			if (!ok)
 				break;
 		}
+		if (m->batch_since == 0)
+			m->batch_since = g_get_monotonic_time();
 		ok = handle_uid(m, uid, sizes, batch, fn, data, &count, error);
 		if (ok && uid > highest)
 			highest = uid;
-		if (ok && m->to_processed->len + m->to_quarantine->len >= MOVE_BATCH)
+		if (ok && (m->to_processed->len + m->to_quarantine->len >= MOVE_BATCH ||
+		           g_get_monotonic_time() - m->batch_since >= BATCH_MS * 1000))
 			ok = flush_moves(m, error);
 	}
 	if (batch != NULL)
@@ -1365,6 +1382,15 @@ static gboolean reader_state_set(gpointer data, const char *mailbox, guint32 uid
 	return ch_store_mailbox_set(rd->app->store, mailbox, uidvalidity, last_uid, error);
 }
 
+/* The messages intake handled since the last commit, recorded now, before their move. */
+static gboolean reader_commit(gpointer data, GError **error)
+{
+	Reader *rd = data;
+	gboolean ok = ch_intake_batch_end(rd->app, error);
+	ch_intake_batch_begin(rd->app);
+	return ok;
+}
+
 static ChIntakeResult reader_intake(gpointer data, const char *where, const guint8 *raw,
                                     gsize len, gsize size_if_not_fetched, const char *file,
                                     GError **error)
@@ -1393,7 +1419,7 @@ static gpointer reader_open(ChApp *app, GError **error)
 	Reader *rd = g_new0(Reader, 1);
 	rd->app = app;
 	rd->lock = lock;
-	rd->state = (ChImapState){ reader_state_get, reader_state_set, rd };
+	rd->state = (ChImapState){ reader_state_get, reader_state_set, rd, reader_commit };
 	rd->imap = ch_imap_new(&app->cfg->imap, app->cfg->max_message_size, &rd->state);
 	ch_imap_set_stop(rd->imap, &app->stop);
 	/* Large messages in pieces straight into spool/messages, where intake keeps them. */
@@ -1409,7 +1435,20 @@ static ChDriverResult reader_sweep(gpointer self, ChSweepCounts *counts, GError 
 	rd->counts = counts;
 	rd->stopped = FALSE;
 	GError *e = NULL;
+	/* The sweep's messages are recorded a batch at a time (reader_commit), each batch before
+	 * its messages are moved: one fsync of the database for a batch, not one a message. */
+	ch_intake_batch_begin(rd->app);
 	gboolean ok = ch_imap_sweep(rd->imap, reader_intake, rd, NULL, &e);
+	/* What is left after the last move (failed attempts counted, the last UID): recorded
+	 * whether the sweep ended well or not. */
+	GError *ce = NULL;
+	if (!ch_intake_batch_end(rd->app, &ce)) {
+		if (ok)
+			g_propagate_error(&e, ce);
+		else
+			g_error_free(ce);
+		ok = FALSE;
+	}
 	rd->counts = NULL;
 	if (ok)
 		return CH_DRIVER_OK;

@@ -31,7 +31,7 @@ typedef ChIntakeResult (*ChIntakeFunc)(gpointer data, const char *where, const g
                                        gsize len, gsize size_if_not_fetched, const char *file,
                                        GError **error);
 
-/* state: a callback pair to remember (uidvalidity, last_uid) per mailbox in the store. get
+/* state: callbacks to remember (uidvalidity, last_uid) per mailbox in the store. get
  * answers TRUE with the values when the mailbox is known, FALSE when it is not; FALSE with
  * *error set when the store could not say (the sweep then stops: a UIDVALIDITY that cannot
  * be read back must not be taken for a new mailbox). */
@@ -41,6 +41,9 @@ typedef struct {
 	gboolean (*set)(gpointer data, const char *mailbox, guint32 uidvalidity, guint32 last_uid,
 	                GError **error);
 	gpointer data;
+	/* NULL, or called before handled messages are moved: makes what intake did for them
+	 * durable (FALSE: it could not, and none of them is moved). */
+	gboolean (*commit)(gpointer data, GError **error);
 } ChImapState;
 
 ChImap *ch_imap_new(const ChImapConfig *cfg, gsize max_message_size, const ChImapState *state);

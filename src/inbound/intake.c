@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <glib/gstdio.h>
 
 #include "app/adminmail.h"
@@ -408,16 +409,58 @@ static gboolean spool_dir(const char *dir, GError **error)
 	return TRUE;
 }
 
+/* The folders given new names since a batch began (ch_intake_batch_begin), synced once
+ * each before the batch commits; NULL outside a batch, where each is synced at once. */
+static GHashTable *batch_dirs;
+
+/* A new name was made in dir (a rename into it): synced now, or before the batch that
+ * records it commits. Either way nothing names the file in the store before its name is on
+ * disk. */
+static gboolean spool_named(const char *dir, GError **error)
+{
+	if (batch_dirs == NULL)
+		return ch_durable_sync_dir(dir, error);
+	if (!g_hash_table_contains(batch_dirs, dir))
+		g_hash_table_add(batch_dirs, g_strdup(dir));
+	return TRUE;
+}
+
 static gboolean spool_write(const char *dir, const char *path, const guint8 *data, gsize len,
                             GError **error)
 {
 	if (!spool_dir(dir, error))
 		return FALSE;
-	if (ch_durable_write(path, data, len, 0600, error))
-		return TRUE;
+	if (ch_durable_write_unnamed(path, data, len, 0600, error))
+		return spool_named(dir, error);
 	if (spool_dirs_made != NULL)
 		g_hash_table_remove(spool_dirs_made, dir);
 	return FALSE;
+}
+
+gboolean ch_intake_batch_begin(ChApp *app)
+{
+	g_return_val_if_fail(batch_dirs == NULL, FALSE);
+	if (!ch_store_batch_begin(app->store))
+		return FALSE;
+	batch_dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	return TRUE;
+}
+
+gboolean ch_intake_batch_end(ChApp *app, GError **error)
+{
+	g_return_val_if_fail(batch_dirs != NULL, FALSE);
+	g_autoptr(GHashTable) dirs = g_steal_pointer(&batch_dirs);
+	GHashTableIter it;
+	gpointer dir;
+	g_hash_table_iter_init(&it, dirs);
+	while (g_hash_table_iter_next(&it, &dir, NULL)) {
+		if (!ch_durable_sync_dir(dir, error)) {
+			/* A name that may not be on disk must not be committed: none of the batch is. */
+			ch_store_batch_abandon(app->store);
+			return FALSE;
+		}
+	}
+	return ch_store_batch_end(app->store, error);
 }
 
 /* Files are kept by content in spool/reports, so the same PDF sent for two conferences is one
@@ -455,7 +498,7 @@ static gboolean store_attachment(Ctx *x, const ChAttachment *a, char sha[65], ch
 	}
 	g_autofree char *file = stored_name(sha, a->filename, a->content_type);
 	g_autofree char *path = g_build_filename(dir, file, NULL);
-	if (!ch_durable_finish(fd, tmp, path, error))
+	if (!ch_durable_finish_unnamed(fd, tmp, path, error) || !spool_named(dir, error))
 		return FALSE;
 	*file_r = g_steal_pointer(&file);
 	return TRUE;
@@ -728,30 +771,97 @@ out:
 }
 
 /* A message that kills chaser while it is being read (a crash in the parser, memory run out)
- * would kill it again on every poll, and nothing after it would ever be read. So a mark is
- * left beside the raw copy while the parser works: finding it on the next attempt means the
- * last one died there, and the message goes to quarantine at once (see ch_intake_message).
- * The mark need only outlive the process, not the machine (the page cache keeps it when a
- * process dies), so it is neither synced nor renamed into place: two cheap calls a message. */
-static char *reading_mark(ChApp *app, const char *fp)
+ * would kill it again on every poll, and nothing after it would ever be read. So while the
+ * parser works, the message's fingerprint is written in this process's mark file,
+ * spool/messages/reading-PID, which it holds under an flock for as long as it lives and
+ * blanks after each parse. The next process takes the lock of every mark file whose writer
+ * has gone; a fingerprint in one names a message that died being read, and it goes to
+ * quarantine if it dies there again (see intake). One file a process, not one a message:
+ * creating and removing a file for every message cost ext4 a search of its inode table
+ * each time, a tenth of intake's time. The mark need only outlive the process, not the
+ * machine (the page cache keeps it when a process dies), so it is never synced. */
+#define MARK_PREFIX "reading-"
+#define MARK_BLANK "----------------------------------------------------------------"
+
+static int mark_fd = -1;
+static GHashTable *marks_found; /* fingerprint -> mark file, of processes gone */
+
+static void mark_close(void)
 {
-	g_autofree char *name = g_strdup_printf("%s.reading", fp);
-	return g_build_filename(app->cfg->spool, "messages", name, NULL);
+	close(mark_fd);
+	mark_fd = -1;
+}
+
+static void marks_take_over(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	while (d && (name = g_dir_read_name(d))) {
+		if (!g_str_has_prefix(name, MARK_PREFIX))
+			continue;
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* Held: its process is alive, reading its own messages. */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			char fp[65] = { 0 };
+			/* Kept until its message has been dealt with (mark_forget), so that a process
+			 * that dies before then leaves it to the next. */
+			if (pread(fd, fp, 64, 0) == 64 && strspn(fp, "0123456789abcdef") == 64)
+				g_hash_table_replace(marks_found, g_strdup(fp), g_steal_pointer(&path));
+			else
+				g_unlink(path);
+		}
+		close(fd);
+	}
+	if (d)
+		g_dir_close(d);
+}
+
+/* Was this message being read when a process died? Asked first at a process's first
+ * message, which is when the marks left are taken over and this process's own is made. */
+static gboolean mark_found(ChApp *app, const char *fp)
+{
+	if (marks_found == NULL) {
+		marks_found = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+		g_autofree char *dir = g_build_filename(app->cfg->spool, "messages", NULL);
+		marks_take_over(dir);
+		g_autofree char *name = g_strdup_printf(MARK_PREFIX "%ld", (long)getpid());
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+		/* Without a mark the parse still goes ahead, as it would have before. */
+		mark_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (mark_fd >= 0 && flock(mark_fd, LOCK_EX | LOCK_NB) < 0)
+			mark_close();
+	}
+	return g_hash_table_contains(marks_found, fp);
+}
+
+static void mark_forget(const char *fp)
+{
+	const char *path = g_hash_table_lookup(marks_found, fp);
+	if (path != NULL)
+		g_unlink(path);
+	g_hash_table_remove(marks_found, fp);
+}
+
+static void mark_write(const char *text)
+{
+	if (mark_fd >= 0 && pwrite(mark_fd, text, 64, 0) != 64)
+		mark_close(); /* a mark half written is not read as one */
 }
 
 /* Parsed from the raw copy just written (ch_message_parse_file): GMime reads the file, and
  * attachments stay in it until store_attachment decodes them to theirs. */
 static ChMessage *parse_marked(Ctx *x, const guint8 *data, gsize len, GError **error)
 {
-	g_autofree char *mark = reading_mark(x->app, x->fp);
-	int fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		close(fd);
+	mark_write(x->fp);
 	g_autofree char *name = g_strdup_printf("%s.eml", x->fp);
 	g_autofree char *raw = g_build_filename(x->app->cfg->spool, "messages", name, NULL);
-	ChMessage *m = x->mapped ? ch_message_parse_mapped(data, len, raw, &x->app->parse, error)
-	                         : ch_message_parse_file(data, len, raw, &x->app->parse, error);
-	g_unlink(mark);
+	ChMessage *m = x->mapped
+	                   ? ch_message_parse_mapped(data, len, raw, x->fp, &x->app->parse, error)
+	                   : ch_message_parse_file(data, len, raw, x->fp, &x->app->parse, error);
+	mark_write(MARK_BLANK);
 	return m;
 }
 
@@ -899,8 +1009,8 @@ static void log_handled(ChApp *app, const char *fp, gint64 row)
  * a reading mark left by a crash (read again, or quarantine), then one transaction for the
  * effect, and a failed attempt counted in a transaction of its own. */
 /* The raw copy from a driver's file: renamed into its place (the driver synced the bytes, as
- * ch_durable_write does before its rename), then the folder synced, as ch_durable_write does
- * after it. */
+ * ch_durable_write does before its rename), then the folder synced (spool_named), as
+ * ch_durable_write does after it. */
 static gboolean spool_take(const char *dir, const char *file, const char *path, GError **error)
 {
 	if (!spool_dir(dir, error))
@@ -913,7 +1023,7 @@ static gboolean spool_take(const char *dir, const char *file, const char *path, 
 		            g_strerror(e));
 		return FALSE;
 	}
-	return ch_durable_sync_dir(dir, error);
+	return spool_named(dir, error);
 }
 
 static ChIntakeResult intake(ChApp *app, const char *where, const guint8 *data, gsize len,
@@ -959,8 +1069,11 @@ static ChIntakeResult intake(ChApp *app, const char *where, const guint8 *data, 
 	g_autofree char *name = g_strdup_printf("%s.eml", fp);
 	g_autofree char *path = g_build_filename(dir, name, NULL);
 	ch_crashpoint("intake.before-raw");
-	if (!g_file_test(path, G_FILE_TEST_EXISTS) &&
-	    !(file ? spool_take(dir, file, path, error) : spool_write(dir, path, data, len, error)))
+	/* There already (an earlier attempt, a batch not committed): its name is synced again,
+	 * since the attempt that wrote it may not have got that far. */
+	if (g_file_test(path, G_FILE_TEST_EXISTS)
+	        ? !spool_named(dir, error)
+	        : !(file ? spool_take(dir, file, path, error) : spool_write(dir, path, data, len, error)))
 		return CH_INTAKE_RETRY;
 	ch_crashpoint("intake.after-raw");
 	Ctx x = {
@@ -974,8 +1087,7 @@ static ChIntakeResult intake(ChApp *app, const char *where, const guint8 *data, 
 	};
 	GError *e = NULL;
 	ChIntakeResult r = CH_INTAKE_DONE;
-	g_autofree char *mark = reading_mark(app, fp);
-	if (g_file_test(mark, G_FILE_TEST_EXISTS)) {
+	if (mark_found(app, fp)) {
 		/* Once may be chance: the service stopped with SIGKILL, the machine went down, the
 		 * OOM killer chose us for someone else's memory. A message that kills the parser
 		 * kills it every time, so dying in the same place twice quarantines it. Either way
@@ -992,7 +1104,7 @@ static ChIntakeResult intake(ChApp *app, const char *where, const guint8 *data, 
 			        "ran out of memory); quarantined so that the messages after it are read"
 			      : "chaser stopped while reading this message; it is read again at the next "
 			        "sweep");
-		g_unlink(mark);
+		mark_forget(fp);
 		r = failed_attempt(&x, len, died, again);
 		ch_service_log(G_LOG_LEVEL_WARNING, NULL, fp, 0, "message %.12s: %s", fp,
 		               died->message);

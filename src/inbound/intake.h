@@ -3,7 +3,7 @@
  * A driver (Maildir, IMAP) hands over the raw bytes and says where it found them. intake
  * writes the bytes durably to the spool, recognises a message already handled by its SHA-256,
  * and otherwise parses, classifies and applies it in one store transaction. Only after that
- * commit does it answer, and only then may the driver move the message out of the inbox.
+ * commit (in a batch: the batch's, below) may the driver move the message out of the inbox.
  *
  *   CH_INTAKE_DONE        handled, or put in triage: move it to Processed
  *   CH_INTAKE_QUARANTINE  failed three times, or refused whole: move it to Quarantine
@@ -38,6 +38,16 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
  * still there afterwards. */
 ChIntakeResult ch_intake_file(ChApp *app, const char *where, const guint8 *map, gsize len,
                               const char *file, GError **error);
+
+/* A batch, for a driver that reads many messages a sweep (IMAP). Between begin and end each
+ * message's transaction is a savepoint of one, and the folders of the raw copies and reports
+ * are synced once each, before it commits at ch_intake_batch_end(); so a message answered
+ * DONE or QUARANTINE in a batch is recorded only when ch_intake_batch_end() returns TRUE, and
+ * the driver may move it only then. FALSE: nothing of the batch was recorded; its messages
+ * stay where they are, to be read again (a crash anywhere in a batch is the same). One
+ * message that fails takes back only its own changes. */
+gboolean ch_intake_batch_begin(ChApp *app);
+gboolean ch_intake_batch_end(ChApp *app, GError **error);
 
 /* A person's decision on a triage item: drop it (recorded, never acted on), or release a
  * held one (its sender check failed) and apply it as if the check had passed. Audited with

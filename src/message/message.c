@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <gnutls/crypto.h>
 
 #include "message/message-private.h"
 #include "message/reply.h"
@@ -1086,26 +1087,36 @@ int ch_message_report_attachment(const ChMessage *m)
 
 /* ---- the whole ---- */
 
-/* The SHA-256 of data, read in steps so that a mapping gives its pages back as it goes. */
+/* The SHA-256 of data, read in steps so that a mapping gives its pages back as it goes.
+ * GnuTLS's, not GLib's: it uses the processor's SHA instructions, some four times faster
+ * here, and every message is hashed whole. */
 void ch_message_fingerprint(const guint8 *data, gsize len, const guint8 *mapped, char out[65])
 {
 	ChMappedPass pass = { mapped, 0 };
-	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	gnutls_hash_hd_t sum;
+	guint8 digest[32];
+	if (gnutls_hash_init(&sum, GNUTLS_DIG_SHA256) < 0)
+		g_error("message: SHA-256 is not available from GnuTLS");
 	for (gsize at = 0; at < len;) {
 		gsize n = MIN(len - at, (gsize)1 << 20);
-		g_checksum_update(sum, data + at, n);
+		gnutls_hash(sum, data + at, n);
 		at += n;
 		ch_mapped_release(&pass, at);
 	}
 	ch_mapped_release_all(&pass, len);
-	g_strlcpy(out, g_checksum_get_string(sum), 65);
-	g_checksum_free(sum);
+	gnutls_hash_deinit(sum, digest);
+	for (int i = 0; i < 32; i++)
+		g_snprintf(out + 2 * i, 3, "%02x", digest[i]);
 }
 
-static ChMessage *message_new(const guint8 *data, gsize len, const guint8 *mapped)
+static ChMessage *message_new(const guint8 *data, gsize len, const guint8 *mapped,
+                              const char *fingerprint)
 {
 	ChMessage *m = g_new0(ChMessage, 1);
-	ch_message_fingerprint(data, len, mapped, m->fingerprint);
+	if (fingerprint != NULL)
+		g_strlcpy(m->fingerprint, fingerprint, sizeof m->fingerprint);
+	else
+		ch_message_fingerprint(data, len, mapped, m->fingerprint);
 	m->size = len;
 	m->rcpt_addrs = g_ptr_array_new_with_free_func(g_free);
 	m->references = g_ptr_array_new_with_free_func(g_free);
@@ -1117,7 +1128,7 @@ static ChMessage *message_new(const guint8 *data, gsize len, const guint8 *mappe
 /* mapped: data is a mapping of the file at path (ch_mapped_open), whose pages the passes over
  * it give back as they go; NULL for bytes in memory. */
 static ChMessage *parse(const guint8 *data, gsize len, const char *path, gboolean mapped,
-                        const ChParseOptions *opts, GError **error)
+                        const char *fingerprint, const ChParseOptions *opts, GError **error)
 {
 	ChParseOptions defaults;
 	if (!opts) {
@@ -1155,7 +1166,7 @@ static ChMessage *parse(const guint8 *data, gsize len, const char *path, gboolea
 
 	ChMessage *m = NULL;
 	if (check_structure(msg, opts, error)) {
-		m = message_new(data, len, map);
+		m = message_new(data, len, map, fingerprint);
 		Body body = { 0 };
 		fill_headers(m, msg, po);
 		fill_body(m, msg, &body);
@@ -1174,19 +1185,21 @@ static ChMessage *parse(const guint8 *data, gsize len, const char *path, gboolea
 ChMessage *ch_message_parse(const guint8 *data, gsize len, const ChParseOptions *opts,
                             GError **error)
 {
-	return parse(data, len, NULL, FALSE, opts, error);
+	return parse(data, len, NULL, FALSE, NULL, opts, error);
 }
 
 ChMessage *ch_message_parse_file(const guint8 *data, gsize len, const char *path,
-                                 const ChParseOptions *opts, GError **error)
+                                 const char *fingerprint, const ChParseOptions *opts,
+                                 GError **error)
 {
-	return parse(data, len, path, FALSE, opts, error);
+	return parse(data, len, path, FALSE, fingerprint, opts, error);
 }
 
 ChMessage *ch_message_parse_mapped(const guint8 *map, gsize len, const char *path,
-                                   const ChParseOptions *opts, GError **error)
+                                   const char *fingerprint, const ChParseOptions *opts,
+                                   GError **error)
 {
-	return parse(map, len, path, TRUE, opts, error);
+	return parse(map, len, path, TRUE, fingerprint, opts, error);
 }
 
 gboolean ch_attachment_write(const ChAttachment *a, int fd, char sha[65], GError **error)

@@ -91,14 +91,17 @@ ChMessage *ch_message_parse(const guint8 *data, gsize len, const ChParseOptions 
  * copy in memory; and attachments are not decoded into memory (data NULL, size counted by
  * decoding into nothing): ch_attachment_write() decodes one straight into a file. So the
  * memory the parse adds is GMime's tree (bounded by max_parts) and the text parts, not the
- * attachments. A file that cannot be opened fails with CH_ERROR_TEMPORARY. */
+ * attachments. A file that cannot be opened fails with CH_ERROR_TEMPORARY. fingerprint:
+ * ch_message_fingerprint() of data when the caller has it already (intake), else NULL. */
 ChMessage *ch_message_parse_file(const guint8 *data, gsize len, const char *path,
-                                 const ChParseOptions *opts, GError **error);
+                                 const char *fingerprint, const ChParseOptions *opts,
+                                 GError **error);
 /* The same for a message fetched in pieces into the file at path: map is a mapping of all of
  * it (ch_mapped_open), and each pass over the bytes before the parse gives back the pages it
  * has read (mapped.h), so the message costs a few MB of memory however large it is. */
 ChMessage *ch_message_parse_mapped(const guint8 *map, gsize len, const char *path,
-                                   const ChParseOptions *opts, GError **error);
+                                   const char *fingerprint, const ChParseOptions *opts,
+                                   GError **error);
 /* The lower-case hex SHA-256 of data (the fingerprint); mapped: data is a mapping whose pages
  * are given back as it is read (mapped.h), or NULL. */
 void ch_message_fingerprint(const guint8 *data, gsize len, const guint8 *mapped, char out[65]);

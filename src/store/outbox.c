@@ -27,16 +27,26 @@ gboolean ch_store_outbox_has_message_id(ChStore *s, const char *message_id, gboo
 	return get_flag(s, has_r, error, "SELECT 1 FROM outbox WHERE message_id = ?", message_id);
 }
 
+/* The hourly counts compare times as instants (julianday: the stored times carry the day's
+ * offset, and the hour the clocks go back repeats the same local times). CREATED_AFTER adds
+ * a bound on the text itself, a day before, so that the index on created_at is used: a
+ * time written with any offset within a day reads, as text, after that bound. */
+#define CREATED_AFTER(col)                                                                    \
+	" " col " > strftime('%Y-%m-%dT%H:%M:%S', ?1, '-1 day')"                                    \
+	" AND julianday(" col ") > julianday(?1)"
+
 gboolean ch_store_outbox_count_triage_alerts_from(ChStore *s, const char *since,
                                                   const char *fingerprint, gint64 *n_r,
                                                   GError **error)
 {
+	/* From the sender's messages (message_from) to their alerts (event_key is unique): CROSS
+	 * JOIN keeps that order, which the planner would otherwise turn round. */
 	return ch_store_get_int(
 		s, n_r, 0, error,
-		"SELECT count(*) FROM outbox o JOIN message m"
+		"SELECT count(*) FROM message m CROSS JOIN outbox o"
 		"  ON o.event_key = 'triage:' || m.fingerprint"
-		" WHERE o.kind = 'triage_alert' AND julianday(o.created_at) > julianday(?)"
-		"   AND m.from_addr IS (SELECT from_addr FROM message WHERE fingerprint = ?)",
+		" WHERE m.from_addr IS (SELECT from_addr FROM message WHERE fingerprint = ?2)"
+		"   AND o.kind = 'triage_alert' AND" CREATED_AFTER("o.created_at"),
 		"ss", since, fingerprint);
 }
 
@@ -45,8 +55,7 @@ gboolean ch_store_outbox_count_unmatched_triage_alerts(ChStore *s, const char *s
 {
 	return ch_store_get_int(s, n_r, 0, error,
 	                        "SELECT count(*) FROM outbox WHERE kind = 'triage_alert'"
-	                        " AND conference_id IS NULL"
-	                        " AND julianday(created_at) > julianday(?)",
+	                        " AND conference_id IS NULL AND" CREATED_AFTER("created_at"),
 	                        "s", since);
 }
 
@@ -55,10 +64,9 @@ gboolean ch_store_outbox_count_to(ChStore *s, const char *rcpt, const char *sinc
                                   GError **error)
 {
 	return ch_store_get_int(s, n_r, 0, error,
-	                        "SELECT count(*) FROM outbox WHERE rcpt = ?"
-	                        " AND julianday(created_at) > julianday(?)"
-	                        " AND kind IN (?, ?)",
-	                        "ssss", rcpt, since, kind_a, kind_b);
+	                        "SELECT count(*) FROM outbox WHERE rcpt = ?2"
+	                        " AND" CREATED_AFTER("created_at") " AND kind IN (?3, ?4)",
+	                        "ssss", since, rcpt, kind_a, kind_b);
 }
 
 gboolean ch_store_outbox_digest_since(ChStore *s, const char *since, gboolean *has_r,

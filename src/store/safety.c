@@ -87,14 +87,19 @@ gboolean ch_store_safety_by_mail(ChStore *s, const char *msgid, gint64 *id_r, GE
 	if (!msgid)
 		return TRUE;
 	/* The alert's own mail is keyed by the alert's key (and ":lsm" for the second
-	 * recipient), the notice to the managers "safety_escalated:KEY:WHO". */
+	 * recipient), the notice to the managers "safety_escalated:KEY:WHO"; every alert's key
+	 * begins "safety:". A mail that is neither (most replies quote another) is answered
+	 * without reading the alerts. */
 	return ch_store_get_int(s, id_r, 0, error,
 	                        "SELECT a.id FROM outbox o JOIN safety_alert a"
 	                        " ON o.event_key = a.key"
 	                        " OR substr(o.event_key, 1, length(a.key) + 1) = a.key || ':'"
 	                        " OR substr(o.event_key, 1, length(a.key) + 18)"
 	                        "    = 'safety_escalated:' || a.key || ':'"
-	                        " WHERE o.message_id = ? ORDER BY a.id DESC LIMIT 1",
+	                        " WHERE o.message_id = ?"
+	                        "   AND (substr(o.event_key, 1, 7) = 'safety:'"
+	                        "        OR substr(o.event_key, 1, 17) = 'safety_escalated:')"
+	                        " ORDER BY a.id DESC LIMIT 1",
 	                        "s", msgid);
 }
 

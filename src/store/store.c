@@ -13,6 +13,9 @@ struct ChStore {
 	sqlite3 *db;
 	GHashTable *stmts; /* SQL text -> sqlite3_stmt* */
 	gboolean in_tx;
+	gboolean in_batch;     /* between ch_store_batch_begin and _end */
+	gboolean batch_open;   /* the batch's own transaction has begun */
+	gboolean batch_broken; /* and something of it was rolled back */
 };
 
 static void set_sql_error(ChStore *s, GError **error, const char *what)
@@ -101,9 +104,37 @@ int ch_store_schema_version(ChStore *s, GError **error)
 	return (int)v;
 }
 
+/* Inside a batch each transaction is a savepoint of the batch's one, begun with the first
+ * of them (so that the write lock is not held while the driver waits for the server). A
+ * savepoint rolled back takes back only its own changes. SQLite may itself end the whole
+ * transaction on an error (disk full, I/O): that is seen here, since it is in autocommit
+ * again, and the batch is broken, whatever happens to it after. */
+static gboolean batch_savepoint(ChStore *s, GError **error)
+{
+	if (s->batch_open && sqlite3_get_autocommit(s->db)) {
+		s->batch_broken = TRUE;
+		s->batch_open = FALSE;
+	}
+	if (!s->batch_open) {
+		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+			set_sql_error(s, error, "begin");
+			return FALSE;
+		}
+		s->batch_open = TRUE;
+	}
+	if (sqlite3_exec(s->db, "SAVEPOINT message", NULL, NULL, NULL) != SQLITE_OK) {
+		set_sql_error(s, error, "begin");
+		return FALSE;
+	}
+	s->in_tx = TRUE;
+	return TRUE;
+}
+
 gboolean ch_store_begin(ChStore *s, GError **error)
 {
 	g_return_val_if_fail(!s->in_tx, FALSE);
+	if (s->in_batch)
+		return batch_savepoint(s, error);
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		set_sql_error(s, error, "begin");
 		return FALSE;
@@ -114,7 +145,8 @@ gboolean ch_store_begin(ChStore *s, GError **error)
 
 gboolean ch_store_commit(ChStore *s, GError **error)
 {
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	const char *sql = s->in_batch ? "RELEASE message" : "COMMIT";
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 		set_sql_error(s, error, "commit");
 		ch_store_rollback(s);
 		return FALSE;
@@ -125,9 +157,61 @@ gboolean ch_store_commit(ChStore *s, GError **error)
 
 void ch_store_rollback(ChStore *s)
 {
+	if (s->in_batch) {
+		/* Only the savepoint: what the batch did before it stays, to be committed. */
+		if (s->in_tx && !sqlite3_get_autocommit(s->db) &&
+		    sqlite3_exec(s->db, "ROLLBACK TO message; RELEASE message", NULL, NULL, NULL) ==
+		        SQLITE_OK) {
+			s->in_tx = FALSE;
+			return;
+		}
+		if (s->in_tx) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			s->batch_broken = TRUE;
+			s->batch_open = FALSE;
+		}
+		s->in_tx = FALSE;
+		return;
+	}
 	if (s->in_tx || !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = FALSE;
+}
+
+gboolean ch_store_batch_begin(ChStore *s)
+{
+	g_return_val_if_fail(!s->in_tx && !s->in_batch, FALSE);
+	s->in_batch = TRUE;
+	s->batch_open = FALSE;
+	s->batch_broken = FALSE;
+	return TRUE;
+}
+
+void ch_store_batch_abandon(ChStore *s)
+{
+	g_return_if_fail(s->in_batch && !s->in_tx);
+	if (s->batch_open && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_batch = s->batch_open = FALSE;
+}
+
+gboolean ch_store_batch_end(ChStore *s, GError **error)
+{
+	g_return_val_if_fail(s->in_batch && !s->in_tx, FALSE);
+	s->in_batch = FALSE;
+	if (s->batch_open && sqlite3_get_autocommit(s->db))
+		s->batch_broken = TRUE;
+	else if (s->batch_open && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		set_sql_error(s, error, "commit");
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->batch_open = FALSE;
+		return FALSE;
+	}
+	s->batch_open = FALSE;
+	if (s->batch_broken)
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY,
+		            "a batch of messages was rolled back by the database");
+	return !s->batch_broken;
 }
 
 static sqlite3_stmt *prepare(ChStore *s, const char *sql, GError **error)

@@ -35,6 +35,15 @@ int ch_store_schema_version(ChStore *s, GError **error);
 gboolean ch_store_begin(ChStore *s, GError **error);
 gboolean ch_store_commit(ChStore *s, GError **error);
 void ch_store_rollback(ChStore *s);
+/* A batch: the transactions begun until ch_store_batch_end() are savepoints of one
+ * transaction, committed (one fsync for them all) by ch_store_batch_end(). A rollback takes
+ * back only its own transaction's changes. ch_store_batch_end() is FALSE when the batch
+ * could not be committed whole: then none of it was (what each transaction of it did is
+ * lost, and must be done again). Begin does not touch the database. */
+gboolean ch_store_batch_begin(ChStore *s);
+gboolean ch_store_batch_end(ChStore *s, GError **error);
+/* Ends a batch with none of it committed. */
+void ch_store_batch_abandon(ChStore *s);
 
 /* Audit: append one event. source names what caused it: "message:<sha256>", "timer",
  * "cli". The table refuses UPDATE and DELETE. */

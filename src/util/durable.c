@@ -80,10 +80,10 @@ int ch_durable_temp(const char *dir, int mode, char **tmp_r, GError **error)
 	return fd;
 }
 
-gboolean ch_durable_finish(int fd, const char *tmp, const char *path, GError **error)
+gboolean ch_durable_finish_unnamed(int fd, const char *tmp, const char *path, GError **error)
 {
-	/* The bytes first (fsync of the file), then the name (rename, then fsync of the folder):
-	 * the same four steps as ch_durable_write, for a file written piece by piece. */
+	/* The bytes first (fsync of the file), then the name (rename; the folder's fsync is
+	 * ch_durable_finish's, or the caller's). */
 	if (fsync(fd) < 0) {
 		int e = errno;
 		close(fd);
@@ -100,8 +100,40 @@ gboolean ch_durable_finish(int fd, const char *tmp, const char *path, GError **e
 		            g_strerror(e));
 		return FALSE;
 	}
+	return TRUE;
+}
+
+gboolean ch_durable_finish(int fd, const char *tmp, const char *path, GError **error)
+{
+	/* The same four steps as ch_durable_write, for a file written piece by piece. */
+	if (!ch_durable_finish_unnamed(fd, tmp, path, error))
+		return FALSE;
 	g_autofree char *dir = g_path_get_dirname(path);
 	return ch_durable_sync_dir(dir, error);
+}
+
+gboolean ch_durable_write_unnamed(const char *path, const void *data, gsize len, int mode,
+                                  GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree char *tmp = NULL;
+	int fd = ch_durable_temp(dir, mode, &tmp, error);
+	if (fd < 0)
+		return FALSE;
+	for (gsize at = 0; at < len;) {
+		ssize_t n = write(fd, (const char *)data + at, len - at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int e = n < 0 ? errno : EIO;
+			ch_durable_abandon(fd, tmp);
+			g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot write %s: %s", path,
+			            g_strerror(e));
+			return FALSE;
+		}
+		at += (gsize)n;
+	}
+	return ch_durable_finish_unnamed(fd, tmp, path, error);
 }
 
 void ch_durable_abandon(int fd, const char *tmp)

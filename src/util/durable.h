@@ -24,5 +24,11 @@ gboolean ch_durable_mkdir(const char *path, int mode, GError **error);
 int ch_durable_temp(const char *dir, int mode, char **tmp_r, GError **error);
 gboolean ch_durable_finish(int fd, const char *tmp, const char *path, GError **error);
 void ch_durable_abandon(int fd, const char *tmp);
+/* The same without the folder's fsync, for a caller that syncs the folder itself, once for
+ * many files, before anything that names them is committed (intake's batches): the bytes
+ * are on disk, the new name not until that fsync. */
+gboolean ch_durable_write_unnamed(const char *path, const void *data, gsize len, int mode,
+                                  GError **error);
+gboolean ch_durable_finish_unnamed(int fd, const char *tmp, const char *path, GError **error);
 /* fsync a folder after a rename into or out of it */
 gboolean ch_durable_sync_dir(const char *dir, GError **error);
