@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -200,7 +201,7 @@ static void test_hostile_shapes_under_memory_limit(void)
  * sets; the next poll leaves it for later (once may be a SIGKILL) and reads what comes
  * after it, and finding the mark a second time quarantines it. The mark is what a crash
  * inside GMime leaves: the raw copy written, the parse begun, nothing committed, and the
- * dead process's mark file (spool/messages/reading-PID, its lock gone with it) naming the
+ * dead process's mark file (spool/reading/PID, its lock gone with it) naming the
  * message's fingerprint. */
 static void test_message_that_killed_the_parser_is_quarantined(void)
 {
@@ -220,7 +221,9 @@ static void test_message_that_killed_the_parser_is_quarantined(void)
 	g_autofree char *dir = g_build_filename(h->dir, "spool", "messages", NULL);
 	g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
 	g_autofree char *raw = g_strdup_printf("%s/%s.eml", dir, fp);
-	g_autofree char *mark = g_strdup_printf("%s/reading-4000001", dir);
+	g_autofree char *marks = g_build_filename(h->dir, "spool", "reading", NULL);
+	g_assert_cmpint(g_mkdir_with_parents(marks, 0700), ==, 0);
+	g_autofree char *mark = g_strdup_printf("%s/4000001", marks);
 	g_assert_true(g_file_set_contents(raw, killer, -1, NULL));
 	g_assert_true(g_file_set_contents(mark, fp, -1, NULL));
 
@@ -247,6 +250,38 @@ static void test_message_that_killed_the_parser_is_quarantined(void)
 	assert_rest_handled(h);
 }
 
+/* Another chaser still reading (its mark file locked, as every live reader's is) names a
+ * message in its mark: that is its message in hand, not one that killed a reader. A poll
+ * beside it handles the message as any other and leaves the other's mark where it is. */
+static void test_mark_of_a_live_reader_is_left_alone(void)
+{
+	g_autoptr(Harness) h = h_new(NULL);
+	h_story_setup(h);
+	const char *msg =
+		"From: Unknown <sender@elsewhere.example.net>\n"
+		"To: safeguarding@council.example\n"
+		"Subject: in another reader's hands\n"
+		"Message-ID: <in-hand@elsewhere.example.net>\n"
+		"\n"
+		"An ordinary message.\n";
+	h_deliver(h, "1-in-hand", msg);
+	g_autofree char *fp = g_compute_checksum_for_string(G_CHECKSUM_SHA256, msg, -1);
+	g_autofree char *marks = g_build_filename(h->dir, "spool", "reading", NULL);
+	g_assert_cmpint(g_mkdir_with_parents(marks, 0700), ==, 0);
+	g_autofree char *mark = g_strdup_printf("%s/4000002", marks);
+	g_assert_true(g_file_set_contents(mark, fp, -1, NULL));
+	int fd = open(mark, O_RDONLY | O_CLOEXEC);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(flock(fd, LOCK_EX | LOCK_NB), ==, 0);
+
+	g_assert_cmpint(h_run(h, T, "poll", NULL), ==, 0);
+	g_assert_nonnull(strstr(h->out, "1 messages: 1 handled, 0 quarantined, 0 left to retry"));
+	g_autoptr(JsonNode) triage = h_json(h, T, "triage", NULL);
+	g_assert_null(triage_with(triage, "chaser stopped while reading this message"));
+	g_assert_true(g_file_test(mark, G_FILE_TEST_EXISTS));
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -254,5 +289,7 @@ int main(int argc, char **argv)
 	                test_hostile_shapes_under_memory_limit);
 	g_test_add_func("/bounds/message-that-killed-the-parser-is-quarantined",
 	                test_message_that_killed_the_parser_is_quarantined);
+	g_test_add_func("/bounds/mark-of-a-live-reader-is-left-alone",
+	                test_mark_of_a_live_reader_is_left_alone);
 	return g_test_run();
 }

@@ -1060,6 +1060,59 @@ static void test_killed_before_the_batch_move(Fix *f, gconstpointer data)
 	                 ==, 2 * N);
 }
 
+/* A batch is recorded by one commit, made before its move. Killed after the second
+ * message of a batch had its whole effect applied (its own transaction, a savepoint of the
+ * batch's, released) and before the batch's commit, chaser has recorded nothing of that
+ * batch: its replies are still in the inbox, unknown, and the next poll reads them as new and
+ * handles each once. Before batches, that kill came after the message's own commit. */
+static void test_killed_inside_a_batch(Fix *f, gconstpointer data)
+{
+	READY(f);
+	enum { N = 3 };
+	g_autoptr(GPtrArray) lists = many_conferences(f, 2 * N);
+	g_autofree char *log_ref = g_build_filename(f->h->dir, "crash-ref.log", NULL);
+	g_autofree char *log_kill = g_build_filename(f->h->dir, "crash-kill.log", NULL);
+	for (guint i = 0; i < 2 * N; i++) {
+		if (i == N) {
+			/* The first batch, uncrashed, says where the second message's effect ends. */
+			int w = poll_crashing(f, T_REPLY, 0, log_ref);
+			g_assert_true(WIFEXITED(w) && WEXITSTATUS(w) == 0);
+			g_assert_cmpuint(folder(f, "Processed"), ==, N);
+		}
+		g_autofree char *ref = ref_n(i);
+		g_autofree char *id = g_strdup_printf("inside-%02u", i);
+		g_autofree char *reply = real_reply(about(lists, ref), CHAIR_FROM, id, CHAIR_TEXT_ONE);
+		deliver_lmtp(f, CHAIR, reply);
+	}
+	g_auto(GStrv) ref_points = crash_log(log_ref);
+	int at = 0, seen = 0;
+	for (int i = 0; ref_points[i] != NULL && at == 0; i++)
+		if (strcmp(ref_points[i], "intake.after-commit") == 0 && ++seen == 2)
+			at = i + 1;
+	g_assert_cmpint(at, >, 0);
+
+	int w = poll_crashing(f, T_REPLY, at, log_kill);
+	g_assert_true(WIFSIGNALED(w) && WTERMSIG(w) == SIGKILL);
+	g_auto(GStrv) kill_points = crash_log(log_kill);
+	g_assert_cmpstr(kill_points[g_strv_length(kill_points) - 1], ==, "intake.after-commit");
+	/* Nothing of the second batch recorded, nothing of it moved. */
+	g_assert_cmpuint(folder(f, ""), ==, N);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message", NULL), ==, N);
+	g_assert_cmpuint(authorised(f), ==, N);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM outbox WHERE kind = 'transcript'", NULL),
+	                 ==, N);
+
+	RUN_OK(f, T_REPLY, "poll");
+	g_assert_cmpuint(folder(f, ""), ==, 0);
+	g_assert_cmpuint(folder(f, "Processed"), ==, 2 * N);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message", NULL), ==, 2 * N);
+	g_assert_cmpuint(authorised(f), ==, 2 * N);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM outbox WHERE kind = 'transcript'", NULL),
+	                 ==, 2 * N);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM outbox WHERE kind = 'escalation'", NULL),
+	                 ==, 2 * N);
+}
+
 /* ---- bodies fetched in batches ----------------------------------------------------------------- */
 
 /* The bodies of small messages come in one UID FETCH for many UIDs, a large one alone; on
@@ -1340,6 +1393,7 @@ int main(int argc, char **argv)
 	ADD("fault/sigkill-mid-batch-handles-each-message-once", both, test_sigkill_mid_batch);
 	ADD("fault/killed-before-the-batch-move-loses-none-repeats-none", both,
 	    test_killed_before_the_batch_move);
+	ADD("fault/killed-inside-a-batch-records-none-of-it", both, test_killed_inside_a_batch);
 	ADD("imap/bodies-fetched-in-batches-big-one-alone", dovecot_only,
 	    test_bodies_fetched_in_batches);
 	ADD("imap/large-message-fetched-in-pieces-spooled-intact", dovecot_only,

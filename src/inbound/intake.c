@@ -773,14 +773,13 @@ out:
 /* A message that kills chaser while it is being read (a crash in the parser, memory run out)
  * would kill it again on every poll, and nothing after it would ever be read. So while the
  * parser works, the message's fingerprint is written in this process's mark file,
- * spool/messages/reading-PID, which it holds under an flock for as long as it lives and
+ * spool/reading/PID, which it holds under an flock for as long as it lives and
  * blanks after each parse. The next process takes the lock of every mark file whose writer
  * has gone; a fingerprint in one names a message that died being read, and it goes to
  * quarantine if it dies there again (see intake). One file a process, not one a message:
  * creating and removing a file for every message cost ext4 a search of its inode table
  * each time, a tenth of intake's time. The mark need only outlive the process, not the
  * machine (the page cache keeps it when a process dies), so it is never synced. */
-#define MARK_PREFIX "reading-"
 #define MARK_BLANK "----------------------------------------------------------------"
 
 static int mark_fd = -1;
@@ -797,8 +796,6 @@ static void marks_take_over(const char *dir)
 	GDir *d = g_dir_open(dir, 0, NULL);
 	const char *name;
 	while (d && (name = g_dir_read_name(d))) {
-		if (!g_str_has_prefix(name, MARK_PREFIX))
-			continue;
 		g_autofree char *path = g_build_filename(dir, name, NULL);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
@@ -825,9 +822,11 @@ static gboolean mark_found(ChApp *app, const char *fp)
 {
 	if (marks_found == NULL) {
 		marks_found = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-		g_autofree char *dir = g_build_filename(app->cfg->spool, "messages", NULL);
+		g_autofree char *dir = g_build_filename(app->cfg->spool, "reading", NULL);
+		if (g_mkdir_with_parents(dir, 0700) < 0)
+			g_warning("intake: cannot make %s: %s", dir, g_strerror(errno));
 		marks_take_over(dir);
-		g_autofree char *name = g_strdup_printf(MARK_PREFIX "%ld", (long)getpid());
+		g_autofree char *name = g_strdup_printf("%ld", (long)getpid());
 		g_autofree char *path = g_build_filename(dir, name, NULL);
 		/* Without a mark the parse still goes ahead, as it would have before. */
 		mark_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -395,8 +395,8 @@ static const char *const migrations[] = {
 	/* 11: the hourly limits' counts (outbound/outbox.c) read an index, not the outbox: every
 	 * message of a sweep asks them, and a scan of the outbox's rows (each with its mail)
 	 * made a backlog of n messages cost n squared. */
-	"CREATE INDEX outbox_kind ON outbox(kind, created_at, conference_id);"
-	"CREATE INDEX message_from ON message(from_addr);",
+	"CREATE INDEX IF NOT EXISTS outbox_kind ON outbox(kind, created_at, conference_id);"
+	"CREATE INDEX IF NOT EXISTS message_from ON message(from_addr);",
 };
 
 int ch_schema_latest(void)
