@@ -1,9 +1,8 @@
 """mbsync (isync), the reference for the ingest and its memory: the shared mailbox copied to
 a local Maildir over IMAPS, fsync on."""
 import os
-import shutil
 
-from lib.common import die, sync, timed
+from lib.common import die, discard, sync, timed
 
 
 def mbsync_rc(srv, folder):
@@ -42,7 +41,7 @@ SyncState {folder}/state/
 def mbsync_once(srv, folder, snapshot, expect):
     srv.put_mailbox(snapshot)
     for sub in ("local", "state"):
-        shutil.rmtree(os.path.join(folder, sub), ignore_errors=True)
+        discard(os.path.join(folder, sub))
         os.makedirs(os.path.join(folder, sub))
     sync()
     wall, rss, _, cpu = timed(["mbsync", "-q", "-c", mbsync_rc(srv, folder), "-a"],

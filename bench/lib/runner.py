@@ -16,6 +16,7 @@ import tempfile
 import time
 
 from lib.chaser import seed
+from lib import common
 from lib.common import ONLY, ROOT, START, die, log
 from lib.mail import MailMaker
 from lib.servers import Servers
@@ -75,6 +76,7 @@ def main(only=None):
     mods = [load(name) for name in ORDER if name in only]
     work = tempfile.mkdtemp(prefix="chaser-bench-")
     os.chmod(work, 0o755)
+    common.TRASH = os.path.join(work, "trash")
     log(f"work folder {work}; {machine()}")
     b = Bench(binary, work)
     ok = False

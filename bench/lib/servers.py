@@ -5,7 +5,7 @@ import os
 import shutil
 import time
 
-from lib.common import ROOT, chown_tree, die, run
+from lib.common import ROOT, chown_tree, die, discard, run
 
 
 class Servers:
@@ -31,11 +31,11 @@ class Servers:
 
     def put_mailbox(self, source):
         """The shared mailbox becomes a copy of `source` (a Maildir with Dovecot's files)."""
-        shutil.rmtree(self.inbox, ignore_errors=True)
+        discard(self.inbox)
         run(["cp", "-a", source, self.inbox])
 
     def empty_mailbox(self):
-        shutil.rmtree(self.inbox, ignore_errors=True)
+        discard(self.inbox)
         for sub in ("cur", "new", "tmp"):
             os.makedirs(os.path.join(self.inbox, sub))
         chown_tree(self.inbox)

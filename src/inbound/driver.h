@@ -6,11 +6,12 @@
  *           another chaser holds it. Connects to nothing and reads nothing.
  *   sweep   hands every message still in the mailbox to intake (ch_intake_message, or
  *           ch_intake_oversized for one over the size limit), oldest first, one at a time,
- *           and only after intake answered moves it: DONE to the handled place (Maildir
- *           cur/, IMAP Processed), QUARANTINE to Quarantine; RETRY and STOP leave it where
- *           it is. Intake commits before it answers and knows a message by its SHA-256, so a
- *           crash anywhere in a sweep loses nothing and repeats nothing: a message handled
- *           but not yet moved is moved by the next sweep. A sweep returns early, between two
+ *           in batches (CH_DRIVER_BATCH), and only after the batch that holds a message is
+ *           committed moves it: DONE to the handled place (Maildir cur/, IMAP Processed),
+ *           QUARANTINE to Quarantine; RETRY and STOP leave it where it is. Intake knows a
+ *           message by its SHA-256, so a crash anywhere in a sweep loses nothing and repeats
+ *           nothing: a message of a batch not committed is read again as new, one handled but
+ *           not yet moved is moved by the next sweep. A sweep returns early, between two
  *           messages, once app->stop is set.
  *   wait    waits until new mail may have come (IMAP IDLE), or the driver's polling period
  *           or `seconds` pass, or app->stop is set; it pings the watchdog while it waits. A
@@ -51,6 +52,13 @@ typedef struct {
 } ChSweepCounts;
 
 #define CH_DRIVER_UNKNOWN G_MAXUINT
+
+/* A sweep records its messages a batch at a time (ch_intake_batch_begin/_end) and moves a
+ * batch's messages only after that batch is committed: when it holds this many, when it has
+ * been open this long (the store's write lock is held meanwhile, and the console and the
+ * commands wait for it), and at the end of the sweep. */
+#define CH_DRIVER_BATCH 100
+#define CH_DRIVER_BATCH_MS 1000
 
 /* What one driver provides. self is what open returned; the other calls get it back. */
 typedef struct {

@@ -644,13 +644,10 @@ static gboolean move_uids(ChImap *m, GArray *uids, const char *folder, gboolean 
  * or QUARANTINE from the store, and they are moved then. A crash before the commit leaves
  * messages whose effect was never recorded: read again, as new. A commit that fails moves
  * nothing. Nothing is lost (the move comes only after the commit), nothing is handled twice
- * (the fingerprint). A batch is committed and moved when it holds MOVE_BATCH messages, or
- * has been open BATCH_MS (the store's write lock is held meanwhile: the console and the
- * commands wait), and whatever is pending when the sweep ends or stops, so that a long
- * backlog empties steadily and a person looking at the inbox sees handled mail go within a
- * batch's time. */
-#define MOVE_BATCH 100
-#define BATCH_MS 1000
+ * (the fingerprint). A batch is committed and moved when it holds CH_DRIVER_BATCH messages
+ * or has been open CH_DRIVER_BATCH_MS (driver.h), and whatever is pending when the sweep
+ * ends or stops, so that a long backlog empties steadily and a person looking at the inbox
+ * sees handled mail go within a batch's time. */
 
 static gboolean flush_moves(ChImap *m, GError **error)
 {
@@ -1246,8 +1243,8 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 		ok = handle_uid(m, uid, sizes, batch, fn, data, &count, error);
 		if (ok && uid > highest)
 			highest = uid;
-		if (ok && (m->to_processed->len + m->to_quarantine->len >= MOVE_BATCH ||
-		           g_get_monotonic_time() - m->batch_since >= BATCH_MS * 1000))
+		if (ok && (m->to_processed->len + m->to_quarantine->len >= CH_DRIVER_BATCH ||
+		           g_get_monotonic_time() - m->batch_since >= CH_DRIVER_BATCH_MS * 1000))
 			ok = flush_moves(m, error);
 	}
 	if (batch != NULL)

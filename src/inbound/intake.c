@@ -425,12 +425,18 @@ static gboolean spool_named(const char *dir, GError **error)
 	return TRUE;
 }
 
+/* In a batch, a file under a name that is not there yet (a raw copy, a report's text) is
+ * written with no sync at all: ch_intake_batch_end syncs the file system once, before the
+ * commit that first names it. A name that is there already may be one a committed row
+ * names, so it is only replaced durably (fsync, rename), as outside a batch. */
 static gboolean spool_write(const char *dir, const char *path, const guint8 *data, gsize len,
                             GError **error)
 {
 	if (!spool_dir(dir, error))
 		return FALSE;
-	if (ch_durable_write_unnamed(path, data, len, 0600, error))
+	gboolean deferred = batch_dirs != NULL && !g_file_test(path, G_FILE_TEST_EXISTS);
+	if (deferred ? ch_durable_write_deferred(path, data, len, 0600, error)
+	             : ch_durable_write_unnamed(path, data, len, 0600, error))
 		return spool_named(dir, error);
 	if (spool_dirs_made != NULL)
 		g_hash_table_remove(spool_dirs_made, dir);
@@ -453,8 +459,10 @@ gboolean ch_intake_batch_end(ChApp *app, GError **error)
 	GHashTableIter it;
 	gpointer dir;
 	g_hash_table_iter_init(&it, dirs);
+	/* One syncfs for each folder's file system (the second on the same one finds nothing
+	 * left to write): the batch's files, their bytes and their names, on disk together. */
 	while (g_hash_table_iter_next(&it, &dir, NULL)) {
-		if (!ch_durable_sync_dir(dir, error)) {
+		if (!ch_durable_sync_fs(dir, error)) {
 			/* A name that may not be on disk must not be committed: none of the batch is. */
 			ch_store_batch_abandon(app->store);
 			return FALSE;
@@ -498,7 +506,11 @@ static gboolean store_attachment(Ctx *x, const ChAttachment *a, char sha[65], ch
 	}
 	g_autofree char *file = stored_name(sha, a->filename, a->content_type);
 	g_autofree char *path = g_build_filename(dir, file, NULL);
-	if (!ch_durable_finish_unnamed(fd, tmp, path, error) || !spool_named(dir, error))
+	/* As spool_write: unsynced only under a new name, in a batch. */
+	gboolean deferred = batch_dirs != NULL && !g_file_test(path, G_FILE_TEST_EXISTS);
+	if (!(deferred ? ch_durable_finish_deferred(fd, tmp, path, error)
+	               : ch_durable_finish_unnamed(fd, tmp, path, error)) ||
+	    !spool_named(dir, error))
 		return FALSE;
 	*file_r = g_steal_pointer(&file);
 	return TRUE;
@@ -1068,11 +1080,10 @@ static ChIntakeResult intake(ChApp *app, const char *where, const guint8 *data, 
 	g_autofree char *name = g_strdup_printf("%s.eml", fp);
 	g_autofree char *path = g_build_filename(dir, name, NULL);
 	ch_crashpoint("intake.before-raw");
-	/* There already (an earlier attempt, a batch not committed): its name is synced again,
-	 * since the attempt that wrote it may not have got that far. */
-	if (g_file_test(path, G_FILE_TEST_EXISTS)
-	        ? !spool_named(dir, error)
-	        : !(file ? spool_take(dir, file, path, error) : spool_write(dir, path, data, len, error)))
+	/* Written even when a file of that name is there: an attempt that did not commit (a
+	 * batch a power cut ended before its sync) may have left it with none of its bytes. It
+	 * is replaced durably then (spool_write), and nothing committed names it yet. */
+	if (!(file ? spool_take(dir, file, path, error) : spool_write(dir, path, data, len, error)))
 		return CH_INTAKE_RETRY;
 	ch_crashpoint("intake.after-raw");
 	Ctx x = {

@@ -9,11 +9,14 @@
 #include <unistd.h>
 
 #include "app/service.h"
+#include "inbound/driver.h"
 #include "inbound/intake.h"
 #include "util/durable.h"
 #include "util/crashpoint.h"
 #include "util/error.h"
 
+/* Renamed into dir (made, synced into its parent, on first use); the folders' own syncs
+ * come after the whole batch's renames (move_pending). */
 static gboolean move_to(const char *from, const char *dir, const char *name, const char *flags,
                         GError **error)
 {
@@ -26,18 +29,23 @@ static gboolean move_to(const char *from, const char *dir, const char *name, con
 		            g_strerror(errno));
 		return FALSE;
 	}
-	/* Both folders, each for its own name: the target's so that the message is not lost
-	 * with the rename, the source's so that it does not come back to new/ as well (a power
-	 * cut would leave it in two places; the fingerprint would keep it from being handled
-	 * twice, but a person would see it twice). The folder was synced into its parent by
-	 * ch_durable_mkdir when it was made, and is only looked at (a stat) after that. */
-	g_autofree char *from_dir = g_path_get_dirname(from);
-	return ch_durable_sync_dir(dir, error) && ch_durable_sync_dir(from_dir, error);
+	return TRUE;
 }
 
 static gint by_name(gconstpointer a, gconstpointer b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A message intake has answered for, moved once its batch is committed. */
+typedef struct {
+	char *name;
+	gboolean quarantine;
+} Pending;
+
+static void pending_clear(gpointer p)
+{
+	g_free(((Pending *)p)->name);
 }
 
 typedef struct {
@@ -46,6 +54,8 @@ typedef struct {
 	char *new_dir;
 	char *cur_dir;
 	char *q_dir;
+	GArray *pending;    /* Pending, in the order read */
+	gint64 batch_since; /* monotonic time of the batch's first message, 0 when none */
 } Maildir;
 
 static gpointer maildir_open(ChApp *app, GError **error)
@@ -56,6 +66,8 @@ static gpointer maildir_open(ChApp *app, GError **error)
 	md->new_dir = g_build_filename(md->root, "new", NULL);
 	md->cur_dir = g_build_filename(md->root, "cur", NULL);
 	md->q_dir = g_build_filename(md->root, ".Quarantine", "cur", NULL);
+	md->pending = g_array_new(FALSE, FALSE, sizeof(Pending));
+	g_array_set_clear_func(md->pending, pending_clear);
 	return md;
 }
 
@@ -63,6 +75,7 @@ static void maildir_close(gpointer self)
 {
 	Maildir *md = self;
 	g_free(md->root), g_free(md->new_dir), g_free(md->cur_dir), g_free(md->q_dir);
+	g_array_free(md->pending, TRUE);
 	g_free(md);
 }
 
@@ -138,12 +151,44 @@ static gboolean sweep_one(Maildir *md, const char *name, ChSweepCounts *counts,
 		g_warning("maildir %s: %s", name, e->message);
 		g_clear_error(&e);
 	}
-	gboolean ok = TRUE;
-	if (r == CH_INTAKE_DONE) {
-		ok = move_to(path, md->cur_dir, name, ":2,S", error);
-		ch_crashpoint("maildir.after-move");
-	} else if (r == CH_INTAKE_QUARANTINE) {
-		ok = move_to(path, md->q_dir, name, ":2,", error);
+	if (r == CH_INTAKE_DONE || r == CH_INTAKE_QUARANTINE) {
+		Pending p = { g_strdup(name), r == CH_INTAKE_QUARANTINE };
+		g_array_append_val(md->pending, p);
+	}
+	return TRUE;
+}
+
+/* The batch committed (ch_intake_batch_end), then its messages moved, then each folder that
+ * changed synced once: the target's so that a message is not lost with its rename, new/'s
+ * so that it does not come back there as well (a power cut would leave it in two places;
+ * the fingerprint would keep it from being handled twice, but a person would see it twice).
+ * A batch that cannot be committed moves nothing: its messages are read again as new. */
+static gboolean move_pending(Maildir *md, GError **error)
+{
+	md->batch_since = 0;
+	gboolean ok = ch_intake_batch_end(md->app, error);
+	ch_intake_batch_begin(md->app);
+	gboolean to_cur = FALSE, to_q = FALSE;
+	for (guint i = 0; ok && i < md->pending->len; i++) {
+		const Pending *p = &g_array_index(md->pending, Pending, i);
+		g_autofree char *path = g_build_filename(md->new_dir, p->name, NULL);
+		ok = move_to(path, p->quarantine ? md->q_dir : md->cur_dir, p->name,
+		             p->quarantine ? ":2," : ":2,S", error);
+		to_q |= ok && p->quarantine;
+		to_cur |= ok && !p->quarantine;
+		if (ok && !p->quarantine)
+			ch_crashpoint("maildir.after-move");
+	}
+	g_array_set_size(md->pending, 0);
+	GError *e = NULL;
+	if ((to_cur && !ch_durable_sync_dir(md->cur_dir, &e)) ||
+	    (to_q && !ch_durable_sync_dir(md->q_dir, &e)) ||
+	    ((to_cur || to_q) && !ch_durable_sync_dir(md->new_dir, &e))) {
+		if (ok)
+			g_propagate_error(error, e);
+		else
+			g_error_free(e);
+		ok = FALSE;
 	}
 	return ok;
 }
@@ -158,8 +203,34 @@ static ChDriverResult maildir_sweep(gpointer self, ChSweepCounts *counts, GError
 	/* A Maildir that is not there (yet) is waited for, not given up: a mount may be late. */
 	g_autoptr(GPtrArray) names = new_names(md, error);
 	gboolean ok = names != NULL, stop = FALSE;
-	for (guint i = 0; ok && i < names->len && !g_atomic_int_get(&md->app->stop); i++)
+	ch_intake_batch_begin(md->app);
+	for (guint i = 0; ok && i < names->len && !g_atomic_int_get(&md->app->stop); i++) {
+		if (md->batch_since == 0)
+			md->batch_since = g_get_monotonic_time();
 		ok = sweep_one(md, names->pdata[i], counts, &stop, error);
+		if (ok && (md->pending->len >= CH_DRIVER_BATCH ||
+		           g_get_monotonic_time() - md->batch_since >= CH_DRIVER_BATCH_MS * 1000))
+			ok = move_pending(md, error);
+	}
+	/* What is pending is committed and moved however the sweep ended (a stop, broken
+	 * configuration, a move that failed); a second failure is only logged. */
+	GError *e = NULL;
+	if (!move_pending(md, ok ? error : &e)) {
+		if (ok)
+			ok = FALSE;
+		else {
+			g_warning("maildir: handled mail left in new/ for the next sweep: %s", e->message);
+			g_error_free(e);
+		}
+	}
+	GError *ce = NULL;
+	if (!ch_intake_batch_end(md->app, &ce)) {
+		if (ok)
+			g_propagate_error(error, ce);
+		else
+			g_error_free(ce);
+		ok = FALSE;
+	}
 	close(lock);
 	return stop ? CH_DRIVER_CONFIG : ok ? CH_DRIVER_OK : CH_DRIVER_TEMPORARY;
 }

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* syncfs */
 #include "util/durable.h"
 
 #include <errno.h>
@@ -112,8 +113,38 @@ gboolean ch_durable_finish(int fd, const char *tmp, const char *path, GError **e
 	return ch_durable_sync_dir(dir, error);
 }
 
-gboolean ch_durable_write_unnamed(const char *path, const void *data, gsize len, int mode,
-                                  GError **error)
+gboolean ch_durable_sync_fs(const char *dir, GError **error)
+{
+	/* syncfs: every dirty page, inode and folder of that file system written, then the
+	 * disk's cache flushed, once; errors from the write-back are reported (Linux 5.8). */
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || syncfs(fd) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot sync the file system of %s: %s",
+		            dir, g_strerror(e));
+		return FALSE;
+	}
+	close(fd);
+	return TRUE;
+}
+
+gboolean ch_durable_finish_deferred(int fd, const char *tmp, const char *path, GError **error)
+{
+	close(fd);
+	if (g_rename(tmp, path) < 0) {
+		int e = errno;
+		g_unlink(tmp);
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot write %s: %s", path,
+		            g_strerror(e));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean write_temp(const char *path, const void *data, gsize len, int mode,
+                           gboolean sync, GError **error)
 {
 	g_autofree char *dir = g_path_get_dirname(path);
 	g_autofree char *tmp = NULL;
@@ -133,7 +164,20 @@ gboolean ch_durable_write_unnamed(const char *path, const void *data, gsize len,
 		}
 		at += (gsize)n;
 	}
-	return ch_durable_finish_unnamed(fd, tmp, path, error);
+	return sync ? ch_durable_finish_unnamed(fd, tmp, path, error)
+	            : ch_durable_finish_deferred(fd, tmp, path, error);
+}
+
+gboolean ch_durable_write_unnamed(const char *path, const void *data, gsize len, int mode,
+                                  GError **error)
+{
+	return write_temp(path, data, len, mode, TRUE, error);
+}
+
+gboolean ch_durable_write_deferred(const char *path, const void *data, gsize len, int mode,
+                                   GError **error)
+{
+	return write_temp(path, data, len, mode, FALSE, error);
 }
 
 void ch_durable_abandon(int fd, const char *tmp)

@@ -30,5 +30,15 @@ void ch_durable_abandon(int fd, const char *tmp);
 gboolean ch_durable_write_unnamed(const char *path, const void *data, gsize len, int mode,
                                   GError **error);
 gboolean ch_durable_finish_unnamed(int fd, const char *tmp, const char *path, GError **error);
+/* Written and named with no sync at all, for a name nothing refers to yet (it must not be
+ * there already: a file a committed row names is only ever replaced durably): the caller
+ * makes it durable with ch_durable_sync_fs() before anything that names it is committed.
+ * Until then a power cut may leave the name with none, part or all of the bytes. */
+gboolean ch_durable_write_deferred(const char *path, const void *data, gsize len, int mode,
+                                   GError **error);
+gboolean ch_durable_finish_deferred(int fd, const char *tmp, const char *path, GError **error);
+/* syncfs() of the file system holding dir: every file written and named on it so far is on
+ * disk when it returns TRUE; one flush of the disk for any number of files. */
+gboolean ch_durable_sync_fs(const char *dir, GError **error);
 /* fsync a folder after a rename into or out of it */
 gboolean ch_durable_sync_dir(const char *dir, GError **error);

@@ -22,9 +22,10 @@
  *
  * With CHASER_FSFAULT_LOG=FILE every operation that matters is appended to FILE as a line
  * "OP PATH [PATH]", paths relative to the root: create, write (once per run of writes to one
- * file), truncate, fsync, fdatasync, dirsync (either on a folder), rename, link, unlink,
- * mkdir, rmdir; "unsupported WHAT PATH" for what the model does not cover (O_TMPFILE,
- * symlinks, folder renames, sync(), moves across the root); "crash K" at the cut.
+ * file), truncate, fsync, fdatasync, dirsync (either on a folder), syncfs (no path: it syncs
+ * every file and folder), rename, link, unlink, mkdir, rmdir; "unsupported WHAT PATH" for
+ * what the model does not cover (O_TMPFILE, symlinks, folder renames, sync(), moves across
+ * the root); "crash K" at the cut.
  *
  * Without CHASER_FSFAULT_ROOT the library does nothing. It uses libc only (it lives inside
  * the program it watches) and calls the real functions through dlsym(RTLD_NEXT). Child
@@ -1043,14 +1044,57 @@ void sync(void)
 	CALL(sync);
 }
 
+/* After a syncfs: every file under the root holds, durably, what it holds now, and every
+ * change of names so far counts. A file is found by its number under the names it has now;
+ * one with no name left is beyond a power cut's reach anyway. */
+static void tree_synced(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		struct stat st;
+		if (lstat(path, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			tree_synced(path);
+			continue;
+		}
+		int i = S_ISREG(st.st_mode) ? inode_find(st.st_dev, st.st_ino) : -1;
+		int fd = i >= 0 ? CALL(open, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+		if (fd >= 0) {
+			inode_synced(i, fd);
+			close(fd);
+		}
+	}
+	closedir(d);
+}
+
+/* syncfs of the file system that holds the root: one sync, of everything. */
 int syncfs(int fd)
 {
-	if (active()) {
-		enter();
-		unsupported("syncfs", NULL);
-		leave();
+	if (!active())
+		return CALL(syncfs, fd);
+	enter();
+	if (S.crash_at && S.syncs + 1 == S.crash_at)
+		cut();
+	S.syncs++;
+	journal("syncfs");
+	int rc = CALL(syncfs, fd);
+	int e = errno;
+	if (rc == 0) {
+		tree_synced(S.root);
+		for (int i = 0; i < S.n_ops; i++)
+			S.ops[i].durable = 1;
 	}
-	return CALL(syncfs, fd);
+	leave();
+	errno = e;
+	return rc;
 }
 
 /* ---- writing: only journalled, since a sync reads what the file then holds ------------------ */
