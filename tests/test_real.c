@@ -1001,6 +1001,27 @@ static GStrv crash_log(const char *path)
 	return g_strsplit(text, "\n", -1);
 }
 
+/* 2n conferences and a chair's reply to each: the first n polled without a crash, their crash
+ * points logged to log_ref (the second n, replies of the same shape, reach the same points),
+ * the second n left in the inbox. Returns the logged points. */
+static GStrv two_batches(Fix *f, guint n, const char *log_ref)
+{
+	g_autoptr(GPtrArray) lists = many_conferences(f, 2 * n);
+	for (guint i = 0; i < 2 * n; i++) {
+		if (i == n) {
+			int w = poll_crashing(f, T_REPLY, 0, log_ref);
+			g_assert_true(WIFEXITED(w) && WEXITSTATUS(w) == 0);
+			g_assert_cmpuint(folder(f, "Processed"), ==, n);
+		}
+		g_autofree char *ref = ref_n(i);
+		g_autofree char *id = g_strdup_printf("batch-%02u", i);
+		g_autofree char *reply = real_reply(about(lists, ref), CHAIR_FROM, id, CHAIR_TEXT_ONE);
+		deliver_lmtp(f, CHAIR, reply);
+	}
+	g_assert_cmpuint(folder(f, ""), ==, n);
+	return crash_log(log_ref);
+}
+
 /* Handled messages are moved in batches, after their commits. Killed with every message of a
  * batch committed and none moved, chaser leaves them in the inbox; the next poll knows them
  * by fingerprint, moves them and does nothing else with them: none lost, none handled twice
@@ -1009,25 +1030,9 @@ static void test_killed_before_the_batch_move(Fix *f, gconstpointer data)
 {
 	READY(f);
 	enum { N = 3 };
-	g_autoptr(GPtrArray) lists = many_conferences(f, 2 * N);
 	g_autofree char *log_ref = g_build_filename(f->h->dir, "crash-ref.log", NULL);
 	g_autofree char *log_kill = g_build_filename(f->h->dir, "crash-kill.log", NULL);
-	for (guint batch = 0; batch < 2; batch++)
-		for (guint i = batch * N; i < (batch + 1) * N; i++) {
-			if (batch == 1 && i == N) {
-				/* The first batch, uncrashed, says where the move comes: after the same
-				 * crash points the second batch (replies of the same shape) reaches. */
-				int w = poll_crashing(f, T_REPLY, 0, log_ref);
-				g_assert_true(WIFEXITED(w) && WEXITSTATUS(w) == 0);
-				g_assert_cmpuint(folder(f, "Processed"), ==, N);
-			}
-			g_autofree char *ref = ref_n(i);
-			g_autofree char *id = g_strdup_printf("batch-%02u", i);
-			g_autofree char *reply = real_reply(about(lists, ref), CHAIR_FROM, id,
-			                                    CHAIR_TEXT_ONE);
-			deliver_lmtp(f, CHAIR, reply);
-		}
-	g_auto(GStrv) ref_points = crash_log(log_ref);
+	g_auto(GStrv) ref_points = two_batches(f, N, log_ref);
 	int at = 0;
 	for (int i = 0; ref_points[i] != NULL && at == 0; i++)
 		if (strcmp(ref_points[i], "imap.before-move") == 0)
@@ -1069,22 +1074,9 @@ static void test_killed_inside_a_batch(Fix *f, gconstpointer data)
 {
 	READY(f);
 	enum { N = 3 };
-	g_autoptr(GPtrArray) lists = many_conferences(f, 2 * N);
 	g_autofree char *log_ref = g_build_filename(f->h->dir, "crash-ref.log", NULL);
 	g_autofree char *log_kill = g_build_filename(f->h->dir, "crash-kill.log", NULL);
-	for (guint i = 0; i < 2 * N; i++) {
-		if (i == N) {
-			/* The first batch, uncrashed, says where the second message's effect ends. */
-			int w = poll_crashing(f, T_REPLY, 0, log_ref);
-			g_assert_true(WIFEXITED(w) && WEXITSTATUS(w) == 0);
-			g_assert_cmpuint(folder(f, "Processed"), ==, N);
-		}
-		g_autofree char *ref = ref_n(i);
-		g_autofree char *id = g_strdup_printf("inside-%02u", i);
-		g_autofree char *reply = real_reply(about(lists, ref), CHAIR_FROM, id, CHAIR_TEXT_ONE);
-		deliver_lmtp(f, CHAIR, reply);
-	}
-	g_auto(GStrv) ref_points = crash_log(log_ref);
+	g_auto(GStrv) ref_points = two_batches(f, N, log_ref);
 	int at = 0, seen = 0;
 	for (int i = 0; ref_points[i] != NULL && at == 0; i++)
 		if (strcmp(ref_points[i], "intake.after-commit") == 0 && ++seen == 2)

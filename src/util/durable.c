@@ -9,19 +9,32 @@
 
 #include "util/error.h"
 
-gboolean ch_durable_sync_dir(const char *dir, GError **error)
+/* fsync of a folder, or (whole_fs) syncfs of its file system: every dirty page, inode and
+ * folder of it written, then the disk's cache flushed, once; write-back errors are reported
+ * (Linux 5.8). */
+static gboolean sync_folder(const char *dir, gboolean whole_fs, GError **error)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0) {
+	if (fd < 0 || (whole_fs ? syncfs(fd) : fsync(fd)) < 0) {
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot sync folder %s: %s", dir,
-		            g_strerror(e));
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot sync %s %s: %s",
+		            whole_fs ? "the file system of" : "folder", dir, g_strerror(e));
 		return FALSE;
 	}
 	close(fd);
 	return TRUE;
+}
+
+gboolean ch_durable_sync_dir(const char *dir, GError **error)
+{
+	return sync_folder(dir, FALSE, error);
+}
+
+gboolean ch_durable_sync_fs(const char *dir, GError **error)
+{
+	return sync_folder(dir, TRUE, error);
 }
 
 gboolean ch_durable_write(const char *path, const void *data, gsize len, int mode,
@@ -93,15 +106,7 @@ gboolean ch_durable_finish_unnamed(int fd, const char *tmp, const char *path, GE
 		            g_strerror(e));
 		return FALSE;
 	}
-	close(fd);
-	if (g_rename(tmp, path) < 0) {
-		int e = errno;
-		g_unlink(tmp);
-		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot write %s: %s", path,
-		            g_strerror(e));
-		return FALSE;
-	}
-	return TRUE;
+	return ch_durable_finish_deferred(fd, tmp, path, error);
 }
 
 gboolean ch_durable_finish(int fd, const char *tmp, const char *path, GError **error)
@@ -111,23 +116,6 @@ gboolean ch_durable_finish(int fd, const char *tmp, const char *path, GError **e
 		return FALSE;
 	g_autofree char *dir = g_path_get_dirname(path);
 	return ch_durable_sync_dir(dir, error);
-}
-
-gboolean ch_durable_sync_fs(const char *dir, GError **error)
-{
-	/* syncfs: every dirty page, inode and folder of that file system written, then the
-	 * disk's cache flushed, once; errors from the write-back are reported (Linux 5.8). */
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || syncfs(fd) < 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot sync the file system of %s: %s",
-		            dir, g_strerror(e));
-		return FALSE;
-	}
-	close(fd);
-	return TRUE;
 }
 
 gboolean ch_durable_finish_deferred(int fd, const char *tmp, const char *path, GError **error)
