@@ -410,8 +410,16 @@ static gboolean spool_dir(const char *dir, GError **error)
 }
 
 /* The folders given new names since a batch began (ch_intake_batch_begin), synced once
- * each before the batch commits; NULL outside a batch, where each is synced at once. */
+ * each before the batch commits; NULL outside a batch, where each is synced at once. And the
+ * files written there unsynced (spool_write, store_attachment). */
 static GHashTable *batch_dirs;
+static GPtrArray *batch_files;
+
+/* A batch of at most this many new files syncs each, and each folder, as outside a batch: a
+ * syncfs is one flush for many files, but it also writes out whatever else the machine has
+ * waiting (the mail server's files), and the one or two messages IMAP IDLE brings at a time
+ * would wait for all that. */
+#define FEW_FILES 4
 
 /* A new name was made in dir (a rename into it): synced now, or before the batch that
  * records it commits. Either way nothing names the file in the store before its name is on
@@ -426,8 +434,8 @@ static gboolean spool_named(const char *dir, GError **error)
 }
 
 /* In a batch, a file under a name that is not there yet (a raw copy, a report's text) is
- * written with no sync at all: ch_intake_batch_end syncs the file system once, before the
- * commit that first names it. A name that is there already may be one a committed row
+ * written with no sync at all: ch_intake_batch_end syncs it (batch_sync) before the commit
+ * that first names it. A name that is there already may be one a committed row
  * names, so it is only replaced durably (fsync, rename), as outside a batch. */
 static gboolean spool_write(const char *dir, const char *path, const guint8 *data, gsize len,
                             GError **error)
@@ -436,8 +444,11 @@ static gboolean spool_write(const char *dir, const char *path, const guint8 *dat
 		return FALSE;
 	gboolean deferred = batch_dirs != NULL && !g_file_test(path, G_FILE_TEST_EXISTS);
 	if (deferred ? ch_durable_write_deferred(path, data, len, 0600, error)
-	             : ch_durable_write_unnamed(path, data, len, 0600, error))
+	             : ch_durable_write_unnamed(path, data, len, 0600, error)) {
+		if (deferred)
+			g_ptr_array_add(batch_files, g_strdup(path));
 		return spool_named(dir, error);
+	}
 	if (spool_dirs_made != NULL)
 		g_hash_table_remove(spool_dirs_made, dir);
 	return FALSE;
@@ -449,6 +460,25 @@ gboolean ch_intake_batch_begin(ChApp *app)
 	if (!ch_store_batch_begin(app->store))
 		return FALSE;
 	batch_dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	batch_files = g_ptr_array_new_with_free_func(g_free);
+	return TRUE;
+}
+
+/* The batch's new files and names on disk: each file and folder synced when they are few,
+ * else one syncfs for each folder's file system (the second on the same one finds nothing
+ * left to write). */
+static gboolean batch_sync(GHashTable *dirs, GPtrArray *files, GError **error)
+{
+	gboolean few = files->len <= FEW_FILES;
+	for (guint i = 0; few && i < files->len; i++)
+		if (!ch_durable_sync_file(files->pdata[i], error))
+			return FALSE;
+	GHashTableIter it;
+	gpointer dir;
+	g_hash_table_iter_init(&it, dirs);
+	while (g_hash_table_iter_next(&it, &dir, NULL))
+		if (!(few ? ch_durable_sync_dir(dir, error) : ch_durable_sync_fs(dir, error)))
+			return FALSE;
 	return TRUE;
 }
 
@@ -456,17 +486,11 @@ gboolean ch_intake_batch_end(ChApp *app, GError **error)
 {
 	g_return_val_if_fail(batch_dirs != NULL, FALSE);
 	g_autoptr(GHashTable) dirs = g_steal_pointer(&batch_dirs);
-	GHashTableIter it;
-	gpointer dir;
-	g_hash_table_iter_init(&it, dirs);
-	/* One syncfs for each folder's file system (the second on the same one finds nothing
-	 * left to write): the batch's files, their bytes and their names, on disk together. */
-	while (g_hash_table_iter_next(&it, &dir, NULL)) {
-		if (!ch_durable_sync_fs(dir, error)) {
-			/* A name that may not be on disk must not be committed: none of the batch is. */
-			ch_store_batch_abandon(app->store);
-			return FALSE;
-		}
+	g_autoptr(GPtrArray) files = g_steal_pointer(&batch_files);
+	if (!batch_sync(dirs, files, error)) {
+		/* A file that may not be on disk must not be committed: none of the batch is. */
+		ch_store_batch_abandon(app->store);
+		return FALSE;
 	}
 	return ch_store_batch_end(app->store, error);
 }
@@ -512,6 +536,8 @@ static gboolean store_attachment(Ctx *x, const ChAttachment *a, char sha[65], ch
 	               : ch_durable_finish_unnamed(fd, tmp, path, error)) ||
 	    !spool_named(dir, error))
 		return FALSE;
+	if (deferred)
+		g_ptr_array_add(batch_files, g_strdup(path));
 	*file_r = g_steal_pointer(&file);
 	return TRUE;
 }

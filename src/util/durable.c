@@ -9,32 +9,40 @@
 
 #include "util/error.h"
 
-/* fsync of a folder, or (whole_fs) syncfs of its file system: every dirty page, inode and
- * folder of it written, then the disk's cache flushed, once; write-back errors are reported
- * (Linux 5.8). */
-static gboolean sync_folder(const char *dir, gboolean whole_fs, GError **error)
+typedef enum { SYNC_FILE, SYNC_FOLDER, SYNC_FILE_SYSTEM } SyncWhat;
+
+/* fsync of a file or a folder, or syncfs of a folder's file system: every dirty page, inode
+ * and folder of it written, then the disk's cache flushed, once; write-back errors are
+ * reported (Linux 5.8). */
+static gboolean sync_path(const char *path, SyncWhat what, GError **error)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || (whole_fs ? syncfs(fd) : fsync(fd)) < 0) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC | (what == SYNC_FILE ? 0 : O_DIRECTORY));
+	if (fd < 0 || (what == SYNC_FILE_SYSTEM ? syncfs(fd) : fsync(fd)) < 0) {
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot sync %s %s: %s",
-		            whole_fs ? "the file system of" : "folder", dir, g_strerror(e));
+		static const char *const words[] = { "", "folder ", "the file system of " };
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot sync %s%s: %s", words[what],
+		            path, g_strerror(e));
 		return FALSE;
 	}
 	close(fd);
 	return TRUE;
 }
 
+gboolean ch_durable_sync_file(const char *path, GError **error)
+{
+	return sync_path(path, SYNC_FILE, error);
+}
+
 gboolean ch_durable_sync_dir(const char *dir, GError **error)
 {
-	return sync_folder(dir, FALSE, error);
+	return sync_path(dir, SYNC_FOLDER, error);
 }
 
 gboolean ch_durable_sync_fs(const char *dir, GError **error)
 {
-	return sync_folder(dir, TRUE, error);
+	return sync_path(dir, SYNC_FILE_SYSTEM, error);
 }
 
 gboolean ch_durable_write(const char *path, const void *data, gsize len, int mode,

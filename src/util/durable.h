@@ -40,5 +40,7 @@ gboolean ch_durable_finish_deferred(int fd, const char *tmp, const char *path, G
 /* syncfs() of the file system holding dir: every file written and named on it so far is on
  * disk when it returns TRUE; one flush of the disk for any number of files. */
 gboolean ch_durable_sync_fs(const char *dir, GError **error);
+/* fsync of the file at path (its bytes, written through another descriptor) */
+gboolean ch_durable_sync_file(const char *path, GError **error);
 /* fsync a folder after a rename into or out of it */
 gboolean ch_durable_sync_dir(const char *dir, GError **error);
