@@ -98,3 +98,20 @@ void ch_driver_count(ChSweepCounts *counts, ChIntakeResult r)
 	counts->quarantined += r == CH_INTAKE_QUARANTINE;
 	counts->retry += r == CH_INTAKE_RETRY;
 }
+
+gboolean ch_driver_batch_full(guint n, gint64 since)
+{
+	return n >= CH_DRIVER_BATCH || g_get_monotonic_time() - since >= CH_DRIVER_BATCH_MS * 1000;
+}
+
+gboolean ch_driver_batch_end(ChApp *app, gboolean ok, GError **error)
+{
+	GError *e = NULL;
+	if (ch_intake_batch_end(app, &e))
+		return ok;
+	if (ok)
+		g_propagate_error(error, e);
+	else
+		g_error_free(e);
+	return FALSE;
+}

@@ -95,3 +95,8 @@ int ch_driver_lock(const char *path, const char *what, GError **error);
 void ch_driver_sleep(ChApp *app, guint seconds);
 /* For drivers: adds one intake answer to the counts. */
 void ch_driver_count(ChSweepCounts *counts, ChIntakeResult r);
+/* A batch holding n messages, begun at since (g_get_monotonic_time): time to commit it. */
+gboolean ch_driver_batch_full(guint n, gint64 since);
+/* The sweep's last batch ended (ch_intake_batch_end) however the sweep went: ok is the
+ * sweep's outcome, whose error stands; a failed end is the error of a sweep that went well. */
+gboolean ch_driver_batch_end(ChApp *app, gboolean ok, GError **error);

@@ -1243,8 +1243,8 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 		ok = handle_uid(m, uid, sizes, batch, fn, data, &count, error);
 		if (ok && uid > highest)
 			highest = uid;
-		if (ok && (m->to_processed->len + m->to_quarantine->len >= CH_DRIVER_BATCH ||
-		           g_get_monotonic_time() - m->batch_since >= CH_DRIVER_BATCH_MS * 1000))
+		if (ok && ch_driver_batch_full(m->to_processed->len + m->to_quarantine->len,
+		                               m->batch_since))
 			ok = flush_moves(m, error);
 	}
 	if (batch != NULL)
@@ -1383,9 +1383,7 @@ static gboolean reader_state_set(gpointer data, const char *mailbox, guint32 uid
 static gboolean reader_commit(gpointer data, GError **error)
 {
 	Reader *rd = data;
-	gboolean ok = ch_intake_batch_end(rd->app, error);
-	ch_intake_batch_begin(rd->app);
-	return ok;
+	return ch_intake_batch_commit(rd->app, error);
 }
 
 static ChIntakeResult reader_intake(gpointer data, const char *where, const guint8 *raw,
@@ -1438,14 +1436,7 @@ static ChDriverResult reader_sweep(gpointer self, ChSweepCounts *counts, GError 
 	gboolean ok = ch_imap_sweep(rd->imap, reader_intake, rd, NULL, &e);
 	/* What is left after the last move (failed attempts counted, the last UID): recorded
 	 * whether the sweep ended well or not. */
-	GError *ce = NULL;
-	if (!ch_intake_batch_end(rd->app, &ce)) {
-		if (ok)
-			g_propagate_error(&e, ce);
-		else
-			g_error_free(ce);
-		ok = FALSE;
-	}
+	ok = ch_driver_batch_end(rd->app, ok, &e);
 	rd->counts = NULL;
 	if (ok)
 		return CH_DRIVER_OK;

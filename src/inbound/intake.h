@@ -48,6 +48,8 @@ ChIntakeResult ch_intake_file(ChApp *app, const char *where, const guint8 *map, 
  * message that fails takes back only its own changes. */
 gboolean ch_intake_batch_begin(ChApp *app);
 gboolean ch_intake_batch_end(ChApp *app, GError **error);
+/* End, then begin the next: what a reader calls before it moves a batch's messages. */
+gboolean ch_intake_batch_commit(ChApp *app, GError **error);
 
 /* A person's decision on a triage item: drop it (recorded, never acted on), or release a
  * held one (its sender check failed) and apply it as if the check had passed. Audited with

@@ -166,8 +166,7 @@ static gboolean sweep_one(Maildir *md, const char *name, ChSweepCounts *counts,
 static gboolean move_pending(Maildir *md, GError **error)
 {
 	md->batch_since = 0;
-	gboolean ok = ch_intake_batch_end(md->app, error);
-	ch_intake_batch_begin(md->app);
+	gboolean ok = ch_intake_batch_commit(md->app, error);
 	gboolean to_cur = FALSE, to_q = FALSE;
 	for (guint i = 0; ok && i < md->pending->len; i++) {
 		const Pending *p = &g_array_index(md->pending, Pending, i);
@@ -208,8 +207,7 @@ static ChDriverResult maildir_sweep(gpointer self, ChSweepCounts *counts, GError
 		if (md->batch_since == 0)
 			md->batch_since = g_get_monotonic_time();
 		ok = sweep_one(md, names->pdata[i], counts, &stop, error);
-		if (ok && (md->pending->len >= CH_DRIVER_BATCH ||
-		           g_get_monotonic_time() - md->batch_since >= CH_DRIVER_BATCH_MS * 1000))
+		if (ok && ch_driver_batch_full(md->pending->len, md->batch_since))
 			ok = move_pending(md, error);
 	}
 	/* What is pending is committed and moved however the sweep ended (a stop, broken
@@ -223,14 +221,7 @@ static ChDriverResult maildir_sweep(gpointer self, ChSweepCounts *counts, GError
 			g_error_free(e);
 		}
 	}
-	GError *ce = NULL;
-	if (!ch_intake_batch_end(md->app, &ce)) {
-		if (ok)
-			g_propagate_error(error, ce);
-		else
-			g_error_free(ce);
-		ok = FALSE;
-	}
+	ok = ch_driver_batch_end(md->app, ok, error);
 	close(lock);
 	return stop ? CH_DRIVER_CONFIG : ok ? CH_DRIVER_OK : CH_DRIVER_TEMPORARY;
 }
