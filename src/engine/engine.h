@@ -262,6 +262,13 @@ gboolean ch_engine_safety_check(ChCase *c, const ChEngineCtx *ctx, const ChPhras
                                 const char *text, const char *what, const char *event_id,
                                 ChEffects *fx);
 
+/* The two halves of ch_engine_safety_check, for intake, which reads a message's words on a
+ * second thread ahead of the message (inbound/intake.h): does text hold one of `phrases`
+ * (pure: no case, no store), and the alert for words found. */
+gboolean ch_engine_safety_words(const ChPhrases *phrases, const char *text);
+void ch_engine_safety_words_found(ChCase *c, const ChEngineCtx *ctx, const char *what,
+                                  const char *event_id, ChEffects *fx);
+
 /* Raises an immediate-safety alert whatever the words (the words were found, or someone
  * who may raise one wrote a SAFETY: line): the alert, to be saved, with its acknowledgement
  * clock ([safety] ack_within), and safety_alert at once, at any hour, to the CP coordinator

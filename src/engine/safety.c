@@ -134,18 +134,27 @@ void ch_engine_safety_raise(const ChCase *c, const ChEngineCtx *ctx, const char 
 	g_free(a.raised_at), g_free(a.due), g_free(a.next_at);
 }
 
+gboolean ch_engine_safety_words(const ChPhrases *phrases, const char *text)
+{
+	/* Case, line breaks, punctuation, apostrophes and HTML are read past, and the team's
+	 * routine words are not read as a concern (engine/phrases.h). */
+	return text && phrases && ch_phrases_match(phrases, text);
+}
+
+void ch_engine_safety_words_found(ChCase *c, const ChEngineCtx *ctx, const char *what,
+                                  const char *event_id, ChEffects *fx)
+{
+	ch_engine_safety_raise(c, ctx, what, event_id,
+	                       "words of an immediate-safety concern were found", fx);
+}
+
 gboolean ch_engine_safety_check(ChCase *c, const ChEngineCtx *ctx, const ChPhrases *phrases,
                                 const char *text, const char *what, const char *event_id,
                                 ChEffects *fx)
 {
-	if (!text || !phrases)
+	if (!ch_engine_safety_words(phrases, text))
 		return FALSE;
-	/* Case, line breaks, punctuation, apostrophes and HTML are read past, and the team's
-	 * routine words are not read as a concern (engine/phrases.h). */
-	if (!ch_phrases_match(phrases, text))
-		return FALSE;
-	ch_engine_safety_raise(c, ctx, what, event_id,
-	                       "words of an immediate-safety concern were found", fx);
+	ch_engine_safety_words_found(c, ctx, what, event_id, fx);
 	return TRUE;
 }
 

@@ -799,8 +799,8 @@ static gboolean fetch_body(ChImap *m, guint32 uid, clist **result, GError **erro
 #define BODY_BATCH 50
 #define BODY_BATCH_BYTES (512 * 1024)
 
-static gboolean fetch_bodies(ChImap *m, const guint32 *uids, guint n, clist **result,
-                             GError **error)
+/* The FETCH itself: libetpan's answer, *result set only when it is MAILIMAP_NO_ERROR. */
+static int fetch_bodies_now(ChImap *m, const guint32 *uids, guint n, clist **result)
 {
 	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
@@ -812,14 +812,24 @@ static gboolean fetch_bodies(ChImap *m, const guint32 *uids, guint n, clist **re
 	int r = mailimap_uid_fetch(m->imap, set, ft, result);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR) {
-		if (*result != NULL)
-			mailimap_fetch_list_free(*result);
+	if (r != MAILIMAP_NO_ERROR && *result != NULL) {
+		mailimap_fetch_list_free(*result);
 		*result = NULL;
-		return fail(m, r, CH_ERROR_TEMPORARY, error, "UID FETCH %u:%u in %s", uids[0],
-		            uids[n - 1], m->mailbox);
 	}
-	return TRUE;
+	return r;
+}
+
+static gboolean fetch_failed(ChImap *m, int r, const guint32 *uids, guint n, GError **error)
+{
+	return fail(m, r, CH_ERROR_TEMPORARY, error, "UID FETCH %u:%u in %s", uids[0],
+	            uids[n - 1], m->mailbox);
+}
+
+static gboolean fetch_bodies(ChImap *m, const guint32 *uids, guint n, clist **result,
+                             GError **error)
+{
+	int r = fetch_bodies_now(m, uids, n, result);
+	return r == MAILIMAP_NO_ERROR || fetch_failed(m, r, uids, n, error);
 }
 
 /* RFC822.SIZE of every UID of the sweep, in one UID FETCH over the set (one per
@@ -1146,6 +1156,76 @@ static guint batch_members(ChImap *m, GArray *uids, guint from, GHashTable *size
 	return MAX(n, 1);
 }
 
+/* The batch's messages told to the reader (ChImapState.ahead), in the order they will be
+ * handled: handle_uid hands each to intake with the same bytes. */
+static void read_ahead(ChImap *m, clist *batch, const guint32 *uids, guint n)
+{
+	for (guint i = 0; m->state.ahead != NULL && i < n; i++) {
+		Fetched f;
+		read_fetch(batch, uids[i], &f);
+		if (f.found && f.has_body && f.body != NULL)
+			m->state.ahead(m->state.data, batch, (const guint8 *)f.body, f.body_len);
+	}
+}
+
+/* The batch's bytes freed, once the reader is done with them. */
+static void batch_free(ChImap *m, clist *batch)
+{
+	if (batch == NULL)
+		return;
+	if (m->state.drain != NULL)
+		m->state.drain(m->state.data, batch);
+	mailimap_fetch_list_free(batch);
+}
+
+/* The next body batch, fetched on a thread of its own while this one handles the batch
+ * before it: the server reads and sends while intake works, instead of each waiting for the
+ * other. Nothing else uses the connection meanwhile: the batch in hand needs none (its bodies
+ * are here, and its moves wait for the next batch boundary), and the sweep waits for the
+ * fetch (prefetch_join) before it uses the connection again, or ends. */
+typedef struct {
+	ChImap *m;
+	const guint32 *uids; /* the sweep's, which outlives it */
+	guint n;
+	clist *result;
+	int r;
+	GThread *thread;
+} Prefetch;
+
+static gpointer prefetch_run(gpointer data)
+{
+	Prefetch *p = data;
+	p->r = fetch_bodies_now(p->m, p->uids, p->n, &p->result);
+	if (p->r == MAILIMAP_NO_ERROR)
+		read_ahead(p->m, p->result, p->uids, p->n);
+	return NULL;
+}
+
+/* NULL when no thread can be had: the batch is then fetched when it is reached. */
+static Prefetch *prefetch_start(ChImap *m, const guint32 *uids, guint n)
+{
+	Prefetch *p = g_new0(Prefetch, 1);
+	p->m = m, p->uids = uids, p->n = n;
+	p->thread = g_thread_try_new("imap-fetch", prefetch_run, p, NULL);
+	if (p->thread == NULL)
+		g_clear_pointer(&p, g_free);
+	return p;
+}
+
+/* Waits for the fetch; its batch in *batch_r (NULL: *batch_r untouched, the result freed).
+ * FALSE with *error as a fetch of the batch's own would have failed. */
+static gboolean prefetch_join(ChImap *m, Prefetch *p, clist **batch_r, GError **error)
+{
+	g_thread_join(p->thread);
+	gboolean ok = p->r == MAILIMAP_NO_ERROR || fetch_failed(m, p->r, p->uids, p->n, error);
+	if (ok && batch_r != NULL)
+		*batch_r = p->result;
+	else if (ok)
+		batch_free(m, p->result);
+	g_free(p);
+	return ok;
+}
+
 static gboolean stopped(volatile gint *stop)
 {
 	return stop != NULL && g_atomic_int_get(stop) != 0;
@@ -1221,34 +1301,56 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 	g_array_sort(uids, compare_uid);
 	ok = ok && fetch_sizes(m, uids, sizes, error);
 	guint32 highest = last_uid;
+	const guint32 *all = (const guint32 *)uids->data;
 	clist *batch = NULL;
 	guint batch_end = 0; /* uids[..batch_end) are covered by batch */
+	Prefetch *next = NULL; /* the batch from uids[batch_end], being fetched */
 	/* A stop asked for ends the sweep between messages: what is handled is moved below, and
 	 * the rest is still in the mailbox for the next start. */
 	for (guint i = 0; ok && i < uids->len && !stopped(m->stop); i++) {
 		guint32 uid = g_array_index(uids, guint32, i);
 		if (i >= batch_end) {
-			if (batch != NULL)
-				mailimap_fetch_list_free(batch);
+			batch_free(m, batch);
 			batch = NULL;
 			guint n = batch_members(m, uids, i, sizes);
+			if (next != NULL) {
+				ok = prefetch_join(m, next, &batch, error);
+				next = NULL;
+			} else if (n > 1) {
+				ok = fetch_bodies(m, all + i, n, &batch, error);
+				if (ok)
+					read_ahead(m, batch, all + i, n);
+			}
 			batch_end = i + n;
-			if (n > 1)
-				ok = fetch_bodies(m, (const guint32 *)uids->data + i, n, &batch, error);
+			/* The moves the last batch filled, while the connection is free. */
+			if (ok && ch_driver_batch_full(m->to_processed->len + m->to_quarantine->len,
+			                               m->batch_since))
+				ok = flush_moves(m, error);
 			if (!ok)
 				break;
+			guint after = batch_end < uids->len ? batch_members(m, uids, batch_end, sizes) : 0;
+			if (batch != NULL && after > 1)
+				next = prefetch_start(m, all + batch_end, after);
 		}
 		if (m->batch_since == 0)
 			m->batch_since = g_get_monotonic_time();
 		ok = handle_uid(m, uid, sizes, batch, fn, data, &count, error);
 		if (ok && uid > highest)
 			highest = uid;
-		if (ok && ch_driver_batch_full(m->to_processed->len + m->to_quarantine->len,
-		                               m->batch_since))
+		if (ok && batch == NULL &&
+		    ch_driver_batch_full(m->to_processed->len + m->to_quarantine->len,
+		                         m->batch_since))
 			ok = flush_moves(m, error);
 	}
-	if (batch != NULL)
-		mailimap_fetch_list_free(batch);
+	/* A fetch still under way is waited for, and its batch forgotten: those messages are
+	 * still in the mailbox. Its failure is the sweep's only when nothing else failed. */
+	if (next != NULL) {
+		GError *e = NULL;
+		gboolean fetched = prefetch_join(m, next, NULL, ok ? error : &e);
+		ok = ok && fetched;
+		g_clear_error(&e);
+	}
+	batch_free(m, batch);
 	if (ok)
 		ok = flush_moves(m, error);
 	else
@@ -1386,6 +1488,17 @@ static gboolean reader_commit(gpointer data, GError **error)
 	return ch_intake_batch_commit(rd->app, error);
 }
 
+static void reader_ahead(gpointer data, gconstpointer batch, const guint8 *raw, gsize len)
+{
+	Reader *rd = data;
+	ch_intake_ahead(rd->app, batch, raw, len);
+}
+
+static void reader_drain(gpointer data, gconstpointer batch)
+{
+	ch_intake_ahead_drain(batch);
+}
+
 static ChIntakeResult reader_intake(gpointer data, const char *where, const guint8 *raw,
                                     gsize len, gsize size_if_not_fetched, const char *file,
                                     GError **error)
@@ -1414,7 +1527,8 @@ static gpointer reader_open(ChApp *app, GError **error)
 	Reader *rd = g_new0(Reader, 1);
 	rd->app = app;
 	rd->lock = lock;
-	rd->state = (ChImapState){ reader_state_get, reader_state_set, rd, reader_commit };
+	rd->state = (ChImapState){ reader_state_get, reader_state_set, rd, reader_commit,
+		                       reader_ahead, reader_drain };
 	rd->imap = ch_imap_new(&app->cfg->imap, app->cfg->max_message_size, &rd->state);
 	ch_imap_set_stop(rd->imap, &app->stop);
 	/* Large messages in pieces straight into spool/messages, where intake keeps them. */

@@ -44,6 +44,12 @@ typedef struct {
 	/* NULL, or called before handled messages are moved: makes what intake did for them
 	 * durable (FALSE: it could not, and none of them is moved). */
 	gboolean (*commit)(gpointer data, GError **error);
+	/* NULL, or told of each message of a body batch as soon as the batch is fetched, before
+	 * the first is handed to intake (ch_intake_ahead), perhaps from a second thread while the
+	 * batch before it is handled; drain is called before the batch's bytes are freed
+	 * (ch_intake_ahead_drain). `batch` names the batch. */
+	void (*ahead)(gpointer data, gconstpointer batch, const guint8 *raw, gsize len);
+	void (*drain)(gpointer data, gconstpointer batch);
 } ChImapState;
 
 ChImap *ch_imap_new(const ChImapConfig *cfg, gsize max_message_size, const ChImapState *state);

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* gettid */
 #include "inbound/intake.h"
 
 #include <errno.h>
@@ -29,6 +30,8 @@
 /* A message that makes the handler fail this many times goes to quarantine. */
 #define MAX_ATTEMPTS 3
 
+typedef struct Ahead Ahead;
+
 typedef struct {
 	ChApp *app;
 	const char *fp;
@@ -42,6 +45,9 @@ typedef struct {
 	const guint8 *raw; /* the message's bytes, while it is handled */
 	gsize raw_len;
 	gboolean mapped;   /* raw is a mapping of the spooled file (ch_intake_file) */
+	Ahead *ahead;      /* what the second thread read of it (reading ahead), or NULL */
+	gboolean scanned;  /* the safety scan is done: */
+	gboolean words;    /* and found words of an immediate-safety concern */
 } Ctx;
 
 static gboolean set_message(Ctx *x, ChMsgState state, const char *kind, gint64 conference_id,
@@ -93,16 +99,15 @@ static gboolean to_triage(Ctx *x, ChMsgState state, gint64 conference_id, const 
  * can be matched, trusted or even read: a disclosure forwarded by a rule, sent through a list
  * or caught in an out-of-office must still reach someone who acts. `what` tells the person
  * alerted where the words were seen, and says when the message looked automatic. */
-static gboolean safety_anyway(Ctx *x, ChCase *c, const char *text, const char *what,
+static gboolean safety_anyway(Ctx *x, ChCase *c, gboolean words, const char *what,
                               GError **error)
 {
-	ChApp *app = x->app;
+	if (!words)
+		return TRUE;
 	g_autoptr(ChEffects) fx = ch_effects_new();
 	ChEngineCtx ctx;
 	engine_ctx(x, c, &ctx);
-	if (!ch_engine_safety_check(c, &ctx, app->safety, text,
-	                            what, x->fp, fx))
-		return TRUE;
+	ch_engine_safety_words_found(c, &ctx, what, x->fp, fx);
 	return apply_effects(x, c, fx, NULL, error);
 }
 
@@ -116,22 +121,35 @@ static gboolean safety_anyway(Ctx *x, ChCase *c, const char *text, const char *w
 /* Decoded bytes that are text, in any charset: almost no control characters, where a PDF,
  * an image or a zip has one byte in eight. Only text is read for the words: in binary, short
  * phrases ("gun", "s 47") turn up by chance, and every report sent as a file would alert. */
-static gboolean looks_like_text(const guchar *b, gsize n)
+static gsize control_chars(const guchar *b, gsize n)
 {
 	gsize control = 0;
 	for (gsize k = 0; k < n; k++)
 		control += (b[k] < 0x20 && !g_ascii_isspace(b[k])) || b[k] == 0x7f;
-	return control * 100 <= n;
+	return control;
 }
 
-/* A run of base64 lines, decoded onto out (when long enough to be a part, and text), then
- * emptied. A run cut at VIEW_B64_MAX is an attachment's start: decoded as far as it goes. */
+#define B64_PIECE 4096
+
+/* A run of base64 lines, decoded onto out (when long enough to be a part, and text: one
+ * control character in a hundred at most), then emptied. A run cut at VIEW_B64_MAX is an
+ * attachment's start: decoded as far as it goes. Decoded a piece at a time, and given up
+ * as soon as the control characters seen are more than a hundredth of what the whole run
+ * could decode to: then it cannot be text, and a PDF's is known so after a tenth. */
 static void add_base64_run(GString *run, GString *out)
 {
 	if (run->len >= 16 && run->len <= VIEW_B64_MAX + 4096) {
-		gsize n = 0;
-		guchar *bin = g_base64_decode(run->str, &n);
-		if (looks_like_text(bin, n)) {
+		gsize most = run->len / 4 * 3 + 3, n = 0, control = 0;
+		guchar *bin = g_malloc(most + 1);
+		gint state = 0;
+		guint save = 0;
+		for (gsize at = 0; at < run->len && control * 100 <= most; at += B64_PIECE) {
+			gsize got = g_base64_decode_step(run->str + at, MIN(B64_PIECE, run->len - at),
+			                                 bin + n, &state, &save);
+			control += control_chars(bin + n, got);
+			n += got;
+		}
+		if (control * 100 <= n) {
 			g_autofree char *valid = g_utf8_make_valid((const char *)bin, (gssize)n);
 			g_string_append_c(out, '\n');
 			g_string_append(out, valid);
@@ -233,6 +251,18 @@ static char *safety_text(const ChMessage *m, const guint8 *raw, gsize len,
 	return g_strconcat(sb, "\n", view, NULL);
 }
 
+/* Does the safety scan find words in the message in hand (m NULL: it could not be read)?
+ * Read once, on the second thread when it read the message ahead. */
+static gboolean words_found(Ctx *x, const ChMessage *m)
+{
+	if (!x->scanned) {
+		g_autofree char *text = safety_text(m, x->raw, x->raw_len, x->mapped ? x->raw : NULL);
+		x->words = ch_engine_safety_words(x->app->safety, text);
+		x->scanned = TRUE;
+	}
+	return x->words;
+}
+
 /* The immediate-safety alert this message answers, by the mail of ours it replies to
  * (In-Reply-To, then References, newest first); NULL with no error when it answers none.
  * An alert goes to people, not to a conference's thread, so it carries no reply token: its
@@ -266,14 +296,13 @@ static gboolean handle_bounce(Ctx *x, const ChMessage *m, GError **error)
 		 * one that bounces nothing of ours is read for them. */
 		/* The message it carries back is not ours, so all of it is read, not only the
 		 * report's first part. */
-		g_autofree char *text = safety_text(m, x->raw, x->raw_len, x->mapped ? x->raw : NULL);
 		g_autofree char *what = g_strdup_printf(
 			"a delivery report from %s that answers no mail of ours (it may carry someone "
 			"else's message)", m->from_addr ? m->from_addr : "an unknown sender");
 		/* No alert of its own: a bouncing admin address would otherwise answer every alert
 		 * with a bounce, and every bounce with an alert. The triage digest counts it. */
 		x->quiet = TRUE;
-		return safety_anyway(x, NULL, text, what, error) &&
+		return safety_anyway(x, NULL, words_found(x, m), what, error) &&
 		       to_triage(x, CH_MSG_TRIAGE, 0, "a bounce for no message we sent", error);
 	}
 	g_autofree char *why = g_strdup_printf("%s%s%s", m->bounce_status ? m->bounce_status : "",
@@ -300,13 +329,12 @@ static gboolean handle_auto(Ctx *x, const ChMessage *m, GError **error)
 		ch_match_clear(&match);
 		return FALSE;
 	}
-	g_autofree char *text = safety_text(m, x->raw, x->raw_len, x->mapped ? x->raw : NULL);
 	g_autofree char *what = g_strdup_printf(
 		"a message from %s that looks automatic (%s): it may have been forwarded, sent by a "
 		"list or caught in an out-of-office, so check who wrote it",
 		m->from_addr ? m->from_addr : "an unknown sender",
 		m->class_reason ? m->class_reason : "automatic mail");
-	if (!safety_anyway(x, c, text, what, error)) {
+	if (!safety_anyway(x, c, words_found(x, m), what, error)) {
 		ch_match_clear(&match);
 		return FALSE;
 	}
@@ -715,7 +743,7 @@ static int concern_mail(Ctx *x, ChCase *c, const ChMessage *m, const ChMatch *ma
  * server's verdict is there to read it must vouch for the From address as well. */
 static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 {
-	g_autofree char *text = NULL, *sha = NULL, *file = NULL, *own = NULL;
+	g_autofree char *sha = NULL, *file = NULL, *own = NULL;
 	ChApp *app = x->app;
 	ChMatch match;
 	if (!ch_classify(app, m, x->now, &match, error))
@@ -735,9 +763,9 @@ static gboolean handle_person(Ctx *x, const ChMessage *m, GError **error)
 	ch_app_engine_ctx(app, rules, x->now, x->fp, &ctx);
 	/* Immediate safety first, whatever else the message does or fails to do: the words, or
 	 * a SAFETY: line from someone whose word is enough. */
-	text = safety_text(m, x->raw, x->raw_len, x->mapped ? x->raw : NULL);
-	if (!ch_engine_safety_check(c, &ctx, app->safety, text, what, x->fp, fx) &&
-	    ch_engine_safety_marked(c, &ctx, m->from_addr, m->reply_text))
+	if (words_found(x, m))
+		ch_engine_safety_words_found(c, &ctx, what, x->fp, fx);
+	else if (ch_engine_safety_marked(c, &ctx, m->from_addr, m->reply_text))
 		ch_engine_safety_raise(c, &ctx, what, x->fp, "a SAFETY: line from the chair or the "
 		                       "CP coordinator", fx);
 	/* A reply to an immediate-safety alert from someone it asked (or told) acknowledges it,
@@ -833,16 +861,33 @@ out:
  * quarantine if it dies there again (see intake). One file a process, not one a message:
  * creating and removing a file for every message cost ext4 a search of its inode table
  * each time (3 % of a 2,000-message ingest's CPU). The mark need only outlive the process, not the
- * machine (the page cache keeps it when a process dies), so it is never synced. */
+ * machine (the page cache keeps it when a process dies), so it is never synced. A thread
+ * that reads messages ahead (below) has a mark file of its own, spool/reading/PID.TID. */
 #define MARK_BLANK "----------------------------------------------------------------"
 
-static int mark_fd = -1;
+static __thread int mark_fd = -1;
+static __thread gboolean mark_made;
+static GMutex marks_lock;       /* marks_found, read by both threads */
 static GHashTable *marks_found; /* fingerprint -> mark file, of processes gone */
 
 static void mark_close(void)
 {
 	close(mark_fd);
 	mark_fd = -1;
+}
+
+/* This thread's own mark file, made at its first message. Without it the parse still goes
+ * ahead, as it would have before. */
+static void mark_make(const char *dir)
+{
+	long pid = (long)getpid(), tid = (long)gettid();
+	g_autofree char *name = tid == pid ? g_strdup_printf("%ld", pid)
+	                                   : g_strdup_printf("%ld.%ld", pid, tid);
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	mark_made = TRUE;
+	mark_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (mark_fd >= 0 && flock(mark_fd, LOCK_EX | LOCK_NB) < 0)
+		mark_close();
 }
 
 static void marks_take_over(const char *dir)
@@ -874,28 +919,31 @@ static void marks_take_over(const char *dir)
  * message, which is when the marks left are taken over and this process's own is made. */
 static gboolean mark_found(ChApp *app, const char *fp)
 {
+	g_autofree char *dir = NULL;
+	g_mutex_lock(&marks_lock);
+	if (marks_found == NULL || !mark_made)
+		dir = g_build_filename(app->cfg->spool, "reading", NULL);
 	if (marks_found == NULL) {
 		marks_found = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-		g_autofree char *dir = g_build_filename(app->cfg->spool, "reading", NULL);
 		if (g_mkdir_with_parents(dir, 0700) < 0)
 			g_warning("intake: cannot make %s: %s", dir, g_strerror(errno));
 		marks_take_over(dir);
-		g_autofree char *name = g_strdup_printf("%ld", (long)getpid());
-		g_autofree char *path = g_build_filename(dir, name, NULL);
-		/* Without a mark the parse still goes ahead, as it would have before. */
-		mark_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (mark_fd >= 0 && flock(mark_fd, LOCK_EX | LOCK_NB) < 0)
-			mark_close();
 	}
-	return g_hash_table_contains(marks_found, fp);
+	if (!mark_made)
+		mark_make(dir);
+	gboolean found = g_hash_table_contains(marks_found, fp);
+	g_mutex_unlock(&marks_lock);
+	return found;
 }
 
 static void mark_forget(const char *fp)
 {
+	g_mutex_lock(&marks_lock);
 	const char *path = g_hash_table_lookup(marks_found, fp);
 	if (path != NULL)
 		g_unlink(path);
 	g_hash_table_remove(marks_found, fp);
+	g_mutex_unlock(&marks_lock);
 }
 
 static void mark_write(const char *text)
@@ -918,11 +966,127 @@ static ChMessage *parse_marked(Ctx *x, const guint8 *data, gsize len, GError **e
 	return m;
 }
 
+/* ---- reading ahead ---------------------------------------------------------------------
+ *
+ * What intake does with a message before it needs the store (its fingerprint, the parse, the
+ * immediate-safety scan: half its work) is done for the next messages of a batch on a second
+ * thread while this one handles the message before them. Nothing is decided there: the
+ * thread only reads bytes the reader holds in memory, under its own reading mark, and hands
+ * back what ch_intake_message would have found itself, in the same order. */
+struct Ahead {
+	ChApp *app;
+	gconstpointer batch; /* the reader's name for the bytes' batch (ch_intake_ahead_drain) */
+	const guint8 *data; /* the reader's, until ch_intake_message or ch_intake_ahead_drain */
+	gsize len;
+	char fp[65];
+	gboolean marked; /* a mark left by a process that died names it: not parsed here */
+	ChMessage *m;    /* the parse (NULL: perr says why) */
+	GError *perr;
+	gboolean words;  /* safety_text(m) holds words of an immediate-safety concern */
+	gboolean done;   /* under ahead_lock */
+};
+
+static GMutex ahead_lock;
+static GCond ahead_cond;
+static GPtrArray *ahead_queue; /* of Ahead*, in the order given; under ahead_lock */
+static GThreadPool *ahead_pool; /* one thread, for the life of the process */
+
+static void ahead_free(Ahead *a)
+{
+	if (a->m)
+		ch_message_free(a->m);
+	g_clear_error(&a->perr);
+	g_free(a);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Ahead, ahead_free)
+
+static void ahead_read(gpointer job, gpointer unused)
+{
+	Ahead *a = job;
+	ch_message_fingerprint(a->data, a->len, NULL, a->fp);
+	/* A message that killed a process is not read again here: intake takes it as it does
+	 * any such message (died reading it, once or twice). */
+	a->marked = mark_found(a->app, a->fp);
+	if (!a->marked) {
+		mark_write(a->fp);
+		a->m = ch_message_parse_known(a->data, a->len, a->fp, &a->app->parse, &a->perr);
+		mark_write(MARK_BLANK);
+		g_autofree char *text = safety_text(a->m, a->data, a->len, NULL);
+		a->words = ch_engine_safety_words(a->app->safety, text);
+	}
+	g_mutex_lock(&ahead_lock);
+	a->done = TRUE;
+	g_cond_broadcast(&ahead_cond);
+	g_mutex_unlock(&ahead_lock);
+}
+
+void ch_intake_ahead(ChApp *app, gconstpointer batch, const guint8 *data, gsize len)
+{
+	g_mutex_lock(&ahead_lock);
+	if (ahead_pool == NULL) {
+		GError *e = NULL;
+		ahead_pool = g_thread_pool_new(ahead_read, NULL, 1, TRUE, &e);
+		if (ahead_pool == NULL) {
+			/* No second thread: intake reads every message itself, as it always could. */
+			g_mutex_unlock(&ahead_lock);
+			g_warning("intake: cannot start a thread to read ahead: %s", e->message);
+			g_error_free(e);
+			return;
+		}
+		ahead_queue = g_ptr_array_new();
+	}
+	Ahead *a = g_new0(Ahead, 1);
+	a->app = app, a->batch = batch, a->data = data, a->len = len;
+	g_ptr_array_add(ahead_queue, a);
+	g_thread_pool_push(ahead_pool, a, NULL);
+	g_mutex_unlock(&ahead_lock);
+}
+
+/* The message read ahead at data (taken off the queue once the thread is done with it), or
+ * NULL when it was not. */
+static Ahead *ahead_take(const guint8 *data, gsize len)
+{
+	Ahead *a = NULL;
+	g_mutex_lock(&ahead_lock);
+	for (guint i = 0; ahead_queue && i < ahead_queue->len && !a; i++) {
+		Ahead *q = ahead_queue->pdata[i];
+		if (q->data == data && q->len == len)
+			a = g_ptr_array_steal_index(ahead_queue, i);
+	}
+	while (a && !a->done)
+		g_cond_wait(&ahead_cond, &ahead_lock);
+	g_mutex_unlock(&ahead_lock);
+	return a;
+}
+
+void ch_intake_ahead_drain(gconstpointer batch)
+{
+	g_mutex_lock(&ahead_lock);
+	for (guint i = ahead_queue ? ahead_queue->len : 0; i-- > 0;) {
+		Ahead *a = ahead_queue->pdata[i];
+		if (a->batch != batch)
+			continue;
+		while (!a->done)
+			g_cond_wait(&ahead_cond, &ahead_lock);
+		g_ptr_array_remove_index(ahead_queue, i);
+		ahead_free(a);
+	}
+	g_mutex_unlock(&ahead_lock);
+}
+
 static gboolean handle(Ctx *x, const guint8 *data, gsize len, GError **error)
 {
 	ChApp *app = x->app;
 	GError *perr = NULL;
-	g_autoptr(ChMessage) m = parse_marked(x, data, len, &perr);
+	g_autoptr(ChMessage) m = NULL;
+	if (x->ahead && !x->ahead->marked) {
+		m = g_steal_pointer(&x->ahead->m);
+		perr = g_steal_pointer(&x->ahead->perr);
+		x->scanned = TRUE;
+		x->words = x->ahead->words;
+	} else {
+		m = parse_marked(x, data, len, &perr);
+	}
 	if (!m && g_error_matches(perr, CH_ERROR, CH_ERROR_TEMPORARY)) {
 		/* The raw copy could not be read back: the disk, not the message. */
 		g_propagate_error(error, perr);
@@ -938,8 +1102,7 @@ static gboolean handle(Ctx *x, const guint8 *data, gsize len, GError **error)
 		g_autofree char *reason = g_strdup_printf("cannot be read: %s", perr->message);
 		g_clear_error(&perr);
 		/* Not readable as MIME, or over a limit: its bytes are still looked at as text. */
-		g_autofree char *raw = safety_text(NULL, data, len, x->mapped ? data : NULL);
-		return safety_anyway(x, NULL, raw,
+		return safety_anyway(x, NULL, words_found(x, NULL),
 		                     "a message chaser could not read (too large or malformed): "
 		                     "open it from triage",
 		                     error) &&
@@ -1103,8 +1266,12 @@ static ChIntakeResult intake(ChApp *app, const char *where, const guint8 *data, 
 {
 	/* A sweep of many messages is a long step: each one tells the watchdog we are alive. */
 	ch_service_alive();
+	g_autoptr(Ahead) ahead = file ? NULL : ahead_take(data, len);
 	char fp[65];
-	ch_message_fingerprint(data, len, file ? data : NULL, fp);
+	if (ahead)
+		memcpy(fp, ahead->fp, sizeof fp);
+	else
+		ch_message_fingerprint(data, len, file ? data : NULL, fp);
 	ChStore *s = app->store;
 	g_autoptr(GDateTime) now = ch_clock_now();
 	gint64 known = 0;
@@ -1136,6 +1303,7 @@ static ChIntakeResult intake(ChApp *app, const char *where, const guint8 *data, 
 		.now_s = ch_clock_format(now),
 		.source = g_strdup_printf("message:%s", fp),
 		.mapped = file != NULL,
+		.ahead = ahead,
 	};
 	GError *e = NULL;
 	ChIntakeResult r = CH_INTAKE_DONE;
@@ -1210,7 +1378,7 @@ ChIntakeResult ch_intake_oversized(ChApp *app, const char *where, gsize size, co
 	if (ok) {
 		g_autofree char *text = head ? safety_text(NULL, (const guint8 *)head, head_len, NULL)
 		                             : NULL;
-		ok = (!text || safety_anyway(&x, NULL, text,
+		ok = (!text || safety_anyway(&x, NULL, ch_engine_safety_words(app->safety, text),
 		                             "the first part of a message too large to take in: open "
 		                             "it from triage",
 		                             &e)) &&

@@ -39,6 +39,17 @@ ChIntakeResult ch_intake_message(ChApp *app, const char *where, const guint8 *da
 ChIntakeResult ch_intake_file(ChApp *app, const char *where, const guint8 *map, gsize len,
                               const char *file, GError **error);
 
+/* Reading ahead, for a driver that holds a batch of messages in memory (IMAP): each handed
+ * here, in the order they will be given to ch_intake_message, is read (fingerprint, parse,
+ * immediate-safety scan: nothing that needs the store) on a second thread while intake
+ * handles the ones before it; ch_intake_message then finds it by its bytes (the same data
+ * and len) and decides as it would have. `batch` is the driver's name for the bytes' batch:
+ * they must stay where they are until ch_intake_ahead_drain(batch) returns, which waits for
+ * the thread and forgets what it read of that batch's messages never given to intake. Safe
+ * to call from another thread than intake's. */
+void ch_intake_ahead(ChApp *app, gconstpointer batch, const guint8 *data, gsize len);
+void ch_intake_ahead_drain(gconstpointer batch);
+
 /* A batch, for a driver that reads many messages a sweep (IMAP). Between begin and end each
  * message's transaction is a savepoint of one, and the folders of the raw copies and reports
  * are synced once each, before it commits at ch_intake_batch_end(); so a message answered

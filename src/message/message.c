@@ -1188,6 +1188,12 @@ ChMessage *ch_message_parse(const guint8 *data, gsize len, const ChParseOptions 
 	return parse(data, len, NULL, FALSE, NULL, opts, error);
 }
 
+ChMessage *ch_message_parse_known(const guint8 *data, gsize len, const char *fingerprint,
+                                  const ChParseOptions *opts, GError **error)
+{
+	return parse(data, len, NULL, FALSE, fingerprint, opts, error);
+}
+
 ChMessage *ch_message_parse_file(const guint8 *data, gsize len, const char *path,
                                  const char *fingerprint, const ChParseOptions *opts,
                                  GError **error)

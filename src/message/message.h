@@ -85,6 +85,9 @@ typedef struct {
 
 ChMessage *ch_message_parse(const guint8 *data, gsize len, const ChParseOptions *opts,
                             GError **error);
+/* The same, for bytes whose fingerprint (ch_message_fingerprint) the caller has already. */
+ChMessage *ch_message_parse_known(const guint8 *data, gsize len, const char *fingerprint,
+                                  const ChParseOptions *opts, GError **error);
 /* The same, for a message whose bytes are also the file at path (intake's raw copy): the
  * bounds and the fingerprint are read from data, which is not copied; GMime parses the file
  * through a stream on it, so that a part's content is a window on the file rather than a
