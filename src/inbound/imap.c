@@ -1271,6 +1271,38 @@ static gboolean check_validity(ChImap *m, guint32 validity, guint32 *last_uid, G
 	return TRUE;
 }
 
+/* At uids[i], the end of the last body batch: that batch is freed and the one from i taken
+ * (the fetch started ahead of it, or fetched now; a message alone in its batch is fetched on
+ * its own when handled), the moves the last batch filled are sent while the connection is
+ * free, and the fetch of the batch after this one is started. */
+static gboolean next_batch(ChImap *m, GArray *uids, guint i, GHashTable *sizes, clist **batch,
+                           Prefetch **next, guint *batch_end, GError **error)
+{
+	const guint32 *all = (const guint32 *)uids->data;
+	batch_free(m, *batch);
+	*batch = NULL;
+	guint n = batch_members(m, uids, i, sizes);
+	gboolean ok = TRUE;
+	if (*next != NULL) {
+		ok = prefetch_join(m, *next, batch, error);
+		*next = NULL;
+	} else if (n > 1) {
+		ok = fetch_bodies(m, all + i, n, batch, error);
+		if (ok)
+			read_ahead(m, *batch, all + i, n);
+	}
+	*batch_end = i + n;
+	if (ok && ch_driver_batch_full(m->to_processed->len + m->to_quarantine->len,
+	                               m->batch_since))
+		ok = flush_moves(m, error);
+	if (!ok)
+		return FALSE;
+	guint after = *batch_end < uids->len ? batch_members(m, uids, *batch_end, sizes) : 0;
+	if (*batch != NULL && after > 1)
+		*next = prefetch_start(m, all + *batch_end, after);
+	return TRUE;
+}
+
 gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r,
                        GError **error)
 {
@@ -1301,7 +1333,6 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 	g_array_sort(uids, compare_uid);
 	ok = ok && fetch_sizes(m, uids, sizes, error);
 	guint32 highest = last_uid;
-	const guint32 *all = (const guint32 *)uids->data;
 	clist *batch = NULL;
 	guint batch_end = 0; /* uids[..batch_end) are covered by batch */
 	Prefetch *next = NULL; /* the batch from uids[batch_end], being fetched */
@@ -1309,28 +1340,9 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 	 * the rest is still in the mailbox for the next start. */
 	for (guint i = 0; ok && i < uids->len && !stopped(m->stop); i++) {
 		guint32 uid = g_array_index(uids, guint32, i);
-		if (i >= batch_end) {
-			batch_free(m, batch);
-			batch = NULL;
-			guint n = batch_members(m, uids, i, sizes);
-			if (next != NULL) {
-				ok = prefetch_join(m, next, &batch, error);
-				next = NULL;
-			} else if (n > 1) {
-				ok = fetch_bodies(m, all + i, n, &batch, error);
-				if (ok)
-					read_ahead(m, batch, all + i, n);
-			}
-			batch_end = i + n;
-			/* The moves the last batch filled, while the connection is free. */
-			if (ok && ch_driver_batch_full(m->to_processed->len + m->to_quarantine->len,
-			                               m->batch_since))
-				ok = flush_moves(m, error);
-			if (!ok)
-				break;
-			guint after = batch_end < uids->len ? batch_members(m, uids, batch_end, sizes) : 0;
-			if (batch != NULL && after > 1)
-				next = prefetch_start(m, all + batch_end, after);
+		if (i >= batch_end && !next_batch(m, uids, i, sizes, &batch, &next, &batch_end, error)) {
+			ok = FALSE;
+			break;
 		}
 		if (m->batch_since == 0)
 			m->batch_since = g_get_monotonic_time();
