@@ -972,15 +972,14 @@ static void test_sigkill_mid_batch(Fix *f, gconstpointer data)
 
 /* ---- a crash between the commits and the batch's move ---------------------------------------- */
 
-/* `chaser poll` at NOW with CHASER_CRASH_AT=at (0: none) and CHASER_CRASH_LOG=log; returns
- * the wait status (h_run takes a death by signal for a failure). */
-static int poll_crashing(Fix *f, const char *now, int at, const char *log)
+/* `chaser poll` at NOW with CHASER_CRASH_AT=at (NULL: none) and CHASER_CRASH_LOG=log;
+ * returns the wait status (h_run takes a death by signal for a failure). */
+static int poll_crashing_at(Fix *f, const char *now, const char *at, const char *log)
 {
 	g_auto(GStrv) env = g_get_environ();
 	env = g_environ_unsetenv(env, "CHASER_CRASH_AT");
-	g_autofree char *at_s = g_strdup_printf("%d", at);
-	if (at > 0)
-		env = g_environ_setenv(env, "CHASER_CRASH_AT", at_s, TRUE);
+	if (at != NULL)
+		env = g_environ_setenv(env, "CHASER_CRASH_AT", at, TRUE);
 	env = g_environ_setenv(env, "CHASER_CRASH_LOG", log, TRUE);
 	char *argv[] = { f->h->bin, "-c", f->h->conf, "--now", (char *)now, "poll", NULL };
 	int wait = 0;
@@ -990,6 +989,13 @@ static int poll_crashing(Fix *f, const char *now, int at, const char *log)
 	                           &wait, &e));
 	g_assert_no_error(e);
 	return wait;
+}
+
+/* The same, killed at the at-th crash point reached (0: none). */
+static int poll_crashing(Fix *f, const char *now, int at, const char *log)
+{
+	g_autofree char *at_s = at > 0 ? g_strdup_printf("%d", at) : NULL;
+	return poll_crashing_at(f, now, at_s, log);
 }
 
 /* The crash points a log names, in order. */
@@ -1103,6 +1109,105 @@ static void test_killed_inside_a_batch(Fix *f, gconstpointer data)
 	                 ==, 2 * N);
 	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM outbox WHERE kind = 'escalation'", NULL),
 	                 ==, 2 * N);
+}
+
+/* The messages of a body batch are read (parsed, scanned for safety words) on a second
+ * thread ahead of intake, which keeps a mark file of its own while it reads. Killed while
+ * that thread reads the second reply of a batch of four, chaser has recorded none of them;
+ * the next poll finds the thread's mark naming that reply, leaves it in the inbox for later
+ * (once may be chance) and handles the other three; the poll after reads it as any other.
+ * Each reply handled once, the one the thread died on included. */
+static void test_killed_reading_ahead(Fix *f, gconstpointer data)
+{
+	READY(f);
+	enum { N = 4, KILLED = 1 };
+	g_autoptr(GPtrArray) lists = many_conferences(f, N);
+	for (guint i = 0; i < N; i++) {
+		g_autofree char *ref = ref_n(i);
+		g_autofree char *id = g_strdup_printf("ahead-%02u", i);
+		g_autofree char *reply = real_reply(about(lists, ref), CHAIR_FROM, id, CHAIR_TEXT_ONE);
+		deliver_lmtp(f, CHAIR, reply);
+	}
+	g_assert_cmpuint(folder(f, ""), ==, N);
+	g_autofree char *log = g_build_filename(f->h->dir, "crash.log", NULL);
+	int w = poll_crashing_at(f, T_REPLY, "intake.ahead-parse:2", log);
+	g_assert_true(WIFSIGNALED(w) && WTERMSIG(w) == SIGKILL);
+	g_assert_cmpuint(folder(f, ""), ==, N);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message", NULL), ==, 0);
+	g_assert_cmpuint(authorised(f), ==, 0);
+
+	g_assert_cmpint(h_run(f->h, T_REPLY, "poll", NULL), ==, 1);
+	g_assert_nonnull(strstr(f->h->out, "4 messages: 3 handled, 0 quarantined, 1 left to retry"));
+	g_assert_cmpuint(folder(f, ""), ==, 1);
+	g_assert_cmpuint(folder(f, "Processed"), ==, N - 1);
+	g_autofree char *killed = ref_n(KILLED);
+	const char *sql = "SELECT count(*) FROM conference WHERE ref = ? AND state = 'authorised'";
+	g_assert_cmpuint(db_count(f, sql, killed), ==, 0);
+	g_assert_cmpuint(authorised(f), ==, N - 1);
+
+	RUN_OK(f, T_REPLY, "poll");
+	g_assert_nonnull(strstr(f->h->out, "1 messages: 1 handled, 0 quarantined, 0 left to retry"));
+	g_assert_cmpuint(folder(f, ""), ==, 0);
+	g_assert_cmpuint(folder(f, "Processed"), ==, N);
+	g_assert_cmpuint(db_count(f, sql, killed), ==, 1);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message WHERE state = 'handled'", NULL),
+	                 ==, N);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM outbox WHERE kind = 'transcript'", NULL),
+	                 ==, N);
+	g_autofree char *marks = g_build_filename(f->h->dir, "spool", "reading", NULL);
+	g_autoptr(GDir) d = g_dir_open(marks, 0, NULL);
+	g_assert_nonnull(d);
+	/* The last poll's own marks (its main thread's and its reader's) are left blank: none
+	 * names a message, so the next process finds no death to count. */
+	guint files = 0;
+	for (const char *name; (name = g_dir_read_name(d)) != NULL; files++) {
+		g_autofree char *path = g_build_filename(marks, name, NULL);
+		g_autofree char *text = NULL;
+		g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+		g_assert_cmpuint(strspn(text, "0123456789abcdef"), <, 64);
+	}
+	g_assert_cmpuint(files, <=, 2);
+}
+
+/* Safety words are looked for on the thread that reads a batch ahead. A neighbour's
+ * disclosure, its body base64 as a webmail sends it, in the middle of seven messages in one
+ * body batch, raises one immediate alert to the coordinator in the same poll, named by that
+ * message; the strangers' questions around it raise none. */
+static void test_safety_words_mid_batch(Fix *f, gconstpointer data)
+{
+	READY(f);
+	enum { N = 7, SAFETY_AT = 3 };
+	const char *words = "The children next door are in immediate danger, please send someone.\r\n";
+	g_autofree char *b64 = g_base64_encode((const guchar *)words, strlen(words));
+	for (guint i = 0; i < N; i++) {
+		g_autofree char *id = g_strdup_printf("mid-batch-%u", i);
+		g_autofree char *msg =
+			i != SAFETY_AT
+				? stranger(id)
+				: g_strdup_printf("From: A Neighbour <neighbour@families.example.net>\r\n"
+			                          "To: safeguarding@example.test\r\n"
+			                          "Subject: worried about next door\r\n"
+			                          "Message-ID: <%s@families.example.net>\r\n"
+			                          "Date: Tue, 24 Nov 2026 09:05:00 +0000\r\n"
+			                          "MIME-Version: 1.0\r\n"
+			                          "Content-Type: text/plain; charset=utf-8\r\n"
+			                          "Content-Transfer-Encoding: base64\r\n"
+			                          "\r\n%s\r\n",
+			                          id, b64);
+		deliver_lmtp(f, "someone@elsewhere.example.org", msg);
+	}
+	g_assert_cmpuint(folder(f, ""), ==, N);
+	RUN_OK(f, T_REPLY, "poll");
+	g_assert_cmpuint(folder(f, ""), ==, 0);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message", NULL), ==, N);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM safety_alert", NULL), ==, 1);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM safety_alert JOIN message"
+	                             " ON message.fingerprint = safety_alert.message"
+	                             " WHERE message.message_id = ?",
+	                          "mid-batch-3@families.example.net"),
+	                 ==, 1);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM outbox WHERE kind = 'safety_alert'"
+	                             " AND rcpt = 'admin+coordinator@example.test'", NULL), ==, 1);
 }
 
 /* ---- bodies fetched in batches ----------------------------------------------------------------- */
@@ -1386,6 +1491,8 @@ int main(int argc, char **argv)
 	ADD("fault/killed-before-the-batch-move-loses-none-repeats-none", both,
 	    test_killed_before_the_batch_move);
 	ADD("fault/killed-inside-a-batch-records-none-of-it", both, test_killed_inside_a_batch);
+	ADD("fault/killed-reading-ahead-leaves-that-one-for-later", both, test_killed_reading_ahead);
+	ADD("imap/safety-words-mid-batch-alert-at-once", dovecot_only, test_safety_words_mid_batch);
 	ADD("imap/bodies-fetched-in-batches-big-one-alone", dovecot_only,
 	    test_bodies_fetched_in_batches);
 	ADD("imap/large-message-fetched-in-pieces-spooled-intact", dovecot_only,

@@ -1009,6 +1009,7 @@ static void ahead_read(gpointer job, gpointer unused)
 	a->marked = mark_found(a->app, a->fp);
 	if (!a->marked) {
 		mark_write(a->fp);
+		ch_crashpoint_aside("intake.ahead-parse");
 		a->m = ch_message_parse_known(a->data, a->len, a->fp, &a->app->parse, &a->perr);
 		mark_write(MARK_BLANK);
 		g_autofree char *text = safety_text(a->m, a->data, a->len, NULL);
