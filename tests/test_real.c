@@ -859,18 +859,31 @@ static gboolean wait_running(Fix *f, guint n, guint seconds)
 	return FALSE;
 }
 
+/* The chair of conference i (of many_conferences) replies with one command; the reply's
+ * Message-ID is <prefix>-NN. */
+static void deliver_chair_reply(Fix *f, GPtrArray *lists, guint i, const char *prefix)
+{
+	g_autofree char *ref = ref_n(i);
+	g_autofree char *id = g_strdup_printf("%s-%02u", prefix, i);
+	g_autofree char *reply = real_reply(about(lists, ref), CHAIR_FROM, id, CHAIR_TEXT_ONE);
+	deliver_lmtp(f, CHAIR, reply);
+}
+
+/* n conferences, and their chairs' replies waiting in the inbox. */
+static GPtrArray *replies_waiting(Fix *f, guint n, const char *prefix)
+{
+	GPtrArray *lists = many_conferences(f, n);
+	for (guint i = 0; i < n; i++)
+		deliver_chair_reply(f, lists, i, prefix);
+	g_assert_cmpuint(folder(f, ""), ==, n);
+	return lists;
+}
+
 static void test_sigkill_mid_batch(Fix *f, gconstpointer data)
 {
 	READY(f);
 	enum { N = 30, MAX_ROUNDS = 24 };
-	g_autoptr(GPtrArray) lists = many_conferences(f, N);
-	for (guint i = 0; i < N; i++) {
-		g_autofree char *ref = ref_n(i);
-		g_autofree char *id = g_strdup_printf("kill-%02u", i);
-		g_autofree char *reply = real_reply(about(lists, ref), CHAIR_FROM, id, CHAIR_TEXT_ONE);
-		deliver_lmtp(f, CHAIR, reply);
-	}
-	g_assert_cmpuint(folder(f, ""), ==, N);
+	g_autoptr(GPtrArray) lists = replies_waiting(f, N, "kill");
 
 	/* Start, kill -9 somewhere in the work, start again: while messages wait, after a few
 	 * of them moved or at a random moment; once all are in, after a few mails went or at a
@@ -1019,10 +1032,7 @@ static GStrv two_batches(Fix *f, guint n, const char *log_ref)
 			g_assert_true(WIFEXITED(w) && WEXITSTATUS(w) == 0);
 			g_assert_cmpuint(folder(f, "Processed"), ==, n);
 		}
-		g_autofree char *ref = ref_n(i);
-		g_autofree char *id = g_strdup_printf("batch-%02u", i);
-		g_autofree char *reply = real_reply(about(lists, ref), CHAIR_FROM, id, CHAIR_TEXT_ONE);
-		deliver_lmtp(f, CHAIR, reply);
+		deliver_chair_reply(f, lists, i, "batch");
 	}
 	g_assert_cmpuint(folder(f, ""), ==, n);
 	return crash_log(log_ref);
@@ -1121,14 +1131,7 @@ static void test_killed_reading_ahead(Fix *f, gconstpointer data)
 {
 	READY(f);
 	enum { N = 4, KILLED = 1 };
-	g_autoptr(GPtrArray) lists = many_conferences(f, N);
-	for (guint i = 0; i < N; i++) {
-		g_autofree char *ref = ref_n(i);
-		g_autofree char *id = g_strdup_printf("ahead-%02u", i);
-		g_autofree char *reply = real_reply(about(lists, ref), CHAIR_FROM, id, CHAIR_TEXT_ONE);
-		deliver_lmtp(f, CHAIR, reply);
-	}
-	g_assert_cmpuint(folder(f, ""), ==, N);
+	g_autoptr(GPtrArray) lists = replies_waiting(f, N, "ahead");
 	g_autofree char *log = g_build_filename(f->h->dir, "crash.log", NULL);
 	int w = poll_crashing_at(f, T_REPLY, "intake.ahead-parse:2", log);
 	g_assert_true(WIFSIGNALED(w) && WTERMSIG(w) == SIGKILL);
