@@ -870,20 +870,19 @@ static void deliver_chair_reply(Fix *f, GPtrArray *lists, guint i, const char *p
 }
 
 /* n conferences, and their chairs' replies waiting in the inbox. */
-static GPtrArray *replies_waiting(Fix *f, guint n, const char *prefix)
+static void replies_waiting(Fix *f, guint n, const char *prefix)
 {
-	GPtrArray *lists = many_conferences(f, n);
+	g_autoptr(GPtrArray) lists = many_conferences(f, n);
 	for (guint i = 0; i < n; i++)
 		deliver_chair_reply(f, lists, i, prefix);
 	g_assert_cmpuint(folder(f, ""), ==, n);
-	return lists;
 }
 
 static void test_sigkill_mid_batch(Fix *f, gconstpointer data)
 {
 	READY(f);
 	enum { N = 30, MAX_ROUNDS = 24 };
-	g_autoptr(GPtrArray) lists = replies_waiting(f, N, "kill");
+	replies_waiting(f, N, "kill");
 
 	/* Start, kill -9 somewhere in the work, start again: while messages wait, after a few
 	 * of them moved or at a random moment; once all are in, after a few mails went or at a
@@ -1131,7 +1130,7 @@ static void test_killed_reading_ahead(Fix *f, gconstpointer data)
 {
 	READY(f);
 	enum { N = 4, KILLED = 1 };
-	g_autoptr(GPtrArray) lists = replies_waiting(f, N, "ahead");
+	replies_waiting(f, N, "ahead");
 	g_autofree char *log = g_build_filename(f->h->dir, "crash.log", NULL);
 	int w = poll_crashing_at(f, T_REPLY, "intake.ahead-parse:2", log);
 	g_assert_true(WIFSIGNALED(w) && WTERMSIG(w) == SIGKILL);
