@@ -65,38 +65,6 @@ static void sql(Harness *h, const char *text)
 	sqlite3_close(sq);
 }
 
-/* The newest report request chaser sent to the school for a conference. */
-static char *school_request(Harness *h, const char *ref)
-{
-	g_autoptr(GPtrArray) all = h_outgoing(h);
-	for (guint i = all->len; i > 0; i--) {
-		const char *p = all->pdata[i - 1];
-		if (!g_str_has_suffix(p, "-report_request.eml"))
-			continue;
-		g_autofree char *to = h_header(p, "To");
-		g_autofree char *subject = h_header(p, "Subject");
-		if (to && strstr(to, "brookfield.example.net") && subject && strstr(subject, ref))
-			return g_strdup(p);
-	}
-	g_error("no report request to the school for %s", ref);
-	return NULL;
-}
-
-/* A report mail answering that request, with one attachment given as MIME headers + body. */
-static char *report_mail(Harness *h, const char *ref, const char *name, const char *part)
-{
-	g_autofree char *req = school_request(h, ref);
-	g_autofree char *token = h_token(req);
-	g_autofree char *msgid = h_msgid(req);
-	return g_strdup_printf(
-		"From: Lena Marsh <" SCHOOL ">\r\nTo: safeguarding+%s@council.example\r\n"
-		"Subject: RE: [%s] report\r\nMessage-ID: <%s@brookfield.example.net>\r\n"
-		"In-Reply-To: <%s>\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
-		"Content-Type: multipart/mixed; boundary=\"r\"\r\n\r\n--r\r\n"
-		"Content-Type: text/plain\r\n\r\nOur report is attached.\r\n--r\r\n%s\r\n--r--\r\n",
-		token, ref, name, msgid, part);
-}
-
 static JsonObject *school_report(JsonNode *show)
 {
 	JsonArray *a = json_object_get_array_member(json_node_get_object(show), "reports");
@@ -123,7 +91,7 @@ static void test_outlook_inline_logo_is_not_the_report(void)
 {
 	g_autoptr(Harness) h = h_new(NULL);
 	h_story_setup(h);
-	g_autofree char *req = school_request(h, H_REF);
+	g_autofree char *req = h_school_request(h, H_REF);
 	g_autofree char *token = h_token(req);
 	g_autofree char *msgid = h_msgid(req);
 	g_autofree char *mail = h_fixture("tests/data/attach/outlook-inline-logo.eml", token, msgid);
@@ -171,7 +139,7 @@ static void test_signature_vcard_tnef_are_not_the_report(void)
 		"Content-Disposition: attachment; filename=\"smime.p7s\"\r\n\r\nSIG\r\n--r\r\n"
 		"Content-Type: application/vnd.oasis.opendocument.text; name=\"report.odt\"\r\n"
 		"Content-Disposition: attachment; filename=\"report.odt\"\r\n\r\nthe report itself";
-	g_autofree char *mail = report_mail(h, H_REF, "signed", parts);
+	g_autofree char *mail = h_report_mail(h, H_REF, "signed", parts);
 	h_deliver(h, "signed", mail);
 	g_assert_cmpint(h_run(h, T, "poll", NULL), ==, 0);
 	g_autofree char *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, "the report itself",
@@ -198,7 +166,7 @@ static void test_long_file_name_is_stored_short(void)
 		"Content-Type: application/pdf\r\nContent-Disposition: attachment;\r\n"
 		" filename=\"%s\"\r\n\r\n%%PDF-1.4 long-named",
 		name->str);
-	g_autofree char *mail = report_mail(h, H_REF, "long", part);
+	g_autofree char *mail = h_report_mail(h, H_REF, "long", part);
 	h_deliver(h, "long", mail);
 	g_assert_cmpint(h_run(h, T, "poll", NULL), ==, 0);
 	g_assert_nonnull(strstr(h->out, "1 handled"));
@@ -266,8 +234,8 @@ static void test_purge_keeps_a_file_another_case_names(void)
 	const char *part = "Content-Type: application/pdf\r\n"
 	                   "Content-Disposition: attachment; filename=\"report.pdf\"\r\n\r\n"
 	                   "%PDF-1.4 the same report for both";
-	g_autofree char *one = report_mail(h, H_REF, "one", part);
-	g_autofree char *two = report_mail(h, OTHER_REF, "two", part);
+	g_autofree char *one = h_report_mail(h, H_REF, "one", part);
+	g_autofree char *two = h_report_mail(h, OTHER_REF, "two", part);
 	h_deliver(h, "1-one", one);
 	h_deliver(h, "2-two", two);
 	g_assert_cmpint(h_run(h, T, "poll", NULL), ==, 0);
@@ -339,7 +307,7 @@ static void test_attachment_decoded_to_its_file_byte_exact(void)
 		"Content-Disposition: attachment; filename=\"notes.txt\"\r\n"
 		"Content-Transfer-Encoding: quoted-printable\r\n\r\n%s",
 		b64, note);
-	g_autofree char *mail = report_mail(h, H_REF, "exact", part);
+	g_autofree char *mail = h_report_mail(h, H_REF, "exact", part);
 	h_deliver(h, "exact", mail);
 	g_assert_cmpint(h_run(h, T, "poll", NULL), ==, 0);
 
@@ -383,7 +351,7 @@ static void test_many_parts_message_held_not_lost(void)
 	for (guint i = 0; i < 20000; i++)
 		g_string_append(parts, "--r\r\n\r\n");
 	g_string_append(parts, "--r\r\nContent-Type: text/plain\r\n\r\nlast");
-	g_autofree char *mail = report_mail(h, H_REF, "parts", parts->str);
+	g_autofree char *mail = h_report_mail(h, H_REF, "parts", parts->str);
 	g_string_free(parts, TRUE);
 	h_deliver(h, "parts", mail);
 	g_assert_cmpint(h_run(h, T, "poll", NULL), ==, 0);

@@ -101,6 +101,23 @@ static const FlagCase flag_cases[] = {
 	  "nothing",
 	  "..." },
 	{ "nothing-sent-matches", "Thanks, I will look at this tomorrow.\n\nFfion", "..." },
+	/* A line in ASCII and the same words in fullwidth letters or with a ligature are the
+	 * same words (NFKC): a client's odd characters do not make a quoted example typed. */
+	{ "fullwidth-example",
+	  "\xef\xbc\xa5\xef\xbc\xb3\xef\xbc\xa3\xef\xbc\xa1\xef\xbc\xac\xef\xbc\xa1"
+	  "\xef\xbc\xb4\xef\xbc\xa5 3 no_report, report_late: nothing arrived before the "
+	  "conference\n"
+	  "I\xef\xac\x81nd it: ESCALATE 3 no_report, report_late: nothing arrived before the "
+	  "conference",
+	  "q." },
+	/* A paragraph a client joined into one line of over 256 characters is still a copy. */
+	{ "joined-long-line",
+	  "AUTHORISED\n\nDear Dr Testwood, Here is the distribution list for conference "
+	  "CP-2026-0042, held on Friday 20 November 2026. Please check it and reply to this email. "
+	  "To authorise the list, reply with this word on a line of its own: AUTHORISED ESCALATE 3 "
+	  "no_report, report_late: nothing arrived before the conference If nobody needs "
+	  "escalating you may also write NO ESCALATION.\n",
+	  "..q." },
 };
 
 static void test_flags(gconstpointer data)

@@ -1212,6 +1212,81 @@ static void test_safety_words_mid_batch(Fix *f, gconstpointer data)
 	                             " AND rcpt = 'admin+coordinator@example.test'", NULL), ==, 1);
 }
 
+/* The thread that reads a batch ahead also writes each message's raw copy and decodes its
+ * attachments into temporary files, for intake to name or remove. Four strangers' messages,
+ * one of them with an attachment, and the school's report with its PDF, in one body batch:
+ * the report's file is the PDF byte for byte under its SHA-256, the stranger's attachment is
+ * not kept, every message has its raw copy, and nothing temporary is left behind. */
+static void test_read_ahead_files(Fix *f, gconstpointer data)
+{
+	READY(f);
+	h_story_setup(f->h);
+	gsize len = 40 * 1024 + 5;
+	guint8 *pdf = g_malloc(len);
+	GRand *r = g_rand_new_with_seed(2026);
+	memcpy(pdf, "%PDF-1.7\n", 9);
+	for (gsize i = 9; i < len; i++)
+		pdf[i] = (guint8)g_rand_int_range(r, 0, 256);
+	g_rand_free(r);
+	g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, pdf, len);
+	g_autofree char *flat = g_base64_encode(pdf, len);
+	GString *b64 = g_string_new(NULL);
+	for (gsize i = 0, n = strlen(flat); i < n; i += 76) {
+		g_string_append_len(b64, flat + i, (gssize)MIN(76, n - i));
+		g_string_append(b64, "\r\n");
+	}
+	g_autofree char *part = g_strdup_printf(
+		"Content-Type: application/pdf; name=\"Report.pdf\"\r\n"
+		"Content-Disposition: attachment; filename=\"Report.pdf\"\r\n"
+		"Content-Transfer-Encoding: base64\r\n\r\n%s",
+		b64->str);
+	g_autofree char *report = h_report_mail(f->h, H_REF, "ahead-report", part);
+	g_autofree char *flyer = g_strdup_printf(
+		"From: Pat Doe <pat.doe@elsewhere.example.org>\r\nTo: safeguarding@example.test\r\n"
+		"Subject: Our open day\r\nMessage-ID: <ahead-flyer@elsewhere.example.org>\r\n"
+		"Date: Thu, 26 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/mixed; boundary=\"f\"\r\n\r\n--f\r\n"
+		"Content-Type: text/plain\r\n\r\nOur flyer is attached.\r\n--f\r\n"
+		"Content-Type: application/pdf; name=\"flyer.pdf\"\r\n"
+		"Content-Disposition: attachment; filename=\"flyer.pdf\"\r\n"
+		"Content-Transfer-Encoding: base64\r\n\r\n%s--f--\r\n",
+		b64->str);
+	g_string_free(b64, TRUE);
+	for (guint i = 0; i < 5; i++) {
+		g_autofree char *id = g_strdup_printf("ahead-stranger-%u", i);
+		g_autofree char *plain = stranger(id);
+		deliver_lmtp(f, "someone@elsewhere.example.org",
+		             i == 1 ? flyer : i == 3 ? report : plain);
+	}
+	g_assert_cmpuint(folder(f, ""), ==, 5);
+	RUN_OK(f, "2026-11-26T10:30", "poll");
+	g_assert_cmpuint(folder(f, ""), ==, 0);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message", NULL), ==, 5);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM attachment WHERE is_report = 1"
+	                             " AND sha256 = ?", sha), ==, 1);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM attachment", NULL), ==, 1);
+	g_autofree char *name = g_strdup_printf("%s-Report.pdf", sha);
+	g_autofree char *path = g_build_filename(f->h->dir, "spool", "reports", name, NULL);
+	g_autofree char *got = NULL;
+	gsize got_len = 0;
+	g_assert_true(g_file_get_contents(path, &got, &got_len, NULL));
+	g_assert_cmpmem(got, got_len, pdf, len);
+	g_free(pdf);
+	static const char *const dirs[] = { "reports", "messages" };
+	const guint want[] = { 1, 5 };
+	for (guint k = 0; k < G_N_ELEMENTS(dirs); k++) {
+		g_autofree char *dir = g_build_filename(f->h->dir, "spool", dirs[k], NULL);
+		g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+		g_assert_nonnull(d);
+		guint files = 0;
+		for (const char *n; (n = g_dir_read_name(d)) != NULL; files++)
+			g_assert_false(g_str_has_prefix(n, ".incoming-"));
+		g_assert_cmpuint(files, ==, want[k]);
+	}
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message WHERE raw_path IS NOT NULL",
+	                          NULL), ==, 5);
+}
+
 /* ---- bodies fetched in batches ----------------------------------------------------------------- */
 
 /* The bodies of small messages come in one UID FETCH for many UIDs, a large one alone; on
@@ -1495,6 +1570,8 @@ int main(int argc, char **argv)
 	ADD("fault/killed-inside-a-batch-records-none-of-it", both, test_killed_inside_a_batch);
 	ADD("fault/killed-reading-ahead-leaves-that-one-for-later", both, test_killed_reading_ahead);
 	ADD("imap/safety-words-mid-batch-alert-at-once", dovecot_only, test_safety_words_mid_batch);
+	ADD("imap/read-ahead-writes-raw-copies-and-report-files", dovecot_only,
+	    test_read_ahead_files);
 	ADD("imap/bodies-fetched-in-batches-big-one-alone", dovecot_only,
 	    test_bodies_fetched_in_batches);
 	ADD("imap/large-message-fetched-in-pieces-spooled-intact", dovecot_only,

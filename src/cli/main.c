@@ -127,10 +127,9 @@ int main(int argc, char **argv)
 		for (int a = 1; a < cargc; a++)
 			cargv[a] = g_strdup(argv[i + skip + a - 1]);
 		g_mime_init();
-		curl_global_init(CURL_GLOBAL_DEFAULT);
 		int rc = commands[k].fn(cargc, cargv);
 		g_strfreev(cargv);
-		curl_global_cleanup();
+		curl_global_cleanup(); /* nothing to do unless the command sent mail (smtp.c) */
 		g_mime_shutdown();
 		return rc;
 	}

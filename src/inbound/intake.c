@@ -554,16 +554,85 @@ static gboolean store_file(Ctx *x, const char *name, const guint8 *data, gsize l
 	return spool_write(dir, path, data, len, error);
 }
 
+/* An attachment decoded by the second thread into a temporary file of spool/reports, with
+ * its SHA-256: store_attachment names it if the message turns out to be a report, else it
+ * goes with its Ahead (a stranger's attachment is on disk no longer than the message is
+ * handled, in the folder only the service reads, beside the raw copy that holds it anyway). */
+typedef struct {
+	char *tmp; /* NULL: not written; store_attachment decodes it itself */
+	char sha[65];
+} Decoded;
+
+static void decoded_free(gpointer p)
+{
+	Decoded *d = p;
+	if (d->tmp) {
+		(void)g_unlink(d->tmp);
+		g_free(d->tmp);
+	}
+	g_free(d);
+}
+
+static GPtrArray *decode_aside(ChApp *app, const ChMessage *m)
+{
+	g_autofree char *dir = g_build_filename(app->cfg->spool, "reports", NULL);
+	GPtrArray *out = g_ptr_array_new_with_free_func(decoded_free);
+	for (guint i = 0; i < m->attachments->len; i++) {
+		Decoded *d = g_new0(Decoded, 1);
+		g_ptr_array_add(out, d);
+		int fd = ch_durable_temp(dir, 0600, &d->tmp, NULL);
+		if (fd < 0)
+			continue;
+		if (!ch_attachment_write(m->attachments->pdata[i], fd, d->sha, NULL)) {
+			ch_durable_abandon(fd, d->tmp);
+			g_clear_pointer(&d->tmp, g_free);
+			continue;
+		}
+		close(fd);
+	}
+	return out;
+}
+
+/* Attachment i of the message as the second thread decoded it, or NULL (not read ahead). */
+static Decoded *ahead_decoded(const Ahead *a, guint i);
+
+/* An attachment the second thread decoded (decode_aside) given its name as store_attachment
+ * gives one: renamed, synced with the batch; or, where that name is there already, synced
+ * first (the file's bytes, then the rename, as ch_durable_finish_unnamed). */
+static gboolean store_decoded(const char *dir, Decoded *d, const ChAttachment *a, char sha[65],
+                              char **file_r, GError **error)
+{
+	memcpy(sha, d->sha, 65);
+	g_autofree char *file = stored_name(sha, a->filename, a->content_type);
+	g_autofree char *path = g_build_filename(dir, file, NULL);
+	gboolean deferred = deferred_for(path);
+	if (!deferred && !ch_durable_sync_file(d->tmp, error))
+		return FALSE;
+	if (g_rename(d->tmp, path) < 0) {
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot write %s: %s", path,
+		            g_strerror(errno));
+		return FALSE;
+	}
+	g_clear_pointer(&d->tmp, g_free);
+	if (!spool_kept(dir, path, deferred, error))
+		return FALSE;
+	*file_r = g_steal_pointer(&file);
+	return TRUE;
+}
+
 /* One attachment into spool/reports, decoded straight from the raw copy into a temporary
  * file there (GMime's decoder a few KB at a time, hashed as it goes: no copy of it in
  * memory), then named by its SHA-256 (stored_name) and made durable as store_file's are. The
  * same content already there under that name is the same file: the new copy replaces it. */
-static gboolean store_attachment(Ctx *x, const ChAttachment *a, char sha[65], char **file_r,
-                                 GError **error)
+static gboolean store_attachment(Ctx *x, const ChAttachment *a, guint i, char sha[65],
+                                 char **file_r, GError **error)
 {
 	g_autofree char *dir = g_build_filename(x->app->cfg->spool, "reports", NULL);
 	if (!spool_dir(dir, error))
 		return FALSE;
+	Decoded *d = x->ahead ? ahead_decoded(x->ahead, i) : NULL;
+	if (d && d->tmp)
+		return store_decoded(dir, d, a, sha, file_r, error);
 	g_autofree char *tmp = NULL;
 	int fd = ch_durable_temp(dir, 0600, &tmp, error);
 	if (fd < 0) {
@@ -605,7 +674,7 @@ static gboolean store_report(Ctx *x, const ChCase *c, const ChReport *r, const C
 		const ChAttachment *a = m->attachments->pdata[i];
 		char sha[65];
 		g_autofree char *file = NULL;
-		if (!store_attachment(x, a, sha, &file, error) ||
+		if (!store_attachment(x, a, i, sha, &file, error) ||
 		    !ch_store_attachment_add(x->app->store, x->row, c->id, r->id, (gint64)i, a->filename,
 		                             a->content_type, (gint64)a->size, sha, file, (int)i == pick,
 		                             error))
@@ -640,6 +709,43 @@ static gboolean store_report(Ctx *x, const ChCase *c, const ChReport *r, const C
  * up among the mail we sent. */
 #define ANSWERED_MAX 8
 
+/* The body text of mails of ours that replies answered lately, by their bytes: a chair's
+ * list, a report request, an escalation is answered many times over, and parsing it again
+ * for each answer was a tenth of intake's time. Kept small (a few hundred KB at most: the
+ * table is emptied when it would hold more), and for intake's thread alone. */
+#define ANSWERED_CACHE_BYTES (256 * 1024)
+static GHashTable *answered_cache; /* GBytes wire -> char *body text ("" for none) */
+static gsize answered_cache_bytes;
+
+static const char *answered_body(Ctx *x, GBytes *wire)
+{
+	const char *body = answered_cache ? g_hash_table_lookup(answered_cache, wire) : NULL;
+	if (body)
+		return body;
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data(wire, &len);
+	/* Our own mail always parses; one that did not would only leave the markers to judge. */
+	g_autoptr(ChMessage) sent = ch_message_parse(data, len, &x->app->parse, NULL);
+	char *text = g_strdup(sent && sent->body_text ? sent->body_text : "");
+	gsize cost = len + strlen(text);
+	if (cost > ANSWERED_CACHE_BYTES / 4) {
+		/* Too large to keep (a mail with an attachment): this one answer's alone. */
+		static char *last;
+		g_free(last);
+		return last = text;
+	}
+	if (answered_cache == NULL)
+		answered_cache = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+		                                       (GDestroyNotify)g_bytes_unref, g_free);
+	if (answered_cache_bytes + cost > ANSWERED_CACHE_BYTES) {
+		g_hash_table_remove_all(answered_cache);
+		answered_cache_bytes = 0;
+	}
+	g_hash_table_insert(answered_cache, g_bytes_ref(wire), text);
+	answered_cache_bytes += cost;
+	return text;
+}
+
 static void add_answered(Ctx *x, GBytes *wire, GPtrArray *wires, GPtrArray *bodies)
 {
 	for (guint i = 0; i < wires->len; i++)
@@ -648,12 +754,9 @@ static void add_answered(Ctx *x, GBytes *wire, GPtrArray *wires, GPtrArray *bodi
 			return;
 		}
 	g_ptr_array_add(wires, wire);
-	gsize len = 0;
-	const guint8 *data = g_bytes_get_data(wire, &len);
-	/* Our own mail always parses; one that did not would only leave the markers to judge. */
-	g_autoptr(ChMessage) sent = ch_message_parse(data, len, &x->app->parse, NULL);
-	if (sent && sent->body_text && *sent->body_text)
-		g_ptr_array_add(bodies, g_strdup(sent->body_text));
+	const char *body = answered_body(x, wire);
+	if (*body)
+		g_ptr_array_add(bodies, g_strdup(body));
 }
 
 /* The reply's own words: m->reply_text (what the client's quote markers left) without the
@@ -983,6 +1086,8 @@ struct Ahead {
 	ChMessage *m;    /* the parse (NULL: perr says why) */
 	GError *perr;
 	gboolean words;  /* safety_text(m) holds words of an immediate-safety concern */
+	char *aside;     /* the bytes in a temporary file of spool/messages (spool_aside), or NULL */
+	GPtrArray *decoded; /* of Decoded, one for each of m's attachments, or NULL */
 	gboolean done;   /* under ahead_lock */
 };
 
@@ -991,8 +1096,19 @@ static GCond ahead_cond;
 static GPtrArray *ahead_queue; /* of Ahead*, in the order given; under ahead_lock */
 static GThreadPool *ahead_pool; /* one thread, for the life of the process */
 
+static Decoded *ahead_decoded(const Ahead *a, guint i)
+{
+	return a->decoded && i < a->decoded->len ? a->decoded->pdata[i] : NULL;
+}
+
 static void ahead_free(Ahead *a)
 {
+	if (a->aside) {
+		(void)g_unlink(a->aside); /* intake did not take it: a message known, or none */
+		g_free(a->aside);
+	}
+	if (a->decoded)
+		g_ptr_array_free(a->decoded, TRUE);
 	if (a->m)
 		ch_message_free(a->m);
 	g_clear_error(&a->perr);
@@ -1008,9 +1124,16 @@ static void ahead_read(gpointer job, gpointer unused)
 	 * any such message (died reading it, once or twice). */
 	a->marked = mark_found(a->app, a->fp);
 	if (!a->marked) {
+		/* The raw copy's bytes too, under a temporary name that nothing refers to: intake
+		 * names it (spool_aside) when it needs it, and a kill leaves an ".incoming-" file
+		 * that retention removes (report/purge.c). NULL: intake writes it itself. */
+		g_autofree char *dir = g_build_filename(a->app->cfg->spool, "messages", NULL);
+		a->aside = ch_durable_write_aside(dir, a->data, a->len, 0600, NULL);
 		mark_write(a->fp);
 		ch_crashpoint_aside("intake.ahead-parse");
 		a->m = ch_message_parse_known(a->data, a->len, a->fp, &a->app->parse, &a->perr);
+		if (a->m && a->m->attachments && a->m->attachments->len > 0)
+			a->decoded = decode_aside(a->app, a->m);
 		mark_write(MARK_BLANK);
 		g_autofree char *text = safety_text(a->m, a->data, a->len, NULL);
 		a->words = ch_engine_safety_words(a->app->safety, text);
@@ -1243,6 +1366,28 @@ static gboolean spool_take(const char *dir, const char *file, const char *path, 
 	return spool_named(dir, error);
 }
 
+/* The raw copy the second thread wrote aside (ahead_read): given its name when the batch
+ * syncs it (deferred_for), as spool_write would have written it; else (a name there already,
+ * which only a durable replacement may take) written again by spool_write. */
+static gboolean spool_aside(const char *dir, char **aside, const char *path, const guint8 *data,
+                            gsize len, GError **error)
+{
+	if (!spool_dir(dir, error))
+		return FALSE;
+	if (!deferred_for(path)) {
+		(void)g_unlink(*aside);
+		g_clear_pointer(aside, g_free);
+		return spool_write(dir, path, data, len, error);
+	}
+	if (g_rename(*aside, path) < 0) {
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot write %s: %s", path,
+		            g_strerror(errno));
+		return FALSE; /* the file aside goes with its Ahead */
+	}
+	g_clear_pointer(aside, g_free);
+	return spool_kept(dir, path, TRUE, error);
+}
+
 static ChIntakeResult intake(ChApp *app, const char *where, const guint8 *data, gsize len,
                              const char *file, GError **error);
 
@@ -1293,7 +1438,10 @@ static ChIntakeResult intake(ChApp *app, const char *where, const guint8 *data, 
 	/* Written even when a file of that name is there: an attempt that did not commit (a
 	 * batch a power cut ended before its sync) may have left it with none of its bytes. It
 	 * is replaced durably then (spool_write), and nothing committed names it yet. */
-	if (!(file ? spool_take(dir, file, path, error) : spool_write(dir, path, data, len, error)))
+	gboolean raw = file                    ? spool_take(dir, file, path, error)
+	               : ahead && ahead->aside ? spool_aside(dir, &ahead->aside, path, data, len, error)
+	                                       : spool_write(dir, path, data, len, error);
+	if (!raw)
 		return CH_INTAKE_RETRY;
 	ch_crashpoint("intake.after-raw");
 	Ctx x = {

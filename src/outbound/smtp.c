@@ -2,7 +2,7 @@
  *
  * One easy handle lives as long as the ChSmtp, so libcurl keeps the connection (and its TLS
  * session and login) between messages; what belongs to one message is set again for each.
- * curl_global_init() is the program's job, once, in main() before any thread starts.
+ * libcurl's global state is made when a command first opens a connection (smtp_curl_init).
  *
  * The server's own words are taken from the protocol trace (CURLOPT_DEBUGFUNCTION, incoming
  * reply lines only): curl's error text says "RCPT failed: 550" but not why, and a person
@@ -14,6 +14,20 @@
 #include <string.h>
 
 #include "util/error.h"
+
+/* curl_global_init() when the first connection is opened, not in main(): it starts GnuTLS and
+ * libssh2's OpenSSL, 1.9 MB of memory measured, which the commands that never send mail over
+ * SMTP (poll and tick with a spool folder, status, the reports) have no use for. Any thread
+ * may call it once libcurl says so (CURL_VERSION_THREADSAFE, 7.84 and later; Debian 12 has
+ * 7.88); g_once makes it once whatever the version. */
+static void smtp_curl_init(void)
+{
+	static gsize done;
+	if (g_once_init_enter(&done)) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		g_once_init_leave(&done, 1);
+	}
+}
 
 struct ChSmtp {
 	CURL *curl;
@@ -148,6 +162,7 @@ ChSmtp *ch_smtp_new(const ChSmtpConfig *cfg, GError **error)
 		return NULL;
 	}
 
+	smtp_curl_init();
 	CURL *curl = curl_easy_init();
 	if (curl == NULL) {
 		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "smtp: cannot set up libcurl");

@@ -70,9 +70,13 @@ ChStore *ch_store_open(const char *path, GError **error)
 		wal = !g_ascii_strcasecmp((const char *)sqlite3_column_text(st, 0), "wal");
 	sqlite3_finalize(st);
 	/* FULL, not NORMAL: a commit here guards an outside effect (a message moved, a mail
-	 * sent), so it must survive a power cut, not only a crash. */
-	if (!wal || sqlite3_exec(s->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL,
-	                         NULL, NULL) != SQLITE_OK) {
+	 * sent), so it must survive a power cut, not only a crash. Temporary storage in memory:
+	 * each message of an intake batch is a savepoint (below), whose journal holds the pages
+	 * it changes; past 64 KiB SQLite moved it to an unnamed file in /var/tmp, so the
+	 * database's pages (a child's name among them) went to a second disk, a write call per
+	 * page. Released with each message, that journal stays one message's pages. */
+	if (!wal || sqlite3_exec(s->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+	                         "PRAGMA temp_store=MEMORY;", NULL, NULL, NULL) != SQLITE_OK) {
 		g_set_error(error, CH_ERROR, CH_ERROR_CONFIG,
 		            "database %s: cannot set WAL mode and synchronous=FULL (%s)", path,
 		            sqlite3_errmsg(s->db));

@@ -139,14 +139,10 @@ gboolean ch_durable_finish_deferred(int fd, const char *tmp, const char *path, G
 	return TRUE;
 }
 
-static gboolean write_temp(const char *path, const void *data, gsize len, int mode,
-                           gboolean sync, GError **error)
+/* All of data to fd; on failure the temporary file is gone and *error names path. */
+static gboolean write_all(int fd, const char *tmp, const char *path, const void *data,
+                          gsize len, GError **error)
 {
-	g_autofree char *dir = g_path_get_dirname(path);
-	g_autofree char *tmp = NULL;
-	int fd = ch_durable_temp(dir, mode, &tmp, error);
-	if (fd < 0)
-		return FALSE;
 	for (gsize at = 0; at < len;) {
 		ssize_t n = write(fd, (const char *)data + at, len - at);
 		if (n < 0 && errno == EINTR)
@@ -160,8 +156,34 @@ static gboolean write_temp(const char *path, const void *data, gsize len, int mo
 		}
 		at += (gsize)n;
 	}
+	return TRUE;
+}
+
+static gboolean write_temp(const char *path, const void *data, gsize len, int mode,
+                           gboolean sync, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree char *tmp = NULL;
+	int fd = ch_durable_temp(dir, mode, &tmp, error);
+	if (fd < 0 || !write_all(fd, tmp, path, data, len, error))
+		return FALSE;
 	return sync ? ch_durable_finish_unnamed(fd, tmp, path, error)
 	            : ch_durable_finish_deferred(fd, tmp, path, error);
+}
+
+char *ch_durable_write_aside(const char *dir, const void *data, gsize len, int mode,
+                             GError **error)
+{
+	char *tmp = NULL;
+	int fd = ch_durable_temp(dir, mode, &tmp, error);
+	if (fd < 0)
+		return NULL;
+	if (!write_all(fd, tmp, tmp, data, len, error)) {
+		g_free(tmp);
+		return NULL;
+	}
+	close(fd);
+	return tmp;
 }
 
 gboolean ch_durable_write_unnamed(const char *path, const void *data, gsize len, int mode,

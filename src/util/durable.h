@@ -37,6 +37,11 @@ gboolean ch_durable_finish_unnamed(int fd, const char *tmp, const char *path, GE
 gboolean ch_durable_write_deferred(const char *path, const void *data, gsize len, int mode,
                                    GError **error);
 gboolean ch_durable_finish_deferred(int fd, const char *tmp, const char *path, GError **error);
+/* The same bytes in a temporary file of dir (".incoming-"), closed, neither synced nor named:
+ * its name (g_free) for the caller to rename into place as ch_durable_write_deferred() would
+ * have, or to remove; NULL with *error when it could not be written (nothing is left). */
+char *ch_durable_write_aside(const char *dir, const void *data, gsize len, int mode,
+                             GError **error);
 /* syncfs() of the file system holding dir: every file written and named on it so far is on
  * disk when it returns TRUE; one flush of the disk for any number of files. */
 gboolean ch_durable_sync_fs(const char *dir, GError **error);

@@ -321,6 +321,39 @@ void h_story_setup(Harness *h)
 	g_assert_cmpint(h_run(h, t, "flush", NULL), ==, 0);
 }
 
+/* The newest report request chaser sent to the school for a conference. */
+char *h_school_request(Harness *h, const char *ref)
+{
+	g_autoptr(GPtrArray) all = h_outgoing(h);
+	for (guint i = all->len; i > 0; i--) {
+		const char *p = all->pdata[i - 1];
+		if (!g_str_has_suffix(p, "-report_request.eml"))
+			continue;
+		g_autofree char *to = h_header(p, "To");
+		g_autofree char *subject = h_header(p, "Subject");
+		if (to && strstr(to, "brookfield.example.net") && subject && strstr(subject, ref))
+			return g_strdup(p);
+	}
+	g_error("no report request to the school for %s", ref);
+	return NULL;
+}
+
+/* A report mail answering that request, with one attachment given as MIME headers + body. */
+char *h_report_mail(Harness *h, const char *ref, const char *name, const char *part)
+{
+	g_autofree char *req = h_school_request(h, ref);
+	g_autofree char *token = h_token(req);
+	g_autofree char *msgid = h_msgid(req);
+	return g_strdup_printf(
+		"From: Lena Marsh <lena.marsh@brookfield.example.net>\r\n"
+		"To: safeguarding+%s@council.example\r\n"
+		"Subject: RE: [%s] report\r\nMessage-ID: <%s@brookfield.example.net>\r\n"
+		"In-Reply-To: <%s>\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/mixed; boundary=\"r\"\r\n\r\n--r\r\n"
+		"Content-Type: text/plain\r\n\r\nOur report is attached.\r\n--r\r\n%s\r\n--r--\r\n",
+		token, ref, name, msgid, part);
+}
+
 JsonObject *h_escalation(JsonNode *show, int n)
 {
 	JsonArray *a = json_object_get_array_member(json_node_get_object(show), "escalations");

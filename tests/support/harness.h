@@ -74,6 +74,11 @@ void h_reply_to(Harness *h, const char *name, const char *kind, const char *to,
 
 /* Delivers a message into the Maildir (through tmp/, as an MDA does). */
 void h_deliver(Harness *h, const char *name, const char *content);
+/* After h_story_setup: the newest report request to the school for ref (a file of
+ * h_outgoing), and a report mail answering it from the school with one MIME part (its headers
+ * and body) attached; its Message-ID is <name@brookfield.example.net>. */
+char *h_school_request(Harness *h, const char *ref);
+char *h_report_mail(Harness *h, const char *ref, const char *name, const char *part);
 /* A fixture file with {{TOKEN}} and {{MSGID}} filled in. */
 char *h_fixture(const char *path, const char *token, const char *msgid);
 
