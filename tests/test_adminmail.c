@@ -51,15 +51,6 @@ static const char details[] =
 	"Chair: Dr Ffion Testwood <ffion.testwood@chairs.example.org>\r\n"
 	"Social worker: amara.sowande@council.example\r\n";
 
-static char *b64_lines(const guint8 *data, gsize len)
-{
-	g_autofree char *b = g_base64_encode(data, len);
-	GString *s = g_string_new(NULL);
-	for (size_t i = 0, n = strlen(b); i < n; i += 76)
-		g_string_append_printf(s, "%.*s\r\n", (int)MIN(76, n - i), b + i);
-	return g_string_free(s, FALSE);
-}
-
 /* As Outlook (Exchange Online) sends it: multipart/mixed around multipart/alternative, the
  * receiving server's verdict on top. `auth` is that header's result ("pass", "fail"). */
 static char *outlook_mail(const char *from, const char *subject, const char *auth,
@@ -67,7 +58,7 @@ static char *outlook_mail(const char *from, const char *subject, const char *aut
                           const guint8 *att, gsize att_len)
 {
 	const char *dom = strrchr(from, '@') + 1;
-	g_autofree char *b64 = att ? b64_lines(att, att_len) : NULL;
+	g_autofree char *b64 = att ? h_b64_lines(att, att_len) : NULL;
 	g_autofree char *part = att ? g_strdup_printf(
 		"--_004_outer_\r\nContent-Type: %s; name=\"%s\"\r\nContent-Description: %s\r\n"
 		"Content-Disposition: attachment; filename=\"%s\"; size=%" G_GSIZE_FORMAT "\r\n"
@@ -98,7 +89,7 @@ static char *outlook_mail(const char *from, const char *subject, const char *aut
 static char *gmail_mail(const char *subject, const char *body, const char *fname,
                         const char *type, const guint8 *att, gsize att_len)
 {
-	g_autofree char *b64 = att ? b64_lines(att, att_len) : NULL;
+	g_autofree char *b64 = att ? h_b64_lines(att, att_len) : NULL;
 	g_autofree char *part = att ? g_strdup_printf(
 		"--000000000000a1b2c3d4e5f60789\r\nContent-Type: %s; name=\"%s\"\r\n"
 		"Content-Disposition: attachment; filename=\"%s\"\r\nContent-Transfer-Encoding: base64\r\n"
@@ -136,7 +127,7 @@ static void admin_reply(Harness *h, const char *name, const char *kind, const ch
 	g_autofree char *orig = h_body(mail);
 	gsize len = 0;
 	const guint8 *d = att ? g_bytes_get_data(att, &len) : NULL;
-	g_autofree char *b64 = att ? b64_lines(d, len) : NULL;
+	g_autofree char *b64 = att ? h_b64_lines(d, len) : NULL;
 	g_autofree char *part = att ? g_strdup_printf(
 		"--_b_\r\nContent-Type: %s; name=\"%s\"\r\nContent-Disposition: attachment; "
 		"filename=\"%s\"\r\nContent-Transfer-Encoding: base64\r\n\r\n%s\r\n",

@@ -268,17 +268,6 @@ static void test_purge_keeps_a_file_another_case_names(void)
 }
 
 /* Base64 in lines of 76, CRLF, as mail clients write it. */
-static char *b64_lines(const guint8 *data, gsize len)
-{
-	g_autofree char *flat = g_base64_encode(data, len);
-	GString *s = g_string_new(NULL);
-	for (gsize i = 0, n = strlen(flat); i < n; i += 76) {
-		g_string_append_len(s, flat + i, (gssize)MIN(76, n - i));
-		g_string_append(s, "\r\n");
-	}
-	return g_string_free(s, FALSE);
-}
-
 /* An attachment is decoded from the message into its own file, not kept in memory on the
  * way: the file in spool/reports holds exactly the bytes the sender attached (3 MB of every
  * byte value, base64; a quoted-printable text beside it), the rows give their sizes, and no
@@ -288,13 +277,8 @@ static void test_attachment_decoded_to_its_file_byte_exact(void)
 	g_autoptr(Harness) h = h_new(NULL);
 	h_story_setup(h);
 	gsize len = 3 * 1024 * 1024 + 17;
-	guint8 *pdf = g_malloc(len);
-	GRand *r = g_rand_new_with_seed(18);
-	memcpy(pdf, "%PDF-1.7\n", 9);
-	for (gsize i = 9; i < len; i++)
-		pdf[i] = (guint8)g_rand_int_range(r, 0, 256);
-	g_rand_free(r);
-	g_autofree char *b64 = b64_lines(pdf, len);
+	guint8 *pdf = h_random_pdf(len, 18);
+	g_autofree char *b64 = h_b64_lines(pdf, len);
 	g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, pdf, len);
 	const char *note = "Caf\xc3\xa9 notes: line one\r\nline two =E2=82=AC\r\n";
 	const char *note_plain = "Caf\xc3\xa9 notes: line one\r\nline two \xe2\x82\xac\r\n";

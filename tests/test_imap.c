@@ -821,17 +821,6 @@ static void test_copy_without_uidplus_leaves_it_flagged_deleted(Fix *f, gconstpo
 /* ---- large messages, in pieces ----------------------------------------------------------- */
 
 /* Base64 in lines of 76, CRLF, as mail clients write it. */
-static char *b64_lines(const guint8 *data, gsize len)
-{
-	g_autofree char *flat = g_base64_encode(data, len);
-	GString *s = g_string_new(NULL);
-	for (gsize i = 0, n = strlen(flat); i < n; i += 76) {
-		g_string_append_len(s, flat + i, (gssize)MIN(76, n - i));
-		g_string_append(s, "\r\n");
-	}
-	return g_string_free(s, FALSE);
-}
-
 static guint files_in(const char *dir)
 {
 	guint n = 0;
@@ -849,13 +838,8 @@ static void test_large_message_in_pieces_arrives_whole(Fix *f, gconstpointer d)
 {
 	READY(f);
 	gsize len = 2200 * 1024 + 5;
-	guint8 *pdf = g_malloc(len);
-	GRand *r = g_rand_new_with_seed(3501);
-	memcpy(pdf, "%PDF-1.7\n", 9);
-	for (gsize i = 9; i < len; i++)
-		pdf[i] = (guint8)g_rand_int_range(r, 0, 256);
-	g_rand_free(r);
-	g_autofree char *b64 = b64_lines(pdf, len);
+	guint8 *pdf = h_random_pdf(len, 3501);
+	g_autofree char *b64 = h_b64_lines(pdf, len);
 	g_autofree char *msg = g_strdup_printf(
 		"From: Lena Marsh <lena.marsh@brookfield.example.net>\r\n"
 		"To: safeguarding@example.test\r\nSubject: Our report\r\n"

@@ -1222,24 +1222,14 @@ static void test_read_ahead_files(Fix *f, gconstpointer data)
 	READY(f);
 	h_story_setup(f->h);
 	gsize len = 40 * 1024 + 5;
-	guint8 *pdf = g_malloc(len);
-	GRand *r = g_rand_new_with_seed(2026);
-	memcpy(pdf, "%PDF-1.7\n", 9);
-	for (gsize i = 9; i < len; i++)
-		pdf[i] = (guint8)g_rand_int_range(r, 0, 256);
-	g_rand_free(r);
+	guint8 *pdf = h_random_pdf(len, 2026);
 	g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, pdf, len);
-	g_autofree char *flat = g_base64_encode(pdf, len);
-	GString *b64 = g_string_new(NULL);
-	for (gsize i = 0, n = strlen(flat); i < n; i += 76) {
-		g_string_append_len(b64, flat + i, (gssize)MIN(76, n - i));
-		g_string_append(b64, "\r\n");
-	}
+	g_autofree char *b64 = h_b64_lines(pdf, len);
 	g_autofree char *part = g_strdup_printf(
 		"Content-Type: application/pdf; name=\"Report.pdf\"\r\n"
 		"Content-Disposition: attachment; filename=\"Report.pdf\"\r\n"
 		"Content-Transfer-Encoding: base64\r\n\r\n%s",
-		b64->str);
+		b64);
 	g_autofree char *report = h_report_mail(f->h, H_REF, "ahead-report", part);
 	g_autofree char *flyer = g_strdup_printf(
 		"From: Pat Doe <pat.doe@elsewhere.example.org>\r\nTo: safeguarding@example.test\r\n"
@@ -1250,8 +1240,7 @@ static void test_read_ahead_files(Fix *f, gconstpointer data)
 		"Content-Type: application/pdf; name=\"flyer.pdf\"\r\n"
 		"Content-Disposition: attachment; filename=\"flyer.pdf\"\r\n"
 		"Content-Transfer-Encoding: base64\r\n\r\n%s--f--\r\n",
-		b64->str);
-	g_string_free(b64, TRUE);
+		b64);
 	for (guint i = 0; i < 5; i++) {
 		g_autofree char *id = g_strdup_printf("ahead-stranger-%u", i);
 		g_autofree char *plain = stranger(id);

@@ -321,6 +321,28 @@ void h_story_setup(Harness *h)
 	g_assert_cmpint(h_run(h, t, "flush", NULL), ==, 0);
 }
 
+char *h_b64_lines(const guint8 *data, gsize len)
+{
+	g_autofree char *flat = g_base64_encode(data, len);
+	GString *s = g_string_new(NULL);
+	for (gsize i = 0, n = strlen(flat); i < n; i += 76) {
+		g_string_append_len(s, flat + i, (gssize)MIN(76, n - i));
+		g_string_append(s, "\r\n");
+	}
+	return g_string_free(s, FALSE);
+}
+
+guint8 *h_random_pdf(gsize len, guint32 seed)
+{
+	guint8 *pdf = g_malloc(len);
+	GRand *r = g_rand_new_with_seed(seed);
+	memcpy(pdf, "%PDF-1.7\n", 9);
+	for (gsize i = 9; i < len; i++)
+		pdf[i] = (guint8)g_rand_int_range(r, 0, 256);
+	g_rand_free(r);
+	return pdf;
+}
+
 /* The newest report request chaser sent to the school for a conference. */
 char *h_school_request(Harness *h, const char *ref)
 {

@@ -74,6 +74,10 @@ void h_reply_to(Harness *h, const char *name, const char *kind, const char *to,
 
 /* Delivers a message into the Maildir (through tmp/, as an MDA does). */
 void h_deliver(Harness *h, const char *name, const char *content);
+/* data in base64, 76 characters a line, each line ending CRLF, as mail clients attach it. */
+char *h_b64_lines(const guint8 *data, gsize len);
+/* len bytes (len >= 9, g_free) that start as a PDF does, then every byte value, from seed. */
+guint8 *h_random_pdf(gsize len, guint32 seed);
 /* After h_story_setup: the newest report request to the school for ref (a file of
  * h_outgoing), and a report mail answering it from the school with one MIME part (its headers
  * and body) attached; its Message-ID is <name@brookfield.example.net>. */
