@@ -17,7 +17,7 @@
 
 /* curl_global_init() when the first connection is opened, not in main(): it starts GnuTLS and
  * libssh2's OpenSSL, 1.9 MB of memory measured, which the commands that never send mail over
- * SMTP (poll and tick with a spool folder, status, the reports) have no use for. Any thread
+ * SMTP (poll and tick, which only queue it; status; the reports) have no use for. Any thread
  * may call it once libcurl says so (CURL_VERSION_THREADSAFE, 7.84 and later; Debian 12 has
  * 7.88); g_once makes it once whatever the version. */
 static void smtp_curl_init(void)
