@@ -494,6 +494,22 @@ static gboolean spool_write(const char *dir, const char *path, const guint8 *dat
 	return FALSE;
 }
 
+/* A file written aside in dir (by the second thread, or decode_temp) given its name: synced
+ * with the batch when the name is new (deferred_for), else synced first, since a name that is
+ * there may be one a committed row names (the bytes, the rename, then the folder by
+ * spool_named, as ch_durable_write_unnamed). *tmp is gone either way. */
+static gboolean spool_name(const char *dir, char **tmp, const char *path, GError **error)
+{
+	gboolean deferred = deferred_for(path);
+	gboolean named = deferred || ch_durable_sync_file(*tmp, error);
+	if (named)
+		named = ch_durable_rename(*tmp, path, error);
+	else
+		(void)g_unlink(*tmp);
+	g_clear_pointer(tmp, g_free);
+	return named && spool_kept(dir, path, deferred, error);
+}
+
 gboolean ch_intake_batch_begin(ChApp *app)
 {
 	g_return_val_if_fail(batch_dirs == NULL, FALSE);
@@ -573,22 +589,32 @@ static void decoded_free(gpointer p)
 	g_free(d);
 }
 
+/* Attachment a decoded into a temporary file of dir, closed, with its SHA-256 (GMime's decoder
+ * a few KB at a time, hashed as it goes: no copy of it in memory): the file's name (g_free),
+ * or NULL with nothing left behind. */
+static char *decode_temp(const char *dir, const ChAttachment *a, char sha[65], GError **error)
+{
+	char *tmp = NULL;
+	int fd = ch_durable_temp(dir, 0600, &tmp, error);
+	if (fd < 0)
+		return NULL;
+	if (!ch_attachment_write(a, fd, sha, error)) {
+		ch_durable_abandon(fd, tmp);
+		g_free(tmp);
+		return NULL;
+	}
+	close(fd);
+	return tmp;
+}
+
 static GPtrArray *decode_aside(ChApp *app, const ChMessage *m)
 {
 	g_autofree char *dir = g_build_filename(app->cfg->spool, "reports", NULL);
 	GPtrArray *out = g_ptr_array_new_with_free_func(decoded_free);
 	for (guint i = 0; i < m->attachments->len; i++) {
 		Decoded *d = g_new0(Decoded, 1);
+		d->tmp = decode_temp(dir, m->attachments->pdata[i], d->sha, NULL);
 		g_ptr_array_add(out, d);
-		int fd = ch_durable_temp(dir, 0600, &d->tmp, NULL);
-		if (fd < 0)
-			continue;
-		if (!ch_attachment_write(m->attachments->pdata[i], fd, d->sha, NULL)) {
-			ch_durable_abandon(fd, d->tmp);
-			g_clear_pointer(&d->tmp, g_free);
-			continue;
-		}
-		close(fd);
 	}
 	return out;
 }
@@ -596,34 +622,10 @@ static GPtrArray *decode_aside(ChApp *app, const ChMessage *m)
 /* Attachment i of the message as the second thread decoded it, or NULL (not read ahead). */
 static Decoded *ahead_decoded(const Ahead *a, guint i);
 
-/* An attachment the second thread decoded (decode_aside) given its name as store_attachment
- * gives one: renamed, synced with the batch; or, where that name is there already, synced
- * first (the file's bytes, then the rename, as ch_durable_finish_unnamed). */
-static gboolean store_decoded(const char *dir, Decoded *d, const ChAttachment *a, char sha[65],
-                              char **file_r, GError **error)
-{
-	memcpy(sha, d->sha, 65);
-	g_autofree char *file = stored_name(sha, a->filename, a->content_type);
-	g_autofree char *path = g_build_filename(dir, file, NULL);
-	gboolean deferred = deferred_for(path);
-	if (!deferred && !ch_durable_sync_file(d->tmp, error))
-		return FALSE;
-	if (g_rename(d->tmp, path) < 0) {
-		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot write %s: %s", path,
-		            g_strerror(errno));
-		return FALSE;
-	}
-	g_clear_pointer(&d->tmp, g_free);
-	if (!spool_kept(dir, path, deferred, error))
-		return FALSE;
-	*file_r = g_steal_pointer(&file);
-	return TRUE;
-}
-
-/* One attachment into spool/reports, decoded straight from the raw copy into a temporary
- * file there (GMime's decoder a few KB at a time, hashed as it goes: no copy of it in
- * memory), then named by its SHA-256 (stored_name) and made durable as store_file's are. The
- * same content already there under that name is the same file: the new copy replaces it. */
+/* One attachment into spool/reports: decoded into a temporary file there (by the second
+ * thread when it read the message ahead, decode_aside; else now), then named by its SHA-256
+ * (stored_name) and made durable as store_file's are (spool_name). The same content already
+ * there under that name is the same file: the new copy replaces it. */
 static gboolean store_attachment(Ctx *x, const ChAttachment *a, guint i, char sha[65],
                                  char **file_r, GError **error)
 {
@@ -631,25 +633,18 @@ static gboolean store_attachment(Ctx *x, const ChAttachment *a, guint i, char sh
 	if (!spool_dir(dir, error))
 		return FALSE;
 	Decoded *d = x->ahead ? ahead_decoded(x->ahead, i) : NULL;
-	if (d && d->tmp)
-		return store_decoded(dir, d, a, sha, file_r, error);
 	g_autofree char *tmp = NULL;
-	int fd = ch_durable_temp(dir, 0600, &tmp, error);
-	if (fd < 0) {
+	if (d && d->tmp) {
+		tmp = g_steal_pointer(&d->tmp);
+		memcpy(sha, d->sha, 65);
+	} else if (!(tmp = decode_temp(dir, a, sha, error))) {
 		if (spool_dirs_made != NULL)
 			g_hash_table_remove(spool_dirs_made, dir);
 		return FALSE;
 	}
-	if (!ch_attachment_write(a, fd, sha, error)) {
-		ch_durable_abandon(fd, tmp);
-		return FALSE;
-	}
 	g_autofree char *file = stored_name(sha, a->filename, a->content_type);
 	g_autofree char *path = g_build_filename(dir, file, NULL);
-	gboolean deferred = deferred_for(path);
-	if (!(deferred ? ch_durable_finish_deferred(fd, tmp, path, error)
-	               : ch_durable_finish_unnamed(fd, tmp, path, error)) ||
-	    !spool_kept(dir, path, deferred, error))
+	if (!spool_name(dir, &tmp, path, error))
 		return FALSE;
 	*file_r = g_steal_pointer(&file);
 	return TRUE;
@@ -717,23 +712,20 @@ static gboolean store_report(Ctx *x, const ChCase *c, const ChReport *r, const C
 static GHashTable *answered_cache; /* GBytes wire -> char *body text ("" for none) */
 static gsize answered_cache_bytes;
 
-static const char *answered_body(Ctx *x, GBytes *wire)
+/* The body text of a mail of ours (g_free; "" for none). */
+static char *answered_body(Ctx *x, GBytes *wire)
 {
-	const char *body = answered_cache ? g_hash_table_lookup(answered_cache, wire) : NULL;
-	if (body)
-		return body;
+	const char *known = answered_cache ? g_hash_table_lookup(answered_cache, wire) : NULL;
+	if (known)
+		return g_strdup(known);
 	gsize len = 0;
 	const guint8 *data = g_bytes_get_data(wire, &len);
 	/* Our own mail always parses; one that did not would only leave the markers to judge. */
 	g_autoptr(ChMessage) sent = ch_message_parse(data, len, &x->app->parse, NULL);
 	char *text = g_strdup(sent && sent->body_text ? sent->body_text : "");
 	gsize cost = len + strlen(text);
-	if (cost > ANSWERED_CACHE_BYTES / 4) {
-		/* Too large to keep (a mail with an attachment): this one answer's alone. */
-		static char *last;
-		g_free(last);
-		return last = text;
-	}
+	if (cost > ANSWERED_CACHE_BYTES / 4)
+		return text; /* too large to keep (a mail with an attachment) */
 	if (answered_cache == NULL)
 		answered_cache = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
 		                                       (GDestroyNotify)g_bytes_unref, g_free);
@@ -741,7 +733,7 @@ static const char *answered_body(Ctx *x, GBytes *wire)
 		g_hash_table_remove_all(answered_cache);
 		answered_cache_bytes = 0;
 	}
-	g_hash_table_insert(answered_cache, g_bytes_ref(wire), text);
+	g_hash_table_insert(answered_cache, g_bytes_ref(wire), g_strdup(text));
 	answered_cache_bytes += cost;
 	return text;
 }
@@ -754,9 +746,11 @@ static void add_answered(Ctx *x, GBytes *wire, GPtrArray *wires, GPtrArray *bodi
 			return;
 		}
 	g_ptr_array_add(wires, wire);
-	const char *body = answered_body(x, wire);
+	char *body = answered_body(x, wire);
 	if (*body)
-		g_ptr_array_add(bodies, g_strdup(body));
+		g_ptr_array_add(bodies, body);
+	else
+		g_free(body);
 }
 
 /* The reply's own words: m->reply_text (what the client's quote markers left) without the
@@ -1366,26 +1360,11 @@ static gboolean spool_take(const char *dir, const char *file, const char *path, 
 	return spool_named(dir, error);
 }
 
-/* The raw copy the second thread wrote aside (ahead_read): given its name when the batch
- * syncs it (deferred_for), as spool_write would have written it; else (a name there already,
- * which only a durable replacement may take) written again by spool_write. */
-static gboolean spool_aside(const char *dir, char **aside, const char *path, const guint8 *data,
-                            gsize len, GError **error)
+/* The raw copy the second thread wrote aside (ahead_read), given its name as spool_write
+ * would have written it. */
+static gboolean spool_aside(const char *dir, char **aside, const char *path, GError **error)
 {
-	if (!spool_dir(dir, error))
-		return FALSE;
-	if (!deferred_for(path)) {
-		(void)g_unlink(*aside);
-		g_clear_pointer(aside, g_free);
-		return spool_write(dir, path, data, len, error);
-	}
-	if (g_rename(*aside, path) < 0) {
-		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot write %s: %s", path,
-		            g_strerror(errno));
-		return FALSE; /* the file aside goes with its Ahead */
-	}
-	g_clear_pointer(aside, g_free);
-	return spool_kept(dir, path, TRUE, error);
+	return spool_dir(dir, error) && spool_name(dir, aside, path, error);
 }
 
 static ChIntakeResult intake(ChApp *app, const char *where, const guint8 *data, gsize len,
@@ -1439,7 +1418,7 @@ static ChIntakeResult intake(ChApp *app, const char *where, const guint8 *data, 
 	 * batch a power cut ended before its sync) may have left it with none of its bytes. It
 	 * is replaced durably then (spool_write), and nothing committed names it yet. */
 	gboolean raw = file                    ? spool_take(dir, file, path, error)
-	               : ahead && ahead->aside ? spool_aside(dir, &ahead->aside, path, data, len, error)
+	               : ahead && ahead->aside ? spool_aside(dir, &ahead->aside, path, error)
 	                                       : spool_write(dir, path, data, len, error);
 	if (!raw)
 		return CH_INTAKE_RETRY;

@@ -129,6 +129,11 @@ gboolean ch_durable_finish(int fd, const char *tmp, const char *path, GError **e
 gboolean ch_durable_finish_deferred(int fd, const char *tmp, const char *path, GError **error)
 {
 	close(fd);
+	return ch_durable_rename(tmp, path, error);
+}
+
+gboolean ch_durable_rename(const char *tmp, const char *path, GError **error)
+{
 	if (g_rename(tmp, path) < 0) {
 		int e = errno;
 		g_unlink(tmp);

@@ -37,6 +37,9 @@ gboolean ch_durable_finish_unnamed(int fd, const char *tmp, const char *path, GE
 gboolean ch_durable_write_deferred(const char *path, const void *data, gsize len, int mode,
                                    GError **error);
 gboolean ch_durable_finish_deferred(int fd, const char *tmp, const char *path, GError **error);
+/* The rename of ch_durable_finish_deferred alone, for a file already closed: on failure the
+ * temporary file is gone. */
+gboolean ch_durable_rename(const char *tmp, const char *path, GError **error);
 /* The same bytes in a temporary file of dir (".incoming-"), closed, neither synced nor named:
  * its name (g_free) for the caller to rename into place as ch_durable_write_deferred() would
  * have, or to remove; NULL with *error when it could not be written (nothing is left). */
