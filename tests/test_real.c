@@ -1276,6 +1276,100 @@ static void test_read_ahead_files(Fix *f, gconstpointer data)
 	                          NULL), ==, 5);
 }
 
+/* A report's large attachment is read on the second thread too: fetched as a batch of its
+ * own (512 KB - 1 MB) or in pieces into its file (over 1 MB) while the message before it is
+ * handled. Small messages, two reports (a PDF of 1.2 MB, in pieces, and one of 600 KB,
+ * whole) and a neighbour's long disclosure (in pieces, its words at the end) in one poll:
+ * handled in the order they came, every raw copy the bytes the server held, each report's
+ * file its PDF byte for byte, the alert raised for the disclosure alone, and nothing
+ * temporary left in the spool. */
+static void test_read_ahead_large(Fix *f, gconstpointer data)
+{
+	READY(f);
+	h_story_setup(f->h);
+	const gsize lens[] = { 1200 * 1024 + 3, 600 * 1024 + 1 };
+	guint8 *pdfs[2];
+	char *shas[2], *reports[2];
+	for (guint k = 0; k < 2; k++) {
+		pdfs[k] = h_random_pdf(lens[k], 2027 + k);
+		shas[k] = g_compute_checksum_for_data(G_CHECKSUM_SHA256, pdfs[k], lens[k]);
+		g_autofree char *b64 = h_b64_lines(pdfs[k], lens[k]);
+		g_autofree char *part = g_strdup_printf(
+			"Content-Type: application/pdf; name=\"Report.pdf\"\r\n"
+			"Content-Disposition: attachment; filename=\"Report.pdf\"\r\n"
+			"Content-Transfer-Encoding: base64\r\n\r\n%s",
+			b64);
+		g_autofree char *name = g_strdup_printf("large-report-%u", k);
+		reports[k] = h_report_mail(f->h, H_REF, name, part);
+	}
+	GString *long_one = g_string_new("From: A Neighbour <neighbour@families.example.net>\r\n"
+	                                 "To: safeguarding@example.test\r\n"
+	                                 "Subject: worried about next door\r\n"
+	                                 "Message-ID: <large-disclosure@families.example.net>\r\n"
+	                                 "Date: Tue, 24 Nov 2026 09:05:00 +0000\r\n\r\n");
+	while (long_one->len < 1300 * 1024)
+		g_string_append(long_one, "I have kept a diary of what I hear through the wall, "
+		                          "night after night.\r\n");
+	g_string_append(long_one, "The children next door are in immediate danger, please send "
+	                          "someone.\r\n");
+	g_autofree char *s0 = stranger("large-before"), *s3 = stranger("large-between"),
+	                *s5 = stranger("large-after");
+	const char *order[] = { s0, reports[0], long_one->str, s3, reports[1], s5 };
+	for (guint i = 0; i < G_N_ELEMENTS(order); i++)
+		deliver_lmtp(f, "someone@elsewhere.example.org", order[i]);
+	g_assert_cmpuint(folder(f, ""), ==, G_N_ELEMENTS(order));
+	RUN_OK(f, T_REPLY, "poll");
+	g_assert_cmpuint(folder(f, ""), ==, 0);
+	g_assert_cmpuint(folder(f, "Processed"), ==, G_N_ELEMENTS(order));
+
+	/* In the order delivered: each row has as many before it as messages came before it. */
+	const char *ids[] = { "large-before@elsewhere.example.org",
+		                  "large-report-0@brookfield.example.net",
+		                  "large-disclosure@families.example.net",
+		                  "large-between@elsewhere.example.org",
+		                  "large-report-1@brookfield.example.net",
+		                  "large-after@elsewhere.example.org" };
+	for (guint i = 0; i < G_N_ELEMENTS(ids); i++)
+		g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message WHERE id < (SELECT id FROM"
+		                             " message WHERE message_id = ?)", ids[i]), ==, i);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message", NULL), ==, G_N_ELEMENTS(ids));
+
+	for (guint k = 0; k < 2; k++) {
+		g_assert_cmpuint(db_count(f, "SELECT count(*) FROM attachment WHERE is_report = 1"
+		                             " AND sha256 = ?", shas[k]), ==, 1);
+		g_autofree char *name = g_strdup_printf("%s-Report.pdf", shas[k]);
+		g_autofree char *path = g_build_filename(f->h->dir, "spool", "reports", name, NULL);
+		g_autofree char *got = NULL;
+		gsize got_len = 0;
+		g_assert_true(g_file_get_contents(path, &got, &got_len, NULL));
+		g_assert_cmpmem(got, got_len, pdfs[k], lens[k]);
+		g_free(pdfs[k]), g_free(shas[k]), g_free(reports[k]);
+	}
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM safety_alert JOIN message"
+	                             " ON message.fingerprint = safety_alert.message"
+	                             " WHERE message.message_id = ?",
+	                          "large-disclosure@families.example.net"), ==, 1);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM safety_alert", NULL), ==, 1);
+	g_string_free(long_one, TRUE);
+
+	/* Each raw copy is named by the SHA-256 of its bytes; nothing else is there. */
+	g_autofree char *dir = g_build_filename(f->h->dir, "spool", "messages", NULL);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	g_assert_nonnull(d);
+	guint files = 0;
+	for (const char *n; (n = g_dir_read_name(d)) != NULL; files++) {
+		g_assert_true(g_str_has_suffix(n, ".eml"));
+		g_autofree char *path = g_build_filename(dir, n, NULL);
+		g_autofree char *bytes = NULL;
+		gsize len = 0;
+		g_assert_true(g_file_get_contents(path, &bytes, &len, NULL));
+		g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+		                                                   (const guchar *)bytes, len);
+		g_assert_cmpmem(n, strlen(n) - 4, sha, strlen(sha));
+	}
+	g_assert_cmpuint(files, ==, G_N_ELEMENTS(order));
+}
+
 /* ---- bodies fetched in batches ----------------------------------------------------------------- */
 
 /* The bodies of small messages come in one UID FETCH for many UIDs, a large one alone; on
@@ -1559,6 +1653,8 @@ int main(int argc, char **argv)
 	ADD("fault/killed-inside-a-batch-records-none-of-it", both, test_killed_inside_a_batch);
 	ADD("fault/killed-reading-ahead-leaves-that-one-for-later", both, test_killed_reading_ahead);
 	ADD("imap/safety-words-mid-batch-alert-at-once", dovecot_only, test_safety_words_mid_batch);
+	ADD("imap/read-ahead-of-large-messages-in-order-and-whole", dovecot_only,
+	    test_read_ahead_large);
 	ADD("imap/read-ahead-writes-raw-copies-and-report-files", dovecot_only,
 	    test_read_ahead_files);
 	ADD("imap/bodies-fetched-in-batches-big-one-alone", dovecot_only,

@@ -59,6 +59,7 @@ struct ChImap {
 	char *piece_dir;     /* where large messages are fetched in pieces to, or NULL */
 	gsize piece_over;    /* larger than this: in pieces */
 	gsize piece;         /* bytes asked for at a time */
+	struct Piece *ready; /* a large message fetched ahead (prefetch_run), until handled */
 	volatile gint *wake; /* ends a wait early, or NULL (ch_imap_set_wake) */
 
 	/* The connection. */
@@ -1013,42 +1014,88 @@ static Pieces fetch_pieces(ChImap *m, guint32 uid, guint32 size, const char *whe
 	return PIECES_OK;
 }
 
-/* A large message: fetched into a file, handed to intake as a mapping of it. FALSE stops the
- * sweep (*error set); *res is intake's answer when *handed. */
+/* A large message fetched into a file: by the batch's thread ahead of its turn (prefetch_run)
+ * or now, mapped, and told to the reader, which reads it on its second thread. */
+typedef struct Piece {
+	guint32 uid;
+	Pieces out;
+	GError *error;      /* PIECES_FAILED: why */
+	int fd;             /* PIECES_OK: the file, synced, and its mapping */
+	char *tmp;
+	const guint8 *map;  /* NULL: it could not be mapped (logged), and is left */
+	guint32 size;
+} Piece;
+
+static Piece *piece_fetch(ChImap *m, guint32 uid, guint32 size, const char *where)
+{
+	Piece *p = g_new0(Piece, 1);
+	p->uid = uid, p->size = size, p->fd = -1;
+	p->out = fetch_pieces(m, uid, size, where, &p->fd, &p->tmp, &p->error);
+	if (p->out != PIECES_OK)
+		return p;
+	GError *e = NULL;
+	p->map = ch_mapped_open(p->fd, size, p->tmp, &e);
+	if (p->map == NULL) {
+		g_warning("imap: %s left in %s: %s", where, m->mailbox, e->message);
+		g_error_free(e);
+	} else if (m->state.ahead != NULL) {
+		m->state.ahead(m->state.data, p, p->map, size, p->tmp);
+	}
+	return p;
+}
+
+/* Done with: the reader's reading of it waited for, the mapping closed, and the file removed
+ * (gone already when intake kept it as the raw copy). */
+static void piece_free(ChImap *m, Piece *p)
+{
+	if (p == NULL)
+		return;
+	if (p->map != NULL) {
+		if (m->state.drain != NULL)
+			m->state.drain(m->state.data, p);
+		ch_mapped_close(p->map, p->size);
+	}
+	if (p->fd >= 0)
+		close(p->fd);
+	if (p->tmp != NULL)
+		(void)g_unlink(p->tmp);
+	g_free(p->tmp);
+	g_clear_error(&p->error);
+	g_free(p);
+}
+
+/* A large message: fetched into a file (or taken as fetched ahead), handed to intake as a
+ * mapping of it. FALSE stops the sweep (*error set); *res is intake's answer when *handed. */
 static gboolean handle_in_pieces(ChImap *m, guint32 uid, guint32 size, const char *where,
                                  ChIntakeFunc fn, gpointer data, gboolean *handed,
                                  ChIntakeResult *res, GError **ferr, GError **error)
 {
-	int fd = -1;
-	char *tmp = NULL;
+	Piece *p = m->ready != NULL && m->ready->uid == uid ? g_steal_pointer(&m->ready)
+	                                                     : piece_fetch(m, uid, size, where);
 	*handed = FALSE;
-	switch (fetch_pieces(m, uid, size, where, &fd, &tmp, error)) {
+	gboolean ok = TRUE;
+	switch (p->out) {
 	case PIECES_FAILED:
-		return FALSE;
+		g_propagate_error(error, g_steal_pointer(&p->error));
+		ok = FALSE;
+		break;
 	case PIECES_GONE:
 		g_info("imap: %s is gone before its body was read", where);
-		return TRUE;
+		break;
 	case PIECES_LEFT:
 		m->left++;
-		return TRUE;
+		break;
 	case PIECES_OK:
+		if (p->map == NULL) {
+			m->left++;
+			break;
+		}
+		*res = fn(data, where, p->map, size, 0, p->tmp, ferr);
+		*handed = TRUE;
 		break;
 	}
-	GError *e = NULL;
-	const guint8 *map = ch_mapped_open(fd, size, tmp, &e);
-	if (map == NULL) {
-		g_warning("imap: %s left in %s: %s", where, m->mailbox, e->message);
-		g_error_free(e);
-		m->left++;
-	} else {
-		*res = fn(data, where, map, size, 0, tmp, ferr);
-		*handed = TRUE;
-		ch_mapped_close(map, size);
-	}
-	close(fd);
-	(void)g_unlink(tmp); /* gone already when intake kept it as the raw copy */
-	g_free(tmp);
-	return TRUE;
+	piece_free(m, p);
+	return ok;
 }
 
 /* One message: its size (from the sweep's FETCH), maybe its body (from the batch's FETCH
@@ -1139,7 +1186,7 @@ static gboolean handle_uid(ChImap *m, guint32 uid, GHashTable *sizes, clist *bat
 
 /* How many UIDs from uids[from] go into one body FETCH: consecutive ones in the sweep's
  * order, each with a known size under the limit, up to BODY_BATCH and BODY_BATCH_BYTES. 1
- * when the first is gone, too large or alone: it is handled as before, by itself. */
+ * when the first is gone, too large or alone (fetched_whole says how it is fetched). */
 static guint batch_members(ChImap *m, GArray *uids, guint from, GHashTable *sizes)
 {
 	gsize bytes = 0;
@@ -1164,7 +1211,7 @@ static void read_ahead(ChImap *m, clist *batch, const guint32 *uids, guint n)
 		Fetched f;
 		read_fetch(batch, uids[i], &f);
 		if (f.found && f.has_body && f.body != NULL)
-			m->state.ahead(m->state.data, batch, (const guint8 *)f.body, f.body_len);
+			m->state.ahead(m->state.data, batch, (const guint8 *)f.body, f.body_len, NULL);
 	}
 }
 
@@ -1182,12 +1229,16 @@ static void batch_free(ChImap *m, clist *batch)
  * before it: the server reads and sends while intake works, instead of each waiting for the
  * other. Nothing else uses the connection meanwhile: the batch in hand needs none (its bodies
  * are here, and its moves wait for the next batch boundary), and the sweep waits for the
- * fetch (prefetch_join) before it uses the connection again, or ends. */
+ * fetch (prefetch_join) before it uses the connection again, or ends. A large message is
+ * such a batch too, fetched in pieces into its file (piece_fetch). */
 typedef struct {
 	ChImap *m;
 	const guint32 *uids; /* the sweep's, which outlives it */
 	guint n;
+	guint32 size;        /* of a message in pieces (piece_fetch), else 0 */
+	char *where;
 	clist *result;
+	Piece *piece;
 	int r;
 	GThread *thread;
 } Prefetch;
@@ -1195,6 +1246,10 @@ typedef struct {
 static gpointer prefetch_run(gpointer data)
 {
 	Prefetch *p = data;
+	if (p->size > 0) {
+		p->piece = piece_fetch(p->m, p->uids[0], p->size, p->where);
+		return NULL;
+	}
 	p->r = fetch_bodies_now(p->m, p->uids, p->n, &p->result);
 	if (p->r == MAILIMAP_NO_ERROR)
 		read_ahead(p->m, p->result, p->uids, p->n);
@@ -1202,26 +1257,42 @@ static gpointer prefetch_run(gpointer data)
 }
 
 /* NULL when no thread can be had: the batch is then fetched when it is reached. */
-static Prefetch *prefetch_start(ChImap *m, const guint32 *uids, guint n)
+static Prefetch *prefetch_start(ChImap *m, const guint32 *uids, guint n, gsize size)
 {
 	Prefetch *p = g_new0(Prefetch, 1);
-	p->m = m, p->uids = uids, p->n = n;
+	p->m = m, p->uids = uids, p->n = n, p->size = (guint32)size;
+	if (size > 0)
+		p->where = g_strdup_printf("imap:%s/%u/%u", m->mailbox, m->uidvalidity, uids[0]);
 	p->thread = g_thread_try_new("imap-fetch", prefetch_run, p, NULL);
-	if (p->thread == NULL)
+	if (p->thread == NULL) {
+		g_free(p->where);
 		g_clear_pointer(&p, g_free);
+	}
 	return p;
 }
 
-/* Waits for the fetch; its batch in *batch_r (NULL: *batch_r untouched, the result freed).
- * FALSE with *error as a fetch of the batch's own would have failed. */
+/* Waits for the fetch; its batch in *batch_r, or its large message in m->ready (batch_r
+ * NULL: neither kept, the result freed). FALSE with *error as a fetch of the batch's own
+ * would have failed. */
 static gboolean prefetch_join(ChImap *m, Prefetch *p, clist **batch_r, GError **error)
 {
 	g_thread_join(p->thread);
-	gboolean ok = p->r == MAILIMAP_NO_ERROR || fetch_failed(m, p->r, p->uids, p->n, error);
-	if (ok && batch_r != NULL)
-		*batch_r = p->result;
-	else if (ok)
-		batch_free(m, p->result);
+	gboolean ok;
+	if (p->size > 0) {
+		ok = p->piece->out != PIECES_FAILED;
+		if (!ok)
+			g_propagate_error(error, g_steal_pointer(&p->piece->error));
+		if (ok && batch_r != NULL)
+			m->ready = g_steal_pointer(&p->piece);
+		piece_free(m, p->piece);
+	} else {
+		ok = p->r == MAILIMAP_NO_ERROR || fetch_failed(m, p->r, p->uids, p->n, error);
+		if (ok && batch_r != NULL)
+			*batch_r = p->result;
+		else if (ok)
+			batch_free(m, p->result);
+	}
+	g_free(p->where);
 	g_free(p);
 	return ok;
 }
@@ -1271,22 +1342,49 @@ static gboolean check_validity(ChImap *m, guint32 validity, guint32 *last_uid, G
 	return TRUE;
 }
 
+/* The size of message uid when it is fetched at all: 0 when it is gone or over the limit. */
+static gsize fetched_size(ChImap *m, guint32 uid, GHashTable *sizes)
+{
+	gsize size1 = GPOINTER_TO_SIZE(g_hash_table_lookup(sizes, GUINT_TO_POINTER(uid)));
+	return size1 == 0 || (m->max_size > 0 && size1 - 1 > m->max_size) ? 0 : size1 - 1;
+}
+
+/* The size of message uid when it is fetched in pieces (handle_in_pieces), else 0. */
+static gsize in_pieces(ChImap *m, guint32 uid, GHashTable *sizes)
+{
+	gsize size = fetched_size(m, uid, sizes);
+	return m->piece_dir != NULL && size > m->piece_over ? size : 0;
+}
+
+/* Is the batch of n from uids[i] fetched as one FETCH, in memory, and read ahead? Every
+ * batch of more than one; a message alone when it is fetched whole (not in pieces, not over
+ * the limit, not gone): one of 512 KB - 1 MB, a report's large attachment, is read on the
+ * second thread like any other while the batch before it is handled. */
+static gboolean fetched_whole(ChImap *m, GArray *uids, guint i, guint n, GHashTable *sizes)
+{
+	if (n != 1)
+		return n > 1;
+	guint32 uid = g_array_index(uids, guint32, i);
+	return fetched_size(m, uid, sizes) > 0 && in_pieces(m, uid, sizes) == 0;
+}
+
 /* At uids[i], the end of the last body batch: that batch is freed and the one from i taken
- * (the fetch started ahead of it, or fetched now; a message alone in its batch is fetched on
- * its own when handled), the moves the last batch filled are sent while the connection is
- * free, and the fetch of the batch after this one is started. */
+ * (the fetch started ahead of it, or fetched now; a message in pieces, over the limit or gone
+ * is handled on its own, with no batch), the moves the last batch filled are sent while the
+ * connection is free, and the fetch of the batch after this one is started. */
 static gboolean next_batch(ChImap *m, GArray *uids, guint i, GHashTable *sizes, clist **batch,
                            Prefetch **next, guint *batch_end, GError **error)
 {
 	const guint32 *all = (const guint32 *)uids->data;
 	batch_free(m, *batch);
 	*batch = NULL;
+	piece_free(m, g_steal_pointer(&m->ready)); /* handled, or the sweep ended before it */
 	guint n = batch_members(m, uids, i, sizes);
 	gboolean ok = TRUE;
 	if (*next != NULL) {
 		ok = prefetch_join(m, *next, batch, error);
 		*next = NULL;
-	} else if (n > 1) {
+	} else if (fetched_whole(m, uids, i, n, sizes)) {
 		ok = fetch_bodies(m, all + i, n, batch, error);
 		if (ok)
 			read_ahead(m, *batch, all + i, n);
@@ -1297,9 +1395,14 @@ static gboolean next_batch(ChImap *m, GArray *uids, guint i, GHashTable *sizes, 
 		ok = flush_moves(m, error);
 	if (!ok)
 		return FALSE;
+	/* Started when the batch in hand needs no connection: its bodies, or its large message,
+	 * are here already. */
+	if (*batch == NULL && m->ready == NULL)
+		return TRUE;
 	guint after = *batch_end < uids->len ? batch_members(m, uids, *batch_end, sizes) : 0;
-	if (*batch != NULL && after > 1)
-		*next = prefetch_start(m, all + *batch_end, after);
+	gsize pieces = after == 1 ? in_pieces(m, all[*batch_end], sizes) : 0;
+	if (pieces > 0 || fetched_whole(m, uids, *batch_end, after, sizes))
+		*next = prefetch_start(m, all + *batch_end, after, pieces);
 	return TRUE;
 }
 
@@ -1349,7 +1452,7 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 		ok = handle_uid(m, uid, sizes, batch, fn, data, &count, error);
 		if (ok && uid > highest)
 			highest = uid;
-		if (ok && batch == NULL &&
+		if (ok && batch == NULL && next == NULL &&
 		    ch_driver_batch_full(m->to_processed->len + m->to_quarantine->len,
 		                         m->batch_since))
 			ok = flush_moves(m, error);
@@ -1363,6 +1466,7 @@ gboolean ch_imap_sweep(ChImap *m, ChIntakeFunc fn, gpointer data, guint *count_r
 		g_clear_error(&e);
 	}
 	batch_free(m, batch);
+	piece_free(m, g_steal_pointer(&m->ready));
 	if (ok)
 		ok = flush_moves(m, error);
 	else
@@ -1500,10 +1604,11 @@ static gboolean reader_commit(gpointer data, GError **error)
 	return ch_intake_batch_commit(rd->app, error);
 }
 
-static void reader_ahead(gpointer data, gconstpointer batch, const guint8 *raw, gsize len)
+static void reader_ahead(gpointer data, gconstpointer batch, const guint8 *raw, gsize len,
+                         const char *file)
 {
 	Reader *rd = data;
-	ch_intake_ahead(rd->app, batch, raw, len);
+	ch_intake_ahead(rd->app, batch, raw, len, file);
 }
 
 static void reader_drain(gpointer data, gconstpointer batch)

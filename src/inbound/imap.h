@@ -47,8 +47,10 @@ typedef struct {
 	/* NULL, or told of each message of a body batch as soon as the batch is fetched, before
 	 * the first is handed to intake (ch_intake_ahead), perhaps from a second thread while the
 	 * batch before it is handled; drain is called before the batch's bytes are freed
-	 * (ch_intake_ahead_drain). `batch` names the batch. */
-	void (*ahead)(gpointer data, gconstpointer batch, const guint8 *raw, gsize len);
+	 * (ch_intake_ahead_drain). `batch` names the batch. A large message fetched in pieces
+	 * is told too, alone in its batch, with its file (the mapping of which is raw). */
+	void (*ahead)(gpointer data, gconstpointer batch, const guint8 *raw, gsize len,
+	              const char *file);
 	void (*drain)(gpointer data, gconstpointer batch);
 } ChImapState;
 

@@ -1080,6 +1080,7 @@ struct Ahead {
 	ChMessage *m;    /* the parse (NULL: perr says why) */
 	GError *perr;
 	gboolean words;  /* safety_text(m) holds words of an immediate-safety concern */
+	char *file;      /* data maps this file, fetched in pieces (ch_intake_file), or NULL */
 	char *aside;     /* the bytes in a temporary file of spool/messages (spool_aside), or NULL */
 	GPtrArray *decoded; /* of Decoded, one for each of m's attachments, or NULL */
 	gboolean done;   /* under ahead_lock */
@@ -1106,6 +1107,7 @@ static void ahead_free(Ahead *a)
 	if (a->m)
 		ch_message_free(a->m);
 	g_clear_error(&a->perr);
+	g_free(a->file);
 	g_free(a);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Ahead, ahead_free)
@@ -1113,23 +1115,32 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Ahead, ahead_free)
 static void ahead_read(gpointer job, gpointer unused)
 {
 	Ahead *a = job;
-	ch_message_fingerprint(a->data, a->len, NULL, a->fp);
+	const guint8 *mapped = a->file ? a->data : NULL;
+	ch_message_fingerprint(a->data, a->len, mapped, a->fp);
 	/* A message that killed a process is not read again here: intake takes it as it does
 	 * any such message (died reading it, once or twice). */
 	a->marked = mark_found(a->app, a->fp);
 	if (!a->marked) {
 		/* The raw copy's bytes too, under a temporary name that nothing refers to: intake
 		 * names it (spool_aside) when it needs it, and a kill leaves an ".incoming-" file
-		 * that retention removes (report/purge.c). NULL: intake writes it itself. */
-		g_autofree char *dir = g_build_filename(a->app->cfg->spool, "messages", NULL);
-		a->aside = ch_durable_write_aside(dir, a->data, a->len, 0600, NULL);
+		 * that retention removes (report/purge.c). NULL: intake writes it itself. A message
+		 * fetched in pieces is in its file already. */
+		if (!a->file) {
+			g_autofree char *dir = g_build_filename(a->app->cfg->spool, "messages", NULL);
+			a->aside = ch_durable_write_aside(dir, a->data, a->len, 0600, NULL);
+		}
 		mark_write(a->fp);
 		ch_crashpoint_aside("intake.ahead-parse");
-		a->m = ch_message_parse_known(a->data, a->len, a->fp, &a->app->parse, &a->perr);
+		/* From the file, as parse_marked would: its attachments are read from the file
+		 * (open before intake renames it), not copied into memory. */
+		a->m = a->file ? ch_message_parse_mapped(a->data, a->len, a->file, a->fp,
+		                                         &a->app->parse, &a->perr)
+		               : ch_message_parse_known(a->data, a->len, a->fp, &a->app->parse,
+		                                        &a->perr);
 		if (a->m && a->m->attachments && a->m->attachments->len > 0)
 			a->decoded = decode_aside(a->app, a->m);
 		mark_write(MARK_BLANK);
-		g_autofree char *text = safety_text(a->m, a->data, a->len, NULL);
+		g_autofree char *text = safety_text(a->m, a->data, a->len, mapped);
 		a->words = ch_engine_safety_words(a->app->safety, text);
 	}
 	g_mutex_lock(&ahead_lock);
@@ -1138,7 +1149,8 @@ static void ahead_read(gpointer job, gpointer unused)
 	g_mutex_unlock(&ahead_lock);
 }
 
-void ch_intake_ahead(ChApp *app, gconstpointer batch, const guint8 *data, gsize len)
+void ch_intake_ahead(ChApp *app, gconstpointer batch, const guint8 *data, gsize len,
+                     const char *file)
 {
 	g_mutex_lock(&ahead_lock);
 	if (ahead_pool == NULL) {
@@ -1154,7 +1166,7 @@ void ch_intake_ahead(ChApp *app, gconstpointer batch, const guint8 *data, gsize 
 		ahead_queue = g_ptr_array_new();
 	}
 	Ahead *a = g_new0(Ahead, 1);
-	a->app = app, a->batch = batch, a->data = data, a->len = len;
+	a->app = app, a->batch = batch, a->data = data, a->len = len, a->file = g_strdup(file);
 	g_ptr_array_add(ahead_queue, a);
 	g_thread_pool_push(ahead_pool, a, NULL);
 	g_mutex_unlock(&ahead_lock);
@@ -1391,7 +1403,7 @@ static ChIntakeResult intake(ChApp *app, const char *where, const guint8 *data, 
 {
 	/* A sweep of many messages is a long step: each one tells the watchdog we are alive. */
 	ch_service_alive();
-	g_autoptr(Ahead) ahead = file ? NULL : ahead_take(data, len);
+	g_autoptr(Ahead) ahead = ahead_take(data, len);
 	char fp[65];
 	if (ahead)
 		memcpy(fp, ahead->fp, sizeof fp);

@@ -46,8 +46,11 @@ ChIntakeResult ch_intake_file(ChApp *app, const char *where, const guint8 *map, 
  * and len) and decides as it would have. `batch` is the driver's name for the bytes' batch:
  * they must stay where they are until ch_intake_ahead_drain(batch) returns, which waits for
  * the thread and forgets what it read of that batch's messages never given to intake. Safe
- * to call from another thread than intake's. */
-void ch_intake_ahead(ChApp *app, gconstpointer batch, const guint8 *data, gsize len);
+ * to call from another thread than intake's. With `file` (not NULL), data is the mapping of
+ * a message fetched in pieces into that file, to be given to ch_intake_file with it: the
+ * file stays where it is until ch_intake_file or the drain. */
+void ch_intake_ahead(ChApp *app, gconstpointer batch, const guint8 *data, gsize len,
+                     const char *file);
 void ch_intake_ahead_drain(gconstpointer batch);
 
 /* A batch, for a driver that reads many messages a sweep (IMAP). Between begin and end each
