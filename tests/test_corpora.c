@@ -93,6 +93,10 @@ static ChMessage *parse_path(const char *path, GError **error)
 	gsize size;
 	const guint8 *bytes = g_bytes_get_data(msg, &size);
 	ChMessage *m = ch_message_parse(bytes, size, &o, error);
+	/* The body text read alone (a mail of ours that a reply quotes) is the parse's. */
+	g_autofree char *alone = m ? ch_message_body_text(bytes, size) : NULL;
+	if (m && g_strcmp0(alone, m->body_text) != 0)
+		g_test_fail_printf("%s: the body text read alone differs from the parse's", path);
 	g_bytes_unref(msg);
 	g_free(data);
 	return m;

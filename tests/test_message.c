@@ -11,6 +11,7 @@
 
 #include "message/message.h"
 #include "message/reply.h"
+#include "outbound/render.h"
 #include "util/error.h"
 
 #define OWN_ADDRESS "safeguarding@council.example"
@@ -169,6 +170,66 @@ static char *html_alternative(const char *file)
 	g_free(data);
 	g_assert_nonnull(html);
 	return html;
+}
+
+
+/* The body text read alone, as intake reads a mail of ours that a reply quotes, is the full
+ * parse's body text: for every fixture that parses (plain, HTML only, plain beside HTML, a
+ * blank plain part beside HTML, bounces, attachments) and for mail chaser builds itself,
+ * plain and with a file attached, accents and long lines quoted-printable. */
+static void test_body_text_alone_is_the_parse(void)
+{
+	static const char *const dirs[] = { "mail", "replies", "attach", "dsn", "trust" };
+	ChParseOptions o;
+	options(&o);
+	guint compared = 0;
+	for (guint k = 0; k < G_N_ELEMENTS(dirs); k++) {
+		g_autofree char *dir = g_build_filename("tests", "data", dirs[k], NULL);
+		g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+		g_assert_nonnull(d);
+		for (const char *n; (n = g_dir_read_name(d)) != NULL;) {
+			if (!g_str_has_suffix(n, ".eml"))
+				continue;
+			gsize len;
+			g_autofree char *data = read_fixture(dirs[k], n, &len);
+			g_autoptr(ChMessage) m = ch_message_parse((const guint8 *)data, len, &o, NULL);
+			if (!m)
+				continue;
+			g_autofree char *alone = ch_message_body_text((const guint8 *)data, len);
+			g_assert_cmpstr(alone, ==, m->body_text);
+			compared++;
+		}
+	}
+	g_autoptr(GDateTime) date = g_date_time_new_utc(2026, 11, 26, 10, 0, 0);
+	ChMail mail = {
+		.from_name = "Conference team", .from_addr = "safeguarding@council.example",
+		.to_name = "Dr Jo Bloggs", .to_addr = "jo.bloggs@health.example.org",
+		.subject = "[CP-2026-0001] list", .message_id = "list-1@council.example",
+		.kind = "chair_list", .date = date,
+		.body = "Dear Dr Bloggs,\n\nPlease reply AUTHORISED if the list for CP-2026-0001 is "
+		        "right, or name the lines to change: Zoë Ångström (school), Siân Ó Briain "
+		        "(health visitor), and the police, whose report is due on Thursday.\n\n"
+		        "> a line that looks quoted\n-- \nThe conference team\n",
+	};
+	ChMailPart part = { "minutes.txt", "text/plain", g_bytes_new_static("Minutes\n", 8) };
+	g_autoptr(GPtrArray) parts = g_ptr_array_new();
+	for (guint with = 0; with < 2; with++) {
+		mail.attachments = with ? parts : NULL;
+		if (with)
+			g_ptr_array_add(parts, &part);
+		g_autoptr(GBytes) wire = ch_mail_build(&mail, NULL);
+		g_assert_nonnull(wire);
+		gsize len;
+		const guint8 *data = g_bytes_get_data(wire, &len);
+		g_autoptr(ChMessage) m = ch_message_parse(data, len, &o, NULL);
+		g_assert_nonnull(m);
+		g_autofree char *alone = ch_message_body_text(data, len);
+		g_assert_cmpstr(alone, ==, m->body_text);
+		g_assert_nonnull(strstr(alone, "Zoë Ångström"));
+		compared++;
+	}
+	g_bytes_unref(part.data);
+	g_assert_cmpuint(compared, >=, 20);
 }
 
 /* Where a client sends both, the HTML version alone must say the same thing: the quote
@@ -990,6 +1051,7 @@ int main(int argc, char **argv)
 			          &chair_replies[i], test_chair_reply_html_part);
 	}
 	g_test_add_func("/message/fields/outlook-reply", test_fields_of_outlook_reply);
+	g_test_add_func("/message/body/text-alone-is-the-parse", test_body_text_alone_is_the_parse);
 	for (gsize i = 0; i < G_N_ELEMENTS(plain_cases); i++)
 		add_named("/message/reply/plain/", plain_cases[i].name, &plain_cases[i],
 		          test_plain_reply);

@@ -1276,6 +1276,67 @@ static void test_read_ahead_files(Fix *f, gconstpointer data)
 	                          NULL), ==, 5);
 }
 
+/* The temporary file a stranger's attachment was decoded into is emptied and taken for the
+ * next one, not removed (a sweep that removes files makes every later file dearer on ext4
+ * without a journal). A flyer of 60 KB, a hundred strangers' questions (two body batches),
+ * then the school's report of 40 KB, read ahead after the flyer was handled: the report's
+ * file is its PDF byte for byte (nothing of the larger flyer after it), the flyer is not
+ * kept, and nothing temporary is left once the poll is over. */
+static void test_spare_files(Fix *f, gconstpointer data)
+{
+	READY(f);
+	h_story_setup(f->h);
+	gsize flyer_len = 60 * 1024 + 7, len = 40 * 1024 + 5;
+	guint8 *flyer_pdf = h_random_pdf(flyer_len, 7);
+	guint8 *pdf = h_random_pdf(len, 8);
+	g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, pdf, len);
+	g_autofree char *flyer_b64 = h_b64_lines(flyer_pdf, flyer_len);
+	g_autofree char *b64 = h_b64_lines(pdf, len);
+	g_autofree char *flyer = g_strdup_printf(
+		"From: Pat Doe <pat.doe@elsewhere.example.org>\r\nTo: safeguarding@example.test\r\n"
+		"Subject: Our open day\r\nMessage-ID: <spare-flyer@elsewhere.example.org>\r\n"
+		"Date: Thu, 26 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/mixed; boundary=\"f\"\r\n\r\n--f\r\n"
+		"Content-Type: text/plain\r\n\r\nOur flyer is attached.\r\n--f\r\n"
+		"Content-Type: application/pdf; name=\"flyer.pdf\"\r\n"
+		"Content-Disposition: attachment; filename=\"flyer.pdf\"\r\n"
+		"Content-Transfer-Encoding: base64\r\n\r\n%s--f--\r\n",
+		flyer_b64);
+	g_autofree char *part = g_strdup_printf(
+		"Content-Type: application/pdf; name=\"Report.pdf\"\r\n"
+		"Content-Disposition: attachment; filename=\"Report.pdf\"\r\n"
+		"Content-Transfer-Encoding: base64\r\n\r\n%s",
+		b64);
+	g_autofree char *report = h_report_mail(f->h, H_REF, "spare-report", part);
+	enum { N = 100 };
+	deliver_lmtp(f, "someone@elsewhere.example.org", flyer);
+	for (guint i = 0; i < N; i++) {
+		g_autofree char *id = g_strdup_printf("spare-stranger-%03u", i);
+		g_autofree char *plain = stranger(id);
+		deliver_lmtp(f, "someone@elsewhere.example.org", plain);
+	}
+	deliver_lmtp(f, "someone@elsewhere.example.org", report);
+	RUN_OK(f, "2026-11-26T10:30", "poll");
+	g_assert_cmpuint(folder(f, ""), ==, 0);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message", NULL), ==, N + 2);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM attachment", NULL), ==, 1);
+	g_autofree char *name = g_strdup_printf("%s-Report.pdf", sha);
+	g_autofree char *path = g_build_filename(f->h->dir, "spool", "reports", name, NULL);
+	g_autofree char *got = NULL;
+	gsize got_len = 0;
+	g_assert_true(g_file_get_contents(path, &got, &got_len, NULL));
+	g_assert_cmpmem(got, got_len, pdf, len);
+	g_free(pdf);
+	g_free(flyer_pdf);
+	g_autofree char *dir = g_build_filename(f->h->dir, "spool", "reports", NULL);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	g_assert_nonnull(d);
+	guint files = 0;
+	for (const char *n; (n = g_dir_read_name(d)) != NULL; files++)
+		g_assert_cmpstr(n, ==, name);
+	g_assert_cmpuint(files, ==, 1);
+}
+
 /* A report's large attachment is read on the second thread too: fetched as a batch of its
  * own (512 KB - 1 MB) or in pieces into its file (over 1 MB) while the message before it is
  * handled. Small messages, two reports (a PDF of 1.2 MB, in pieces, and one of 600 KB,
@@ -1653,6 +1714,8 @@ int main(int argc, char **argv)
 	ADD("fault/killed-inside-a-batch-records-none-of-it", both, test_killed_inside_a_batch);
 	ADD("fault/killed-reading-ahead-leaves-that-one-for-later", both, test_killed_reading_ahead);
 	ADD("imap/safety-words-mid-batch-alert-at-once", dovecot_only, test_safety_words_mid_batch);
+	ADD("imap/stranger-attachment-file-emptied-and-reused-for-a-report", dovecot_only,
+	    test_spare_files);
 	ADD("imap/read-ahead-of-large-messages-in-order-and-whole", dovecot_only,
 	    test_read_ahead_large);
 	ADD("imap/read-ahead-writes-raw-copies-and-report-files", dovecot_only,

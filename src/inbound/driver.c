@@ -107,7 +107,9 @@ gboolean ch_driver_batch_full(guint n, gint64 since)
 gboolean ch_driver_batch_end(ChApp *app, gboolean ok, GError **error)
 {
 	GError *e = NULL;
-	if (ch_intake_batch_end(app, &e))
+	gboolean ended = ch_intake_batch_end(app, &e);
+	ch_intake_sweep_end();
+	if (ended)
 		return ok;
 	if (ok)
 		g_propagate_error(error, e);

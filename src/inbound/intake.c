@@ -495,17 +495,21 @@ static gboolean spool_write(const char *dir, const char *path, const guint8 *dat
 }
 
 /* A file written aside in dir (by the second thread, or decode_temp) given its name: synced
- * with the batch when the name is new (deferred_for), else synced first, since a name that is
- * there may be one a committed row names (the bytes, the rename, then the folder by
+ * with the batch when the name is new (deferred_for; here the rename that fails when the name
+ * is there, one call where a look and a rename were two), else synced first, since a name
+ * that is there may be one a committed row names (the bytes, the rename, then the folder by
  * spool_named, as ch_durable_write_unnamed). *tmp is gone either way. */
 static gboolean spool_name(const char *dir, char **tmp, const char *path, GError **error)
 {
-	gboolean deferred = deferred_for(path);
-	gboolean named = deferred || ch_durable_sync_file(*tmp, error);
-	if (named)
-		named = ch_durable_rename(*tmp, path, error);
-	else
-		(void)g_unlink(*tmp);
+	gboolean deferred = FALSE;
+	gboolean named = batch_dirs == NULL || ch_durable_rename_new(*tmp, path, &deferred, error);
+	if (named && !deferred) {
+		named = ch_durable_sync_file(*tmp, error);
+		if (named)
+			named = ch_durable_rename(*tmp, path, error);
+		else
+			(void)g_unlink(*tmp);
+	}
 	g_clear_pointer(tmp, g_free);
 	return named && spool_kept(dir, path, deferred, error);
 }
@@ -579,23 +583,86 @@ typedef struct {
 	char sha[65];
 } Decoded;
 
+/* Temporary files of spool/reports emptied for the next attachment decoded aside. One that is
+ * not kept (a stranger's, a newsletter's) is truncated, its content gone as it would be by
+ * unlink, and its file taken for the next decode: files created where files were just
+ * removed cost ext4 without a journal a walk past every one removed in the last minutes
+ * (find_inode_bit -> recently_deleted), so each removal made every later file of the sweep
+ * dearer. At most SPARES are kept, and they are removed when the sweep ends
+ * (ch_intake_sweep_end); one a kill leaves is an ".incoming-" file purge removes. */
+#define SPARES 4
+
+static GMutex spares_lock;
+static GPtrArray *spares; /* of char *, under spares_lock */
+
+static void spare_put(char *tmp)
+{
+	gboolean kept = FALSE;
+	if (truncate(tmp, 0) == 0) {
+		g_mutex_lock(&spares_lock);
+		if (spares == NULL)
+			spares = g_ptr_array_new_with_free_func(g_free);
+		kept = spares->len < SPARES;
+		if (kept)
+			g_ptr_array_add(spares, tmp);
+		g_mutex_unlock(&spares_lock);
+	}
+	if (!kept) {
+		(void)g_unlink(tmp);
+		g_free(tmp);
+	}
+}
+
+/* A spare of dir opened empty for writing, its name in *tmp_r, or -1 when there is none. */
+static int spare_take(const char *dir, char **tmp_r)
+{
+	gsize n = strlen(dir);
+	for (;;) {
+		char *tmp = NULL;
+		g_mutex_lock(&spares_lock);
+		for (guint i = 0; spares && i < spares->len && !tmp; i++) {
+			const char *t = spares->pdata[i];
+			if (!strncmp(t, dir, n) && t[n] == G_DIR_SEPARATOR)
+				tmp = g_ptr_array_steal_index_fast(spares, i);
+		}
+		g_mutex_unlock(&spares_lock);
+		if (tmp == NULL)
+			return -1;
+		int fd = open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0) {
+			*tmp_r = tmp;
+			return fd;
+		}
+		g_free(tmp); /* gone (purge), or not ours to open: the next, or a new one */
+	}
+}
+
+void ch_intake_sweep_end(void)
+{
+	g_mutex_lock(&spares_lock);
+	g_autoptr(GPtrArray) gone = g_steal_pointer(&spares);
+	g_mutex_unlock(&spares_lock);
+	for (guint i = 0; gone && i < gone->len; i++)
+		(void)g_unlink(gone->pdata[i]);
+}
+
 static void decoded_free(gpointer p)
 {
 	Decoded *d = p;
-	if (d->tmp) {
-		(void)g_unlink(d->tmp);
-		g_free(d->tmp);
-	}
+	if (d->tmp)
+		spare_put(d->tmp);
 	g_free(d);
 }
 
-/* Attachment a decoded into a temporary file of dir, closed, with its SHA-256 (GMime's decoder
- * a few KB at a time, hashed as it goes: no copy of it in memory): the file's name (g_free),
- * or NULL with nothing left behind. */
+/* Attachment a decoded into a temporary file of dir (a spare, or new), closed, with its
+ * SHA-256 (GMime's decoder a few KB at a time, hashed as it goes: no copy of it in memory):
+ * the file's name (g_free), or NULL with nothing left behind. */
 static char *decode_temp(const char *dir, const ChAttachment *a, char sha[65], GError **error)
 {
 	char *tmp = NULL;
-	int fd = ch_durable_temp(dir, 0600, &tmp, error);
+	int fd = spare_take(dir, &tmp);
+	if (fd < 0)
+		fd = ch_durable_temp(dir, 0600, &tmp, error);
 	if (fd < 0)
 		return NULL;
 	if (!ch_attachment_write(a, fd, sha, error)) {
@@ -713,7 +780,7 @@ static GHashTable *answered_cache; /* GBytes wire -> char *body text ("" for non
 static gsize answered_cache_bytes;
 
 /* The body text of a mail of ours (g_free; "" for none). */
-static char *answered_body(Ctx *x, GBytes *wire)
+static char *answered_body(GBytes *wire)
 {
 	const char *known = answered_cache ? g_hash_table_lookup(answered_cache, wire) : NULL;
 	if (known)
@@ -721,8 +788,7 @@ static char *answered_body(Ctx *x, GBytes *wire)
 	gsize len = 0;
 	const guint8 *data = g_bytes_get_data(wire, &len);
 	/* Our own mail always parses; one that did not would only leave the markers to judge. */
-	g_autoptr(ChMessage) sent = ch_message_parse(data, len, &x->app->parse, NULL);
-	char *text = g_strdup(sent && sent->body_text ? sent->body_text : "");
+	char *text = ch_message_body_text(data, len);
 	gsize cost = len + strlen(text);
 	if (cost > ANSWERED_CACHE_BYTES / 4)
 		return text; /* too large to keep (a mail with an attachment) */
@@ -738,7 +804,7 @@ static char *answered_body(Ctx *x, GBytes *wire)
 	return text;
 }
 
-static void add_answered(Ctx *x, GBytes *wire, GPtrArray *wires, GPtrArray *bodies)
+static void add_answered(GBytes *wire, GPtrArray *wires, GPtrArray *bodies)
 {
 	for (guint i = 0; i < wires->len; i++)
 		if (g_bytes_equal(wire, wires->pdata[i])) {
@@ -746,7 +812,7 @@ static void add_answered(Ctx *x, GBytes *wire, GPtrArray *wires, GPtrArray *bodi
 			return;
 		}
 	g_ptr_array_add(wires, wire);
-	char *body = answered_body(x, wire);
+	char *body = answered_body(wire);
 	if (*body)
 		g_ptr_array_add(bodies, body);
 	else
@@ -769,7 +835,7 @@ static gboolean own_words(Ctx *x, const ChMessage *m, gint64 conference_id, char
 	if (token && !ch_store_outbox_wire_for_token(s, token, &wire, error))
 		return FALSE;
 	if (wire)
-		add_answered(x, wire, wires, bodies);
+		add_answered(wire, wires, bodies);
 	g_autoptr(GPtrArray) ids = g_ptr_array_new();
 	if (m->in_reply_to)
 		g_ptr_array_add(ids, m->in_reply_to);
@@ -779,7 +845,7 @@ static gboolean own_words(Ctx *x, const ChMessage *m, gint64 conference_id, char
 		if (!ch_store_outbox_wire(s, ids->pdata[i], &wire, error))
 			return FALSE;
 		if (wire)
-			add_answered(x, wire, wires, bodies);
+			add_answered(wire, wires, bodies);
 	}
 	if (wires->len == 0 && conference_id && m->from_addr) {
 		g_autoptr(GPtrArray) to = ch_store_outbox_wires_to(s, conference_id, m->from_addr,
@@ -787,7 +853,7 @@ static gboolean own_words(Ctx *x, const ChMessage *m, gint64 conference_id, char
 		if (!to)
 			return FALSE;
 		for (guint i = 0; i < to->len; i++)
-			add_answered(x, g_bytes_ref(to->pdata[i]), wires, bodies);
+			add_answered(g_bytes_ref(to->pdata[i]), wires, bodies);
 	}
 	g_ptr_array_add(bodies, NULL);
 	*own_r = ch_quoted_strip(m->reply_text ? m->reply_text : "",

@@ -64,6 +64,8 @@ gboolean ch_intake_batch_begin(ChApp *app);
 gboolean ch_intake_batch_end(ChApp *app, GError **error);
 /* End, then begin the next: what a reader calls before it moves a batch's messages. */
 gboolean ch_intake_batch_commit(ChApp *app, GError **error);
+/* A sweep's end: the temporary files intake keeps for reuse while messages come are removed. */
+void ch_intake_sweep_end(void);
 
 /* A person's decision on a triage item: drop it (recorded, never acted on), or release a
  * held one (its sender check failed) and apply it as if the check had passed. Audited with

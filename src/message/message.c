@@ -814,33 +814,54 @@ static gboolean is_blank_text(const char *s)
 	return TRUE;
 }
 
-static void fill_body(ChMessage *m, GMimeMessage *msg, Body *b)
+/* The body's text: its plain part, unless that is blank beside an HTML one (some clients send
+ * an empty plain alternative next to the real HTML), else the HTML's text; "" with neither.
+ * *html_r: the HTML itself when the text is its (g_free), else NULL. */
+static char *body_text_of(const Body *b, char **html_r)
 {
-	ch_mime_walk(msg, on_body, b);
-
+	*html_r = NULL;
 	if (b->plain) {
 		char *text = plain_text(b->plain);
-		/* Some clients send an empty plain alternative next to the real HTML one. */
-		if (!is_blank_text(text) || !b->html) {
-			m->body_text = text;
-			m->reply_text = ch_reply_extract(text);
-			return;
-		}
+		if (!is_blank_text(text) || !b->html)
+			return text;
 		g_free(text);
 	}
 	if (b->html) {
-		char *html = ch_part_text(GMIME_PART(b->html));
-		m->body_text = ch_html_to_text(html, FALSE);
+		*html_r = ch_part_text(GMIME_PART(b->html));
+		return ch_html_to_text(*html_r, FALSE);
+	}
+	return g_strdup("");
+}
+
+static void fill_body(ChMessage *m, GMimeMessage *msg, Body *b)
+{
+	ch_mime_walk(msg, on_body, b);
+	g_autofree char *html = NULL;
+	m->body_text = body_text_of(b, &html);
+	if (html) {
 		/* Quotes marked in the markup go first; then the plain-text rules catch what the
 		 * markup did not mark (an Outlook header block written as ordinary paragraphs). */
-		char *unquoted = ch_html_to_text(html, TRUE);
+		g_autofree char *unquoted = ch_html_to_text(html, TRUE);
 		m->reply_text = ch_reply_extract(unquoted);
-		g_free(unquoted);
-		g_free(html);
-		return;
+	} else {
+		m->reply_text = b->plain ? ch_reply_extract(m->body_text) : g_strdup("");
 	}
-	m->body_text = g_strdup("");
-	m->reply_text = g_strdup("");
+}
+
+char *ch_message_body_text(const guint8 *data, gsize len)
+{
+	GMimeParserOptions *po = parser_options();
+	GMimeMessage *msg = parse_mime(data, len, po);
+	char *text = NULL;
+	if (msg) {
+		Body body = { 0 };
+		g_autofree char *html = NULL;
+		ch_mime_walk(msg, on_body, &body);
+		text = body_text_of(&body, &html);
+		g_object_unref(msg);
+	}
+	g_mime_parser_options_free(po);
+	return text ? text : g_strdup("");
 }
 
 /* ---- 3c. attachments ---- */

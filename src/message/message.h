@@ -105,6 +105,10 @@ ChMessage *ch_message_parse_file(const guint8 *data, gsize len, const char *path
 ChMessage *ch_message_parse_mapped(const guint8 *map, gsize len, const char *path,
                                    const char *fingerprint, const ChParseOptions *opts,
                                    GError **error);
+/* The body's text alone (ChMessage.body_text: the plain part, or the HTML's text), for a
+ * mail of our own whose lines a reply quotes: none of the rest of the parse, and not its
+ * bounds, which our own mail is within. "" when it has none (g_free). */
+char *ch_message_body_text(const guint8 *data, gsize len);
 /* The lower-case hex SHA-256 of data (the fingerprint); mapped: data is a mapping whose pages
  * are given back as it is read (mapped.h), or NULL. */
 void ch_message_fingerprint(const guint8 *data, gsize len, const guint8 *mapped, char out[65]);

@@ -1,4 +1,4 @@
-#define _GNU_SOURCE /* syncfs */
+#define _GNU_SOURCE /* syncfs, renameat2 */
 #include "util/durable.h"
 
 #include <errno.h>
@@ -142,6 +142,30 @@ gboolean ch_durable_rename(const char *tmp, const char *path, GError **error)
 		return FALSE;
 	}
 	return TRUE;
+}
+
+gboolean ch_durable_rename_new(const char *tmp, const char *path, gboolean *renamed_r,
+                               GError **error)
+{
+	*renamed_r = FALSE;
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
+		*renamed_r = TRUE;
+		return TRUE;
+	}
+	if (errno == EEXIST)
+		return TRUE;
+	if (errno != EINVAL && errno != ENOSYS) {
+		int e = errno;
+		g_unlink(tmp);
+		g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot write %s: %s", path,
+		            g_strerror(e));
+		return FALSE;
+	}
+	/* No RENAME_NOREPLACE here: the one process that writes these names looks first. */
+	if (g_file_test(path, G_FILE_TEST_EXISTS))
+		return TRUE;
+	*renamed_r = ch_durable_rename(tmp, path, error);
+	return *renamed_r;
 }
 
 /* All of data to fd; on failure the temporary file is gone and *error names path. */

@@ -40,6 +40,11 @@ gboolean ch_durable_finish_deferred(int fd, const char *tmp, const char *path, G
 /* The rename of ch_durable_finish_deferred alone, for a file already closed: on failure the
  * temporary file is gone. */
 gboolean ch_durable_rename(const char *tmp, const char *path, GError **error);
+/* The same rename only when no file has the name (one call: renameat2 RENAME_NOREPLACE, or
+ * a look first where the file system cannot): *renamed_r FALSE, and tmp left as it is, when
+ * one has. FALSE with *error, tmp gone, when it could not be done. */
+gboolean ch_durable_rename_new(const char *tmp, const char *path, gboolean *renamed_r,
+                               GError **error);
 /* The same bytes in a temporary file of dir (".incoming-"), closed, neither synced nor named:
  * its name (g_free) for the caller to rename into place as ch_durable_write_deferred() would
  * have, or to remove; NULL with *error when it could not be written (nothing is left). */

@@ -786,7 +786,9 @@ static void rename_before(NameCtx *c, int ofd, const char *old, int nfd, const c
 		c->same = 1; /* recorded as nothing */
 		return;
 	}
-	if (flags)
+	/* RENAME_NOREPLACE: done, it is a rename onto a name that was not there; refused
+	 * (EEXIST), it is nothing. Either way what the model records of a rename. */
+	if (flags & ~(unsigned)RENAME_NOREPLACE)
 		unsupported("renameat2-flags", c->a);
 	struct stat sa, sb;
 	int ha = lstat(c->a, &sa) == 0, hb = lstat(c->b, &sb) == 0;
