@@ -922,20 +922,6 @@ static gboolean fetch_piece(ChImap *m, guint32 uid, guint32 offset, guint32 leng
 	return TRUE;
 }
 
-static gboolean write_all(int fd, const char *p, gsize n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return FALSE;
-		p += w;
-		n -= (gsize)w;
-	}
-	return TRUE;
-}
-
 /* The message `uid` of `size` bytes into a new file in m->piece_dir, synced (the bytes are on
  * disk before intake renames the file into its place, as ch_durable_write does): on PIECES_OK,
  * *fd_r and *tmp_r (g_free) are the file, whose length is size. */
@@ -968,7 +954,7 @@ static Pieces fetch_pieces(ChImap *m, guint32 uid, guint32 size, const char *whe
 		Fetched f;
 		read_fetch(result, uid, &f);
 		gboolean written = f.found && f.has_body &&
-		                   write_all(fd, f.body != NULL ? f.body : "", f.body_len);
+		                   ch_write_all(fd, f.body != NULL ? f.body : "", f.body_len);
 		int werr = errno;
 		mailimap_fetch_list_free(result);
 		if (!f.found) {

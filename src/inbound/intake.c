@@ -628,7 +628,7 @@ static int spare_take(const char *dir, char **tmp_r)
 		g_mutex_unlock(&spares_lock);
 		if (tmp == NULL)
 			return -1;
-		int fd = open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+		int fd = open(tmp, O_RDWR | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
 		if (fd >= 0) {
 			*tmp_r = tmp;
 			return fd;

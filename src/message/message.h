@@ -113,8 +113,9 @@ char *ch_message_body_text(const guint8 *data, gsize len);
  * are given back as it is read (mapped.h), or NULL. */
 void ch_message_fingerprint(const guint8 *data, gsize len, const guint8 *mapped, char out[65]);
 /* Writes a's decoded content to fd (through GMime's decoder, a few KB at a time, when it is
- * not in memory) and its lower-case hex SHA-256 to sha, computed as it goes. FALSE with
- * CH_ERROR_TEMPORARY when the write fails (a full disk) or fewer bytes came than counted. */
+ * not in memory; fd then open for reading too) and its lower-case hex SHA-256 to sha, of the
+ * bytes in memory or read back from fd. FALSE with CH_ERROR_TEMPORARY when the write fails (a
+ * full disk) or fewer bytes came than counted. */
 gboolean ch_attachment_write(const ChAttachment *a, int fd, char sha[65], GError **error);
 /* a's decoded content in memory (a new reference: g_bytes_unref), decoded now when it was
  * left in the file; for a reader that needs the whole of it (an administrator's list). */

@@ -168,24 +168,33 @@ gboolean ch_durable_rename_new(const char *tmp, const char *path, gboolean *rena
 	return *renamed_r;
 }
 
-/* All of data to fd; on failure the temporary file is gone and *error names path. */
-static gboolean write_all(int fd, const char *tmp, const char *path, const void *data,
-                          gsize len, GError **error)
+gboolean ch_write_all(int fd, const void *data, gsize len)
 {
 	for (gsize at = 0; at < len;) {
 		ssize_t n = write(fd, (const char *)data + at, len - at);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			int e = n < 0 ? errno : EIO;
-			ch_durable_abandon(fd, tmp);
-			g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot write %s: %s", path,
-			            g_strerror(e));
+			if (n == 0)
+				errno = EIO;
 			return FALSE;
 		}
 		at += (gsize)n;
 	}
 	return TRUE;
+}
+
+/* All of data to fd; on failure the temporary file is gone and *error names path. */
+static gboolean write_all(int fd, const char *tmp, const char *path, const void *data,
+                          gsize len, GError **error)
+{
+	if (ch_write_all(fd, data, len))
+		return TRUE;
+	int e = errno;
+	ch_durable_abandon(fd, tmp);
+	g_set_error(error, CH_ERROR, CH_ERROR_TEMPORARY, "cannot write %s: %s", path,
+	            g_strerror(e));
+	return FALSE;
 }
 
 static gboolean write_temp(const char *path, const void *data, gsize len, int mode,

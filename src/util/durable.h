@@ -50,6 +50,9 @@ gboolean ch_durable_rename_new(const char *tmp, const char *path, gboolean *rena
  * have, or to remove; NULL with *error when it could not be written (nothing is left). */
 char *ch_durable_write_aside(const char *dir, const void *data, gsize len, int mode,
                              GError **error);
+/* All of data to fd, a write() at a time until it is written (EINTR tried again): FALSE with
+ * errno set (EIO for a write of nothing) when one fails. */
+gboolean ch_write_all(int fd, const void *data, gsize len);
 /* syncfs() of the file system holding dir: every file written and named on it so far is on
  * disk when it returns TRUE; one flush of the disk for any number of files. */
 gboolean ch_durable_sync_fs(const char *dir, GError **error);
