@@ -171,10 +171,11 @@ static gboolean base64ish(char c)
  * which short ones ("gun", "stab") turn up by chance. */
 static void append_qp_undone(GString *out, const char *l, gsize n)
 {
-	for (const char *p = l; p < l + n; p++) {
+	const char *end = l + n;
+	for (const char *p = l; p < end; p++) {
 		if (p == l || !base64ish(p[-1])) {
 			gsize run = 0;
-			while (p + run < l + n && base64ish(p[run]))
+			while (p + run < end && base64ish(p[run]))
 				run++;
 			if (run >= 40) {
 				g_string_append_c(out, ' ');
@@ -182,9 +183,12 @@ static void append_qp_undone(GString *out, const char *l, gsize n)
 				continue;
 			}
 		}
-		if (p[0] == '=' && (p[1] == '\n' || (p[1] == '\r' && p[2] == '\n'))) {
+		gsize left = (gsize)(end - p);
+		if (p[0] == '=' && left > 1 &&
+		    (p[1] == '\n' || (p[1] == '\r' && left > 2 && p[2] == '\n'))) {
 			p += p[1] == '\r' ? 2 : 1;
-		} else if (p[0] == '=' && g_ascii_isxdigit(p[1]) && g_ascii_isxdigit(p[2])) {
+		} else if (p[0] == '=' && left > 2 && g_ascii_isxdigit(p[1]) &&
+		           g_ascii_isxdigit(p[2])) {
 			char c = (char)(g_ascii_xdigit_value(p[1]) * 16 + g_ascii_xdigit_value(p[2]));
 			g_string_append_c(out, c == '\0' ? ' ' : c);
 			p += 2;
@@ -194,16 +198,23 @@ static void append_qp_undone(GString *out, const char *l, gsize n)
 	}
 }
 
-/* mapped: raw is a mapping of the spooled file (mapped.h), given back once copied. */
-static char *decoded_view(const guint8 *raw, gsize len, const guint8 *mapped)
+/* The decoded view of raw, appended to out. mapped: raw is a mapping of the spooled file
+ * (mapped.h), given back once copied. */
+static void decoded_view(GString *out, const guint8 *raw, gsize len, const guint8 *mapped)
 {
 	/* Bounded: what a person writes sits in the first megabytes; a 25 MB attachment must not
-	 * cost ten times its size here, and its text was read by the parser already. */
-	g_autofree char *text = g_utf8_make_valid((const char *)raw, (gssize)MIN(len, VIEW_MAX));
-	ChMappedPass pass = { mapped, 0 };
-	ch_mapped_release_all(&pass, MIN(len, VIEW_MAX));
-	len = strlen(text);
-	GString *out = g_string_sized_new(len + len / 2);
+	 * cost ten times its size here, and its text was read by the parser already. Bytes in
+	 * memory that are valid UTF-8 already (no NUL either) are read where they are. */
+	len = MIN(len, VIEW_MAX);
+	const char *text = (const char *)raw;
+	g_autofree char *copy = NULL;
+	if (mapped || !g_utf8_validate_len(text, len, NULL)) {
+		text = copy = g_utf8_make_valid(text, (gssize)len);
+		ChMappedPass pass = { mapped, 0 };
+		ch_mapped_release_all(&pass, len);
+		len = strlen(copy);
+	}
+	const char *end = text + len;
 	/* Each line as it is (quoted-printable undone), and each run of lines made only of the
 	 * base64 alphabet decoded after it. A run's lines are left out once one is 40
 	 * characters or more (its last, shorter line too): only what they decode to is read.
@@ -212,8 +223,8 @@ static char *decoded_view(const guint8 *raw, gsize len, const guint8 *mapped)
 	GString *run = g_string_new(NULL);
 	gboolean in_long_run = FALSE;
 	for (const char *l = text;;) {
-		const char *nl = strchr(l, '\n');
-		gsize n = nl ? (gsize)(nl - l) : strlen(l);
+		const char *nl = memchr(l, '\n', (gsize)(end - l));
+		gsize n = nl ? (gsize)(nl - l) : (gsize)(end - l);
 		gsize body = n > 0 && l[n - 1] == '\r' ? n - 1 : n;
 		gboolean b64 = body >= 8;
 		for (gsize k = 0; b64 && k < body; k++)
@@ -231,24 +242,28 @@ static char *decoded_view(const guint8 *raw, gsize len, const guint8 *mapped)
 	}
 	add_base64_run(run, out);
 	g_string_free(run, TRUE);
-	g_autofree char *all = g_string_free(out, FALSE);
-	return g_utf8_make_valid(all, -1);
-}
-
-static char *subject_and_body(const ChMessage *m)
-{
-	return g_strdup_printf("%s\n%s", m->subject ? m->subject : "",
-	                       m->body_text ? m->body_text : "");
 }
 
 /* What the safety scan reads of a message: its subject, its body as understood, and the
- * decoded view of all its bytes. */
+ * decoded view of all its bytes, as valid UTF-8. One buffer, copied again only when the
+ * view made something invalid (a quoted-printable byte). */
 static char *safety_text(const ChMessage *m, const guint8 *raw, gsize len,
                          const guint8 *mapped)
 {
-	g_autofree char *sb = m ? subject_and_body(m) : g_strdup("");
-	g_autofree char *view = raw ? decoded_view(raw, len, mapped) : g_strdup("");
-	return g_strconcat(sb, "\n", view, NULL);
+	GString *out = g_string_sized_new(MIN(len, VIEW_MAX) * 3 / 2 + 64);
+	if (m) {
+		g_string_append(out, m->subject ? m->subject : "");
+		g_string_append_c(out, '\n');
+		g_string_append(out, m->body_text ? m->body_text : "");
+	}
+	g_string_append_c(out, '\n');
+	if (raw)
+		decoded_view(out, raw, len, mapped);
+	if (g_utf8_validate_len(out->str, out->len, NULL))
+		return g_string_free(out, FALSE);
+	char *valid = g_utf8_make_valid(out->str, (gssize)out->len);
+	g_string_free(out, TRUE);
+	return valid;
 }
 
 /* Does the safety scan find words in the message in hand (m NULL: it could not be read)?
