@@ -397,6 +397,10 @@ static const char *const migrations[] = {
 	 * made a backlog of n messages cost n squared. */
 	"CREATE INDEX IF NOT EXISTS outbox_kind ON outbox(kind, created_at, conference_id);"
 	"CREATE INDEX IF NOT EXISTS message_from ON message(from_addr);",
+	/* 12: the limits on mail to one address (ch_store_outbox_count_to) read only this index:
+	 * with the address's rows alone, each row's kind was read from the table, one page of
+	 * mail each, and the team's own address is sent thousands in a backlog. */
+	"CREATE INDEX IF NOT EXISTS outbox_rcpt_kind ON outbox(rcpt, kind, created_at);",
 };
 
 int ch_schema_latest(void)
