@@ -383,11 +383,14 @@ static Phrase *phrase_new(const char *text, gboolean forgive)
  * can begin there are tried (a typo is forgiven anywhere but in the first letter). */
 typedef struct {
 	GPtrArray *by_first[256];
+	guint serial; /* this set among all made: the word cache's key (starts_init) */
 } PhraseSet;
 
 static void set_init(PhraseSet *s, const char *const *list, gboolean forgive)
 {
+	static gint made;
 	memset(s, 0, sizeof *s);
+	s->serial = (guint)g_atomic_int_add(&made, 1) + 1;
 	for (const char *const *l = list; l && *l; l++) {
 		Phrase *ph = phrase_new(*l, forgive);
 		if (!ph)
@@ -462,48 +465,87 @@ static gboolean match_from(const Phrase *ph, guint k, const Words *w, guint at, 
 	       match_from(ph, k + 1, w, at + 1, end);
 }
 
-/* The phrases of a set whose first word matches a word of the text, found once for each
- * different word of a text (a text repeats its words: "the", "and", a name), in the set's
- * order; most words begin none. */
+/* The phrases of a set whose first word matches a word, found once for each different word
+ * and kept for the texts that follow (a text repeats its words, "the", "and", a name, and
+ * the next text mostly the same ones: headers, our own mails quoted), in the set's order;
+ * most words begin none, kept as NO_HITS with nothing allocated. One cache a thread for
+ * each of the two sets a matcher holds, known by the set's serial (a set freed and another
+ * made at its address is not taken for it), emptied when it would hold more than
+ * STARTS_KEPT words. */
+#define STARTS_KEPT 2048
+#define NO_HITS ((gpointer)&no_hits)
+static const char no_hits;
+
 typedef struct {
-	const PhraseSet *set;
-	GHashTable *by_word; /* word -> GPtrArray of Phrase (empty: none) */
+	guint serial;
+	GHashTable *by_word; /* word -> GPtrArray of Phrase, or NO_HITS */
 } Starts;
 
-static void starts_init(Starts *st, const PhraseSet *set)
+static void hits_free(gpointer p)
 {
-	st->set = set;
-	st->by_word = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	                                    (GDestroyNotify)g_ptr_array_unref);
+	if (p != NO_HITS)
+		g_ptr_array_unref(p);
 }
 
-static void starts_clear(Starts *st)
+static void caches_free(gpointer p)
 {
-	g_hash_table_destroy(st->by_word);
+	Starts *c = p;
+	for (guint i = 0; i < 2; i++)
+		if (c[i].by_word)
+			g_hash_table_destroy(c[i].by_word);
+	g_free(c);
 }
 
-static const GPtrArray *starts_of(Starts *st, const char *word)
+static GPrivate caches = G_PRIVATE_INIT(caches_free);
+
+/* This thread's cache for set, which is slot (0 or 1) of its matcher. */
+static Starts *starts_of_set(const PhraseSet *set, guint slot)
 {
-	GPtrArray *hits = g_hash_table_lookup(st->by_word, word);
+	Starts *c = g_private_get(&caches);
+	if (c == NULL) {
+		c = g_new0(Starts, 2);
+		g_private_set(&caches, c);
+	}
+	Starts *st = &c[slot];
+	if (st->by_word == NULL)
+		st->by_word = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, hits_free);
+	if (st->serial != set->serial) {
+		g_hash_table_remove_all(st->by_word);
+		st->serial = set->serial;
+	}
+	return st;
+}
+
+static const GPtrArray *starts_of(Starts *st, const PhraseSet *set, const char *word)
+{
+	static const GPtrArray none = { 0 };
+	gpointer hits = g_hash_table_lookup(st->by_word, word);
 	if (hits)
-		return hits;
-	hits = g_ptr_array_new();
-	const GPtrArray *cands = st->set->by_first[(guchar)word[0]];
+		return hits == NO_HITS ? &none : hits;
+	GPtrArray *found = NULL;
+	const GPtrArray *cands = set->by_first[(guchar)word[0]];
 	for (guint j = 0; cands && j < cands->len; j++) {
 		const Phrase *ph = g_ptr_array_index(cands, j);
-		if (item_matches(&g_array_index(ph->items, Item, 0), word))
-			g_ptr_array_add(hits, (gpointer)ph);
+		if (!item_matches(&g_array_index(ph->items, Item, 0), word))
+			continue;
+		if (!found)
+			found = g_ptr_array_new();
+		g_ptr_array_add(found, (gpointer)ph);
 	}
+	/* Bounded, even within one long text: what was returned before is no longer used. */
+	if (g_hash_table_size(st->by_word) >= STARTS_KEPT)
+		g_hash_table_remove_all(st->by_word);
 	/* A copy: the routine pass blanks the text's words where they stand. */
-	g_hash_table_insert(st->by_word, g_strdup(word), hits);
-	return hits;
+	g_hash_table_insert(st->by_word, g_strdup(word), found ? (gpointer)found : NO_HITS);
+	return found ? found : &none;
 }
 
 /* The first phrase of the set that begins at word `at`, and where it ends. A phrase's first
  * item is a word, never a gap (phrase_new). */
-static const Phrase *match_at(Starts *st, const Words *w, guint at, guint *end)
+static const Phrase *match_at(Starts *st, const PhraseSet *set, const Words *w, guint at,
+                              guint *end)
 {
-	const GPtrArray *hits = starts_of(st, word_at(w, at));
+	const GPtrArray *hits = starts_of(st, set, word_at(w, at));
 	for (guint j = 0; j < hits->len; j++) {
 		const Phrase *ph = g_ptr_array_index(hits, j);
 		if (match_from(ph, 1, w, at + 1, end))
@@ -540,14 +582,12 @@ const char *ch_phrases_match(const ChPhrases *p, const char *text)
 		return NULL;
 	Words w;
 	words_fold(&w, text);
-	Starts routine, alert;
-	starts_init(&routine, &p->routine);
-	starts_init(&alert, &p->alert);
+	Starts *routine = starts_of_set(&p->routine, 0), *alert = starts_of_set(&p->alert, 1);
 	/* Routine words first, blanked where they stand: "no immediate risk" is then no
 	 * "immediate risk", and a concern beside it still matches. */
 	for (guint i = 0; i < w.starts->len;) {
 		guint end = i;
-		if (match_at(&routine, &w, i, &end) && end > i) {
+		if (match_at(routine, &p->routine, &w, i, &end) && end > i) {
 			for (guint k = i; k < end; k++)
 				w.buf->str[g_array_index(w.starts, gsize, k)] = '\0';
 			i = end;
@@ -558,12 +598,10 @@ const char *ch_phrases_match(const ChPhrases *p, const char *text)
 	const char *hit = NULL;
 	for (guint i = 0; i < w.starts->len && !hit; i++) {
 		guint end;
-		const Phrase *ph = match_at(&alert, &w, i, &end);
+		const Phrase *ph = match_at(alert, &p->alert, &w, i, &end);
 		if (ph)
 			hit = ph->text;
 	}
-	starts_clear(&routine);
-	starts_clear(&alert);
 	words_clear(&w);
 	return hit;
 }
