@@ -109,10 +109,13 @@ gboolean ch_store_safety_open_asking(ChStore *s, const char *addr, gint64 *id_r,
 	*id_r = 0;
 	if (!addr)
 		return TRUE;
+	/* LIKE first (ASCII case aside, as lower(): it passes every row instr does, and builds no
+	 * string for the rows it does not): every message from a person asks this, of every open
+	 * alert. */
 	return ch_store_get_int(s, id_r, 0, error,
-	                        "SELECT id FROM safety_alert WHERE state = ?"
-	                        " AND escalated_at IS NULL"
-	                        " AND instr(';' || lower(asked) || ';', ';' || lower(?) || ';') > 0"
+	                        "SELECT id FROM safety_alert WHERE state = ?1"
+	                        " AND escalated_at IS NULL AND asked LIKE '%' || ?2 || '%'"
+	                        " AND instr(';' || lower(asked) || ';', ';' || lower(?2) || ';') > 0"
 	                        " ORDER BY id DESC LIMIT 1",
 	                        "ss", ch_safety_state_name(CH_SAFETY_OPEN), addr);
 }
