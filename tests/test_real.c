@@ -1212,6 +1212,46 @@ static void test_safety_words_mid_batch(Fix *f, gconstpointer data)
 	                             " AND rcpt = 'admin+coordinator@example.test'", NULL), ==, 1);
 }
 
+/* A PDF attached as a report is: Report.pdf, base64 in lines (g_free). */
+static char *report_part(const guint8 *pdf, gsize len)
+{
+	g_autofree char *b64 = h_b64_lines(pdf, len);
+	return g_strdup_printf("Content-Type: application/pdf; name=\"Report.pdf\"\r\n"
+	                       "Content-Disposition: attachment; filename=\"Report.pdf\"\r\n"
+	                       "Content-Transfer-Encoding: base64\r\n\r\n%s",
+	                       b64);
+}
+
+/* A stranger's open-day flyer with the PDF attached (g_free); id: its Message-ID's left part. */
+static char *flyer_mail(const char *id, const guint8 *pdf, gsize len)
+{
+	g_autofree char *b64 = h_b64_lines(pdf, len);
+	return g_strdup_printf(
+		"From: Pat Doe <pat.doe@elsewhere.example.org>\r\nTo: safeguarding@example.test\r\n"
+		"Subject: Our open day\r\nMessage-ID: <%s@elsewhere.example.org>\r\n"
+		"Date: Thu, 26 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/mixed; boundary=\"f\"\r\n\r\n--f\r\n"
+		"Content-Type: text/plain\r\n\r\nOur flyer is attached.\r\n--f\r\n"
+		"Content-Type: application/pdf; name=\"flyer.pdf\"\r\n"
+		"Content-Disposition: attachment; filename=\"flyer.pdf\"\r\n"
+		"Content-Transfer-Encoding: base64\r\n\r\n%s--f--\r\n",
+		id, b64);
+}
+
+/* One report row with the PDF's SHA-256, and its file in spool/reports the PDF byte for byte. */
+static void assert_report_file(Fix *f, const guint8 *pdf, gsize len)
+{
+	g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, pdf, len);
+	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM attachment WHERE is_report = 1"
+	                             " AND sha256 = ?", sha), ==, 1);
+	g_autofree char *name = g_strdup_printf("%s-Report.pdf", sha);
+	g_autofree char *path = g_build_filename(f->h->dir, "spool", "reports", name, NULL);
+	g_autofree char *got = NULL;
+	gsize got_len = 0;
+	g_assert_true(g_file_get_contents(path, &got, &got_len, NULL));
+	g_assert_cmpmem(got, got_len, pdf, len);
+}
+
 /* The thread that reads a batch ahead also writes each message's raw copy and decodes its
  * attachments into temporary files, for intake to name or remove. Four strangers' messages,
  * one of them with an attachment, and the school's report with its PDF, in one body batch:
@@ -1223,24 +1263,9 @@ static void test_read_ahead_files(Fix *f, gconstpointer data)
 	h_story_setup(f->h);
 	gsize len = 40 * 1024 + 5;
 	guint8 *pdf = h_random_pdf(len, 2026);
-	g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, pdf, len);
-	g_autofree char *b64 = h_b64_lines(pdf, len);
-	g_autofree char *part = g_strdup_printf(
-		"Content-Type: application/pdf; name=\"Report.pdf\"\r\n"
-		"Content-Disposition: attachment; filename=\"Report.pdf\"\r\n"
-		"Content-Transfer-Encoding: base64\r\n\r\n%s",
-		b64);
+	g_autofree char *part = report_part(pdf, len);
 	g_autofree char *report = h_report_mail(f->h, H_REF, "ahead-report", part);
-	g_autofree char *flyer = g_strdup_printf(
-		"From: Pat Doe <pat.doe@elsewhere.example.org>\r\nTo: safeguarding@example.test\r\n"
-		"Subject: Our open day\r\nMessage-ID: <ahead-flyer@elsewhere.example.org>\r\n"
-		"Date: Thu, 26 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n"
-		"Content-Type: multipart/mixed; boundary=\"f\"\r\n\r\n--f\r\n"
-		"Content-Type: text/plain\r\n\r\nOur flyer is attached.\r\n--f\r\n"
-		"Content-Type: application/pdf; name=\"flyer.pdf\"\r\n"
-		"Content-Disposition: attachment; filename=\"flyer.pdf\"\r\n"
-		"Content-Transfer-Encoding: base64\r\n\r\n%s--f--\r\n",
-		b64);
+	g_autofree char *flyer = flyer_mail("ahead-flyer", pdf, len);
 	for (guint i = 0; i < 5; i++) {
 		g_autofree char *id = g_strdup_printf("ahead-stranger-%u", i);
 		g_autofree char *plain = stranger(id);
@@ -1251,15 +1276,8 @@ static void test_read_ahead_files(Fix *f, gconstpointer data)
 	RUN_OK(f, "2026-11-26T10:30", "poll");
 	g_assert_cmpuint(folder(f, ""), ==, 0);
 	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message", NULL), ==, 5);
-	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM attachment WHERE is_report = 1"
-	                             " AND sha256 = ?", sha), ==, 1);
+	assert_report_file(f, pdf, len);
 	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM attachment", NULL), ==, 1);
-	g_autofree char *name = g_strdup_printf("%s-Report.pdf", sha);
-	g_autofree char *path = g_build_filename(f->h->dir, "spool", "reports", name, NULL);
-	g_autofree char *got = NULL;
-	gsize got_len = 0;
-	g_assert_true(g_file_get_contents(path, &got, &got_len, NULL));
-	g_assert_cmpmem(got, got_len, pdf, len);
 	g_free(pdf);
 	static const char *const dirs[] = { "reports", "messages" };
 	const guint want[] = { 1, 5 };
@@ -1290,23 +1308,8 @@ static void test_spare_files(Fix *f, gconstpointer data)
 	guint8 *flyer_pdf = h_random_pdf(flyer_len, 7);
 	guint8 *pdf = h_random_pdf(len, 8);
 	g_autofree char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, pdf, len);
-	g_autofree char *flyer_b64 = h_b64_lines(flyer_pdf, flyer_len);
-	g_autofree char *b64 = h_b64_lines(pdf, len);
-	g_autofree char *flyer = g_strdup_printf(
-		"From: Pat Doe <pat.doe@elsewhere.example.org>\r\nTo: safeguarding@example.test\r\n"
-		"Subject: Our open day\r\nMessage-ID: <spare-flyer@elsewhere.example.org>\r\n"
-		"Date: Thu, 26 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n"
-		"Content-Type: multipart/mixed; boundary=\"f\"\r\n\r\n--f\r\n"
-		"Content-Type: text/plain\r\n\r\nOur flyer is attached.\r\n--f\r\n"
-		"Content-Type: application/pdf; name=\"flyer.pdf\"\r\n"
-		"Content-Disposition: attachment; filename=\"flyer.pdf\"\r\n"
-		"Content-Transfer-Encoding: base64\r\n\r\n%s--f--\r\n",
-		flyer_b64);
-	g_autofree char *part = g_strdup_printf(
-		"Content-Type: application/pdf; name=\"Report.pdf\"\r\n"
-		"Content-Disposition: attachment; filename=\"Report.pdf\"\r\n"
-		"Content-Transfer-Encoding: base64\r\n\r\n%s",
-		b64);
+	g_autofree char *flyer = flyer_mail("spare-flyer", flyer_pdf, flyer_len);
+	g_autofree char *part = report_part(pdf, len);
 	g_autofree char *report = h_report_mail(f->h, H_REF, "spare-report", part);
 	enum { N = 100 };
 	deliver_lmtp(f, "someone@elsewhere.example.org", flyer);
@@ -1320,12 +1323,8 @@ static void test_spare_files(Fix *f, gconstpointer data)
 	g_assert_cmpuint(folder(f, ""), ==, 0);
 	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message", NULL), ==, N + 2);
 	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM attachment", NULL), ==, 1);
+	assert_report_file(f, pdf, len);
 	g_autofree char *name = g_strdup_printf("%s-Report.pdf", sha);
-	g_autofree char *path = g_build_filename(f->h->dir, "spool", "reports", name, NULL);
-	g_autofree char *got = NULL;
-	gsize got_len = 0;
-	g_assert_true(g_file_get_contents(path, &got, &got_len, NULL));
-	g_assert_cmpmem(got, got_len, pdf, len);
 	g_free(pdf);
 	g_free(flyer_pdf);
 	g_autofree char *dir = g_build_filename(f->h->dir, "spool", "reports", NULL);
@@ -1350,16 +1349,10 @@ static void test_read_ahead_large(Fix *f, gconstpointer data)
 	h_story_setup(f->h);
 	const gsize lens[] = { 1200 * 1024 + 3, 600 * 1024 + 1 };
 	guint8 *pdfs[2];
-	char *shas[2], *reports[2];
+	char *reports[2];
 	for (guint k = 0; k < 2; k++) {
 		pdfs[k] = h_random_pdf(lens[k], 2027 + k);
-		shas[k] = g_compute_checksum_for_data(G_CHECKSUM_SHA256, pdfs[k], lens[k]);
-		g_autofree char *b64 = h_b64_lines(pdfs[k], lens[k]);
-		g_autofree char *part = g_strdup_printf(
-			"Content-Type: application/pdf; name=\"Report.pdf\"\r\n"
-			"Content-Disposition: attachment; filename=\"Report.pdf\"\r\n"
-			"Content-Transfer-Encoding: base64\r\n\r\n%s",
-			b64);
+		g_autofree char *part = report_part(pdfs[k], lens[k]);
 		g_autofree char *name = g_strdup_printf("large-report-%u", k);
 		reports[k] = h_report_mail(f->h, H_REF, name, part);
 	}
@@ -1396,15 +1389,8 @@ static void test_read_ahead_large(Fix *f, gconstpointer data)
 	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM message", NULL), ==, G_N_ELEMENTS(ids));
 
 	for (guint k = 0; k < 2; k++) {
-		g_assert_cmpuint(db_count(f, "SELECT count(*) FROM attachment WHERE is_report = 1"
-		                             " AND sha256 = ?", shas[k]), ==, 1);
-		g_autofree char *name = g_strdup_printf("%s-Report.pdf", shas[k]);
-		g_autofree char *path = g_build_filename(f->h->dir, "spool", "reports", name, NULL);
-		g_autofree char *got = NULL;
-		gsize got_len = 0;
-		g_assert_true(g_file_get_contents(path, &got, &got_len, NULL));
-		g_assert_cmpmem(got, got_len, pdfs[k], lens[k]);
-		g_free(pdfs[k]), g_free(shas[k]), g_free(reports[k]);
+		assert_report_file(f, pdfs[k], lens[k]);
+		g_free(pdfs[k]), g_free(reports[k]);
 	}
 	g_assert_cmpuint(db_count(f, "SELECT count(*) FROM safety_alert JOIN message"
 	                             " ON message.fingerprint = safety_alert.message"
