@@ -111,13 +111,23 @@ gboolean ch_store_safety_open_asking(ChStore *s, const char *addr, gint64 *id_r,
 		return TRUE;
 	/* LIKE first (ASCII case aside, as lower(): it passes every row instr does, and builds no
 	 * string for the rows it does not): every message from a person asks this, of every open
-	 * alert. */
-	return ch_store_get_int(s, id_r, 0, error,
-	                        "SELECT id FROM safety_alert WHERE state = ?1"
-	                        " AND escalated_at IS NULL AND asked LIKE '%' || ?2 || '%'"
-	                        " AND instr(';' || lower(asked) || ';', ';' || lower(?2) || ';') > 0"
-	                        " ORDER BY id DESC LIMIT 1",
-	                        "ss", ch_safety_state_name(CH_SAFETY_OPEN), addr);
+	 * alert. The sender's address is a stranger's words: its %, _ and backslash are escaped, so the
+	 * pattern is one literal between two wildcards, whatever it holds. */
+	GString *lit = g_string_new(NULL);
+	for (const char *p = addr; *p; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			g_string_append_c(lit, '\\');
+		g_string_append_c(lit, *p);
+	}
+	gboolean ok = ch_store_get_int(
+		s, id_r, 0, error,
+		"SELECT id FROM safety_alert WHERE state = ?1"
+		" AND escalated_at IS NULL AND asked LIKE '%' || ?3 || '%' ESCAPE '\\'"
+		" AND instr(';' || lower(asked) || ';', ';' || lower(?2) || ';') > 0"
+		" ORDER BY id DESC LIMIT 1",
+		"sss", ch_safety_state_name(CH_SAFETY_OPEN), addr, lit->str);
+	g_string_free(lit, TRUE);
+	return ok;
 }
 
 GArray *ch_store_safety_due(ChStore *s, const char *now_key, GError **error)
