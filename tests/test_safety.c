@@ -228,6 +228,38 @@ static void test_out_of_office_tells_managers_at_once(void)
 	g_assert_cmpuint(h_count_mail(h, "not_understood", NULL), ==, 0);
 }
 
+/* An out-of-office that does not thread (its server dropped In-Reply-To and References), from
+ * someone an open alert asked: found by the sender's address, whatever its case, with the '_'
+ * of that address (a wildcard to SQL's LIKE) matched as itself; the managers are told at once.
+ * Out-of-offices from addresses that only a wildcard would match tell nobody. */
+static void unthreaded_away(Harness *h, const char *name, const char *from)
+{
+	g_autofree char *mail = g_strdup_printf(
+		"From: %s\nTo: safeguarding@council.example\nSubject: Automatic reply: away\n"
+		"Message-ID: <%s@council.example>\nAuto-Submitted: auto-replied\n\n"
+		"I am out of the office until Monday.\n",
+		from, name);
+	h_deliver(h, name, mail);
+}
+
+static void test_unthreaded_out_of_office_found_by_address(void)
+{
+	g_autoptr(Harness) h = h_new(MANAGERS "cp_coordinator = cp_coord@council.example\n");
+	h_story_setup(h);
+	disclosure(h);
+	g_assert_cmpuint(h_count_mail(h, "safety_alert", "cp_coord@council.example"), ==, 1);
+	unthreaded_away(h, "away-1", "Other Person <cp%coord@council.example>");
+	unthreaded_away(h, "away-2", "Other Person <cpxcoord@council.example>");
+	unthreaded_away(h, "away-3", "Other Person <coord@council.example>");
+	h_poll_flush(h, "2026-11-28T23:01");
+	g_assert_cmpuint(h_count_mail(h, "safety_escalated", NULL), ==, 0);
+	unthreaded_away(h, "away-4", "Coordinator <CP_Coord@Council.Example>");
+	h_poll_flush(h, "2026-11-28T23:02");
+	g_assert_cmpuint(h_count_mail(h, "safety_escalated", TM), ==, 1);
+	g_assert_cmpuint(h_count_mail(h, "safety_escalated", SM), ==, 1);
+	g_assert_cmpuint(h_audit_count(h, H_REF, "safety.away"), ==, 1);
+}
+
 #define SAFETY_LINE "SAFETY: the family left the refuge and I cannot say where the children are."
 
 static void test_safety_line_from_chair(void)
@@ -284,6 +316,8 @@ int main(int argc, char **argv)
 	                test_silence_tells_managers_and_stays_open);
 	g_test_add_func("/safety/out-of-office-tells-managers-at-once",
 	                test_out_of_office_tells_managers_at_once);
+	g_test_add_func("/safety/unthreaded-out-of-office-found-by-address",
+	                test_unthreaded_out_of_office_found_by_address);
 	g_test_add_func("/safety/safety-line-from-chair", test_safety_line_from_chair);
 	g_test_add_func("/safety/no-roles-falls-back", test_no_roles_falls_back);
 	return g_test_run();
