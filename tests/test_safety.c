@@ -232,13 +232,13 @@ static void test_out_of_office_tells_managers_at_once(void)
  * someone an open alert asked: found by the sender's address, whatever its case, with the '_'
  * of that address (a wildcard to SQL's LIKE) matched as itself; the managers are told at once.
  * Out-of-offices from addresses that only a wildcard would match tell nobody. */
-static void unthreaded_away(Harness *h, const char *name, const char *from)
+static void unthreaded_away(Harness *h, const char *name, const char *from, const char *more)
 {
 	g_autofree char *mail = g_strdup_printf(
 		"From: %s\nTo: safeguarding@council.example\nSubject: Automatic reply: away\n"
 		"Message-ID: <%s@council.example>\nAuto-Submitted: auto-replied\n\n"
-		"I am out of the office until Monday.\n",
-		from, name);
+		"I am out of the office until Monday.%s\n",
+		from, name, more ? more : "");
 	h_deliver(h, name, mail);
 }
 
@@ -248,16 +248,42 @@ static void test_unthreaded_out_of_office_found_by_address(void)
 	h_story_setup(h);
 	disclosure(h);
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", "cp_coord@council.example"), ==, 1);
-	unthreaded_away(h, "away-1", "Other Person <cp%coord@council.example>");
-	unthreaded_away(h, "away-2", "Other Person <cpxcoord@council.example>");
-	unthreaded_away(h, "away-3", "Other Person <coord@council.example>");
+	unthreaded_away(h, "away-1", "Other Person <cp%coord@council.example>", NULL);
+	unthreaded_away(h, "away-2", "Other Person <cpxcoord@council.example>", NULL);
+	unthreaded_away(h, "away-3", "Other Person <coord@council.example>", NULL);
 	h_poll_flush(h, "2026-11-28T23:01");
 	g_assert_cmpuint(h_count_mail(h, "safety_escalated", NULL), ==, 0);
-	unthreaded_away(h, "away-4", "Coordinator <CP_Coord@Council.Example>");
+	unthreaded_away(h, "away-4", "Coordinator <CP_Coord@Council.Example>", NULL);
 	h_poll_flush(h, "2026-11-28T23:02");
 	g_assert_cmpuint(h_count_mail(h, "safety_escalated", TM), ==, 1);
 	g_assert_cmpuint(h_count_mail(h, "safety_escalated", SM), ==, 1);
 	g_assert_cmpuint(h_audit_count(h, H_REF, "safety.away"), ==, 1);
+}
+
+/* While an alert is open, an out-of-office from an address longer than any SQL pattern may be
+ * (60,000 bytes, a third of it '%', which the LIKE's escaping doubles) is still read: the poll
+ * succeeds, nothing goes to quarantine, and its own safety words raise an alert. */
+static void test_endless_address_still_read_for_safety(void)
+{
+	g_autoptr(Harness) h = h_new(MANAGERS);
+	h_story_setup(h);
+	disclosure(h);
+	g_assert_cmpuint(h_count_mail(h, "safety_alert", NULL), ==, 2);
+	GString *from = g_string_new("Away <");
+	for (guint i = 0; i < 60000; i++)
+		g_string_append_c(from, i % 3 ? 'a' : '%');
+	g_string_append(from, "@evil.example.net>");
+	unthreaded_away(h, "away-long", from->str, " The child is in immediate danger tonight.");
+	g_string_free(from, TRUE);
+	h_poll_flush(h, "2026-11-28T23:05");
+	h_poll_flush(h, "2026-11-28T23:10");
+	h_poll_flush(h, "2026-11-28T23:15");
+	g_assert_cmpuint(h_count_mail(h, "safety_alert", NULL), ==, 4);
+	g_autoptr(JsonNode) t = h_json(h, "2026-11-28T23:15", "triage", NULL);
+	JsonArray *held = json_node_get_array(t);
+	for (guint i = 0; i < json_array_get_length(held); i++)
+		g_assert_cmpstr(h_str(json_array_get_object_element(held, i), "message_state"), !=,
+		                "quarantine");
 }
 
 #define SAFETY_LINE "SAFETY: the family left the refuge and I cannot say where the children are."
@@ -318,6 +344,8 @@ int main(int argc, char **argv)
 	                test_out_of_office_tells_managers_at_once);
 	g_test_add_func("/safety/unthreaded-out-of-office-found-by-address",
 	                test_unthreaded_out_of_office_found_by_address);
+	g_test_add_func("/safety/endless-address-still-read-for-safety",
+	                test_endless_address_still_read_for_safety);
 	g_test_add_func("/safety/safety-line-from-chair", test_safety_line_from_chair);
 	g_test_add_func("/safety/no-roles-falls-back", test_no_roles_falls_back);
 	return g_test_run();

@@ -112,20 +112,25 @@ gboolean ch_store_safety_open_asking(ChStore *s, const char *addr, gint64 *id_r,
 	/* LIKE first (ASCII case aside, as lower(): it passes every row instr does, and builds no
 	 * string for the rows it does not): every message from a person asks this, of every open
 	 * alert. The sender's address is a stranger's words: its %, _ and backslash are escaped, so the
-	 * pattern is one literal between two wildcards, whatever it holds. */
+	 * pattern is one literal between two wildcards, whatever it holds. And its length is too:
+	 * SQLite fails a LIKE whose pattern passes its limit (50,000 bytes unless built otherwise)
+	 * with an error, not a miss, and the message would go to quarantine unread for safety
+	 * words. An address longer than LIKE_MAX (no address of ours is) skips the LIKE (NULL). */
+	enum { LIKE_MAX = 1000 };
 	GString *lit = g_string_new(NULL);
-	for (const char *p = addr; *p; p++) {
+	for (const char *p = addr; *p && lit->len <= LIKE_MAX; p++) {
 		if (*p == '%' || *p == '_' || *p == '\\')
 			g_string_append_c(lit, '\\');
 		g_string_append_c(lit, *p);
 	}
 	gboolean ok = ch_store_get_int(
 		s, id_r, 0, error,
-		"SELECT id FROM safety_alert WHERE state = ?1"
-		" AND escalated_at IS NULL AND asked LIKE '%' || ?3 || '%' ESCAPE '\\'"
+		"SELECT id FROM safety_alert WHERE state = ?1 AND escalated_at IS NULL"
+		" AND (?3 IS NULL OR asked LIKE '%' || ?3 || '%' ESCAPE '\\')"
 		" AND instr(';' || lower(asked) || ';', ';' || lower(?2) || ';') > 0"
 		" ORDER BY id DESC LIMIT 1",
-		"sss", ch_safety_state_name(CH_SAFETY_OPEN), addr, lit->str);
+		"sss", ch_safety_state_name(CH_SAFETY_OPEN), addr,
+		lit->len <= LIKE_MAX ? lit->str : NULL);
 	g_string_free(lit, TRUE);
 	return ok;
 }
