@@ -228,10 +228,8 @@ static void test_out_of_office_tells_managers_at_once(void)
 	g_assert_cmpuint(h_count_mail(h, "not_understood", NULL), ==, 0);
 }
 
-/* An out-of-office that does not thread (its server dropped In-Reply-To and References), from
- * someone an open alert asked: found by the sender's address, whatever its case, with the '_'
- * of that address (a wildcard to SQL's LIKE) matched as itself; the managers are told at once.
- * Out-of-offices from addresses that only a wildcard would match tell nobody. */
+/* An out-of-office from `from` that does not thread (no In-Reply-To, no References), its
+ * body one line, then `more` if given. */
 static void unthreaded_away(Harness *h, const char *name, const char *from, const char *more)
 {
 	g_autofree char *mail = g_strdup_printf(
@@ -242,6 +240,10 @@ static void unthreaded_away(Harness *h, const char *name, const char *from, cons
 	h_deliver(h, name, mail);
 }
 
+/* An out-of-office from someone an open alert asked (its server dropped the thread) is found by the
+ * sender's address, whatever its case, with the '_' of that address (a wildcard to SQL's LIKE)
+ * matched as itself: the managers are told at once. Out-of-offices from addresses that only a
+ * wildcard would match tell nobody. */
 static void test_unthreaded_out_of_office_found_by_address(void)
 {
 	g_autoptr(Harness) h = h_new(MANAGERS "cp_coordinator = cp_coord@council.example\n");
@@ -276,10 +278,8 @@ static void test_endless_address_still_read_for_safety(void)
 	unthreaded_away(h, "away-long", from->str, " The child is in immediate danger tonight.");
 	g_string_free(from, TRUE);
 	h_poll_flush(h, "2026-11-28T23:05");
-	h_poll_flush(h, "2026-11-28T23:10");
-	h_poll_flush(h, "2026-11-28T23:15");
 	g_assert_cmpuint(h_count_mail(h, "safety_alert", NULL), ==, 4);
-	g_autoptr(JsonNode) t = h_json(h, "2026-11-28T23:15", "triage", NULL);
+	g_autoptr(JsonNode) t = h_json(h, "2026-11-28T23:05", "triage", NULL);
 	JsonArray *held = json_node_get_array(t);
 	for (guint i = 0; i < json_array_get_length(held); i++)
 		g_assert_cmpstr(h_str(json_array_get_object_element(held, i), "message_state"), !=,

@@ -1,5 +1,7 @@
 #include "store/safety.h"
 
+#include <string.h>
+
 #include "store/store-private.h"
 #include "util/error.h"
 
@@ -115,24 +117,25 @@ gboolean ch_store_safety_open_asking(ChStore *s, const char *addr, gint64 *id_r,
 	 * pattern is one literal between two wildcards, whatever it holds. And its length is too:
 	 * SQLite fails a LIKE whose pattern passes its limit (50,000 bytes unless built otherwise)
 	 * with an error, not a miss, and the message would go to quarantine unread for safety
-	 * words. An address longer than LIKE_MAX (no address of ours is) skips the LIKE (NULL). */
+	 * words. An address longer than LIKE_MAX (no address of ours is; escaped, at most twice
+	 * that) has no pattern, and instr alone decides. */
 	enum { LIKE_MAX = 1000 };
-	GString *lit = g_string_new(NULL);
-	for (const char *p = addr; *p && lit->len <= LIKE_MAX; p++) {
-		if (*p == '%' || *p == '_' || *p == '\\')
-			g_string_append_c(lit, '\\');
-		g_string_append_c(lit, *p);
+	g_autoptr(GString) lit = NULL;
+	if (strlen(addr) <= LIKE_MAX) {
+		lit = g_string_new(NULL);
+		for (const char *p = addr; *p; p++) {
+			if (*p == '%' || *p == '_' || *p == '\\')
+				g_string_append_c(lit, '\\');
+			g_string_append_c(lit, *p);
+		}
 	}
-	gboolean ok = ch_store_get_int(
-		s, id_r, 0, error,
-		"SELECT id FROM safety_alert WHERE state = ?1 AND escalated_at IS NULL"
-		" AND (?3 IS NULL OR asked LIKE '%' || ?3 || '%' ESCAPE '\\')"
-		" AND instr(';' || lower(asked) || ';', ';' || lower(?2) || ';') > 0"
-		" ORDER BY id DESC LIMIT 1",
-		"sss", ch_safety_state_name(CH_SAFETY_OPEN), addr,
-		lit->len <= LIKE_MAX ? lit->str : NULL);
-	g_string_free(lit, TRUE);
-	return ok;
+	return ch_store_get_int(s, id_r, 0, error,
+	                        "SELECT id FROM safety_alert WHERE state = ?1 AND escalated_at IS NULL"
+	                        " AND (?3 IS NULL OR asked LIKE '%' || ?3 || '%' ESCAPE '\\')"
+	                        " AND instr(';' || lower(asked) || ';', ';' || lower(?2) || ';') > 0"
+	                        " ORDER BY id DESC LIMIT 1",
+	                        "sss", ch_safety_state_name(CH_SAFETY_OPEN), addr,
+	                        lit ? lit->str : NULL);
 }
 
 GArray *ch_store_safety_due(ChStore *s, const char *now_key, GError **error)
